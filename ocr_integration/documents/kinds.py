@@ -1,0 +1,42 @@
+"""What an applicant can present, and which sides each document needs."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class DocumentKind(StrEnum):
+    """One image of one side of one document: the unit an OCR call reads."""
+
+    PASSPORT = "passport"  # the data page, with the TD3 MRZ
+    EMIRATES_ID_FRONT = "emirates_id_front"
+    EMIRATES_ID_BACK = "emirates_id_back"  # carries the TD1 MRZ
+    # GB 11643 cards are named by what is printed on the side, never "front/back":
+    # Huawei and CTyun disagree about which side is the front.
+    CN_ID_PORTRAIT = "cn_id_portrait"  # name, sex, ethnicity, birth date, address, number
+    CN_ID_EMBLEM = "cn_id_emblem"  # issuing authority, validity period
+    BANK_CARD = "bank_card"
+
+
+class DocumentType(StrEnum):
+    """The document an applicant chooses to present for a case."""
+
+    PASSPORT = "passport"
+    EMIRATES_ID = "emirates_id"
+    CN_RESIDENT_ID = "cn_resident_id"
+
+
+REQUIRED_KINDS: dict[DocumentType, tuple[DocumentKind, ...]] = {
+    DocumentType.PASSPORT: (DocumentKind.PASSPORT,),
+    DocumentType.EMIRATES_ID: (DocumentKind.EMIRATES_ID_FRONT, DocumentKind.EMIRATES_ID_BACK),
+    DocumentType.CN_RESIDENT_ID: (DocumentKind.CN_ID_PORTRAIT, DocumentKind.CN_ID_EMBLEM),
+}
+
+KIND_LABELS: dict[DocumentKind, str] = {
+    DocumentKind.PASSPORT: "Passport data page",
+    DocumentKind.EMIRATES_ID_FRONT: "Emirates ID, front",
+    DocumentKind.EMIRATES_ID_BACK: "Emirates ID, back",
+    DocumentKind.CN_ID_PORTRAIT: "Chinese resident ID, portrait side",
+    DocumentKind.CN_ID_EMBLEM: "Chinese resident ID, national-emblem side",
+    DocumentKind.BANK_CARD: "Bank card",
+}
