@@ -1,0 +1,103 @@
+"""The audit trail: append-only, hash-chained events.
+
+Each event stores the SHA-256 of its own content and the hash of the event before it, so that
+changing or removing any row with raw SQL breaks the chain at that row; ``manage.py verify_audit``
+walks the chain and names the first broken link. The ORM refuses updates and deletes.
+
+Events never carry personal values (names, numbers, images): they say which fields changed,
+not to what, so the trail can be kept after personal data is erased.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.db import models
+
+
+class AuditTrailIsAppendOnly(Exception):
+    pass
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditTrailIsAppendOnly("Audit events cannot be changed.")
+
+    def delete(self):
+        raise AuditTrailIsAppendOnly("Audit events cannot be deleted.")
+
+    def _raw_delete(self, using):
+        raise AuditTrailIsAppendOnly("Audit events cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    class ActorKind(models.TextChoices):
+        STAFF = "staff", "Staff member"
+        APPLICANT = "applicant", "Applicant"
+        INTEGRATOR = "integrator", "Integrator (API key)"
+        SYSTEM = "system", "System"
+
+    sequence = models.PositiveBigIntegerField(unique=True)
+    occurred_at = models.DateTimeField()
+    actor_kind = models.CharField(max_length=20, choices=ActorKind.choices)
+    # Plain values, not foreign keys: deleting a user or a case must never touch the trail.
+    actor_id = models.CharField(max_length=64, blank=True)
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=60, db_index=True)
+    case_id = models.UUIDField(null=True, blank=True, db_index=True)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sequence"]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditTrailIsAppendOnly("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailIsAppendOnly("Audit events cannot be deleted.")
+
+    def content(self) -> dict[str, Any]:
+        return {
+            "sequence": self.sequence,
+            "occurred_at": self.occurred_at.isoformat(),
+            "actor_kind": self.actor_kind,
+            "actor_id": self.actor_id,
+            "actor_label": self.actor_label,
+            "action": self.action,
+            "case_id": str(self.case_id) if self.case_id else None,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "data": self.data,
+            "prev_hash": self.prev_hash,
+        }
+
+    def compute_hash(self) -> str:
+        canonical = json.dumps(self.content(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditChainHead(models.Model):
+    """One row: the last event's sequence and hash. Locking it serialises appends to the chain."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_sequence = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self) -> str:
+        return f"audit chain at #{self.last_sequence}"

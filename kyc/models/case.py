@@ -1,0 +1,61 @@
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from kyc.workflow import STATE_LABELS, CaseState
+from ocr_integration.documents.kinds import DocumentType
+
+# No 0/O, 1/I/L: references are read out over the phone.
+_REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_case_reference() -> str:
+    return "K-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+
+
+class Case(models.Model):
+    """One onboarding attempt: an applicant, one identity document (all its sides), a decision."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=12, unique=True, default=new_case_reference, editable=False)
+    applicant = models.ForeignKey("kyc.Applicant", on_delete=models.PROTECT, related_name="cases")
+    document_type = models.CharField(max_length=20, choices=[(t.value, t.value) for t in DocumentType])
+    issuing_country = models.CharField(max_length=3, blank=True, help_text="ICAO code chosen by the applicant")
+    state = models.CharField(
+        max_length=30,
+        choices=[(s.value, STATE_LABELS[s]) for s in CaseState],
+        default=CaseState.DRAFT.value,
+        db_index=True,
+    )
+    # Why the case is in its state, in words a reviewer or applicant can act on.
+    state_reason = models.TextField(blank=True)
+    state_changed_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # Incremented each time the cross-checks run; findings of the latest run are the current ones.
+    check_run = models.PositiveIntegerField(default=0)
+    # Staff member who created the case on an applicant's behalf (they may not decide it).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["submitted_at", "created_at"]
+        permissions = [
+            ("review_case", "Can see the review queue and case workspaces"),
+            ("decide_case", "Can approve, reject or ask for resubmission"),
+        ]
+        indexes = [models.Index(fields=["state", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[CaseState(self.state)]

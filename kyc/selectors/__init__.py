@@ -1,0 +1,1 @@
+"""Reads. Views and API views fetch what they show through these functions."""

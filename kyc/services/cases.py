@@ -1,0 +1,140 @@
+"""Creating, submitting and moving cases through their states."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from kyc.errors import ValidationFailed
+from kyc.models import Applicant, Case, Document
+from kyc.services.audit import Actor, audit_record
+from kyc.workflow import CaseState, assert_transition
+from ocr_integration.documents.kinds import KIND_LABELS, REQUIRED_KINDS, DocumentType
+
+
+def case_transition(
+    *, case: Case, target: CaseState, actor: Actor, reason: str = "", data: dict[str, Any] | None = None
+) -> Case:
+    """The one place a case changes state. The caller holds the row lock inside a transaction."""
+    before = case.state
+    assert_transition(before, target)
+    case.state = target.value
+    case.state_reason = reason
+    case.state_changed_at = timezone.now()
+    update_fields = ["state", "state_reason", "state_changed_at", "updated_at"]
+    if target == CaseState.SUBMITTED:
+        case.submitted_at = case.state_changed_at
+        update_fields.append("submitted_at")
+    case.save(update_fields=update_fields)
+    audit_record(
+        actor=actor,
+        action="case.state_changed",
+        case_id=case.id,
+        object_type="case",
+        object_id=case.id,
+        # The reason is written by us or by a reviewer, never copied from personal data.
+        data={"before": before, "after": target.value, "reason": reason, **(data or {})},
+    )
+    return case
+
+
+def lock_case(case_id) -> Case:
+    return Case.objects.select_for_update().get(id=case_id)
+
+
+@transaction.atomic
+def case_create(
+    *,
+    actor: Actor,
+    email: str,
+    document_type: str,
+    issuing_country: str = "",
+    declared_full_name: str = "",
+    declared_birth_date: date | None = None,
+    language: str = "en",
+    created_by=None,
+) -> Case:
+    try:
+        document_type = DocumentType(document_type)
+    except ValueError:
+        raise ValidationFailed(
+            f"Unknown document type {document_type!r}; choose one of {', '.join(t.value for t in DocumentType)}."
+        ) from None
+    issuing_country = issuing_country.strip().upper()
+    if issuing_country and not (len(issuing_country) == 3 and issuing_country.isalpha()):
+        raise ValidationFailed("The issuing country must be a three-letter code such as ARE, CHN or GBR.")
+    if declared_birth_date and declared_birth_date > timezone.now().date():
+        raise ValidationFailed("The birth date cannot be in the future.")
+    applicant = Applicant.objects.create(
+        email=email.strip(),
+        declared_full_name=declared_full_name.strip(),
+        declared_birth_date=declared_birth_date,
+        language=language,
+    )
+    case = Case.objects.create(
+        applicant=applicant,
+        document_type=document_type.value,
+        issuing_country=issuing_country,
+        created_by=created_by,
+    )
+    if actor.kind == "applicant" and not actor.id:
+        actor = Actor.applicant(applicant.id)
+    audit_record(
+        actor=actor,
+        action="case.created",
+        case_id=case.id,
+        object_type="case",
+        object_id=case.id,
+        data={"document_type": document_type.value, "issuing_country": issuing_country},
+    )
+    return case
+
+
+def missing_kinds(case: Case) -> list[str]:
+    present = set(case.documents.filter(is_current=True).values_list("kind", flat=True))
+    return [k.value for k in REQUIRED_KINDS[DocumentType(case.document_type)] if k.value not in present]
+
+
+@transaction.atomic
+def case_submit(*, case_id, actor: Actor) -> Case:
+    """Submit a draft (or a resubmission) and queue one OCR read per image still to be read."""
+    case = lock_case(case_id)
+    missing = missing_kinds(case)
+    if missing:
+        labels = ", ".join(KIND_LABELS[k] for k in map(_kind, missing))
+        raise ValidationFailed(f"Please add every side before submitting. Missing: {labels}.")
+    case_transition(case=case, target=CaseState.SUBMITTED, actor=actor)
+    _queue_reads(case)
+    return case
+
+
+@transaction.atomic
+def case_retry_reading(*, case_id, actor: Actor) -> Case:
+    """A reviewer asks the machine to try reading again (after fixing a vendor setting, say)."""
+    case = lock_case(case_id)
+    case_transition(case=case, target=CaseState.PROCESSING, actor=actor, data={"retry": True})
+    case.documents.filter(is_current=True, read_state=Document.ReadState.FAILED).update(
+        read_state=Document.ReadState.PENDING, claim_token="", claimed_at=None, failure_class="", failure_reason=""
+    )
+    _queue_reads(case)
+    return case
+
+
+def _queue_reads(case: Case) -> None:
+    from kyc.tasks import read_document
+
+    pending_ids = list(
+        case.documents.filter(is_current=True, read_state=Document.ReadState.PENDING).values_list("id", flat=True)
+    )
+    for document_id in pending_ids:
+        # On commit: the worker must find the rows this transaction is writing.
+        transaction.on_commit(lambda document_id=document_id: read_document.delay(str(document_id)))
+
+
+def _kind(value: str):
+    from ocr_integration.documents.kinds import DocumentKind
+
+    return DocumentKind(value)

@@ -1,0 +1,235 @@
+"""Reading documents and checking cases: the pipeline's writes."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from kyc.configuration import check_policy
+from kyc.models import Case, CheckFinding, Document, DocumentReading
+from kyc.services.audit import Actor, audit_record
+from kyc.services.cases import case_transition, lock_case
+from kyc.workflow import CaseState
+from ocr_integration import services as ocr
+from ocr_integration.documents.crosschecks import CaseReadings, DeclaredData
+from ocr_integration.documents.kinds import DocumentKind, DocumentType
+from ocr_integration.documents.reading import Reading
+from ocr_integration.provider import ErrorClass, OcrError, ReadRequest
+
+logger = logging.getLogger(__name__)
+PIPELINE = Actor.system("ocr-pipeline")
+
+
+def document_claim_for_reading(*, document_id, token: str) -> Document | None:
+    """Claim a document for reading, atomically. ``None``: nothing to do (read, or claimed by a live task).
+
+    A claim by the same token (the same task redelivered after a crash) or a claim older than
+    OCR_READ_STALL_SECONDS (a lost worker) can be taken over.
+    """
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=settings.OCR_READ_STALL_SECONDS)
+    claimable = Q(read_state=Document.ReadState.PENDING) | Q(
+        Q(read_state=Document.ReadState.READING) & (Q(claim_token=token) | Q(claimed_at__lt=stale_before))
+    )
+    with transaction.atomic():
+        claimed = Document.objects.filter(claimable, id=document_id, is_current=True).update(
+            read_state=Document.ReadState.READING, claim_token=token, claimed_at=now
+        )
+        if not claimed:
+            return None
+        document = Document.objects.select_related("case").get(id=document_id)
+        case = lock_case(document.case_id)
+        if case.state == CaseState.SUBMITTED:
+            case_transition(case=case, target=CaseState.PROCESSING, actor=PIPELINE)
+        elif case.state != CaseState.PROCESSING:
+            # The case moved on (decided, withdrawn) while the message waited: nothing to read.
+            Document.objects.filter(id=document_id).update(read_state=Document.ReadState.PENDING, claim_token="")
+            return None
+    return document
+
+
+def document_read(*, document_id, token: str) -> bool:
+    """Claim, read and record one document. Returns False when there was nothing to do.
+
+    Raises OcrError when the read failed; the caller (the task) decides whether to retry.
+    """
+    document = document_claim_for_reading(document_id=document_id, token=token)
+    if document is None:
+        return False
+    Document.objects.filter(id=document.id).update(read_attempts=document.read_attempts + 1)
+    with document.file.open("rb") as stream:
+        image = stream.read()
+    request = ReadRequest(
+        document_kind=DocumentKind(document.kind),
+        image=image,
+        content_type=document.content_type,
+        issuing_country=document.case.issuing_country or None,
+    )
+    result = ocr.read_document(request, subject_ref=str(document.id))
+    return document_record_reading(document_id=document.id, token=token, result=result)
+
+
+@transaction.atomic
+def document_record_reading(*, document_id, token: str, result: ocr.DocumentReadResult) -> bool:
+    """Store a finished read. A duplicate (the claim was lost or the work was done) is dropped."""
+    document = Document.objects.select_for_update().get(id=document_id)
+    if document.read_state != Document.ReadState.READING or document.claim_token != token:
+        return False
+    case = lock_case(document.case_id)
+    for role, reading in ((DocumentReading.Role.PRIMARY, result.primary), (DocumentReading.Role.SECOND, result.second)):
+        if reading is None:
+            continue
+        DocumentReading.objects.create(
+            document=document,
+            role=role,
+            provider=reading.provider,
+            fields={name: f.to_json() for name, f in reading.fields.items()},
+            mrz_lines=list(reading.mrz_lines),
+            raw_response=reading.raw_response,
+            vendor_request_id=reading.vendor_request_id or "",
+            claim_token=token,
+        )
+    document.read_state = Document.ReadState.READ
+    document.failure_class = ""
+    document.failure_reason = ""
+    document.save(update_fields=["read_state", "failure_class", "failure_reason"])
+    audit_record(
+        actor=PIPELINE,
+        action="document.read",
+        case_id=case.id,
+        object_type="document",
+        object_id=document.id,
+        data={
+            "kind": document.kind,
+            "provider": result.primary.provider,
+            "second_reader": result.second.provider if result.second else None,
+            # Which fields were read, never their values.
+            "fields": sorted(result.primary.fields),
+        },
+    )
+    _finish_case_if_read(case)
+    return True
+
+
+@transaction.atomic
+def document_mark_unreadable(*, document_id, token: str, error: OcrError) -> bool:
+    """Give up on a document for good: the case needs a person's attention, with the reason."""
+    document = Document.objects.select_for_update().get(id=document_id)
+    if document.read_state == Document.ReadState.READ or (
+        document.read_state == Document.ReadState.READING and document.claim_token != token
+    ):
+        return False
+    case = lock_case(document.case_id)
+    reason = _reason_for(error, document)
+    document.read_state = Document.ReadState.FAILED
+    document.failure_class = str(error.error_class)
+    document.failure_reason = reason
+    document.save(update_fields=["read_state", "failure_class", "failure_reason"])
+    audit_record(
+        actor=PIPELINE,
+        action="document.unreadable",
+        case_id=case.id,
+        object_type="document",
+        object_id=document.id,
+        data={"kind": document.kind, "error_class": str(error.error_class), "error_code": error.code},
+    )
+    if case.state in (CaseState.SUBMITTED, CaseState.PROCESSING):
+        case_transition(case=case, target=CaseState.NEEDS_ATTENTION, actor=PIPELINE, reason=reason)
+    return True
+
+
+def _reason_for(error: OcrError, document: Document) -> str:
+    label = document.kind_label
+    if error.error_class == ErrorClass.INVALID_IMAGE:
+        return f"{label}: the image could not be read ({error.message}). Ask the applicant for a new photo."
+    if error.error_class == ErrorClass.CONFIGURATION:
+        return f"{label}: the OCR service refused our configuration ({error.code or error.message}). Tell the admin."
+    return f"{label}: reading failed after {document.read_attempts} attempts ({error.error_class}: {error.message})."
+
+
+def _finish_case_if_read(case: Case) -> None:
+    current = list(case.documents.filter(is_current=True))
+    if any(d.read_state != Document.ReadState.READ for d in current):
+        return
+    case_run_checks(case=case)
+    if case.state == CaseState.PROCESSING:
+        case_transition(case=case, target=CaseState.READY_FOR_REVIEW, actor=PIPELINE)
+
+
+def case_run_checks(*, case: Case) -> list[CheckFinding]:
+    """Run every cross-check on the case's current readings and store the findings as a new run."""
+    primary: list[Reading] = []
+    second: list[Reading] = []
+    readings = DocumentReading.objects.filter(document__case=case, document__is_current=True).select_related(
+        "document"
+    )
+    latest: dict[tuple[str, str], DocumentReading] = {}
+    for row in readings.order_by("created_at", "id"):
+        latest[(row.document.kind, row.role)] = row
+    for (kind, role), row in latest.items():
+        reading = Reading.from_json(
+            {
+                "provider": row.provider,
+                "document_kind": kind,
+                "fields": row.fields,
+                "mrz_lines": row.mrz_lines,
+                "raw_response": {},
+                "vendor_request_id": row.vendor_request_id,
+            }
+        )
+        (primary if role == DocumentReading.Role.PRIMARY else second).append(reading)
+    applicant = case.applicant
+    evidence = CaseReadings(
+        document_type=DocumentType(case.document_type),
+        primary=primary,
+        second=second,
+        declared=DeclaredData(
+            full_name=applicant.declared_full_name or None, birth_date=applicant.declared_birth_date
+        ),
+    )
+    findings = ocr.check_case(evidence, today=timezone.now().date(), policy=check_policy())
+    case.check_run += 1
+    case.save(update_fields=["check_run"])
+    rows = CheckFinding.objects.bulk_create(
+        CheckFinding(
+            case=case,
+            check_run=case.check_run,
+            code=f.code,
+            outcome=str(f.outcome),
+            message=f.message,
+            evidence=f.evidence,
+            document_kind=f.document_kind or "",
+        )
+        for f in findings
+    )
+    audit_record(
+        actor=PIPELINE,
+        action="case.checked",
+        case_id=case.id,
+        object_type="case",
+        object_id=case.id,
+        data={"check_run": case.check_run, "outcomes": dict(Counter(str(f.outcome) for f in findings))},
+    )
+    return rows
+
+
+def stalled_document_ids() -> list:
+    """Documents whose read was lost: claimed long ago, or pending with no live claim in a moving case."""
+    stale_before = timezone.now() - timedelta(seconds=settings.OCR_READ_STALL_SECONDS)
+    return list(
+        Document.objects.filter(
+            is_current=True,
+            case__state__in=[CaseState.SUBMITTED, CaseState.PROCESSING],
+        )
+        .filter(
+            Q(read_state=Document.ReadState.READING, claimed_at__lt=stale_before)
+            | Q(read_state=Document.ReadState.PENDING, case__state_changed_at__lt=stale_before)
+        )
+        .values_list("id", flat=True)
+    )

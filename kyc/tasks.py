@@ -1,0 +1,53 @@
+"""Celery tasks: take ids, call one service, decide about retries. No business logic here."""
+
+from __future__ import annotations
+
+import logging
+import random
+
+from celery import shared_task
+from django.conf import settings
+
+from kyc.services import readings
+from ocr_integration.provider import ErrorClass, OcrError
+
+logger = logging.getLogger(__name__)
+
+
+def _backoff_seconds(retries: int, error: OcrError) -> float:
+    if error.retry_after:
+        return min(float(error.retry_after), settings.OCR_RETRY_BACKOFF_MAX_SECONDS)
+    base = settings.OCR_RETRY_BACKOFF_SECONDS * (2**retries)
+    # Jitter keeps a burst of failed reads from retrying in lock-step against the vendor.
+    return min(base * (0.5 + random.random()), settings.OCR_RETRY_BACKOFF_MAX_SECONDS)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def read_document(self, document_id: str) -> None:
+    token = self.request.id or f"direct-{document_id}"
+    try:
+        readings.document_read(document_id=document_id, token=token)
+    except OcrError as error:
+        failure = error
+    except Exception as exc:  # a bug or a dropped connection: retry, and give up like any other failure
+        logger.exception("reading document %s failed unexpectedly", document_id)
+        failure = OcrError(ErrorClass.UNKNOWN, f"internal error ({type(exc).__name__})")
+    else:
+        return
+    if failure.retryable and self.request.retries < settings.OCR_READ_MAX_RETRIES:
+        logger.info(
+            "read of document %s failed (%s), retry %d", document_id, failure.error_class, self.request.retries + 1
+        )
+        raise self.retry(countdown=_backoff_seconds(self.request.retries, failure), exc=failure)
+    readings.document_mark_unreadable(document_id=document_id, token=token, error=failure)
+
+
+@shared_task
+def requeue_stalled_reads() -> int:
+    """Periodic: queue again every read that a lost worker or a lost message left hanging."""
+    document_ids = readings.stalled_document_ids()
+    for document_id in document_ids:
+        read_document.delay(str(document_id))
+    if document_ids:
+        logger.warning("queued %d stalled document reads again", len(document_ids))
+    return len(document_ids)

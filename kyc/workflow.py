@@ -1,0 +1,81 @@
+"""The case state machine, in plain Python.
+
+::
+
+    draft ──submit──▶ submitted ──first read claimed──▶ processing ──all read──▶ ready_for_review
+                         ▲   │                              │                      │
+                         │   └────────reading failed for good┴──▶ needs_attention  ├─▶ approved
+                         │                                         │  │  │         ├─▶ rejected
+                         │                     retry reading ◀─────┘  │  │         └─▶ resubmission_requested
+                         │                                            ▼  ▼                       │
+                         └────────────── applicant resubmits ◀── resubmission_requested ◀────────┘
+
+``approved`` and ``rejected`` are final. ``needs_attention`` means the machine gave up reading
+(an unreadable image, a vendor misconfiguration, retries exhausted) and a person must act: retry,
+ask the applicant for a new image, or reject.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CaseState(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    PROCESSING = "processing"
+    READY_FOR_REVIEW = "ready_for_review"
+    NEEDS_ATTENTION = "needs_attention"
+    RESUBMISSION_REQUESTED = "resubmission_requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+STATE_LABELS: dict[CaseState, str] = {
+    CaseState.DRAFT: "Draft",
+    CaseState.SUBMITTED: "Submitted",
+    CaseState.PROCESSING: "Processing",
+    CaseState.READY_FOR_REVIEW: "Ready for review",
+    CaseState.NEEDS_ATTENTION: "Needs attention",
+    CaseState.RESUBMISSION_REQUESTED: "Resubmission requested",
+    CaseState.APPROVED: "Approved",
+    CaseState.REJECTED: "Rejected",
+}
+
+ALLOWED_TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
+    CaseState.DRAFT: frozenset({CaseState.SUBMITTED}),
+    CaseState.SUBMITTED: frozenset({CaseState.PROCESSING, CaseState.NEEDS_ATTENTION}),
+    CaseState.PROCESSING: frozenset({CaseState.READY_FOR_REVIEW, CaseState.NEEDS_ATTENTION}),
+    CaseState.READY_FOR_REVIEW: frozenset(
+        {CaseState.APPROVED, CaseState.REJECTED, CaseState.RESUBMISSION_REQUESTED}
+    ),
+    CaseState.NEEDS_ATTENTION: frozenset(
+        {CaseState.PROCESSING, CaseState.RESUBMISSION_REQUESTED, CaseState.REJECTED}
+    ),
+    CaseState.RESUBMISSION_REQUESTED: frozenset({CaseState.SUBMITTED}),
+    CaseState.APPROVED: frozenset(),
+    CaseState.REJECTED: frozenset(),
+}
+
+FINAL_STATES = frozenset({CaseState.APPROVED, CaseState.REJECTED})
+DECIDABLE_STATES = frozenset({CaseState.READY_FOR_REVIEW, CaseState.NEEDS_ATTENTION})
+# States in which the applicant may still add or replace images.
+EDITABLE_STATES = frozenset({CaseState.DRAFT, CaseState.RESUBMISSION_REQUESTED})
+
+
+class IllegalTransition(Exception):
+    """A state change the workflow does not allow; the message says what is allowed instead."""
+
+    def __init__(self, current: CaseState, target: CaseState) -> None:
+        allowed = ", ".join(sorted(ALLOWED_TRANSITIONS[current])) or "none (the case is final)"
+        super().__init__(
+            f"A case in state '{current}' cannot move to '{target}'. Allowed next states: {allowed}."
+        )
+        self.current = current
+        self.target = target
+
+
+def assert_transition(current: str, target: str) -> None:
+    current_state, target_state = CaseState(current), CaseState(target)
+    if target_state not in ALLOWED_TRANSITIONS[current_state]:
+        raise IllegalTransition(current_state, target_state)

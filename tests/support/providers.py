@@ -1,0 +1,81 @@
+"""A scripted OCR provider for pipeline tests: it plays a vendor whose behaviour the image chooses.
+
+The colour of the image's top-left pixel says what happens, so that a behaviour survives the
+upload path's re-encoding and reaches a worker in another process:
+
+- green  (0, 200, 0): reads successfully, returning synthetic canonical fields for the kind;
+- red    (200, 0, 0): the image is unreadable (invalid_image, no retry helps);
+- blue   (0, 0, 200): the vendor is down (transient) on every attempt;
+- yellow (200, 200, 0): transient on the first two attempts, then reads (attempts counted in a
+  file under KYC_DATA_DIR, which a worker process shares with the test);
+- purple (128, 0, 128): configuration/auth error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from pathlib import Path
+
+from PIL import Image
+
+from ocr_integration.documents.kinds import DocumentKind
+from ocr_integration.documents.reading import Box, Reading, ReadField
+from ocr_integration.provider import ErrorClass, OcrError, ReadRequest
+
+GREEN, RED, BLUE, YELLOW, PURPLE = (0, 200, 0), (200, 0, 0), (0, 0, 200), (200, 200, 0), (128, 0, 128)
+
+SYNTHETIC_FIELDS = {
+    DocumentKind.PASSPORT: {
+        "surname": "TESTER", "given_names": "ALEX", "document_number": "X1234567",
+        "nationality": "GBR", "birth_date": "1990-01-01", "sex": "M", "expiry_date": "2035-01-01",
+    },
+    DocumentKind.EMIRATES_ID_FRONT: {"id_number": "784-1990-1234567-1", "full_name": "Alex Tester"},
+    DocumentKind.EMIRATES_ID_BACK: {"card_number": "123456789", "expiry_date": "2030-01-01"},
+    DocumentKind.CN_ID_PORTRAIT: {"full_name": "测试", "id_number": "11010519491231002X"},
+    DocumentKind.CN_ID_EMBLEM: {"validity_period": "2015.01.01-2035.01.01"},
+    DocumentKind.BANK_CARD: {"card_number_masked": "411111******1111"},
+}
+
+
+def colour_image(colour: tuple[int, int, int], size=(640, 420), fmt="PNG") -> bytes:
+    image = Image.new("RGB", size, (235, 235, 235))
+    image.paste(colour, (0, 0, 40, 40))
+    out = io.BytesIO()
+    image.save(out, format=fmt)
+    return out.getvalue()
+
+
+def _attempt_number(image: bytes) -> int:
+    folder = Path(os.environ.get("KYC_DATA_DIR", "/tmp")) / "scripted-provider"
+    folder.mkdir(parents=True, exist_ok=True)
+    counter = folder / hashlib.sha256(image).hexdigest()
+    count = int(counter.read_text()) + 1 if counter.exists() else 1
+    counter.write_text(str(count))
+    return count
+
+
+class ScriptedProvider:
+    name = "scripted"
+
+    def read(self, request: ReadRequest) -> Reading:
+        pixel = Image.open(io.BytesIO(request.image)).convert("RGB").getpixel((5, 5))
+        colour = min((GREEN, RED, BLUE, YELLOW, PURPLE), key=lambda c: sum((a - b) ** 2 for a, b in zip(c, pixel)))
+        if colour == RED:
+            raise OcrError(ErrorClass.INVALID_IMAGE, "no document found in the image", code="TEST.NO_DOC")
+        if colour == PURPLE:
+            raise OcrError(ErrorClass.CONFIGURATION, "credentials rejected", code="TEST.AUTH", http_status=401)
+        if colour == BLUE or (colour == YELLOW and _attempt_number(request.image) <= 2):
+            raise OcrError(ErrorClass.TRANSIENT, "vendor unavailable", code="TEST.DOWN", http_status=503)
+        fields = {
+            name: ReadField(value=value, confidence=0.97, box=Box(10, 10 + 20 * i, 200, 28 + 20 * i))
+            for i, (name, value) in enumerate(SYNTHETIC_FIELDS[request.document_kind].items())
+        }
+        return Reading(
+            provider=self.name,
+            document_kind=request.document_kind,
+            fields=fields,
+            raw_response={"scripted": True},
+            vendor_request_id="scripted-1",
+        )
