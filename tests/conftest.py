@@ -50,6 +50,6 @@ def make_case(document_type="passport", colours=None, **kwargs):
         colour = (colours or {}).get(kind.value, GREEN)
         # Different sizes keep two sides from being the same image (duplicates are refused).
         document_attach(
-            case_id=case.id, kind=kind.value, upload=upload(colour, size=(640 + index, 420)), actor=Actor.applicant(case.applicant_id)
+            case_id=case.id, kind=kind.value, upload=upload(colour, size=(640, 420)), actor=Actor.applicant(case.applicant_id)
         )
     return case

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import random
 from pathlib import Path
 
 from PIL import Image
@@ -42,6 +43,9 @@ SYNTHETIC_FIELDS = {
 def colour_image(colour: tuple[int, int, int], size=(640, 420), fmt="PNG") -> bytes:
     image = Image.new("RGB", size, (235, 235, 235))
     image.paste(colour, (0, 0, 40, 40))
+    # A random mark far from the colour patch makes every image unique (attempt counters are
+    # per image, and a case refuses the same image twice).
+    image.paste(tuple(random.randrange(256) for _ in range(3)), (size[0] - 20, size[1] - 20, size[0], size[1]))
     out = io.BytesIO()
     image.save(out, format=fmt)
     return out.getvalue()
