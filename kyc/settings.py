@@ -245,7 +245,7 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
 # --- Logging: no personal data is ever passed to a logger; levels from the environment. -----
 LOGGING = {
@@ -260,4 +260,65 @@ LOGGING = {
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 # --- OCR vendors (ocr_integration.vendors) ---
-# (filled in by the vendor clients)
+# Every variable is described in docs/vendors.md. Point an endpoint at the simulator
+# (python manage.py ocr_simulator) with e.g. G42_OCR_ENDPOINT=http://127.0.0.1:8790.
+OCR_VENDOR_CONNECT_TIMEOUT = env_float("OCR_VENDOR_CONNECT_TIMEOUT", 5.0, minimum=0.1)
+OCR_VENDOR_READ_TIMEOUT = env_float("OCR_VENDOR_READ_TIMEOUT", 30.0, minimum=0.1)
+OCR_VENDOR_CACHE_ALIAS = "default"  # IAM tokens: shared by every process through CACHES above
+# Rate limits and the CTyun batch queue: redis:// (every host) or a directory (one host).
+OCR_VENDOR_COORDINATION_URL = env_str(
+    "OCR_VENDOR_COORDINATION_URL", CACHE_URL or str(DATA_DIR / "ocr-vendors")
+)
+
+
+def _huawei_stack(prefix: str, *, region: str, endpoint: str, iam_endpoint: str, auth: str) -> dict:
+    region = env_str(f"{prefix}_REGION", region) or region
+    return {
+        "vendor": "huawei",
+        "region": region,
+        "endpoint": env_str(f"{prefix}_ENDPOINT", endpoint.format(region=region)),
+        "iam_endpoint": env_str(f"{prefix}_IAM_ENDPOINT", iam_endpoint.format(region=region)),
+        "project_id": env_str(f"{prefix}_PROJECT_ID", ""),
+        "project_name": env_str(f"{prefix}_PROJECT_NAME", region),
+        "auth_scheme": env_choice(f"{prefix}_AUTH", auth, {"aksk", "token"}),
+        "access_key": env_str(f"{prefix}_AK", ""),
+        "secret_key": env_str(f"{prefix}_SK", ""),
+        "domain_name": env_str(f"{prefix}_DOMAIN_NAME", ""),
+        "username": env_str(f"{prefix}_USERNAME", ""),
+        "password": env_str(f"{prefix}_PASSWORD", ""),
+        "qps": env_float(f"{prefix}_QPS", 10.0, minimum=0.0),
+        "passport_api": env_choice(f"{prefix}_PASSPORT_API", "passport", {"passport", "auto"}),
+    }
+
+
+OCR_VENDORS: dict[str, dict] = {
+    # G42 documents AK/SK as the only scheme for OCR in ae-ad-1 (vendor-docs/001 §2.3).
+    "g42": _huawei_stack("G42_OCR", region="ae-ad-1", endpoint="https://ocr.{region}.g42cloud.com",
+                         iam_endpoint="https://iam.{region}.g42cloud.com", auth="aksk"),
+    "huawei": _huawei_stack("HUAWEI_OCR", region="ap-southeast-1", endpoint="https://ocr.{region}.myhuaweicloud.com",
+                            iam_endpoint="https://iam.{region}.myhuaweicloud.com", auth="aksk"),
+    "ctyun": {
+        "vendor": "ctyun",
+        "endpoint": env_str("CTYUN_OCR_ENDPOINT", "https://ai-global.ctapi.ctyun.cn"),
+        "access_key": env_str("CTYUN_OCR_AK", ""),
+        "secret_key": env_str("CTYUN_OCR_SK", ""),
+        "app_key": env_str("CTYUN_OCR_APPKEY", ""),
+        "qps": env_float("CTYUN_OCR_QPS", 5.0, minimum=0.0),
+        "batching": env_bool("CTYUN_OCR_BATCHING", True),
+        "batch_max": env_int("CTYUN_OCR_BATCH_MAX", 50, minimum=1, maximum=50),
+        "batch_wait_ms": env_int("CTYUN_OCR_BATCH_WAIT_MS", 200, minimum=0),
+    },
+}
+OCR_PROVIDERS.update({
+    "g42": "ocr_integration.vendors.huawei.client:g42_provider",
+    "huawei": "ocr_integration.vendors.huawei.client:huawei_provider",
+    "huawei_text": "ocr_integration.vendors.huawei.client:huawei_text_provider",
+    "ctyun": "ocr_integration.vendors.ctyun.client:ctyun_provider",
+    "ctyun_text": "ocr_integration.vendors.ctyun.client:ctyun_text_provider",
+})
+# Routing per document kind (ocr_integration.routing): OCR_ROUTE_<KIND>="primary,fallback,second".
+OCR_VENDOR_ROUTES = {
+    kind: env_str(f"OCR_ROUTE_{kind.upper()}", "")
+    for kind in ("passport", "emirates_id_front", "emirates_id_back", "cn_id_portrait", "cn_id_emblem", "bank_card")
+}
+# --- end of OCR vendors ---
