@@ -258,6 +258,7 @@ LOGGING = {
 }
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at every start when it is missing
 
 # --- OCR vendors (ocr_integration.vendors) ---
 # Every variable is described in docs/vendors.md. Point an endpoint at the simulator
