@@ -1,0 +1,114 @@
+"""What the rest of the product asks of OCR: read an image, check a case.
+
+``kyc`` calls these two functions and nothing else in ``ocr_integration``; which provider
+reads which document kind is configuration (``settings.OCR_ROUTING``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+
+from ocr_integration.documents.crosschecks import CaseReadings, CheckPolicy
+from ocr_integration.documents.crosschecks import check_case as _check_case
+from ocr_integration.documents.findings import Finding
+from ocr_integration.documents.kinds import DocumentKind
+from ocr_integration.documents.reading import Reading
+from ocr_integration.provider import ErrorClass, OcrError, OcrProvider, ReadRequest
+
+logger = logging.getLogger(__name__)
+
+_providers: dict[str, OcrProvider] = {}
+_providers_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class DocumentReadResult:
+    primary: Reading
+    second: Reading | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    primary: str
+    fallback: str | None = None
+    second_reader: str | None = None
+
+
+def route_for(kind: DocumentKind) -> Route:
+    # Routing lives in ocr_integration.routing (settings.OCR_ROUTING plus OCR_ROUTE_<KIND>).
+    from ocr_integration import routing
+
+    chosen = routing.route_for(kind)
+    return Route(primary=chosen.primary, fallback=chosen.fallback, second_reader=chosen.second_reader)
+
+
+def get_provider(name: str) -> OcrProvider:
+    """The provider configured under ``name``, built once per process (models load once)."""
+    with _providers_lock:
+        provider = _providers.get(name)
+        if provider is None:
+            path = settings.OCR_PROVIDERS.get(name) or (name if ":" in name else None)
+            if path is None:
+                raise OcrError(
+                    ErrorClass.CONFIGURATION,
+                    f"No OCR provider named {name!r} is configured (known: {', '.join(sorted(settings.OCR_PROVIDERS))}).",
+                )
+            module_name, _, factory_name = path.partition(":")
+            factory = getattr(importlib.import_module(module_name), factory_name)
+            provider = factory()
+            _providers[name] = provider
+        return provider
+
+
+def read_document(request: ReadRequest, *, subject_ref: str) -> DocumentReadResult:
+    """Read one image with the configured primary provider (and fallback), plus any second reader.
+
+    Raises OcrError when the primary (and fallback) cannot read it. A failing second reader
+    never fails the read: its absence is itself visible to the reviewer.
+    """
+    from ocr_integration import routing
+    from ocr_integration.vendors import attempts
+
+    route = route_for(request.document_kind)
+    # Every vendor HTTP call made below is recorded as an OcrAttempt for this subject.
+    with attempts.subject(subject_ref):
+        try:
+            primary = get_provider(route.primary).read(request)
+        except OcrError as exc:
+            if route.fallback is None or not routing.should_fall_back(exc):
+                raise
+            logger.warning("primary OCR provider %s failed (%s); trying fallback %s", route.primary, exc.error_class, route.fallback)
+            primary = get_provider(route.fallback).read(request)
+        second = None
+        if route.second_reader:
+            try:
+                second = get_provider(route.second_reader).read(request)
+            except OcrError as exc:
+                logger.warning("second reader %s failed for %s: %s", route.second_reader, subject_ref, exc.error_class)
+    return DocumentReadResult(primary=primary, second=second)
+
+
+def check_case(case: CaseReadings, *, today: date, policy: CheckPolicy) -> list[Finding]:
+    return _check_case(case, today=today, policy=policy)
+
+
+def warm_up_providers() -> None:
+    """Build every provider the routing uses, so that model loading happens at worker start."""
+    names = {settings.OCR_DEFAULT_PROVIDER}
+    for route in settings.OCR_ROUTING.values():
+        names.update(n for n in route.values() if n)
+    for name in names:
+        try:
+            provider = get_provider(name)
+        except Exception:  # a misconfigured provider must not stop the worker: reads will report it
+            logger.exception("could not build OCR provider %s", name)
+            continue
+        warm_up = getattr(provider, "warm_up", None)
+        if callable(warm_up):
+            warm_up()
