@@ -41,7 +41,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files (no CDN is reachable)
     "kyc",
+    "kyc.api",
     "ocr_integration",
 ]
 
@@ -176,9 +178,10 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_QUEUE", "kyc")
 CELERY_TASK_ACKS_LATE = True
@@ -220,7 +223,31 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "KYC onboarding API",
     "VERSION": "1.0.0",
+    "DESCRIPTION": "Create cases, upload document images, submit, follow the result. See docs/api.md.",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
 }
+# Requests per integrator (DRF rate syntax: N/second|minute|hour|day).
+API_RATE = env_str("API_RATE", "600/minute")
+API_UPLOAD_RATE = env_str("API_UPLOAD_RATE", "120/minute")
+# How long an Idempotency-Key's answer is replayed.
+API_IDEMPOTENCY_TTL_HOURS = env_int("API_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0, minimum=0.1)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+WEBHOOK_BACKOFF_SECONDS = env_float("WEBHOOK_BACKOFF_SECONDS", 30.0, minimum=0.0)
+WEBHOOK_BACKOFF_MAX_SECONDS = env_float("WEBHOOK_BACKOFF_MAX_SECONDS", 6 * 3600.0, minimum=0.0)
+# Webhook URLs on loopback or private networks (SSRF into our own network) only outside production.
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", not PRODUCTION)
+
+# --- Applicant pages ------------------------------------------------------------------------
+# A case link (and the session's access to the case) lasts this long after it was granted.
+APPLICANT_LINK_MAX_AGE_SECONDS = env_int("APPLICANT_LINK_MAX_AGE_SECONDS", 72 * 3600, minimum=60)
+# Per client address, in the shared cache: "count/seconds".
+APPLICANT_CASE_RATE = env_str("APPLICANT_CASE_RATE", "10/3600")
+APPLICANT_UPLOAD_RATE = env_str("APPLICANT_UPLOAD_RATE", "60/3600")
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
