@@ -7,12 +7,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args, **env_overrides):
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "KYC_ENVIRONMENT"}}
+    if env_overrides.get("KYC_ENVIRONMENT") == "production":
+        env.setdefault("KYC_ENCRYPTION_KEYS", Fernet.generate_key().decode())
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
@@ -45,6 +48,15 @@ def test_bad_values_stop_start_up_and_name_the_variable(variable, value, message
     result = run_manage("check", **{variable: value})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_production_refuses_to_run_without_encryption_keys():
+    result = run_manage(
+        "check", KYC_ENVIRONMENT="production", SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="x.test", KYC_ENCRYPTION_KEYS="",
+    )
+    assert result.returncode != 0
+    assert "needs KYC_ENCRYPTION_KEYS" in result.stderr
 
 
 def test_secrets_can_come_from_files(tmp_path):
