@@ -86,7 +86,7 @@ def document_example_signature(ak, sk, app_key, params, request_id, eop_date, re
         return base64.b64encode(sign)
 
     eop_date_simple = eop_date[:8]
-    camp_header = "appkey:{0}\nctyun-eop-request-id:{1}\neop-date:{2}\n".format(app_key, request_id, eop_date)
+    camp_header = "appkey:{0}\nctyun-eop-request-id:{1}\neop-date:{2}\n".format(app_key, request_id, eop_date)  # noqa: UP030, UP032 - verbatim from the document
     parsed_url = urlparse(request_url)
     query = parsed_url.query
     query_params = sorted(query.split("&"))
@@ -102,7 +102,7 @@ def document_example_signature(ak, sk, app_key, params, request_id, eop_date, re
     k_ak = hmac_sha256(base64.b64decode(k_time), ak.encode("utf-8"))
     k_date = hmac_sha256(base64.b64decode(k_ak), eop_date_simple.encode("utf-8"))
     signature = hmac_sha256(base64.b64decode(k_date), pre_signature.encode("utf-8"))
-    return "{0} Headers=appkey;ctyun-eop-request-id;eop-date Signature={1}".format(ak, signature.decode())
+    return "{0} Headers=appkey;ctyun-eop-request-id;eop-date Signature={1}".format(ak, signature.decode())  # noqa: UP030, UP032
 
 
 @pytest.mark.parametrize("query", ["", "b=2&a=1"])
@@ -137,3 +137,25 @@ def test_eop_verify_reports_the_documented_codes():
     assert eop.verify(headers=headers, query="", body=b'{"data":[]}', secret_for={"ak": "sk"}) == ("ak", "")
     assert eop.verify(headers=headers, query="", body=b'{"data":[1]}', secret_for={"ak": "sk"}) == (None, "10020")
     assert eop.verify(headers=headers, query="", body=b'{"data":[]}', secret_for={"other": "sk"}) == (None, "10002")
+
+
+def test_aksk_matches_huawei_published_example():
+    """Huawei's API Request Signing Guide, "AK/SK Signing and Authentication Algorithm"
+    (support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-algorithm-002..004.html): the VPC
+    list request, its hashed canonical request and its signature. (The vendor documents in
+    vendor-docs/ point to this guide but do not reproduce it.)"""
+    url = "https://service.region.example.com/v1/77b6a44cba5143ab91d13ab9a8ff44fd/vpcs?limit=2&marker=13551d6b-755d-4757-b956-536f674975c0"
+    headers = {"Content-Type": "application/json", "X-Sdk-Date": "20191115T033655Z", "Host": "service.region.example.com"}
+    signed = aksk.sign(method="GET", url=url, headers=headers, body=b"", access_key=AK, secret_key=SK)
+    canonical = aksk.canonical_request(
+        "GET", "/v1/77b6a44cba5143ab91d13ab9a8ff44fd/vpcs",
+        [("limit", "2"), ("marker", "13551d6b-755d-4757-b956-536f674975c0")], headers, b"",
+        ["content-type", "host", "x-sdk-date"],
+    )
+    assert aksk.string_to_sign(canonical, "20191115T033655Z") == (
+        "SDK-HMAC-SHA256\n20191115T033655Z\nb25362e603ee30f4f25e7858e8a7160fd36e803bb2dfe206278659d71a9bcd7a"
+    )
+    assert signed["Authorization"] == (
+        "SDK-HMAC-SHA256 Access=QTWAOYTTINDUT2QVKYUC, SignedHeaders=content-type;host;x-sdk-date, "
+        "Signature=7be6668032f70418fcc22abc52071e57aff61b84a1d2381bb430d6870f4f6ebe"
+    )

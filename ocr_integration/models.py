@@ -1,0 +1,73 @@
+"""Vendor accounts and every OCR vendor attempt.
+
+An attempt row holds what an admin needs to see a vendor misbehave (vendor, endpoint, outcome
+class, error code, HTTP status, duration, the vendor's request id) and an opaque reference to
+what was being read — never an image, never a value read from it.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class VendorAccount(models.Model):
+    """One account at one OCR vendor. Credentials sit in the ``credential_*`` fields only
+    (encryption at rest is added by the reviewer-dashboard work)."""
+
+    class Vendor(models.TextChoices):
+        HUAWEI = "huawei", "Huawei Cloud"
+        G42 = "g42", "G42 Cloud (Huawei stack)"
+        CTYUN = "ctyun", "China Telecom Cloud"
+
+    class AuthScheme(models.TextChoices):
+        AKSK = "aksk", "AK/SK signature (SDK-HMAC-SHA256)"
+        TOKEN = "token", "IAM token (password grant)"
+        EOP = "eop", "EOP signature (CTyun)"
+
+    name = models.SlugField(max_length=40, unique=True, help_text="Provider name used in OCR routing, e.g. g42.")
+    vendor = models.CharField(max_length=20, choices=Vendor.choices)
+    region = models.CharField(max_length=40, blank=True)
+    endpoint = models.URLField(max_length=200)
+    iam_endpoint = models.URLField(max_length=200, blank=True)
+    project_id = models.CharField(max_length=64, blank=True)
+    project_name = models.CharField(max_length=64, blank=True)
+    auth_scheme = models.CharField(max_length=10, choices=AuthScheme.choices)
+    qps = models.FloatField(default=5.0)
+    enabled = models.BooleanField(default=True)
+    credential_access_key = models.CharField(max_length=200, blank=True)
+    credential_secret_key = models.CharField(max_length=200, blank=True)
+    credential_app_key = models.CharField(max_length=200, blank=True)
+    credential_domain_name = models.CharField(max_length=200, blank=True)
+    credential_username = models.CharField(max_length=200, blank=True)
+    credential_password = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_vendor_display()}, {self.region or 'no region'})"
+
+
+class OcrAttempt(models.Model):
+    """One HTTP call to an OCR vendor (or its IAM service)."""
+
+    vendor = models.CharField(max_length=40, db_index=True)
+    endpoint = models.CharField(max_length=120)
+    outcome = models.CharField(max_length=20, db_index=True, help_text="success, or the error class")
+    error_code = models.CharField(max_length=64, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    vendor_request_id = models.CharField(max_length=128, blank=True)
+    batch_size = models.PositiveSmallIntegerField(default=1)
+    subject_ref = models.CharField(max_length=128, blank=True, db_index=True,
+                                   help_text="Opaque reference to what was read (e.g. a document id).")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["vendor", "outcome", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.vendor} {self.endpoint} {self.outcome} {self.error_code}".strip()

@@ -1,0 +1,62 @@
+"""Which provider reads which document kind: primary, fallback, and an independent second reader.
+
+Configuration, not code: ``settings.OCR_ROUTING`` (kind -> {"primary", "fallback",
+"second_reader"}), overridden per kind by ``OCR_ROUTE_<KIND>="primary,fallback,second_reader"``
+(``settings.OCR_VENDOR_ROUTES``; empty parts mean none). Kinds configured nowhere use
+``settings.OCR_DEFAULT_PROVIDER`` alone.
+
+Typical production routing: UAE documents on ``g42`` with ``local`` as fallback; foreign
+passports on ``g42`` with ``local`` as second reader (Huawei returns only MRZ-derived fields for
+non-Chinese passports, so the embedded engine supplies the visual zone and the MRZ); Chinese ID
+sides on ``ctyun`` with ``local`` as second reader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from .documents.kinds import DocumentKind
+from .provider import ErrorClass, OcrError
+
+# Our own image preparation refused the file: no other provider can read it either.
+_LOCAL_IMAGE_CODES = frozenset({"not_an_image", "too_small", "too_large"})
+
+
+@dataclass(frozen=True)
+class Route:
+    primary: str
+    fallback: str | None = None
+    second_reader: str | None = None
+
+
+def _from_env(value: str) -> dict[str, str | None]:
+    parts = [p.strip() or None for p in value.split(",")] + [None, None, None]
+    return {"primary": parts[0], "fallback": parts[1], "second_reader": parts[2]}
+
+
+def route_for(kind: DocumentKind) -> Route:
+    configured: dict[str, str | None] = dict(getattr(settings, "OCR_ROUTING", {}).get(str(kind), {}) or {})
+    override = (getattr(settings, "OCR_VENDOR_ROUTES", {}) or {}).get(str(kind))
+    if override:
+        configured = _from_env(override)
+    primary = configured.get("primary") or settings.OCR_DEFAULT_PROVIDER
+    fallback = configured.get("fallback") or None
+    second = configured.get("second_reader") or None
+    return Route(primary, fallback if fallback != primary else None, second if second != primary else None)
+
+
+def should_fall_back(exc: OcrError) -> bool:
+    """Whether the fallback provider may succeed where the primary failed.
+
+    Configuration errors (credentials, subscription, unsupported kind) and unknown failures: yes.
+    An image the vendor refused (format, quality, "not a passport"): yes, the fallback reads
+    differently — unless our own preparation refused it, which no provider can get past.
+    Throttled and transient: no; the task retries the primary after the back-off.
+    """
+    if exc.error_class in (ErrorClass.CONFIGURATION, ErrorClass.UNKNOWN):
+        return True
+    if exc.error_class == ErrorClass.INVALID_IMAGE:
+        return exc.code not in _LOCAL_IMAGE_CODES
+    return False

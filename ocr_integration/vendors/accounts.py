@@ -1,0 +1,42 @@
+"""Where a vendor account's configuration comes from: settings (environment) or the database.
+
+``settings.OCR_VENDOR_ACCOUNTS`` = ``"settings"`` (default: ``settings.OCR_VENDORS``, built from
+environment variables) or ``"database"`` (the enabled ``VendorAccount`` row whose ``name`` is the
+provider name, edited in the admin). Providers are built once per worker process, so a changed
+row takes effect when the workers restart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from ..provider import ErrorClass, OcrError
+
+
+def account_config(name: str) -> dict[str, Any]:
+    if getattr(settings, "OCR_VENDOR_ACCOUNTS", "settings") == "database":
+        from ..models import VendorAccount
+
+        row = VendorAccount.objects.filter(name=name, enabled=True).first()
+        if row is None:
+            raise OcrError(ErrorClass.CONFIGURATION, f"No enabled OCR vendor account named {name!r} in the admin.",
+                           code="not_configured")
+        return from_row(row)
+    config = dict(getattr(settings, "OCR_VENDORS", {}).get(name) or {})
+    if not config:
+        raise OcrError(ErrorClass.CONFIGURATION, f"No OCR vendor account named {name!r} is configured.",
+                       code="not_configured")
+    return config
+
+
+def from_row(row) -> dict[str, Any]:
+    base = {"vendor": row.vendor, "endpoint": row.endpoint, "qps": row.qps,
+            "access_key": row.credential_access_key, "secret_key": row.credential_secret_key}
+    if row.vendor == "ctyun":
+        return {**base, "app_key": row.credential_app_key}
+    return {**base, "region": row.region, "iam_endpoint": row.iam_endpoint, "project_id": row.project_id,
+            "project_name": row.project_name, "auth_scheme": row.auth_scheme,
+            "domain_name": row.credential_domain_name, "username": row.credential_username,
+            "password": row.credential_password}

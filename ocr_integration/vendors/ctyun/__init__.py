@@ -1,0 +1,1 @@
+"""China Telecom Cloud (CTyun) OCR: general OCR and the Chinese resident ID card, batched."""

@@ -1,0 +1,217 @@
+"""China Telecom Cloud (CTyun) OCR client: Chinese resident ID card and general OCR, batched.
+
+# Reference: vendor-docs/002 §4.1.2 构造请求 (headers), §4.1.3 认证鉴权 (EOP signing), §4.3.1
+# 通用型OCR and §4.3.2 身份证识别 (URL, ``data`` list of up to 50 URL-safe base64 images,
+# results in request order), 错误码说明, §5.3 FAQ (5 QPS per account by default; do not retry
+# on throttling).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from ...documents.kinds import DocumentKind
+from ...documents.reading import Reading
+from ...provider import ErrorClass, OcrError, ReadRequest
+from .. import attempts, http, images
+from ..accounts import account_config
+from ..errors import MESSAGES, classify_ctyun, ctyun_code_key
+from ..parsing import ShapeError, loads, unexpected
+from ..ratelimit import RateLimiter
+from . import models, normalise, signing
+from .batching import BatchQueue, error_result, raise_if_error
+
+GENERAL_PATH = "/v1/aiop/api/2f3p1pnxpqm8/ocrdetect/ocr/v1/image.json"
+IDCARD_PATH = "/v1/aiop/api/2f3os7qq79xc/IdentityCard/ocr/v1/idcard.json"
+MAX_BATCH = 50
+ID_KINDS = (DocumentKind.CN_ID_PORTRAIT, DocumentKind.CN_ID_EMBLEM)
+
+
+@dataclass(frozen=True)
+class CtyunAccount:
+    name: str = "ctyun"
+    endpoint: str = "https://ai-global.ctapi.ctyun.cn"
+    access_key: str = ""
+    secret_key: str = ""
+    app_key: str = ""
+    qps: float = 5.0
+    batching: bool = True
+    batch_max: int = MAX_BATCH
+    batch_wait_ms: int = 200
+
+    @property
+    def rate_key(self) -> str:
+        return f"ctyun:{self.endpoint}:{self.access_key}"
+
+    def check(self) -> None:
+        missing = [n for n in ("endpoint", "access_key", "secret_key", "app_key") if not getattr(self, n)]
+        if missing:
+            raise OcrError(ErrorClass.CONFIGURATION,
+                           f"The {self.name} OCR account is not configured: {', '.join(missing)} missing.",
+                           code="not_configured")
+
+
+class CtyunOcrClient:
+    """``OcrProvider`` for CTyun. ``read`` goes through the batch queue when batching is on."""
+
+    def __init__(self, account: CtyunAccount, *, limiter: RateLimiter | None = None) -> None:
+        self.account = account
+        self.name = account.name
+        self.limiter = limiter or RateLimiter()
+
+    # -- OcrProvider ------------------------------------------------------------------------------
+    def read(self, request: ReadRequest) -> Reading:
+        self.account.check()
+        api = "idcard" if request.document_kind in ID_KINDS else "general"
+        # Prepared before queueing, so one bad photo fails alone and the batch stays sendable.
+        prepared = images.prepare(request.image, images.CTYUN)
+        if not self.account.batching:
+            return self._read_batch(api, [(request.document_kind, prepared.data)], [attempts.current_subject()])[0]
+        queue = BatchQueue(f"{self.account.rate_key}:{api}", max_items=self.account.batch_max,
+                           max_wait_ms=self.account.batch_wait_ms)
+        timeout = self.account.batch_wait_ms / 1000 + http.timeouts().read + 60 / max(self.account.qps, 0.1) + 10
+        result = raise_if_error(queue.submit(
+            {"kind": str(request.document_kind), "image": prepared.data, "subject_ref": attempts.current_subject()},
+            lambda jobs: self._flush(api, jobs), timeout=timeout,
+        ))
+        return Reading.from_json(result["reading"])
+
+    def read_many(self, requests: list[ReadRequest]) -> list[Reading | OcrError]:
+        """Read a list of images of one API family in as few calls as allowed (50 per call)."""
+        self.account.check()
+        out: list[Reading | OcrError] = []
+        for start in range(0, len(requests), MAX_BATCH):
+            chunk = requests[start:start + MAX_BATCH]
+            api = "idcard" if chunk[0].document_kind in ID_KINDS else "general"
+            if any((r.document_kind in ID_KINDS) != (api == "idcard") for r in chunk):
+                raise ValueError("read_many takes ID-card images or general images, not both")
+            prepared: list[tuple[DocumentKind, bytes] | OcrError] = []
+            for r in chunk:
+                try:
+                    prepared.append((r.document_kind, images.prepare(r.image, images.CTYUN).data))
+                except OcrError as exc:
+                    prepared.append(exc)
+            sendable = [p for p in prepared if not isinstance(p, OcrError)]
+            results = iter(self._read_batch(api, sendable, [attempts.current_subject()] * len(sendable)) if sendable else [])
+            out.extend(p if isinstance(p, OcrError) else next(results) for p in prepared)
+        return out
+
+    # -- batch ------------------------------------------------------------------------------------
+    def _flush(self, api: str, jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        items = [(DocumentKind(job["kind"]), job["image"]) for job in jobs]
+        readings = self._read_batch(api, items, [job.get("subject_ref", "") for job in jobs])
+        return [error_result(r) if isinstance(r, OcrError) else {"reading": r.to_json()} for r in readings]
+
+    def _read_batch(self, api: str, items: list[tuple[DocumentKind, bytes]], subjects: list[str]) -> list[Any]:
+        """One call for up to 50 images; one Reading or OcrError per image, in order.
+        (With one image, the error is raised rather than returned.)"""
+        single = len(items) == 1
+        try:
+            envelope, request_id = self._call(api, [image for _, image in items], subjects)
+        except OcrError as exc:
+            if single:
+                raise
+            return [exc] * len(items)
+        results: list[Reading | OcrError] = []
+        for index, ((kind, _), item) in enumerate(zip(items, envelope.items, strict=True)):
+            try:
+                results.append(self._item(api, kind, item, request_id, index))
+            except OcrError as exc:
+                results.append(exc)
+        if single and isinstance(results[0], OcrError):
+            raise results[0]
+        return results
+
+    def _item(self, api: str, kind: DocumentKind, item: Any, request_id: str | None, index: int) -> Reading:
+        if isinstance(item, models.ItemError):
+            error_class = classify_ctyun(item.err_code, 200)
+            return_code = ctyun_code_key(item.err_code)
+            raise OcrError(error_class, MESSAGES[error_class], code=return_code, vendor_message=item.err_msg[:500],
+                           http_status=200, vendor_request_id=request_id)
+        where = f"returnObj[{index}]"
+        raw = {"statusCode": 0, "returnObj": [item]}
+        try:
+            if api == "idcard":
+                return normalise.idcard(self.name, kind, models.parse_idcard(item, where), raw, request_id)
+            return normalise.general(self.name, kind, models.parse_general(item, where), raw, request_id)
+        except ShapeError as exc:
+            raise unexpected(self.name, exc, status=200, request_id=request_id) from exc
+
+    def _call(self, api: str, batch: list[bytes], subjects: list[str]) -> tuple[models.Envelope, str | None]:
+        path = IDCARD_PATH if api == "idcard" else GENERAL_PATH
+        # URL-safe base64, as the document asks ("常规safe base64", urlsafe_b64encode).
+        body = json.dumps({"data": [base64.urlsafe_b64encode(image).decode("ascii") for image in batch]}).encode()
+        self.limiter.acquire(self.account.rate_key, self.account.qps)
+        url = self.account.endpoint.rstrip("/") + path
+        host = url.split("://", 1)[-1].split("/", 1)[0]
+        headers = {"Content-Type": "application/json;charset=UTF-8", "host": host,
+                   **signing.sign(access_key=self.account.access_key, secret_key=self.account.secret_key,
+                                  app_key=self.account.app_key, body=body)}
+        request_id = headers["ctyun-eop-request-id"]
+        endpoint = f"ctyun/{api}"
+
+        def record(outcome: str, code: str = "", status: int | None = None, duration: int = 0) -> None:
+            for subject in subjects:
+                attempts.record(attempts.Attempt(self.name, endpoint, outcome, code, status, duration, request_id,
+                                                 batch_size=len(batch)), subject_ref=subject)
+
+        try:
+            exchange = http.post(url, content=body, headers=headers)
+        except OcrError as exc:
+            exc.vendor_request_id = request_id
+            record(str(exc.error_class), exc.code)
+            raise
+        response, status = exchange.response, exchange.response.status_code
+        try:
+            data = loads(response.content)
+        except ShapeError as exc:
+            error = unexpected(self.name, exc, status=status, request_id=request_id)
+            if status != 200:
+                error = OcrError(classify_ctyun(None, status), MESSAGES[classify_ctyun(None, status)],
+                                 code=f"HTTP.{status}", http_status=status, vendor_request_id=request_id)
+            record(str(error.error_class), error.code, status, exchange.duration_ms)
+            raise error from exc
+        top_code = data.get("statusCode", data.get("code")) if isinstance(data, dict) else None
+        if status == 200 and str(top_code) == "0":
+            try:
+                envelope = models.parse_envelope(data, len(batch))
+            except ShapeError as exc:
+                error = unexpected(self.name, exc, status=status, request_id=request_id)
+                record(str(error.error_class), error.code, status, exchange.duration_ms)
+                raise error from exc
+            record("success", "", status, exchange.duration_ms)
+            return envelope, request_id
+        try:
+            failure = models.parse_failure(data)
+            code, details = ctyun_code_key(failure.code), failure.details
+        except ShapeError:
+            code, details = f"HTTP.{status}", ""
+        error_class = classify_ctyun(code if not code.startswith("HTTP.") else None, status)
+        retry_after = http.retry_after_seconds(response)
+        if error_class == ErrorClass.THROTTLED:
+            # The document asks not to retry quickly on throttling: every process backs off.
+            retry_after = retry_after if retry_after is not None else 2.0
+            self.limiter.penalize(self.account.rate_key, retry_after)
+        record(str(error_class), code, status, exchange.duration_ms)
+        raise OcrError(error_class, MESSAGES[error_class], code=code, vendor_message=details[:500],
+                       http_status=status, retry_after=retry_after, vendor_request_id=request_id)
+
+
+def account_from_settings(name: str = "ctyun") -> CtyunAccount:
+    """The account named ``name`` from settings or the admin (``vendors.accounts``)."""
+    config = account_config(name)
+    allowed = set(CtyunAccount.__dataclass_fields__) - {"name"}
+    return CtyunAccount(name=name, **{k: v for k, v in config.items() if k in allowed})
+
+
+def ctyun_provider() -> CtyunOcrClient:
+    return CtyunOcrClient(account_from_settings("ctyun"))
+
+
+def ctyun_text_provider() -> CtyunOcrClient:
+    client = CtyunOcrClient(account_from_settings("ctyun"))
+    client.name = "ctyun_text"
+    return client

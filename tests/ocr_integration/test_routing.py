@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+
+from ocr_integration.documents.kinds import DocumentKind as K
+from ocr_integration.documents.reading import ReadField, Reading
+from ocr_integration.provider import ErrorClass, OcrError, ReadRequest
+from ocr_integration.routing import Route, route_for, should_fall_back
+
+
+def test_routes_from_settings_and_environment_override(settings):
+    settings.OCR_DEFAULT_PROVIDER = "local"
+    settings.OCR_ROUTING = {"passport": {"primary": "g42", "fallback": "local", "second_reader": None}}
+    settings.OCR_VENDOR_ROUTES = {"cn_id_portrait": "ctyun,,local"}
+    assert route_for(K.PASSPORT) == Route("g42", "local", None)
+    assert route_for(K.CN_ID_PORTRAIT) == Route("ctyun", None, "local")
+    assert route_for(K.BANK_CARD) == Route("local")
+
+
+@pytest.mark.parametrize("error,falls_back", [
+    (OcrError(ErrorClass.CONFIGURATION, "x", code="ModelArts.4204"), True),
+    (OcrError(ErrorClass.INVALID_IMAGE, "x", code="AIS.0104"), True),
+    (OcrError(ErrorClass.INVALID_IMAGE, "x", code="not_an_image"), False),
+    (OcrError(ErrorClass.THROTTLED, "x", code="APIG.0308"), False),
+    (OcrError(ErrorClass.TRANSIENT, "x", code="timeout"), False),
+])
+def test_fallback_policy(error, falls_back):
+    assert should_fall_back(error) is falls_back
+
+
+class Fixed:
+    """A provider defined by the test (not our code): answers or fails as told."""
+
+    def __init__(self, name, outcome):
+        self.name, self.outcome = name, outcome
+
+    def read(self, request):
+        if isinstance(self.outcome, OcrError):
+            raise self.outcome
+        return Reading(self.name, request.document_kind, {"surname": ReadField(self.outcome)})
+
+
+def test_read_document_uses_fallback_and_second_reader(settings, monkeypatch):
+    from ocr_integration import services
+
+    providers = {"vendor": Fixed("vendor", OcrError(ErrorClass.CONFIGURATION, "no subscription")),
+                 "backup": Fixed("backup", "DOE"), "second": Fixed("second", "DOE2")}
+    monkeypatch.setattr(services, "_providers", providers)
+    settings.OCR_ROUTING = {"passport": {"primary": "vendor", "fallback": "backup", "second_reader": "second"}}
+    settings.OCR_VENDOR_ROUTES = {}
+    result = services.read_document(ReadRequest(K.PASSPORT, b"", "image/png"), subject_ref="doc:1")
+    assert (result.primary.provider, result.second.provider) == ("backup", "second")
+    providers["vendor"] = Fixed("vendor", OcrError(ErrorClass.TRANSIENT, "later"))
+    with pytest.raises(OcrError):
+        services.read_document(ReadRequest(K.PASSPORT, b"", "image/png"), subject_ref="doc:1")

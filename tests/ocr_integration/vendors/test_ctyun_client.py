@@ -1,0 +1,186 @@
+"""The CTyun client over real HTTP against the simulator: ID card sides, general OCR, per-image
+failures in a batch, batching across processes, error classes and the shared 5 QPS limit."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+from PIL import Image
+
+from ocr_integration.documents.kinds import DocumentKind as K
+from ocr_integration.provider import ErrorClass, OcrError, ReadRequest
+from ocr_integration.simulator.testing import vendor_environ
+from ocr_integration.vendors.ctyun.client import (
+    CtyunOcrClient,
+    account_from_settings,
+    ctyun_provider,
+)
+
+
+def read(kind, image):
+    return ctyun_provider().read(ReadRequest(kind, image, "image/png"))
+
+
+def test_portrait_side_fields(vendors, specimen, recorded):
+    spec = specimen(K.CN_ID_PORTRAIT)
+    reading = read(K.CN_ID_PORTRAIT, spec.image)
+    for name in ("full_name", "sex", "ethnicity", "birth_date", "id_number", "address"):
+        assert reading.value(name) == spec.truth.fields[name], name
+    assert reading.vendor_request_id and recorded[0].vendor_request_id == reading.vendor_request_id
+
+
+def test_emblem_side_fields(vendors, specimen):
+    spec = specimen(K.CN_ID_EMBLEM)
+    reading = read(K.CN_ID_EMBLEM, spec.image)
+    assert reading.value("issuing_authority") == spec.truth.fields["issuing_authority"]
+    assert reading.value("validity_period") == spec.truth.fields["validity_period"]
+
+
+def test_ctyun_front_is_the_emblem_side_so_a_portrait_photo_for_the_emblem_is_refused(vendors, specimen):
+    with pytest.raises(OcrError) as caught:
+        read(K.CN_ID_EMBLEM, specimen(K.CN_ID_PORTRAIT).image)
+    assert caught.value.error_class == ErrorClass.INVALID_IMAGE and caught.value.code == "wrong_side"
+
+
+def test_general_ocr_supplies_the_mrz(vendors, specimen):
+    spec = specimen(K.PASSPORT)
+    reading = read(K.PASSPORT, spec.image)
+    assert reading.mrz_lines == tuple(spec.truth.mrz_lines)
+
+
+def gif(width=200, height=120):
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(out, "GIF")
+    return out.getvalue()
+
+
+def test_one_call_maps_each_image_success_or_failure_back(vendors, specimen, sim, recorded):
+    client = CtyunOcrClient(account_from_settings())
+    portrait, emblem = specimen(K.CN_ID_PORTRAIT), specimen(K.CN_ID_EMBLEM)
+    # A GIF sent as it is (bypassing preparation) is refused by the API for that image only.
+    results = client._read_batch("idcard", [(K.CN_ID_PORTRAIT, portrait.image), (K.CN_ID_EMBLEM, gif()),
+                                            (K.CN_ID_EMBLEM, emblem.image)], ["a", "b", "c"])
+    assert results[0].value("id_number") == portrait.truth.fields["id_number"]
+    assert isinstance(results[1], OcrError) and results[1].code == "AI_OP_4009"
+    assert results[1].error_class == ErrorClass.INVALID_IMAGE
+    assert results[2].value("validity_period") == emblem.truth.fields["validity_period"]
+    assert sim.batch_sizes == [3]
+    assert sorted(a.subject_ref for a in recorded) == ["a", "b", "c"] and {a.batch_size for a in recorded} == {3}
+
+
+def test_read_many_sends_up_to_50_per_call(vendors, specimen, sim):
+    spec = specimen(K.PASSPORT)
+    results = CtyunOcrClient(account_from_settings()).read_many([ReadRequest(K.PASSPORT, spec.image, "image/png")] * 51)
+    assert sim.batch_sizes == [50, 1]
+    assert all(r.mrz_lines == tuple(spec.truth.mrz_lines) for r in results)
+
+
+@pytest.mark.parametrize("change,code", [
+    ({"secret_key": "wrong"}, "10020"),
+    ({"access_key": "unknown-ak"}, "10002"),
+    ({"app_key": "unknown-app"}, "40006"),
+])
+def test_credential_errors_are_configuration(vendors, specimen, change, code):
+    vendors.OCR_VENDORS["ctyun"].update(change)
+    with pytest.raises(OcrError) as caught:
+        read(K.CN_ID_PORTRAIT, specimen(K.CN_ID_PORTRAIT).image)
+    assert (caught.value.error_class, caught.value.code) == (ErrorClass.CONFIGURATION, code)
+
+
+@pytest.mark.parametrize("fault,error_class,code", [
+    ("5xx", ErrorClass.TRANSIENT, "50000"),
+    ("malformed_json", ErrorClass.TRANSIENT, "malformed_response"),
+    ("timeout", ErrorClass.TRANSIENT, "timeout"),
+])
+def test_faults(vendors, sim, specimen, fault, error_class, code):
+    sim.inject(fault)
+    with pytest.raises(OcrError) as caught:
+        read(K.CN_ID_PORTRAIT, specimen(K.CN_ID_PORTRAIT).image)
+    assert (caught.value.error_class, caught.value.code) == (error_class, code)
+
+
+def test_throttle_answer_is_throttled(vendors, sim, specimen):
+    sim.config.qps = 1
+    image = specimen(K.CN_ID_PORTRAIT).image
+    read(K.CN_ID_PORTRAIT, image)
+    with pytest.raises(OcrError) as caught:
+        read(K.CN_ID_PORTRAIT, image)
+    assert caught.value.error_class == ErrorClass.THROTTLED and caught.value.http_status == 429
+    assert caught.value.retry_after and caught.value.retry_after > 0
+
+
+def test_oversized_photo_is_fitted_under_5000_px(vendors, specimen):
+    spec = specimen(K.CN_ID_PORTRAIT)
+    big = Image.open(io.BytesIO(spec.image)).convert("RGB")
+    big = big.resize((5600, int(big.height * 5600 / big.width)))
+    out = io.BytesIO()
+    big.save(out, "JPEG", quality=95)
+    assert read(K.CN_ID_PORTRAIT, out.getvalue()).value("id_number") == spec.truth.fields["id_number"]
+
+
+WORKER = textwrap.dedent("""
+    import json, sys, threading, time, django
+    django.setup()
+    from ocr_integration.documents.kinds import DocumentKind as K
+    from ocr_integration.provider import ReadRequest, OcrError
+    from ocr_integration.specimens import generate_specimen
+    from ocr_integration.vendors import attempts
+    from ocr_integration.vendors.ctyun.client import ctyun_provider
+    attempts.set_sink(lambda a: None)
+    kind, count, threads = K(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    spec = generate_specimen(kind, 11)
+    out = []
+    def work(n):
+        for _ in range(n):
+            try:
+                out.append(ctyun_provider().read(ReadRequest(kind, spec.image, "image/png")).value("id_number") or "mrz")
+            except OcrError as exc:
+                out.append("error:" + exc.code)
+    started = time.monotonic()
+    ts = [threading.Thread(target=work, args=(count // threads,)) for _ in range(threads)]
+    [t.start() for t in ts]; [t.join() for t in ts]
+    print(json.dumps({"results": out, "seconds": time.monotonic() - started}))
+""")
+
+
+def run_workers(sim, tmp_path, processes, count, threads, **env_options):
+    env = {**os.environ, **vendor_environ(sim, str(tmp_path), **env_options), "DJANGO_SETTINGS_MODULE": "kyc.settings"}
+    env.pop("CACHE_URL", None)
+    env.pop("OCR_VENDOR_COORDINATION_URL", None)
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER, "cn_id_portrait", str(count), str(threads)], env=env,
+                              stdout=subprocess.PIPE, text=True) for _ in range(processes)]
+    outputs = [json.loads(p.communicate(timeout=180)[0]) for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    return outputs
+
+
+def test_batching_groups_images_queued_by_several_processes(sim, tmp_path, specimen):
+    outputs = run_workers(sim, tmp_path, processes=3, count=4, threads=4, batching=True, batch_wait_ms=700, ctyun_qps=5)
+    results = [r for o in outputs for r in o["results"]]
+    assert results == [specimen(K.CN_ID_PORTRAIT).truth.fields["id_number"]] * 12
+    assert sum(sim.batch_sizes) == 12
+    assert len(sim.batch_sizes) < 12 and max(sim.batch_sizes) > 4  # images from different processes shared calls
+
+
+@pytest.mark.slow
+def test_a_burst_of_100_reads_at_5_qps_draws_no_throttle_error(sim, tmp_path, specimen, capsys):
+    sim.config.qps = 5
+    started = time.monotonic()
+    outputs = run_workers(sim, tmp_path, processes=2, count=50, threads=5, batching=False, ctyun_qps=5)
+    elapsed = time.monotonic() - started
+    results = [r for o in outputs for r in o["results"]]
+    assert len(results) == 100 and not [r for r in results if r.startswith("error")]
+    assert sim.stats["throttled"] == 0
+    calls = sorted(t for t, _, _ in sim.request_log)
+    rate = (len(calls) - 1) / (calls[-1] - calls[0])
+    with capsys.disabled():
+        print(f"\nburst: 100 reads from 2 processes x 5 threads in {elapsed:.1f} s, vendor saw {rate:.2f} req/s, "
+              f"0 throttled")
+    assert rate <= 5.05

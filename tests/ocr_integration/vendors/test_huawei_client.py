@@ -1,0 +1,241 @@
+"""The Huawei / G42 client over real HTTP against the simulator: every API, both auth schemes,
+every error class."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from PIL import Image
+
+from ocr_integration.documents.kinds import DocumentKind as K
+from ocr_integration.provider import ErrorClass, OcrError, ReadRequest
+from ocr_integration.simulator.testing import vendor_environ, vendor_settings
+from ocr_integration.vendors.huawei.client import (
+    HuaweiOcrClient,
+    account_from_settings,
+    g42_provider,
+)
+
+
+def client(name="g42"):
+    return HuaweiOcrClient(account_from_settings(name))
+
+
+def read(kind, image, *, name="g42", country=None):
+    return client(name).read(ReadRequest(kind, image, "image/png", country))
+
+
+def test_passport_by_aksk_returns_the_specimen_fields(vendors, specimen, recorded, sim):
+    spec = specimen(K.PASSPORT)
+    reading = g42_provider().read(ReadRequest(K.PASSPORT, spec.image, spec.content_type))
+    truth = spec.truth.fields
+    assert reading.provider == "g42"
+    for name in ("surname", "given_names", "document_number", "birth_date", "expiry_date"):
+        assert reading.value(name) == truth[name]
+    assert reading.fields["surname"].confidence is not None
+    assert reading.vendor_request_id and len(reading.vendor_request_id) == 32
+    assert "extra_info" in reading.raw_response["result"]
+    assert [(a.vendor, a.endpoint, a.outcome, a.http_status) for a in recorded] == [("g42", "ocr/passport", "success", 200)]
+    assert sim.stats["huawei:passport"] == 1
+
+
+def test_emirates_id_front_and_back_and_back_mrz(vendors, specimen):
+    front, back = specimen(K.EMIRATES_ID_FRONT), specimen(K.EMIRATES_ID_BACK)
+    reading = read(K.EMIRATES_ID_FRONT, front.image)
+    assert reading.value("id_number") == front.truth.fields["id_number"]
+    assert reading.value("full_name") == front.truth.fields["full_name"]
+    assert reading.value("birth_date") == front.truth.fields["birth_date"]  # dd/mm/yyyy back to ISO
+    reading = read(K.EMIRATES_ID_BACK, back.image)
+    assert reading.mrz_lines == tuple(back.truth.mrz_lines)
+    assert reading.value("card_number") == back.truth.fields["card_number"]
+
+
+def test_a_photo_of_the_other_side_is_an_invalid_image(vendors, specimen):
+    with pytest.raises(OcrError) as caught:
+        read(K.EMIRATES_ID_BACK, specimen(K.EMIRATES_ID_FRONT).image)
+    assert caught.value.error_class == ErrorClass.INVALID_IMAGE and caught.value.code == "wrong_side"
+
+
+def test_bank_card_number_is_masked_everywhere(vendors, specimen):
+    spec = specimen(K.BANK_CARD)
+    reading = read(K.BANK_CARD, spec.image)
+    full = spec.truth.extras["card_number"]
+    assert reading.value("card_number_masked") == spec.truth.fields["card_number_masked"]
+    assert reading.value("card_number_luhn") == spec.truth.fields["card_number_luhn"]
+    assert full.replace(" ", "") not in json.dumps(reading.to_json()).replace(" ", "")
+
+
+def test_id_document_for_a_listed_country_and_general_text_mrz(vendors, specimen):
+    spec = specimen(K.PASSPORT)
+    reading = client().id_document(spec.image, kind=K.PASSPORT, country_region="ALB", id_type="PP")
+    assert reading.value("document_number") == spec.truth.fields["document_number"]
+    assert reading.value("document_code") == "P"
+    assert "portrait_image" not in json.dumps(reading.raw_response)
+    text = client().general_text(spec.image, kind=K.PASSPORT)
+    assert text.mrz_lines == tuple(spec.truth.mrz_lines)
+
+
+def test_unsupported_kind_is_a_configuration_error_without_any_call(vendors, specimen, sim):
+    with pytest.raises(OcrError) as caught:
+        read(K.CN_ID_PORTRAIT, specimen(K.CN_ID_PORTRAIT).image)
+    assert caught.value.error_class == ErrorClass.CONFIGURATION
+    assert sim.stats["requests"] == 0
+
+
+# --- tokens -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def token_auth(vendors, sim):
+    vendors.OCR_VENDORS = vendor_settings(sim, auth="token")
+    return vendors
+
+
+def test_token_is_fetched_once_cached_and_refreshed_once_after_expiry(token_auth, specimen, sim, recorded):
+    image = specimen(K.PASSPORT).image
+    read(K.PASSPORT, image)
+    read(K.PASSPORT, image)
+    assert sim.stats["iam_tokens_issued"] == 1
+    sim.expire_tokens()
+    read(K.PASSPORT, image)
+    assert sim.stats["iam_tokens_issued"] == 2
+    assert [a.endpoint for a in recorded].count("iam/tokens") == 2
+    assert [a.error_code for a in recorded if a.outcome != "success"] == ["APIG.0301"]
+
+
+def test_a_token_refused_twice_is_refreshed_only_once(token_auth, specimen, sim):
+    image = specimen(K.PASSPORT).image
+    read(K.PASSPORT, image)
+    sim.inject("token_expiry", count=2)
+    with pytest.raises(OcrError) as caught:
+        read(K.PASSPORT, image)
+    assert caught.value.error_class == ErrorClass.CONFIGURATION and caught.value.code == "APIG.0301"
+    assert sim.stats["iam_tokens_issued"] == 2
+
+
+def test_wrong_iam_password_is_a_configuration_error(token_auth, sim, specimen):
+    token_auth.OCR_VENDORS["g42"]["password"] = "wrong"
+    with pytest.raises(OcrError) as caught:
+        read(K.PASSPORT, specimen(K.PASSPORT).image)
+    assert caught.value.error_class == ErrorClass.CONFIGURATION and caught.value.code == "IAM.401"
+
+
+def test_token_cache_is_shared_by_two_worker_processes(sim, tmp_path):
+    script = textwrap.dedent("""
+        import django, sys
+        django.setup()
+        from ocr_integration.vendors.huawei.client import account_from_settings, HuaweiOcrClient
+        from ocr_integration.vendors import attempts
+        attempts.set_sink(lambda a: None)
+        print(HuaweiOcrClient(account_from_settings("g42"))._tokens.token())
+    """)
+    env = {**os.environ, **vendor_environ(sim, str(tmp_path), auth="token"), "DJANGO_SETTINGS_MODULE": "kyc.settings"}
+    env.pop("CACHE_URL", None)
+    procs = [subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    tokens = [p.communicate(timeout=60)[0].strip() for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert tokens[0] == tokens[1] and tokens[0].startswith("MIIsim")
+    assert sim.stats["iam_tokens_issued"] == 1
+
+
+# --- error classes -----------------------------------------------------------------------------
+
+def expect(error_class, code, kind, image):
+    with pytest.raises(OcrError) as caught:
+        read(kind, image)
+    assert (caught.value.error_class, caught.value.code) == (error_class, code)
+    return caught.value
+
+
+def test_wrong_secret_key_is_configuration(vendors, specimen):
+    vendors.OCR_VENDORS["g42"]["secret_key"] = "not-the-key"
+    error = expect(ErrorClass.CONFIGURATION, "APIG.0301", K.PASSPORT, specimen(K.PASSPORT).image)
+    assert "aksk" in error.vendor_message and error.http_status == 401
+
+
+def test_wrong_project_id_is_configuration(vendors, specimen):
+    vendors.OCR_VENDORS["g42"]["project_id"] = "someoneelses"
+    expect(ErrorClass.CONFIGURATION, "APIG.0101", K.PASSPORT, specimen(K.PASSPORT).image)
+
+
+def test_unsubscribed_api_is_configuration(vendors, sim, specimen):
+    sim.config.unsubscribed = {"passport"}
+    expect(ErrorClass.CONFIGURATION, "ModelArts.4204", K.PASSPORT, specimen(K.PASSPORT).image)
+
+
+def test_missing_credentials_are_configuration(vendors, sim, specimen):
+    vendors.OCR_VENDORS["g42"]["access_key"] = ""
+    expect(ErrorClass.CONFIGURATION, "not_configured", K.PASSPORT, specimen(K.PASSPORT).image)
+    assert sim.stats["requests"] == 0
+
+
+def test_a_document_of_another_kind_is_an_invalid_image(vendors, specimen):
+    expect(ErrorClass.INVALID_IMAGE, "AIS.0104", K.PASSPORT, specimen(K.BANK_CARD).image)
+
+
+def test_a_file_that_is_not_an_image_is_refused_before_any_call(vendors, sim):
+    expect(ErrorClass.INVALID_IMAGE, "not_an_image", K.PASSPORT, b"%PDF-1.4 not a photo")
+    assert sim.stats["requests"] == 0
+
+
+@pytest.mark.parametrize("fault,error_class,code", [
+    ("malformed_json", ErrorClass.TRANSIENT, "malformed_response"),
+    ("timeout", ErrorClass.TRANSIENT, "timeout"),
+])
+def test_faults_are_transient(vendors, sim, specimen, fault, error_class, code):
+    sim.inject(fault)
+    expect(error_class, code, K.PASSPORT, specimen(K.PASSPORT).image)
+
+
+def test_5xx_is_transient_with_the_vendor_code(vendors, sim, specimen):
+    sim.inject("5xx")
+    with pytest.raises(OcrError) as caught:
+        read(K.PASSPORT, specimen(K.PASSPORT).image)
+    assert caught.value.error_class == ErrorClass.TRANSIENT
+    assert caught.value.code in {"ModelArts.4403", "APIG.0201", "ModelArts.4505"}
+    assert caught.value.http_status >= 500
+
+
+def test_throttling_is_reported_with_retry_after_and_every_process_backs_off(vendors, sim, specimen):
+    sim.config.qps = 1  # the vendor allows 1/s; our configured limit (0 = none) is wrong
+    image = specimen(K.PASSPORT).image
+    read(K.PASSPORT, image)
+    error = expect(ErrorClass.THROTTLED, "APIG.0308", K.PASSPORT, image)
+    assert error.retry_after == 1.0 and error.http_status == 429
+    # The Retry-After penalty makes the next call wait instead of drawing another 429.
+    vendors.OCR_VENDORS["g42"]["qps"] = 1
+    assert read(K.PASSPORT, image).value("surname")
+    assert sim.stats["throttled"] == 1
+
+
+def test_an_oversized_phone_photo_is_downscaled_not_refused(vendors, specimen, sim):
+    spec = specimen(K.PASSPORT)
+    big = Image.open(io.BytesIO(spec.image)).convert("RGB")
+    scale = 6000 / max(big.size)
+    big = big.resize((int(big.width * scale), int(big.height * scale)))
+    out = io.BytesIO()
+    big.save(out, "TIFF")  # large and uncompressed: over both the pixel and the 10 MB limit
+    assert len(out.getvalue()) > 10 * 1024 * 1024
+    reading = read(K.PASSPORT, out.getvalue())
+    assert reading.value("document_number") == spec.truth.fields["document_number"]
+
+
+@pytest.mark.django_db
+def test_attempts_are_stored_without_personal_data(vendors, specimen):
+    from ocr_integration.models import OcrAttempt
+    from ocr_integration.vendors import attempts
+
+    attempts.set_sink(None)
+    spec = specimen(K.PASSPORT)
+    with attempts.subject("document:42"):
+        read(K.PASSPORT, spec.image)
+    row = OcrAttempt.objects.get()
+    assert (row.vendor, row.endpoint, row.outcome, row.http_status, row.subject_ref) == (
+        "g42", "ocr/passport", "success", 200, "document:42")
+    stored = json.dumps(list(OcrAttempt.objects.values()), default=str)
+    assert spec.truth.fields["surname"] not in stored and spec.truth.fields["document_number"] not in stored
