@@ -165,6 +165,13 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Fernet keys for personal data at rest, newest first (see kyc/crypto.py for rotation).
+KYC_ENCRYPTION_KEYS = env_list("KYC_ENCRYPTION_KEYS", [])
+if PRODUCTION and not KYC_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "KYC_ENVIRONMENT=production needs KYC_ENCRYPTION_KEYS (or KYC_ENCRYPTION_KEYS_FILE): Fernet keys, "
+        "newest first. Make one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+    )
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 15 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file
@@ -194,6 +201,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "requeue-stalled-reads": {"task": "kyc.tasks.requeue_stalled_reads", "schedule": 60.0},
+    "requeue-due-webhooks": {"task": "kyc.api.tasks.requeue_due_webhooks", "schedule": 60.0},
 }
 
 # --- OCR ------------------------------------------------------------------------------------
@@ -226,9 +234,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Create cases, upload document images, submit, follow the result. See docs/api.md.",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "kyc.api.serializers.CASE_STATE_CHOICES",
+        "ConsentScopeEnum": "kyc.consent.SCOPES",
+        "WebhookDeliveryStateEnum": "kyc.api.models.WebhookDelivery.State",
+    },
 }
 # Requests per integrator (DRF rate syntax: N/second|minute|hour|day).
 API_RATE = env_str("API_RATE", "600/minute")
@@ -274,6 +286,45 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
+# --- Security headers (hardening) ---
+# Owned by the hardening work (docs/hardening.md, tests/hardening/test_headers.py). kyc/middleware.py
+# explains why a small middleware and not django-csp.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "kyc.middleware.RequestBodyLimitMiddleware"
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("kyc.middleware.RequestBodyLimitMiddleware") + 1, "kyc.middleware.SecurityHeadersMiddleware"
+)
+# A request may be one upload (UPLOAD_MAX_BYTES) plus this much multipart envelope and form fields;
+# a larger Content-Length is answered 413 before the body is read.
+REQUEST_BODY_OVERHEAD_BYTES = env_int("REQUEST_BODY_OVERHEAD_BYTES", 256 * 1024, minimum=1024)
+# Every script and stylesheet is a static file (no inline code, no event-handler attributes), so
+# the policy needs no nonces. blob:/data: images: the camera preview of the upload page.
+CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "media-src": ["'self'", "blob:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+if PRODUCTION:
+    CONTENT_SECURITY_POLICY["upgrade-insecure-requests"] = []
+# The applicant's page may use the camera; nothing may use the rest.
+PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), display-capture=()"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if PRODUCTION:
+    # __Host- cookies are only accepted over HTTPS, for this exact host, on path /: a sibling
+    # subdomain cannot plant or overwrite them.
+    SESSION_COOKIE_NAME = "__Host-kyc-session"
+    CSRF_COOKIE_NAME = "__Host-kyc-csrftoken"
+# --- End of security headers (hardening) ---
+
 # --- Logging: no personal data is ever passed to a logger; levels from the environment. -----
 LOGGING = {
     "version": 1,
@@ -292,6 +343,8 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at every start when it is m
 # (python manage.py ocr_simulator) with e.g. G42_OCR_ENDPOINT=http://127.0.0.1:8790.
 OCR_VENDOR_CONNECT_TIMEOUT = env_float("OCR_VENDOR_CONNECT_TIMEOUT", 5.0, minimum=0.1)
 OCR_VENDOR_READ_TIMEOUT = env_float("OCR_VENDOR_READ_TIMEOUT", 30.0, minimum=0.1)
+# Accounts from the variables below ("settings") or from VendorAccount rows in the admin ("database").
+OCR_VENDOR_ACCOUNTS = env_choice("OCR_VENDOR_ACCOUNTS", "settings", {"settings", "database"})
 OCR_VENDOR_CACHE_ALIAS = "default"  # IAM tokens: shared by every process through CACHES above
 # Rate limits and the CTyun batch queue: redis:// (every host) or a directory (one host).
 OCR_VENDOR_COORDINATION_URL = env_str(

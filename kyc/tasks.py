@@ -42,12 +42,38 @@ def read_document(self, document_id: str) -> None:
     readings.document_mark_unreadable(document_id=document_id, token=token, error=failure)
 
 
+def queue_read(document_id) -> bool:
+    """Queue one read; False when the broker cannot take it now.
+
+    Called on commit of a submission: the case is already saved, so a broker outage must not turn
+    the applicant's successful submit into an error page. The document stays pending and
+    ``requeue_stalled_reads`` queues it once the broker is back.
+    """
+    try:
+        read_document.delay(str(document_id))
+    except Exception:  # kombu raises OperationalError, or the transport's own errors
+        logger.warning("could not queue the read of document %s; the stall sweep will queue it later", document_id)
+        return False
+    return True
+
+
 @shared_task
 def requeue_stalled_reads() -> int:
     """Periodic: queue again every read that a lost worker or a lost message left hanging."""
     document_ids = readings.stalled_document_ids()
     for document_id in document_ids:
-        read_document.delay(str(document_id))
+        queue_read(document_id)
     if document_ids:
         logger.warning("queued %d stalled document reads again", len(document_ids))
     return len(document_ids)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=60)
+def send_decision_email(self, decision_id: int) -> None:
+    """Tell the applicant about a decision (queued on commit by services.decisions)."""
+    from kyc.services.notifications import decision_email_send
+
+    try:
+        decision_email_send(decision_id=decision_id)
+    except OSError as exc:  # the mail server is unreachable: try again later
+        raise self.retry(exc=exc) from exc

@@ -1,8 +1,14 @@
 """Turning an uploaded file into an image we are willing to store.
 
-The server is authoritative: the content is sniffed (never the extension or the client's MIME
-type), decoded under a pixel budget, rotated upright from its EXIF orientation and re-encoded,
-which drops EXIF (GPS included) and anything smuggled after the image data.
+The server is authoritative: the content is sniffed from its first bytes (never the extension or
+the client's MIME type) and must agree with what the decoder finds; the byte size, the declared
+pixel size and the decoded pixel count are bounded before any pixel is decompressed (a
+decompression bomb declares a huge canvas in a tiny file); the image is rotated upright from its
+EXIF orientation and re-encoded, which drops EXIF (GPS included), ICC profiles, comments and
+anything smuggled after the image data.
+
+Every refusal raises :class:`UploadRefused` (a ``ValidationFailed``) with a stable ``code`` for
+the API and a message, in the active language, that says what to do instead.
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
-from PIL import Image, ImageOps, UnidentifiedImageError
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.utils.translation import gettext as _
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from kyc.errors import ValidationFailed
 
@@ -21,6 +29,22 @@ ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "BMP": "image/bmp"
 MIN_SIDE_PX = 200
 MAX_SIDE_PX = 10_000
 MAX_PIXELS = 60_000_000
+# A photo of a card or a passport page is never longer than this many times its width.
+MAX_ASPECT_RATIO = 6.0
+# Pillow's own guard, a little above ours so that ours (with its clear message) speaks first.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS + 1
+# A truncated file must be refused, never silently completed with grey.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+_MEMO_ATTRIBUTE = "_kyc_prepared_image"
+
+
+class UploadRefused(ValidationFailed):
+    """An uploaded file we will not store. ``code`` is stable (API clients switch on it)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -30,58 +54,141 @@ class PreparedImage:
     width: int
     height: int
     sha256: str
+    source_format: str = ""  # what the applicant sent: JPEG, PNG, BMP or TIFF
 
 
-def prepare_upload(stream) -> PreparedImage:
-    """Validate and re-encode an uploaded image, or raise ValidationFailed saying what is wrong."""
-    max_bytes = settings.UPLOAD_MAX_BYTES
+def sniff(head: bytes) -> str:
+    """Name the container from its magic bytes: JPEG, PNG, BMP, TIFF, HEIC, PDF, GIF, WEBP or ''."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head.startswith(b"BM") and len(head) >= 26:
+        return "BMP"
+    if head.startswith((b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")):
+        return "TIFF"
+    if head[4:8] == b"ftyp" and head[8:12] in {
+        b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis",
+    }:
+        return "HEIC"
+    if head.lstrip(b"\x00\t\r\n \xef\xbb\xbf")[:5] == b"%PDF-":
+        return "PDF"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "GIF"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "WEBP"
+    return ""
+
+
+def _size_of(stream) -> int:
     stream.seek(0, io.SEEK_END)
     size = stream.tell()
     stream.seek(0)
+    return size
+
+
+def prepare_upload(stream) -> PreparedImage:
+    """Validate and re-encode an uploaded image, or raise UploadRefused saying what is wrong.
+
+    The result is remembered on the stream, so that a view checking for duplicates and the
+    service storing the image decode it once and agree on its hash.
+    """
+    memo = getattr(stream, _MEMO_ATTRIBUTE, None)
+    if memo is not None:
+        return memo
+    prepared = _prepare(stream)
+    try:
+        setattr(stream, _MEMO_ATTRIBUTE, prepared)
+    except AttributeError:  # a stream type that takes no attributes: decode again next time
+        pass
+    return prepared
+
+
+def _prepare(stream) -> PreparedImage:
+    max_bytes = settings.UPLOAD_MAX_BYTES
+    size = _size_of(stream)
     if size == 0:
-        raise ValidationFailed("The file is empty. Please choose a photo or scan of the document.")
+        raise UploadRefused("empty_file", _("The file is empty. Please choose a photo or scan of the document."))
     if size > max_bytes:
-        raise ValidationFailed(
-            f"The file is {size / 1_048_576:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB."
+        raise UploadRefused(
+            "file_too_large",
+            _("The file is %(size).1f MB; the limit is %(limit).0f MB. Please upload a smaller photo.")
+            % {"size": size / 1_048_576, "limit": max_bytes / 1_048_576},
+        )
+    head = stream.read(64)
+    stream.seek(0)
+    container = sniff(head)
+    if container == "HEIC":
+        raise UploadRefused(
+            "heic_not_supported",
+            _(
+                "HEIC/HEIF photos (the iPhone default) are not accepted. Please send a JPEG: on an "
+                "iPhone choose Settings › Camera › Formats › Most Compatible, or share the photo as JPEG."
+            ),
+        )
+    if container == "PDF":
+        raise UploadRefused(
+            "pdf_not_supported",
+            _("PDF files are not accepted. Please upload a photo or scan of the document as a JPEG or PNG image."),
+        )
+    if container not in ACCEPTED_FORMATS:
+        raise UploadRefused(
+            "unsupported_type",
+            _("This file is not a JPEG, PNG, BMP or TIFF image. Please upload a photo or scan of the document."),
         )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(stream)
-            image_format = image.format
-            if image_format not in ACCEPTED_FORMATS:
-                raise ValidationFailed(
-                    "This file is not a JPEG, PNG, BMP or TIFF image. Please upload a photo or scan."
-                )
+            image = Image.open(stream, formats=[container])
             width, height = image.size
-            if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE_PX:
-                raise ValidationFailed(
-                    f"The image is {width}×{height} pixels, larger than we accept "
-                    f"({MAX_SIDE_PX} px per side). Please upload a smaller photo."
-                )
+            _check_dimensions(width, height)
+            if getattr(image, "n_frames", 1) > 1:
+                image.seek(0)  # multi-page TIFF, animated PNG: the first page is the document
             image.load()
-    except ValidationFailed:
+            # Decoded size can differ from the header's (JPEG draft modes, TIFF tiles): check again.
+            _check_dimensions(*image.size)
+            image = ImageOps.exif_transpose(image)
+            image = _to_rgb_or_grey(image)
+    except UploadRefused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValidationFailed("The image claims to be far larger than a document photo. Please upload another.") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationFailed(
-            "This file could not be read as an image (it may be damaged or not an image). "
-            "Please upload a JPEG or PNG photo."
+        raise UploadRefused(
+            "decompression_bomb",
+            _("The image claims to be far larger than a document photo. Please upload another photo."),
         ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError,
+            KeyError, ZeroDivisionError, MemoryError):
+        # Pillow signals a damaged file with many exception types; none of them is the user's to read.
+        raise UploadRefused(
+            "corrupt_image",
+            _(
+                "This file could not be read as an image (it may be damaged or incomplete). "
+                "Please take the photo again or upload another file."
+            ),
+        ) from None
+    width, height = image.size
     if min(width, height) < MIN_SIDE_PX:
-        raise ValidationFailed(
-            f"The image is only {width}×{height} pixels. Please upload a photo at least "
-            f"{MIN_SIDE_PX} pixels on each side so the text can be read."
+        raise UploadRefused(
+            "image_too_small",
+            _(
+                "The image is only %(width)d×%(height)d pixels. Please upload a photo at least %(min)d "
+                "pixels on each side so the text can be read."
+            )
+            % {"width": width, "height": height, "min": MIN_SIDE_PX},
         )
-    image = ImageOps.exif_transpose(image)
-    if getattr(image, "n_frames", 1) > 1:
-        image.seek(0)
-    if image.mode not in ("RGB", "L"):
-        image = image.convert("RGB")
+    if max(width, height) / min(width, height) > MAX_ASPECT_RATIO:
+        raise UploadRefused(
+            "bad_aspect_ratio",
+            _("The image is a very thin strip (%(width)d×%(height)d pixels), not a photo of a document.")
+            % {"width": width, "height": height},
+        )
+    # Pillow carries some of the source's metadata (JPEG comments, ICC profiles) into a save made
+    # from the same image object; nothing of it may pass.
+    image.info = {}
     out = io.BytesIO()
-    # PNG stays lossless (scans, screenshots); everything else becomes a high-quality JPEG.
-    if image_format == "PNG":
+    # PNG stays lossless (scans, screenshots); everything else becomes a high-quality JPEG. Nothing
+    # of the source's metadata is passed on: no exif=, no icc_profile=, no text chunks.
+    if container == "PNG":
         image.save(out, format="PNG", optimize=False)
         content_type = "image/png"
     else:
@@ -91,7 +198,89 @@ def prepare_upload(stream) -> PreparedImage:
     return PreparedImage(
         content=content,
         content_type=content_type,
-        width=image.width,
-        height=image.height,
+        width=width,
+        height=height,
         sha256=hashlib.sha256(content).hexdigest(),
+        source_format=container,
+    )
+
+
+def _check_dimensions(width: int, height: int) -> None:
+    if width <= 0 or height <= 0:
+        raise ValueError("no pixels")
+    if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE_PX:
+        raise UploadRefused(
+            "image_too_large",
+            _(
+                "The image is %(width)d×%(height)d pixels, larger than we accept (%(max)d pixels per side, "
+                "%(megapixels)d megapixels). Please upload a smaller photo."
+            )
+            % {"width": width, "height": height, "max": MAX_SIDE_PX, "megapixels": MAX_PIXELS // 1_000_000},
+        )
+
+
+def _to_rgb_or_grey(image: Image.Image) -> Image.Image:
+    if image.mode in ("RGB", "L"):
+        return image
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        # Transparent pixels become white, as on paper, not black.
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    if image.mode == "1":
+        return image.convert("L")
+    if image.mode in ("I", "F") or image.mode.startswith("I;16"):
+        # 16-bit, 32-bit and floating-point greyscale (scanners, scientific TIFF): stretch the
+        # values actually used onto 0..255, instead of clipping everything to black or white.
+        if image.mode.startswith("I;16"):
+            image = image.convert("I")
+        low, high = image.getextrema()
+        if high <= low:
+            return image.point(lambda value: value * 0).convert("L")
+        scale = 255.0 / (high - low)
+        return image.point(lambda value: value * scale - low * scale).convert("L")
+    return image.convert("RGB")
+
+
+def find_duplicate(*, case, prepared: PreparedImage):
+    """The document of ``case`` (current or replaced) that is this very image, or None.
+
+    A replaced image counts too: sending back the photo a reviewer refused helps no one.
+    """
+    return case.documents.filter(sha256=prepared.sha256).order_by("-created_at").first()
+
+
+class SizeLimitUploadHandler(FileUploadHandler):
+    """Stops receiving a file as soon as it passes UPLOAD_MAX_BYTES (plus a little slack, so that
+    ``prepare_upload`` gives the precise message), instead of spooling gigabytes to disk first.
+
+    The rest of the request body is read and discarded (the browser gets an answer, not a reset),
+    and ``request.upload_too_large`` is set for the view to answer with ``refuse_too_large()``.
+    Install it before the body is parsed: ``request.upload_handlers.insert(0, SizeLimitUploadHandler(request))``.
+    """
+
+    SLACK_BYTES = 64 * 1024
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > settings.UPLOAD_MAX_BYTES + self.SLACK_BYTES:
+            if self.request is not None:
+                self.request.upload_too_large = True
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def refuse_too_large() -> UploadRefused:
+    return UploadRefused(
+        "file_too_large",
+        _("The file is larger than the %(limit).0f MB limit. Please upload a smaller photo.")
+        % {"limit": settings.UPLOAD_MAX_BYTES / 1_048_576},
     )

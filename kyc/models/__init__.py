@@ -1,17 +1,25 @@
 from kyc.models.applicant import Applicant
 from kyc.models.audit import AuditChainHead, AuditEvent
 from kyc.models.case import Case
+from kyc.models.configuration import SiteConfiguration
 from kyc.models.decision import Decision
 from kyc.models.document import Document, DocumentReading
 from kyc.models.finding import CheckFinding
+from kyc.models.reviewing import CaseNote, ReasonCode
+from kyc.models.security import StaffLoginThrottle, TotpDevice
 
 __all__ = [
     "Applicant",
     "AuditChainHead",
     "AuditEvent",
     "Case",
+    "CaseNote",
     "CheckFinding",
     "Decision",
     "Document",
     "DocumentReading",
+    "ReasonCode",
+    "SiteConfiguration",
+    "StaffLoginThrottle",
+    "TotpDevice",
 ]

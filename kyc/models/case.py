@@ -42,6 +42,7 @@ class Case(models.Model):
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
     )
+    assigned_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -50,6 +51,10 @@ class Case(models.Model):
         permissions = [
             ("review_case", "Can see the review queue and case workspaces"),
             ("decide_case", "Can approve, reject or ask for resubmission"),
+            ("second_approve_case", "Can give the second approval of a case with failed checks"),
+            ("assign_case", "Can assign cases to other reviewers and release their claims"),
+            ("view_metrics", "Can see the review metrics page"),
+            ("export_evidence", "Can export a case's evidence for a regulator"),
         ]
         indexes = [models.Index(fields=["state", "submitted_at"])]
 

@@ -16,7 +16,18 @@ class Decision(models.Model):
     second_reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    class Status(models.TextChoices):
+        FINAL = "final", "Final"
+        AWAITING_SECOND = "awaiting_second", "Waiting for a second senior reviewer"
+        DECLINED = "declined", "Declined by the second reviewer"
+
     outcome = models.CharField(max_length=30, choices=Outcome.choices)
+    # Policy four-eyes: an approval despite failed checks waits for a second senior reviewer.
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.FINAL)
+    # True when the reviewer approved although a check failed: the note is mandatory.
+    is_override = models.BooleanField(default=False)
+    second_note = models.TextField(blank=True)
+    second_reviewed_at = models.DateTimeField(null=True, blank=True)
     reason_codes = models.JSONField(default=list)
     note = models.TextField(blank=True)
     # For resubmission: which document kinds the applicant must replace, and why (shown to them).

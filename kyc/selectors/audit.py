@@ -52,3 +52,8 @@ def audit_chain_verify(*, batch_size: int = 2000) -> ChainVerification:
             f"the chain ends at #{last_sequence} but its head says #{head.last_sequence}: events were removed",
         )
     return ChainVerification(True, checked)
+
+
+def case_audit_timeline(*, case_id) -> list[AuditEvent]:
+    """The case's audit events, oldest first."""
+    return list(AuditEvent.objects.filter(case_id=case_id).order_by("sequence"))

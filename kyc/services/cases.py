@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from kyc.api.webhooks import webhooks_case_state_changed
 from kyc.errors import ValidationFailed
 from kyc.models import Applicant, Case, Document
 from kyc.services.audit import Actor, audit_record
@@ -38,6 +39,7 @@ def case_transition(
         # The reason is written by us or by a reviewer, never copied from personal data.
         data={"before": before, "after": target.value, "reason": reason, **(data or {})},
     )
+    webhooks_case_state_changed(case=case, before=before)  # integrators' webhooks, posted on commit
     return case
 
 
@@ -124,14 +126,14 @@ def case_retry_reading(*, case_id, actor: Actor) -> Case:
 
 
 def _queue_reads(case: Case) -> None:
-    from kyc.tasks import read_document
+    from kyc.tasks import queue_read
 
     pending_ids = list(
         case.documents.filter(is_current=True, read_state=Document.ReadState.PENDING).values_list("id", flat=True)
     )
     for document_id in pending_ids:
         # On commit: the worker must find the rows this transaction is writing.
-        transaction.on_commit(lambda document_id=document_id: read_document.delay(str(document_id)))
+        transaction.on_commit(lambda document_id=document_id: queue_read(document_id))
 
 
 def _kind(value: str):

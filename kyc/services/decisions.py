@@ -1,11 +1,22 @@
-"""Reviewers' decisions."""
+"""Reviewers' decisions, with the policy that defends them.
+
+- Only the reviewer holding the case (services.assignments) decides it; nobody decides a case
+  they created on the applicant's behalf; a decided case is final.
+- Every decision gives at least one reason code from the admin's list; rejecting, asking for
+  resubmission and overriding a failed check all need a note.
+- Policy four-eyes: approving a case with any failed check (an override) only proposes the
+  approval; a second, different senior reviewer confirms or declines it.
+- The applicant hears of a final decision by email, in their language, once the decision is
+  committed.
+"""
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
-from kyc.errors import PermissionDenied, ValidationFailed
-from kyc.models import Decision
+from kyc.errors import ConflictError, PermissionDenied, ValidationFailed
+from kyc.models import Case, Decision, ReasonCode
 from kyc.services.audit import Actor, audit_record
 from kyc.services.cases import case_transition, lock_case
 from kyc.workflow import DECIDABLE_STATES, CaseState
@@ -18,6 +29,30 @@ _TARGET = {
 }
 
 
+def has_failed_findings(case: Case) -> bool:
+    return case.findings.filter(check_run=case.check_run, outcome="fail").exists()
+
+
+def _clean_reason_codes(codes: list[str] | None, outcome: Decision.Outcome) -> list[str]:
+    cleaned = list(dict.fromkeys(code.strip() for code in (codes or []) if code and code.strip()))
+    if not cleaned:
+        raise ValidationFailed("Choose at least one reason code for the decision.")
+    known = {rc.code: rc for rc in ReasonCode.objects.filter(code__in=cleaned, is_active=True)}
+    unknown = [code for code in cleaned if code not in known]
+    if unknown:
+        raise ValidationFailed(f"Unknown or retired reason code: {', '.join(unknown)}.")
+    misplaced = [code for code in cleaned if not known[code].applies(outcome.value)]
+    if misplaced:
+        raise ValidationFailed(
+            f"Reason code {', '.join(misplaced)} does not apply to {outcome.label.lower()}."
+        )
+    return cleaned
+
+
+def _pending_approval(case: Case) -> Decision | None:
+    return case.decisions.filter(status=Decision.Status.AWAITING_SECOND).first()
+
+
 @transaction.atomic
 def case_decide(
     *,
@@ -28,9 +63,13 @@ def case_decide(
     note: str = "",
     requested_kinds: list[str] | None = None,
 ) -> Decision:
-    """Approve, reject or ask for resubmission. Enforces who may decide, not only what the page shows."""
+    """Approve, reject or ask for resubmission. Enforces who may decide, not only what the page shows.
+
+    Returns the decision; ``decision.status`` is ``awaiting_second`` when the approval overrides a
+    failed check and waits for a second senior reviewer (the case does not move yet).
+    """
     user = actor.user
-    if user is None or not user.has_perm("kyc.decide_case"):
+    if user is None or not user.is_active or not user.has_perm("kyc.decide_case"):
         raise PermissionDenied("Only reviewers may decide cases.")
     try:
         decision_outcome = Decision.Outcome(outcome)
@@ -40,43 +79,109 @@ def case_decide(
     if case.created_by_id == user.pk:
         raise PermissionDenied("You created this case on the applicant's behalf; another reviewer must decide it.")
     if case.state not in DECIDABLE_STATES:
-        raise ValidationFailed(f"The case is {case.state_label.lower()}; it cannot be decided now.")
-    reason_codes = [code.strip() for code in (reason_codes or []) if code.strip()]
+        raise ConflictError(f"The case is {case.state_label.lower()}; it cannot be decided now.")
+    if case.assigned_to_id != user.pk:
+        if case.assigned_to_id is None:
+            raise ConflictError("Claim the case before deciding it.")
+        raise ConflictError(f"{case.assigned_to.get_username()} is working on this case; only they can decide it.")
+    if _pending_approval(case) is not None:
+        raise ConflictError(
+            "An approval of this case is waiting for a second senior reviewer, who must confirm or decline it first."
+        )
+    codes = _clean_reason_codes(reason_codes, decision_outcome)
     note = note.strip()
+    requested = list(dict.fromkeys(requested_kinds or []))
+    is_override = decision_outcome == Decision.Outcome.APPROVE and has_failed_findings(case)
     if decision_outcome == Decision.Outcome.REJECT and not note:
         raise ValidationFailed("A note is required when rejecting a case.")
-    requested = list(requested_kinds or [])
+    if is_override and not note:
+        raise ValidationFailed("A check failed on this case: explain in a note why you approve it anyway.")
     if decision_outcome == Decision.Outcome.REQUEST_RESUBMISSION:
         allowed = {k.value for k in REQUIRED_KINDS[DocumentType(case.document_type)]}
         if not requested or not set(requested) <= allowed:
             raise ValidationFailed("Choose which sides of the document the applicant must send again.")
         if not note:
             raise ValidationFailed("Say why, in words the applicant will see, when asking for new images.")
+    else:
+        requested = []
     if decision_outcome == Decision.Outcome.APPROVE and case.state == CaseState.NEEDS_ATTENTION:
         raise ValidationFailed("A case whose documents could not be read cannot be approved.")
     decision = Decision.objects.create(
         case=case,
         reviewer=user,
         outcome=decision_outcome.value,
-        reason_codes=reason_codes,
+        status=Decision.Status.AWAITING_SECOND if is_override else Decision.Status.FINAL,
+        is_override=is_override,
+        reason_codes=codes,
         note=note,
         requested_kinds=requested,
     )
-    audit_record(
-        actor=actor,
-        action="case.decided",
-        case_id=case.id,
-        object_type="decision",
-        object_id=decision.id,
-        data={"outcome": decision_outcome.value, "reason_codes": reason_codes, "requested_kinds": requested},
-    )
+    data = {"outcome": decision_outcome.value, "reason_codes": codes, "requested_kinds": requested,
+            "override": is_override}
+    if is_override:
+        audit_record(actor=actor, action="case.approval_proposed", case_id=case.id, object_type="decision",
+                     object_id=decision.id, data=data)
+        return decision
+    audit_record(actor=actor, action="case.decided", case_id=case.id, object_type="decision",
+                 object_id=decision.id, data=data)
+    _finish(case=case, decision=decision, actor=actor)
+    return decision
+
+
+@transaction.atomic
+def decision_second_review(*, decision_id, actor: Actor, confirm: bool, note: str = "") -> Decision:
+    """The second senior reviewer confirms (the case is approved) or declines an override approval."""
+    user = actor.user
+    if user is None or not user.is_active or not user.has_perm("kyc.second_approve_case"):
+        raise PermissionDenied("Only senior reviewers can give the second approval.")
+    case_id = Decision.objects.filter(id=decision_id).values_list("case_id", flat=True).first()
+    if case_id is None:
+        raise ValidationFailed("No such decision.")
+    case = lock_case(case_id)  # the case first, as every other writer does: no lock-order deadlock
+    decision = Decision.objects.select_for_update().get(id=decision_id)
+    if decision.status != Decision.Status.AWAITING_SECOND:
+        raise ConflictError("This approval has already been confirmed or declined.")
+    if decision.reviewer_id == user.pk:
+        raise PermissionDenied("The second approval must come from a different senior reviewer.")
+    if case.created_by_id == user.pk:
+        raise PermissionDenied("You created this case on the applicant's behalf; another reviewer must decide it.")
+    if case.state not in DECIDABLE_STATES:
+        raise ConflictError(f"The case is {case.state_label.lower()}; it cannot be decided now.")
+    note = note.strip()
+    if not confirm and not note:
+        raise ValidationFailed("Say in a note why you decline this approval; the first reviewer will read it.")
+    decision.second_reviewer = user
+    decision.second_note = note
+    decision.second_reviewed_at = timezone.now()
+    decision.status = Decision.Status.FINAL if confirm else Decision.Status.DECLINED
+    decision.save(update_fields=["second_reviewer", "second_note", "second_reviewed_at", "status"])
+    data = {"outcome": decision.outcome, "reason_codes": decision.reason_codes, "override": True,
+            "first_reviewer": decision.reviewer_id, "second_reviewer": user.pk}
+    if not confirm:
+        audit_record(actor=actor, action="case.approval_declined", case_id=case.id, object_type="decision",
+                     object_id=decision.id, data=data)
+        return decision
+    audit_record(actor=actor, action="case.decided", case_id=case.id, object_type="decision",
+                 object_id=decision.id, data=data)
+    _finish(case=case, decision=decision, actor=actor)
+    return decision
+
+
+def _finish(*, case: Case, decision: Decision, actor: Actor) -> None:
+    outcome = Decision.Outcome(decision.outcome)
     case_transition(
         case=case,
-        target=_TARGET[decision_outcome],
+        target=_TARGET[outcome],
         actor=actor,
-        reason=note if decision_outcome == Decision.Outcome.REQUEST_RESUBMISSION else "",
+        reason=decision.note if outcome == Decision.Outcome.REQUEST_RESUBMISSION else "",
     )
-    if decision_outcome == Decision.Outcome.REQUEST_RESUBMISSION:
+    if outcome == Decision.Outcome.REQUEST_RESUBMISSION:
         # The sides to replace go back to the applicant; the others keep their readings.
-        case.documents.filter(is_current=True, kind__in=requested).update(is_current=False)
-    return decision
+        case.documents.filter(is_current=True, kind__in=decision.requested_kinds).update(is_current=False)
+        # The case comes back to the shared queue when the applicant resubmits.
+        case.assigned_to = None
+        case.assigned_at = None
+        case.save(update_fields=["assigned_to", "assigned_at", "updated_at"])
+    from kyc.tasks import send_decision_email
+
+    transaction.on_commit(lambda: send_decision_email.delay(decision.id))

@@ -1,111 +1,477 @@
-"""Applicant pages: start a case, upload each side, submit, follow progress."""
+"""Applicant pages: start a case, give consent, capture or upload each side, submit, follow
+progress without reloading, and replace only the sides a reviewer asked for again.
+
+Access: a case is bound to the browser session that created it (or that opened its signed resume
+link); the binding expires after APPLICANT_LINK_MAX_AGE_SECONDS. Case creation and uploads are
+rate limited per client address in the shared cache. Every page works without JavaScript;
+static/js/applicant.js adds previews, client-side checks, drag and drop, upload progress and
+live status.
+"""
 
 from __future__ import annotations
 
+import time
+
+from django import forms
+from django.conf import settings
 from django.contrib import messages
-from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.core import signing
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from kyc.access import applicant_grant, applicant_require
+from kyc.access import SESSION_CASES_KEY, applicant_grant, applicant_require
+from kyc.api.services import attach_checked
+from kyc.consent import (
+    NOTICE_VERSION,
+    PROCESSING,
+    SENSITIVE,
+    SENSITIVE_KINDS,
+    consent_given,
+    consent_record,
+)
 from kyc.errors import KycError
-from kyc.forms import CaseStartForm, DocumentUploadForm
-from kyc.models import Case
+from kyc.models import Case, Document
 from kyc.services.audit import Actor
-from kyc.services.cases import case_create, case_submit
-from kyc.services.documents import document_attach
-from ocr_integration.documents.kinds import KIND_LABELS, REQUIRED_KINDS, DocumentKind, DocumentType
+from kyc.services.cases import case_create, case_submit, missing_kinds
+from kyc.uploads import (
+    MAX_PIXELS,
+    MAX_SIDE_PX,
+    MIN_SIDE_PX,
+    SizeLimitUploadHandler,
+    UploadRefused,
+    refuse_too_large,
+)
+from kyc.workflow import EDITABLE_STATES, CaseState, IllegalTransition
+from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentKind, DocumentType
 
 app_name = "applicant"
 
+SESSION_GRANTS_KEY = "kyc_case_grants"  # {case id: unix time the session was given the case}
+RESUME_SALT = "kyc.applicant.resume"
+
+DOCUMENT_TYPE_LABELS = {
+    DocumentType.PASSPORT.value: gettext_lazy("Passport"),
+    DocumentType.EMIRATES_ID.value: gettext_lazy("UAE Emirates ID"),
+    DocumentType.CN_RESIDENT_ID.value: gettext_lazy("Chinese resident ID card"),
+}
+SIDE_LABELS = {
+    DocumentKind.PASSPORT.value: gettext_lazy("Passport photo page"),
+    DocumentKind.EMIRATES_ID_FRONT.value: gettext_lazy("Emirates ID, front"),
+    DocumentKind.EMIRATES_ID_BACK.value: gettext_lazy("Emirates ID, back"),
+    DocumentKind.CN_ID_PORTRAIT.value: gettext_lazy("Resident ID, side with your photo"),
+    DocumentKind.CN_ID_EMBLEM.value: gettext_lazy("Resident ID, side with the national emblem"),
+    DocumentKind.BANK_CARD.value: gettext_lazy("Bank card"),
+}
+SIDE_HINTS = {
+    DocumentKind.PASSPORT.value: gettext_lazy("The page with your photo, including the two lines of code at the bottom."),
+    DocumentKind.EMIRATES_ID_FRONT.value: gettext_lazy("The side with your photo and ID number."),
+    DocumentKind.EMIRATES_ID_BACK.value: gettext_lazy("The side with the three lines of code."),
+    DocumentKind.CN_ID_PORTRAIT.value: gettext_lazy("The side with your photo, name and ID number."),
+    DocumentKind.CN_ID_EMBLEM.value: gettext_lazy("The side with the national emblem and the validity period."),
+    DocumentKind.BANK_CARD.value: "",
+}
+STATE_LABELS = {
+    CaseState.DRAFT.value: gettext_lazy("Not submitted yet"),
+    CaseState.SUBMITTED.value: gettext_lazy("Submitted"),
+    CaseState.PROCESSING.value: gettext_lazy("Reading your document"),
+    CaseState.READY_FOR_REVIEW.value: gettext_lazy("Waiting for a reviewer"),
+    CaseState.NEEDS_ATTENTION.value: gettext_lazy("A reviewer is looking at your document"),
+    CaseState.RESUBMISSION_REQUESTED.value: gettext_lazy("New images needed"),
+    CaseState.APPROVED.value: gettext_lazy("Verified"),
+    CaseState.REJECTED.value: gettext_lazy("Not verified"),
+}
+READ_STATE_LABELS = {
+    Document.ReadState.PENDING.value: gettext_lazy("Waiting"),
+    Document.ReadState.READING.value: gettext_lazy("Being read"),
+    Document.ReadState.READ.value: gettext_lazy("Read"),
+    Document.ReadState.FAILED.value: gettext_lazy("Could not be read"),
+}
+# Issuing countries offered first; any other ICAO code can be typed.
+COUNTRIES = [
+    ("ARE", gettext_lazy("United Arab Emirates")),
+    ("CHN", gettext_lazy("China")),
+    ("HKG", gettext_lazy("Hong Kong SAR, China")),
+    ("SAU", gettext_lazy("Saudi Arabia")),
+    ("EGY", gettext_lazy("Egypt")),
+    ("JOR", gettext_lazy("Jordan")),
+    ("IND", gettext_lazy("India")),
+    ("PAK", gettext_lazy("Pakistan")),
+    ("PHL", gettext_lazy("Philippines")),
+    ("GBR", gettext_lazy("United Kingdom")),
+    ("USA", gettext_lazy("United States")),
+    ("DEU", gettext_lazy("Germany")),
+    ("FRA", gettext_lazy("France")),
+]
+# Fixed messages raised by the services in English, translated when shown (``_(str(error))``).
+SERVICE_MESSAGES = [
+    gettext_noop("This case has been submitted; its images can no longer be changed."),
+    gettext_noop("This image is already attached to the case. Please upload the other side."),
+    gettext_noop("This is the same image as one sent before for this case. Please take a new photo."),
+    gettext_noop("The birth date cannot be in the future."),
+    gettext_noop("The issuing country must be a three-letter code such as ARE, CHN or GBR."),
+]
+ACCEPT_TYPES = "image/jpeg,image/png,image/bmp,image/tiff,.jpg,.jpeg,.png,.bmp,.tif,.tiff"
+
+
+class StartForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("Email address"), max_length=254)
+    document_type = forms.ChoiceField(
+        label=gettext_lazy("Document"), choices=list(DOCUMENT_TYPE_LABELS.items()), widget=forms.RadioSelect
+    )
+    issuing_country = forms.ChoiceField(
+        label=gettext_lazy("Issuing country"),
+        choices=[("", pgettext_lazy("country", "Choose…")), *COUNTRIES],
+        required=False,
+    )
+    declared_full_name = forms.CharField(
+        label=gettext_lazy("Full name as on the document (optional)"), max_length=200, required=False
+    )
+    declared_birth_date = forms.DateField(
+        label=gettext_lazy("Date of birth (optional)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    consent_processing = forms.BooleanField(
+        label=gettext_lazy("I have read the privacy notice and agree to the processing of my document for identity verification."),
+        error_messages={"required": gettext_lazy("Please agree to the privacy notice to continue.")},
+    )
+
+    def clean_declared_birth_date(self):
+        value = self.cleaned_data.get("declared_birth_date")
+        if value and value > timezone.now().date():
+            raise forms.ValidationError(_("The birth date cannot be in the future."))
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        # A national ID card is issued by its one country: no need to ask.
+        implied = {DocumentType.EMIRATES_ID.value: "ARE", DocumentType.CN_RESIDENT_ID.value: "CHN"}
+        if cleaned.get("document_type") in implied:
+            cleaned["issuing_country"] = implied[cleaned["document_type"]]
+        return cleaned
+
+
+# --- access -------------------------------------------------------------------------------------
+
+
+def _grant(request, case_id) -> None:
+    applicant_grant(request, case_id)
+    grants = dict(request.session.get(SESSION_GRANTS_KEY, {}))
+    grants[str(case_id)] = int(time.time())
+    request.session[SESSION_GRANTS_KEY] = grants
+    # The session outlives the browser window for as long as the grant lasts, no longer.
+    request.session.set_expiry(settings.APPLICANT_LINK_MAX_AGE_SECONDS)
+
+
+def _case_for(request, case_id) -> Case:
+    """The case, if this session holds an unexpired grant for it; 404 otherwise (an unknown, a
+    foreign and an expired case look the same from outside)."""
+    applicant_require(request, case_id)
+    granted_at = request.session.get(SESSION_GRANTS_KEY, {}).get(str(case_id))
+    if granted_at is None or time.time() - granted_at > settings.APPLICANT_LINK_MAX_AGE_SECONDS:
+        _revoke(request, case_id)
+        raise Http404("No such case.")
+    case = Case.objects.select_related("applicant").filter(id=case_id).first()
+    if case is None:
+        raise Http404("No such case.")
+    return case
+
+
+def _revoke(request, case_id) -> None:
+    grants = dict(request.session.get(SESSION_GRANTS_KEY, {}))
+    grants.pop(str(case_id), None)
+    request.session[SESSION_GRANTS_KEY] = grants
+    request.session[SESSION_CASES_KEY] = [c for c in request.session.get(SESSION_CASES_KEY, []) if c != str(case_id)]
+
+
+def resume_token(case: Case) -> str:
+    return signing.dumps({"case": str(case.id)}, salt=RESUME_SALT, compress=True)
+
+
+def resume(request, token):
+    """Open a case from the signed link sent by email: binds the case to this session."""
+    try:
+        payload = signing.loads(token, salt=RESUME_SALT, max_age=settings.APPLICANT_LINK_MAX_AGE_SECONDS)
+    except signing.SignatureExpired:
+        return render(request, "applicant/link_expired.html", status=410)
+    except signing.BadSignature:
+        raise Http404("No such case.") from None
+    case = Case.objects.filter(id=payload.get("case")).first()
+    if case is None:
+        raise Http404("No such case.")
+    _grant(request, case.id)
+    return redirect("applicant:case", case_id=case.id)
+
+
+# --- rate limits ----------------------------------------------------------------------------------
+
+
+def _parse_rate(rate: str) -> tuple[int, int]:
+    count, _slash, seconds = rate.partition("/")
+    return int(count), int(seconds or 3600)
+
+
+def rate_limited(scope: str, ident: str, rate: str) -> bool:
+    """Count one event for ``ident`` in a fixed window in the shared cache; True when over the limit."""
+    limit, window = _parse_rate(rate)
+    key = f"applicant-rate:{scope}:{ident}:{int(time.time()) // window}"
+    cache.add(key, 0, timeout=window + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the key expired between add and incr
+        cache.set(key, 1, timeout=window + 5)
+        count = 1
+    return count > limit
+
+
+def _client_ip(request) -> str:
+    # Behind a proxy, SecurityMiddleware/proxy config must set REMOTE_ADDR to the client's address.
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
 
 def start(request):
-    form = CaseStartForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            case = case_create(
-                actor=Actor.applicant(""),
-                language=getattr(request, "LANGUAGE_CODE", "en"),
-                **form.cleaned_data,
-            )
-        except KycError as error:
-            form.add_error(None, str(error))
+    form = StartForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if rate_limited("case", _client_ip(request), settings.APPLICANT_CASE_RATE):
+            form.add_error(None, _("Too many new cases from your connection. Please try again in an hour."))
+            status = 429
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():  # the case and its consent, or neither
+                    case = case_create(
+                        actor=Actor.applicant(""),
+                        email=data["email"],
+                        document_type=data["document_type"],
+                        issuing_country=data["issuing_country"],
+                        declared_full_name=data["declared_full_name"],
+                        declared_birth_date=data["declared_birth_date"],
+                        language=get_language() or settings.LANGUAGE_CODE,
+                    )
+                    consent_record(case_id=case.id, scope=PROCESSING, actor=Actor.applicant(case.applicant_id))
+            except KycError as error:
+                form.add_error(None, _(str(error)))
+            else:
+                _grant(request, case.id)
+                _send_resume_link(request, case)
+                return redirect("applicant:case", case_id=case.id)
         else:
-            applicant_grant(request, case.id)
-            return redirect("applicant:case", case_id=case.id)
-    return render(request, "applicant/start.html", {"form": form})
+            status = 400
+    return render(request, "applicant/start.html", {"form": form}, status=status)
+
+
+def _send_resume_link(request, case: Case) -> None:
+    link = request.build_absolute_uri(reverse("applicant:resume", args=[resume_token(case)]))
+    hours = settings.APPLICANT_LINK_MAX_AGE_SECONDS // 3600
+    send_mail(
+        subject=_("Your identity verification %(reference)s") % {"reference": case.reference},
+        message=_(
+            "Continue your identity verification with this link (valid for %(hours)d hours):\n%(link)s\n\n"
+            "If you did not start a verification, ignore this email."
+        ) % {"hours": hours, "link": link},
+        from_email=None,
+        recipient_list=[case.applicant.email],
+        fail_silently=True,  # the page itself keeps working; the link is a convenience
+    )
+
+
+def privacy(request):
+    return render(request, "applicant/privacy.html", {"notice_version": NOTICE_VERSION})
+
+
+def _decision_note(case: Case) -> str:
+    return case.state_reason if case.state == CaseState.RESUBMISSION_REQUESTED else ""
 
 
 def _sides(case: Case) -> list[dict]:
     current = {d.kind: d for d in case.documents.filter(is_current=True)}
-    return [
-        {"kind": kind.value, "label": KIND_LABELS[kind], "document": current.get(kind.value)}
-        for kind in REQUIRED_KINDS[DocumentType(case.document_type)]
-    ]
+    replaced = set(case.documents.filter(is_current=False).values_list("kind", flat=True))
+    resubmitting = case.state == CaseState.RESUBMISSION_REQUESTED
+    sides = []
+    for kind in REQUIRED_KINDS[DocumentType(case.document_type)]:
+        document = current.get(kind.value)
+        sides.append(
+            {
+                "kind": kind.value,
+                "label": SIDE_LABELS[kind.value],
+                "hint": SIDE_HINTS[kind.value],
+                "document": document,
+                "read_state": document.read_state if document else "",
+                "read_state_label": READ_STATE_LABELS[document.read_state] if document else "",
+                # Asked for again: no current image any more, and an earlier one was replaced.
+                "requested": resubmitting and document is None and kind.value in replaced,
+                "sensitive": kind.value in SENSITIVE_KINDS,
+            }
+        )
+    return sides
+
+
+def _limits() -> dict:
+    return {
+        "max_bytes": settings.UPLOAD_MAX_BYTES,
+        "max_mb": settings.UPLOAD_MAX_BYTES // 1_048_576,
+        "min_side": MIN_SIDE_PX,
+        "max_side": MAX_SIDE_PX,
+        "max_pixels": MAX_PIXELS,
+    }
 
 
 def case_page(request, case_id):
-    applicant_require(request, case_id)
-    case = get_object_or_404(Case, id=case_id)
-    return render(request, "applicant/case.html", {"case": case, "sides": _sides(case), "form": DocumentUploadForm()})
+    case = _case_for(request, case_id)
+    if case.state not in EDITABLE_STATES:
+        return redirect("applicant:status", case_id=case.id)
+    sides = _sides(case)
+    needs_sensitive_consent = any(s["sensitive"] for s in sides) and not consent_given(case_id=case.id, scope=SENSITIVE)
+    context = {
+        "case": case,
+        "sides": sides,
+        "document_type_label": DOCUMENT_TYPE_LABELS[case.document_type],
+        "state_label": STATE_LABELS[case.state],
+        "decision_note": _decision_note(case),
+        "needs_sensitive_consent": needs_sensitive_consent,
+        "all_present": all(s["document"] for s in sides),
+        "accept_types": ACCEPT_TYPES,
+        "limits": _limits(),
+    }
+    return render(request, "applicant/case.html", context)
 
 
 @require_POST
-def upload(request, case_id, kind):
-    applicant_require(request, case_id)
-    case = get_object_or_404(Case, id=case_id)
-    form = DocumentUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, "Please choose an image file to upload.")
+def consent(request, case_id):
+    case = _case_for(request, case_id)
+    if request.POST.get("consent_sensitive") != "yes":
+        messages.error(request, _("Please tick the box to give your separate consent, or choose another document."))
     else:
-        try:
-            document_attach(
-                case_id=case.id, kind=kind, upload=form.cleaned_data["file"], actor=Actor.applicant(case.applicant_id)
-            )
-        except KycError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, f"{KIND_LABELS[DocumentKind(kind)]}: received.")
+        consent_record(case_id=case.id, scope=SENSITIVE, actor=Actor.applicant(case.applicant_id))
+        messages.success(request, _("Thank you. You can now upload your ID card."))
+    return redirect("applicant:case", case_id=case.id)
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@csrf_exempt  # the CSRF check runs in _upload, after the size guard is in place
+@require_POST
+def upload(request, case_id, kind):
+    # Before anything reads the body (the CSRF check does), so that an oversized file is cut off.
+    request.upload_handlers.insert(0, SizeLimitUploadHandler(request))
+    return _upload(request, case_id, kind)
+
+
+@csrf_protect
+def _upload(request, case_id, kind):
+    case = _case_for(request, case_id)
+    wants_json = _wants_json(request)
+
+    def refuse(message: str, code: str, status: int = 400):
+        if wants_json:
+            return JsonResponse({"ok": False, "code": code, "message": message, "kind": kind}, status=status)
+        messages.error(request, message, extra_tags=f"upload-error upload-error-{code}")
+        return redirect(f"{reverse('applicant:case', args=[case.id])}#side-{kind}")
+
+    if kind not in {k.value for k in REQUIRED_KINDS[DocumentType(case.document_type)]}:
+        return refuse(_("This side does not belong to your document."), "unknown_side")
+    if rate_limited("upload", f"{_client_ip(request)}:{case.id}", settings.APPLICANT_UPLOAD_RATE):
+        return refuse(_("Too many uploads. Please wait a while and try again."), "rate_limited", 429)
+    upload_file = request.FILES.get("file")
+    if getattr(request, "upload_too_large", False):
+        error = refuse_too_large()
+        return refuse(str(error), error.code)
+    if upload_file is None:
+        return refuse(_("Please choose a photo or scan of the document."), "no_file")
+    try:
+        attach_checked(case=case, kind=kind, upload=upload_file, actor=Actor.applicant(case.applicant_id))
+    except UploadRefused as error:
+        return refuse(_(str(error)), error.code)
+    except KycError as error:
+        return refuse(_(str(error)), getattr(error, "code", "refused"))
+    label = SIDE_LABELS[kind]
+    message = _("%(side)s: received.") % {"side": label}
+    if wants_json:
+        sides = _sides(case)
+        return JsonResponse({"ok": True, "message": message, "kind": kind, "all_present": all(s["document"] for s in sides)})
+    messages.success(request, message)
     return redirect("applicant:case", case_id=case.id)
 
 
 @require_POST
 def submit(request, case_id):
-    applicant_require(request, case_id)
-    case = get_object_or_404(Case, id=case_id)
+    case = _case_for(request, case_id)
+    missing = missing_kinds(case) if case.state in EDITABLE_STATES else []
+    if missing:
+        labels = ", ".join(str(SIDE_LABELS[kind]) for kind in missing)
+        messages.error(request, _("Please add every side before submitting. Missing: %(sides)s.") % {"sides": labels})
+        return redirect("applicant:case", case_id=case.id)
     try:
         case_submit(case_id=case.id, actor=Actor.applicant(case.applicant_id))
+    except IllegalTransition:
+        return redirect("applicant:status", case_id=case.id)  # submitted twice (double click, back button)
     except KycError as error:
-        messages.error(request, str(error))
+        messages.error(request, _(str(error)))
         return redirect("applicant:case", case_id=case.id)
     return redirect("applicant:status", case_id=case.id)
 
 
+def _status_payload(case: Case) -> dict:
+    sides = _sides(case)
+    return {
+        "state": case.state,
+        "state_label": str(STATE_LABELS[case.state]),
+        "final": case.state in (CaseState.APPROVED, CaseState.REJECTED),
+        "resubmission": case.state == CaseState.RESUBMISSION_REQUESTED,
+        "reason": _decision_note(case),
+        "case_url": reverse("applicant:case", args=[case.id]),
+        "documents": [
+            {
+                "kind": side["kind"],
+                "label": str(side["label"]),
+                "read_state": side["read_state"] or None,
+                "read_state_label": str(side["read_state_label"]),
+                "requested": side["requested"],
+            }
+            for side in sides
+        ],
+    }
+
+
 def status(request, case_id):
-    applicant_require(request, case_id)
-    case = get_object_or_404(Case, id=case_id)
-    return render(request, "applicant/status.html", {"case": case, "sides": _sides(case)})
+    case = _case_for(request, case_id)
+    context = {
+        "case": case,
+        "sides": _sides(case),
+        "state_label": STATE_LABELS[case.state],
+        "document_type_label": DOCUMENT_TYPE_LABELS[case.document_type],
+        "decision_note": _decision_note(case),
+        "moving": case.state in (CaseState.SUBMITTED, CaseState.PROCESSING),
+    }
+    return render(request, "applicant/status.html", context)
 
 
 def status_json(request, case_id):
-    applicant_require(request, case_id)
-    case = get_object_or_404(Case, id=case_id)
-    return JsonResponse(
-        {
-            "state": case.state,
-            "state_label": case.state_label,
-            "documents": [
-                {"kind": s["kind"], "label": s["label"], "read_state": s["document"].read_state if s["document"] else None}
-                for s in _sides(case)
-            ],
-        }
-    )
+    case = _case_for(request, case_id)
+    response = JsonResponse(_status_payload(case))
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 urlpatterns = [
     path("", start, name="start"),
+    path("privacy/", privacy, name="privacy"),
+    path("resume/<str:token>/", resume, name="resume"),
     path("cases/<uuid:case_id>/", case_page, name="case"),
+    path("cases/<uuid:case_id>/consent/", consent, name="consent"),
     path("cases/<uuid:case_id>/documents/<str:kind>/", upload, name="upload"),
     path("cases/<uuid:case_id>/submit/", submit, name="submit"),
     path("cases/<uuid:case_id>/status/", status, name="status"),

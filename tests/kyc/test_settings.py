@@ -13,7 +13,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args, **env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "KYC_ENVIRONMENT"}}
+    # Only what a deployment would set: not the test run's own switches (DJANGO_ALLOW_ASYNC_UNSAFE ...).
+    env = {
+        k: v for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "KYC_ENVIRONMENT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     if env_overrides.get("KYC_ENVIRONMENT") == "production":
         env.setdefault("KYC_ENCRYPTION_KEYS", Fernet.generate_key().decode())
     env.update(env_overrides)

@@ -8,7 +8,10 @@ upload path's re-encoding and reaches a worker in another process:
 - blue   (0, 0, 200): the vendor is down (transient) on every attempt;
 - yellow (200, 200, 0): transient on the first two attempts, then reads (attempts counted in a
   file under KYC_DATA_DIR, which a worker process shares with the test);
-- purple (128, 0, 128): configuration/auth error.
+- purple (128, 0, 128): configuration/auth error;
+- cyan   (0, 200, 200): slow: marks the read as started (files under KYC_DATA_DIR named after the
+  image's hash: ``.started`` counts the reads, ``.pid`` names the reading process), sleeps ``SCRIPTED_SLOW_SECONDS`` (default 4), then reads successfully;
+  fault tests use it to act (kill a worker, drop a connection) while a read is in flight.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import hashlib
 import io
 import os
 import random
+import time
 from pathlib import Path
 
 from PIL import Image
@@ -26,6 +30,7 @@ from ocr_integration.documents.reading import Box, Reading, ReadField
 from ocr_integration.provider import ErrorClass, OcrError, ReadRequest
 
 GREEN, RED, BLUE, YELLOW, PURPLE = (0, 200, 0), (200, 0, 0), (0, 0, 200), (200, 200, 0), (128, 0, 128)
+CYAN = (0, 200, 200)
 
 SYNTHETIC_FIELDS = {
     DocumentKind.PASSPORT: {
@@ -51,9 +56,26 @@ def colour_image(colour: tuple[int, int, int], size=(640, 420), fmt="PNG") -> by
     return out.getvalue()
 
 
-def _attempt_number(image: bytes) -> int:
+def _folder() -> Path:
     folder = Path(os.environ.get("KYC_DATA_DIR", "/tmp")) / "scripted-provider"
     folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def slow_read_started(image_sha256: str) -> int:
+    """How many slow reads of this (stored, re-encoded) image have started, in any process."""
+    marker = _folder() / f"{image_sha256}.started"
+    return int(marker.read_text()) if marker.exists() else 0
+
+
+def slow_reader_pid(image_sha256: str) -> int | None:
+    """The process id of the latest slow read of this image."""
+    marker = _folder() / f"{image_sha256}.pid"
+    return int(marker.read_text()) if marker.exists() else None
+
+
+def _attempt_number(image: bytes) -> int:
+    folder = _folder()
     counter = folder / hashlib.sha256(image).hexdigest()
     count = int(counter.read_text()) + 1 if counter.exists() else 1
     counter.write_text(str(count))
@@ -65,13 +87,18 @@ class ScriptedProvider:
 
     def read(self, request: ReadRequest) -> Reading:
         pixel = Image.open(io.BytesIO(request.image)).convert("RGB").getpixel((5, 5))
-        colour = min((GREEN, RED, BLUE, YELLOW, PURPLE), key=lambda c: sum((a - b) ** 2 for a, b in zip(c, pixel)))
+        colour = min((GREEN, RED, BLUE, YELLOW, PURPLE, CYAN), key=lambda c: sum((a - b) ** 2 for a, b in zip(c, pixel)))
         if colour == RED:
             raise OcrError(ErrorClass.INVALID_IMAGE, "no document found in the image", code="TEST.NO_DOC")
         if colour == PURPLE:
             raise OcrError(ErrorClass.CONFIGURATION, "credentials rejected", code="TEST.AUTH", http_status=401)
         if colour == BLUE or (colour == YELLOW and _attempt_number(request.image) <= 2):
             raise OcrError(ErrorClass.TRANSIENT, "vendor unavailable", code="TEST.DOWN", http_status=503)
+        if colour == CYAN:
+            digest = hashlib.sha256(request.image).hexdigest()
+            (_folder() / f"{digest}.pid").write_text(str(os.getpid()))  # who to kill, for fault tests
+            (_folder() / f"{digest}.started").write_text(str(slow_read_started(digest) + 1))
+            time.sleep(float(os.environ.get("SCRIPTED_SLOW_SECONDS", "4")))
         fields = {
             name: ReadField(value=value, confidence=0.97, box=Box(10, 10 + 20 * i, 200, 28 + 20 * i))
             for i, (name, value) in enumerate(SYNTHETIC_FIELDS[request.document_kind].items())

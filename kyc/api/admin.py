@@ -1,0 +1,83 @@
+from django.contrib import admin, messages
+
+from kyc.api.models import (
+    ApiKey,
+    Integrator,
+    IntegratorCase,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from kyc.api.services import api_key_create, api_key_revoke
+from kyc.services.audit import Actor
+
+
+class ApiKeyInline(admin.TabularInline):
+    model = ApiKey
+    fields = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False  # keys are made by the "Create an API key" action, which shows the key once
+
+
+@admin.register(Integrator)
+class IntegratorAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_active", "created_at"]
+    inlines = [ApiKeyInline]
+    actions = ["create_key"]
+
+    @admin.action(description="Create an API key (shown once)")
+    def create_key(self, request, queryset):
+        for integrator in queryset:
+            _, raw_key = api_key_create(integrator=integrator, name="admin", actor=Actor.staff(request.user))
+            # Shown once, in this message; only its hash is stored.
+            self.message_user(request, f"New API key for {integrator.name}: {raw_key}", messages.WARNING)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "integrator", "name", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["integrator", "prefix", "hashed_key", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Revoke the selected keys")
+    def revoke(self, request, queryset):
+        for key in queryset:
+            api_key_revoke(key=key, actor=Actor.staff(request.user))
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["url", "integrator", "is_active", "created_at"]
+    exclude = ["secret"]
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    fields = ["number", "status_code", "error", "duration_ms", "succeeded", "attempted_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["id", "endpoint", "event_type", "state", "attempts", "last_status_code", "created_at"]
+    list_filter = ["state", "event_type"]
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+    inlines = [WebhookAttemptInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(IntegratorCase)
+class IntegratorCaseAdmin(admin.ModelAdmin):
+    list_display = ["case", "integrator", "external_reference", "created_at"]
+    readonly_fields = ["case", "integrator", "created_at"]

@@ -1,0 +1,217 @@
+"""Writes for the API: integrators' keys, cases and uploads, webhook endpoints, idempotency.
+
+Each is atomic and audited like the foundation's services, which it calls for the case itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from kyc.api.models import (
+    ApiKey,
+    IdempotencyRecord,
+    Integrator,
+    IntegratorCase,
+    WebhookEndpoint,
+    hash_key,
+)
+from kyc.api.webhooks import WebhookUrlRefused, check_url
+from kyc.consent import PROCESSING, ConsentMissing, consent_record, require_consent_for
+from kyc.errors import ValidationFailed
+from kyc.models import Case, Document
+from kyc.services.audit import Actor, audit_record
+from kyc.services.cases import case_create
+from kyc.services.documents import document_attach
+from kyc.uploads import UploadRefused, find_duplicate, prepare_upload
+
+
+def integrator_actor(integrator: Integrator) -> Actor:
+    return Actor.integrator(integrator.id, integrator.name)
+
+
+@transaction.atomic
+def api_key_create(*, integrator: Integrator, name: str = "", actor: Actor | None = None) -> tuple[ApiKey, str]:
+    """A new key for ``integrator``. Returns the row and the raw key, which is never stored."""
+    raw_key, prefix = ApiKey.generate()
+    key = ApiKey.objects.create(integrator=integrator, name=name, prefix=prefix, hashed_key=hash_key(raw_key))
+    audit_record(
+        actor=actor or Actor.system("create_api_key"),
+        action="api_key.created",
+        object_type="api_key",
+        object_id=key.pk,
+        data={"integrator": str(integrator.id), "prefix": prefix},
+    )
+    return key, raw_key
+
+
+@transaction.atomic
+def api_key_revoke(*, key: ApiKey, actor: Actor) -> ApiKey:
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="api_key.revoked", object_type="api_key", object_id=key.pk,
+                     data={"integrator": str(key.integrator_id), "prefix": key.prefix})
+    return key
+
+
+@transaction.atomic
+def integrator_case_create(
+    *,
+    integrator: Integrator,
+    email: str,
+    document_type: str,
+    consents: list[str],
+    issuing_country: str = "",
+    declared_full_name: str = "",
+    declared_birth_date: date | None = None,
+    language: str = "en",
+    external_reference: str = "",
+) -> Case:
+    """Create a case for an integrator, with the consents it collected from the applicant."""
+    if PROCESSING not in consents:
+        raise ConsentMissing(
+            "The applicant's consent to processing is required: send consents: [\"processing\"] once they "
+            "have accepted the privacy notice."
+        )
+    actor = integrator_actor(integrator)
+    case = case_create(
+        actor=actor,
+        email=email,
+        document_type=document_type,
+        issuing_country=issuing_country,
+        declared_full_name=declared_full_name,
+        declared_birth_date=declared_birth_date,
+        language=language,
+    )
+    IntegratorCase.objects.create(case=case, integrator=integrator, external_reference=external_reference)
+    for scope in sorted(set(consents)):
+        consent_record(case_id=case.id, scope=scope, actor=actor)
+    return case
+
+
+def attach_checked(*, case: Case, kind: str, upload, actor: Actor) -> Document:
+    """Consent, duplicate and content checks, then ``document_attach``: shared by pages and API."""
+    require_consent_for(case_id=case.id, kind=kind)
+    prepared = prepare_upload(upload)
+    duplicate = find_duplicate(case=case, prepared=prepared)
+    if duplicate is not None:
+        if duplicate.is_current:
+            message = "This image is already attached to the case. Please upload the other side."
+        else:
+            message = "This is the same image as one sent before for this case. Please take a new photo."
+        raise UploadRefused("duplicate_image", message)
+    return document_attach(case_id=case.id, kind=kind, upload=upload, actor=actor)
+
+
+@transaction.atomic
+def webhook_endpoint_create(*, integrator: Integrator, url: str) -> WebhookEndpoint:
+    try:
+        check_url(url)
+    except WebhookUrlRefused as exc:
+        raise ValidationFailed(str(exc)) from None
+    endpoint = WebhookEndpoint.objects.create(integrator=integrator, url=url)
+    audit_record(actor=integrator_actor(integrator), action="webhook_endpoint.created", object_type="webhook_endpoint",
+                 object_id=endpoint.id, data={})
+    return endpoint
+
+
+@transaction.atomic
+def webhook_endpoint_disable(*, endpoint: WebhookEndpoint, integrator: Integrator) -> WebhookEndpoint:
+    # Disabled, not deleted: its deliveries stay on record.
+    if endpoint.is_active:
+        endpoint.is_active = False
+        endpoint.save(update_fields=["is_active"])
+        audit_record(actor=integrator_actor(integrator), action="webhook_endpoint.disabled",
+                     object_type="webhook_endpoint", object_id=endpoint.id, data={})
+    return endpoint
+
+
+# --- Idempotency ------------------------------------------------------------------------------
+# A first request claims the key (a row with no answer yet); its answer is stored when it is done.
+# A retry with the same key and the same request gets that answer again; the same key with another
+# request is refused; a retry while the first is still running gets 409. A claim left without an
+# answer for STALE_CLAIM (the process died) may be taken over.
+STALE_CLAIM = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    record: IdempotencyRecord
+    replay: bool  # True: answer with record.status_code / record.response_body
+
+
+class IdempotencyConflict(Exception):
+    def __init__(self, code: str, message: str, status: int):
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+def request_fingerprint(*, method: str, path: str, data, files) -> str:
+    digest = hashlib.sha256(f"{method} {path}\n".encode())
+    items = []
+    for name in sorted(data.keys()) if hasattr(data, "keys") else []:
+        values = data.getlist(name) if hasattr(data, "getlist") else [data[name]]
+        for value in values:
+            if hasattr(value, "chunks"):
+                continue
+            items.append([name, value])
+    digest.update(json.dumps(items, sort_keys=True, default=str).encode("utf-8"))
+    for name in sorted(files.keys()):
+        for upload in files.getlist(name):
+            file_digest = hashlib.sha256()
+            for chunk in upload.chunks():
+                file_digest.update(chunk)
+            upload.seek(0)
+            digest.update(f"\n{name}:{file_digest.hexdigest()}".encode())
+    return digest.hexdigest()
+
+
+def idempotency_claim(*, integrator: Integrator, key: str, method: str, path: str, fingerprint: str) -> IdempotencyClaim:
+    now = timezone.now()
+    expired_before = now - timedelta(hours=settings.API_IDEMPOTENCY_TTL_HOURS)
+    IdempotencyRecord.objects.filter(integrator=integrator, key=key, created_at__lt=expired_before).delete()
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                integrator=integrator, key=key, method=method, path=path, request_fingerprint=fingerprint
+            )
+        return IdempotencyClaim(record=record, replay=False)
+    except IntegrityError:
+        pass
+    record = IdempotencyRecord.objects.filter(integrator=integrator, key=key).first()
+    if record is None:  # deleted between our insert and our read: treat as in flight, the client retries
+        raise IdempotencyConflict("idempotency_in_progress", "A request with this Idempotency-Key is in progress.", 409)
+    if record.method != method or record.path != path or record.request_fingerprint != fingerprint:
+        raise IdempotencyConflict(
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used for a different request. Use a new key for a new request.",
+            422,
+        )
+    if record.status_code is None:
+        if record.created_at < now - STALE_CLAIM:
+            taken = IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True,
+                                                     created_at=record.created_at).update(created_at=now)
+            if taken:
+                return IdempotencyClaim(record=record, replay=False)
+        raise IdempotencyConflict(
+            "idempotency_in_progress",
+            "A request with this Idempotency-Key is still being processed. Retry in a moment.",
+            409,
+        )
+    return IdempotencyClaim(record=record, replay=True)
+
+
+def idempotency_finish(*, record: IdempotencyRecord, status_code: int, body) -> None:
+    """Keep the answer to replay it; an answer that a retry could change (5xx, 429) frees the key."""
+    if status_code >= 500 or status_code in (401, 403, 429):
+        IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        return
+    IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=status_code, response_body=body)

@@ -1,0 +1,42 @@
+from django.http import JsonResponse
+from django.urls import path, re_path
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from kyc.api import views
+from kyc.api.errors import error_body
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI from our own static files (drf-spectacular-sidecar), its setup script served as a
+    file: the page runs under a strict Content-Security-Policy, relaxed only for Swagger UI's
+    inline stylesheet."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        response["Content-Security-Policy"] = (
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+        )
+        return response
+
+
+def unknown_endpoint(request, rest=""):
+    return JsonResponse(error_body("not_found", "There is no such API endpoint. See /api/docs/."), status=404)
+
+
+urlpatterns = [
+    path("v1/cases/", views.CaseListView.as_view(), name="api-cases"),
+    path("v1/cases/<uuid:case_id>/", views.CaseDetailView.as_view(), name="api-case"),
+    path("v1/cases/<uuid:case_id>/documents/", views.CaseDocumentsView.as_view(), name="api-case-documents"),
+    path("v1/cases/<uuid:case_id>/consents/", views.CaseConsentView.as_view(), name="api-case-consents"),
+    path("v1/cases/<uuid:case_id>/submit/", views.CaseSubmitView.as_view(), name="api-case-submit"),
+    path("v1/webhooks/", views.WebhookListView.as_view(), name="api-webhooks"),
+    path("v1/webhooks/<uuid:endpoint_id>/", views.WebhookDetailView.as_view(), name="api-webhook"),
+    path("v1/webhooks/<uuid:endpoint_id>/deliveries/", views.WebhookDeliveriesView.as_view(),
+         name="api-webhook-deliveries"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^(?P<rest>v1/.*)$", unknown_endpoint),
+]

@@ -1,0 +1,292 @@
+"""The integrators' REST API: thin views over the services; an integrator sees only its own cases."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+
+from django.db.models import Prefetch
+from django.utils.dateparse import parse_datetime
+from django.utils.timezone import is_naive, make_aware
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kyc.api import serializers as s
+from kyc.api.authentication import ApiKeyAuthentication
+from kyc.api.errors import ApiError, api_exception_handler
+from kyc.api.models import WebhookEndpoint
+from kyc.api.permissions import IsIntegrator
+from kyc.api.services import (
+    IdempotencyConflict,
+    attach_checked,
+    idempotency_claim,
+    idempotency_finish,
+    integrator_actor,
+    integrator_case_create,
+    request_fingerprint,
+    webhook_endpoint_create,
+    webhook_endpoint_disable,
+)
+from kyc.api.throttling import IntegratorRateThrottle, IntegratorUploadThrottle
+from kyc.consent import consent_record, consents_of
+from kyc.models import Case, Document, DocumentReading
+from kyc.selectors.cases import case_detail, current_findings
+from kyc.services.cases import case_submit
+from kyc.uploads import SizeLimitUploadHandler, refuse_too_large
+from kyc.workflow import CaseState
+from ocr_integration.documents.kinds import DocumentType
+
+ERRORS = {
+    400: OpenApiResponse(s.ErrorSerializer, description="Invalid input, or a refused file or step"),
+    401: OpenApiResponse(s.ErrorSerializer, description="Missing or invalid API key"),
+    404: OpenApiResponse(s.ErrorSerializer, description="No such case for this integrator"),
+    409: OpenApiResponse(s.ErrorSerializer, description="The case is not in a state that allows this"),
+    422: OpenApiResponse(s.ErrorSerializer, description="Idempotency-Key reused for another request"),
+    429: OpenApiResponse(s.ErrorSerializer, description="Rate limited (see Retry-After)"),
+}
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    description="Any unique string (a UUID): a retried POST with the same key and body gets the first answer.",
+)
+
+
+def idempotent(handler):
+    """Replay the stored answer to a POST retried with the same ``Idempotency-Key``."""
+
+    @functools.wraps(handler)
+    def wrapper(view, request, *args, **kwargs):
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return handler(view, request, *args, **kwargs)
+        key = key.strip()
+        if not key or len(key) > 255 or not key.isprintable():
+            raise ApiError("invalid_idempotency_key", "Idempotency-Key must be 1 to 255 printable characters.")
+        fingerprint = request_fingerprint(method=request.method, path=request.path, data=request.data, files=request.FILES)
+        try:
+            claim = idempotency_claim(
+                integrator=request.user, key=key, method=request.method, path=request.path, fingerprint=fingerprint
+            )
+        except IdempotencyConflict as conflict:
+            raise ApiError(conflict.code, str(conflict), conflict.status) from None
+        if claim.replay:
+            return Response(claim.record.response_body, status=claim.record.status_code,
+                            headers={"Idempotent-Replayed": "true"})
+        try:
+            response = handler(view, request, *args, **kwargs)
+        except Exception as exc:
+            response = api_exception_handler(exc, {"view": view, "request": request})
+        idempotency_finish(record=claim.record, status_code=response.status_code, body=response.data)
+        return response
+
+    return wrapper
+
+
+class IntegratorView(APIView):
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [IsIntegrator]
+    throttle_classes = [IntegratorRateThrottle]
+    parser_classes = [JSONParser]
+
+    def get_exception_handler(self):
+        return api_exception_handler
+
+    def get_case(self, case_id) -> Case:
+        case = Case.objects.filter(id=case_id, integrator_link__integrator=self.request.user).first()
+        if case is None:
+            # Another integrator's case and no case look the same.
+            raise NotFound("No such case.")
+        return case
+
+
+def _aware(value: str, name: str) -> datetime:
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise ApiError("invalid_request", f"{name} must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z.")
+    return make_aware(parsed) if is_naive(parsed) else parsed
+
+
+class CaseListView(IntegratorView):
+    @extend_schema(
+        summary="List your cases",
+        parameters=[
+            OpenApiParameter("state", str, many=True, description="One or more states (repeat or comma-separate)",
+                             enum=[st.value for st in CaseState]),
+            OpenApiParameter("document_type", str, enum=[t.value for t in DocumentType]),
+            OpenApiParameter("reference", str),
+            OpenApiParameter("external_reference", str),
+            OpenApiParameter("created_after", datetime),
+            OpenApiParameter("created_before", datetime),
+            OpenApiParameter("updated_after", datetime),
+            OpenApiParameter("limit", int),
+            OpenApiParameter("offset", int),
+        ],
+        responses={200: s.CaseListItemSerializer(many=True), **{k: ERRORS[k] for k in (400, 401, 429)}},
+    )
+    def get(self, request):
+        cases = (
+            Case.objects.filter(integrator_link__integrator=request.user)
+            .select_related("integrator_link")
+            .prefetch_related(
+                Prefetch("documents", queryset=Document.objects.filter(is_current=True), to_attr="current_documents")
+            )
+            .order_by("-created_at", "id")
+        )
+        query = request.query_params
+        states = [st for value in query.getlist("state") for st in value.split(",") if st]
+        unknown = sorted(set(states) - {st.value for st in CaseState})
+        if unknown:
+            raise ApiError("invalid_request", f"Unknown state {unknown[0]!r}; use one of {', '.join(CaseState)}.")
+        if states:
+            cases = cases.filter(state__in=states)
+        if document_type := query.get("document_type"):
+            if document_type not in {t.value for t in DocumentType}:
+                raise ApiError("invalid_request", f"Unknown document_type {document_type!r}.")
+            cases = cases.filter(document_type=document_type)
+        if reference := query.get("reference"):
+            cases = cases.filter(reference=reference.strip().upper())
+        if external := query.get("external_reference"):
+            cases = cases.filter(integrator_link__external_reference=external)
+        for name, lookup in (("created_after", "created_at__gte"), ("created_before", "created_at__lt"),
+                             ("updated_after", "updated_at__gte")):
+            if value := query.get(name):
+                cases = cases.filter(**{lookup: _aware(value, name)})
+        paginator = LimitOffsetPagination()
+        paginator.default_limit, paginator.max_limit = 50, 200
+        page = paginator.paginate_queryset(cases, request, view=self)
+        return paginator.get_paginated_response(s.CaseListItemSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Start a case",
+        request=s.CaseCreateSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: s.CaseDetailSerializer, **{k: ERRORS[k] for k in (400, 401, 409, 422, 429)}},
+    )
+    @idempotent
+    def post(self, request):
+        serializer = s.CaseCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case = integrator_case_create(integrator=request.user, **serializer.validated_data)
+        return Response(_case_body(case.id), status=status.HTTP_201_CREATED,
+                        headers={"Location": f"/api/v1/cases/{case.id}/"})
+
+
+def _case_body(case_id) -> dict:
+    case = case_detail(case_id=case_id)
+    context = {"findings": current_findings(case), "consents": consents_of(case_id=case.id)}
+    return s.CaseDetailSerializer(case, context=context).data
+
+
+class CaseDetailView(IntegratorView):
+    @extend_schema(summary="A case: state, documents, readings, findings, decision",
+                   responses={200: s.CaseDetailSerializer, **{k: ERRORS[k] for k in (401, 404, 429)}})
+    def get(self, request, case_id):
+        case = self.get_case(case_id)
+        return Response(_case_body(case.id))
+
+
+class CaseDocumentsView(IntegratorView):
+    parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = [IntegratorRateThrottle, IntegratorUploadThrottle]
+
+    def initial(self, request, *args, **kwargs):
+        # Before the body is parsed: an oversized file is cut off instead of spooled to disk.
+        request.upload_handlers.insert(0, SizeLimitUploadHandler(request._request))
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Upload one side of the document",
+        request={"multipart/form-data": s.DocumentUploadSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: s.DocumentSerializer, **{k: ERRORS[k] for k in (400, 401, 404, 409, 422, 429)}},
+    )
+    @idempotent
+    def post(self, request, case_id):
+        case = self.get_case(case_id)
+        serializer = s.DocumentUploadSerializer(data=request.data)
+        if getattr(request._request, "upload_too_large", False):
+            raise refuse_too_large()
+        serializer.is_valid(raise_exception=True)
+        if case.state not in (CaseState.DRAFT, CaseState.RESUBMISSION_REQUESTED):
+            raise ApiError("illegal_state", f"The case is {case.state}; its images can no longer be changed.", 409)
+        document = attach_checked(
+            case=case, kind=serializer.validated_data["document_kind"], upload=serializer.validated_data["file"],
+            actor=integrator_actor(request.user),
+        )
+        document = Document.objects.prefetch_related(
+            Prefetch("readings", queryset=DocumentReading.objects.order_by("created_at"))
+        ).get(id=document.id)
+        return Response(s.DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+class CaseConsentView(IntegratorView):
+    @extend_schema(summary="Record a consent the applicant gave", request=s.ConsentSerializer,
+                   parameters=[IDEMPOTENCY_HEADER],
+                   responses={200: s.CaseDetailSerializer, **{k: ERRORS[k] for k in (400, 401, 404, 422, 429)}})
+    @idempotent
+    def post(self, request, case_id):
+        case = self.get_case(case_id)
+        serializer = s.ConsentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        consent_record(case_id=case.id, scope=serializer.validated_data["scope"], actor=integrator_actor(request.user))
+        return Response(_case_body(case.id))
+
+
+class CaseSubmitView(IntegratorView):
+    @extend_schema(summary="Submit the case for verification", request=None, parameters=[IDEMPOTENCY_HEADER],
+                   responses={200: s.CaseDetailSerializer, **{k: ERRORS[k] for k in (400, 401, 404, 409, 422, 429)}})
+    @idempotent
+    def post(self, request, case_id):
+        case = self.get_case(case_id)
+        if case.state not in (CaseState.DRAFT, CaseState.RESUBMISSION_REQUESTED):
+            raise ApiError("illegal_state", f"The case is {case.state}; only a draft or a case waiting for new "
+                           "images can be submitted.", 409)
+        case_submit(case_id=case.id, actor=integrator_actor(request.user))
+        return Response(_case_body(case.id))
+
+
+class WebhookListView(IntegratorView):
+    @extend_schema(summary="Your webhook endpoints", responses={200: s.WebhookEndpointSerializer(many=True)})
+    def get(self, request):
+        endpoints = WebhookEndpoint.objects.filter(integrator=request.user, is_active=True)
+        return Response(s.WebhookEndpointSerializer(endpoints, many=True).data)
+
+    @extend_schema(summary="Register a webhook endpoint", request=s.WebhookEndpointSerializer,
+                   parameters=[IDEMPOTENCY_HEADER],
+                   responses={201: s.WebhookEndpointCreatedSerializer, **{k: ERRORS[k] for k in (400, 401, 422, 429)}})
+    @idempotent
+    def post(self, request):
+        serializer = s.WebhookEndpointSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        endpoint = webhook_endpoint_create(integrator=request.user, url=serializer.validated_data["url"])
+        return Response(s.WebhookEndpointCreatedSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+
+
+class WebhookDetailView(IntegratorView):
+    def get_endpoint(self, endpoint_id) -> WebhookEndpoint:
+        endpoint = WebhookEndpoint.objects.filter(id=endpoint_id, integrator=self.request.user).first()
+        if endpoint is None:
+            raise NotFound("No such webhook endpoint.")
+        return endpoint
+
+    @extend_schema(summary="Stop sending to an endpoint (its delivery records are kept)",
+                   responses={204: None, **{k: ERRORS[k] for k in (401, 404, 429)}})
+    def delete(self, request, endpoint_id):
+        webhook_endpoint_disable(endpoint=self.get_endpoint(endpoint_id), integrator=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookDeliveriesView(WebhookDetailView):
+    @extend_schema(summary="The deliveries to an endpoint, newest first",
+                   parameters=[OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
+                   responses={200: s.WebhookDeliverySerializer(many=True), **{k: ERRORS[k] for k in (401, 404, 429)}})
+    def get(self, request, endpoint_id):
+        endpoint = self.get_endpoint(endpoint_id)
+        paginator = LimitOffsetPagination()
+        paginator.default_limit, paginator.max_limit = 50, 200
+        page = paginator.paginate_queryset(endpoint.deliveries.order_by("-created_at"), request, view=self)
+        return paginator.get_paginated_response(s.WebhookDeliverySerializer(page, many=True).data)

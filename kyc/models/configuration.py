@@ -1,0 +1,57 @@
+"""Site configuration that admins change at run time (thresholds, retention); one row."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class SiteConfiguration(models.Model):
+    """Thresholds for the automated checks and retention periods.
+
+    An empty threshold means "use the value from the environment" (settings.CHECK_*), so a fresh
+    install behaves as its settings say until an admin decides otherwise.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    min_confidence = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Readings below this confidence are flagged (0 to 1). Empty: CHECK_MIN_CONFIDENCE.",
+    )
+    expiry_warning_days = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(3650)],
+        help_text="Warn when the document expires within this many days. Empty: CHECK_EXPIRY_WARNING_DAYS.",
+    )
+    minimum_age_years = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(120)],
+        help_text="Applicants younger than this fail the age check. Empty: CHECK_MINIMUM_AGE_YEARS.",
+    )
+    retention_approved_days = models.PositiveIntegerField(
+        default=5 * 365, validators=[MinValueValidator(1)],
+        help_text="Days to keep the images and personal data of an approved case after the decision.",
+    )
+    retention_rejected_days = models.PositiveIntegerField(
+        default=5 * 365, validators=[MinValueValidator(1)],
+        help_text="Days to keep the images and personal data of a rejected case after the decision.",
+    )
+    retention_abandoned_days = models.PositiveIntegerField(
+        default=30, validators=[MinValueValidator(1)],
+        help_text="Days to keep a draft or a case waiting for resubmission that the applicant abandoned.",
+    )
+    retention_audit_days = models.PositiveIntegerField(
+        default=10 * 365, validators=[MinValueValidator(365)],
+        help_text="Days to keep audit events (they hold no personal values).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "site configuration"
+        verbose_name_plural = "site configuration"
+
+    def __str__(self) -> str:
+        return "Site configuration"
+
+    # Fields whose changes are audited with before/after values (none of them is personal data).
+    AUDITED_FIELDS = (
+        "min_confidence", "expiry_warning_days", "minimum_age_years",
+        "retention_approved_days", "retention_rejected_days", "retention_abandoned_days",
+        "retention_audit_days",
+    )

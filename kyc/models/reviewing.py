@@ -1,0 +1,44 @@
+"""What reviewers add to a case: notes, and the configurable list of reason codes they decide with."""
+
+from django.conf import settings
+from django.db import models
+
+
+class ReasonCode(models.Model):
+    """A reason a reviewer can give for a decision; the list is kept by admins, never hard-coded."""
+
+    class AppliesTo(models.TextChoices):
+        ANY = "any", "Any decision"
+        APPROVE = "approve", "Approval"
+        REJECT = "reject", "Rejection"
+        REQUEST_RESUBMISSION = "request_resubmission", "Request for resubmission"
+
+    code = models.SlugField(max_length=60, unique=True, help_text="Stable identifier used in exports and metrics")
+    label = models.CharField(max_length=200)
+    applies_to = models.CharField(max_length=30, choices=AppliesTo.choices, default=AppliesTo.ANY)
+    is_active = models.BooleanField(default=True, help_text="Retired codes stay on past decisions")
+    position = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.label}"
+
+    def applies(self, outcome: str) -> bool:
+        return self.applies_to in (self.AppliesTo.ANY, outcome)
+
+
+class CaseNote(models.Model):
+    """A reviewer's note on a case. Append-only: a correction is a new note."""
+
+    case = models.ForeignKey("kyc.Case", on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on case {self.case_id}"

@@ -1,0 +1,205 @@
+"""Everything the case workspace shows, read in a fixed handful of queries."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from kyc.models import AuditEvent, Case, CaseNote, CheckFinding, Decision, Document, DocumentReading
+from kyc.selectors.audit import case_audit_timeline
+from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind
+
+SOURCES = (
+    ("visual", "Visual zone"),
+    ("mrz", "MRZ"),
+    ("second", "Second read"),
+    ("declared", "Applicant-declared"),
+)
+
+# Plain explanations of finding codes for reviewers; unknown codes fall back on their family.
+FINDING_EXPLANATIONS = {
+    "DOC_EXPIRY": "Compares the document's expiry date with today. An expired document cannot prove identity; "
+    "one expiring soon is flagged so the customer can be told.",
+    "DOC_SIDE_MISSING": "A side of the document that this document type requires was not read, so the checks "
+    "that need it could not run.",
+    "MRZ_CHECK_DIGITS": "The machine-readable zone carries check digits computed from its own fields. A wrong "
+    "digit means a misread or an altered document.",
+    "MRZ_VISUAL_MISMATCH": "The value printed in the visual zone differs from the same field in the MRZ.",
+    "SECOND_READ_MISMATCH": "An independent second reader saw a different value for this field.",
+    "NAME_MISMATCH": "The name on the document differs from the name the applicant typed in.",
+    "BIRTH_DATE_MISMATCH": "The birth date on the document differs from the one the applicant typed in.",
+    "MINIMUM_AGE": "The applicant's age, from the document's birth date, is below the site's minimum age.",
+    "LOW_CONFIDENCE": "The OCR reader was not confident about this value: check it against the image.",
+}
+_FAMILY_EXPLANATIONS = {
+    "MRZ": "A check on the machine-readable zone (the two or three lines of <<< at the bottom).",
+    "DOC": "A check on the document itself (its sides, its dates).",
+    "NAME": "A check comparing names between sources.",
+    "EID": "A check specific to the UAE Emirates ID (number format, check digit, front and back agreeing).",
+    "CNID": "A check specific to the Chinese resident ID (number format, check character, dates).",
+    "CARD": "A check on the bank card (number, Luhn check, expiry).",
+}
+
+
+def explain_finding(code: str) -> str:
+    if code in FINDING_EXPLANATIONS:
+        return FINDING_EXPLANATIONS[code]
+    family = code.split("_", 1)[0]
+    return _FAMILY_EXPLANATIONS.get(family, "An automated check; its message and evidence say what was compared.")
+
+
+def normalise(value: str) -> str:
+    """For comparison only: case, accents, MRZ filler and punctuation do not make a mismatch."""
+    text = unicodedata.normalize("NFKC", value or "").replace("<", " ")
+    text = re.sub(r"[\s\-.,/']+", " ", text).strip().casefold()
+    return " ".join(sorted(text.split()))
+
+
+@dataclass
+class FieldRow:
+    name: str
+    values: dict[str, str]  # source -> value
+    mismatch: bool
+
+    @property
+    def cells(self) -> list[tuple[str, str]]:
+        return [(source, self.values.get(source, "")) for source, _ in SOURCES]
+
+
+@dataclass
+class DocumentPanel:
+    document: Document
+    primary: DocumentReading | None
+    second: DocumentReading | None
+    rows: list[FieldRow]
+    boxes: list[dict[str, Any]]
+    mrz_valid: bool | None = None
+
+
+@dataclass
+class Workspace:
+    case: Case
+    panels: list[DocumentPanel]
+    findings: list[CheckFinding]
+    notes: list[CaseNote]
+    decisions: list[Decision]
+    pending_approval: Decision | None
+    timeline: list[AuditEvent]
+    attempts: list[Any] = field(default_factory=list)
+    has_failed_findings: bool = False
+
+
+def _mrz_fields(lines: list[str]) -> tuple[dict[str, str], bool | None]:
+    if not lines:
+        return {}, None
+    try:
+        from ocr_integration.documents import mrz
+    except ImportError:  # the MRZ module is optional in this layer
+        return {}, None
+    result = mrz.parse(lines, today=timezone.now().date())
+    return {k: v for k, v in result.fields.items() if v}, result.valid
+
+
+def _values(reading: DocumentReading | None) -> dict[str, str]:
+    if reading is None:
+        return {}
+    return {name: str((data or {}).get("value", "")) for name, data in reading.fields.items()}
+
+
+def _panel(document: Document, case: Case) -> DocumentPanel:
+    readings = list(document.readings.all())
+    primary = next((r for r in reversed(readings) if r.role == DocumentReading.Role.PRIMARY), None)
+    second = next((r for r in reversed(readings) if r.role == DocumentReading.Role.SECOND), None)
+    sources = {
+        "visual": _values(primary),
+        "second": _values(second),
+    }
+    sources["mrz"], mrz_valid = _mrz_fields(primary.mrz_lines if primary else [])
+    declared: dict[str, str] = {}
+    applicant = case.applicant
+    if document.kind in (DocumentKind.PASSPORT, DocumentKind.EMIRATES_ID_FRONT, DocumentKind.CN_ID_PORTRAIT):
+        if applicant.declared_full_name:
+            declared["full_name"] = applicant.declared_full_name
+        if applicant.declared_birth_date:
+            declared["birth_date"] = applicant.declared_birth_date.isoformat()
+    sources["declared"] = declared
+    # A passport prints surname and given names apart: compose the full name to compare it.
+    for source in ("visual", "mrz", "second"):
+        values = sources[source]
+        if "full_name" not in values and (values.get("surname") or values.get("given_names")):
+            if declared.get("full_name"):
+                values["full_name"] = f"{values.get('given_names', '')} {values.get('surname', '')}".strip()
+    names = []
+    for source, _ in SOURCES:
+        for name in sources[source]:
+            if name not in names:
+                names.append(name)
+    rows = []
+    for name in names:
+        values = {source: sources[source].get(name, "") for source, _ in SOURCES}
+        present = {normalise(v) for v in values.values() if v}
+        rows.append(FieldRow(name=name, values=values, mismatch=len(present) > 1))
+    mismatched = {row.name for row in rows if row.mismatch}
+    boxes = []
+    for role, reading in (("primary", primary), ("second", second)):
+        if reading is None:
+            continue
+        for name, data in reading.fields.items():
+            box = (data or {}).get("box")
+            if box and len(box) == 4:
+                left, top, right, bottom = (int(v) for v in box)
+                boxes.append({
+                    "name": name, "role": role, "mismatch": name in mismatched,
+                    "x": left, "y": top, "width": max(right - left, 1), "height": max(bottom - top, 1),
+                })
+    return DocumentPanel(document=document, primary=primary, second=second, rows=rows, boxes=boxes,
+                         mrz_valid=mrz_valid)
+
+
+def vendor_attempts(document_ids: list[str]) -> list[Any]:
+    """The OCR vendor calls made for these documents (ocr_integration records them by document id)."""
+    try:
+        from ocr_integration.models import OcrAttempt
+    except ImportError:
+        return []
+    return list(OcrAttempt.objects.filter(subject_ref__in=document_ids).order_by("created_at")[:200])
+
+
+def case_workspace(*, case_id) -> Workspace:
+    """Raises Case.DoesNotExist for an unknown case."""
+    case = (
+        Case.objects.select_related("applicant", "assigned_to", "created_by")
+        .prefetch_related(
+            Prefetch(
+                "documents",
+                queryset=Document.objects.filter(is_current=True).prefetch_related(
+                    Prefetch("readings", queryset=DocumentReading.objects.order_by("created_at", "id"))
+                ),
+                to_attr="current_documents",
+            ),
+        )
+        .get(id=case_id)
+    )
+    findings = list(case.findings.filter(check_run=case.check_run).order_by("outcome", "code", "id"))
+    for finding in findings:
+        finding.explanation = explain_finding(finding.code)
+        finding.kind_label = KIND_LABELS.get(DocumentKind(finding.document_kind)) if finding.document_kind in {
+            k.value for k in DocumentKind} else ""
+    decisions = list(case.decisions.select_related("reviewer", "second_reviewer").order_by("created_at"))
+    all_document_ids = [str(i) for i in case.documents.values_list("id", flat=True)]
+    return Workspace(
+        case=case,
+        panels=[_panel(d, case) for d in case.current_documents],
+        findings=findings,
+        notes=list(case.notes.select_related("author")),
+        decisions=decisions,
+        pending_approval=next((d for d in decisions if d.status == Decision.Status.AWAITING_SECOND), None),
+        timeline=case_audit_timeline(case_id=case.id),
+        attempts=vendor_attempts(all_document_ids),
+        has_failed_findings=any(f.outcome == "fail" for f in findings),
+    )

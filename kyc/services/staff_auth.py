@@ -1,0 +1,171 @@
+"""Staff sign-in: lockout after repeated failures, and the optional TOTP second factor.
+
+Every sign-in, failure, lockout and second-factor change is audited. The throttle is keyed by
+the username typed, so guessing at an unknown name locks it out just the same.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pyotp
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from kyc.errors import ValidationFailed
+from kyc.models import StaffLoginThrottle, TotpDevice
+from kyc.services.audit import Actor, audit_record
+
+TOTP_ISSUER = "KYC review"
+
+
+def _max_failures() -> int:
+    return getattr(settings, "STAFF_LOGIN_MAX_FAILURES", 5)
+
+
+def _lockout() -> timedelta:
+    return timedelta(seconds=getattr(settings, "STAFF_LOGIN_LOCKOUT_SECONDS", 15 * 60))
+
+
+def _normalise(username: str) -> str:
+    return (username or "").strip().lower()[:150]
+
+
+def login_locked_until(*, username: str):
+    """When the lockout of ``username`` ends, or None when it may try to sign in now."""
+    throttle = StaffLoginThrottle.objects.filter(username=_normalise(username)).first()
+    if throttle and throttle.locked_until and throttle.locked_until > timezone.now():
+        return throttle.locked_until
+    return None
+
+
+@transaction.atomic
+def staff_login_failed(*, username: str, stage: str = "password") -> StaffLoginThrottle:
+    """Count one failed sign-in (wrong password or wrong code); lock out at the limit."""
+    now = timezone.now()
+    throttle, _ = StaffLoginThrottle.objects.select_for_update().get_or_create(username=_normalise(username))
+    if throttle.first_failure_at is None or throttle.first_failure_at < now - _lockout():
+        # Failures older than the lockout window are forgiven.
+        throttle.failures = 0
+        throttle.first_failure_at = now
+    throttle.failures += 1
+    actor = Actor.system("staff-sign-in")
+    audit_record(actor=actor, action="staff.login_failed", object_type="staff_login", object_id=throttle.username,
+                 data={"stage": stage, "failures": throttle.failures})
+    if throttle.failures >= _max_failures():
+        throttle.locked_until = now + _lockout()
+        audit_record(actor=actor, action="staff.locked_out", object_type="staff_login",
+                     object_id=throttle.username,
+                     data={"failures": throttle.failures, "until": throttle.locked_until.isoformat()})
+    throttle.save(update_fields=["failures", "first_failure_at", "locked_until"])
+    return throttle
+
+
+@transaction.atomic
+def staff_login_succeeded(*, user, second_factor: bool) -> None:
+    StaffLoginThrottle.objects.filter(username=_normalise(user.get_username())).delete()
+    audit_record(actor=Actor.staff(user), action="staff.logged_in", object_type="user", object_id=user.pk,
+                 data={"second_factor": second_factor})
+
+
+@transaction.atomic
+def staff_login_unlock(*, actor: Actor, username: str) -> None:
+    """An admin lifts a lockout."""
+    deleted, _ = StaffLoginThrottle.objects.filter(username=_normalise(username)).delete()
+    if deleted:
+        audit_record(actor=actor, action="staff.unlocked", object_type="staff_login",
+                     object_id=_normalise(username))
+
+
+# --- TOTP -----------------------------------------------------------------------------------
+
+def has_second_factor(user) -> bool:
+    return TotpDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+@transaction.atomic
+def totp_setup_begin(*, user) -> tuple[str, str]:
+    """Start (or restart) an enrolment: returns the secret and its otpauth:// URI for the app.
+
+    Only while no device is confirmed: replacing a working factor means removing it first
+    (totp_disable), so a stolen session cannot silently swap the victim's authenticator.
+    """
+    if has_second_factor(user):
+        raise ValidationFailed("A second factor is already set up; remove it first to enrol another.")
+    secret = pyotp.random_base32()
+    TotpDevice.objects.update_or_create(
+        user=user, defaults={"secret": secret, "confirmed": False, "last_used_step": 0}
+    )
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.get_username(), issuer_name=TOTP_ISSUER)
+    return secret, uri
+
+
+def _accept(device: TotpDevice, code: str) -> bool:
+    code = (code or "").replace(" ", "")
+    if not (code.isdigit() and len(code) == 6):
+        return False
+    totp = pyotp.TOTP(device.secret)
+    now = timezone.now()
+    # One step either side for clock drift; each step's code is accepted once (no replay).
+    for offset in (-1, 0, 1):
+        at = now + timedelta(seconds=30 * offset)
+        step = totp.timecode(at)
+        if step > device.last_used_step and totp.verify(code, for_time=at):
+            device.last_used_step = step
+            device.save(update_fields=["last_used_step"])
+            return True
+    return False
+
+
+@transaction.atomic
+def totp_setup_confirm(*, user, code: str) -> None:
+    device = TotpDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
+    if device is None:
+        raise ValidationFailed("Start the set-up again: no authenticator is waiting for confirmation.")
+    if not _accept(device, code):
+        raise ValidationFailed("That code is not right. Check the time on your phone and try the next code.")
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit_record(actor=Actor.staff(user), action="staff.totp_enabled", object_type="user", object_id=user.pk)
+
+
+@transaction.atomic
+def totp_verify(*, user, code: str) -> bool:
+    """Check a sign-in code. A wrong code counts as a failed sign-in (lockout)."""
+    device = TotpDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+    if device is not None and _accept(device, code):
+        return True
+    staff_login_failed(username=user.get_username(), stage="totp")
+    return False
+
+
+@transaction.atomic
+def totp_disable(*, actor: Actor, user) -> None:
+    """Remove a user's second factor: the user themself, or an admin (a lost phone)."""
+    if actor.user is None or (actor.user.pk != user.pk and not actor.user.has_perm("kyc.delete_totpdevice")):
+        raise ValidationFailed("Only the user or an admin can remove a second factor.")
+    deleted, _ = TotpDevice.objects.filter(user=user).delete()
+    if deleted:
+        audit_record(actor=actor, action="staff.totp_removed", object_type="user", object_id=user.pk)
+
+
+@transaction.atomic
+def staff_account_record_change(
+    *, actor: Actor, user, created: bool, changed_fields: list[str], groups_before: list[str], groups_after: list[str]
+) -> None:
+    """Audit a change to a staff account made in the admin (roles above all).
+
+    Django's admin saves the user and its groups itself, inside its own transaction; this records
+    what changed in that same transaction. Field names only, never values (a name or an email).
+    """
+    added = sorted(set(groups_after) - set(groups_before))
+    removed = sorted(set(groups_before) - set(groups_after))
+    fields = sorted(set(changed_fields) - {"groups", "password"})
+    if not (created or fields or added or removed):
+        return
+    audit_record(
+        actor=actor, action="staff.account_created" if created else "staff.account_changed",
+        object_type="user", object_id=user.pk,
+        data={"fields": fields, "roles_added": added, "roles_removed": removed},
+    )

@@ -1,0 +1,101 @@
+"""Staff sign-in with lockout, and the optional TOTP second factor."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from kyc.errors import KycError
+from kyc.services.audit import Actor
+from kyc.services.staff_auth import (
+    has_second_factor,
+    login_locked_until,
+    staff_login_succeeded,
+    totp_disable,
+    totp_setup_begin,
+    totp_setup_confirm,
+    totp_verify,
+)
+from kyc.views.reviewer.forms import CodeForm, StaffAuthenticationForm
+
+PENDING_USER = "kyc_2fa_user"
+PENDING_BACKEND = "kyc_2fa_backend"
+PENDING_NEXT = "kyc_2fa_next"
+
+
+def _safe_next(request, url: str) -> str:
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+        return url
+    return "reviewer:queue"
+
+
+class StaffLoginView(auth_views.LoginView):
+    template_name = "reviewer/login.html"
+    authentication_form = StaffAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if has_second_factor(user):
+            # The password was right; the session is not signed in until the code is.
+            self.request.session.cycle_key()
+            self.request.session[PENDING_USER] = user.pk
+            self.request.session[PENDING_BACKEND] = user.backend
+            self.request.session[PENDING_NEXT] = self.get_redirect_url()
+            return redirect("reviewer:login_verify")
+        login(self.request, user)
+        staff_login_succeeded(user=user, second_factor=False)
+        return redirect(self.get_success_url())
+
+
+def login_verify(request):
+    user_id = request.session.get(PENDING_USER)
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    if user is None:
+        return redirect("reviewer:login")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if login_locked_until(username=user.get_username()):
+            request.session.pop(PENDING_USER, None)
+            messages.error(request, "Too many failed sign-ins. Try again later, or ask an admin to unlock you.")
+            return redirect("reviewer:login")
+        if totp_verify(user=user, code=form.cleaned_data["code"]):
+            next_url = request.session.get(PENDING_NEXT, "")
+            user.backend = request.session.get(PENDING_BACKEND)
+            login(request, user)  # cycles the session key, dropping the pending keys' session
+            staff_login_succeeded(user=user, second_factor=True)
+            return redirect(_safe_next(request, next_url))
+        form.add_error("code", "That code is not right.")
+    return render(request, "reviewer/login_verify.html", {"form": form})
+
+
+@login_required(login_url="reviewer:login")
+def second_factor(request):
+    """Set up or remove the TOTP second factor for the signed-in staff member."""
+    user = request.user
+    if not user.is_staff:
+        return redirect("reviewer:login")
+    context = {"enabled": has_second_factor(user)}
+    form = CodeForm(request.POST or None)
+    action = request.POST.get("action")
+    try:
+        if request.method == "POST" and action == "begin":
+            secret, uri = totp_setup_begin(user=user)
+            context.update(secret=secret, uri=uri, form=CodeForm())
+            return render(request, "reviewer/second_factor.html", context)
+        if request.method == "POST" and action == "confirm" and form.is_valid():
+            totp_setup_confirm(user=user, code=form.cleaned_data["code"])
+            messages.success(request, "Second factor enabled. You will be asked for a code at each sign-in.")
+            return redirect("reviewer:second_factor")
+        if request.method == "POST" and action == "remove":
+            totp_disable(actor=Actor.staff(user), user=user)
+            messages.success(request, "Second factor removed.")
+            return redirect("reviewer:second_factor")
+    except KycError as error:
+        messages.error(request, str(error))
+    return render(request, "reviewer/second_factor.html", context)

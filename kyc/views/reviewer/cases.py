@@ -1,0 +1,215 @@
+"""The case workspace and every action taken from it. Each action is one audited service call."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from kyc.errors import KycError
+from kyc.models import Case, Document, ReasonCode
+from kyc.selectors.workspace import SOURCES, case_workspace
+from kyc.services.assignments import case_assign, case_claim, case_release
+from kyc.services.audit import Actor
+from kyc.services.cases import case_retry_reading
+from kyc.services.decisions import case_decide, decision_second_review
+from kyc.services.documents import document_record_view
+from kyc.services.exports import case_evidence_export, case_record_view
+from kyc.services.notes import case_note_add
+from kyc.views.reviewer.access import review_required, staff_permission_required
+from kyc.views.reviewer.forms import AssignForm, DecisionForm, NoteForm, SecondReviewForm
+from kyc.workflow import DECIDABLE_STATES, FINAL_STATES, CaseState
+from ocr_integration.documents.kinds import KIND_LABELS, REQUIRED_KINDS, DocumentType
+
+
+def _kinds(case: Case) -> list[tuple[str, str]]:
+    return [(k.value, KIND_LABELS[k]) for k in REQUIRED_KINDS[DocumentType(case.document_type)]]
+
+
+def _deciders():
+    """Active staff who may decide (for the assign list)."""
+    perm = Permission.objects.get(content_type__app_label="kyc", codename="decide_case")
+    return (
+        get_user_model().objects.filter(is_active=True, is_staff=True)
+        .filter(Q(groups__permissions=perm) | Q(user_permissions=perm) | Q(is_superuser=True))
+        .distinct().order_by("username")
+    )
+
+
+@review_required
+def case_view(request, case_id):
+    try:
+        workspace = case_workspace(case_id=case_id)
+    except Case.DoesNotExist:
+        raise Http404("No such case.") from None
+    case = workspace.case
+    # The workspace shows names, numbers and dates: looking at it is recorded.
+    case_record_view(case_id=case.id, actor=Actor.staff(request.user))
+    user = request.user
+    reason_codes = list(ReasonCode.objects.filter(is_active=True))
+    can_decide = (
+        user.has_perm("kyc.decide_case") and case.state in DECIDABLE_STATES
+        and case.assigned_to_id == user.pk and workspace.pending_approval is None
+    )
+    pending = workspace.pending_approval
+    return render(request, "reviewer/case.html", {
+        "ws": workspace,
+        "case": case,
+        "sources": SOURCES,
+        "decidable": case.state in DECIDABLE_STATES,
+        "can_claim": user.has_perm("kyc.decide_case") and case.state in DECIDABLE_STATES
+        and case.assigned_to_id is None and case.created_by_id != user.pk,
+        "can_release": case.assigned_to_id is not None and case.state not in FINAL_STATES
+        and (case.assigned_to_id == user.pk or user.has_perm("kyc.assign_case")),
+        "can_assign": user.has_perm("kyc.assign_case") and case.state in DECIDABLE_STATES,
+        "can_decide": can_decide,
+        "can_second_review": pending is not None and user.has_perm("kyc.second_approve_case")
+        and pending.reviewer_id != user.pk and case.created_by_id != user.pk,
+        "can_note": user.has_perm("kyc.add_casenote"),
+        "can_retry": user.has_perm("kyc.decide_case") and case.state == CaseState.NEEDS_ATTENTION,
+        "can_export": user.has_perm("kyc.export_evidence"),
+        "deciders": _deciders() if user.has_perm("kyc.assign_case") else [],
+        "form": DecisionForm(kinds=_kinds(case), reason_codes=reason_codes),
+        "reason_codes_json": json.dumps({rc.code: rc.applies_to for rc in reason_codes}),
+        "second_form": SecondReviewForm(),
+        "note_form": NoteForm(),
+    })
+
+
+def _act(request, case_id, action, success: str):
+    try:
+        action()
+    except KycError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, success)
+    return redirect("reviewer:case", case_id=case_id)
+
+
+@staff_permission_required("kyc.review_case", "kyc.decide_case")
+@require_POST
+def claim(request, case_id):
+    get_object_or_404(Case, id=case_id)
+    return _act(request, case_id, lambda: case_claim(case_id=case_id, actor=Actor.staff(request.user)),
+                "The case is yours until you decide or release it.")
+
+
+@staff_permission_required("kyc.review_case", "kyc.decide_case")
+@require_POST
+def release(request, case_id):
+    get_object_or_404(Case, id=case_id)
+    return _act(request, case_id, lambda: case_release(case_id=case_id, actor=Actor.staff(request.user)),
+                "The case is back in the queue.")
+
+
+@staff_permission_required("kyc.review_case", "kyc.assign_case")
+@require_POST
+def assign(request, case_id):
+    get_object_or_404(Case, id=case_id)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a reviewer.")
+        return redirect("reviewer:case", case_id=case_id)
+    return _act(request, case_id, lambda: case_assign(
+        case_id=case_id, actor=Actor.staff(request.user), assignee_id=form.cleaned_data["assignee"]),
+        "Case assigned.")
+
+
+@staff_permission_required("kyc.review_case", "kyc.decide_case")
+@require_POST
+def decide(request, case_id):
+    case = get_object_or_404(Case, id=case_id)
+    form = DecisionForm(request.POST, kinds=_kinds(case), reason_codes=list(ReasonCode.objects.filter(is_active=True)))
+    if not form.is_valid():
+        messages.error(request, "The decision form is incomplete: choose a decision and its reasons.")
+        return redirect("reviewer:case", case_id=case.id)
+    result = {}
+
+    def run():
+        result["decision"] = case_decide(
+            case_id=case.id,
+            actor=Actor.staff(request.user),
+            outcome=form.cleaned_data["outcome"],
+            reason_codes=form.cleaned_data["reason_codes"],
+            note=form.cleaned_data["note"],
+            requested_kinds=form.cleaned_data["requested_kinds"],
+        )
+
+    response = _act(request, case.id, run, "Decision recorded.")
+    decision = result.get("decision")
+    if decision is not None and decision.status == "awaiting_second":
+        messages.info(request, "A check failed on this case: a second senior reviewer must confirm the approval.")
+    return response
+
+
+@staff_permission_required("kyc.review_case", "kyc.second_approve_case")
+@require_POST
+def second_review(request, case_id, decision_id):
+    get_object_or_404(Case, id=case_id)
+    form = SecondReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Confirm or decline the approval.")
+        return redirect("reviewer:case", case_id=case_id)
+    confirm = form.cleaned_data["confirm"]
+    return _act(request, case_id, lambda: decision_second_review(
+        decision_id=decision_id, actor=Actor.staff(request.user), confirm=confirm, note=form.cleaned_data["note"]),
+        "Approval confirmed: the case is approved." if confirm else "Approval declined.")
+
+
+@staff_permission_required("kyc.review_case", "kyc.decide_case")
+@require_POST
+def retry_reading(request, case_id):
+    """A case the machine gave up on (needs attention): read its failed images again."""
+    case = get_object_or_404(Case, id=case_id)
+    if case.state != CaseState.NEEDS_ATTENTION:
+        messages.error(request, "Only a case that needs attention can be read again.")
+        return redirect("reviewer:case", case_id=case.id)
+    return _act(request, case.id, lambda: case_retry_reading(case_id=case.id, actor=Actor.staff(request.user)),
+                "The images will be read again; the case returns to the queue when they are.")
+
+
+@staff_permission_required("kyc.review_case", "kyc.add_casenote")
+@require_POST
+def add_note(request, case_id):
+    get_object_or_404(Case, id=case_id)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The note is empty or too long.")
+        return redirect("reviewer:case", case_id=case_id)
+    return _act(request, case_id, lambda: case_note_add(
+        case_id=case_id, actor=Actor.staff(request.user), body=form.cleaned_data["body"]), "Note added.")
+
+
+@review_required
+def document_image(request, document_id):
+    document = get_object_or_404(Document, id=document_id)
+    document_record_view(document=document, actor=Actor.staff(request.user))
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+@staff_permission_required("kyc.review_case", "kyc.export_evidence")
+def export_json(request, case_id):
+    get_object_or_404(Case, id=case_id)
+    evidence = case_evidence_export(case_id=case_id, actor=Actor.staff(request.user), export_format="json")
+    response = HttpResponse(json.dumps(evidence, indent=2, ensure_ascii=False), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="evidence-{evidence["case"]["reference"]}.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_permission_required("kyc.review_case", "kyc.export_evidence")
+def export_html(request, case_id):
+    get_object_or_404(Case, id=case_id)
+    evidence = case_evidence_export(case_id=case_id, actor=Actor.staff(request.user), export_format="html")
+    response = render(request, "reviewer/export.html", {"e": evidence})
+    response["Cache-Control"] = "private, no-store"
+    return response

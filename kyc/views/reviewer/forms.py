@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from kyc.models import Decision, ReasonCode
+from kyc.services.staff_auth import login_locked_until, staff_login_failed
+
+
+class StaffAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form, refusing locked-out names before it even checks the password."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "locked": "Too many failed sign-ins. Try again in %(minutes)s minutes, or ask an admin to unlock you.",
+        "not_staff": "This sign-in is for staff only.",
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        locked_until = login_locked_until(username=username)
+        if locked_until:
+            minutes = max(1, int((locked_until - timezone.now()).total_seconds() // 60) + 1)
+            raise ValidationError(self.error_messages["locked"], code="locked", params={"minutes": minutes})
+        try:
+            return super().clean()
+        except ValidationError:
+            if self.cleaned_data.get("password"):
+                staff_login_failed(username=username)
+            raise
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not user.is_staff:
+            raise ValidationError(self.error_messages["not_staff"], code="not_staff")
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        max_length=8, label="Six-digit code",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(choices=Decision.Outcome.choices, widget=forms.RadioSelect)
+    reason_codes = forms.MultipleChoiceField(choices=[], widget=forms.CheckboxSelectMultiple, required=False)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="Required to reject, to ask for new images, and to approve despite a failed check.")
+    requested_kinds = forms.MultipleChoiceField(required=False, choices=[], widget=forms.CheckboxSelectMultiple,
+                                                label="Sides to send again")
+
+    def __init__(self, *args, kinds: list[tuple[str, str]], reason_codes: list[ReasonCode], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requested_kinds"].choices = kinds
+        self.fields["reason_codes"].choices = [(rc.code, rc.label) for rc in reason_codes]
+        self.reason_code_rows = reason_codes
+
+
+class SecondReviewForm(forms.Form):
+    confirm = forms.TypedChoiceField(choices=[("yes", "Confirm"), ("no", "Decline")],
+                                     coerce=lambda v: v == "yes")
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Add a note", max_length=5000)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,0 +1,62 @@
+"""The review queue."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from kyc.selectors.queue import (
+    ASSIGNED_CHOICES,
+    FINDING_CHOICES,
+    LISTABLE_STATES,
+    WAITING_CHOICES,
+    QueueFilters,
+    reviewer_queue_counts,
+    reviewer_queue_page_rows,
+)
+from kyc.views.reviewer.access import review_required
+from kyc.workflow import STATE_LABELS
+from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind, DocumentType
+
+PAGE_SIZES = (10, 25, 50, 100, 200)
+
+
+def _filters(request) -> QueueFilters:
+    get = request.GET
+    listable = {s.value for s in LISTABLE_STATES}
+    states = tuple(s for s in get.getlist("state") if s in listable)
+    return QueueFilters(
+        states=states or QueueFilters.states,
+        document_type=get.get("document_type", "") if get.get("document_type") in {t.value for t in DocumentType} else "",
+        document_kind=get.get("document_kind", "") if get.get("document_kind") in {k.value for k in DocumentKind} else "",
+        issuing_country=(get.get("country", "").strip().upper()[:3]),
+        finding=get.get("finding", "") if get.get("finding") in FINDING_CHOICES else "",
+        assigned=get.get("assigned", "") if get.get("assigned") in ASSIGNED_CHOICES else "",
+        waiting=get.get("waiting", "") if get.get("waiting") in WAITING_CHOICES else "",
+        awaiting_second=get.get("awaiting_second") == "1",
+    )
+
+
+@review_required
+def queue(request):
+    filters = _filters(request)
+    try:
+        per_page = int(request.GET.get("per_page", 50))
+    except ValueError:
+        per_page = 50
+    per_page = per_page if per_page in PAGE_SIZES else 50
+    page = Paginator(reviewer_queue_page_rows(filters, user=request.user), per_page).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "reviewer/queue.html", {
+        "page": page,
+        "filters": filters,
+        "counts": reviewer_queue_counts(filters, user=request.user),
+        "state_choices": [(s.value, STATE_LABELS[s]) for s in LISTABLE_STATES],
+        "document_types": [t.value for t in DocumentType],
+        "document_kinds": [(k.value, KIND_LABELS[k]) for k in DocumentKind],
+        "waiting_choices": list(WAITING_CHOICES),
+        "page_sizes": PAGE_SIZES,
+        "per_page": per_page,
+        "query": query.urlencode(),
+    })

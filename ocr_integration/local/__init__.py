@@ -1,0 +1,1 @@
+"""The embedded OCR engine (rapidocr, offline): ``LocalOcrProvider`` and ``warm_up``."""

@@ -1,0 +1,383 @@
+"""Visual-zone fields: label-and-value layouts of each document kind, into canonical fields.
+
+Every function takes the recognised page lines and returns ``{name: (value, score, line)}``. They
+never invent a value: a field that is not found is simply absent.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from ocr_integration.documents import bank_card, cn_resident_id, emirates_id
+from ocr_integration.documents.icao_codes import code_for_name
+
+from .layout import TextLine, after_label, below, compact, label_match, latin, right_of
+
+Found = dict[str, tuple[str, float, TextLine]]
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)}
+_DIGIT_LOOKALIKES = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "B": "8", "G": "6"})
+
+
+def _digits_only(text: str) -> str:
+    return re.sub(r"\D", "", latin(text).upper().translate(_DIGIT_LOOKALIKES))
+
+
+def _iso(year: int, month: int, day: int) -> str | None:
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def parse_dmy_words(text: str) -> str | None:
+    """``12 MAR 1985`` (passport visual zone) -> ISO."""
+    m = re.match(r"^\s*(\S{1,2})\s*([A-Z]{3})\S*\s*(\S{4})\s*$", latin(text).upper())
+    if not m or m.group(2) not in _MONTHS:
+        return None
+    day, year = _digits_only(m.group(1)), _digits_only(m.group(3))
+    if not day or len(year) != 4:
+        return None
+    return _iso(int(year), _MONTHS[m.group(2)], int(day))
+
+
+def parse_dmy_slashes(text: str) -> str | None:
+    """``12/03/1985`` (Emirates ID) -> ISO."""
+    m = re.search(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})", latin(text).upper().translate(_DIGIT_LOOKALIKES))
+    return _iso(int(m.group(3)), int(m.group(2)), int(m.group(1))) if m else None
+
+
+def parse_cn_date(text: str) -> str | None:
+    """``1990 年 3 月 12 日`` -> ISO."""
+    m = re.search(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?", latin(text))
+    return _iso(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
+def _upper_words(text: str) -> str:
+    return " ".join(latin(text).upper().replace("<", " ").split())
+
+
+def _similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
+def _norm(text: str) -> str:
+    return compact(latin(text)).lower().rstrip(":：.")
+
+
+def _label_of(text: str, labels: Iterable[str]) -> str | None:
+    """Which label a whole line is, tolerating one or two misread letters (Sumame)."""
+    folded = _norm(text)
+    scored = sorted(((_similarity(folded, _norm(label)), label) for label in labels), reverse=True)
+    if not scored:
+        return None
+    ratio, label = scored[0]
+    needed = 1.0 if len(_norm(label)) <= 4 else 0.75
+    return label if ratio >= needed else None
+
+
+def _find_label(lines: list[TextLine], label: str, *, exact: bool = True) -> TextLine | None:
+    for line in lines:
+        if not label_match(line.text, label):
+            continue
+        rest = compact(after_label(line.text, label))
+        if not exact or len(rest) <= 1:
+            return line
+    return None
+
+
+# --- passport ---------------------------------------------------------------------------------
+
+_PASSPORT_LABELS = {
+    "document_code": "Type",
+    "issuing_state": "Code",
+    "document_number": "Passport No",
+    "surname": "Surname",
+    "given_names": "Given names",
+    "nationality": "Nationality",
+    "birth_date": "Date of birth",
+    "sex": "Sex",
+    "place_of_birth": "Place of birth",
+    "issue_date": "Date of issue",
+    "issuing_authority": "Authority",
+    "expiry_date": "Date of expiry",
+    "personal_number": "Personal No",
+}
+
+
+def passport(lines: list[TextLine]) -> Found:
+    by_text = {text: name for name, text in _PASSPORT_LABELS.items()}
+    best: dict[str, tuple[float, TextLine]] = {}
+    for line in lines:
+        label = _label_of(line.text, by_text)
+        if label is None:
+            continue
+        ratio = _similarity(_norm(line.text), _norm(label))
+        name = by_text[label]
+        # The best-matching line wins (the PASSPORT heading resembles "Passport No.").
+        if name not in best or ratio > best[name][0]:
+            best[name] = (ratio, line)
+    labels = {name: line for name, (_, line) in best.items()}
+    label_lines = {id(line) for line in labels.values()}
+    values = [line for line in lines if id(line) not in label_lines]
+    found: Found = {}
+    for name, label in labels.items():
+        if label is None:
+            continue
+        value_line = below(values, label)
+        if value_line is None:
+            continue
+        raw = value_line.text.strip()
+        value: str | None
+        if name in ("birth_date", "issue_date", "expiry_date"):
+            value = parse_dmy_words(raw)
+        elif name == "nationality":
+            value = code_for_name(raw) or _upper_words(raw)
+        elif name == "issuing_state":
+            value = code_for_name(_upper_words(raw).replace(" ", "")) or _upper_words(raw)
+        elif name in ("document_number", "personal_number", "document_code"):
+            value = compact(latin(raw)).upper()
+        elif name == "sex":
+            value = _upper_words(raw)[:1] if _upper_words(raw)[:1] in ("M", "F", "X") else None
+        else:
+            value = _upper_words(raw)
+        if value:
+            found[name] = (value, value_line.score, value_line)
+    return found
+
+
+# --- Emirates ID ------------------------------------------------------------------------------
+
+
+def _inline(lines: list[TextLine], label: str) -> tuple[str, float, TextLine] | None:
+    """A ``Label: value`` line; the value may sit in its own box to the right."""
+    line = _find_label(lines, label, exact=False)
+    value = after_label(line.text, label) if line is not None else ""
+    if line is None:
+        # Tolerate a misread letter in the label: compare what stands before the colon.
+        for candidate in lines:
+            head, colon, tail = latin(candidate.text).partition(":")
+            if colon and _label_of(head, [label]) is not None:
+                line, value = candidate, tail.strip()
+                break
+    if line is None:
+        return None
+    if value:
+        return value, line.score, line
+    row = right_of(lines, line)
+    if row:
+        return " ".join(part.text for part in row).strip(), min(p.score for p in row), row[0]
+    return None
+
+
+def emirates_id_front(lines: list[TextLine]) -> Found:
+    found: Found = {}
+    number = _inline(lines, "ID Number")
+    if number is not None:
+        digits = _digits_only(number[0])
+        if len(digits) == 15:
+            result = emirates_id.validate_id_number(digits)
+            found["id_number"] = (result.formatted or digits, number[1], number[2])
+    name = _inline(lines, "Name")
+    if name is not None:
+        found["full_name"] = (" ".join(latin(name[0]).split()), name[1], name[2])
+    for field, label in (("birth_date", "Date of Birth"), ("issue_date", "Issuing Date"), ("expiry_date", "Expiry Date")):
+        hit = _inline(lines, label)
+        if hit is not None and (value := parse_dmy_slashes(hit[0])):
+            found[field] = (value, hit[1], hit[2])
+    nationality = _inline(lines, "Nationality")
+    if nationality is not None:
+        found["nationality"] = (code_for_name(nationality[0]) or _upper_words(nationality[0]), nationality[1], nationality[2])
+    sex = _inline(lines, "Sex")
+    if sex is not None and _upper_words(sex[0])[:1] in ("M", "F"):
+        found["sex"] = (_upper_words(sex[0])[:1], sex[1], sex[2])
+    return found
+
+
+def emirates_id_back(lines: list[TextLine]) -> Found:
+    found: Found = {}
+    for field, label in (("occupation", "Occupation"), ("employer", "Employer")):
+        hit = _inline(lines, label)
+        if hit is not None and hit[0]:
+            found[field] = (_upper_words(hit[0]), hit[1], hit[2])
+    card = _inline(lines, "Card Number")
+    if card is not None and len(digits := _digits_only(card[0])) == 9:
+        found["card_number"] = (digits, card[1], card[2])
+    return found
+
+
+# --- Chinese resident ID ----------------------------------------------------------------------
+
+_CN_NUMBER = re.compile(r"[0-9]{17}[0-9X]")
+
+# The recogniser sometimes answers in traditional characters (漢 for 汉); cards print simplified.
+_T2S = str.maketrans(
+    "漢滿維爾壯蒙曉華國麗紅軍偉傑艷濤剛蘭雲飛軒遠趙錢孫吳鄭馮陳衛蔣韓楊許呂張嚴區東廣門號棟室蘇龍"
+    "電開關長時會來場進書車業產發務員問題實現點變頭線紀輕醫學歷應種區縣鄉鎮村園陽陰內與興寧陝漢嶺",
+    "汉满维尔壮蒙晓华国丽红军伟杰艳涛刚兰云飞轩远赵钱孙吴郑冯陈卫蒋韩杨许吕张严区东广门号栋室苏龙"
+    "电开关长时会来场进书车业产发务员问题实现点变头线纪轻医学历应种区县乡镇村园阳阴内与兴宁陕汉岭",
+)
+
+
+def simplified(text: str) -> str:
+    return text.translate(_T2S)
+
+
+def _cn_value(lines: list[TextLine], label: str) -> tuple[str, float, TextLine] | None:
+    """The value right of a Chinese label; the detector often puts both in one box (民族汉)."""
+    for line in lines:
+        text = compact(line.text)
+        if not text.startswith(label):
+            continue
+        rest = text[len(label):]
+        if rest:
+            return simplified(rest), line.score, line
+        row = right_of(lines, line)
+        if row:
+            return simplified("".join(compact(part.text) for part in row)), min(p.score for p in row), row[0]
+    return None
+
+
+def cn_id_portrait(lines: list[TextLine], *, today: date) -> Found:
+    found: Found = {}
+    number_hit = None
+    for line in lines:
+        folded = compact(latin(line.text)).upper().translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+        m = _CN_NUMBER.search(folded)
+        if m:
+            number_hit = (m.group(0), line.score, line)
+            break
+    number = cn_resident_id.validate_number(number_hit[0], today=today) if number_hit else None
+    if number_hit is not None:
+        found["id_number"] = number_hit
+    name = _cn_value(lines, "姓名")
+    if name is not None:
+        found["full_name"] = name
+    ethnicity = _cn_value(lines, "民族")
+    if ethnicity is not None:
+        found["ethnicity"] = ethnicity
+    sex = _cn_value(lines, "性别")
+    if number is not None and number.ok and number.sex:
+        # The validated number is more reliable than the recognised word.
+        found["sex"] = ("男" if number.sex == "M" else "女", number_hit[1], sex[2] if sex else number_hit[2])
+    elif sex is not None and sex[0][:1] in ("男", "女"):
+        found["sex"] = (sex[0][:1], sex[1], sex[2])
+    birth = _cn_value(lines, "出生")
+    printed_birth = parse_cn_date(birth[0]) if birth else None
+    if printed_birth:
+        # Kept as printed, so a number that encodes another birth date is caught by the checks.
+        found["birth_date"] = (printed_birth, birth[1], birth[2])
+    elif number is not None and number.ok and number.birth_date:
+        found["birth_date"] = (number.birth_date.isoformat(), number_hit[1], number_hit[2])
+    address = _cn_address(lines)
+    if address is not None:
+        found["address"] = address
+    return found
+
+
+def _cn_address(lines: list[TextLine]) -> tuple[str, float, TextLine] | None:
+    first = _cn_value(lines, "住址")
+    if first is None:
+        return None
+    text, score, anchor = first
+    stop = next((line.top for line in lines if compact(line.text).startswith("公民身份")), None)
+    parts, scores = [text], [score]
+    for line in sorted(lines, key=lambda item: item.top):
+        if line is anchor or line.top <= anchor.top + anchor.height * 0.5:
+            continue
+        if stop is not None and line.cy >= stop:
+            break
+        if abs(line.left - anchor.left) < anchor.height * 1.2:
+            parts.append(simplified(compact(line.text)))
+            scores.append(line.score)
+    return "".join(parts), min(scores), anchor
+
+
+def cn_id_emblem(lines: list[TextLine]) -> Found:
+    found: Found = {}
+    authority = _cn_value(lines, "签发机关")
+    if authority is not None:
+        found["issuing_authority"] = authority
+    validity = _cn_value(lines, "有效期限")
+    if validity is not None:
+        text = re.sub(r"[一—－–~]", "-", latin(validity[0]))
+        found["validity_period"] = (text, validity[1], validity[2])
+        period = cn_resident_id.parse_validity_period(text)
+        if period is not None and period.end is not None:
+            found["expiry_date"] = (period.end.isoformat(), validity[1], validity[2])
+    return found
+
+
+# --- bank card --------------------------------------------------------------------------------
+
+
+def bank_card_fields(lines: list[TextLine], reread: Callable[[list[TextLine]], tuple[str, float]] | None = None) -> Found:
+    """``reread`` recognises a row of boxes again as one line: the detector can cut the number
+    into overlapping boxes, and joining their texts would repeat the overlapped digit."""
+    found: Found = {}
+    rows: list[list[TextLine]] = []
+    for line in sorted(lines, key=lambda item: item.cy):
+        if rows and abs(rows[-1][0].cy - line.cy) < 0.5 * max(rows[-1][0].height, line.height):
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    pan_row = None
+    for row in rows:
+        row.sort(key=lambda item: item.left)
+        text = "".join(compact(latin(p.text)) for p in row)
+        if not re.fullmatch(r"[0-9OIlSB]{12,20}", text):
+            continue
+        score = min(p.score for p in row)
+        if len(row) > 1 and reread is not None:
+            again, again_score = reread(row)
+            again = compact(latin(again))
+            if re.fullmatch(r"[0-9OIlSB]{12,19}", again):
+                text, score = again, again_score
+        card = bank_card.describe_card_number(_digits_only(text))
+        if card is not None:
+            for name, value in card.as_fields().items():
+                found[name] = (value, score, row[0])
+            pan_row = row
+            break
+    for line in lines:
+        m = re.search(r"\b(0[1-9]|1[0-2])\s*/\s*(\d{2})\b", latin(line.text))
+        if m:
+            found["card_expiry"] = (f"{m.group(1)}/{m.group(2)}", line.score, line)
+            break
+    else:
+        # Beside VALID THRU the slash is often read as 1, l or 7: MM?YY with a valid month.
+        for label in lines:
+            if latin(label.text).strip().upper() not in ("VALID", "THRU", "VALID THRU"):
+                continue
+            for line in right_of(lines, label)[:1]:
+                m = re.fullmatch(r"(0[1-9]|1[0-2])\s*[/1l|7I]?\s*(\d{2})", compact(latin(line.text)))
+                if m:
+                    found["card_expiry"] = (f"{m.group(1)}/{m.group(2)}", line.score, line)
+            if "card_expiry" in found:
+                break
+    words = [
+        line for line in lines
+        if re.fullmatch(r"[A-Z][A-Z .'-]+", latin(line.text).strip())
+        and latin(line.text).strip() not in ("VALID", "THRU", "VALID THRU", "VISA", "MASTERCARD")
+    ]
+    if pan_row is not None:
+        pan_y = pan_row[0].cy
+        above = [line for line in words if line.cy < pan_y and line.score >= 0.8]
+        under = [line for line in words if line.cy > pan_y]
+        if above:
+            top = min(above, key=lambda item: item.top)
+            found["bank_name"] = (_upper_words(top.text), top.score, top)
+        if under:
+            last = max(under, key=lambda item: item.cy)
+            # The detector may cut the embossed name into words: join the lowest row.
+            row = sorted(
+                (line for line in under if abs(line.cy - last.cy) < 0.5 * last.height),
+                key=lambda item: item.left,
+            )
+            name = " ".join(_upper_words(line.text) for line in row)
+            found["cardholder_name"] = (name, min(line.score for line in row), row[0])
+    return found

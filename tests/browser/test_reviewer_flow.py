@@ -1,0 +1,135 @@
+"""A reviewer in headless Chromium: sign in, find the case in the queue, claim it, inspect the
+images and evidence, decide. Screenshots go to test-artifacts/browser/<test>/."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from kyc.models import AuditEvent, Case
+from tests.kyc.reviewer.conftest import PASSWORD, ensure_roles, make_member, ready_case
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture
+def fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def sign_in(page, username):
+    page.goto("/review/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_claim_inspect_decide(browser_page, screenshot, scripted_ocr, fast_hashing):
+    ensure_roles()
+    make_member("rita", "reviewer")
+    case = ready_case(declared_full_name="Alex Tester", issuing_country="GBR")
+    page = browser_page
+
+    sign_in(page, "rita")
+    expect(page.locator("h1")).to_have_text("Queue")
+    row = page.locator("tr.queue-row", has_text=case.reference)
+    expect(row).to_contain_text("unassigned")
+    screenshot(page, "1-queue")
+
+    row.get_by_role("link", name=case.reference).click()
+    expect(page.locator("#case-state")).to_have_text("Ready for review")
+    expect(page.locator("#decision-form")).to_have_count(0)  # not claimed yet
+    page.click("#claim")
+    expect(page.locator("#assignee")).to_have_text("you")
+    expect(page.locator(".message.success")).to_contain_text("The case is yours")
+
+    # Inspect: the image comes through the permission-checked view, with field boxes over it.
+    panel = page.locator("article.document").first
+    expect(panel.locator("rect.field-box")).to_have_count(7)
+    panel.get_by_title("Zoom in").click()
+    panel.get_by_title("Rotate").click()
+    svg = panel.locator("svg.document-image")
+    expect(svg).to_have_attribute("data-zoom", "1.25")
+    expect(svg).to_have_attribute("data-rotate", "90")
+    expect(panel.locator("tr[data-field=surname] td").first).to_have_text("TESTER")
+    raw = panel.locator("details.raw").first
+    expect(raw.locator("pre")).to_be_hidden()
+    raw.locator("summary").click()
+    expect(raw.locator("pre")).to_contain_text("scripted")
+    screenshot(page, "2-workspace-rotated")
+    panel.get_by_title("Reset").click()
+    expect(svg).to_have_attribute("data-rotate", "0")
+    screenshot(page, "2-workspace")
+
+    # Decide: the reason codes follow the chosen outcome.
+    form = page.locator("#decision-form")
+    form.get_by_label("Reject").check()
+    expect(form.locator("label.reason-code", has_text="The document has expired")).to_be_visible()
+    form.get_by_label("Approve").check()
+    expect(form.locator("label.reason-code", has_text="The document has expired")).to_be_hidden()
+    expect(form.locator(".requested-kinds")).to_be_hidden()
+    form.locator("label.reason-code", has_text="Documents read cleanly").locator("input").check()
+    screenshot(page, "3-decision")
+    form.get_by_role("button", name="Record decision").click()
+
+    expect(page.locator("#case-state")).to_have_text("Approved")
+    expect(page.locator(".decision-row")).to_contain_text("Approve by rita")
+    expect(page.locator(".timeline-list")).to_contain_text("case.decided")
+    screenshot(page, "4-decided")
+
+    assert Case.objects.get(id=case.id).state == "approved"
+    assert AuditEvent.objects.filter(case_id=case.id, action="document.viewed", actor_label="rita").exists()
+
+
+def test_override_needs_a_second_senior_reviewer(browser_page, new_page, screenshot, scripted_ocr, fast_hashing):
+    ensure_roles()
+    make_member("sam", "senior reviewer")
+    make_member("sue", "senior reviewer")
+    case = ready_case(failed=True)
+    page = browser_page
+    sign_in(page, "sam")
+    page.goto(f"/review/cases/{case.id}/")
+    page.click("#claim")
+    form = page.locator("#decision-form")
+    expect(form).to_contain_text("A check failed")
+    form.get_by_label("Approve").check()
+    form.locator("label.reason-code", has_text="Verified by hand").locator("input").check()
+    form.get_by_role("button", name="Record decision").click()
+    expect(page.locator(".message.error")).to_contain_text("explain in a note")
+    form.get_by_label("Approve").check()
+    form.locator("label.reason-code", has_text="Verified by hand").locator("input").check()
+    form.locator("textarea[name=note]").fill("MRZ misread; the printed date matches the photo page.")
+    form.get_by_role("button", name="Record decision").click()
+    expect(page.locator(".notice", has_text="waits for a second")).to_be_visible()
+    expect(page.locator("#second-review-form")).to_have_count(0)  # not for the first reviewer
+    expect(page.locator("#case-state")).to_have_text("Ready for review")
+
+    second = new_page()
+    sign_in(second, "sue")
+    second.goto("/review/?awaiting_second=1")
+    second.get_by_role("link", name=case.reference).click()
+    review = second.locator("#second-review-form")
+    review.locator("select[name=confirm]").select_option("yes")
+    screenshot(second, "second-review")
+    review.get_by_role("button", name="Record second review").click()
+    expect(second.locator("#case-state")).to_have_text("Approved")
+    expect(second.locator(".decision-row")).to_contain_text(re.compile(r"second reviewer sue"))
+
+
+def test_metrics_and_evidence_pages_render(browser_page, screenshot, scripted_ocr, fast_hashing):
+    ensure_roles()
+    make_member("sam", "senior reviewer")
+    case = ready_case(failed=True)
+    page = browser_page
+    sign_in(page, "sam")
+    page.get_by_role("link", name="Metrics").click()
+    expect(page.locator("svg.chart")).to_have_count(6)
+    expect(page.locator("#queue-now")).to_have_text("1")
+    screenshot(page, "metrics")
+    page.goto(f"/review/cases/{case.id}/evidence/")
+    expect(page.locator("#chain-result")).to_contain_text("Intact")
+    screenshot(page, "evidence")
+    page.emulate_media(media="print")
+    expect(page.locator("h1")).to_contain_text(case.reference)

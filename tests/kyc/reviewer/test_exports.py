@@ -1,0 +1,66 @@
+"""Per-case evidence export for regulators: JSON and printable HTML, with the chain's verification."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from kyc.errors import PermissionDenied
+from kyc.models import AuditEvent
+from kyc.services.assignments import case_claim
+from kyc.services.audit import Actor
+from kyc.services.decisions import case_decide
+from kyc.services.exports import case_evidence_export
+from kyc.services.notes import case_note_add
+from tests.kyc.reviewer.conftest import client_for, ready_case
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def decided_case(staff, scripted_ocr):
+    case = ready_case(failed=True)
+    case_claim(case_id=case.id, actor=Actor.staff(staff["reviewer"]))
+    case_note_add(case_id=case.id, actor=Actor.staff(staff["reviewer"]), body="Compared with the photo.")
+    case_decide(case_id=case.id, actor=Actor.staff(staff["reviewer"]), outcome="reject",
+                reason_codes=["data-mismatch"], note="Birth dates differ.")
+    return case
+
+
+def test_json_export_holds_the_whole_defence_and_an_intact_chain(staff, decided_case):
+    response = client_for(staff["senior"]).get(reverse("reviewer:export_json", args=[decided_case.id]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="evidence-{decided_case.reference}.json"'
+    evidence = json.loads(response.content)
+    assert evidence["case"]["state"] == "rejected"
+    assert evidence["audit_chain_verification"]["ok"] is True
+    assert evidence["decisions"][0]["reason_codes"] == ["data-mismatch"]
+    assert evidence["decisions"][0]["reviewer"] == "rita"
+    assert evidence["notes"][0]["body"] == "Compared with the photo."
+    assert [(f["code"], f["outcome"]) for f in evidence["findings"]] == [
+        ("MRZ_VISUAL_MISMATCH", "fail"), ("DOC_EXPIRY", "pass")]
+    assert evidence["documents"][0]["sha256"] == decided_case.documents.get().sha256
+    actions = [e["action"] for e in evidence["audit_events"]]
+    assert actions[0] == "case.created" and "case.decided" in actions
+    # The export is itself recorded, and the record is part of what was verified.
+    assert actions[-1] == "case.exported"
+    assert evidence["audit_chain_verification"]["events_checked"] >= evidence["export_event_sequence"]
+
+
+def test_a_tampered_chain_shows_in_the_printable_export(staff, decided_case):
+    first = AuditEvent.objects.filter(case_id=decided_case.id).order_by("sequence").first()
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {AuditEvent._meta.db_table} SET action = %s WHERE sequence = %s",
+                       ["case.forged", first.sequence])
+    response = client_for(staff["admin"]).get(reverse("reviewer:export_html", args=[decided_case.id]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "BROKEN</strong> at event #" in html and "was changed after it was written" in html
+    assert decided_case.reference in html and "Birth dates differ." in html
+
+
+def test_only_senior_reviewers_and_admins_export(staff, decided_case):
+    with pytest.raises(PermissionDenied):
+        case_evidence_export(case_id=decided_case.id, actor=Actor.staff(staff["reviewer"]))
+    assert not AuditEvent.objects.filter(action="case.exported").exists()

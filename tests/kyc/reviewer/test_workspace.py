@@ -1,0 +1,150 @@
+"""The case workspace: images through a checked view, field boxes, side-by-side sources, notes,
+timeline, and every look at personal data recorded."""
+
+import json
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from kyc.models import AuditEvent, DocumentReading
+from kyc.services.assignments import case_claim
+from kyc.services.audit import Actor
+from tests.kyc.reviewer.conftest import client_for, ready_case
+
+pytestmark = pytest.mark.django_db
+
+
+def add_second_read(case, **overrides):
+    document = case.documents.get(kind="passport")
+    primary = document.readings.get(role="primary")
+    fields = {name: dict(data) for name, data in primary.fields.items()}
+    for name, value in overrides.items():
+        fields[name]["value"] = value
+    return DocumentReading.objects.create(document=document, role="second", provider="second-vendor",
+                                          fields=fields, raw_response={"vendor": "second"}, claim_token="second")
+
+
+def test_workspace_shows_sources_side_by_side_and_flags_mismatches(staff, scripted_ocr):
+    case = ready_case(declared_full_name="Alex Tester", declared_birth_date=date(1990, 1, 2))
+    add_second_read(case, document_number="X1234568")
+    response = client_for(staff["reviewer"]).get(reverse("reviewer:case", args=[case.id]))
+    assert response.status_code == 200
+    panel = response.context["ws"].panels[0]
+    rows = {row.name: row for row in panel.rows}
+    assert rows["document_number"].mismatch
+    assert rows["document_number"].values == {"visual": "X1234567", "mrz": "", "second": "X1234568", "declared": ""}
+    assert rows["birth_date"].mismatch and rows["birth_date"].values["declared"] == "1990-01-02"
+    # Passport names are printed apart; composed, they match the declared name (case ignored).
+    assert not rows["full_name"].mismatch and rows["full_name"].values["visual"] == "ALEX TESTER"
+    assert not rows["surname"].mismatch
+    html = response.content.decode()
+    assert 'class="mismatch" data-field="document_number"' in html
+    # Boxes are drawn in image pixels over the image, mismatching fields in red.
+    assert f'viewBox="0 0 {panel.document.width} {panel.document.height}"' in html
+    assert 'class="field-box role-primary mismatch" x="10" y="50"' in html  # document_number box
+    assert "Raw response: Second, independent reader (second-vendor)" in html
+
+
+def test_viewing_the_workspace_and_each_image_is_audited(staff, case_ready):
+    client = client_for(staff["reviewer"])
+    client.get(reverse("reviewer:case", args=[case_ready.id]))
+    document = case_ready.documents.get()
+    image = client.get(reverse("reviewer:document_image", args=[document.id]))
+    assert image.status_code == 200 and image["Content-Type"] == "image/png"
+    assert image["Cache-Control"] == "private, no-store"
+    assert b"".join(image.streaming_content).startswith(b"\x89PNG")
+    viewed = AuditEvent.objects.filter(case_id=case_ready.id, action__in=["case.viewed", "document.viewed"])
+    assert [(e.action, e.actor_label) for e in viewed] == [("case.viewed", "rita"), ("document.viewed", "rita")]
+
+
+def test_findings_come_with_evidence_and_a_plain_explanation(staff, scripted_ocr):
+    case = ready_case(failed=True)
+    html = client_for(staff["reviewer"]).get(reverse("reviewer:case", args=[case.id])).content.decode()
+    assert "MRZ_VISUAL_MISMATCH" in html and "differs from the same field in the MRZ" in html
+    assert "1990-01-07" in html  # the evidence table
+
+
+def test_notes_and_timeline(staff, case_ready):
+    client = client_for(staff["reviewer"])
+    client.post(reverse("reviewer:claim", args=[case_ready.id]))
+    client.post(reverse("reviewer:add_note", args=[case_ready.id]), {"body": "Photo slightly dark."})
+    html = client.get(reverse("reviewer:case", args=[case_ready.id])).content.decode()
+    assert "Photo slightly dark." in html
+    assert "case.claimed" in html and "case.note_added" in html
+    event = AuditEvent.objects.get(action="case.note_added", case_id=case_ready.id)
+    assert "Photo" not in json.dumps(event.data)  # the trail never copies the text
+
+
+def test_the_decision_form_only_for_the_holder(staff, case_ready):
+    url = reverse("reviewer:case", args=[case_ready.id])
+    assert b'id="decision-form"' not in client_for(staff["reviewer"]).get(url).content
+    case_claim(case_id=case_ready.id, actor=Actor.staff(staff["reviewer"]))
+    assert b'id="decision-form"' in client_for(staff["reviewer"]).get(url).content
+    assert b'id="decision-form"' not in client_for(staff["other_reviewer"]).get(url).content
+
+
+def test_deciding_through_the_page(staff, case_ready):
+    client = client_for(staff["reviewer"])
+    client.post(reverse("reviewer:claim", args=[case_ready.id]))
+    response = client.post(reverse("reviewer:decide", args=[case_ready.id]),
+                           {"outcome": "reject", "reason_codes": ["document-expired"]}, follow=True)
+    assert "A note is required when rejecting" in response.content.decode()
+    client.post(reverse("reviewer:decide", args=[case_ready.id]),
+                {"outcome": "reject", "reason_codes": ["document-expired"], "note": "Expired."})
+    case_ready.refresh_from_db()
+    assert case_ready.state == "rejected"
+
+
+def test_the_vendor_attempts_for_the_case_documents_are_listed(staff, case_ready):
+    from ocr_integration.models import OcrAttempt
+
+    document = case_ready.documents.get()
+    OcrAttempt.objects.create(vendor="g42", endpoint="ocr/passport", outcome="throttled", error_code="APIG.0308",
+                              http_status=429, duration_ms=120, subject_ref=str(document.id))
+    OcrAttempt.objects.create(vendor="g42", endpoint="ocr/passport", outcome="success", duration_ms=800,
+                              vendor_request_id="req-42", subject_ref=str(document.id))
+    OcrAttempt.objects.create(vendor="g42", endpoint="ocr/passport", outcome="success", subject_ref="another-doc")
+    response = client_for(staff["reviewer"]).get(reverse("reviewer:case", args=[case_ready.id]))
+    attempts = response.context["ws"].attempts
+    assert [(a.outcome, a.http_status) for a in attempts] == [("throttled", 429), ("success", None)]
+    assert "APIG.0308" in response.content.decode() and "req-42" in response.content.decode()
+
+
+def test_a_case_that_needs_attention_can_be_read_again(staff, scripted_ocr):
+    from kyc.services.cases import case_submit
+    from kyc.tasks import read_document
+    from tests.conftest import make_case
+    from tests.support.providers import RED
+
+    case = make_case("passport", colours={"passport": RED})
+    case_submit(case_id=case.id, actor=Actor.applicant(case.applicant_id))
+    read_document.apply(args=[str(case.documents.get().id)], task_id="unreadable")
+    case.refresh_from_db()
+    assert case.state == "needs_attention"
+    client = client_for(staff["reviewer"])
+    assert b'id="retry-reading"' in client.get(reverse("reviewer:case", args=[case.id])).content
+    client.post(reverse("reviewer:retry_reading", args=[case.id]))
+    case.refresh_from_db()
+    assert case.state == "processing"
+    assert AuditEvent.objects.filter(case_id=case.id, action="case.state_changed", actor_label="rita").exists()
+
+
+def test_the_workspace_costs_the_same_queries_however_much_the_case_holds(staff, scripted_ocr):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kyc.services.notes import case_note_add
+
+    small = ready_case("passport")
+    large = ready_case("emirates_id", failed=True, warned=True)
+    for index in range(5):
+        case_note_add(case_id=large.id, actor=Actor.staff(staff["reviewer"]), body=f"note {index}")
+    client = client_for(staff["reviewer"])
+    client.get(reverse("reviewer:case", args=[small.id]))  # warm per-process caches
+    counts = []
+    for case in (small, large):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("reviewer:case", args=[case.id])).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
