@@ -169,7 +169,7 @@ def breakdown(image: Path) -> dict:
     """Where the memory goes: the two big steps of the upload path, each alone on the same file."""
     from django.core.files.uploadedfile import TemporaryUploadedFile
 
-    from kyc import crypto
+    from ocr_integration.encryption import crypto
     from kyc.uploads import prepare_upload
 
     def prepare():
@@ -251,7 +251,7 @@ def main() -> None:
     print("  where it goes, each step alone on the same file (resident / Python peak increase):")
     print(f"    kyc.uploads.prepare_upload (decode, rotate, re-encode): {stages['prepare_upload'][0] / mib:.1f} / "
           f"{stages['prepare_upload'][1] / mib:.1f} MiB (re-encoded file {stages['re_encoded_bytes'] / mib:.1f} MiB)")
-    print(f"    kyc.crypto.encrypt_bytes (storage at rest):             {stages['encrypt_bytes'][0] / mib:.1f} / "
+    print(f"    crypto.encrypt_bytes (storage at rest):             {stages['encrypt_bytes'][0] / mib:.1f} / "
           f"{stages['encrypt_bytes'][1] / mib:.1f} MiB")
     print(f"after the run: {load()}")
     dump_json(args.json, {**figures, "file_bytes": len(image), "pixels": [width, height], "ratio": ratio,

@@ -1,3 +1,5 @@
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
@@ -22,9 +24,13 @@ from kyc.services.audit import Actor
 from kyc.services.configuration import (
     reason_code_retire,
     reason_code_save,
+    routing_rule_delete,
+    routing_rule_save,
     site_configuration_update,
+    vendor_account_save,
 )
 from kyc.services.staff_auth import staff_account_record_change, staff_login_unlock, totp_disable
+from ocr_integration.models import RoutingRule, VendorAccount
 
 
 def _staff_login(request, extra_context=None):
@@ -50,8 +56,34 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Applicant)
 class ApplicantAdmin(admin.ModelAdmin):
+    """Personal data is shown (audited) and erased on request, never edited here."""
+
     list_display = ["id", "language", "created_at"]
-    readonly_fields = ["id", "created_at"]
+    fields = ["id", "email", "declared_full_name", "declared_birth_date", "language", "created_at"]
+    readonly_fields = fields
+    actions = ["erase_personal_data"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from kyc.services.applicants import applicant_record_view
+
+        applicant_record_view(applicant_id=object_id, actor=Actor.staff(request.user))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.action(description="Erase the personal data of the selected applicants (erasure request)")
+    def erase_personal_data(self, request, queryset):
+        from kyc.services.retention import applicant_erase
+
+        if not request.user.has_perm("kyc.erase_applicant"):
+            self.message_user(request, "You may not erase applicants' data.", level="error")
+            return
+        erased = sum(applicant_erase(applicant_id=a.id, actor=Actor.staff(request.user)) for a in queryset)
+        self.message_user(request, f"Erased the personal data of {erased} case(s); the audit trail keeps the event.")
 
 
 class DocumentInline(admin.TabularInline):
@@ -220,3 +252,106 @@ class AuditedUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, AuditedUserAdmin)
+
+
+# --- OCR configuration (models of ocr_integration, audited here) -------------------------------
+
+_CREDENTIALS = (
+    "credential_access_key", "credential_secret_key", "credential_app_key",
+    "credential_domain_name", "credential_username", "credential_password",
+)
+_VENDOR_SETTINGS = [
+    "name", "vendor", "region", "endpoint", "iam_endpoint", "project_id", "project_name", "auth_scheme", "qps",
+    "enabled",
+]
+
+
+class HttpsURLField(forms.URLField):
+    """Vendor endpoints are HTTPS: a URL typed without a scheme means https://."""
+
+    def __init__(self, **kwargs):
+        kwargs.pop("assume_scheme", None)
+        super().__init__(assume_scheme="https", **kwargs)
+
+
+class VendorAccountForm(forms.ModelForm):
+    """Credentials are write-only: typed in, encrypted at rest, never rendered back."""
+
+    class Meta:
+        model = VendorAccount
+        fields = _VENDOR_SETTINGS
+        field_classes = {"endpoint": HttpsURLField, "iam_endpoint": HttpsURLField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in _CREDENTIALS:
+            is_set = bool(self.instance.pk and getattr(self.instance, name))
+            label = name.removeprefix("credential_").replace("_", " ")
+            self.fields[name] = forms.CharField(
+                label=label.capitalize(),
+                required=False,
+                strip=True,
+                widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+                help_text="A value is stored; type a new one to replace it." if is_set else "Not set.",
+            )
+
+
+
+
+@admin.register(VendorAccount)
+class VendorAccountAdmin(admin.ModelAdmin):
+    form = VendorAccountForm
+    list_display = ["name", "vendor", "region", "endpoint", "auth_scheme", "qps", "enabled"]
+    list_filter = ["vendor", "enabled"]
+
+    fields = [*_VENDOR_SETTINGS, *_CREDENTIALS]
+
+    def save_model(self, request, obj, form, change):
+        vendor_account_save(
+            actor=Actor.staff(request.user),
+            account=obj,
+            new_credentials={name: form.cleaned_data.get(name, "") for name in _CREDENTIALS},
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # disable instead: attempts and audit events refer to the account by name
+
+
+class RoutingRuleForm(forms.ModelForm):
+    class Meta:
+        model = RoutingRule
+        fields = ["document_kind", "primary", "fallback", "second_reader", "enabled"]
+
+    def _provider(self, name: str, *, required: bool) -> str:
+        value = (self.cleaned_data.get(name) or "").strip()
+        if not value and not required:
+            return ""
+        known = set(settings.OCR_PROVIDERS) | set(VendorAccount.objects.values_list("name", flat=True))
+        if value not in known:
+            raise forms.ValidationError(f"Unknown provider {value!r}; known: {', '.join(sorted(known))}.")
+        return value
+
+    def clean_primary(self):
+        return self._provider("primary", required=True)
+
+    def clean_fallback(self):
+        return self._provider("fallback", required=False)
+
+    def clean_second_reader(self):
+        return self._provider("second_reader", required=False)
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    form = RoutingRuleForm
+    list_display = ["document_kind", "primary", "fallback", "second_reader", "enabled", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        routing_rule_save(actor=Actor.staff(request.user), rule=obj)
+
+    def delete_model(self, request, obj):
+        routing_rule_delete(actor=Actor.staff(request.user), rule=obj)
+
+    def delete_queryset(self, request, queryset):
+        for rule in queryset:
+            routing_rule_delete(actor=Actor.staff(request.user), rule=rule)

@@ -6,7 +6,7 @@ import json
 import logging
 from pathlib import Path
 
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
@@ -27,24 +27,17 @@ BUNDLED = Path(__file__).resolve().parent.parent / "ocr_integration" / "specimen
 
 
 def ensure_demo_users() -> None:
-    review = Permission.objects.filter(content_type__app_label="kyc", codename__in=["review_case", "decide_case"])
+    """One user per role, each in the role's group (created by migration 0003)."""
+    from django.contrib.auth.models import Group
+
     for role, username, password in DEMO_LOGINS:
         user, created = User.objects.get_or_create(username=username, defaults={"is_staff": True})
         if created:
             user.set_password(password)
-            user.is_superuser = role == "admin"
             user.save()
-        user.user_permissions.add(*review)
-        _join_role_group(user, role)
-
-
-def _join_role_group(user, role: str) -> None:
-    from django.contrib.auth.models import Group
-
-    name = {"reviewer": "reviewer", "senior reviewer": "senior_reviewer", "admin": "admin"}[role]
-    group = Group.objects.filter(name=name).first()
-    if group is not None:
-        user.groups.add(group)
+        group = Group.objects.filter(name=role).first()
+        if group is not None:
+            user.groups.add(group)
 
 
 def load_demo_cases() -> int:

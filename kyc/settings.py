@@ -165,7 +165,7 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-# Fernet keys for personal data at rest, newest first (see kyc/crypto.py for rotation).
+# Fernet keys for personal data at rest, newest first (see ocr_integration/encryption/crypto.py for rotation).
 KYC_ENCRYPTION_KEYS = env_list("KYC_ENCRYPTION_KEYS", [])
 if PRODUCTION and not KYC_ENCRYPTION_KEYS:
     raise ImproperlyConfigured(
@@ -201,6 +201,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "requeue-stalled-reads": {"task": "kyc.tasks.requeue_stalled_reads", "schedule": 60.0},
+    "purge-expired-personal-data": {"task": "kyc.tasks.purge_expired_personal_data", "schedule": 3600.0},
     "requeue-due-webhooks": {"task": "kyc.api.tasks.requeue_due_webhooks", "schedule": 60.0},
 }
 

@@ -1,7 +1,7 @@
 """Private file storage: files never under a URL the web server serves, encrypted on disk.
 
 On S3 the bucket encrypts (server-side encryption, see settings); on the filesystem the
-application does, with the keys of ``kyc.crypto``, so a copied disk or backup shows no image.
+application does, with the keys of ``ocr_integration.encryption.crypto``, so a copied disk or backup shows no image.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 
-from kyc import crypto
+from ocr_integration.encryption import crypto
 
 
 class PrivateFileSystemStorage(FileSystemStorage):

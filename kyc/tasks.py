@@ -77,3 +77,14 @@ def send_decision_email(self, decision_id: int) -> None:
         decision_email_send(decision_id=decision_id)
     except OSError as exc:  # the mail server is unreachable: try again later
         raise self.retry(exc=exc) from exc
+
+
+@shared_task
+def purge_expired_personal_data() -> int:
+    """Periodic (daily): erase images and personal values of cases past their retention period."""
+    from kyc.services.retention import purge_expired_personal_data as purge
+
+    count = purge()
+    if count:
+        logger.info("retention: erased the personal data of %d cases", count)
+    return count

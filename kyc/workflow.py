@@ -10,7 +10,8 @@
                          │                                            ▼  ▼                       │
                          └────────────── applicant resubmits ◀── resubmission_requested ◀────────┘
 
-``approved`` and ``rejected`` are final. ``needs_attention`` means the machine gave up reading
+``approved`` and ``rejected`` are final, and so is ``withdrawn``: every open case can be withdrawn
+(the applicant asked for erasure of their data), which ends its processing for good. ``needs_attention`` means the machine gave up reading
 (an unreadable image, a vendor misconfiguration, retries exhausted) and a person must act: retry,
 ask the applicant for a new image, or reject.
 """
@@ -29,6 +30,7 @@ class CaseState(StrEnum):
     RESUBMISSION_REQUESTED = "resubmission_requested"
     APPROVED = "approved"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
 
 
 STATE_LABELS: dict[CaseState, str] = {
@@ -40,6 +42,7 @@ STATE_LABELS: dict[CaseState, str] = {
     CaseState.RESUBMISSION_REQUESTED: "Resubmission requested",
     CaseState.APPROVED: "Approved",
     CaseState.REJECTED: "Rejected",
+    CaseState.WITHDRAWN: "Withdrawn",
 }
 
 ALLOWED_TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
@@ -55,9 +58,14 @@ ALLOWED_TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
     CaseState.RESUBMISSION_REQUESTED: frozenset({CaseState.SUBMITTED}),
     CaseState.APPROVED: frozenset(),
     CaseState.REJECTED: frozenset(),
+    CaseState.WITHDRAWN: frozenset(),
 }
+# An erasure request withdraws a case from any open state.
+for _state, _targets in ALLOWED_TRANSITIONS.items():
+    if _targets:
+        ALLOWED_TRANSITIONS[_state] = _targets | {CaseState.WITHDRAWN}
 
-FINAL_STATES = frozenset({CaseState.APPROVED, CaseState.REJECTED})
+FINAL_STATES = frozenset({CaseState.APPROVED, CaseState.REJECTED, CaseState.WITHDRAWN})
 DECIDABLE_STATES = frozenset({CaseState.READY_FOR_REVIEW, CaseState.NEEDS_ATTENTION})
 # States in which the applicant may still add or replace images.
 EDITABLE_STATES = frozenset({CaseState.DRAFT, CaseState.RESUBMISSION_REQUESTED})

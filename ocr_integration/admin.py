@@ -1,14 +1,10 @@
 from django.contrib import admin
 
-from .models import OcrAttempt, VendorAccount
+from .models import OcrAttempt
 
 
-@admin.register(VendorAccount)
-class VendorAccountAdmin(admin.ModelAdmin):
-    list_display = ["name", "vendor", "region", "endpoint", "auth_scheme", "qps", "enabled"]
-    list_filter = ["vendor", "enabled"]
-    # Credentials are never listed; the reviewer-dashboard work adds encrypted editing.
-    exclude = ["credential_secret_key", "credential_password"]
+# VendorAccount and RoutingRule are edited through kyc/admin.py, which audits every change
+# (ocr_integration cannot write kyc's audit trail).
 
 
 @admin.register(OcrAttempt)

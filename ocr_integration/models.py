@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from django.db import models
 
+from .documents.kinds import KIND_LABELS, DocumentKind
+from .encryption.fields import EncryptedTextField
+
 
 class VendorAccount(models.Model):
-    """One account at one OCR vendor. Credentials sit in the ``credential_*`` fields only
-    (encryption at rest is added by the reviewer-dashboard work)."""
+    """One account at one OCR vendor. Credentials sit in the ``credential_*`` fields only,
+    encrypted at rest, and the admin never shows them back."""
 
     class Vendor(models.TextChoices):
         HUAWEI = "huawei", "Huawei Cloud"
@@ -34,12 +37,12 @@ class VendorAccount(models.Model):
     auth_scheme = models.CharField(max_length=10, choices=AuthScheme.choices)
     qps = models.FloatField(default=5.0)
     enabled = models.BooleanField(default=True)
-    credential_access_key = models.CharField(max_length=200, blank=True)
-    credential_secret_key = models.CharField(max_length=200, blank=True)
-    credential_app_key = models.CharField(max_length=200, blank=True)
-    credential_domain_name = models.CharField(max_length=200, blank=True)
-    credential_username = models.CharField(max_length=200, blank=True)
-    credential_password = models.CharField(max_length=200, blank=True)
+    credential_access_key = EncryptedTextField(blank=True)
+    credential_secret_key = EncryptedTextField(blank=True)
+    credential_app_key = EncryptedTextField(blank=True)
+    credential_domain_name = EncryptedTextField(blank=True)
+    credential_username = EncryptedTextField(blank=True)
+    credential_password = EncryptedTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -71,3 +74,29 @@ class OcrAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vendor} {self.endpoint} {self.outcome} {self.error_code}".strip()
+
+
+class RoutingRule(models.Model):
+    """Which provider reads one document kind: a primary, a fallback, an independent second reader.
+
+    Set by admins; a kind with no rule falls back to the environment's routing
+    (``OCR_ROUTE_<KIND>``, then ``OCR_DEFAULT_PROVIDER``). Provider names are those of
+    ``settings.OCR_PROVIDERS`` and of vendor accounts.
+    """
+
+    document_kind = models.CharField(
+        max_length=30, unique=True, choices=[(k.value, KIND_LABELS[k]) for k in DocumentKind]
+    )
+    primary = models.CharField(max_length=40)
+    fallback = models.CharField(max_length=40, blank=True)
+    second_reader = models.CharField(max_length=40, blank=True)
+    enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["document_kind"]
+
+    def __str__(self) -> str:
+        return f"{self.document_kind}: {self.primary}"
+
+    AUDITED_FIELDS = ("document_kind", "primary", "fallback", "second_reader", "enabled")

@@ -1,6 +1,6 @@
 """Which provider reads which document kind: primary, fallback, and an independent second reader.
 
-Configuration, not code: ``settings.OCR_ROUTING`` (kind -> {"primary", "fallback",
+Configuration, not code: an enabled ``RoutingRule`` row (admin) wins; else ``settings.OCR_ROUTING`` (kind -> {"primary", "fallback",
 "second_reader"}), overridden per kind by ``OCR_ROUTE_<KIND>="primary,fallback,second_reader"``
 (``settings.OCR_VENDOR_ROUTES``; empty parts mean none). Kinds configured nowhere use
 ``settings.OCR_DEFAULT_PROVIDER`` alone.
@@ -41,10 +41,23 @@ def route_for(kind: DocumentKind) -> Route:
     override = (getattr(settings, "OCR_VENDOR_ROUTES", {}) or {}).get(str(kind))
     if override:
         configured = _from_env(override)
+    rule = _admin_rule(kind)
+    if rule is not None:
+        configured = rule
     primary = configured.get("primary") or settings.OCR_DEFAULT_PROVIDER
     fallback = configured.get("fallback") or None
     second = configured.get("second_reader") or None
     return Route(primary, fallback if fallback != primary else None, second if second != primary else None)
+
+
+def _admin_rule(kind: DocumentKind) -> dict[str, str | None] | None:
+    """The admin's routing rule for ``kind`` (it wins over the environment), if any."""
+    from .models import RoutingRule
+
+    rule = RoutingRule.objects.filter(document_kind=str(kind), enabled=True).first()
+    if rule is None:
+        return None
+    return {"primary": rule.primary, "fallback": rule.fallback or None, "second_reader": rule.second_reader or None}
 
 
 def should_fall_back(exc: OcrError) -> bool:

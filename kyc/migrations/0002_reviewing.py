@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import kyc.fields
+import ocr_integration.encryption.fields
 from django.conf import settings
 from django.db import migrations, models
 
@@ -103,7 +103,7 @@ class Migration(migrations.Migration):
             name='TotpDevice',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('secret', kyc.fields.EncryptedTextField()),
+                ('secret', ocr_integration.encryption.fields.EncryptedTextField()),
                 ('confirmed', models.BooleanField(default=False)),
                 ('last_used_step', models.BigIntegerField(default=0)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),

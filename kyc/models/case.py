@@ -6,6 +6,7 @@ from django.db import models
 
 from kyc.workflow import STATE_LABELS, CaseState
 from ocr_integration.documents.kinds import DocumentType
+from ocr_integration.encryption.fields import EncryptedTextField
 
 # No 0/O, 1/I/L: references are read out over the phone.
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -30,7 +31,8 @@ class Case(models.Model):
         db_index=True,
     )
     # Why the case is in its state, in words a reviewer or applicant can act on.
-    state_reason = models.TextField(blank=True)
+    # (a reviewer's words may name the applicant: encrypted at rest)
+    state_reason = EncryptedTextField(blank=True)
     state_changed_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     # Incremented each time the cross-checks run; findings of the latest run are the current ones.
@@ -43,6 +45,8 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
     )
     assigned_at = models.DateTimeField(null=True, blank=True)
+    # Set when retention or an erasure request removed the images and personal values.
+    personal_data_erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from ocr_integration.encryption.fields import EncryptedTextField
+
 
 class Decision(models.Model):
     """A reviewer's decision on a case, with the reasons that defend it."""
@@ -26,10 +28,10 @@ class Decision(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.FINAL)
     # True when the reviewer approved although a check failed: the note is mandatory.
     is_override = models.BooleanField(default=False)
-    second_note = models.TextField(blank=True)
+    second_note = EncryptedTextField(blank=True)
     second_reviewed_at = models.DateTimeField(null=True, blank=True)
     reason_codes = models.JSONField(default=list)
-    note = models.TextField(blank=True)
+    note = EncryptedTextField(blank=True)  # reviewers' words may name the applicant
     # For resubmission: which document kinds the applicant must replace, and why (shown to them).
     requested_kinds = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)

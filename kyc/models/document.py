@@ -3,6 +3,7 @@ import uuid
 from django.db import models
 
 from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind
+from ocr_integration.encryption.fields import EncryptedJSONField
 
 
 def document_upload_path(document: "Document", filename: str) -> str:
@@ -67,9 +68,10 @@ class DocumentReading(models.Model):
     role = models.CharField(max_length=10, choices=Role.choices)
     provider = models.CharField(max_length=50)
     # Canonical fields: {name: {"value": str, "confidence": float | None, "box": [l, t, r, b] | None}}
-    fields = models.JSONField(default=dict)
-    mrz_lines = models.JSONField(default=list)
-    raw_response = models.JSONField(default=dict)
+    # What was read is personal data: encrypted at rest, as is the vendor's raw answer.
+    fields = EncryptedJSONField(default=dict)
+    mrz_lines = EncryptedJSONField(default=list)
+    raw_response = EncryptedJSONField(default=dict)
     vendor_request_id = models.CharField(max_length=100, blank=True)
     # The claim under which this reading was made: a task delivered twice stores one reading.
     claim_token = models.CharField(max_length=100)

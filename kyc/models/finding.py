@@ -1,6 +1,7 @@
 from django.db import models
 
 from ocr_integration.documents.findings import Outcome
+from ocr_integration.encryption.fields import EncryptedJSONField, EncryptedTextField
 
 
 class CheckFinding(models.Model):
@@ -10,8 +11,9 @@ class CheckFinding(models.Model):
     check_run = models.PositiveIntegerField()
     code = models.CharField(max_length=60, db_index=True)
     outcome = models.CharField(max_length=10, choices=[(o.value, o.value) for o in Outcome], db_index=True)
-    message = models.TextField()
-    evidence = models.JSONField(default=dict)
+    # Messages and evidence quote the values compared: encrypted at rest.
+    message = EncryptedTextField()
+    evidence = EncryptedJSONField(default=dict)
     document_kind = models.CharField(max_length=30, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

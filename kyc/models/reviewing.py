@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from ocr_integration.encryption.fields import EncryptedTextField
+
 
 class ReasonCode(models.Model):
     """A reason a reviewer can give for a decision; the list is kept by admins, never hard-coded."""
@@ -34,7 +36,7 @@ class CaseNote(models.Model):
 
     case = models.ForeignKey("kyc.Case", on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField()
+    body = EncryptedTextField()  # encrypted at rest: notes name people and numbers
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -246,23 +246,22 @@ class PrivateRedis:
 
 @contextmanager
 def publishing_to(broker_url: str):
-    """Make this process's Celery app publish to ``broker_url`` for the duration."""
+    """Make this process's Celery app publish to ``broker_url`` for the duration.
+
+    The app's own connection and producer pools are set aside and put back untouched (closing
+    them would leave kombu's shared producer pool holding a closed pool: "Acquire on closed pool").
+    """
     app = current_app._get_current_object()
-    previous = app.conf.broker_url
+    saved = (app.conf.broker_url, app._pool, app.amqp._producer_pool)
     app.conf.broker_url = broker_url
-    _reset_pools(app)
+    app._pool = None
+    app.amqp._producer_pool = None
     try:
         yield
     finally:
-        app.conf.broker_url = previous
-        _reset_pools(app)
-
-
-def _reset_pools(app) -> None:
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app.conf.broker_url, app._pool, app.amqp._producer_pool = saved
 
 
 def stalled_ids() -> set:

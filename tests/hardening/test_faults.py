@@ -56,7 +56,7 @@ def receiver(settings):
         yield listening
 
 
-def wait_slow_read_started(case, *, count: int = 1, timeout: float = 30) -> int:
+def wait_slow_read_started(case, *, count: int = 1, timeout: float = 60) -> int:
     digest = only_document(case).sha256
     wait_for(lambda: slow_read_started(digest) >= count, timeout=timeout, what="the slow read to start")
     return slow_reader_pid(digest)
@@ -71,7 +71,7 @@ def test_pool_process_killed_mid_read_is_redelivered(tmp_path, receiver):
             submit(case)
         pid = wait_slow_read_started(slow)
         os.kill(pid, signal.SIGKILL)  # the pool process reading the document, mid-read
-        wait_settled([slow, *others], timeout=60)
+        wait_settled([slow, *others], timeout=120)
         assert_settled_once([slow, *others], receiver=receiver)
         log = (tmp_path / "worker.log").read_text()
     # The message was redelivered (acks_late + reject_on_worker_lost) and read again, stored once.
@@ -95,7 +95,7 @@ def test_whole_worker_killed_mid_read_is_requeued_by_the_stall_sweep(tmp_path, r
     with celery_worker(env_overrides=WORKER_ENV, log_path=tmp_path / "worker-2.log"):
         submit(later)
         # The lost read is queued again by the stall sweep once its claim is older than STALL_SECONDS.
-        wait_settled([slow, later], timeout=60, sweep=True)
+        wait_settled([slow, later], timeout=120, sweep=True)
         assert_settled_once([slow, later], receiver=receiver, sweep=True)
     assert slow_read_started(only_document(slow).sha256) == 2
 
@@ -119,7 +119,7 @@ def test_broker_restart(tmp_path, receiver):
             time.sleep(1)
             redis.start()
             submit(after)
-            wait_settled([before, during, after], timeout=60, sweep=True)
+            wait_settled([before, during, after], timeout=120, sweep=True)
             assert_settled_once([before, during, after], receiver=receiver, sweep=True)
     finally:
         redis.stop()
@@ -144,7 +144,7 @@ def test_dropped_database_connection(tmp_path, receiver):
         assert terminated >= 1
         later = integrator_case(integrator, "emirates_id", colours={"emirates_id_back": BLUE})
         submit(later)
-        wait_settled([slow, later], timeout=60)
+        wait_settled([slow, later], timeout=120)
         assert_settled_once([slow, later], receiver=receiver)
         log = (tmp_path / "worker.log").read_text()
     # The read in flight lost its connection when it came to store the reading: the task retried
@@ -199,7 +199,7 @@ def test_flaky_vendor(tmp_path, receiver, simulator, settings):
         simulator.inject("token_expiry", 1)
         for case in cases[:2]:
             submit(case)
-        wait_settled(cases[:2], timeout=60)
+        wait_settled(cases[:2], timeout=120)
         simulator.expire_tokens()  # every cached token dies between two reads
         simulator.inject("5xx", 2)
         # One request a second for the account: two pool processes reading at once get 429 + Retry-After.
@@ -207,7 +207,7 @@ def test_flaky_vendor(tmp_path, receiver, simulator, settings):
         simulator.buckets.clear()
         for case in cases[2:]:
             submit(case)
-        wait_settled(cases, timeout=60)
+        wait_settled(cases, timeout=120)
         assert_settled_once(cases, receiver=receiver)
     for case in cases:
         case.refresh_from_db()
@@ -240,7 +240,7 @@ def test_vendor_down_for_a_long_time(tmp_path, receiver, settings):
         with celery_worker(env_overrides=env, log_path=tmp_path / "worker.log"):
             for case in cases:
                 submit(case)
-            wait_settled(cases, timeout=60)
+            wait_settled(cases, timeout=120)
             for case in cases:
                 case.refresh_from_db()
                 assert case.state == "needs_attention", case.state

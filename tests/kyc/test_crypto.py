@@ -6,7 +6,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.files.base import ContentFile
 
-from kyc import crypto
+from ocr_integration.encryption import crypto
 from kyc.storage import PrivateFileSystemStorage
 from tests.conftest import make_case
 

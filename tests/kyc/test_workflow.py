@@ -24,6 +24,13 @@ ALLOWED = [
     ("needs_attention", "resubmission_requested"),
     ("needs_attention", "rejected"),
     ("resubmission_requested", "submitted"),
+    # An erasure request withdraws any open case.
+    ("draft", "withdrawn"),
+    ("submitted", "withdrawn"),
+    ("processing", "withdrawn"),
+    ("ready_for_review", "withdrawn"),
+    ("needs_attention", "withdrawn"),
+    ("resubmission_requested", "withdrawn"),
 ]
 
 
@@ -42,9 +49,10 @@ def test_state_machine_allows_or_refuses_every_pair(current, target):
         assert f"'{current.value}' cannot move to '{target.value}'" in str(refused.value)
 
 
-def test_final_states_say_so():
+@pytest.mark.parametrize("final", ["approved", "rejected", "withdrawn"])
+def test_final_states_say_so(final):
     with pytest.raises(IllegalTransition, match="none \\(the case is final\\)"):
-        assert_transition("approved", "processing")
+        assert_transition(final, "processing")
 
 
 @pytest.mark.django_db

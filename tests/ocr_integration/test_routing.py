@@ -8,6 +8,7 @@ from ocr_integration.provider import ErrorClass, OcrError, ReadRequest
 from ocr_integration.routing import Route, route_for, should_fall_back
 
 
+@pytest.mark.django_db
 def test_routes_from_settings_and_environment_override(settings):
     settings.OCR_DEFAULT_PROVIDER = "local"
     settings.OCR_ROUTING = {"passport": {"primary": "g42", "fallback": "local", "second_reader": None}}
@@ -40,6 +41,7 @@ class Fixed:
         return Reading(self.name, request.document_kind, {"surname": ReadField(self.outcome)})
 
 
+@pytest.mark.django_db
 def test_read_document_uses_fallback_and_second_reader(settings, monkeypatch):
     from ocr_integration import services
 
@@ -53,3 +55,14 @@ def test_read_document_uses_fallback_and_second_reader(settings, monkeypatch):
     providers["vendor"] = Fixed("vendor", OcrError(ErrorClass.TRANSIENT, "later"))
     with pytest.raises(OcrError):
         services.read_document(ReadRequest(K.PASSPORT, b"", "image/png"), subject_ref="doc:1")
+
+
+@pytest.mark.django_db
+def test_an_admin_rule_wins_over_the_environment_and_a_disabled_one_does_not(settings):
+    from ocr_integration.models import RoutingRule
+
+    settings.OCR_VENDOR_ROUTES = {"passport": "g42,local,"}
+    RoutingRule.objects.create(document_kind="passport", primary="huawei", second_reader="local")
+    assert route_for(K.PASSPORT) == Route("huawei", None, "local")
+    RoutingRule.objects.update(enabled=False)
+    assert route_for(K.PASSPORT) == Route("g42", "local", None)

@@ -5,8 +5,8 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from kyc import crypto
-from kyc.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
+from ocr_integration.encryption import crypto
+from ocr_integration.encryption.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
 from kyc.models import Document
 
 ENCRYPTED_FIELDS = (EncryptedTextField, EncryptedJSONField, EncryptedDateField)

@@ -1,4 +1,4 @@
-"""Model fields whose values are encrypted at rest (see kyc/crypto.py).
+"""Model fields whose values are encrypted at rest (see crypto.py beside this file).
 
 The database holds ``enc1:<Fernet token>`` text; Python code sees plain values. Encrypted
 columns cannot be filtered or sorted on: only personal values live in them, never keys or states.
@@ -12,7 +12,7 @@ from datetime import date
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
-from kyc import crypto
+from ocr_integration.encryption import crypto
 
 
 class EncryptedTextField(models.TextField):
@@ -61,25 +61,38 @@ class EncryptedDateField(models.TextField):
         return super(models.TextField, self).formfield(**{"form_class": forms.DateField, **kwargs})
 
 
-class EncryptedJSONField(models.TextField):
-    """JSON (a dict or list), encrypted as one value."""
+class EncryptedJSONField(models.JSONField):
+    """JSON (a dict or list), encrypted as one text value.
+
+    A JSONField subclass so that forms, DRF serializers and the OpenAPI schema treat it as JSON;
+    stored as text, so JSON lookups into it are (deliberately) impossible.
+    """
 
     description = "JSON encrypted at rest"
+
+    def db_type(self, connection):
+        return "text"
+
+    def db_check(self, connection):
+        return None  # the stored text is ciphertext, never valid JSON
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value is None:
+            return None
+        return crypto.encrypt_text(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True))
+
+    def get_db_prep_save(self, value, connection):
+        return self.get_db_prep_value(value, connection)
 
     def from_db_value(self, value, expression, connection):
         if value is None:
             return value
         return json.loads(crypto.decrypt_text(value))
 
-    def to_python(self, value):
-        if isinstance(value, str):
-            return json.loads(crypto.decrypt_text(value))
-        return value
-
-    def get_prep_value(self, value):
-        if value is None:
+    def get_lookup(self, lookup_name):
+        if lookup_name != "isnull":
             return None
-        return crypto.encrypt_text(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True))
+        return super().get_lookup(lookup_name)
 
-    def value_to_string(self, obj):
-        return json.dumps(self.value_from_object(obj), cls=DjangoJSONEncoder)
+    def get_transform(self, name):
+        return None

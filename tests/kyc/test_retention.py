@@ -1,0 +1,142 @@
+"""Retention and erasure: after either, no copy of the images or personal values is left anywhere."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from kyc.models import AuditEvent, Case, Document, DocumentReading
+from kyc.services.audit import Actor
+from kyc.services.cases import case_submit
+from kyc.services.retention import cases_due_for_purge, purge_expired_personal_data
+from kyc.tasks import read_document
+from tests.conftest import make_case, make_staff
+
+pytestmark = pytest.mark.django_db
+
+MARKERS = ["TESTER", "X1234567", "Marker Person", "marker@example.test", "1990-01-01"]
+
+
+def read_case(django_capture_on_commit_callbacks, **kwargs):
+    case = make_case("passport", declared_full_name="Marker Person", **kwargs)
+    case.applicant.__class__.objects.filter(id=case.applicant_id).update(email="marker@example.test")
+    with django_capture_on_commit_callbacks(execute=False):
+        case_submit(case_id=case.id, actor=Actor.applicant(case.applicant_id))
+    read_document.apply(args=[str(case.documents.get().id)], task_id=f"read-{case.id}")
+    case.refresh_from_db()
+    assert case.state == "ready_for_review"
+    return case
+
+
+def personal_values_left(case) -> list[str]:
+    """Every text value of every row that belongs to the case, decrypted, that holds a marker."""
+    found = []
+    for model in apps.get_models():
+        names = [f.name for f in model._meta.concrete_fields]
+        if "case" in names:
+            rows = model._base_manager.filter(case=case)
+        elif model._meta.label == "kyc.Applicant":
+            rows = model._base_manager.filter(id=case.applicant_id)
+        elif model._meta.label == "kyc.DocumentReading":
+            rows = model._base_manager.filter(document__case=case)
+        else:
+            continue
+        for row in rows:
+            for name in names:
+                value = str(getattr(row, name, ""))
+                found += [f"{model._meta.label}.{name}: {m}" for m in MARKERS if m in value]
+    return found
+
+
+def age(case, days):
+    Case.objects.filter(id=case.id).update(state_changed_at=timezone.now() - timedelta(days=days))
+
+
+def test_values_are_encrypted_in_the_database(scripted_ocr, django_capture_on_commit_callbacks):
+    case = read_case(django_capture_on_commit_callbacks)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT fields FROM {DocumentReading._meta.db_table}")
+        stored = cursor.fetchone()[0]
+        cursor.execute("SELECT email, declared_full_name FROM kyc_applicant WHERE id = %s", [case.applicant_id.hex if connection.vendor == "sqlite" else case.applicant_id])
+        email, name = cursor.fetchone()
+    assert stored.startswith("enc1:") and "X1234567" not in stored
+    assert email.startswith("enc1:") and name.startswith("enc1:")
+    assert DocumentReading.objects.get().fields["document_number"]["value"] == "X1234567"
+
+
+def test_retention_purges_decided_cases_after_their_period(scripted_ocr, django_capture_on_commit_callbacks):
+    case = read_case(django_capture_on_commit_callbacks)
+    Case.objects.filter(id=case.id).update(state="approved")
+    file_name = case.documents.get().file.name
+    assert default_storage.exists(file_name)
+    assert personal_values_left(case)
+
+    age(case, 5 * 365 - 1)  # the default approved retention is five years
+    assert cases_due_for_purge() == []
+    age(case, 5 * 365 + 1)
+    assert cases_due_for_purge() == [case.id]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert purge_expired_personal_data() == 1
+    assert not default_storage.exists(file_name)
+    assert not any(Path(default_storage.location).rglob(Path(file_name).name))
+    assert personal_values_left(case) == []
+    assert DocumentReading.objects.count() == 0
+    case.refresh_from_db()
+    assert case.personal_data_erased_at is not None and case.state == "approved"
+    event = AuditEvent.objects.get(action="case.personal_data_erased")
+    assert event.data["reason"] == "retention period ended" and event.data["files_deleted"] == 1
+    assert purge_expired_personal_data() == 0  # once only
+
+
+def test_open_cases_are_never_purged_by_retention(scripted_ocr, django_capture_on_commit_callbacks):
+    case = read_case(django_capture_on_commit_callbacks)
+    age(case, 10_000)
+    assert cases_due_for_purge() == []
+
+
+def test_erasure_request_from_admin_withdraws_and_erases(scripted_ocr, django_capture_on_commit_callbacks):
+    from django.contrib.auth.models import Group
+
+    case = read_case(django_capture_on_commit_callbacks)
+    file_name = case.documents.get().file.name
+    admin_user = make_staff("privacy-officer")
+    admin_user.groups.add(Group.objects.get(name="admin"))
+    client = Client()
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/kyc/applicant/",
+            {"action": "erase_personal_data", "_selected_action": [str(case.applicant_id)]},
+            follow=True,
+        )
+    assert response.status_code == 200
+    assert "Erased the personal data of 1 case" in response.content.decode()
+    case.refresh_from_db()
+    assert case.state == "withdrawn"
+    assert not default_storage.exists(file_name)
+    assert personal_values_left(case) == []
+    actions = list(AuditEvent.objects.filter(case_id=case.id).values_list("action", flat=True))
+    assert "case.personal_data_erased" in actions
+    withdrawn = AuditEvent.objects.filter(case_id=case.id, action="case.state_changed").last()
+    assert withdrawn.data["after"] == "withdrawn"
+    assert withdrawn.actor_label == "privacy-officer"
+
+
+def test_a_reviewer_cannot_erase(scripted_ocr, django_capture_on_commit_callbacks):
+    from django.contrib.auth.models import Group
+
+    case = read_case(django_capture_on_commit_callbacks)
+    reviewer = make_staff("plain-reviewer")
+    reviewer.groups.add(Group.objects.get(name="reviewer"))
+    client = Client()
+    client.force_login(reviewer)
+    client.post("/admin/kyc/applicant/", {"action": "erase_personal_data", "_selected_action": [str(case.applicant_id)]})
+    case.refresh_from_db()
+    assert case.personal_data_erased_at is None
+    assert Document.objects.filter(case=case).exclude(file="").exists()
