@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from pathlib import Path
 
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -23,7 +21,6 @@ DEMO_LOGINS = [
     ("senior reviewer", "senior", "demo-senior-pass"),
     ("admin", "admin", "demo-admin-pass"),
 ]
-BUNDLED = Path(__file__).resolve().parent.parent / "ocr_integration" / "specimens" / "bundled"
 
 
 def ensure_demo_users() -> None:
@@ -40,35 +37,52 @@ def ensure_demo_users() -> None:
             user.groups.add(group)
 
 
+def demo_document_sets() -> list[tuple[str, str, dict[str, object]]]:
+    """(document type, issuing country, {kind: bundled specimen}) for every complete bundled set.
+
+    Specimens of one document share a seed (an Emirates ID's front and back, a Chinese ID's two
+    sides), so grouping by seed and document type pairs the sides of one card.
+    """
+    from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType
+    from ocr_integration.specimens.bundled import bundled_specimens
+
+    by_seed: dict[tuple[int, str], dict[str, object]] = {}
+    for specimen in bundled_specimens():
+        key = (specimen.truth.seed, specimen.path.stem.split("-", 2)[-1] if "-" in specimen.path.stem else "")
+        by_seed.setdefault(key, {})[specimen.kind.value] = specimen
+    sets = []
+    for (_seed, _variant), sides in sorted(by_seed.items(), key=lambda item: item[0]):
+        for document_type in DocumentType:
+            kinds = [k.value for k in REQUIRED_KINDS[document_type]]
+            if all(kind in sides for kind in kinds):
+                first = sides[kinds[0]]
+                country = first.truth.fields.get("issuing_state") or {
+                    DocumentType.EMIRATES_ID: "ARE", DocumentType.CN_RESIDENT_ID: "CHN"
+                }.get(document_type, "")
+                sets.append((document_type.value, country, {kind: sides[kind] for kind in kinds}))
+    return sets
+
+
 def load_demo_cases() -> int:
     """Create and submit one case per bundled specimen set, once. Returns how many were created."""
     if Case.objects.exists():
         return 0
-    manifest_path = BUNDLED / "demo.json"
-    if not manifest_path.exists():
-        logger.warning("no bundled demo specimens found at %s", BUNDLED)
-        return 0
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     created = 0
-    for entry in manifest["cases"]:
+    for document_type, country, sides in demo_document_sets():
         with transaction.atomic():
             case = case_create(
                 actor=Actor.system("demo"),
                 email="demo-applicant@example.test",
-                document_type=entry["document_type"],
-                issuing_country=entry.get("issuing_country", ""),
+                document_type=document_type,
+                issuing_country=country,
             )
-            for kind, file_name in entry["images"].items():
-                content = (BUNDLED / file_name).read_bytes()
+            for kind, specimen in sides.items():
                 document_attach(
                     case_id=case.id,
                     kind=kind,
-                    upload=SimpleUploadedFile(file_name, content),
+                    upload=SimpleUploadedFile(specimen.path.name, specimen.read_bytes()),
                     actor=Actor.system("demo"),
                 )
             case_submit(case_id=case.id, actor=Actor.system("demo"))
         created += 1
     return created
-
-
-
