@@ -10,10 +10,12 @@ and Redis, so that CI needs nothing but the repository; the code path is the sam
 
 from __future__ import annotations
 
+import atexit
 import io
 import json
 import os
 import platform
+import shutil
 import signal
 import statistics
 import subprocess
@@ -125,6 +127,8 @@ def prepare(name: str, *, smoke: bool, database_url: str | None = None, environ:
     and cache. Smoke runs: SQLite, the on-disk broker and the file cache in a temporary folder.
     """
     data_dir = Path(tempfile.mkdtemp(prefix=f"kyc-bench-{name}-"))
+    # Encrypted specimen images and worker logs: hundreds of MB over a few runs in a shared /tmp.
+    atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
     if smoke:
         database_url = f"sqlite:///{data_dir}/bench.sqlite3"
         broker_url, cache_url = "filesystem://", ""
@@ -431,9 +435,9 @@ def bench_urlconf():
 @contextmanager
 def bench_views():
     """Route requests of the Django test client to bench_urlconf()."""
-    from django.test.utils import override_settings
-
     import logging
+
+    from django.test.utils import override_settings
 
     # The naive view's 503s (throttled reads) are counted by the bench; one log line each is noise.
     request_log = logging.getLogger("django.request")
