@@ -246,6 +246,10 @@ SPECTACULAR_SETTINGS = {
 # Requests per integrator (DRF rate syntax: N/second|minute|hour|day).
 API_RATE = env_str("API_RATE", "600/minute")
 API_UPLOAD_RATE = env_str("API_UPLOAD_RATE", "120/minute")
+for _rate_name in ("API_RATE", "API_UPLOAD_RATE"):
+    _count, _, _period = (globals()[_rate_name] or "").partition("/")
+    if not (_count.isdigit() and _period[:1] in ("s", "m", "h", "d")):
+        raise ImproperlyConfigured(f"{_rate_name} must be '<count>/<second|minute|hour|day>', e.g. 600/minute")
 # How long an Idempotency-Key's answer is replayed.
 API_IDEMPOTENCY_TTL_HOURS = env_int("API_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
 WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0, minimum=0.1)
@@ -261,6 +265,10 @@ APPLICANT_LINK_MAX_AGE_SECONDS = env_int("APPLICANT_LINK_MAX_AGE_SECONDS", 72 * 
 # Per client address, in the shared cache: "count/seconds".
 APPLICANT_CASE_RATE = env_str("APPLICANT_CASE_RATE", "10/3600")
 APPLICANT_UPLOAD_RATE = env_str("APPLICANT_UPLOAD_RATE", "60/3600")
+for _rate_name in ("APPLICANT_CASE_RATE", "APPLICANT_UPLOAD_RATE"):
+    _count, _, _seconds = (globals()[_rate_name] or "").partition("/")
+    if not (_count.isdigit() and _seconds.isdigit() and int(_seconds) > 0):
+        raise ImproperlyConfigured(f"{_rate_name} must be '<count>/<seconds>', e.g. 10/3600")
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(

@@ -14,7 +14,7 @@ from datetime import date
 
 from django.conf import settings
 
-from ocr_integration.documents.crosschecks import CaseReadings, CheckPolicy
+from ocr_integration.documents.crosschecks import FINDING_CODES, CaseReadings, CheckPolicy
 from ocr_integration.documents.crosschecks import check_case as _check_case
 from ocr_integration.documents.findings import Finding
 from ocr_integration.documents.kinds import DocumentKind
@@ -96,6 +96,12 @@ def read_document(request: ReadRequest, *, subject_ref: str) -> DocumentReadResu
 
 def check_case(case: CaseReadings, *, today: date, policy: CheckPolicy) -> list[Finding]:
     return _check_case(case, today=today, policy=policy)
+
+
+def finding_meaning(code: str) -> str | None:
+    """What a finding code checks, in a reviewer's words (None for a code the engine does not emit)."""
+    known = FINDING_CODES.get(code)
+    return known[1] if known else None
 
 
 def warm_up_providers() -> None:

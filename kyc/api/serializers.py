@@ -183,7 +183,8 @@ class CaseDetailSerializer(CaseSummarySerializer):
 
     @extend_schema_field(DecisionSerializer(allow_null=True))
     def get_decision(self, case):
-        decisions = list(case.decisions.all())
+        # Only decisions in force: an approval still waiting for a second reviewer is not one.
+        decisions = [d for d in case.decisions.all() if getattr(d, "status", "final") == "final"]
         return DecisionSerializer(decisions[-1]).data if decisions else None
 
 

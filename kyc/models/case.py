@@ -37,6 +37,12 @@ class Case(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     # Incremented each time the cross-checks run; findings of the latest run are the current ones.
     check_run = models.PositiveIntegerField(default=0)
+    # The current check run's failed / warned findings, and whether an override approval waits for
+    # its second reviewer: kept on the row so that the queue at 100 000 cases sorts and counts
+    # without joining findings and decisions (written by the services that change them).
+    failed_findings_count = models.PositiveIntegerField(default=0)
+    warned_findings_count = models.PositiveIntegerField(default=0)
+    awaiting_second_approval = models.BooleanField(default=False)
     # Staff member who created the case on an applicant's behalf (they may not decide it).
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from kyc.models import Case, CheckFinding, Decision, Document
+from kyc.models import Case, Document
 from kyc.workflow import CaseState
 
 QUEUE_STATES = (CaseState.READY_FOR_REVIEW, CaseState.NEEDS_ATTENTION)
@@ -44,14 +44,6 @@ class QueueCounts:
     awaiting_second: int = 0
 
 
-def _current_findings(outcome: str):
-    return CheckFinding.objects.filter(case=OuterRef("pk"), check_run=OuterRef("check_run"), outcome=outcome)
-
-
-def _awaiting_second():
-    return Decision.objects.filter(case=OuterRef("pk"), status=Decision.Status.AWAITING_SECOND)
-
-
 def _filtered(filters: QueueFilters, *, user, include_states: bool = True) -> QuerySet[Case]:
     cases = Case.objects.all()
     if include_states:
@@ -67,11 +59,11 @@ def _filtered(filters: QueueFilters, *, user, include_states: bool = True) -> Qu
     if filters.issuing_country:
         cases = cases.filter(issuing_country=filters.issuing_country.upper())
     if filters.finding == "fail":
-        cases = cases.filter(Exists(_current_findings("fail")))
+        cases = cases.filter(failed_findings_count__gt=0)
     elif filters.finding == "warn":
-        cases = cases.filter(Exists(_current_findings("warn")))
+        cases = cases.filter(warned_findings_count__gt=0)
     elif filters.finding == "clean":
-        cases = cases.exclude(Exists(_current_findings("fail"))).exclude(Exists(_current_findings("warn")))
+        cases = cases.filter(failed_findings_count=0, warned_findings_count=0)
     if filters.assigned == "me":
         cases = cases.filter(assigned_to=user)
     elif filters.assigned == "unassigned":
@@ -81,25 +73,23 @@ def _filtered(filters: QueueFilters, *, user, include_states: bool = True) -> Qu
     if filters.waiting in WAITING_CHOICES:
         cases = cases.filter(submitted_at__lte=timezone.now() - WAITING_CHOICES[filters.waiting])
     if filters.awaiting_second:
-        cases = cases.filter(Exists(_awaiting_second()))
+        cases = cases.filter(awaiting_second_approval=True)
     return cases
 
 
 def reviewer_queue_page_rows(filters: QueueFilters, *, user) -> QuerySet[Case]:
     """The queue's rows, longest waiting first, each with its current failed/warned check counts.
 
-    Everything a row shows comes from this one query (joins and subquery counts), so the page
-    costs the same number of queries for 10 rows or 200.
+    Everything a row shows is on the case row (the counts are kept there by the services), so the
+    page costs the same number of queries for 10 rows or 200, and no join grows with the data.
     """
     return (
         _filtered(filters, user=user)
         .select_related("assigned_to")
         .annotate(
-            failed_findings=Count("findings", filter=Q(findings__outcome="fail", findings__check_run=F("check_run")),
-                                  distinct=True),
-            warned_findings=Count("findings", filter=Q(findings__outcome="warn", findings__check_run=F("check_run")),
-                                  distinct=True),
-            awaiting_second=Count("decisions", filter=Q(decisions__status="awaiting_second"), distinct=True),
+            failed_findings=F("failed_findings_count"),
+            warned_findings=F("warned_findings_count"),
+            awaiting_second=F("awaiting_second_approval"),
         )
         .order_by(F("submitted_at").asc(nulls_last=True), "created_at", "id")
     )
@@ -113,8 +103,8 @@ def reviewer_queue_counts(filters: QueueFilters, *, user) -> QueueCounts:
     aggregates.update(
         mine=Count("id", filter=in_states & Q(assigned_to=user)),
         unassigned=Count("id", filter=in_states & Q(assigned_to__isnull=True)),
-        failed=Count("id", filter=in_states & Q(Exists(_current_findings("fail")))),
-        awaiting_second=Count("id", filter=in_states & Q(Exists(_awaiting_second()))),
+        failed=Count("id", filter=in_states & Q(failed_findings_count__gt=0)),
+        awaiting_second=Count("id", filter=in_states & Q(awaiting_second_approval=True)),
     )
     row = base.aggregate(**aggregates)
     return QueueCounts(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from kyc.models import AuditEvent, Case, CaseNote, CheckFinding, Decision, Document, DocumentReading
 from kyc.selectors.audit import case_audit_timeline
 from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind
+from ocr_integration.services import finding_meaning
 
 SOURCES = (
     ("visual", "Visual zone"),
@@ -21,34 +22,23 @@ SOURCES = (
     ("declared", "Applicant-declared"),
 )
 
-# Plain explanations of finding codes for reviewers; unknown codes fall back on their family.
-FINDING_EXPLANATIONS = {
-    "DOC_EXPIRY": "Compares the document's expiry date with today. An expired document cannot prove identity; "
-    "one expiring soon is flagged so the customer can be told.",
-    "DOC_SIDE_MISSING": "A side of the document that this document type requires was not read, so the checks "
-    "that need it could not run.",
-    "MRZ_CHECK_DIGITS": "The machine-readable zone carries check digits computed from its own fields. A wrong "
-    "digit means a misread or an altered document.",
-    "MRZ_VISUAL_MISMATCH": "The value printed in the visual zone differs from the same field in the MRZ.",
-    "SECOND_READ_MISMATCH": "An independent second reader saw a different value for this field.",
-    "NAME_MISMATCH": "The name on the document differs from the name the applicant typed in.",
-    "BIRTH_DATE_MISMATCH": "The birth date on the document differs from the one the applicant typed in.",
-    "MINIMUM_AGE": "The applicant's age, from the document's birth date, is below the site's minimum age.",
-    "LOW_CONFIDENCE": "The OCR reader was not confident about this value: check it against the image.",
-}
+# Unknown codes (from an older engine, say) fall back on what their family checks.
 _FAMILY_EXPLANATIONS = {
     "MRZ": "A check on the machine-readable zone (the two or three lines of <<< at the bottom).",
+    "VIZ": "Compares a value printed in the visual zone with the same field in the MRZ.",
     "DOC": "A check on the document itself (its sides, its dates).",
-    "NAME": "A check comparing names between sources.",
     "EID": "A check specific to the UAE Emirates ID (number format, check digit, front and back agreeing).",
-    "CNID": "A check specific to the Chinese resident ID (number format, check character, dates).",
-    "CARD": "A check on the bank card (number, Luhn check, expiry).",
+    "CN": "A check specific to the Chinese resident ID (number, check character, dates, validity).",
+    "BANK": "A check on the bank card (number, Luhn check, expiry).",
+    "DECLARED": "Compares what the applicant typed in with what the document says.",
+    "READERS": "Compares two independent readings of the same image.",
 }
 
 
 def explain_finding(code: str) -> str:
-    if code in FINDING_EXPLANATIONS:
-        return FINDING_EXPLANATIONS[code]
+    meaning = finding_meaning(code)
+    if meaning:
+        return meaning
     family = code.split("_", 1)[0]
     return _FAMILY_EXPLANATIONS.get(family, "An automated check; its message and evidence say what was compared.")
 

@@ -119,6 +119,8 @@ def case_decide(
     data = {"outcome": decision_outcome.value, "reason_codes": codes, "requested_kinds": requested,
             "override": is_override}
     if is_override:
+        case.awaiting_second_approval = True
+        case.save(update_fields=["awaiting_second_approval"])
         audit_record(actor=actor, action="case.approval_proposed", case_id=case.id, object_type="decision",
                      object_id=decision.id, data=data)
         return decision
@@ -155,6 +157,8 @@ def decision_second_review(*, decision_id, actor: Actor, confirm: bool, note: st
     decision.second_reviewed_at = timezone.now()
     decision.status = Decision.Status.FINAL if confirm else Decision.Status.DECLINED
     decision.save(update_fields=["second_reviewer", "second_note", "second_reviewed_at", "status"])
+    case.awaiting_second_approval = False
+    case.save(update_fields=["awaiting_second_approval"])
     data = {"outcome": decision.outcome, "reason_codes": decision.reason_codes, "override": True,
             "first_reviewer": decision.reviewer_id, "second_reviewer": user.pk}
     if not confirm:

@@ -195,7 +195,10 @@ def case_run_checks(*, case: Case) -> list[CheckFinding]:
     )
     findings = ocr.check_case(evidence, today=timezone.now().date(), policy=check_policy())
     case.check_run += 1
-    case.save(update_fields=["check_run"])
+    outcomes = Counter(str(f.outcome) for f in findings)
+    case.failed_findings_count = outcomes.get("fail", 0)
+    case.warned_findings_count = outcomes.get("warn", 0)
+    case.save(update_fields=["check_run", "failed_findings_count", "warned_findings_count"])
     rows = CheckFinding.objects.bulk_create(
         CheckFinding(
             case=case,

@@ -88,6 +88,7 @@ STATE_LABELS = {
     CaseState.RESUBMISSION_REQUESTED.value: gettext_lazy("New images needed"),
     CaseState.APPROVED.value: gettext_lazy("Verified"),
     CaseState.REJECTED.value: gettext_lazy("Not verified"),
+    CaseState.WITHDRAWN.value: gettext_lazy("Withdrawn"),
 }
 READ_STATE_LABELS = {
     Document.ReadState.PENDING.value: gettext_lazy("Waiting"),
@@ -165,7 +166,8 @@ def _grant(request, case_id) -> None:
     applicant_grant(request, case_id)
     grants = dict(request.session.get(SESSION_GRANTS_KEY, {}))
     grants[str(case_id)] = int(time.time())
-    request.session[SESSION_GRANTS_KEY] = grants
+    # As many as kyc.access keeps: the newest 20.
+    request.session[SESSION_GRANTS_KEY] = dict(sorted(grants.items(), key=lambda item: item[1])[-20:])
     # The session outlives the browser window for as long as the grant lasts, no longer.
     request.session.set_expiry(settings.APPLICANT_LINK_MAX_AGE_SECONDS)
 
@@ -383,6 +385,8 @@ def _upload(request, case_id, kind):
 
     if kind not in {k.value for k in REQUIRED_KINDS[DocumentType(case.document_type)]}:
         return refuse(_("This side does not belong to your document."), "unknown_side")
+    if case.state not in EDITABLE_STATES:
+        return refuse(_("This case has been submitted; its images can no longer be changed."), "illegal_state", 409)
     if rate_limited("upload", f"{_client_ip(request)}:{case.id}", settings.APPLICANT_UPLOAD_RATE):
         return refuse(_("Too many uploads. Please wait a while and try again."), "rate_limited", 429)
     upload_file = request.FILES.get("file")
@@ -429,7 +433,7 @@ def _status_payload(case: Case) -> dict:
     return {
         "state": case.state,
         "state_label": str(STATE_LABELS[case.state]),
-        "final": case.state in (CaseState.APPROVED, CaseState.REJECTED),
+        "final": case.state in (CaseState.APPROVED, CaseState.REJECTED, CaseState.WITHDRAWN),
         "resubmission": case.state == CaseState.RESUBMISSION_REQUESTED,
         "reason": _decision_note(case),
         "case_url": reverse("applicant:case", args=[case.id]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
@@ -96,3 +98,18 @@ def test_rate_limit_answers_429_with_retry_after(api, settings):
     assert statuses == [200, 200, 200, 429]
     response = api.get("/api/v1/cases/")
     assert error_code(response) == "rate_limited" and int(response["Retry-After"]) > 0
+
+
+def test_admin_creates_a_key_and_shows_it_once(admin_client, integrator):
+    response = admin_client.post(
+        "/admin/kyc_api/integrator/",
+        {"action": "create_key", "_selected_action": [str(integrator.pk)]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    raw_key = re.search(r"kyc_[0-9a-f]{8}_[A-Za-z0-9_-]{43}", response.content.decode()).group(0)
+    key = ApiKey.objects.get(integrator=integrator)
+    assert key.hashed_key == hash_key(raw_key)
+    # Nowhere to be seen again: the key's page shows the prefix and the hash only.
+    page = admin_client.get(f"/admin/kyc_api/apikey/{key.pk}/change/").content.decode()
+    assert raw_key not in page and key.prefix in page

@@ -243,3 +243,18 @@ def test_an_oversized_upload_is_cut_off_and_refused(api, settings):
     response = api.post(f"/api/v1/cases/{case['id']}/documents/", {"kind": "passport", "file": huge}, format="multipart")
     assert response.status_code == 400 and error_code(response) == "file_too_large"
     assert Document.objects.filter(case_id=case["id"]).count() == 0
+
+
+def test_the_latest_decision_in_force_is_shown(api, reviewer, django_capture_on_commit_callbacks):
+    from kyc.models import Decision
+
+    case = create_case(api)
+    upload(api, case["id"], "passport")
+    with django_capture_on_commit_callbacks(execute=False):
+        api.post(f"/api/v1/cases/{case['id']}/submit/")
+    Decision.objects.create(case_id=case["id"], reviewer=reviewer, outcome="reject", reason_codes=["expired"],
+                            note="The passport has expired.")
+    decision = api.get(f"/api/v1/cases/{case['id']}/").json()["decision"]
+    assert decision["outcome"] == "reject" and decision["reason_codes"] == ["expired"]
+    assert decision["note"] == "The passport has expired."
+    assert "reviewer" not in decision  # staff identities stay inside

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
-from kyc.models import CheckFinding
+from kyc.models import Case, CheckFinding
 from kyc.services.audit import Actor
 from kyc.services.cases import case_submit
 from kyc.tasks import read_document
@@ -73,12 +73,15 @@ def ready_case(document_type="passport", *, failed: bool = False, warned: bool =
     for outcome, wanted in (("fail", failed), ("warn", warned)):
         if wanted:
             CheckFinding.objects.create(
-                case=case, check_run=case.check_run, code="MRZ_VISUAL_MISMATCH", outcome=outcome,
+                case=case, check_run=case.check_run, code="VIZ_MRZ_BIRTH_DATE", outcome=outcome,
                 message="The birth date in the MRZ differs from the visual zone.",
                 evidence={"compared": [{"source": "visual", "field": "birth_date", "value": "1990-01-01"},
                                        {"source": "mrz", "field": "birth_date", "value": "1990-01-07"}]},
                 document_kind=case.documents.first().kind,
             )
+    # The checks service keeps these counts on the case; the replaced findings must agree with them.
+    Case.objects.filter(id=case.id).update(failed_findings_count=int(failed), warned_findings_count=int(warned))
+    case.refresh_from_db()
     return case
 
 

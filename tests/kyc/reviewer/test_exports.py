@@ -39,7 +39,7 @@ def test_json_export_holds_the_whole_defence_and_an_intact_chain(staff, decided_
     assert evidence["decisions"][0]["reviewer"] == "rita"
     assert evidence["notes"][0]["body"] == "Compared with the photo."
     assert [(f["code"], f["outcome"]) for f in evidence["findings"]] == [
-        ("MRZ_VISUAL_MISMATCH", "fail"), ("DOC_EXPIRY", "pass")]
+        ("VIZ_MRZ_BIRTH_DATE", "fail"), ("DOC_EXPIRY", "pass")]
     assert evidence["documents"][0]["sha256"] == decided_case.documents.get().sha256
     actions = [e["action"] for e in evidence["audit_events"]]
     assert actions[0] == "case.created" and "case.decided" in actions

@@ -44,7 +44,7 @@ def test_figures(staff, scripted_ocr):
     assert metrics.overall_median_hours == pytest.approx(4, abs=0.01)
     assert metrics.outcomes == {"approve": 2, "reject": 1}
     assert metrics.rate("approve") == pytest.approx(2 / 3)
-    assert dict(metrics.findings_by_code)["MRZ_VISUAL_MISMATCH"] == {"fail": 1}
+    assert dict(metrics.findings_by_code)["VIZ_MRZ_BIRTH_DATE"] == {"fail": 1}
     vendors = {v.vendor: v for v in metrics.vendors}
     assert vendors["g42"].error_rate == 0.5 and vendors["g42"].max_ms == 900
     assert vendors["huawei"].errors == 0

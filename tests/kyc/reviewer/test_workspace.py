@@ -61,7 +61,7 @@ def test_viewing_the_workspace_and_each_image_is_audited(staff, case_ready):
 def test_findings_come_with_evidence_and_a_plain_explanation(staff, scripted_ocr):
     case = ready_case(failed=True)
     html = client_for(staff["reviewer"]).get(reverse("reviewer:case", args=[case.id])).content.decode()
-    assert "MRZ_VISUAL_MISMATCH" in html and "differs from the same field in the MRZ" in html
+    assert "VIZ_MRZ_BIRTH_DATE" in html and "Printed birth date against the MRZ" in html
     assert "1990-01-07" in html  # the evidence table
 
 

@@ -178,7 +178,7 @@ def test_upload_then_submit_then_live_status(client, scripted_ocr, django_captur
     # Submitted: the upload page sends the applicant to the status page, and uploads are refused.
     assert client.get(f"/cases/{case.id}/")["Location"] == f"/cases/{case.id}/status/"
     refused = upload(client, case, "emirates_id_back", json=True)
-    assert refused.status_code == 400 and "can no longer be changed" in refused.json()["message"]
+    assert refused.status_code == 409 and "can no longer be changed" in refused.json()["message"]
     # A second submit (double click) just shows the status.
     assert client.post(f"/cases/{case.id}/submit/")["Location"] == f"/cases/{case.id}/status/"
 
@@ -353,3 +353,9 @@ def test_refusal_messages_are_translated(client):
 def test_privacy_notice(client):
     html = page(client, "/privacy/")
     assert "Privacy notice" in html and "sensitive personal information" in html
+
+
+def test_every_case_state_has_an_applicant_label():
+    from kyc.views.applicant import STATE_LABELS
+
+    assert set(STATE_LABELS) == {state.value for state in CaseState}
