@@ -99,12 +99,12 @@ def reviewer_queue_counts(filters: QueueFilters, *, user) -> QueueCounts:
     """Counts for the filter bar, in one query: per state (other filters applied), mine, unassigned."""
     base = _filtered(filters, user=user, include_states=False)
     in_states = Q(state__in=filters.states or [s.value for s in QUEUE_STATES])
-    aggregates = {f"state_{s.value}": Count("id", filter=Q(state=s.value)) for s in LISTABLE_STATES}
+    aggregates = {f"state_{s.value}": Count("state", filter=Q(state=s.value)) for s in LISTABLE_STATES}
     aggregates.update(
-        mine=Count("id", filter=in_states & Q(assigned_to=user)),
-        unassigned=Count("id", filter=in_states & Q(assigned_to__isnull=True)),
-        failed=Count("id", filter=in_states & Q(failed_findings_count__gt=0)),
-        awaiting_second=Count("id", filter=in_states & Q(awaiting_second_approval=True)),
+        mine=Count("state", filter=in_states & Q(assigned_to=user)),
+        unassigned=Count("state", filter=in_states & Q(assigned_to__isnull=True)),
+        failed=Count("state", filter=in_states & Q(failed_findings_count__gt=0)),
+        awaiting_second=Count("state", filter=in_states & Q(awaiting_second_approval=True)),
     )
     row = base.aggregate(**aggregates)
     return QueueCounts(
