@@ -3,7 +3,7 @@ database connection, and vendor faults through the simulator.
 
 For each, cases are submitted and every one must end ready for review or needing attention,
 with one reading per read document, checks run once, no decision by the machine and each
-state change notified once to the integrator's webhook.
+state change notified to the integrator's webhook as exactly one event.
 
 Timings are compressed: a "slow" read takes SCRIPTED_SLOW_SECONDS=3, a read is presumed lost
 after OCR_READ_STALL_SECONDS=10 (the smallest the setting allows), retries back off 0.2-1 s.
@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from contextlib import ExitStack
 
 import pytest
 from django.db import connection
@@ -72,7 +73,7 @@ def test_pool_process_killed_mid_read_is_redelivered(tmp_path, receiver):
         pid = wait_slow_read_started(slow)
         os.kill(pid, signal.SIGKILL)  # the pool process reading the document, mid-read
         wait_settled([slow, *others], timeout=120)
-        assert_settled_once([slow, *others], receiver=receiver)
+        assert_settled_once([slow, *others], receiver=receiver, killed_mid_flight=True)
         log = (tmp_path / "worker.log").read_text()
     # The message was redelivered (acks_late + reject_on_worker_lost) and read again, stored once.
     assert "SIGKILL" in log or "WorkerLostError" in log
@@ -96,7 +97,7 @@ def test_whole_worker_killed_mid_read_is_requeued_by_the_stall_sweep(tmp_path, r
         submit(later)
         # The lost read is queued again by the stall sweep once its claim is older than STALL_SECONDS.
         wait_settled([slow, later], timeout=120, sweep=True)
-        assert_settled_once([slow, later], receiver=receiver, sweep=True)
+        assert_settled_once([slow, later], receiver=receiver, sweep=True, killed_mid_flight=True)
     assert slow_read_started(only_document(slow).sha256) == 2
 
 
@@ -109,7 +110,8 @@ def test_broker_restart(tmp_path, receiver):
     after = integrator_case(integrator)
     env = {**WORKER_ENV, "CELERY_BROKER_URL": redis.url}
     try:
-        with publishing_to(redis.url), celery_worker(env_overrides=env, log_path=tmp_path / "worker.log"):
+        with publishing_to(redis.url), ExitStack() as workers:
+            first = workers.enter_context(celery_worker(env_overrides=env, log_path=tmp_path / "worker-1.log"))
             submit(before)
             wait_slow_read_started(before)
             redis.stop()
@@ -118,9 +120,21 @@ def test_broker_restart(tmp_path, receiver):
             submit(during)
             time.sleep(1)
             redis.start()
+            log = tmp_path / "worker-1.log"
+            outcome = wait_for(
+                lambda: "crashed" if first.poll() is not None
+                else "reconnected" if log.read_text().count("Connected to redis") >= 2 else None,
+                timeout=60, what="the worker to reconnect or exit",
+            )
+            if outcome == "crashed":
+                # Celery 5.7 / kombu 5.7 on Redis can die when the broker drops while a message is
+                # unacked ("Unrecoverable error: AttributeError ... 'hostname'" while restoring it).
+                # Production runs workers under a supervisor that restarts them; so does this test.
+                workers.enter_context(celery_worker(env_overrides=env, log_path=tmp_path / "worker-2.log"))
             submit(after)
             wait_settled([before, during, after], timeout=120, sweep=True)
-            assert_settled_once([before, during, after], receiver=receiver, sweep=True)
+            assert_settled_once([before, during, after], receiver=receiver, sweep=True,
+                                killed_mid_flight=outcome == "crashed")
     finally:
         redis.stop()
 
