@@ -16,6 +16,8 @@ import cv2
 import numpy as np
 
 from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind
+from ocr_integration.documents.mrz import MrzResult
+from ocr_integration.documents.mrz import parse as mrz_parse
 from ocr_integration.documents.reading import ReadField, Reading
 from ocr_integration.provider import ErrorClass, OcrError, ReadRequest
 
@@ -89,6 +91,40 @@ def _reread_row(image: np.ndarray, row: list[TextLine]) -> tuple[str, float]:
     first, last = row[0].quad, row[-1].quad
     quad = np.array([first[0], last[1], last[2], first[3]], dtype=np.float32)
     return engine.recognise([crop(image, quad)])[0]
+
+
+def _repair_with_visual_zone(result: MrzResult, found: fields.Found, today: date) -> MrzResult | None:
+    """A TD3 MRZ fixed with what the visual zone says, only where independent evidence agrees.
+
+    Two confusions the check digits cannot settle alone: ``0`` read for ``O`` in a name (no check
+    digit covers names, and ``0`` could be ``O`` or ``Q``) and a document number with several
+    check-passing corrections (``Z``/``2``). A repair is kept only when the repaired name equals the
+    name read from the visual zone, or the visual-zone document number makes every check pass.
+    A wrong check digit as printed stays wrong: the visual zone repeats the same number.
+    """
+    if result.format != "TD3" or len(result.lines) != 2:
+        return None
+    line1, line2 = result.lines
+    changed = False
+    vz_name = "".join((found.get("surname", ("",))[0] + found.get("given_names", ("",))[0]).split())
+    name_field = line1[5:]
+    if "0" in name_field and vz_name:
+        fixed = line1[:5] + name_field.replace("0", "O")
+        if fixed[5:].replace("<", "") == vz_name:
+            line1, changed = fixed, True
+    number = found.get("document_number", ("",))[0]
+    if not result.checks_ok and 0 < len(number) <= 9 and number.isalnum():
+        candidate = number.upper().ljust(9, "<") + line2[9:]
+        trial = mrz_parse((line1, candidate), today=today, correct=False)
+        if trial.checks_ok:
+            line2, changed = candidate, True
+    if not changed:
+        return None
+    repaired = mrz_parse((line1, line2), today=today, correct=True)
+    # Keep the repair only if it leaves the MRZ no worse than it was.
+    if len(repaired.failed_checks) > len(result.failed_checks) or len(repaired.errors) > len(result.errors):
+        return None
+    return repaired
 
 
 def _space_names_like_mrz(found: fields.Found, mrz_fields: dict[str, str]) -> None:
@@ -172,6 +208,10 @@ class LocalOcrProvider:
 
     name = "local"
 
+    def warm_up(self) -> float:
+        """Load the models now (the worker calls this at start); seconds taken."""
+        return engine.warm_up()
+
     def read(self, request: ReadRequest) -> Reading:
         kind = DocumentKind(request.document_kind)
         started = time.perf_counter()
@@ -189,17 +229,25 @@ class LocalOcrProvider:
             if mrz.result.format is None or not any(c.ok for c in mrz.result.checks):
                 raise _no_document(kind, "readable machine-readable zone")
             raw_mrz = {
-                "format": mrz.result.format,
-                "checks_ok": mrz.result.checks_ok,
-                "correction_status": mrz.result.correction_status,
-                "corrections": [c.to_json() for c in mrz.result.corrections],
                 "score": round(mrz.score, 4),
                 "boxes": [line.box(page.scale).to_json() for line in mrz.lines],
             }
 
         found = _visual_fields(kind, page, today)
-        if kind is DocumentKind.PASSPORT and mrz is not None and mrz.result.valid:
-            _space_names_like_mrz(found, mrz.result.fields)
+        if kind is DocumentKind.PASSPORT and mrz is not None:
+            repaired = _repair_with_visual_zone(mrz.result, found, today)
+            if repaired is not None:
+                mrz.result = repaired
+                raw_mrz["repaired_from_visual_zone"] = True
+            if mrz.result.valid:
+                _space_names_like_mrz(found, mrz.result.fields)
+        if mrz is not None:
+            raw_mrz.update(
+                format=mrz.result.format,
+                checks_ok=mrz.result.checks_ok,
+                correction_status=mrz.result.correction_status,
+                corrections=[c.to_json() for c in mrz.result.corrections],
+            )
         read_fields = {
             name: ReadField(value=value, confidence=round(score, 4), box=line.box(page.scale))
             for name, (value, score, line) in found.items()
