@@ -110,3 +110,31 @@ class ScriptedProvider:
             raw_response={"scripted": True},
             vendor_request_id="scripted-1",
         )
+
+
+class SpecimenAnswerProvider:
+    """Plays a vendor that reads our synthetic specimens perfectly (from their recoverable ground
+    truth), optionally misreading one field, as a vendor sometimes does."""
+
+    name = "specimen-vendor"
+    misread: dict[str, str] = {}
+
+    def read(self, request: ReadRequest) -> Reading:
+        from ocr_integration.specimens import ground_truth_for_image
+
+        truth = ground_truth_for_image(request.image)
+        if truth is None:
+            raise OcrError(ErrorClass.INVALID_IMAGE, "not a specimen", code="TEST.NOT_SPECIMEN")
+        values = {**truth.fields, **self.misread}
+        return Reading(
+            provider=self.name,
+            document_kind=request.document_kind,
+            fields={name: ReadField(value=value, confidence=0.99) for name, value in values.items()},
+            mrz_lines=truth.mrz_lines,
+            raw_response={"specimen": True},
+        )
+
+
+class MisreadingSpecimenProvider(SpecimenAnswerProvider):
+    name = "misreading-vendor"
+    misread = {"document_number": "ZZ9999999"}
