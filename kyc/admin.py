@@ -225,6 +225,13 @@ class AuditedUserAdmin(UserAdmin):
     superuser or hand out single permissions past the role model.
     """
 
+    def has_change_permission(self, request, obj=None):
+        # A superuser's account (its password, its email for a reset) is out of reach of an admin
+        # who is not one: changing it would make that admin the superuser. Still viewable.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:

@@ -1,5 +1,6 @@
 from django.http import JsonResponse
 from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -22,6 +23,7 @@ class ApiDocsView(SpectacularSwaggerSplitView):
         return response
 
 
+@csrf_exempt  # an API answer (JSON 404) for every method, not the CSRF failure page for POST/DELETE
 def unknown_endpoint(request, rest=""):
     return JsonResponse(error_body("not_found", "There is no such API endpoint. See /api/docs/."), status=404)
 
@@ -38,5 +40,6 @@ urlpatterns = [
          name="api-webhook-deliveries"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
-    re_path(r"^(?P<rest>v1/.*)$", unknown_endpoint),
+    # [\s\S], not ".": a path with a newline in it is still an API path, answered in JSON.
+    re_path(r"^(?P<rest>v1/[\s\S]*)$", unknown_endpoint),
 ]

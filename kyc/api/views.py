@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Prefetch
 from django.utils.dateparse import parse_datetime
@@ -104,13 +104,23 @@ class IntegratorView(APIView):
 
 
 def _aware(value: str, name: str) -> datetime:
-    parsed = parse_datetime(value)
+    try:
+        parsed = parse_datetime(value)  # ValueError: well formed but impossible (month 13)
+        if parsed is not None:
+            # In UTC before it reaches the database: PostgreSQL refuses offsets beyond ±15:59
+            # (a 500 on "-19:13"); OverflowError: the instant falls before year 1.
+            parsed = (make_aware(parsed) if is_naive(parsed) else parsed).astimezone(UTC)
+    except (ValueError, OverflowError):
+        parsed = None
     if parsed is None:
         raise ApiError("invalid_request", f"{name} must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z.")
-    return make_aware(parsed) if is_naive(parsed) else parsed
+    return parsed
 
 
 class CaseListView(IntegratorView):
+    # Read by drf-spectacular: the GET's schema is the paginated envelope, not a bare array.
+    pagination_class = LimitOffsetPagination
+
     @extend_schema(
         summary="List your cases",
         parameters=[
@@ -281,6 +291,11 @@ class WebhookDetailView(IntegratorView):
 
 
 class WebhookDeliveriesView(WebhookDetailView):
+    # Read by drf-spectacular: the GET's schema is the paginated envelope, not a bare array.
+    pagination_class = LimitOffsetPagination
+    # Read-only: without this, DELETE .../deliveries/ inherited the endpoint's DELETE and disabled it.
+    http_method_names = ["get", "head", "options"]
+
     @extend_schema(summary="The deliveries to an endpoint, newest first",
                    parameters=[OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
                    responses={200: s.WebhookDeliverySerializer(many=True), **{k: ERRORS[k] for k in (401, 404, 429)}})

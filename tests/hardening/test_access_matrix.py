@@ -492,7 +492,7 @@ def test_access(world, db, persona, row):
         response = client.get(url)
     elif row.method == "delete":
         response = client.delete(url)
-    elif row.multipart or row.route.startswith("api/") is False:
+    elif row.multipart or not row.route.startswith("api/"):
         response = client.post(url, data or {})
     else:
         response = client.post(url, data or {}, content_type="application/json")
