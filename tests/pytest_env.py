@@ -14,3 +14,7 @@ if "KYC_DATA_DIR" not in os.environ:
 os.environ.setdefault("CELERY_TASK_QUEUE", f"kyc-test-{os.getpid()}")
 os.environ.setdefault("OCR_RETRY_BACKOFF_SECONDS", "0.2")
 os.environ.setdefault("OCR_RETRY_BACKOFF_MAX_SECONDS", "1")
+# Every test comes from 127.0.0.1 and a shared cache (Redis in CI) outlives a test: the applicant
+# rate limits are tested with their own settings (tests/kyc/views/test_applicant.py).
+os.environ.setdefault("APPLICANT_CASE_RATE", "100000/3600")
+os.environ.setdefault("APPLICANT_UPLOAD_RATE", "100000/3600")

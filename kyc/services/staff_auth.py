@@ -21,11 +21,11 @@ TOTP_ISSUER = "KYC review"
 
 
 def _max_failures() -> int:
-    return getattr(settings, "STAFF_LOGIN_MAX_FAILURES", 5)
+    return settings.STAFF_LOGIN_MAX_FAILURES
 
 
 def _lockout() -> timedelta:
-    return timedelta(seconds=getattr(settings, "STAFF_LOGIN_LOCKOUT_SECONDS", 15 * 60))
+    return timedelta(seconds=settings.STAFF_LOGIN_LOCKOUT_SECONDS)
 
 
 def _normalise(username: str) -> str:

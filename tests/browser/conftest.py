@@ -1,7 +1,7 @@
 """Shared Playwright fixtures: Debian's headless Chromium (never a downloaded browser) against
 pytest-django's live server.
 
-- ``browser``: one Chromium per test session.
+- ``browser``: one Chromium for the test.
 - ``browser_page``: a fresh context and page (desktop, English) for one test.
 - ``new_page(viewport=..., locale=..., javascript=..., mobile=...)``: more pages with other settings,
   e.g. ``new_page(**PHONE)``; all are closed at the end of the test.
@@ -44,13 +44,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(monkeypatch):
+    """One Chromium per test. Per test, not per session: Playwright's sync API keeps an event loop
+    running in this thread while it is started, which Django's async-safety guard would see in every
+    later test; and DJANGO_ALLOW_ASYNC_UNSAFE must not leak into later tests (or their subprocesses)."""
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-    # still plain synchronous code, so Django's async-safety guard does not apply.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # While Playwright runs, the test's own ORM calls are still plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser

@@ -22,8 +22,8 @@ from kyc.workflow import CaseState
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.support.providers import GREEN, colour_image
 
-# serialized_rollback: the data migrations' rows (roles, reason codes) survive for the tests after these.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# Roles and reason codes come back after every flush (kyc/roles.py, on post_migrate).
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CASE_URL = re.compile(r"/cases/([0-9a-f-]{36})/$")
 STATUS_URL = re.compile(r"/cases/([0-9a-f-]{36})/status/$")

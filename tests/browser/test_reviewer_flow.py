@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from kyc.models import AuditEvent, Case
 from tests.kyc.reviewer.conftest import PASSWORD, ensure_roles, make_member, ready_case
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

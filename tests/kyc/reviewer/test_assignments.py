@@ -79,7 +79,7 @@ def test_decided_and_unfinished_cases_cannot_be_claimed(staff, scripted_ocr):
     assert Case.objects.get(id=case.id).assigned_to == staff["reviewer"]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_reviewers_claiming_at_the_same_moment_get_one_winner(scripted_ocr):
     reviewers = [make_member(f"racer{i}", "reviewer") for i in range(4)]
     case = ready_case()

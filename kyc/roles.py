@@ -1,0 +1,65 @@
+"""The staff roles (Django groups with their permissions) and the starting reason codes.
+
+Created by migrations 0003 and 0005, and made whole again after every ``migrate`` (post_migrate),
+so that a database flushed and re-migrated — a test run, a restored backup — always has them.
+Idempotent: existing groups gain missing permissions; retired reason codes stay retired.
+"""
+
+from __future__ import annotations
+
+REVIEWER = ["kyc.review_case", "kyc.decide_case", "kyc.add_casenote"]
+SENIOR_REVIEWER = REVIEWER + [
+    "kyc.second_approve_case", "kyc.assign_case", "kyc.view_metrics", "kyc.export_evidence",
+]
+# Admins configure the product and answer regulators; they read cases but do not decide them.
+ADMIN = [
+    "kyc.review_case", "kyc.view_metrics", "kyc.export_evidence",
+    "kyc.view_reasoncode", "kyc.add_reasoncode", "kyc.change_reasoncode",
+    "kyc.view_siteconfiguration", "kyc.add_siteconfiguration", "kyc.change_siteconfiguration",
+    "kyc.view_staffloginthrottle", "kyc.change_staffloginthrottle",
+    "kyc.view_totpdevice", "kyc.delete_totpdevice",
+    "kyc.view_auditevent", "kyc.view_case", "kyc.view_decision", "kyc.view_checkfinding",
+    "kyc.view_casenote",
+    "auth.view_user", "auth.change_user", "auth.add_user", "auth.view_group",
+    "kyc.view_applicant", "kyc.erase_applicant",
+    "ocr_integration.view_vendoraccount", "ocr_integration.add_vendoraccount",
+    "ocr_integration.change_vendoraccount",
+    "ocr_integration.view_routingrule", "ocr_integration.add_routingrule",
+    "ocr_integration.change_routingrule", "ocr_integration.delete_routingrule",
+    "ocr_integration.view_ocrattempt",
+]
+ROLES = {"reviewer": REVIEWER, "senior reviewer": SENIOR_REVIEWER, "admin": ADMIN}
+
+REASON_CODES = [
+    ("documents-consistent", "Documents read cleanly and agree with each other", "approve"),
+    ("manual-verification", "Verified by hand despite a failed automated check", "approve"),
+    ("document-expired", "The document has expired", "reject"),
+    ("document-tampered", "Signs that the document was altered", "reject"),
+    ("data-mismatch", "The document's data disagree with each other or with the declaration", "any"),
+    ("underage", "The applicant is below the minimum age", "reject"),
+    ("unsupported-document", "This document type or issuer is not accepted", "reject"),
+    ("image-unreadable", "An image is blurred, cropped or has glare", "request_resubmission"),
+    ("wrong-side", "The wrong side or the wrong document was uploaded", "request_resubmission"),
+]
+
+
+def ensure_roles_and_reason_codes(*, using: str = "default", **_kwargs) -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    from kyc.models import ReasonCode
+
+    for name, perms in ROLES.items():
+        group, _ = Group.objects.using(using).get_or_create(name=name)
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            permission = (
+                Permission.objects.using(using).filter(content_type__app_label=app_label, codename=codename).first()
+            )
+            if permission is not None:  # a model of an app not installed here
+                wanted.append(permission)
+        group.permissions.add(*wanted)
+    for position, (code, label, applies_to) in enumerate(REASON_CODES):
+        ReasonCode.objects.using(using).get_or_create(
+            code=code, defaults={"label": label, "applies_to": applies_to, "position": (position + 1) * 10}
+        )
