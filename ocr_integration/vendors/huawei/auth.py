@@ -5,8 +5,9 @@
 # and is valid for 24 hours ("cache it to avoid frequent calling").
 
 The token lives in a Django cache (``settings.OCR_VENDOR_CACHE_ALIAS``: Redis in production, the
-file cache on the quick start), so all processes share it. A cache ``add`` acts as a short lock:
-one process fetches while the others wait for its token instead of all calling IAM at once.
+file cache on the quick start), so all processes share it.
+one process fetches, under a cross-process lock, while the others wait for its token instead of
+all calling IAM at once.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.core.cache import caches
 
 from ...provider import ErrorClass, OcrError
 from .. import attempts, http
+from ..coordination import cross_process_lock
 from ..errors import classify_status
 from ..parsing import ShapeError, loads, obj
 
@@ -50,27 +52,15 @@ class TokenProvider:
         cached = cache.get(self.key)
         if cached:
             return cached
-        deadline = time.monotonic() + 15
-        while True:
-            if cache.add(self.key + ":lock", "1", timeout=20):
-                try:
-                    cached = cache.get(self.key)  # another process may have just finished
-                    if cached:
-                        return cached
-                    token, expires_at = self._fetch()
-                    ttl = max(1, int(expires_at - time.time() - REFRESH_MARGIN))
-                    cache.set(self.key, token, timeout=ttl)
-                    return token
-                finally:
-                    cache.delete(self.key + ":lock")
-            time.sleep(0.05)
-            cached = cache.get(self.key)
+        # One process fetches while the others wait for its token instead of all calling IAM.
+        with cross_process_lock(self.key, timeout=20) as won:
+            cached = cache.get(self.key)  # another process may have just finished
             if cached:
                 return cached
-            if time.monotonic() > deadline:
-                # The process holding the lock is stuck: fetch without it rather than fail.
-                token, _ = self._fetch()
-                return token
+            token, expires_at = self._fetch()
+            if won:  # a holder that is stuck past the timeout keeps the cache to itself
+                cache.set(self.key, token, timeout=max(1, int(expires_at - time.time() - REFRESH_MARGIN)))
+            return token
 
     def invalidate(self, token: str) -> None:
         """Forget ``token`` if it is still the cached one (never a newer one another process got)."""
