@@ -8,6 +8,8 @@ import uuid
 
 from django.db import models
 
+from ocr_integration.encryption.fields import EncryptedJSONField, EncryptedTextField
+
 KEY_PREFIX = "kyc"
 
 
@@ -90,7 +92,8 @@ class IdempotencyRecord(models.Model):
     request_fingerprint = models.CharField(max_length=64)
     # None while the first request is still being handled.
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True)
+    # A replayed answer may hold what the case's documents say: encrypted at rest, and short-lived.
+    response_body = EncryptedJSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -112,7 +115,8 @@ class WebhookEndpoint(models.Model):
     integrator = models.ForeignKey(Integrator, on_delete=models.CASCADE, related_name="webhook_endpoints")
     url = models.URLField(max_length=500)
     # Kept in clear: it signs every delivery. Shown to the integrator when the endpoint is created.
-    secret = models.CharField(max_length=100, default=new_webhook_secret)
+    # Signs every delivery, so it is kept (encrypted at rest), unlike API keys which are hashed.
+    secret = EncryptedTextField(default=new_webhook_secret)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -135,7 +139,8 @@ class WebhookDelivery(models.Model):
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
     event_type = models.CharField(max_length=60)
     case_id = models.UUIDField(db_index=True)
-    payload = models.JSONField()
+    # The event as posted; its state_reason may carry a reviewer's words: encrypted at rest.
+    payload = EncryptedJSONField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)

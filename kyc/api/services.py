@@ -19,6 +19,7 @@ from kyc.api.models import (
     IdempotencyRecord,
     Integrator,
     IntegratorCase,
+    WebhookDelivery,
     WebhookEndpoint,
     hash_key,
 )
@@ -215,3 +216,19 @@ def idempotency_finish(*, record: IdempotencyRecord, status_code: int, body) -> 
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         return
     IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=status_code, response_body=body)
+
+
+def case_erase_api_data(*, case) -> None:
+    """Retention / erasure: the case's webhook payloads keep their event, not the reviewer's words.
+
+    Called by ``kyc.services.retention`` inside its transaction."""
+    for delivery in WebhookDelivery.objects.filter(case_id=case.id):
+        payload = dict(delivery.payload)
+        data = dict(payload.get("data") or {})
+        if data.get("state_reason"):
+            data["state_reason"] = "[erased]"
+            payload["data"] = data
+            delivery.payload = payload
+            delivery.save(update_fields=["payload"])
+    # Stored answers for replays of this case's requests may quote what its documents say.
+    IdempotencyRecord.objects.filter(path__contains=str(case.id)).delete()
