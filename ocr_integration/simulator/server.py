@@ -522,8 +522,13 @@ class _Handler(BaseHTTPRequestHandler):
                 results.append({"err_code": int(code.removeprefix("AI_OP_")), "err_msg": _CTYUN_MESSAGES[problem]})
                 continue
             image = base64.urlsafe_b64decode(item)
-            expected = None if idcard else None
-            seen = answers.recognise(image, expected, use_engine=sim.config.use_engine and not idcard)
+            seen = answers.recognise(image, None, use_engine=False)
+            if seen is None and idcard and sim.config.use_engine:
+                # Not one of our specimens: like the vendor, find out which side it is by reading it.
+                for side in (DocumentKind.CN_ID_PORTRAIT, DocumentKind.CN_ID_EMBLEM):
+                    seen = answers.recognise(image, side, use_engine=True)
+                    if seen is not None:
+                        break
             results.append(answers.ctyun_idcard(seen) if idcard else answers.ctyun_general(seen))
             ok += 1
         return self._json(200, {"statusCode": 0, "message": {"success": ok, "fail": len(data) - ok}, "returnObj": results},

@@ -155,3 +155,30 @@ def test_images_that_are_not_specimens_are_read_by_the_embedded_engine(sim, spec
     assert answer.json()["result"]["passport_number"] == spec.truth.fields["document_number"]
     blank = huawei_post(sim, "passport", {"image": base64.b64encode(png(600, 400)).decode()})
     assert blank.json()["error_code"] == "AIS.0104"  # neither a specimen nor readable: "no text"
+
+
+def _without_specimen_tag(image_bytes: bytes) -> bytes:
+    from PIL import ImageDraw
+
+    from ocr_integration.specimens import ground_truth_for_image
+
+    image = Image.open(io.BytesIO(image_bytes)).convert("RGB")
+    ImageDraw.Draw(image).rectangle([0, 0, int(image.width * 0.25), int(image.width * 0.07)], fill="white")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    assert ground_truth_for_image(out.getvalue()) is None  # the specimen tag is gone
+    return out.getvalue()
+
+
+@pytest.mark.slow
+def test_ctyun_idcard_reads_unknown_images_with_the_embedded_engine_and_finds_the_side(sim, specimen):
+    sim.config.use_engine = True
+    portrait, emblem = specimen(K.CN_ID_PORTRAIT), specimen(K.CN_ID_EMBLEM)
+    data = [base64.urlsafe_b64encode(_without_specimen_tag(s.image)).decode() for s in (portrait, emblem)]
+    body = ctyun_post(sim, {"data": data}).json()
+    assert body["message"] == {"success": 2, "fail": 0}
+    read_portrait, read_emblem = body["returnObj"]
+    assert read_portrait["note"] == "back"  # CTyun's "back" is the portrait side
+    assert read_portrait["detail"]["idn"] == portrait.truth.fields["id_number"]
+    assert read_emblem["note"] == "front"
+    assert read_emblem["detail"]["validperiod"] == emblem.truth.fields["validity_period"]
