@@ -1,6 +1,7 @@
 """The staff roles (Django groups with their permissions) and the starting reason codes.
 
-Created by migrations 0003 and 0005, and made whole again after every ``migrate`` (post_migrate),
+Created by migrations 0003 and 0005, and made whole again after every ``migrate`` (post_migrate:
+permissions added here later reach existing installations at their next migrate),
 so that a database flushed and re-migrated — a test run, a restored backup — always has them.
 Idempotent: existing groups gain missing permissions; retired reason codes stay retired.
 """
@@ -27,6 +28,11 @@ ADMIN = [
     "ocr_integration.view_routingrule", "ocr_integration.add_routingrule",
     "ocr_integration.change_routingrule", "ocr_integration.delete_routingrule",
     "ocr_integration.view_ocrattempt",
+    # Integrators: admins onboard them, issue and revoke keys, and can disable a webhook endpoint.
+    "kyc_api.view_integrator", "kyc_api.add_integrator", "kyc_api.change_integrator",
+    "kyc_api.view_apikey", "kyc_api.change_apikey",
+    "kyc_api.view_webhookendpoint", "kyc_api.change_webhookendpoint",
+    "kyc_api.view_webhookdelivery", "kyc_api.view_integratorcase",
 ]
 ROLES = {"reviewer": REVIEWER, "senior reviewer": SENIOR_REVIEWER, "admin": ADMIN}
 

@@ -10,6 +10,7 @@ from kyc.api.models import (
 )
 from kyc.api.services import api_key_create, api_key_revoke
 from kyc.services.audit import Actor
+from kyc.services.configuration import configuration_object_save
 
 
 class ApiKeyInline(admin.TabularInline):
@@ -28,6 +29,15 @@ class IntegratorAdmin(admin.ModelAdmin):
     list_display = ["name", "is_active", "created_at"]
     inlines = [ApiKeyInline]
     actions = ["create_key"]
+
+    def save_model(self, request, obj, form, change):
+        configuration_object_save(
+            actor=Actor.staff(request.user), obj=obj, fields=tuple(form.changed_data) or ("name",),
+            object_type="integrator",
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: cases and audit events refer to the integrator
 
     @admin.action(description="Create an API key (shown once)")
     def create_key(self, request, queryset):
@@ -56,6 +66,12 @@ class ApiKeyAdmin(admin.ModelAdmin):
 class WebhookEndpointAdmin(admin.ModelAdmin):
     list_display = ["url", "integrator", "is_active", "created_at"]
     exclude = ["secret"]
+
+    def save_model(self, request, obj, form, change):
+        configuration_object_save(
+            actor=Actor.staff(request.user), obj=obj, fields=tuple(form.changed_data) or ("url",),
+            object_type="webhook_endpoint",
+        )
 
 
 class WebhookAttemptInline(admin.TabularInline):

@@ -145,3 +145,23 @@ def routing_rule_delete(*, actor: Actor, rule: RoutingRule) -> None:
     rule_id = rule.pk
     rule.delete()
     audit_record(actor=actor, action="routing_rule.deleted", object_type="routing_rule", object_id=rule_id, data=data)
+
+
+@transaction.atomic
+def configuration_object_save(*, actor: Actor, obj, fields: tuple[str, ...], object_type: str):
+    """Save an admin-edited configuration row (an integrator, a webhook endpoint) and audit which of
+    ``fields`` changed, with before and after values (none of them is a secret or personal data)."""
+    adding = obj._state.adding
+    meta = obj._meta
+    _require(actor, f"{meta.app_label}.{'add' if adding else 'change'}_{meta.model_name}")
+    before = {} if adding else model_to_dict(type(obj).objects.select_for_update().get(pk=obj.pk), fields=fields)
+    obj.full_clean()
+    obj.save()
+    changes = _changes(before, model_to_dict(obj, fields=fields), fields)
+    if changes:
+        audit_record(
+            actor=actor, action=f"{object_type}.{'created' if adding else 'changed'}", object_type=object_type,
+            object_id=obj.pk, data={"changes": {k: {"before": str(v["before"]), "after": str(v["after"])}
+                                                for k, v in changes.items()}},
+        )
+    return obj

@@ -363,12 +363,12 @@ ADMIN_GROUP_RIGHTS = {
     "ocr_integration.vendoraccount": "va",
     "ocr_integration.routingrule": "vad",
     "ocr_integration.ocrattempt": "v",
-    # Integrators, their keys and webhooks are managed by superusers only (no permission in the role).
-    "kyc_api.integrator": "",
-    "kyc_api.apikey": "",
-    "kyc_api.webhookendpoint": "",
-    "kyc_api.webhookdelivery": "",
-    "kyc_api.integratorcase": "",
+    # Admins onboard integrators and revoke keys; endpoints and deliveries are theirs to see.
+    "kyc_api.integrator": "va",
+    "kyc_api.apikey": "v",
+    "kyc_api.webhookendpoint": "v",
+    "kyc_api.webhookdelivery": "v",
+    "kyc_api.integratorcase": "v",
 }
 
 

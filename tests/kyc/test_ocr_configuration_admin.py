@@ -97,3 +97,20 @@ def test_reviewers_cannot_touch_ocr_configuration(db):
     assert client.get("/admin/ocr_integration/vendoraccount/").status_code in (302, 403)
     assert client.post("/admin/ocr_integration/routingrule/add/", {"document_kind": "passport", "primary": "g42"}).status_code in (302, 403)
     assert not RoutingRule.objects.exists()
+
+
+def test_admins_onboard_integrators_audited(admin_client):
+    import re
+
+    from kyc.api.models import Integrator
+
+    form = admin_client.get("/admin/kyc_api/integrator/add/").content.decode()
+    keys = re.search(r'name="([\w-]+)-TOTAL_FORMS"', form).group(1)  # the API keys inline
+    response = admin_client.post(
+        "/admin/kyc_api/integrator/add/",
+        {"name": "Acme Bank", "is_active": "on", f"{keys}-TOTAL_FORMS": "0", f"{keys}-INITIAL_FORMS": "0"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    integrator = Integrator.objects.get(name="Acme Bank")
+    event = AuditEvent.objects.get(action="integrator.created")
+    assert event.object_id == str(integrator.pk) and event.actor_label == "ops-admin"
