@@ -2,7 +2,6 @@ from django.contrib import admin
 
 from .models import OcrAttempt
 
-
 # VendorAccount and RoutingRule are edited through kyc/admin.py, which audits every change
 # (ocr_integration cannot write kyc's audit trail).
 

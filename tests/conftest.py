@@ -46,9 +46,9 @@ def make_case(document_type="passport", colours=None, **kwargs):
 
     case = case_create(actor=Actor.applicant(""), email="applicant@example.test", document_type=document_type, **kwargs)
     kinds = REQUIRED_KINDS[DocumentType(document_type)]
-    for index, kind in enumerate(kinds):
+    for kind in kinds:
         colour = (colours or {}).get(kind.value, GREEN)
-        # Different sizes keep two sides from being the same image (duplicates are refused).
+        # Each generated image carries a random mark, so two sides are never the same image.
         document_attach(
             case_id=case.id, kind=kind.value, upload=upload(colour, size=(640, 420)), actor=Actor.applicant(case.applicant_id)
         )

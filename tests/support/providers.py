@@ -26,7 +26,7 @@ from pathlib import Path
 from PIL import Image
 
 from ocr_integration.documents.kinds import DocumentKind
-from ocr_integration.documents.reading import Box, Reading, ReadField
+from ocr_integration.documents.reading import Box, ReadField, Reading
 from ocr_integration.provider import ErrorClass, OcrError, ReadRequest
 
 GREEN, RED, BLUE, YELLOW, PURPLE = (0, 200, 0), (200, 0, 0), (0, 0, 200), (200, 200, 0), (128, 0, 128)
@@ -87,7 +87,7 @@ class ScriptedProvider:
 
     def read(self, request: ReadRequest) -> Reading:
         pixel = Image.open(io.BytesIO(request.image)).convert("RGB").getpixel((5, 5))
-        colour = min((GREEN, RED, BLUE, YELLOW, PURPLE, CYAN), key=lambda c: sum((a - b) ** 2 for a, b in zip(c, pixel)))
+        colour = min((GREEN, RED, BLUE, YELLOW, PURPLE, CYAN), key=lambda c: sum((a - b) ** 2 for a, b in zip(c, pixel, strict=True)))
         if colour == RED:
             raise OcrError(ErrorClass.INVALID_IMAGE, "no document found in the image", code="TEST.NO_DOC")
         if colour == PURPLE:

@@ -5,9 +5,13 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from ocr_integration.encryption import crypto
-from ocr_integration.encryption.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
 from kyc.models import Document
+from ocr_integration.encryption import crypto
+from ocr_integration.encryption.fields import (
+    EncryptedDateField,
+    EncryptedJSONField,
+    EncryptedTextField,
+)
 
 ENCRYPTED_FIELDS = (EncryptedTextField, EncryptedJSONField, EncryptedDateField)
 
