@@ -19,11 +19,3 @@ def applicant_require(request, case_id) -> None:
     """404 unless this session created the case: an unknown and a forbidden case look the same."""
     if str(case_id) not in request.session.get(SESSION_CASES_KEY, []):
         raise Http404("No such case.")
-
-
-def is_reviewer(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.has_perm("kyc.review_case"))
-
-
-def can_decide(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.has_perm("kyc.decide_case"))

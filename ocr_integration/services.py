@@ -14,6 +14,7 @@ from datetime import date
 
 from django.conf import settings
 
+from ocr_integration import routing
 from ocr_integration.documents.crosschecks import FINDING_CODES, CaseReadings, CheckPolicy
 from ocr_integration.documents.crosschecks import check_case as _check_case
 from ocr_integration.documents.findings import Finding
@@ -31,21 +32,6 @@ _providers_lock = threading.Lock()
 class DocumentReadResult:
     primary: Reading
     second: Reading | None = None
-
-
-@dataclass(frozen=True)
-class Route:
-    primary: str
-    fallback: str | None = None
-    second_reader: str | None = None
-
-
-def route_for(kind: DocumentKind) -> Route:
-    # Routing lives in ocr_integration.routing (settings.OCR_ROUTING plus OCR_ROUTE_<KIND>).
-    from ocr_integration import routing
-
-    chosen = routing.route_for(kind)
-    return Route(primary=chosen.primary, fallback=chosen.fallback, second_reader=chosen.second_reader)
 
 
 def get_provider(name: str) -> OcrProvider:
@@ -72,10 +58,9 @@ def read_document(request: ReadRequest, *, subject_ref: str) -> DocumentReadResu
     Raises OcrError when the primary (and fallback) cannot read it. A failing second reader
     never fails the read: its absence is itself visible to the reviewer.
     """
-    from ocr_integration import routing
     from ocr_integration.vendors import attempts
 
-    route = route_for(request.document_kind)
+    route = routing.route_for(request.document_kind)
     # Every vendor HTTP call made below is recorded as an OcrAttempt for this subject.
     with attempts.subject(subject_ref):
         try:
@@ -107,8 +92,12 @@ def finding_meaning(code: str) -> str | None:
 def warm_up_providers() -> None:
     """Build every provider the routing uses, so that model loading happens at worker start."""
     names = {settings.OCR_DEFAULT_PROVIDER}
-    for route in settings.OCR_ROUTING.values():
-        names.update(n for n in route.values() if n)
+    try:
+        for kind in DocumentKind:
+            route = routing.route_for(kind)  # settings, environment and admin rules alike
+            names.update(n for n in (route.primary, route.fallback, route.second_reader) if n)
+    except Exception:  # the database may not be reachable yet: warm up the default at least
+        logger.exception("could not read the OCR routing at worker start")
     for name in names:
         try:
             provider = get_provider(name)

@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch
 
 from kyc.models import Case, CheckFinding, Document, DocumentReading
-
-
-def reviewer_queue(*, states: list[str] | None = None) -> QuerySet[Case]:
-    cases = Case.objects.select_related("applicant", "assigned_to").annotate(
-        failed_findings=Count("findings", filter=Q(findings__outcome="fail")),
-    )
-    if states:
-        cases = cases.filter(state__in=states)
-    return cases.order_by("submitted_at", "created_at")
 
 
 def case_detail(*, case_id) -> Case:

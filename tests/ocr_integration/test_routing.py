@@ -66,3 +66,25 @@ def test_an_admin_rule_wins_over_the_environment_and_a_disabled_one_does_not(set
     assert route_for(K.PASSPORT) == Route("huawei", None, "local")
     RoutingRule.objects.update(enabled=False)
     assert route_for(K.PASSPORT) == Route("g42", "local", None)
+
+
+@pytest.mark.django_db
+def test_worker_start_warms_up_providers_named_by_environment_and_admin_routes(settings):
+    from ocr_integration import services
+    from ocr_integration.models import RoutingRule
+    from tests.support.providers import WarmUpCountingProvider
+
+    path = "tests.support.providers:WarmUpCountingProvider"
+    settings.OCR_DEFAULT_PROVIDER = "tests.support.providers:ScriptedProvider"
+    settings.OCR_ROUTING = {}
+    settings.OCR_VENDOR_ROUTES = {}
+    services._providers.clear()
+    WarmUpCountingProvider.warm_ups = 0
+    services.warm_up_providers()
+    assert WarmUpCountingProvider.warm_ups == 0  # not routed anywhere: not loaded
+
+    RoutingRule.objects.create(document_kind="cn_id_portrait", primary="tests.support.providers:ScriptedProvider",
+                               second_reader=path)
+    services._providers.clear()
+    services.warm_up_providers()
+    assert WarmUpCountingProvider.warm_ups == 1

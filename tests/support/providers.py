@@ -138,3 +138,13 @@ class SpecimenAnswerProvider:
 class MisreadingSpecimenProvider(SpecimenAnswerProvider):
     name = "misreading-vendor"
     misread = {"document_number": "ZZ9999999"}
+
+
+class WarmUpCountingProvider(ScriptedProvider):
+    """Counts warm-ups: the worker must load every provider its routing names at start."""
+
+    name = "warm-up-counting"
+    warm_ups = 0
+
+    def warm_up(self) -> None:
+        type(self).warm_ups += 1
