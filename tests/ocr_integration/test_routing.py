@@ -74,8 +74,10 @@ def test_worker_start_warms_up_providers_named_by_environment_and_admin_routes(s
     from ocr_integration.models import RoutingRule
     from tests.support.providers import WarmUpCountingProvider
 
-    path = "tests.support.providers:WarmUpCountingProvider"
-    settings.OCR_DEFAULT_PROVIDER = "tests.support.providers:ScriptedProvider"
+    # Providers are named in OCR_PROVIDERS, as a deployment names its vendors.
+    settings.OCR_PROVIDERS = {**settings.OCR_PROVIDERS, "counting": "tests.support.providers:WarmUpCountingProvider",
+                              "scripted": "tests.support.providers:ScriptedProvider"}
+    settings.OCR_DEFAULT_PROVIDER = "scripted"
     settings.OCR_ROUTING = {}
     settings.OCR_VENDOR_ROUTES = {}
     services._providers.clear()
@@ -83,8 +85,7 @@ def test_worker_start_warms_up_providers_named_by_environment_and_admin_routes(s
     services.warm_up_providers()
     assert WarmUpCountingProvider.warm_ups == 0  # not routed anywhere: not loaded
 
-    RoutingRule.objects.create(document_kind="cn_id_portrait", primary="tests.support.providers:ScriptedProvider",
-                               second_reader=path)
+    RoutingRule.objects.create(document_kind="cn_id_portrait", primary="scripted", second_reader="counting")
     services._providers.clear()
     services.warm_up_providers()
     assert WarmUpCountingProvider.warm_ups == 1
