@@ -3,19 +3,22 @@
 Issue 9, point 5. Target: receiving a 10 MB image raises peak memory by at most twice the file
 size (streamed to storage, no extra copies).
 
-The image is a synthetic JPEG of random noise (noise does not compress, so ``--megabytes`` of
-file is about that many megabytes of pixels... times three once decoded). It is sent as a
-multipart POST to the applicant's upload page (``applicant:upload``, with a session that holds
-the case and a CSRF token) through Django's WSGI handler, the body streamed from a file as a
-WSGI server streams it from the socket: the request goes through every middleware, the
-multipart parser (which spools files over ``FILE_UPLOAD_MAX_MEMORY_SIZE`` to a temporary file),
+Three synthetic images of random noise (noise does not compress, so ``--megabytes`` of file is
+about that many megabytes of picture data, and three times that once a JPEG is decoded), one per
+way through ``kyc.uploads``: an upright JPEG (a phone photo; re-muxed, the target's case), an
+8-bit RGB PNG (a scan; re-muxed) and a JPEG whose EXIF says to turn it (decoded, turned and
+re-encoded: the one way that needs the pixels in memory). Each is sent as a multipart POST to
+the applicant's upload page (``applicant:upload``, with a session that holds the case and a CSRF
+token) through Django's WSGI handler, the body streamed from a file as a WSGI server streams it
+from the socket: the request goes through every middleware, the multipart parser (which spools files over ``FILE_UPLOAD_MAX_MEMORY_SIZE`` to a temporary file),
 ``kyc.uploads.prepare_upload``, ``document_attach`` and the encrypted private storage.
 
 The measurement runs in a fresh child process (this script with ``--measure``), after one small
-warm-up upload: peak resident memory is reset (``/proc/self/clear_refs``), the request runs, and
-the increase is VmHWM (peak) - VmRSS (before). A second upload of the same file, to another
-case, runs under ``tracemalloc`` for the peak of Python allocations (Pillow's pixel buffers are
-not Python allocations: only the resident figure sees them). ``ru_maxrss`` is printed too.
+warm-up upload: for each image, peak resident memory is reset (``/proc/self/clear_refs``), the
+request runs, and the increase is VmHWM (peak) - VmRSS (before). A second upload of the JPEG, to
+another case, runs under ``tracemalloc`` for the peak of Python allocations (Pillow's pixel
+buffers are not Python allocations: only the resident figure sees them). The verdict is on the
+two re-muxed images; the turned JPEG's figure is printed beside them.
 
     .venv/bin/python bench/upload_memory.py               # 10 MB
     .venv/bin/python bench/upload_memory.py --smoke       # 1 MB on SQLite, for CI
@@ -27,7 +30,6 @@ import argparse
 import io
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -41,16 +43,22 @@ from bench._common import REPO, dump_json, load, machine, prepare, result, setup
 BOUNDARY = "----kyc-bench-boundary-7f3a"
 
 
-def noise_jpeg(target_bytes: int) -> tuple[bytes, tuple[int, int]]:
-    """A JPEG of random noise within 3 % of ``target_bytes`` (a card-like 3:2 picture)."""
+def noise_image(target_bytes: int, fmt: str = "JPEG", orientation: int = 1) -> tuple[bytes, tuple[int, int]]:
+    """A JPEG or PNG of random noise within 3 % of ``target_bytes`` (a card-like 3:2 picture),
+    with an EXIF orientation when it is not 1."""
     from PIL import Image
 
+    options = {"quality": 92} if fmt == "JPEG" else {"compress_level": 1}
+    if orientation != 1:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        options["exif"] = exif.tobytes()
     width, best = 1200, None
     for _ in range(8):  # the size is about proportional to the area: two or three rounds suffice
         height = width * 2 // 3
         image = Image.frombytes("RGB", (width, height), os.urandom(width * height * 3))
         out = io.BytesIO()
-        image.save(out, format="JPEG", quality=92)
+        image.save(out, format=fmt, **options)
         size = out.tell()
         if best is None or abs(size - target_bytes) < abs(len(best[0]) - target_bytes):
             best = (out.getvalue(), (width, height))
@@ -60,13 +68,13 @@ def noise_jpeg(target_bytes: int) -> tuple[bytes, tuple[int, int]]:
     return best
 
 
-def write_body(path: Path, image: bytes, csrf: str) -> None:
+def write_body(path: Path, image: bytes, csrf: str, content_type: str = "image/jpeg") -> None:
     """The multipart body a browser sends: the CSRF field and the file."""
     with path.open("wb") as body:
         body.write(
             f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n{csrf}\r\n'
-            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="photo.jpg"\r\n'
-            "Content-Type: image/jpeg\r\n\r\n".encode()
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="photo"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n".encode()
         )
         body.write(image)
         body.write(f"\r\n--{BOUNDARY}--\r\n".encode())
@@ -131,32 +139,29 @@ def measure(args) -> None:
     from django.core.handlers.wsgi import WSGIHandler
 
     handler = WSGIHandler()
-    small, rss_case, traced_case = args.cases
-    warm = post(handler, Path(args.small_body), small, args.session, args.csrf)
+    warm = post(handler, Path(args.small_body), args.warm_case, args.session, args.csrf)
     if warm["status"] != 200:
         raise SystemExit(f"warm-up upload refused: {warm}")
-    maxrss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS
-    rss_before = status_value("VmRSS")
-    answer = post(handler, Path(args.body), rss_case, args.session, args.csrf)
-    peak = status_value("VmHWM")
-    maxrss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    uploads = []
+    for label, body, case_id in zip(args.labels, args.bodies, args.cases, strict=True):
+        Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS
+        rss_before = status_value("VmRSS")
+        answer = post(handler, Path(body), case_id, args.session, args.csrf)
+        uploads.append({"label": label, "status": answer["status"], "answer": answer["body"], "rss_before": rss_before,
+                        "peak_increase": status_value("VmHWM") - rss_before})
     tracemalloc.start()
     traced_before = tracemalloc.get_traced_memory()[0]
-    traced_answer = post(handler, Path(args.body), traced_case, args.session, args.csrf)
+    traced_answer = post(handler, Path(args.bodies[0]), args.traced_case, args.session, args.csrf)
     traced_peak = tracemalloc.get_traced_memory()[1] - traced_before
     tracemalloc.stop()
-    stages = breakdown(Path(args.image))
     print(json.dumps({
-        "stages": stages,
-        "status": answer["status"], "answer": answer["body"], "traced_status": traced_answer["status"],
-        "rss_before": rss_before, "peak_increase": peak - rss_before, "python_peak_increase": traced_peak,
-        "maxrss_increase": maxrss_after - maxrss_before,
+        "uploads": uploads, "stages": breakdown(Path(args.image)),
+        "traced_status": traced_answer["status"], "python_peak_increase": traced_peak,
     }))
 
 
 def peak_of(step) -> tuple[object, int, int]:
-    """Run ``step``; its value, its resident peak increase and its Python allocation peak (bytes)."""
+    """Run ``step`` twice; its value, its resident peak increase and its Python allocation peak (bytes)."""
     Path("/proc/self/clear_refs").write_text("5")
     before = status_value("VmRSS")
     value = step()
@@ -170,38 +175,62 @@ def peak_of(step) -> tuple[object, int, int]:
 
 def breakdown(image: Path) -> dict:
     """Where the memory goes: the two big steps of the upload path, each alone on the same file."""
+    import tempfile
+
+    from django.core.files.base import File
     from django.core.files.uploadedfile import TemporaryUploadedFile
 
+    from kyc.storage import PrivateFileSystemStorage
     from kyc.uploads import prepare_upload
-    from ocr_integration.encryption import crypto
 
-    def prepare():
-        upload = TemporaryUploadedFile("photo.jpg", "image/jpeg", image.stat().st_size, None)
-        upload.write(image.read_bytes())  # not measured: the file is on disk before the step
-        upload.seek(0)
-        return upload
+    def upload():
+        received = TemporaryUploadedFile("photo.jpg", "image/jpeg", image.stat().st_size, None)
+        with image.open("rb") as source:  # not measured: the file is on disk before the step
+            while block := source.read(1 << 16):
+                received.write(block)
+        received.seek(0)
+        return received
 
-    uploads = [prepare(), prepare()]
+    uploads = [upload(), upload()]
     prepared, prepare_resident, prepare_python = peak_of(lambda: prepare_upload(uploads.pop()))
-    _, encrypt_resident, encrypt_python = peak_of(lambda: crypto.encrypt_bytes(prepared.content))
-    return {"prepare_upload": [prepare_resident, prepare_python], "encrypt_bytes": [encrypt_resident, encrypt_python],
-            "re_encoded_bytes": len(prepared.content)}
+    storage = PrivateFileSystemStorage(location=tempfile.mkdtemp(prefix="bench-upload-storage-"))
+
+    def store():
+        prepared.file.seek(0)
+        return storage.save("stored.jpg", File(prepared.file))
+
+    _, store_resident, store_python = peak_of(store)
+    return {"prepare_upload": [prepare_resident, prepare_python], "storage_save": [store_resident, store_python],
+            "stored_bytes": prepared.byte_size, "remuxed": prepared.remuxed}
 
 
 # --- the bench ------------------------------------------------------------------------------------
 
 
+IMAGES = (
+    # label, format, EXIF orientation, MIME type
+    ("JPEG, upright (phone photo: re-muxed)", "JPEG", 1, "image/jpeg"),
+    ("PNG, 8-bit RGB (scan: re-muxed)", "PNG", 1, "image/png"),
+    ("JPEG, EXIF says turn 90 degrees (decoded, turned, re-encoded)", "JPEG", 6, "image/jpeg"),
+)
+# The verdict is on the re-muxed ways; the re-encoding way needs the pixels and is shown beside them.
+JUDGED = 2
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--megabytes", type=float, default=10.0, help="size of the JPEG (MiB)")
+    parser.add_argument("--megabytes", type=float, default=10.0, help="size of each image (MiB)")
     parser.add_argument("--database-url", help="default: postgres://postgres@127.0.0.1:5432/kyc_bench_upload")
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--smoke", action="store_true", help="a 1 MB image on SQLite, for CI")
+    parser.add_argument("--smoke", action="store_true", help="1 MB images on SQLite, for CI")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--body", help=argparse.SUPPRESS)
+    parser.add_argument("--bodies", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--labels", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--cases", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--small-body", help=argparse.SUPPRESS)
+    parser.add_argument("--warm-case", help=argparse.SUPPRESS)
+    parser.add_argument("--traced-case", help=argparse.SUPPRESS)
     parser.add_argument("--image", help=argparse.SUPPRESS)
-    parser.add_argument("--cases", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--session", help=argparse.SUPPRESS)
     parser.add_argument("--csrf", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -216,52 +245,69 @@ def main() -> None:
     from kyc.services.audit import Actor
     from kyc.services.cases import case_create
 
-    target = int(args.megabytes * 1024 * 1024)
-    image, (width, height) = noise_jpeg(target)
-    small, _ = noise_jpeg(200_000)
-    print(f"image: JPEG of noise, {len(image) / 1_048_576:.2f} MiB, {width}x{height} px "
-          f"({width * height * 3 / 1_048_576:.1f} MiB of RGB pixels once decoded)", flush=True)
+    mib = 1_048_576
+    target = int(args.megabytes * mib)
     cases = [case_create(actor=Actor.applicant(""), email=f"upload{n}@example.test", document_type="passport").id
-             for n in range(3)]
+             for n in range(len(IMAGES) + 2)]
     session, csrf = applicant_session(cases)
-    body, small_body = bench.data_dir / "body.bin", bench.data_dir / "small.bin"
-    write_body(body, image, csrf)
-    write_body(small_body, small, csrf)
-    (bench.data_dir / "image.jpg").write_bytes(image)
+    warm_case, traced_case, *image_cases = cases
+    small, _ = noise_image(200_000)
+    write_body(bench.data_dir / "small.bin", small, csrf)
+    bodies, sizes = [], []
+    for index, (label, fmt, orientation, mime) in enumerate(IMAGES):
+        image, (width, height) = noise_image(target, fmt, orientation)
+        body = bench.data_dir / f"body{index}.bin"
+        write_body(body, image, csrf, mime)
+        bodies.append(str(body))
+        sizes.append(len(image))
+        if index == 0:
+            (bench.data_dir / "image.jpg").write_bytes(image)
+        print(f"image {index + 1}: {label}: {len(image) / mib:.2f} MiB, {width}x{height} px "
+              f"({width * height * 3 / mib:.1f} MiB of RGB pixels)", flush=True)
+    del image
     child = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--measure", "--body", str(body), "--small-body", str(small_body),
-         "--image", str(bench.data_dir / "image.jpg"),
-         "--cases", *map(str, cases), "--session", session, "--csrf", csrf],
-        cwd=REPO, env=os.environ.copy(), capture_output=True, text=True, timeout=300,
+        [sys.executable, str(Path(__file__).resolve()), "--measure", "--bodies", *bodies,
+         "--labels", *[label for label, *_ in IMAGES], "--cases", *map(str, image_cases),
+         "--small-body", str(bench.data_dir / "small.bin"), "--warm-case", str(warm_case),
+         "--traced-case", str(traced_case), "--image", str(bench.data_dir / "image.jpg"),
+         "--session", session, "--csrf", csrf],
+        cwd=REPO, env=os.environ.copy(), capture_output=True, text=True, timeout=600,
     )
     if child.returncode != 0:
         raise SystemExit(f"the measuring process failed:\n{child.stderr[-3000:]}")
     figures = json.loads(child.stdout.strip().splitlines()[-1])
     from kyc.models import Document
 
-    stored = Document.objects.filter(case_id=cases[1], is_current=True).first()
-    mib = 1_048_576
-    increase, ratio = figures["peak_increase"], figures["peak_increase"] / len(image)
-    print(f"upload answered HTTP {figures['status']} {figures['answer']}")
-    print(f"stored: {stored.byte_size / mib:.2f} MiB {stored.content_type} ({stored.width}x{stored.height})"
-          if stored else "stored: nothing")
-    print(f"resident memory before the request {figures['rss_before'] / mib:.1f} MiB; peak increase "
-          f"{increase / mib:.1f} MiB = {ratio:.2f} x the file (target <= 2.00)")
-    print(f"Python allocations (tracemalloc), peak increase {figures['python_peak_increase'] / mib:.1f} MiB = "
-          f"{figures['python_peak_increase'] / len(image):.2f} x the file; ru_maxrss increase "
-          f"{figures['maxrss_increase'] / mib:.1f} MiB")
+    print("peak resident memory increase while the request runs (target <= 2.00 x the file):")
+    ratios = []
+    for upload, size, case_id in zip(figures["uploads"], sizes, image_cases, strict=True):
+        stored = Document.objects.filter(case_id=case_id, is_current=True).first()
+        ratio = upload["peak_increase"] / size
+        ratios.append(ratio)
+        upload.update(file_bytes=size, ratio=ratio)
+        print(f"  {upload['label']}: HTTP {upload['status']}, "
+              + (f"stored {stored.byte_size / mib:.2f} MiB {stored.content_type} ({stored.width}x{stored.height}); "
+                 if stored else "nothing stored; ")
+              + f"resident before {upload['rss_before'] / mib:.1f} MiB, peak +{upload['peak_increase'] / mib:.1f} MiB "
+              f"= {ratio:.2f} x the file")
+        if upload["status"] != 200:
+            print(f"    answer: {upload['answer']}")
+    print(f"Python allocations (tracemalloc) during the JPEG upload, peak increase "
+          f"{figures['python_peak_increase'] / mib:.2f} MiB = {figures['python_peak_increase'] / sizes[0]:.2f} x the file")
     stages = figures["stages"]
-    print("  where it goes, each step alone on the same file (resident / Python peak increase):")
-    print(f"    kyc.uploads.prepare_upload (decode, rotate, re-encode): {stages['prepare_upload'][0] / mib:.1f} / "
-          f"{stages['prepare_upload'][1] / mib:.1f} MiB (re-encoded file {stages['re_encoded_bytes'] / mib:.1f} MiB)")
-    print(f"    encryption.crypto.encrypt_bytes (storage at rest):      {stages['encrypt_bytes'][0] / mib:.1f} / "
-          f"{stages['encrypt_bytes'][1] / mib:.1f} MiB")
+    print("  where it goes, each step alone on the JPEG (resident / Python peak increase):")
+    print(f"    kyc.uploads.prepare_upload ({'re-mux' if stages['remuxed'] else 're-encode'}, to a temporary file): "
+          f"{stages['prepare_upload'][0] / mib:.2f} / {stages['prepare_upload'][1] / mib:.2f} MiB")
+    print(f"    kyc.storage save (streamed encryption to disk): "
+          f"{stages['storage_save'][0] / mib:.2f} / {stages['storage_save'][1] / mib:.2f} MiB")
     print(f"after the run: {load()}")
-    dump_json(args.json, {**figures, "file_bytes": len(image), "pixels": [width, height], "ratio": ratio,
-                          "machine": machine(), "load": load()})
-    result("upload memory", figures["status"] == 200 and ratio <= 2.0,
-           f"peak +{increase / mib:.1f} MiB for a {len(image) / mib:.1f} MiB image = {ratio:.2f} x (target <= 2), "
-           f"HTTP {figures['status']}")
+    judged = figures["uploads"][:JUDGED]
+    passed = all(u["status"] == 200 for u in figures["uploads"]) and all(u["ratio"] <= 2.0 for u in judged)
+    dump_json(args.json, {**figures, "machine": machine(), "load": load()})
+    turned = figures["uploads"][JUDGED]
+    result("upload memory", passed,
+           "; ".join(f"{u['label'].split(' (')[0]} +{u['peak_increase'] / mib:.1f} MiB = {u['ratio']:.2f} x" for u in judged)
+           + f" (target <= 2); re-encoded turned JPEG {turned['ratio']:.2f} x, not judged")
 
 
 if __name__ == "__main__":

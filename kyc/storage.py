@@ -2,14 +2,23 @@
 
 On S3 the bucket encrypts (server-side encryption, see settings); on the filesystem the
 application does, with the keys of ``ocr_integration.encryption.crypto``, so a copied disk or backup shows no image.
+Files are written, read and rotated in chunks (``ocr_integration.encryption.stream``, format KYCENC2),
+so memory stays bounded by a few 64 KiB chunks whatever the size of the image.
 """
 
 from __future__ import annotations
 
-from django.core.files.base import ContentFile
+import contextlib
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
 
-from ocr_integration.encryption import crypto
+from ocr_integration.encryption import crypto, stream
 
 
 class PrivateFileSystemStorage(FileSystemStorage):
@@ -23,29 +32,101 @@ class PrivateFileSystemStorage(FileSystemStorage):
         raise ValueError("Document files have no public URL; serve them through the document view.")
 
     def _save(self, name, content):
-        content.seek(0)
-        return super()._save(name, ContentFile(crypto.encrypt_bytes(content.read())))
+        # Django's own _save creates directories, wins name races (O_EXCL) and sets permissions;
+        # it writes whatever chunks() yields.
+        return super()._save(name, _EncryptingFile(content))
 
     def _open(self, name, mode="rb"):
-        if "w" in mode or "a" in mode:
+        """The plaintext of a stored file; ``size`` is the plaintext size.
+
+        A KYCENC2 file is decrypted a chunk at a time as it is read (it is seekable, so Pillow can
+        open it and FileResponse can stream it); an older KYCENC1 or plaintext file is read whole.
+        """
+        if "w" in mode or "a" in mode or "+" in mode:
             raise ValueError("Stored documents are written whole through save(), never opened for writing.")
-        with super()._open(name, "rb") as stored:
-            data = crypto.decrypt_bytes(stored.read())
-        return ContentFile(data, name=name)
+        stored = open(self.path(name), "rb")  # the returned File owns it and closes it
+        if _magic_of(stored) != stream.MAGIC:
+            with stored:
+                return ContentFile(crypto.decrypt_bytes(stored.read()), name=name)
+        try:
+            plaintext = stream.DecryptingReader(stored, keys=crypto.key_ring())
+        except BaseException:
+            stored.close()
+            raise
+        opened = File(io.BufferedReader(plaintext, buffer_size=stream.CHUNK_SIZE), name=name)
+        opened.size = plaintext.size
+        return opened
 
     def size(self, name):
+        """The plaintext size: for a KYCENC2 file, from the file size (only the last chunk is
+        decrypted, to check it), not by decrypting the whole file."""
         with self._open(name) as opened:
             return opened.size
 
     def rotate(self, name) -> None:
-        """Re-encrypt one stored file with the newest key, in place (written to a new file, then renamed)."""
-        import os
+        """Re-encrypt one stored file with the newest key, in place.
 
+        A KYCENC2 file gets its data key re-wrapped and its body copied unchanged; a KYCENC1 or
+        plaintext file is converted to KYCENC2. The result is written to a new file beside the
+        original, then renamed over it, so a failure leaves the original as it was.
+        """
         path = self.path(name)
         with open(path, "rb") as stored:
-            rotated = crypto.rotate_bytes(stored.read())
-        temporary = f"{path}.rotating"
-        with open(temporary, "wb") as out:
-            out.write(rotated)
+            _replace_with(path, _rotated_chunks(stored))
+
+
+class _EncryptingFile(File):
+    """An upload as FileSystemStorage._save should write it: ``chunks()`` yields the encrypted file.
+
+    It has no ``temporary_file_path`` (given one, Django would move the plaintext temporary file
+    into place), and the plaintext is kept out of ``self.file``, so read() or iteration cannot hand
+    out plaintext by mistake.
+    """
+
+    def __init__(self, plaintext: File):
+        super().__init__(None, name=plaintext.name)
+        self._plaintext = plaintext
+        # Read now: missing keys must fail before Django creates the file, not leave it empty.
+        self._keys = crypto.key_ring()
+
+    def chunks(self, chunk_size=None) -> Iterator[bytes]:
+        # chunk_size is ignored: the format fixes the size of its chunks.
+        self._plaintext.seek(0)
+        return stream.encrypted_chunks(self._plaintext, keys=self._keys)
+
+
+def _magic_of(stored: BinaryIO) -> bytes:
+    """The first bytes, where a format's magic would be; the file is left at its start."""
+    magic = stored.read(len(stream.MAGIC))
+    stored.seek(0)
+    return magic
+
+
+def _rotated_chunks(stored: BinaryIO) -> Iterator[bytes]:
+    magic = _magic_of(stored)
+    if magic == stream.MAGIC:
+        return stream.rewrapped_chunks(stored, keys=crypto.key_ring())
+    if magic == crypto.FILE_MAGIC:
+        # The old format is a single Fernet token: it can only be decrypted whole, as it always was.
+        plaintext: BinaryIO = io.BytesIO(crypto.decrypt_bytes(stored.read()))
+    else:
+        plaintext = stored  # a legacy plaintext file, encrypted as it is read
+    return stream.encrypted_chunks(plaintext, keys=crypto.key_ring())
+
+
+def _replace_with(path: str, chunks: Iterator[bytes]) -> None:
+    """Write ``chunks`` to a new private file beside ``path``, then atomically rename it over ``path``."""
+    descriptor, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".rotating-")
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+            out.flush()
+            # On disk before the rename: a crash must not leave an empty file where the image was.
+            os.fsync(out.fileno())
         os.chmod(temporary, 0o600)
         os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise

@@ -3,9 +3,18 @@
 The server is authoritative: the content is sniffed from its first bytes (never the extension or
 the client's MIME type) and must agree with what the decoder finds; the byte size, the declared
 pixel size and the decoded pixel count are bounded before any pixel is decompressed (a
-decompression bomb declares a huge canvas in a tiny file); the image is rotated upright from its
-EXIF orientation and re-encoded, which drops EXIF (GPS included), ICC profiles, comments and
-anything smuggled after the image data.
+decompression bomb declares a huge canvas in a tiny file). What is stored is the picture and
+nothing else: EXIF (GPS included), XMP, ICC profiles, comments and anything smuggled after the
+image data are dropped.
+
+Two ways lead there. An upright JPEG (the usual phone photo) or an 8-bit greyscale or RGB PNG
+(the usual scan) is re-muxed: its picture data is copied as is, without its metadata
+(``kyc.jpeg_remux``, ``kyc.png_remux``), and checked as it is copied (a JPEG by a decode at an
+eighth of its size, a PNG by its CRCs and its rows), so memory stays a few hundred kilobytes
+whatever the file's size. Anything else (BMP, TIFF, a JPEG turned by its EXIF orientation, CMYK,
+a palette or transparent PNG) is decoded, turned upright and re-encoded, which needs its pixels
+in memory. Either way the result goes to a temporary
+file, never into one bytes object, and is hashed as it is written.
 
 Every refusal raises :class:`UploadRefused` (a ``ValidationFailed``) with a stable ``code`` for
 the API and a message, in the active language, that says what to do instead.
@@ -15,14 +24,17 @@ from __future__ import annotations
 
 import hashlib
 import io
+import tempfile
 import warnings
 from dataclasses import dataclass
+from typing import IO
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.utils.translation import gettext as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from kyc import jpeg_remux, png_remux
 from kyc.errors import ValidationFailed
 
 ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "BMP": "image/bmp", "TIFF": "image/tiff"}
@@ -37,6 +49,8 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS + 1
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 _MEMO_ATTRIBUTE = "_kyc_prepared_image"
+EXIF_ORIENTATION = 0x0112
+COPY_BLOCK_BYTES = 64 * 1024
 
 
 class UploadRefused(ValidationFailed):
@@ -47,14 +61,48 @@ class UploadRefused(ValidationFailed):
         self.code = code
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PreparedImage:
-    content: bytes
+    """The image to store: in a temporary file (deleted when closed or collected), never whole in memory."""
+
+    file: IO[bytes]
+    byte_size: int
     content_type: str
     width: int
     height: int
     sha256: str
     source_format: str = ""  # what the applicant sent: JPEG, PNG, BMP or TIFF
+    remuxed: bool = False  # the JPEG's own picture data, copied without its metadata
+
+    def read_all(self) -> bytes:
+        """The whole stored image as bytes: for tests and small images; storage streams ``file``."""
+        self.file.seek(0)
+        return self.file.read()
+
+
+class _HashingWriter:
+    """Writes to a file while hashing and counting what passes, so nothing is read back for it."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self.file = file
+        self.digest = hashlib.sha256()
+        self.byte_size = 0
+
+    def write(self, data) -> int:
+        self.digest.update(data)
+        self.byte_size += len(data)
+        return self.file.write(data)
+
+    def flush(self) -> None:
+        self.file.flush()
+
+
+def _temporary_file() -> IO[bytes]:
+    # Small images stay in memory, larger ones go to disk, at the same threshold as Django's own
+    # upload spooling; on disk the file has no name and is gone when closed.
+    return tempfile.SpooledTemporaryFile(
+        max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE, dir=settings.FILE_UPLOAD_TEMP_DIR
+    )
 
 
 def sniff(head: bytes) -> str:
@@ -142,6 +190,10 @@ def _prepare(stream) -> PreparedImage:
             image = Image.open(stream, formats=[container])
             width, height = image.size
             _check_dimensions(width, height)
+            if container in ("JPEG", "PNG"):
+                remuxed = _remux_jpeg(stream, image) if container == "JPEG" else _remux_png(stream)
+                if remuxed is not None:
+                    return remuxed
             if getattr(image, "n_frames", 1) > 1:
                 image.seek(0)  # multi-page TIFF, animated PNG: the first page is the document
             image.load()
@@ -156,17 +208,116 @@ def _prepare(stream) -> PreparedImage:
             "decompression_bomb",
             _("The image claims to be far larger than a document photo. Please upload another photo."),
         ) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError,
-            KeyError, ZeroDivisionError, MemoryError):
-        # Pillow signals a damaged file with many exception types; none of them is the user's to read.
-        raise UploadRefused(
-            "corrupt_image",
-            _(
-                "This file could not be read as an image (it may be damaged or incomplete). "
-                "Please take the photo again or upload another file."
-            ),
-        ) from None
+    except _DAMAGED_IMAGE_ERRORS:
+        raise _corrupt_image() from None
     width, height = image.size
+    _check_shape(width, height)
+    # Pillow carries some of the source's metadata (JPEG comments, ICC profiles) into a save made
+    # from the same image object; nothing of it may pass.
+    image.info = {}
+    out = _HashingWriter(_temporary_file())
+    # PNG stays lossless (scans, screenshots); everything else becomes a high-quality JPEG. Nothing
+    # of the source's metadata is passed on: no exif=, no icc_profile=, no text chunks.
+    if container == "PNG":
+        image.save(out, format="PNG", optimize=False)
+        content_type = "image/png"
+    else:
+        image.save(out, format="JPEG", quality=92)
+        content_type = "image/jpeg"
+    return PreparedImage(
+        file=out.file,
+        byte_size=out.byte_size,
+        content_type=content_type,
+        width=width,
+        height=height,
+        sha256=out.digest.hexdigest(),
+        source_format=container,
+    )
+
+
+# Pillow signals a damaged file with many exception types; none of them is the user's to read.
+_DAMAGED_IMAGE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError,
+                         KeyError, ZeroDivisionError, MemoryError)
+
+
+def _corrupt_image() -> UploadRefused:
+    return UploadRefused(
+        "corrupt_image",
+        _(
+            "This file could not be read as an image (it may be damaged or incomplete). "
+            "Please take the photo again or upload another file."
+        ),
+    )
+
+
+def _remux_jpeg(stream, image: Image.Image) -> PreparedImage | None:
+    """The JPEG's picture without its metadata, checked by a reduced-size decode; None when the
+    re-mux cannot keep it exact or upright (the caller then decodes and re-encodes it)."""
+    if image.mode not in ("RGB", "L") or "adobe" in image.info:
+        return None
+    # Pillow's reading of the orientation (EXIF, then XMP), the same that exif_transpose follows.
+    if image.getexif().get(EXIF_ORIENTATION, 1) not in (0, 1):
+        return None
+    out = _HashingWriter(_temporary_file())
+    stream.seek(0)
+    try:
+        frame = jpeg_remux.remux(stream, out)
+    except jpeg_remux.RemuxDeclined:
+        out.file.close()
+        stream.seek(0)
+        return None
+    if (frame.width, frame.height) != image.size:
+        out.file.close()
+        stream.seek(0)
+        return None
+    _check_shape(frame.width, frame.height)
+    # Decoding at an eighth of the size still runs the whole entropy decoder over every block, so
+    # a damaged or truncated picture is refused as the full decode would refuse it, for 1/64 of
+    # the memory.
+    out.file.seek(0)
+    with Image.open(out.file, formats=["JPEG"]) as check:
+        check.draft(check.mode, (max(1, frame.width // 8), max(1, frame.height // 8)))
+        check.load()
+        if check.mode not in ("RGB", "L"):
+            raise ValueError("the re-muxed picture decodes to an unexpected mode")
+    return PreparedImage(
+        file=out.file,
+        byte_size=out.byte_size,
+        content_type="image/jpeg",
+        width=frame.width,
+        height=frame.height,
+        sha256=out.digest.hexdigest(),
+        source_format="JPEG",
+        remuxed=True,
+    )
+
+
+def _remux_png(stream) -> PreparedImage | None:
+    """The PNG's rows without its other chunks, checked as they are copied (CRCs, row count and
+    filters; a damaged file raises DamagedPng, a ValueError, refused as corrupt); None when the
+    copy cannot keep it exact and upright."""
+    out = _HashingWriter(_temporary_file())
+    stream.seek(0)
+    try:
+        frame = png_remux.remux(stream, out)
+    except png_remux.RemuxDeclined:
+        out.file.close()
+        stream.seek(0)
+        return None
+    _check_shape(frame.width, frame.height)
+    return PreparedImage(
+        file=out.file,
+        byte_size=out.byte_size,
+        content_type="image/png",
+        width=frame.width,
+        height=frame.height,
+        sha256=out.digest.hexdigest(),
+        source_format="PNG",
+        remuxed=True,
+    )
+
+
+def _check_shape(width: int, height: int) -> None:
     if min(width, height) < MIN_SIDE_PX:
         raise UploadRefused(
             "image_too_small",
@@ -182,27 +333,6 @@ def _prepare(stream) -> PreparedImage:
             _("The image is a very thin strip (%(width)d×%(height)d pixels), not a photo of a document.")
             % {"width": width, "height": height},
         )
-    # Pillow carries some of the source's metadata (JPEG comments, ICC profiles) into a save made
-    # from the same image object; nothing of it may pass.
-    image.info = {}
-    out = io.BytesIO()
-    # PNG stays lossless (scans, screenshots); everything else becomes a high-quality JPEG. Nothing
-    # of the source's metadata is passed on: no exif=, no icc_profile=, no text chunks.
-    if container == "PNG":
-        image.save(out, format="PNG", optimize=False)
-        content_type = "image/png"
-    else:
-        image.save(out, format="JPEG", quality=92)
-        content_type = "image/jpeg"
-    content = out.getvalue()
-    return PreparedImage(
-        content=content,
-        content_type=content_type,
-        width=width,
-        height=height,
-        sha256=hashlib.sha256(content).hexdigest(),
-        source_format=container,
-    )
 
 
 def _check_dimensions(width: int, height: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.db import transaction
 
 from kyc.errors import ValidationFailed
@@ -46,14 +46,15 @@ def document_attach(*, case_id, kind: str, upload, actor: Actor) -> Document:
             case=case,
             kind=document_kind.value,
             sha256=prepared.sha256,
-            byte_size=len(prepared.content),
+            byte_size=prepared.byte_size,
             width=prepared.width,
             height=prepared.height,
             content_type=prepared.content_type,
         )
         stored_name = None
         try:
-            document.file.save("upload", ContentFile(prepared.content), save=False)
+            prepared.file.seek(0)
+            document.file.save("upload", File(prepared.file), save=False)
             stored_name = document.file.name
             document.save(force_insert=True)
             audit_record(

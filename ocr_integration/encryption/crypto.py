@@ -6,6 +6,9 @@ well-reviewed construction we do not write ourselves). ``KYC_ENCRYPTION_KEYS`` (
 every key decrypts, so rotation is: put a new key first, deploy, run
 ``manage.py rotate_encryption_keys``, then drop the old key. Development machines with no key
 configured get a random key file under ``KYC_DATA_DIR`` on first use — never a key from the repository.
+
+Document files are encrypted in chunks under a data key of their own, which these keys wrap
+(``stream.py``, format KYCENC2); the whole-file functions at the end remain for the older format.
 """
 
 from __future__ import annotations
@@ -17,15 +20,13 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from ocr_integration.encryption.errors import DecryptionFailed
+
 PREFIX = "enc1:"
 FILE_MAGIC = b"KYCENC1\n"
 
 _lock = threading.Lock()
 _cached: tuple[tuple[str, ...], MultiFernet] | None = None
-
-
-class DecryptionFailed(Exception):
-    """Stored ciphertext that no configured key opens: a key was dropped too early."""
 
 
 def _configured_keys() -> tuple[str, ...]:
@@ -43,7 +44,8 @@ def _configured_keys() -> tuple[str, ...]:
     return (key_file.read_text().strip(),)
 
 
-def _fernet() -> MultiFernet:
+def key_ring() -> MultiFernet:
+    """The configured keys: the newest encrypts (and wraps the data keys of files), every one decrypts."""
     global _cached
     keys = _configured_keys()
     if _cached is None or _cached[0] != keys:
@@ -56,7 +58,7 @@ def _fernet() -> MultiFernet:
 
 
 def encrypt_text(plaintext: str) -> str:
-    return PREFIX + _fernet().encrypt(plaintext.encode("utf-8")).decode("ascii")
+    return PREFIX + key_ring().encrypt(plaintext.encode("utf-8")).decode("ascii")
 
 
 def is_encrypted(stored: str) -> bool:
@@ -68,7 +70,7 @@ def decrypt_text(stored: str) -> str:
     if not is_encrypted(stored):
         return stored
     try:
-        return _fernet().decrypt(stored[len(PREFIX):].encode("ascii")).decode("utf-8")
+        return key_ring().decrypt(stored[len(PREFIX):].encode("ascii")).decode("utf-8")
     except InvalidToken:
         raise DecryptionFailed("A stored value could not be decrypted with any configured key.") from None
 
@@ -77,23 +79,24 @@ def rotate_text(stored: str) -> str:
     """Re-encrypt with the newest key (and encrypt a legacy plaintext value)."""
     if not is_encrypted(stored):
         return encrypt_text(stored)
-    return PREFIX + _fernet().rotate(stored[len(PREFIX):].encode("ascii")).decode("ascii")
+    return PREFIX + key_ring().rotate(stored[len(PREFIX):].encode("ascii")).decode("ascii")
+
+
+# Files used to be one Fernet token each (FILE_MAGIC + token, "KYCENC1"). New files are written in
+# chunks (stream.py, KYCENC2), because a token holds the whole file in memory several times.
+# decrypt_bytes still reads the old format (and passes legacy plaintext through); the product no
+# longer writes it, encrypt_bytes stays so that tests can make old files.
 
 
 def encrypt_bytes(plaintext: bytes) -> bytes:
-    return FILE_MAGIC + _fernet().encrypt(plaintext)
+    return FILE_MAGIC + key_ring().encrypt(plaintext)
 
 
 def decrypt_bytes(stored: bytes) -> bytes:
     if not stored.startswith(FILE_MAGIC):
         return stored
     try:
-        return _fernet().decrypt(stored[len(FILE_MAGIC):])
+        return key_ring().decrypt(stored[len(FILE_MAGIC):])
     except InvalidToken:
         raise DecryptionFailed("A stored file could not be decrypted with any configured key.") from None
 
-
-def rotate_bytes(stored: bytes) -> bytes:
-    if not stored.startswith(FILE_MAGIC):
-        return encrypt_bytes(stored)
-    return FILE_MAGIC + _fernet().rotate(stored[len(FILE_MAGIC):])

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from kyc.models import Document
+from kyc.services.cases import lock_case
 from ocr_integration.encryption import crypto
 from ocr_integration.encryption.fields import (
     EncryptedDateField,
@@ -49,10 +50,16 @@ class Command(BaseCommand):
         files = 0
         rotate = getattr(default_storage, "rotate", None)
         if callable(rotate):
-            for name in Document.objects.exclude(file="").values_list("file", flat=True).iterator():
-                if default_storage.exists(name):
-                    rotate(name)
-                    files += 1
+            for document_id, case_id in list(Document.objects.exclude(file="").values_list("id", "case_id")):
+                # Under the case's lock, as the retention purge erases a case: a file erased while
+                # this runs is either rotated before the purge or skipped after it, never put back
+                # on disk by the rotation's rename.
+                with transaction.atomic():
+                    lock_case(case_id)
+                    name = Document.objects.filter(id=document_id).values_list("file", flat=True).first()
+                    if name and default_storage.exists(name):
+                        rotate(name)
+                        files += 1
         self.stdout.write(self.style.SUCCESS(f"Re-encrypted {rows} rows and {files} stored files with the newest key."))
 
 
