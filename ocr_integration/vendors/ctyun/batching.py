@@ -6,9 +6,16 @@ claims up to ``max_items`` of them, releases the lock (so the next batch can for
 is in flight), makes the call, and writes each job's result back. Waiting is bounded: a caller
 whose result does not arrive within ``timeout`` raises a TRANSIENT error (a leader that died).
 
-Backends: a spool directory with ``flock`` (processes of one host; the quick start) or Redis
-(a list per account, ``SET NX PX`` for the lock, one result key per job; every host).
-Job payloads hold the image for at most the wait plus the call, and are deleted when claimed.
+Backends: a spool directory with ``flock`` (processes of one host; the quick start; waiters poll
+every 10 ms) or Redis (every host). On Redis the account's list holds only ``"<queued_at> <job
+id>"``; each job's payload (the image) is a key of its own, deleted when claimed or given up, so
+checking whether a batch is due never moves an image. A claim attempt that finds nothing due
+learns when the oldest job will be, and the waiters sleep until then instead of polling: blocked
+in ``BLPOP`` on their result list (woken the moment the result is pushed) while the due time is
+far, in a precise local sleep for the last ~100 ms (Redis checks blocking timeouts only ten
+times a second). A full batch is claimed by the caller whose job filled it, at once; a leader
+that leaves another full batch behind wakes one waiter to claim it.
+Job payloads hold the image for at most the wait plus the call.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import base64
 import fcntl
 import json
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -26,6 +34,12 @@ from ...provider import ErrorClass, OcrError
 from .. import coordination
 
 Flush = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+
+# Redis wakes a blocked BLPOP up to this late after its timeout (it checks them at hz=10).
+BLOCKING_TIMEOUT_SLACK = 0.11
+# Longest sleep between two looks when no batch of this account is waiting (our job is in flight).
+IDLE_WAIT = 1.0
+SPOOL_POLL = 0.01
 
 
 class BatchQueue:
@@ -42,26 +56,32 @@ class BatchQueue:
             self.pending.mkdir(exist_ok=True)
             self.done.mkdir(exist_ok=True)
             self.lock_path = base / "leader.lock"
+        # When this thread's last claim attempt found the oldest job due (seconds from then;
+        # None: nothing queued, or a batch was just claimed). Per thread: one queue serves many.
+        self._seen = threading.local()
 
     def submit(self, job: dict[str, Any], flush: Flush, *, timeout: float) -> dict[str, Any]:
         """Queue ``job`` (JSON-serialisable; ``image`` as bytes) and return its result."""
         job_id = uuid.uuid4().hex
         record = {**job, "id": job_id, "queued_at": time.time(),
                   "image": base64.b64encode(job["image"]).decode("ascii")}
-        self._push(job_id, record)
+        self._push(job_id, record, timeout=timeout)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            result = self._result(job_id)
-            if result is not None:
-                return result
+        while (remaining := deadline - time.monotonic()) > 0:
             self._lead(flush)
-            result = self._result(job_id)
+            result = self._result(job_id, wait=min(remaining, self._next_look()))
             if result is not None:
                 return result
-            time.sleep(0.01)
         self._discard(job_id)
         raise OcrError(ErrorClass.TRANSIENT, "The batched OCR call did not finish in time; the read will be retried.",
                        code="batch_timeout")
+
+    def _next_look(self) -> float:
+        """Seconds until this thread should try to claim again."""
+        if self.redis is None:
+            return SPOOL_POLL
+        due_in = getattr(self._seen, "due_in", None)
+        return IDLE_WAIT if due_in is None else max(0.0, due_in)
 
     # -- leadership -------------------------------------------------------------------------
     def _lead(self, flush: Flush) -> None:
@@ -82,6 +102,7 @@ class BatchQueue:
             self._answer(record["id"], result)
 
     def _claim_if_due(self) -> list[dict[str, Any]]:
+        """The claimed jobs' records, oldest first, or [] when no batch is due (or another holds it)."""
         if self.redis is not None:
             return self._claim_redis()
         fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -110,30 +131,70 @@ class BatchQueue:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
+    # KEYS[1]: the account's list of "<queued_at> <job id>", oldest first. ARGV: max items, max wait (s).
+    # Returns {milliseconds until the oldest is due} (-1: nothing queued), or, having claimed,
+    # {0, entries left queued, entry, entry, ...}.
     _CLAIM = """
     local first = redis.call('LINDEX', KEYS[1], 0)
-    if not first then return {} end
+    if not first then return {-1} end
     local n = redis.call('LLEN', KEYS[1])
-    local oldest = tonumber(cjson.decode(first)['queued_at'])
+    local oldest = tonumber(string.match(first, '^(%S+)'))
     local t = redis.call('TIME')
     local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-    if n < tonumber(ARGV[1]) and now - oldest < tonumber(ARGV[2]) then return {} end
+    local due_in = oldest + tonumber(ARGV[2]) - now
+    if n < tonumber(ARGV[1]) and due_in > 0 then return {math.ceil(due_in * 1000)} end
     local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
     redis.call('LTRIM', KEYS[1], #items, -1)
+    table.insert(items, 1, redis.call('LLEN', KEYS[1]))
+    table.insert(items, 1, 0)
     return items
     """
 
     def _claim_redis(self) -> list[dict[str, Any]]:
         assert self.redis is not None
-        items = self.redis.eval(self._CLAIM, 1, f"ocr:batch:{self.key}", self.max_items, self.max_wait)
-        return [json.loads(item) for item in items]
+        status, *reply = self.redis.eval(self._CLAIM, 1, self._list_key(), self.max_items, self.max_wait)
+        self._seen.due_in = int(status) / 1000 if int(status) > 0 else None
+        if int(status) != 0:
+            return []
+        left, *entries = reply
+        if int(left) >= self.max_items:
+            # Another full batch is waiting, and this thread is busy with its call: wake one
+            # waiter (they sleep until the due time they last saw) to claim it now.
+            pipeline = self.redis.pipeline()
+            pipeline.rpush(self._wake_key(), "1")
+            pipeline.expire(self._wake_key(), 60)
+            pipeline.execute()
+        job_keys = [self._job_key(_text(entry).split(" ", 1)[1]) for entry in entries]
+        pipeline = self.redis.pipeline()
+        pipeline.mget(job_keys)
+        pipeline.delete(*job_keys)
+        payloads, _deleted = pipeline.execute()
+        # A job whose caller gave up (timed out) has no payload any more: it is not sent.
+        return [json.loads(payload) for payload in payloads if payload is not None]
 
     # -- storage ----------------------------------------------------------------------------
-    def _push(self, job_id: str, record: dict[str, Any]) -> None:
+    def _list_key(self) -> str:
+        return f"ocr:batch:{self.key}"
+
+    @staticmethod
+    def _job_key(job_id: str) -> str:
+        return f"ocr:batch-job:{job_id}"
+
+    def _wake_key(self) -> str:
+        return f"ocr:batch-wake:{self.key}"
+
+    @staticmethod
+    def _result_key(job_id: str) -> str:
+        return f"ocr:batch-result:{job_id}"
+
+    def _push(self, job_id: str, record: dict[str, Any], *, timeout: float) -> None:
         data = json.dumps(record)
         if self.redis is not None:
             # queued_at uses this host's clock; Redis TIME decides due-ness: hosts must run NTP.
-            self.redis.rpush(f"ocr:batch:{self.key}", data)
+            pipeline = self.redis.pipeline()
+            pipeline.set(self._job_key(job_id), data, ex=int(timeout) + 60)
+            pipeline.rpush(self._list_key(), f"{record['queued_at']:.6f} {job_id}")
+            pipeline.execute()
             return
         name = f"{time.time_ns():020d}-{job_id}.json"
         tmp = self.pending / f".{name}.tmp"
@@ -143,30 +204,49 @@ class BatchQueue:
     def _answer(self, job_id: str, result: dict[str, Any]) -> None:
         data = json.dumps(result)
         if self.redis is not None:
-            self.redis.set(f"ocr:batch-result:{job_id}", data, ex=300)
+            pipeline = self.redis.pipeline()
+            pipeline.rpush(self._result_key(job_id), data)
+            pipeline.expire(self._result_key(job_id), 300)
+            pipeline.execute()
             return
         tmp = self.done / f".{job_id}.tmp"
         tmp.write_text(data)
         os.replace(tmp, self.done / f"{job_id}.json")
 
-    def _result(self, job_id: str) -> dict[str, Any] | None:
+    def _result(self, job_id: str, *, wait: float) -> dict[str, Any] | None:
+        """The job's result if it is there, waiting up to ``wait`` seconds for it."""
         if self.redis is not None:
-            data = self.redis.getdel(f"ocr:batch-result:{job_id}")
+            if wait > BLOCKING_TIMEOUT_SLACK:
+                popped = self.redis.blpop([self._result_key(job_id), self._wake_key()],
+                                          timeout=wait - BLOCKING_TIMEOUT_SLACK)
+                data = popped[1] if popped and _text(popped[0]) == self._result_key(job_id) else None
+            else:
+                data = self.redis.lpop(self._result_key(job_id))
+                if data is None and wait > 0:
+                    time.sleep(min(wait, SPOOL_POLL * 2))
+                    data = self.redis.lpop(self._result_key(job_id))
             return json.loads(data) if data else None
         path = self.done / f"{job_id}.json"
         try:
             data = path.read_text()
         except FileNotFoundError:
+            time.sleep(wait)
             return None
         path.unlink(missing_ok=True)
         return json.loads(data)
 
     def _discard(self, job_id: str) -> None:
         if self.redis is not None:
-            return  # a late result expires by itself; an unclaimed job is answered and dropped
+            # Its list entry stays until claimed; with no payload it is skipped, never sent.
+            self.redis.delete(self._job_key(job_id))
+            return
         for name in os.listdir(self.pending):
             if job_id in name:
                 (self.pending / name).unlink(missing_ok=True)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def error_result(exc: OcrError) -> dict[str, Any]:

@@ -3,6 +3,7 @@ redis-server on loopback) as well as on the file backend."""
 
 from __future__ import annotations
 
+import base64
 import io
 import shutil
 import socket
@@ -134,3 +135,58 @@ def test_batch_queue_groups_concurrent_submissions(coordination_url):
     [t.join() for t in threads]
     assert results == {n: str(n) for n in range(10)}
     assert sum(calls) == 10 and max(calls) <= 4 and len(calls) <= 4
+
+
+def test_a_full_batch_is_sent_at_once_not_at_the_deadline(coordination_url):
+    # A 20 s batch wait: the only way the eight reads finish quickly is the full-batch rule.
+    queue = BatchQueue(f"test:{time.time_ns()}", max_items=4, max_wait_ms=20_000, url=coordination_url)
+    calls = []
+
+    def flush(jobs):
+        calls.append(len(jobs))
+        return [{"echo": job["image"].decode()} for job in jobs]
+
+    results = {}
+
+    def submit(n):
+        results[n] = queue.submit({"image": str(n).encode()}, flush, timeout=30)["echo"]
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(8)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert results == {n: str(n) for n in range(8)}
+    assert calls == [4, 4]
+    assert time.monotonic() - started < 10
+
+
+def test_a_read_that_gave_up_waiting_is_never_sent_to_the_vendor(coordination_url):
+    queue = BatchQueue(f"test:{time.time_ns()}", max_items=10, max_wait_ms=400, url=coordination_url)
+    sent = []
+
+    def flush(jobs):
+        sent.extend(job["image"] for job in jobs)
+        return [{"ok": True} for _ in jobs]
+
+    with pytest.raises(OcrError) as caught:
+        queue.submit({"image": b"impatient"}, flush, timeout=0.05)
+    assert caught.value.error_class == ErrorClass.TRANSIENT and caught.value.code == "batch_timeout"
+    assert queue.submit({"image": b"patient"}, flush, timeout=10) == {"ok": True}
+    assert sent == [b"patient"]
+
+
+def test_no_image_is_left_in_redis_once_the_batch_is_answered(redis_url):
+    import redis
+
+    queue = BatchQueue(f"test:{time.time_ns()}", max_items=3, max_wait_ms=100, url=redis_url)
+    marker = f"synthetic-image-{time.time_ns()}".encode()
+    threads = [threading.Thread(target=queue.submit, args=({"image": marker + bytes([n])}, lambda jobs: [{}] * len(jobs)),
+                                kwargs={"timeout": 10}) for n in range(3)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    client = redis.Redis.from_url(redis_url)
+    encoded = base64.b64encode(marker)[:16]
+    for key in client.scan_iter("ocr:batch*"):
+        kind = client.type(key)
+        values = [client.get(key)] if kind == b"string" else client.lrange(key, 0, -1) if kind == b"list" else []
+        assert not any(value and (marker in value or encoded in value) for value in values), key
