@@ -1,17 +1,20 @@
-"""Rewriting a PNG without what it carries besides the picture, without decoding it.
+"""Rewriting a PNG as its pixel rows alone, without decoding it into an image.
 
-The picture of an 8-bit greyscale or RGB PNG is its header (IHDR) and its compressed rows
-(IDAT); every other chunk is colour management, text (where tools put locations, names and
-scripts), EXIF, timestamps or private data, and bytes after the end chunk (IEND) are no part of
-it. Copying IHDR, the IDAT data and IEND keeps the pixels bit for bit. The copy is checked as a
-decoder would check it, without holding the pixels: every chunk's CRC, and the row stream
-decompressed block by block to exactly ``height`` rows of ``width`` pixels, each row starting
-with a valid filter type. A 6000 x 6000 scan is checked in memory of a few blocks, where
-decoding it would hold 100 MB of pixels.
+The picture of an 8-bit greyscale or RGB PNG is its header (IHDR) and its compressed rows (IDAT);
+every other chunk is colour management, text (where tools put locations, names and scripts),
+EXIF, timestamps or private data, and bytes after the end chunk (IEND) are no part of it. Here
+the rows are inflated 64 KiB at a time, checked as a decoder checks them (every chunk's CRC,
+exactly ``height`` rows of ``width`` pixels, each starting with a valid filter type) and deflated
+again into fresh IDAT chunks, between a header and an end chunk written from scratch. Nothing of
+the file's bytes is copied, only the pixel rows: no payload survives in a chunk, in the deflate
+stream's own structure or after its end. The pixels are kept bit for bit, and a 6000 x 6000 scan
+goes through in memory of a few blocks, where decoding it would hold 100 MB of pixels.
 
-The copy declines (``RemuxDeclined``) what it would have to convert rather than copy: palettes,
-transparency, 16-bit samples, interlacing, animation, unknown critical chunks, an orientation
-other than upright. The caller then decodes and re-encodes. Plain Python: nothing from Django.
+The rewrite declines (``RemuxDeclined``) what it would have to convert rather than copy:
+palettes, transparency, 16-bit samples, interlacing, animation, unknown critical chunks, an
+orientation other than upright (or one it cannot be sure of). ``DamagedPng`` says the file is
+broken in a way a tolerant decoder may still accept. Either way the caller decodes and
+re-encodes instead. Plain Python: nothing from Django.
 """
 
 from __future__ import annotations
@@ -30,18 +33,22 @@ KNOWN_CRITICAL = {b"IHDR", b"PLTE", b"IDAT", b"IEND"}
 EXIF_ORIENTATION = 0x0112
 # The longest chunk a PNG may declare (2^31 - 1); chunks are read in blocks, never whole.
 MAX_CHUNK_BYTES = 2**31 - 1
-# Chunks Pillow may find an EXIF orientation in (EXIF; XMP in iTXt; ImageMagick's "Raw profile
-# type exif" text): read whole, up to this size, and a larger one is declined.
-ORIENTATION_CHUNKS = {b"eXIf", b"iTXt", b"tEXt", b"zTXt"}
-ORIENTATION_CHUNK_LIMIT = 1024 * 1024
+# Chunks Pillow may find an orientation in: EXIF (eXIf, or ImageMagick's "Raw profile type exif"
+# text) and XMP (text). They are read whole up to this size, inflated up to it if compressed;
+# a larger one is declined.
+TEXT_CHUNKS = {b"tEXt", b"zTXt", b"iTXt"}
+METADATA_LIMIT = 1024 * 1024
+XMP_ORIENTATION = re.compile(rb'tiff:Orientation(?:="|>)\s*([0-9]+)')
+# zlib's default: what Pillow's own PNG encoder uses, so re-encoded and rewritten PNGs compare.
+DEFLATE_LEVEL = 6
 
 
 class RemuxDeclined(Exception):
-    """The file is not one the re-mux copies; decode and re-encode it instead."""
+    """The file is not one the rewrite keeps exact and upright; decode and re-encode it instead."""
 
 
 class DamagedPng(ValueError):
-    """The PNG is broken (a CRC, the row data): the decoder would refuse it too."""
+    """The PNG is broken (a CRC, the row data, the chunk order); let the decoder judge it."""
 
 
 @dataclass(frozen=True)
@@ -61,14 +68,22 @@ def _read_exact(source: BinaryIO, count: int) -> bytes:
     return data
 
 
-class _RowChecker:
-    """Decompresses the IDAT stream block by block and checks it holds exactly the declared rows."""
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I4s", len(data), kind) + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    def __init__(self, frame: PngFrame) -> None:
+
+class _RowRewriter:
+    """Inflates the IDAT stream block by block, checks it holds exactly the declared rows, and
+    deflates the rows again into new IDAT chunks written to ``sink``."""
+
+    def __init__(self, frame: PngFrame, sink: BinaryIO) -> None:
         self.stride = 1 + frame.width * frame.channels
         self.expected = self.stride * frame.height
         self.received = 0
         self.inflater = zlib.decompressobj()
+        self.deflater = zlib.compressobj(DEFLATE_LEVEL)
+        self.pending = bytearray()
+        self.sink = sink
 
     def feed(self, compressed: bytes) -> None:
         data = compressed
@@ -77,17 +92,17 @@ class _RowChecker:
                 rows = self.inflater.decompress(data, BLOCK_BYTES)
             except zlib.error:
                 raise DamagedPng("the row data is not a valid zlib stream") from None
-            self._check(rows)
+            self._take(rows)
             data = self.inflater.unconsumed_tail
             if self.inflater.eof:
                 if data or self.inflater.unused_data:
-                    raise RemuxDeclined("data after the end of the row stream")
+                    raise DamagedPng("data after the end of the row stream")
                 return
             # A full block may leave output pending inside zlib even with no input left: drain it.
             if not data and len(rows) < BLOCK_BYTES:
                 return
 
-    def _check(self, rows: bytes) -> None:
+    def _take(self, rows: bytes) -> None:
         if self.received + len(rows) > self.expected:
             raise DamagedPng("more row data than the header declares")
         first_filter = (-self.received) % self.stride
@@ -95,38 +110,76 @@ class _RowChecker:
         if filters and max(filters) > 4:
             raise DamagedPng("a row with an unknown filter type")
         self.received += len(rows)
+        self._emit(self.deflater.compress(rows))
+
+    def _emit(self, compressed: bytes) -> None:
+        self.pending += compressed
+        while len(self.pending) >= BLOCK_BYTES:
+            self.sink.write(_chunk(b"IDAT", bytes(self.pending[:BLOCK_BYTES])))
+            del self.pending[:BLOCK_BYTES]
 
     def finish(self) -> None:
         if not self.inflater.eof or self.received != self.expected:
             raise DamagedPng("less row data than the header declares")
+        self._emit(self.deflater.flush())
+        if self.pending:
+            self.sink.write(_chunk(b"IDAT", bytes(self.pending)))
 
 
-def _orientation(kind: bytes, data: bytes) -> int | None:
-    if kind in (b"tEXt", b"zTXt"):
-        if data.startswith(b"Raw profile type exif\x00"):
-            raise RemuxDeclined("EXIF kept in a text chunk")
-        return None
+def _inflate_bounded(data: bytes) -> bytes:
+    inflater = zlib.decompressobj()
+    try:
+        text = inflater.decompress(data, METADATA_LIMIT)
+    except zlib.error:
+        raise RemuxDeclined("a compressed text chunk that does not inflate") from None
+    if inflater.unconsumed_tail:
+        raise RemuxDeclined("a compressed text chunk too large to look for an orientation in")
+    return text
+
+
+def _text_of(kind: bytes, data: bytes) -> tuple[bytes, bytes]:
+    """(keyword, text) of a tEXt, zTXt or iTXt chunk, the text inflated when compressed."""
+    keyword, _, rest = data.partition(b"\x00")
+    if kind == b"tEXt":
+        return keyword, rest
+    if kind == b"zTXt":
+        return keyword, _inflate_bounded(rest[1:])
+    compressed = rest[:1] == b"\x01"
+    _language, _, rest = rest[2:].partition(b"\x00")
+    _translated, _, text = rest.partition(b"\x00")
+    return keyword, _inflate_bounded(text) if compressed else text
+
+
+def _check_upright(kind: bytes, data: bytes, exif_seen: bool) -> None:
+    """Decline unless the chunk surely leaves the picture upright. Pillow, which the full decode
+    follows, reads EXIF and XMP from several places and lets the last of a kind win; rather than
+    mirror its rules, any orientation other than 1 anywhere, or EXIF twice, declines."""
     if kind == b"eXIf":
+        if exif_seen:
+            raise RemuxDeclined("two EXIF blocks")
         from PIL import Image  # the EXIF parser we trust; Pillow is already the image library here
 
         try:
             exif = Image.Exif()
             exif.load(data)
-            return exif.get(EXIF_ORIENTATION)
+            orientation = exif.get(EXIF_ORIENTATION)
         except Exception:  # an unreadable EXIF block: let the full decoder decide what it means
             raise RemuxDeclined("an EXIF block that does not parse") from None
-    keyword, _, rest = data.partition(b"\x00")
-    if keyword == b"XML:com.adobe.xmp" and rest[:1] != b"\x00":
-        raise RemuxDeclined("compressed XMP")
-    match = re.search(rb'tiff:Orientation(="|>)([0-9])', data)  # XMP, as Pillow reads it
-    return int(match[2]) if match else None
+        if orientation not in (None, 1):
+            raise RemuxDeclined("the picture must be turned upright")
+        return
+    if data.partition(b"\x00")[0] == b"Raw profile type exif":
+        raise RemuxDeclined("EXIF kept in a text chunk")
+    _keyword, text = _text_of(kind, data)
+    if any(value != b"1" for value in XMP_ORIENTATION.findall(text)):
+        raise RemuxDeclined("the picture must be turned upright")
 
 
 def remux(source: BinaryIO, sink: BinaryIO) -> PngFrame:
-    """Copy the picture of the PNG in ``source`` (at its start) to ``sink``, and nothing else.
+    """Write the pixel rows of the PNG in ``source`` (at its start) to ``sink`` as a new PNG.
 
-    Raises RemuxDeclined when the copy cannot keep it exact and upright, DamagedPng when the file
-    is broken; ``sink`` then holds a partial copy that the caller discards.
+    Raises RemuxDeclined or DamagedPng (see the module's docstring); ``sink`` then holds a
+    partial file that the caller discards.
     """
     try:
         signature = _read_exact(source, 8)
@@ -134,19 +187,16 @@ def remux(source: BinaryIO, sink: BinaryIO) -> PngFrame:
         signature = b""
     if signature != SIGNATURE:
         raise RemuxDeclined("no PNG signature")
-    sink.write(SIGNATURE)
     frame: PngFrame | None = None
-    rows: _RowChecker | None = None
-    idat_seen = idat_ended = False
-    orientations: dict[bytes, int | None] = {}
+    rows: _RowRewriter | None = None
+    idat_seen = idat_ended = exif_seen = False
     while True:
         length, kind = struct.unpack(">I4s", _read_exact(source, 8))
         if length > MAX_CHUNK_BYTES:
             raise DamagedPng("a chunk longer than PNG allows")
-        critical = kind[0:1].isupper()
-        if frame is None and kind != b"IHDR":
-            raise DamagedPng("the header chunk is not first")
-        if critical and kind not in KNOWN_CRITICAL:
+        if (frame is None) != (kind == b"IHDR"):
+            raise DamagedPng("the header chunk is not first, or comes twice")
+        if kind[0:1].isupper() and kind not in KNOWN_CRITICAL:
             raise RemuxDeclined(f"an unknown critical chunk {kind!r}")
         if kind == b"acTL":
             raise RemuxDeclined("an animated PNG")
@@ -154,20 +204,15 @@ def remux(source: BinaryIO, sink: BinaryIO) -> PngFrame:
             idat_ended = True
         elif kind == b"IDAT" and idat_ended:
             raise DamagedPng("row data in two separate runs")
-
-        keep = kind in (b"IHDR", b"IDAT", b"IEND")
-        if kind in ORIENTATION_CHUNKS and length > ORIENTATION_CHUNK_LIMIT:
+        metadata = kind == b"eXIf" or kind in TEXT_CHUNKS
+        if metadata and length > METADATA_LIMIT:
             raise RemuxDeclined("a metadata chunk too large to look for an orientation in")
-        whole = kind == b"IHDR" or kind in ORIENTATION_CHUNKS
+
         crc = zlib.crc32(kind)
-        head = struct.pack(">I4s", length, kind)
-        if keep:
-            sink.write(head)
-        if whole:
+        data = b""
+        if kind == b"IHDR" or metadata:
             data = _read_exact(source, length)
             crc = zlib.crc32(data, crc)
-            if keep:
-                sink.write(data)
         else:
             remaining = length
             while remaining:
@@ -176,32 +221,28 @@ def remux(source: BinaryIO, sink: BinaryIO) -> PngFrame:
                 crc = zlib.crc32(block, crc)
                 if kind == b"IDAT":
                     rows.feed(block)
-                if keep:
-                    sink.write(block)
-        stored_crc = _read_exact(source, 4)
-        if struct.unpack(">I", stored_crc)[0] != crc & 0xFFFFFFFF:
+        if struct.unpack(">I", _read_exact(source, 4))[0] != crc & 0xFFFFFFFF:
             raise DamagedPng(f"the {kind.decode('latin-1')} chunk fails its CRC")
-        if keep:
-            sink.write(stored_crc)
 
         if kind == b"IHDR":
             frame = _frame_of(data)
-            rows = _RowChecker(frame)
+            sink.write(SIGNATURE + _chunk(b"IHDR", struct.pack(">IIBBBBB", frame.width, frame.height, 8,
+                                                               _COLOUR_TYPE[frame.channels], 0, 0, 0)))
+            rows = _RowRewriter(frame, sink)
         elif kind == b"IDAT":
             idat_seen = True
-        elif kind in ORIENTATION_CHUNKS:
-            orientation = _orientation(kind, data)
-            if orientation is not None:
-                orientations.setdefault(b"iTXt" if kind != b"eXIf" else kind, orientation)
+        elif metadata:
+            _check_upright(kind, data, exif_seen)
+            exif_seen = exif_seen or kind == b"eXIf"
         elif kind == b"IEND":
             if not idat_seen:
                 raise DamagedPng("no row data")
             rows.finish()
-            # Pillow, and so the full decode, reads the EXIF orientation first and XMP's second.
-            orientation = orientations.get(b"eXIf") or orientations.get(b"iTXt") or 1
-            if orientation != 1:
-                raise RemuxDeclined("the picture must be turned upright")
-            return frame  # anything after IEND is left behind, on purpose
+            sink.write(_chunk(b"IEND", b""))
+            return frame  # whatever IEND held, and anything after it, is left behind
+
+
+_COLOUR_TYPE = {channels: colour_type for colour_type, channels in CHANNELS.items()}
 
 
 def _frame_of(header: bytes) -> PngFrame:

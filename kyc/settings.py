@@ -180,6 +180,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file
 # Where those temporary files go (and kyc/uploads.py's cleaned copy past 2 MB); the system's default if unset.
 FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR", None)
+if FILE_UPLOAD_TEMP_DIR and not Path(FILE_UPLOAD_TEMP_DIR).is_dir():
+    # Found now, not as a failed upload: every upload over 2 MB needs it.
+    raise ImproperlyConfigured(f"FILE_UPLOAD_TEMP_DIR={FILE_UPLOAD_TEMP_DIR} is not a folder.")
+# How an upload is cleaned of everything but its picture (kyc/uploads.py): "remux" keeps a JPEG's
+# compressed data and rewrites a PNG from its rows, in bounded memory; "reencode" decodes and
+# re-encodes every image, so nothing of the file's bytes survives, for the pixels' memory.
+UPLOAD_SANITIZING = env_choice("UPLOAD_SANITIZING", "remux", {"remux", "reencode"})
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")

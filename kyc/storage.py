@@ -34,7 +34,18 @@ class PrivateFileSystemStorage(FileSystemStorage):
     def _save(self, name, content):
         # Django's own _save creates directories, wins name races (O_EXCL) and sets permissions;
         # it writes whatever chunks() yields.
-        return super()._save(name, _EncryptingFile(content))
+        encrypting = _EncryptingFile(content)
+        try:
+            return super()._save(name, encrypting)
+        except BaseException:
+            if encrypting.started:
+                # Django created the file (O_EXCL) and failed while writing it (a read error, a
+                # full disk): no half-written image may stay behind. The name is the one asked
+                # for: Django only picks another on a clash, before any chunk, and our names are
+                # new UUIDs.
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.path(name))
+            raise
 
     def _open(self, name, mode="rb"):
         """The plaintext of a stored file; ``size`` is the plaintext size.
@@ -86,11 +97,13 @@ class _EncryptingFile(File):
     def __init__(self, plaintext: File):
         super().__init__(None, name=plaintext.name)
         self._plaintext = plaintext
+        self.started = False  # set once Django has created the file and asks for its bytes
         # Read now: missing keys must fail before Django creates the file, not leave it empty.
         self._keys = crypto.key_ring()
 
     def chunks(self, chunk_size=None) -> Iterator[bytes]:
         # chunk_size is ignored: the format fixes the size of its chunks.
+        self.started = True
         self._plaintext.seek(0)
         return stream.encrypted_chunks(self._plaintext, keys=self._keys)
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -50,15 +51,23 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 _MEMO_ATTRIBUTE = "_kyc_prepared_image"
 EXIF_ORIENTATION = 0x0112
-COPY_BLOCK_BYTES = 64 * 1024
+
+logger = logging.getLogger(__name__)
 
 
 class UploadRefused(ValidationFailed):
-    """An uploaded file we will not store. ``code`` is stable (API clients switch on it)."""
+    """An uploaded file we will not store. ``code`` is stable (API clients switch on it);
+    ``http_status`` is 400 unless the fault is ours (503: try again later)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, http_status: int = 400) -> None:
         super().__init__(message)
         self.code = code
+        self.http_status = http_status
+
+
+class _TemporaryFileFailed(Exception):
+    """Writing the prepared image to its temporary file failed (a full disk, a missing folder):
+    our fault, never to be reported as a damaged photo."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,7 +81,7 @@ class PreparedImage:
     height: int
     sha256: str
     source_format: str = ""  # what the applicant sent: JPEG, PNG, BMP or TIFF
-    remuxed: bool = False  # the JPEG's own picture data, copied without its metadata
+    remuxed: bool = False  # re-muxed (JPEG, PNG), not decoded and re-encoded
 
     def read_all(self) -> bytes:
         """The whole stored image as bytes: for tests and small images; storage streams ``file``."""
@@ -91,10 +100,16 @@ class _HashingWriter:
     def write(self, data) -> int:
         self.digest.update(data)
         self.byte_size += len(data)
-        return self.file.write(data)
+        try:
+            return self.file.write(data)
+        except OSError as exc:
+            raise _TemporaryFileFailed(exc.errno) from None
 
     def flush(self) -> None:
-        self.file.flush()
+        try:
+            self.file.flush()
+        except OSError as exc:
+            raise _TemporaryFileFailed(exc.errno) from None
 
 
 def _temporary_file() -> IO[bytes]:
@@ -144,7 +159,15 @@ def prepare_upload(stream) -> PreparedImage:
     memo = getattr(stream, _MEMO_ATTRIBUTE, None)
     if memo is not None:
         return memo
-    prepared = _prepare(stream)
+    try:
+        prepared = _prepare(stream)
+    except _TemporaryFileFailed as failure:
+        logger.error("could not write a prepared upload to its temporary file (errno %s)", failure.args[0])
+        raise UploadRefused(
+            "storage_unavailable",
+            _("We could not save your photo just now; the problem is on our side. Please try again in a few minutes."),
+            http_status=503,
+        ) from None
     try:
         setattr(stream, _MEMO_ATTRIBUTE, prepared)
     except AttributeError:  # a stream type that takes no attributes: decode again next time
@@ -190,7 +213,7 @@ def _prepare(stream) -> PreparedImage:
             image = Image.open(stream, formats=[container])
             width, height = image.size
             _check_dimensions(width, height)
-            if container in ("JPEG", "PNG"):
+            if container in ("JPEG", "PNG") and settings.UPLOAD_SANITIZING == "remux":
                 remuxed = _remux_jpeg(stream, image) if container == "JPEG" else _remux_png(stream)
                 if remuxed is not None:
                     return remuxed
@@ -199,7 +222,8 @@ def _prepare(stream) -> PreparedImage:
             image.load()
             # Decoded size can differ from the header's (JPEG draft modes, TIFF tiles): check again.
             _check_dimensions(*image.size)
-            image = ImageOps.exif_transpose(image)
+            # In place: no copy of the pixels when the picture is already upright.
+            ImageOps.exif_transpose(image, in_place=True)
             image = _to_rgb_or_grey(image)
     except UploadRefused:
         raise
@@ -293,14 +317,14 @@ def _remux_jpeg(stream, image: Image.Image) -> PreparedImage | None:
 
 
 def _remux_png(stream) -> PreparedImage | None:
-    """The PNG's rows without its other chunks, checked as they are copied (CRCs, row count and
-    filters; a damaged file raises DamagedPng, a ValueError, refused as corrupt); None when the
-    copy cannot keep it exact and upright."""
+    """The PNG rewritten from its pixel rows alone, checked as they pass (CRCs, row count and
+    filters); None when the rewrite cannot keep it exact and upright, or finds it damaged: the
+    full decode then judges it, as tolerant as it always was."""
     out = _HashingWriter(_temporary_file())
     stream.seek(0)
     try:
         frame = png_remux.remux(stream, out)
-    except png_remux.RemuxDeclined:
+    except (png_remux.RemuxDeclined, png_remux.DamagedPng):
         out.file.close()
         stream.seek(0)
         return None

@@ -94,7 +94,8 @@ def api_exception_handler(exc, context):
     if isinstance(exc, KycPermissionDenied):
         return Response(error_body("forbidden", str(exc)), status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, ValidationFailed):
-        return Response(error_body(getattr(exc, "code", "validation_failed"), str(exc)), status=status.HTTP_400_BAD_REQUEST)
+        return Response(error_body(getattr(exc, "code", "validation_failed"), str(exc)),
+                        status=getattr(exc, "http_status", status.HTTP_400_BAD_REQUEST))
     if isinstance(exc, KycError):
         return Response(error_body("refused", str(exc)), status=status.HTTP_400_BAD_REQUEST)
     # A bug: logged with its type only (the request may carry personal data), answered in our shape.

@@ -398,7 +398,7 @@ def _upload(request, case_id, kind):
     try:
         attach_checked(case=case, kind=kind, upload=upload_file, actor=Actor.applicant(case.applicant_id))
     except UploadRefused as error:
-        return refuse(_(str(error)), error.code)
+        return refuse(_(str(error)), error.code, error.http_status)
     except KycError as error:
         return refuse(_(str(error)), getattr(error, "code", "refused"))
     label = SIDE_LABELS[kind]

@@ -350,3 +350,19 @@ def test_saving_reading_and_rotating_a_large_file_hold_only_a_few_chunks_in_memo
     with open(source_path, "rb") as source, storage.open("large.bin") as opened:
         while expected := source.read(CHUNK * 3):
             assert opened.read(CHUNK * 3) == expected
+
+
+def test_a_save_that_fails_halfway_leaves_no_half_written_file(keys, storage, tmp_path):
+    from django.core.files.base import File
+
+    class FailingSource(io.BytesIO):
+        """A source that breaks after a few chunks, as a failing disk or a dropped spool would."""
+
+        def read(self, size=-1, /):
+            if self.tell() > 200_000:
+                raise OSError("the source broke")
+            return super().read(size)
+
+    with pytest.raises(OSError, match="the source broke"):
+        storage.save("cases/half.jpg", File(FailingSource(b"x" * 1_000_000), name="half.jpg"))
+    assert not [path for path in tmp_path.rglob("*") if path.is_file()]

@@ -161,3 +161,40 @@ def test_a_large_jpeg_is_prepared_without_holding_it_in_memory(settings, tmp_pat
     assert prepared.remuxed and prepared.byte_size > size * 0.99
     # Python allocations only (Pillow's small draft decode is not traced): a few blocks, not the file.
     assert peak < 1024 * 1024, f"{peak / 1_048_576:.1f} MiB of Python allocations for a {size / 1_048_576:.1f} MiB file"
+
+
+def _jpeg_with_zip_inside_its_scan() -> tuple[bytes, bytes]:
+    """A ZIP archive hidden between the last block of the scan and the end marker: decoders skip
+    it, so the picture looks the same."""
+    import zipfile
+
+    for attempt in range(1000):
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zipped:
+            zipped.writestr("payload.html", f"<script>alert({attempt})</script>")
+        if b"\xff" not in archive.getvalue():  # a 0xFF would end the scan data early
+            break
+    jpeg = encode(noise_photo((640, 420)), quality=90)
+    return jpeg[:-2] + archive.getvalue() + b"\xff\xd9", archive.getvalue()
+
+
+def test_re_encoding_mode_leaves_nothing_of_the_file_but_its_pixels(settings):
+    content, archive = _jpeg_with_zip_inside_its_scan()
+    settings.UPLOAD_SANITIZING = "reencode"
+    prepared = prepare_upload(io.BytesIO(content))
+    assert not prepared.remuxed
+    assert archive[:30] not in prepared.read_all()
+    # The re-mux, by design, keeps a JPEG's scan data as sent (docs/security.md says so).
+    settings.UPLOAD_SANITIZING = "remux"
+    assert prepare_upload(io.BytesIO(content)).remuxed
+
+
+def test_a_temporary_folder_that_fails_is_our_fault_not_a_damaged_photo(settings, tmp_path):
+    from kyc.uploads import UploadRefused
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "missing")
+    with pytest.raises(UploadRefused) as refused:
+        prepare_upload(io.BytesIO(encode(noise_photo((900, 600)), quality=95)))
+    assert refused.value.code == "storage_unavailable" and refused.value.http_status == 503
+    assert "our side" in str(refused.value)

@@ -1,4 +1,4 @@
-"""The PNG re-mux: the same pixels, none of the other chunks, checked without decoding."""
+"""The PNG rewrite: the same pixels, nothing else of the file, checked without decoding."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def gps_exif(orientation: int | None = None) -> bytes:
     return exif.tobytes()
 
 
-def test_the_rows_are_copied_bit_for_bit_and_every_other_chunk_is_left_behind():
+def test_the_pixels_are_kept_bit_for_bit_and_every_other_chunk_is_left_behind():
     info = PngImagePlugin.PngInfo()
     info.add_text("Comment", "<script>alert(1)</script> at 51.5N")
     info.add_itxt("Description", "where-i-live", zip=True)
@@ -137,8 +137,9 @@ def _grey_png(rows: bytes, width: int = 300, height: int = 300) -> bytes:
         (lambda: _grey_png(_rows(300, 301)), "more row data"),
         (lambda: _grey_png(_rows(300, 300, filter_type=7)), "filter"),
         (lambda: _grey_png(_rows(300, 300))[:-30], "ends inside"),
+        (lambda: insert_after_header(_grey_png(_rows(300, 300)), chunk(b"IHDR", b"\x00" * 13)), "twice"),
     ],
-    ids=["broken-crc", "too-few-rows", "too-many-rows", "bad-filter", "truncated"],
+    ids=["broken-crc", "too-few-rows", "too-many-rows", "bad-filter", "truncated", "second-header"],
 )
 def test_damage_is_found_without_decoding(make, reason):
     with pytest.raises(png_remux.DamagedPng, match=reason):
@@ -151,7 +152,7 @@ def test_a_well_formed_grey_png_built_by_hand_is_accepted():
     assert Image.open(io.BytesIO(clean)).getpixel((10, 10)) == 0x80
 
 
-def test_through_prepare_upload_a_turned_scan_is_re_encoded_upright_and_a_damaged_one_refused():
+def test_through_prepare_upload_a_turned_scan_is_re_encoded_upright_and_a_damaged_one_decoded():
     turned = prepare_upload(io.BytesIO(encode(noise((640, 420)), exif=gps_exif(orientation=6))))
     assert not turned.remuxed and (turned.width, turned.height) == (420, 640)
     assert b"ScannerMaker" not in turned.read_all()
@@ -159,9 +160,60 @@ def test_through_prepare_upload_a_turned_scan_is_re_encoded_upright_and_a_damage
     plain = prepare_upload(io.BytesIO(encode(noise((640, 420)))))
     assert plain.remuxed and plain.content_type == "image/png"
 
+    # One row short: the rewrite will not judge it; the decoder does, as tolerant as before.
+    damaged = prepare_upload(io.BytesIO(_grey_png(_rows(300, 299))))
+    assert not damaged.remuxed and (damaged.width, damaged.height) == (300, 300)
     with pytest.raises(UploadRefused) as refused:
-        prepare_upload(io.BytesIO(_grey_png(_rows(300, 299))))
+        prepare_upload(io.BytesIO(_grey_png(_rows(300, 300))[:-40]))
     assert refused.value.code == "corrupt_image"
+
+
+def test_nothing_of_the_source_bytes_is_kept_only_the_rows():
+    image = noise((500, 400))
+    rewritten = {remuxed(encode(image, compress_level=level))[0] for level in (0, 1, 9)}
+    # However the source was compressed, the same rows give the same file: its deflate stream,
+    # block layout and chunking are gone.
+    assert len(rewritten) == 1
+    secret = b"SMUGGLED-IN-IEND" * 10
+    with_iend_data = encode(image).replace(chunk(b"IEND", b""), chunk(b"IEND", secret))
+    clean, _frame = remuxed(with_iend_data)
+    assert secret not in clean and clean == rewritten.pop()
+
+
+XMP = b'<x:xmpmeta><rdf:Description tiff:Orientation="%d"/></x:xmpmeta>'
+
+
+def _itxt(keyword: bytes, text: bytes, compressed: bool = False) -> bytes:
+    body = zlib.compress(text) if compressed else text
+    return chunk(b"iTXt", keyword + b"\x00" + (b"\x01\x00" if compressed else b"\x00\x00") + b"\x00\x00" + body)
+
+
+def _raw_exif_text(orientation: int) -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    raw = exif.tobytes()
+    return f"\nexif\n{len(raw):8d}\n{raw.hex()}\n".encode()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        [chunk(b"tEXt", b"XML:com.adobe.xmp\x00" + XMP % 6)],
+        [chunk(b"zTXt", b"XML:com.adobe.xmp\x00\x00" + zlib.compress(XMP % 6))],
+        [_itxt(b"XML:com.adobe.xmp", XMP % 6, compressed=True)],
+        [_itxt(b"Comment", XMP % 1), _itxt(b"XML:com.adobe.xmp", XMP % 6)],
+        [_itxt(b"XML:com.adobe.xmp", XMP % 1), _itxt(b"XML:com.adobe.xmp", XMP % 6)],
+        [_itxt(b"Raw profile type exif", _raw_exif_text(6))],
+        [chunk(b"eXIf", gps_exif(orientation=1)), chunk(b"eXIf", gps_exif(orientation=6))],
+    ],
+    ids=["xmp-in-text", "xmp-in-ztxt", "compressed-xmp", "comment-then-xmp", "xmp-twice", "raw-exif-itxt", "exif-twice"],
+)
+def test_any_hint_that_the_picture_is_turned_is_left_to_the_decoder(extra):
+    content = insert_after_header(encode(noise((640, 420))), *extra)
+    with pytest.raises(png_remux.RemuxDeclined):
+        remuxed(content)
+    # What the decoder makes of it, upright or not, is what is stored.
+    assert not prepare_upload(io.BytesIO(content)).remuxed
 
 
 def test_a_zlib_bomb_within_the_limits_is_checked_in_bounded_memory(settings):

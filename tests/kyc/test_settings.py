@@ -46,6 +46,8 @@ def test_production_refuses_a_short_secret_key():
         ("STORAGE_BACKEND", "ftp", "STORAGE_BACKEND must be one of"),
         ("DATABASE_URL", "notadb://x", "DATABASE_URL is not a database URL"),
         ("CACHE_URL", "memcached://x", "CACHE_URL must be a redis://"),
+        ("UPLOAD_SANITIZING", "strip", "UPLOAD_SANITIZING must be one of"),
+        ("FILE_UPLOAD_TEMP_DIR", "/nonexistent/kyc-temp", "is not a folder"),
     ],
 )
 def test_bad_values_stop_start_up_and_name_the_variable(variable, value, message):
