@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import shutil
 import socket
 import subprocess
 import threading
 import time
+import uuid
 
 import pytest
 from PIL import Image
 
 from ocr_integration.provider import ErrorClass, OcrError
 from ocr_integration.vendors import images
-from ocr_integration.vendors.ctyun.batching import BatchQueue
+from ocr_integration.vendors.ctyun.batching import IDLE_WAIT, BatchQueue
 from ocr_integration.vendors.ratelimit import RateLimiter
 
 
@@ -160,7 +162,7 @@ def test_a_full_batch_is_sent_at_once_not_at_the_deadline(coordination_url):
     assert time.monotonic() - started < 10
 
 
-def test_a_read_that_gave_up_waiting_is_never_sent_to_the_vendor(coordination_url):
+def test_a_read_that_gave_up_before_its_batch_was_claimed_is_never_sent(coordination_url):
     queue = BatchQueue(f"test:{time.time_ns()}", max_items=10, max_wait_ms=400, url=coordination_url)
     sent = []
 
@@ -190,3 +192,115 @@ def test_no_image_is_left_in_redis_once_the_batch_is_answered(redis_url):
         kind = client.type(key)
         values = [client.get(key)] if kind == b"string" else client.lrange(key, 0, -1) if kind == b"list" else []
         assert not any(value and (marker in value or encoded in value) for value in values), key
+
+
+# -- the Redis queue: wake-ups, foreign entries, expiry, clean-up ---------------------------------
+
+
+def echo(calls):
+    def flush(jobs):
+        calls.append([job["image"] for job in jobs])
+        return [{"echo": job["image"].decode()} for job in jobs]
+    return flush
+
+
+def timed_submit(queue, image, flush, *, timeout=10):
+    started = time.monotonic()
+    result = queue.submit({"image": image}, flush, timeout=timeout)
+    return result, time.monotonic() - started
+
+
+def test_a_leader_whose_own_job_missed_its_batch_sends_it_when_due(redis_url):
+    # Three callers (other processes, not looking yet) queued ahead: this caller's push makes four,
+    # it claims the oldest three, and its own job must then go when due, not after the idle wait.
+    queue = BatchQueue(f"test:{time.time_ns()}", max_items=3, max_wait_ms=100, url=redis_url)
+    for n in range(3):
+        job_id = uuid.uuid4().hex
+        queue._push(job_id, {"image": base64.b64encode(b"ahead%d" % n).decode(), "id": job_id,
+                             "queued_at": time.time()}, timeout=10)
+    calls = []
+    result, took = timed_submit(queue, b"mine", echo(calls))
+    assert result == {"echo": "mine"} and calls == [[b"ahead0", b"ahead1", b"ahead2"], [b"mine"]]
+    assert took < IDLE_WAIT * 0.6
+
+
+def test_entries_of_callers_that_gave_up_do_not_delay_the_next_job(redis_url):
+    queue = BatchQueue(f"test:{time.time_ns()}", max_items=3, max_wait_ms=100, url=redis_url)
+    for _ in range(3):
+        with pytest.raises(OcrError):
+            queue.submit({"image": b"impatient"}, echo([]), timeout=0)
+    calls = []
+    result, took = timed_submit(queue, b"mine", echo(calls))
+    assert result == {"echo": "mine"} and calls == [[b"mine"]]
+    assert took < IDLE_WAIT * 0.6
+
+
+def test_an_unreadable_entry_at_the_head_is_dropped_not_fatal(redis_url):
+    queue = BatchQueue(f"test:{time.time_ns()}", max_items=3, max_wait_ms=100, url=redis_url)
+    queue.redis.rpush(queue._list_key(), json.dumps({"id": "abc", "queued_at": 1.7e9, "image": ""}))
+    calls = []
+    assert queue.submit({"image": b"mine"}, echo(calls), timeout=5) == {"echo": "mine"}
+    assert calls == [[b"mine"]] and queue.redis.llen(queue._list_key()) == 0
+
+
+def test_the_previous_releases_queue_of_the_same_account_is_left_alone(redis_url):
+    # During a rolling deploy the old workers still drain their own list of JSON records.
+    key = f"test:{time.time_ns()}"
+    old_record = json.dumps({"id": "abc", "queued_at": time.time(), "image": ""})
+    queue = BatchQueue(key, max_items=3, max_wait_ms=100, url=redis_url)
+    queue.redis.rpush(f"ocr:batch:{key}", old_record)
+    try:
+        calls = []
+        assert queue.submit({"image": b"mine"}, echo(calls), timeout=5) == {"echo": "mine"}
+        assert calls == [[b"mine"]]
+        assert queue.redis.lrange(f"ocr:batch:{key}", 0, -1) == [old_record.encode()]
+    finally:
+        queue.redis.delete(f"ocr:batch:{key}")
+
+
+def test_a_head_dated_in_the_future_does_not_hold_the_queue(redis_url):
+    # A job queued by a host whose clock is an hour ahead.
+    queue = BatchQueue(f"test:{time.time_ns()}", max_items=3, max_wait_ms=100, url=redis_url)
+    queue.redis.rpush(queue._list_key(), f"{time.time() + 3600:.6f} {uuid.uuid4().hex}")
+    result, took = timed_submit(queue, b"mine", echo([]), timeout=5)
+    assert result == {"echo": "mine"} and took < 1
+
+
+def test_a_waiter_looks_again_at_least_every_idle_wait(redis_url, monkeypatch):
+    # A due time 20 s away: what the waiter learned may stop being true (a clock, a lost wake-up).
+    queue = BatchQueue(f"test:{time.time_ns()}", max_items=5, max_wait_ms=20_000, url=redis_url)
+    looks = []
+    claim_if_due = queue._claim_if_due
+    monkeypatch.setattr(queue, "_claim_if_due", lambda: looks.append(time.monotonic()) or claim_if_due())
+    with pytest.raises(OcrError):
+        queue.submit({"image": b"mine"}, echo([]), timeout=2.5)
+    assert max(b - a for a, b in zip(looks, looks[1:], strict=False)) < IDLE_WAIT + 0.3
+
+
+def test_the_account_list_expires_when_nobody_pushes_to_it(redis_url):
+    queue = BatchQueue(f"test:{time.time_ns()}", max_items=3, max_wait_ms=100, url=redis_url)
+    with pytest.raises(OcrError):
+        queue.submit({"image": b"impatient"}, echo([]), timeout=0)
+    assert queue.redis.llen(queue._list_key()) == 1
+    assert 0 < queue.redis.ttl(queue._list_key()) <= 300 + 1
+
+
+@pytest.mark.parametrize("cleanup_fails", [False, True])
+def test_a_job_whose_wait_failed_is_withdrawn_and_the_error_raised(redis_url, monkeypatch, cleanup_fails):
+    import redis
+
+    queue = BatchQueue(f"test:{time.time_ns()}", max_items=3, max_wait_ms=100, url=redis_url)
+    pushed = []
+    push = queue._push
+    monkeypatch.setattr(queue, "_push", lambda job_id, record, **kw: (pushed.append(job_id), push(job_id, record, **kw)))
+
+    def connection_lost(job_id, *, wait):
+        raise redis.exceptions.ConnectionError("connection lost")
+
+    monkeypatch.setattr(queue, "_result", connection_lost)
+    if cleanup_fails:
+        monkeypatch.setattr(queue, "_discard", lambda job_id: connection_lost(job_id, wait=0))
+    with pytest.raises(redis.exceptions.ConnectionError):
+        queue.submit({"image": b"mine"}, echo([]), timeout=5)
+    assert queue.redis.exists(queue._job_key(pushed[0])) == (1 if cleanup_fails else 0)
+    queue.redis.delete(queue._job_key(pushed[0]), queue._list_key())
