@@ -7,14 +7,24 @@ decompression bomb declares a huge canvas in a tiny file). What is stored is the
 nothing else: EXIF (GPS included), XMP, ICC profiles, comments and anything smuggled after the
 image data are dropped.
 
-Two ways lead there. An upright JPEG (the usual phone photo) or an 8-bit greyscale or RGB PNG
-(the usual scan) is re-muxed: its picture data is copied as is, without its metadata
-(``kyc.jpeg_remux``, ``kyc.png_remux``), and checked as it is copied (a JPEG by a decode at an
-eighth of its size, a PNG by its CRCs and its rows), so memory stays a few hundred kilobytes
-whatever the file's size. Anything else (BMP, TIFF, a JPEG turned by its EXIF orientation, CMYK,
-a palette or transparent PNG) is decoded, turned upright and re-encoded, which needs its pixels
-in memory. Either way the result goes to a temporary
-file, never into one bytes object, and is hashed as it is written.
+Two ways lead there, chosen by ``UPLOAD_SANITIZING``:
+
+- ``remux`` (the default): an upright JPEG (the usual phone photo) keeps its compressed picture
+  data byte for byte, without its metadata (``kyc.jpeg_remux``; checked by a decode at an eighth
+  of its size); an 8-bit greyscale or RGB PNG (the usual scan) is rewritten from its pixel rows
+  alone (``kyc.png_remux``; checked as it is rewritten). Memory stays a few hundred kilobytes
+  whatever the file's size (a progressive JPEG's check needs its coefficients, about as much as
+  its pixels), and a JPEG is not recompressed: no generation loss for OCR or for a forensic look
+  at the photo. What it does not remove: bytes hidden inside a JPEG's entropy-coded data or its
+  Huffman and quantisation tables (decoders skip them); they leave storage only inside the image,
+  to OCR vendors and to reviewers' browsers (as image/jpeg with ``nosniff``).
+- ``reencode``, and every image the re-mux declines (BMP, TIFF, a JPEG turned by its EXIF
+  orientation, CMYK, a palette, transparent, 16-bit or interlaced PNG, a damaged one): decoded,
+  turned upright and re-encoded. Nothing of the file's bytes survives, only its pixels; it needs
+  the pixels in memory (about three bytes each, twice over to turn them).
+
+Either way the result goes to a temporary file, never into one bytes object, and is hashed as it
+is written.
 
 Every refusal raises :class:`UploadRefused` (a ``ValidationFailed``) with a stable ``code`` for
 the API and a message, in the active language, that says what to do instead.
