@@ -121,6 +121,13 @@ class _HashingWriter:
         except OSError as exc:
             raise _TemporaryFileFailed(exc.errno) from None
 
+    def prepared(self, *, content_type: str, width: int, height: int, source_format: str,
+                 remuxed: bool = False) -> PreparedImage:
+        """What was written, as the image to store."""
+        return PreparedImage(file=self.file, byte_size=self.byte_size, content_type=content_type, width=width,
+                             height=height, sha256=self.digest.hexdigest(), source_format=source_format,
+                             remuxed=remuxed)
+
 
 def _temporary_file() -> IO[bytes]:
     # Small images stay in memory, larger ones go to disk, at the same threshold as Django's own
@@ -224,7 +231,7 @@ def _prepare(stream) -> PreparedImage:
             width, height = image.size
             _check_dimensions(width, height)
             if container in ("JPEG", "PNG") and settings.UPLOAD_SANITIZING == "remux":
-                remuxed = _remux_jpeg(stream, image) if container == "JPEG" else _remux_png(stream)
+                remuxed = (_remux_jpeg if container == "JPEG" else _remux_png)(stream, image)
                 if remuxed is not None:
                     return remuxed
             if getattr(image, "n_frames", 1) > 1:
@@ -243,7 +250,13 @@ def _prepare(stream) -> PreparedImage:
             _("The image claims to be far larger than a document photo. Please upload another photo."),
         ) from None
     except _DAMAGED_IMAGE_ERRORS:
-        raise _corrupt_image() from None
+        raise UploadRefused(
+            "corrupt_image",
+            _(
+                "This file could not be read as an image (it may be damaged or incomplete). "
+                "Please take the photo again or upload another file."
+            ),
+        ) from None
     width, height = image.size
     _check_shape(width, height)
     # Pillow carries some of the source's metadata (JPEG comments, ICC profiles) into a save made
@@ -258,30 +271,12 @@ def _prepare(stream) -> PreparedImage:
     else:
         image.save(out, format="JPEG", quality=92)
         content_type = "image/jpeg"
-    return PreparedImage(
-        file=out.file,
-        byte_size=out.byte_size,
-        content_type=content_type,
-        width=width,
-        height=height,
-        sha256=out.digest.hexdigest(),
-        source_format=container,
-    )
+    return out.prepared(content_type=content_type, width=width, height=height, source_format=container)
 
 
 # Pillow signals a damaged file with many exception types; none of them is the user's to read.
 _DAMAGED_IMAGE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError,
                          KeyError, ZeroDivisionError, MemoryError)
-
-
-def _corrupt_image() -> UploadRefused:
-    return UploadRefused(
-        "corrupt_image",
-        _(
-            "This file could not be read as an image (it may be damaged or incomplete). "
-            "Please take the photo again or upload another file."
-        ),
-    )
 
 
 def _remux_jpeg(stream, image: Image.Image) -> PreparedImage | None:
@@ -292,63 +287,48 @@ def _remux_jpeg(stream, image: Image.Image) -> PreparedImage | None:
     # Pillow's reading of the orientation (EXIF, then XMP), the same that exif_transpose follows.
     if image.getexif().get(EXIF_ORIENTATION, 1) not in (0, 1):
         return None
-    out = _HashingWriter(_temporary_file())
-    stream.seek(0)
-    try:
-        frame = jpeg_remux.remux(stream, out)
-    except jpeg_remux.RemuxDeclined:
-        out.file.close()
-        stream.seek(0)
+    prepared = _remuxed(stream, jpeg_remux.remux, jpeg_remux.RemuxDeclined,
+                        content_type="image/jpeg", source_format="JPEG", expected_size=image.size)
+    if prepared is None:
         return None
-    if (frame.width, frame.height) != image.size:
-        out.file.close()
-        stream.seek(0)
-        return None
-    _check_shape(frame.width, frame.height)
     # Decoding at an eighth of the size still runs the whole entropy decoder over every block, so
     # a damaged or truncated picture is refused as the full decode would refuse it, for 1/64 of
     # the memory.
-    out.file.seek(0)
-    with Image.open(out.file, formats=["JPEG"]) as check:
-        check.draft(check.mode, (max(1, frame.width // 8), max(1, frame.height // 8)))
+    prepared.file.seek(0)
+    with Image.open(prepared.file, formats=["JPEG"]) as check:
+        check.draft(check.mode, (max(1, prepared.width // 8), max(1, prepared.height // 8)))
         check.load()
         if check.mode not in ("RGB", "L"):
             raise ValueError("the re-muxed picture decodes to an unexpected mode")
-    return PreparedImage(
-        file=out.file,
-        byte_size=out.byte_size,
-        content_type="image/jpeg",
-        width=frame.width,
-        height=frame.height,
-        sha256=out.digest.hexdigest(),
-        source_format="JPEG",
-        remuxed=True,
-    )
+    return prepared
 
 
-def _remux_png(stream) -> PreparedImage | None:
+def _remux_png(stream, image: Image.Image) -> PreparedImage | None:
     """The PNG rewritten from its pixel rows alone, checked as they pass (CRCs, row count and
     filters); None when the rewrite cannot keep it exact and upright, or finds it damaged: the
     full decode then judges it, as tolerant as it always was."""
+    return _remuxed(stream, png_remux.remux, (png_remux.RemuxDeclined, png_remux.DamagedPng),
+                    content_type="image/png", source_format="PNG", expected_size=image.size)
+
+
+def _remuxed(stream, remux, declined, *, content_type: str, source_format: str,
+             expected_size: tuple[int, int]) -> PreparedImage | None:
+    """Run ``remux`` from ``stream`` into a temporary file: the image to store, or None (the
+    stream back at its start) when it raises one of ``declined`` or finds another size than the
+    decoder's header did."""
     out = _HashingWriter(_temporary_file())
     stream.seek(0)
     try:
-        frame = png_remux.remux(stream, out)
-    except (png_remux.RemuxDeclined, png_remux.DamagedPng):
+        frame = remux(stream, out)
+    except declined:
+        frame = None
+    if frame is None or (frame.width, frame.height) != expected_size:
         out.file.close()
         stream.seek(0)
         return None
     _check_shape(frame.width, frame.height)
-    return PreparedImage(
-        file=out.file,
-        byte_size=out.byte_size,
-        content_type="image/png",
-        width=frame.width,
-        height=frame.height,
-        sha256=out.digest.hexdigest(),
-        source_format="PNG",
-        remuxed=True,
-    )
+    return out.prepared(content_type=content_type, width=frame.width, height=frame.height,
+                        source_format=source_format, remuxed=True)
 
 
 def _check_shape(width: int, height: int) -> None:

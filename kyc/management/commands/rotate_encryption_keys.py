@@ -50,16 +50,17 @@ class Command(BaseCommand):
         files = 0
         rotate = getattr(default_storage, "rotate", None)
         if callable(rotate):
-            for document_id, case_id in list(Document.objects.exclude(file="").values_list("id", "case_id")):
+            stored = Document.objects.exclude(file="")
+            for case_id in list(stored.order_by().values_list("case_id", flat=True).distinct()):
                 # Under the case's lock, as the retention purge erases a case: a file erased while
-                # this runs is either rotated before the purge or skipped after it, never put back
-                # on disk by the rotation's rename.
+                # this runs is either rotated before the purge or skipped after it (its name is
+                # read under the lock), never put back on disk by the rotation's rename.
                 with transaction.atomic():
                     lock_case(case_id)
-                    name = Document.objects.filter(id=document_id).values_list("file", flat=True).first()
-                    if name and default_storage.exists(name):
-                        rotate(name)
-                        files += 1
+                    for name in stored.filter(case_id=case_id).values_list("file", flat=True):
+                        if default_storage.exists(name):
+                            rotate(name)
+                            files += 1
         self.stdout.write(self.style.SUCCESS(f"Re-encrypted {rows} rows and {files} stored files with the newest key."))
 
 

@@ -206,10 +206,7 @@ class BatchQueue:
         if int(due_ms) == 0:
             # Another batch is due, and this thread is busy with its call: wake one waiter
             # (they sleep until the due time they last saw) to claim it now.
-            pipeline = self.redis.pipeline()
-            pipeline.rpush(self._wake_key(), "1")
-            pipeline.expire(self._wake_key(), 60)
-            pipeline.execute()
+            self._push_expiring(self._wake_key(), "1", seconds=60)
         job_ids = [match[1] for entry in entries if (match := _ENTRY.fullmatch(_text(entry)))]
         if not job_ids:
             return []
@@ -260,14 +257,18 @@ class BatchQueue:
     def _answer(self, job_id: str, result: dict[str, Any]) -> None:
         data = json.dumps(result)
         if self.redis is not None:
-            pipeline = self.redis.pipeline()
-            pipeline.rpush(self._result_key(job_id), data)
-            pipeline.expire(self._result_key(job_id), 300)
-            pipeline.execute()
+            self._push_expiring(self._result_key(job_id), data, seconds=300)
             return
         tmp = self.done / f".{job_id}.tmp"
         tmp.write_text(data)
         os.replace(tmp, self.done / f"{job_id}.json")
+
+    def _push_expiring(self, key: str, value: str, *, seconds: int) -> None:
+        """Append to a Redis list that goes away ``seconds`` after its last push, unread or not."""
+        pipeline = self.redis.pipeline()
+        pipeline.rpush(key, value)
+        pipeline.expire(key, seconds)
+        pipeline.execute()
 
     def _result(self, job_id: str, *, wait: float) -> dict[str, Any] | None:
         """The job's result if it is there, waiting up to ``wait`` seconds for it."""
