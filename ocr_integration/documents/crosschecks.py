@@ -14,6 +14,10 @@ Every finding code the engine can emit is listed, with its outcomes and evidence
 ``{"compared": [{"source": "mrz", "field": "birth_date", "value": "1990-03-20", "provider": ...,
 "document_kind": ...}, {"source": "visual", ...}]}`` plus check-specific keys.
 
+A ``visual`` item whose value is ``None`` is a printed field that was not read: the comparison
+it needed did not run, and a ``VIZ_FIELD_NOT_READ`` finding (or ``EID_ID_NUMBER`` / ``CN_ID_NUMBER``
+for a missing ID number) says so, so that "not compared" never looks like "passed".
+
 Sources in evidence: ``mrz`` (parsed from the MRZ lines), ``visual`` (a field read from the
 printed zone), ``id_number`` (derived from an ID number: birth date, sex), ``declared`` (typed
 by the applicant), ``card_prefix`` (a card brand implied by the number), ``document_type`` (a
@@ -679,11 +683,12 @@ def _compare_names(ctx: _Ctx, viz: Reading, result: mrz.MrzResult, mrz_reading: 
 
 
 def _compare_viz_mrz(ctx: _Ctx, viz: Reading, result: mrz.MrzResult, mrz_reading: Reading,
-                     *, number_field: str = "document_number") -> None:
+                     *, number_field: str = "document_number", other_side: Reading | None = None) -> None:
     """Printed values of ``viz`` against the MRZ of ``mrz_reading`` (may be the same reading).
 
     Every printed field the side is expected to show (``_PRINTED_AGAINST_MRZ``) that was not read
-    while the MRZ holds a value for it is reported as VIZ_FIELD_NOT_READ."""
+    while the MRZ holds a value for it is reported as VIZ_FIELD_NOT_READ, unless ``other_side``
+    prints and read it (older Emirates IDs print birth date, sex and expiry on the back)."""
     kind = viz.document_kind
     place = _place(viz)
     mrz_place = "the MRZ" if viz is mrz_reading else f"the MRZ {_place(mrz_reading)}"
@@ -798,8 +803,9 @@ def _compare_viz_mrz(ctx: _Ctx, viz: Reading, result: mrz.MrzResult, mrz_reading
 
     read = {group(name) for name in ("surname", "given_names") if _val(viz, name)} | (
         {"name"} if _val(viz, "full_name") else set()) | {name for name in expected if _val(viz, name)}
-    _report_not_read(ctx, viz, [m for m in missing if group(m.field) in expected],
-                     any_read=bool(read & set(expected)), against=mrz_place)
+    elsewhere = {m.field for m in missing if other_side is not None and _val(other_side, m.field)}
+    _report_not_read(ctx, viz, [m for m in missing if group(m.field) in expected and m.field not in elsewhere],
+                     any_read=bool(read & set(expected)) or bool(elsewhere), against=mrz_place)
 
 
 def _record_mrz_facts(ctx: _Ctx, reading: Reading, result: mrz.MrzResult, viz: Reading | None) -> None:
@@ -913,7 +919,7 @@ def _check_emirates_id(ctx: _Ctx, front: Reading | None, back: Reading | None) -
                 front.document_kind if front is not None else None,
             )
         if front is not None:
-            _compare_viz_mrz(ctx, front, result, back)
+            _compare_viz_mrz(ctx, front, result, back, other_side=back)
         _compare_viz_mrz(ctx, back, result, back, number_field="card_number")
         _record_mrz_facts(ctx, back, result, front)
     for side in (front, back):

@@ -621,6 +621,15 @@ def test_emirates_fields_not_read_are_named_against_the_back_mrz():
     expect(findings, "EID_MRZ_CARD_NUMBER", PASS)
 
 
+def test_an_older_emirates_id_printing_dates_and_sex_on_the_back_is_not_flagged():
+    front = eid_front(birth_date=None, sex=None, expiry_date=None)
+    back = eid_back(birth_date="1990-05-17", sex="F", expiry_date="2029-06-01")
+    findings = run(eid_case(front=front, back=back))
+    assert not not_read(findings)
+    assert {(f.code, f.document_kind) for f in findings if f.code == "VIZ_MRZ_BIRTH_DATE"} == {
+        ("VIZ_MRZ_BIRTH_DATE", "emirates_id_back")}
+
+
 # --- Chinese resident ID -------------------------------------------------------------------------
 
 
