@@ -557,17 +557,20 @@ def _report_not_read(ctx: _Ctx, reading: Reading, missing: list[_NotRead], *, an
     place = _place(reading)
     if not any_read and len(missing) > 1:
         listed = ", ".join(_FIELD_WORDS.get(m.field, m.field).lower() for m in missing)
-        why = (" It returned no printed field at all: it reads only the MRZ, or did not find the visual zone."
-               if not reading.fields else "")
         compared: list[dict[str, Any]] = []
         for m in missing:
             compared += [_item("visual", m.field, None, reading), m.reference]
+        if not reading.fields:
+            message = (f"The visual zone {place} was not read by '{reading.provider}': it returned no printed"
+                       " field (it reads only the MRZ, or did not find the visual zone), so none of the printed"
+                       f" fields ({listed}) was compared with {against}. Compare them on the image.")
+        else:
+            message = (f"The reader '{reading.provider}' read none of the printed fields {place} that are"
+                       f" compared with {against} ({listed}), so none was compared. Compare them on the image.")
         ctx.add(
             "VIZ_FIELD_NOT_READ",
             _WARN,
-            f"The visual zone {place} was not read by '{reading.provider}': none of the printed fields"
-            f" compared with {against} ({listed}) was read, so none was compared.{why}"
-            " Compare them on the image.",
+            message,
             {"fields": [m.field for m in missing], "compared": compared, "visual_zone_read": False,
              "provider": reading.provider},
             kind,
