@@ -281,6 +281,35 @@ class HttpsURLField(forms.URLField):
         super().__init__(assume_scheme="https", **kwargs)
 
 
+class WriteOnlySecretsAdmin(admin.ModelAdmin):
+    """An admin whose ``write_only_fields`` may be typed in but are never rendered back.
+
+    Django renders every field of ``fields`` as read-only text in view mode (a staff member with
+    only the view permission), which would print a decrypted secret; so without the change
+    permission those fields are replaced by one line saying which of them hold a value.
+    """
+
+    write_only_fields: tuple[str, ...] = ()
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            fields = [name for name in fields if name not in self.write_only_fields] + ["stored_secrets"]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "stored_secrets"]
+
+    @admin.display(description="Stored secrets")
+    def stored_secrets(self, obj) -> str:
+        def label(name: str) -> str:
+            return name.removeprefix("credential_").replace("_", " ").capitalize()
+
+        stored = [label(name) for name in self.write_only_fields if getattr(obj, name, "")]
+        missing = [label(name) for name in self.write_only_fields if not getattr(obj, name, "")]
+        return f"Stored: {', '.join(stored) or 'none'}. Not set: {', '.join(missing) or 'none'}."
+
+
 class VendorAccountForm(forms.ModelForm):
     """Credentials are write-only: typed in, encrypted at rest, never rendered back."""
 
@@ -306,8 +335,9 @@ class VendorAccountForm(forms.ModelForm):
 
 
 @admin.register(VendorAccount)
-class VendorAccountAdmin(admin.ModelAdmin):
+class VendorAccountAdmin(WriteOnlySecretsAdmin):
     form = VendorAccountForm
+    write_only_fields = _CREDENTIALS
     list_display = ["name", "vendor", "region", "endpoint", "auth_scheme", "qps", "enabled"]
     list_filter = ["vendor", "enabled"]
 
