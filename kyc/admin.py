@@ -208,6 +208,10 @@ class TotpDeviceAdmin(ReadOnlyAdmin):
         if not request.user.has_perm("kyc.delete_totpdevice"):
             messages.error(request, "You may not remove second factors.")
             return
+        if queryset.filter(user=request.user).exists():
+            # Removing one's own factor asks for the password and a code: the account page does.
+            messages.error(request, "Remove your own second factor from your account page.")
+            return
         for device in queryset.select_related("user"):
             totp_disable(actor=Actor.staff(request.user), user=device.user)
         messages.success(request, "Removed.")

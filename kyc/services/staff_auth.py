@@ -84,19 +84,39 @@ def has_second_factor(user) -> bool:
     return TotpDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-@transaction.atomic
-def totp_setup_begin(*, user) -> tuple[str, str]:
+def staff_reauthenticate(*, user, password: str, code: str = "") -> None:
+    """Prove that the person at the keyboard is ``user`` again, before a second-factor change.
+
+    A signed-in session alone is not enough (it may be stolen, or left open): the password, and
+    the current code when a second factor is set up. A wrong answer counts as a failed sign-in,
+    so this form cannot be used to guess a password past the lockout. Raises ValidationFailed.
+    """
+    username = user.get_username()
+    if login_locked_until(username=username):
+        raise ValidationFailed("Too many failed sign-ins. Try again later, or ask an admin to unlock you.")
+    if not (password and user.check_password(password)):
+        staff_login_failed(username=username, stage="reauthentication")
+        raise ValidationFailed("Your password is not right.")
+    if has_second_factor(user) and not totp_verify(user=user, code=code):
+        raise ValidationFailed("The code from your authenticator is not right.")
+
+
+def totp_setup_begin(*, user, password: str) -> tuple[str, str]:
     """Start (or restart) an enrolment: returns the secret and its otpauth:// URI for the app.
 
-    Only while no device is confirmed: replacing a working factor means removing it first
-    (totp_disable), so a stolen session cannot silently swap the victim's authenticator.
+    Only after the password is typed again (staff_reauthenticate), and only while no device is
+    confirmed: replacing a working factor means removing it first (totp_disable), so a stolen
+    session can neither silently swap the victim's authenticator nor enrol its own.
     """
     if has_second_factor(user):
         raise ValidationFailed("A second factor is already set up; remove it first to enrol another.")
-    secret = pyotp.random_base32()
-    TotpDevice.objects.update_or_create(
-        user=user, defaults={"secret": secret, "confirmed": False, "last_used_step": 0}
-    )
+    # Outside the transaction: a wrong password stays counted as a failed sign-in.
+    staff_reauthenticate(user=user, password=password)
+    with transaction.atomic():
+        secret = pyotp.random_base32()
+        TotpDevice.objects.update_or_create(
+            user=user, defaults={"secret": secret, "confirmed": False, "last_used_step": 0}
+        )
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.get_username(), issuer_name=TOTP_ISSUER)
     return secret, uri
 
@@ -140,11 +160,22 @@ def totp_verify(*, user, code: str) -> bool:
     return False
 
 
-@transaction.atomic
-def totp_disable(*, actor: Actor, user) -> None:
-    """Remove a user's second factor: the user themself, or an admin (a lost phone)."""
+def totp_disable(*, actor: Actor, user, password: str = "", code: str = "") -> None:
+    """Remove a user's second factor: the user themself, or an admin (a lost phone).
+
+    The user removing their own factor re-authenticates with their password and a current code
+    (staff_reauthenticate); an admin removing another's needs the permission. Not one atomic
+    block with the check: a wrong answer must stay counted as a failed sign-in.
+    """
     if actor.user is None or (actor.user.pk != user.pk and not actor.user.has_perm("kyc.delete_totpdevice")):
         raise ValidationFailed("Only the user or an admin can remove a second factor.")
+    if actor.user.pk == user.pk:
+        staff_reauthenticate(user=user, password=password, code=code)
+    _totp_delete(actor=actor, user=user)
+
+
+@transaction.atomic
+def _totp_delete(*, actor: Actor, user) -> None:
     deleted, _ = TotpDevice.objects.filter(user=user).delete()
     if deleted:
         audit_record(actor=actor, action="staff.totp_removed", object_type="user", object_id=user.pk)

@@ -129,7 +129,7 @@ def _build_world() -> dict:
 
     # Rows of the remaining admin models, made the way the product makes them where it can.
     staff_login_failed(username="matrix-rita")
-    totp_setup_begin(user=users["senior"])
+    totp_setup_begin(user=users["senior"], password=PASSWORD)
     objects = {
         "auth.group": Group.objects.get(name="reviewer"),
         "auth.user": users["reviewer"],

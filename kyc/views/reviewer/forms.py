@@ -44,6 +44,18 @@ class CodeForm(forms.Form):
     )
 
 
+class ReauthenticationForm(forms.Form):
+    """Password (and the current code, when a second factor is set up) typed again."""
+
+    password = forms.CharField(
+        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = forms.CharField(
+        max_length=8, required=False, label="Six-digit code from your authenticator",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
 class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(choices=Decision.Outcome.choices, widget=forms.RadioSelect)
     reason_codes = forms.MultipleChoiceField(choices=[], widget=forms.CheckboxSelectMultiple, required=False)
