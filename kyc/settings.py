@@ -121,6 +121,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Staff sign-in: this many failures in a row lock the account for this long.
 STAFF_LOGIN_MAX_FAILURES = env_int("STAFF_LOGIN_MAX_FAILURES", 5, minimum=1)
 STAFF_LOGIN_LOCKOUT_SECONDS = env_int("STAFF_LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
+# Separation of duties: an account created, given a role, or whose password someone else set in
+# the last N hours cannot confirm a four-eyes approval (an admin cannot mint a second approver).
+FOUR_EYES_COOLING_OFF_HOURS = env_int("FOUR_EYES_COOLING_OFF_HOURS", 24, minimum=0)
 LOGIN_URL = "reviewer:login"
 LOGIN_REDIRECT_URL = "reviewer:queue"
 

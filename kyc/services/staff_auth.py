@@ -13,8 +13,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from kyc.errors import ValidationFailed
-from kyc.models import StaffLoginThrottle, TotpDevice
+from kyc.errors import PermissionDenied, ValidationFailed
+from kyc.models import AuditEvent, StaffLoginThrottle, TotpDevice
 from kyc.services.audit import Actor, audit_record
 
 TOTP_ISSUER = "KYC review"
@@ -181,6 +181,11 @@ def _totp_delete(*, actor: Actor, user) -> None:
         audit_record(actor=actor, action="staff.totp_removed", object_type="user", object_id=user.pk)
 
 
+# Account changes that put an account into other hands or give it power: each starts the
+# cooling-off period during which the account cannot confirm a four-eyes approval.
+_ACCOUNT_ELEVATING_FIELDS = {"is_staff", "is_superuser", "user_permissions", "is_active"}
+
+
 @transaction.atomic
 def staff_account_record_change(
     *, actor: Actor, user, created: bool, changed_fields: list[str], groups_before: list[str], groups_after: list[str]
@@ -189,10 +194,15 @@ def staff_account_record_change(
 
     Django's admin saves the user and its groups itself, inside its own transaction; this records
     what changed in that same transaction. Field names only, never values (a name or an email).
+    Nobody changes their own roles or staff status: raising here rolls the admin's save back.
     """
     added = sorted(set(groups_after) - set(groups_before))
     removed = sorted(set(groups_before) - set(groups_after))
     fields = sorted(set(changed_fields) - {"groups", "password"})
+    if actor.user is not None and actor.user.pk == user.pk and (
+        added or removed or set(fields) & _ACCOUNT_ELEVATING_FIELDS
+    ):
+        raise PermissionDenied("Nobody can change their own roles; ask another admin.")
     if not (created or fields or added or removed):
         return
     audit_record(
@@ -200,3 +210,34 @@ def staff_account_record_change(
         object_type="user", object_id=user.pk,
         data={"fields": fields, "roles_added": added, "roles_removed": removed},
     )
+
+
+@transaction.atomic
+def staff_password_record_change(*, actor: Actor, user) -> None:
+    """Audit a staff password set in the admin: by the member themself, or a reset by someone else."""
+    own = actor.user is not None and actor.user.pk == user.pk
+    audit_record(
+        actor=actor, action="staff.password_changed" if own else "staff.password_reset",
+        object_type="user", object_id=user.pk,
+    )
+
+
+def staff_recently_elevated(*, user, now=None) -> bool:
+    """Was ``user`` created, given a role or staff status, or had its password set by someone else
+    within ``FOUR_EYES_COOLING_OFF_HOURS``? Read from the audit trail, where every such change is."""
+    hours = settings.FOUR_EYES_COOLING_OFF_HOURS
+    if hours == 0:
+        return False
+    since = (now or timezone.now()) - timedelta(hours=hours)
+    if user.date_joined and user.date_joined > since:
+        return True
+    events = AuditEvent.objects.filter(
+        object_type="user", object_id=str(user.pk), occurred_at__gt=since,
+        action__in=["staff.account_created", "staff.account_changed", "staff.password_reset"],
+    ).values_list("action", "data")
+    for action, data in events:
+        if action != "staff.account_changed":
+            return True
+        if data.get("roles_added") or set(data.get("fields", [])) & _ACCOUNT_ELEVATING_FIELDS:
+            return True
+    return False
