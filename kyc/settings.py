@@ -218,6 +218,7 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stalled-reads": {"task": "kyc.tasks.requeue_stalled_reads", "schedule": 60.0},
     "purge-expired-personal-data": {"task": "kyc.tasks.purge_expired_personal_data", "schedule": 3600.0},
     "requeue-due-webhooks": {"task": "kyc.api.tasks.requeue_due_webhooks", "schedule": 60.0},
+    "purge-rate-counters": {"task": "kyc.tasks.purge_rate_counters", "schedule": 86400.0},
 }
 
 # --- OCR ------------------------------------------------------------------------------------

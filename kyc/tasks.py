@@ -88,3 +88,11 @@ def purge_expired_personal_data() -> int:
     if count:
         logger.info("retention: erased the personal data of %d cases", count)
     return count
+
+
+@shared_task
+def purge_rate_counters() -> int:
+    """Periodic (daily): drop API rate counters whose window ended a day ago or more."""
+    from kyc.services.rate_limits import rate_counters_purge
+
+    return rate_counters_purge()

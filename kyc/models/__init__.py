@@ -6,7 +6,7 @@ from kyc.models.decision import Decision
 from kyc.models.document import Document, DocumentReading
 from kyc.models.finding import CheckFinding
 from kyc.models.reviewing import CaseNote, ReasonCode
-from kyc.models.security import StaffLoginThrottle, TotpDevice
+from kyc.models.security import RateCounter, StaffLoginThrottle, TotpDevice
 
 __all__ = [
     "Applicant",
@@ -18,6 +18,7 @@ __all__ = [
     "Decision",
     "Document",
     "DocumentReading",
+    "RateCounter",
     "ReasonCode",
     "SiteConfiguration",
     "StaffLoginThrottle",

@@ -41,19 +41,46 @@ def login_locked_until(*, username: str):
 
 
 @transaction.atomic
-def staff_login_failed(*, username: str, stage: str = "password") -> StaffLoginThrottle:
-    """Count one failed sign-in (wrong password or wrong code); lock out at the limit."""
+def staff_login_attempt_begin(*, username: str) -> bool:
+    """Count one sign-in attempt *before* its password or code is checked; False when locked out.
+
+    Counting first, under the throttle row's lock (SELECT ... FOR UPDATE; SQLite's IMMEDIATE
+    transactions serialise the same way), is what makes the limit hold under concurrency: when
+    the check came first and the count after, 40 guesses sent at once were all checked before
+    any was counted. A right answer clears the count (staff_login_succeeded); a wrong one is
+    recorded by staff_login_failed.
+    """
     now = timezone.now()
     throttle, _ = StaffLoginThrottle.objects.select_for_update().get_or_create(username=_normalise(username))
-    if throttle.first_failure_at is None or throttle.first_failure_at < now - _lockout():
-        # Failures older than the lockout window are forgiven.
+    if throttle.locked_until and throttle.locked_until > now:
+        return False
+    if throttle.locked_until or throttle.first_failure_at is None or throttle.first_failure_at < now - _lockout():
+        # A lockout that ended, or attempts older than the window, are forgiven.
         throttle.failures = 0
         throttle.first_failure_at = now
+        throttle.locked_until = None
+    if throttle.failures >= _max_failures():
+        # Attempts still being checked have used up the budget.
+        throttle.locked_until = now + _lockout()
+        throttle.save(update_fields=["failures", "first_failure_at", "locked_until"])
+        return False
     throttle.failures += 1
+    throttle.save(update_fields=["failures", "first_failure_at", "locked_until"])
+    return True
+
+
+@transaction.atomic
+def staff_login_failed(*, username: str, stage: str = "password") -> StaffLoginThrottle:
+    """Record one failed sign-in (wrong password or wrong code), already counted by
+    staff_login_attempt_begin; lock out at the limit."""
+    now = timezone.now()
+    throttle, _ = StaffLoginThrottle.objects.select_for_update().get_or_create(username=_normalise(username))
+    if throttle.first_failure_at is None:
+        throttle.first_failure_at = now
     actor = Actor.system("staff-sign-in")
     audit_record(actor=actor, action="staff.login_failed", object_type="staff_login", object_id=throttle.username,
                  data={"stage": stage, "failures": throttle.failures})
-    if throttle.failures >= _max_failures():
+    if throttle.failures >= _max_failures() and not (throttle.locked_until and throttle.locked_until > now):
         throttle.locked_until = now + _lockout()
         audit_record(actor=actor, action="staff.locked_out", object_type="staff_login",
                      object_id=throttle.username,
@@ -92,13 +119,16 @@ def staff_reauthenticate(*, user, password: str, code: str = "") -> None:
     so this form cannot be used to guess a password past the lockout. Raises ValidationFailed.
     """
     username = user.get_username()
-    if login_locked_until(username=username):
+    if not staff_login_attempt_begin(username=username):
         raise ValidationFailed("Too many failed sign-ins. Try again later, or ask an admin to unlock you.")
     if not (password and user.check_password(password)):
         staff_login_failed(username=username, stage="reauthentication")
         raise ValidationFailed("Your password is not right.")
-    if has_second_factor(user) and not totp_verify(user=user, code=code):
+    if has_second_factor(user) and not _totp_check(user=user, code=code):
+        staff_login_failed(username=username, stage="reauthentication")
         raise ValidationFailed("The code from your authenticator is not right.")
+    # Proven again, as at a sign-in: the attempts counted so far are forgiven.
+    StaffLoginThrottle.objects.filter(username=_normalise(username)).delete()
 
 
 def totp_setup_begin(*, user, password: str) -> tuple[str, str]:
@@ -151,10 +181,18 @@ def totp_setup_confirm(*, user, code: str) -> None:
 
 
 @transaction.atomic
-def totp_verify(*, user, code: str) -> bool:
-    """Check a sign-in code. A wrong code counts as a failed sign-in (lockout)."""
+def _totp_check(*, user, code: str) -> bool:
     device = TotpDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
-    if device is not None and _accept(device, code):
+    return device is not None and _accept(device, code)
+
+
+def totp_verify(*, user, code: str) -> bool:
+    """Check a sign-in code: counted as an attempt first, a wrong code as a failed sign-in (lockout).
+
+    False when locked out as well, without looking at the code."""
+    if not staff_login_attempt_begin(username=user.get_username()):
+        return False
+    if _totp_check(user=user, code=code):
         return True
     staff_login_failed(username=user.get_username(), stage="totp")
     return False

@@ -48,7 +48,7 @@ from kyc.services.staff_auth import staff_login_failed, totp_setup_begin
 from kyc.views.applicant import resume_token
 from ocr_integration.models import OcrAttempt, RoutingRule, VendorAccount
 from tests.conftest import make_case, upload
-from tests.kyc.reviewer.conftest import ensure_roles, make_member, ready_case
+from tests.kyc.reviewer.conftest import PASSWORD, ensure_roles, make_member, ready_case
 
 PERSONAS = [
     "anonymous", "applicant", "other_applicant", "reviewer", "senior", "admin", "integrator", "other_integrator",
