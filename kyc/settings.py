@@ -244,6 +244,8 @@ CHECK_MINIMUM_AGE_YEARS = env_int("CHECK_MINIMUM_AGE_YEARS", 18, minimum=0)
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Bounded in size and nesting (a 413 or a 400, never a 500); the upload view sets its own.
+    "DEFAULT_PARSER_CLASSES": ["kyc.api.parsers.BoundedJSONParser"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "KYC onboarding API",
