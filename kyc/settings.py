@@ -124,6 +124,15 @@ STAFF_LOGIN_LOCKOUT_SECONDS = env_int("STAFF_LOGIN_LOCKOUT_SECONDS", 15 * 60, mi
 # Separation of duties: an account created, given a role, or whose password someone else set in
 # the last N hours cannot confirm a four-eyes approval (an admin cannot mint a second approver).
 FOUR_EYES_COOLING_OFF_HOURS = env_int("FOUR_EYES_COOLING_OFF_HOURS", 24, minimum=0)
+
+# --- Audit checkpoints (kyc/audit_keys.py, kyc/services/audit_checkpoints.py) ------------------
+# Ed25519 keys, PEM, never in the database. The signing key lives on the hosts that write
+# checkpoints; the verifying keys are published (old ones kept after a rotation).
+AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY", "")
+AUDIT_VERIFYING_KEYS = env_str("AUDIT_VERIFYING_KEYS", "")
+AUDIT_CHECKPOINT_INTERVAL_SECONDS = env_int("AUDIT_CHECKPOINT_INTERVAL_SECONDS", 300, minimum=10)
+# Each new checkpoint is also appended (one JSON line) to this file, for write-once storage.
+AUDIT_CHECKPOINT_EXPORT_PATH = env_str("AUDIT_CHECKPOINT_EXPORT_PATH", "")
 LOGIN_URL = "reviewer:login"
 LOGIN_REDIRECT_URL = "reviewer:queue"
 
@@ -219,6 +228,9 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-personal-data": {"task": "kyc.tasks.purge_expired_personal_data", "schedule": 3600.0},
     "requeue-due-webhooks": {"task": "kyc.api.tasks.requeue_due_webhooks", "schedule": 60.0},
     "purge-rate-counters": {"task": "kyc.tasks.purge_rate_counters", "schedule": 86400.0},
+    "write-audit-checkpoint": {
+        "task": "kyc.tasks.write_audit_checkpoint", "schedule": float(AUDIT_CHECKPOINT_INTERVAL_SECONDS),
+    },
 }
 
 # --- OCR ------------------------------------------------------------------------------------

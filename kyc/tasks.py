@@ -96,3 +96,16 @@ def purge_rate_counters() -> int:
     from kyc.services.rate_limits import rate_counters_purge
 
     return rate_counters_purge()
+
+
+@shared_task
+def write_audit_checkpoint() -> int | None:
+    """Periodic (beat): sign where the audit chain stands, when it moved since the last checkpoint."""
+    from kyc import audit_keys
+    from kyc.services.audit_checkpoints import audit_checkpoint_write
+
+    if audit_keys.signing_key() is None:
+        logger.warning("audit checkpoints are not signed: AUDIT_SIGNING_KEY is not set on this worker")
+        return None
+    checkpoint = audit_checkpoint_write(only_if_changed=True)
+    return checkpoint.last_sequence if checkpoint else None

@@ -1,5 +1,5 @@
 from kyc.models.applicant import Applicant
-from kyc.models.audit import AuditChainHead, AuditEvent
+from kyc.models.audit import AuditChainHead, AuditCheckpoint, AuditEvent
 from kyc.models.case import Case
 from kyc.models.configuration import SiteConfiguration
 from kyc.models.decision import Decision
@@ -11,6 +11,7 @@ from kyc.models.security import RateCounter, StaffLoginThrottle, TotpDevice
 __all__ = [
     "Applicant",
     "AuditChainHead",
+    "AuditCheckpoint",
     "AuditEvent",
     "Case",
     "CaseNote",

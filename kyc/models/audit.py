@@ -101,3 +101,36 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain at #{self.last_sequence}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement of where the chain stood: its last event's sequence and hash.
+
+    ``payload`` is the exact canonical JSON that was signed (Ed25519, with a key that is never in
+    the database: ``AUDIT_SIGNING_KEY``), so anyone holding the published verifying key can check
+    it. Someone who can write to the database can re-hash every event after one they changed,
+    but cannot sign a new checkpoint; and a checkpoint exported before (a file shipped elsewhere)
+    still names the events a truncation removed. Append-only, like the events.
+    """
+
+    created_at = models.DateTimeField()
+    last_sequence = models.PositiveBigIntegerField(db_index=True)
+    payload = models.TextField()
+    signature = models.CharField(max_length=128)
+    key_id = models.CharField(max_length=32)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_sequence", "created_at"]
+
+    def __str__(self) -> str:
+        return f"checkpoint at #{self.last_sequence}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditTrailIsAppendOnly("Audit checkpoints cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailIsAppendOnly("Audit checkpoints cannot be deleted.")

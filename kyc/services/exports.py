@@ -52,6 +52,8 @@ def case_evidence_export(*, case_id, actor: Actor, export_format: str = "json") 
             "events_checked": verification.events_checked,
             "broken_sequence": verification.broken_sequence,
             "problem": verification.problem,
+            "signed_checkpoints_checked": verification.checkpoints_checked,
+            "signed_through_sequence": verification.signed_through,
         },
         "case": {
             "id": str(case.id),
