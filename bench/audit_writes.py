@@ -2,8 +2,9 @@
 
 Every write is what a service does: one transaction that locks its case row, changes it and
 appends an audit event (``kyc.services.audit.audit_record``). The writers never touch each
-other's cases, so any loss of scaling comes from what all audited writes share: today the one
-``AuditChainHead`` row every append locks until its transaction commits (issue 17, point 8).
+other's cases, so any loss of scaling comes from what all audited writes share: before issue 17
+(point 8), the one chain-head row every append locked until its transaction committed; now each
+case has its own chain and head row.
 ``--hold-ms`` keeps each transaction open that much longer after the append, standing for work
 done before commit (checks, other inserts), which is what the shared lock serialises.
 
@@ -80,7 +81,8 @@ def run(writers: int, case_ids: list, seconds: float, hold_ms: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", default=DEFAULT_DATABASE)
+    parser.add_argument("--database", default=DEFAULT_DATABASE,
+                        help="PostgreSQL URL; the schema is migrated, so use a database of the bench's own")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--hold-ms", type=float, default=2.0)
     parser.add_argument("--smoke", action="store_true")

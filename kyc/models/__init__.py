@@ -1,5 +1,5 @@
 from kyc.models.applicant import Applicant
-from kyc.models.audit import AuditChainHead, AuditCheckpoint, AuditEvent
+from kyc.models.audit import AuditChain, AuditCheckpoint, AuditEvent
 from kyc.models.case import Case
 from kyc.models.configuration import SiteConfiguration
 from kyc.models.decision import Decision
@@ -10,7 +10,7 @@ from kyc.models.security import RateCounter, StaffLoginThrottle, TotpDevice
 
 __all__ = [
     "Applicant",
-    "AuditChainHead",
+    "AuditChain",
     "AuditCheckpoint",
     "AuditEvent",
     "Case",

@@ -1,6 +1,7 @@
 """Signed checkpoints of the audit chain, and their export to write-once storage.
 
-A checkpoint signs (Ed25519, kyc.audit_keys) the sequence and hash of the chain's last event.
+A checkpoint signs (Ed25519, kyc.audit_keys) the head (position and hash) of every chain that
+moved since the previous checkpoint, and that checkpoint's digest: together they bind all chains.
 Written periodically by Celery beat (``kyc.tasks.write_audit_checkpoint``) and on demand
 (``manage.py audit_checkpoint``); each one can be appended to a file an operator ships elsewhere
 (``AUDIT_CHECKPOINT_EXPORT_PATH``, or ``manage.py audit_checkpoint --export``).
@@ -15,49 +16,63 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from kyc import audit_keys
-from kyc.models import AuditCheckpoint, AuditEvent
-from kyc.models.audit import GENESIS_HASH
+from kyc.models import AuditChain, AuditCheckpoint, AuditEvent
+from kyc.selectors.audit import checkpoint_digest
 
-CHECKPOINT_VERSION = 1
-# One chain today; the payload names chains so that a checkpoint can bind several.
-MAIN_CHAIN = "main"
+CHECKPOINT_VERSION = 2
 
 
-def checkpoint_payload(*, last_sequence: int, last_hash: str, signed_at) -> str:
-    """The exact text that is signed: canonical JSON (sorted keys, no spaces)."""
+def checkpoint_payload(*, chains: dict[str, tuple[int, str]], chain_count: int, previous: str, signed_at) -> str:
+    """The exact text that is signed: canonical JSON (sorted keys, no spaces).
+
+    ``chains``: the head (position, hash) of every chain that moved since the previous checkpoint,
+    so that over the checkpoints every chain's every head is signed; ``previous``: the digest of
+    the previous checkpoint's payload, so that a checkpoint removed from the series is noticed.
+    """
     return json.dumps(
-        {"version": CHECKPOINT_VERSION, "signed_at": signed_at.isoformat(),
-         "chains": {MAIN_CHAIN: {"sequence": last_sequence, "hash": last_hash}}},
+        {"version": CHECKPOINT_VERSION, "signed_at": signed_at.isoformat(), "previous": previous,
+         "chain_count": chain_count,
+         "chains": {key: {"sequence": position, "hash": last_hash} for key, (position, last_hash) in chains.items()}},
         sort_keys=True, separators=(",", ":"),
     )
 
 
 def audit_checkpoint_write(*, only_if_changed: bool = False) -> AuditCheckpoint | None:
-    """Sign where the chain stands now (its last committed event) and store the checkpoint.
+    """Sign the heads of the chains that moved since the last checkpoint and store the checkpoint.
 
-    Takes no lock: the last committed event is a consistent point, and appends go on meanwhile.
-    With ``only_if_changed`` (the periodic task), nothing is written while the chain is unchanged.
-    Appends the checkpoint to ``AUDIT_CHECKPOINT_EXPORT_PATH`` once it is committed.
+    Holds no lock while it reads and signs: the chain heads read are committed ones, and appends
+    go on meanwhile (a chain that moves during the signature is signed again next time). With
+    ``only_if_changed`` (the periodic task), nothing is written while no chain moved. Appends the
+    checkpoint to ``AUDIT_CHECKPOINT_EXPORT_PATH`` once it is committed.
     """
-    last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
-    last_sequence, last_hash = (last["sequence"], last["hash"]) if last else (0, GENESIS_HASH)
-    if only_if_changed:
-        latest = AuditCheckpoint.objects.order_by("-last_sequence").values_list("last_sequence", flat=True).first()
-        if latest == last_sequence:
-            return None
+    moved = {key: (position, last_hash) for key, position, last_hash in
+             AuditChain.objects.filter(last_sequence__gt=F("checkpointed_sequence"))
+             .values_list("key", "last_sequence", "last_hash")}
+    if only_if_changed and not moved:
+        return None
+    latest = AuditCheckpoint.objects.order_by("-created_at", "-id").values_list("payload", flat=True).first()
     signed_at = timezone.now()
-    payload = checkpoint_payload(last_sequence=last_sequence, last_hash=last_hash, signed_at=signed_at)
+    payload = checkpoint_payload(
+        chains=moved, chain_count=AuditChain.objects.count(),
+        previous=checkpoint_digest(latest) if latest else "", signed_at=signed_at,
+    )
     signature, key_id = audit_keys.sign(payload)
+    last_event = AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
     with transaction.atomic():
         checkpoint = AuditCheckpoint.objects.create(
-            created_at=signed_at, last_sequence=last_sequence, payload=payload, signature=signature, key_id=key_id,
+            created_at=signed_at, last_sequence=last_event, payload=payload, signature=signature, key_id=key_id,
         )
         if settings.AUDIT_CHECKPOINT_EXPORT_PATH:
             path = Path(settings.AUDIT_CHECKPOINT_EXPORT_PATH)
             transaction.on_commit(lambda: _append(path, [checkpoint]))
+    # One statement per chain, each its own transaction: never several chain rows locked at once
+    # (a writer holding one of them and waiting for another would deadlock with us).
+    for key, (position, _hash) in moved.items():
+        AuditChain.objects.filter(key=key, checkpointed_sequence__lt=position).update(checkpointed_sequence=position)
     return checkpoint
 
 

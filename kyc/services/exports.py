@@ -53,7 +53,7 @@ def case_evidence_export(*, case_id, actor: Actor, export_format: str = "json") 
             "broken_sequence": verification.broken_sequence,
             "problem": verification.problem,
             "signed_checkpoints_checked": verification.checkpoints_checked,
-            "signed_through_sequence": verification.signed_through,
+            "events_not_yet_signed": verification.unsigned_events,
         },
         "case": {
             "id": str(case.id),

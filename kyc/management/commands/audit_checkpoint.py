@@ -42,5 +42,5 @@ class Command(BaseCommand):
         except (ImproperlyConfigured, OSError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
-            f"Checkpoint signed (key {checkpoint.key_id}): the chain up to event #{checkpoint.last_sequence}."
+            f"Checkpoint signed (key {checkpoint.key_id}): every chain's head, events up to #{checkpoint.last_sequence}."
         )

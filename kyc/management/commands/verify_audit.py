@@ -30,9 +30,10 @@ class Command(BaseCommand):
                 f"Audit chain BROKEN{where}: {result.problem} ({result.events_checked} events verified link by link)."
             )
         if result.checkpoints_checked:
-            unsigned = result.events_checked - result.signed_through
-            anchored = (f"{result.checkpoints_checked} signed checkpoints verified, the last vouching for events up to "
-                        f"#{result.signed_through} ({result.signed_at}); {unsigned} events since are not signed yet.")
+            anchored = (f"{result.checkpoints_checked} signed checkpoints verified, the last signed at "
+                        f"{result.last_signed_at}; {result.unsigned_events} events since are not signed yet.")
         else:
-            anchored = "no signed checkpoint: the chain is verified against itself only (see docs/security.md)."
-        self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {result.events_checked} events verified; {anchored}"))
+            anchored = "no signed checkpoint: the chains are verified against themselves only (see docs/security.md)."
+        self.stdout.write(self.style.SUCCESS(
+            f"Audit chain intact: {result.events_checked} events verified in {result.chains_checked} chains; {anchored}"
+        ))
