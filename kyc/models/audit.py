@@ -20,7 +20,6 @@ from typing import Any
 
 from django.db import models
 
-
 GENESIS_HASH = "0" * 64
 GLOBAL_CHAIN = "global"
 

@@ -6,7 +6,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from kyc.models import Decision, ReasonCode
-from kyc.services.staff_auth import login_locked_until, staff_login_attempt_begin, staff_login_failed
+from kyc.services.staff_auth import (
+    login_locked_until,
+    staff_login_attempt_begin,
+    staff_login_failed,
+)
 
 
 class StaffAuthenticationForm(AuthenticationForm):
