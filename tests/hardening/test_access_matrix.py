@@ -588,8 +588,8 @@ def test_a_signed_in_session_alone_cannot_remove_a_second_factor(world, db, pers
     from kyc.services.staff_auth import totp_setup_confirm
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as the world was made
-
-    user = world["users"][persona]
+    # From the database: another test may have changed the shared instance (its change rolled back).
+    user = User.objects.get(pk=world["users"][persona].pk)
     TotpDevice.objects.filter(user=user).delete()
     secret, _ = totp_setup_begin(user=user, password=PASSWORD)
     totp_setup_confirm(user=user, code=pyotp.TOTP(secret).now())
