@@ -337,7 +337,7 @@ def test_names_and_dates_in_each_language(client):
     assert "1990年1月31日" in chinese and "验证进度" in chinese
     client.post("/i18n/setlang/", {"language": "ar", "next": "/"})
     status = client.get(f"/cases/{case.id}/status.json").json()
-    assert status["state_label"] == "أُرسل"
+    assert status["state_label"] == "تم الإرسال"
 
 
 def test_refusal_messages_are_translated(client):
