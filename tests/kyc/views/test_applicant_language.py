@@ -163,6 +163,11 @@ def applicant_pages(client, settings, language: str) -> dict[str, str]:
         )
 
     pages["not found"] = _page(client, "get", "/cases/00000000-0000-0000-0000-000000000000/", 404).content.decode()
+    settings.UPLOAD_MAX_BYTES, settings.REQUEST_BODY_OVERHEAD_BYTES = 4096, 1024
+    oversized = b"\xff" * (settings.UPLOAD_MAX_BYTES + settings.REQUEST_BODY_OVERHEAD_BYTES + 1)
+    response = client.generic("POST", f"/cases/{passport.id}/documents/passport/", oversized, content_type="image/jpeg")
+    assert response.status_code == 413
+    pages["file too large (before the body is read)"] = response.content.decode()
     settings.APPLICANT_LINK_MAX_AGE_SECONDS = 60
     token = re.search(r"/resume/(\S+)/", mail.outbox[0].body).group(1)
     with mock.patch("time.time", return_value=time.time() + 120):
@@ -347,7 +352,7 @@ def test_without_a_base_url_the_resubmission_email_points_to_the_first_email(set
     assert "/resume/" not in mail.outbox[0].body and "رسالتنا الأولى" in mail.outbox[0].body
 
 
-def test_error_pages_are_ours_and_lead_back(client):
+def test_error_pages_are_ours_and_lead_back(client, settings):
     use_language(client, "zh-hans")
     response = client.get("/cases/00000000-0000-0000-0000-000000000000/")
     html = response.content.decode()
@@ -357,6 +362,10 @@ def test_error_pages_are_ours_and_lead_back(client):
         html = server_error(RequestFactory().get("/")).content.decode()  # no request context at all
     assert 'dir="rtl"' in html and "<h1>حدث خطأ</h1>" in html and 'href="/"' in html
     assert 'name="language"' not in html  # the picker's form needs a CSRF token a 500 page cannot have
+    client.cookies["django_language"] = "ar"
+    settings.UPLOAD_MAX_BYTES, settings.REQUEST_BODY_OVERHEAD_BYTES = 4096, 1024
+    response = client.generic("POST", "/", b"\0" * (settings.UPLOAD_MAX_BYTES + settings.REQUEST_BODY_OVERHEAD_BYTES + 1))
+    assert response.status_code == 413 and "<h1>الملف كبير جدًا</h1>" in response.content.decode()
 
 
 GLOSSARY_ROW = re.compile(r"^\| (?P<en>[^|]+?) \| (?P<ar>[^|]+?) \| (?P<zh>[^|]+?) \|$", re.M)
