@@ -27,7 +27,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from kyc.access import RESUME_SALT, SESSION_CASES_KEY, applicant_grant, applicant_require, resume_token
+from kyc.access import (
+    RESUME_SALT,
+    SESSION_CASES_KEY,
+    applicant_grant,
+    applicant_require,
+    resume_token,
+)
 from kyc.api.services import attach_checked
 from kyc.consent import (
     NOTICE_VERSION,
