@@ -106,20 +106,42 @@ ACCEPT_TYPES = "image/jpeg,image/png,image/bmp,image/tiff,.jpg,.jpeg,.png,.bmp,.
 
 
 class StartForm(forms.Form):
-    email = forms.EmailField(label=gettext_lazy("Email address"), max_length=254)
+    # Our own words rather than Django's: its Arabic catalogue writes imperatives ("أدخل ...") where
+    # the glossary asks for "يُرجى ...", and names no document.
+    email = forms.EmailField(
+        label=gettext_lazy("Email address"),
+        max_length=254,
+        error_messages={
+            "required": gettext_lazy("Please enter your email address."),
+            "invalid": gettext_lazy("Please enter a valid email address."),
+        },
+    )
     document_type = forms.ChoiceField(
-        label=gettext_lazy("Document"), choices=list(DOCUMENT_TYPE_LABELS.items()), widget=forms.RadioSelect
+        label=gettext_lazy("Document"),
+        choices=list(DOCUMENT_TYPE_LABELS.items()),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": gettext_lazy("Please choose the document you will upload."),
+            "invalid_choice": gettext_lazy("Please choose the document you will upload."),
+        },
     )
     issuing_country = forms.ChoiceField(
         label=gettext_lazy("Issuing country"),
         choices=[("", pgettext_lazy("country", "Choose…")), *COUNTRIES],
         required=False,
+        error_messages={"invalid_choice": gettext_lazy("Please choose the issuing country from the list.")},
     )
     declared_full_name = forms.CharField(
-        label=gettext_lazy("Full name as on the document (optional)"), max_length=200, required=False
+        label=gettext_lazy("Full name as on the document (optional)"),
+        max_length=200,
+        required=False,
+        error_messages={"max_length": gettext_lazy("Please keep the name to %(limit_value)d characters or fewer.")},
     )
     declared_birth_date = forms.DateField(
-        label=gettext_lazy("Date of birth (optional)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Date of birth (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": gettext_lazy("Please enter a valid date of birth.")},
     )
     consent_processing = forms.BooleanField(
         label=gettext_lazy("I have read the privacy notice and agree to the processing of my document for identity verification."),

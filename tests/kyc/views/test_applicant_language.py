@@ -123,7 +123,12 @@ def applicant_pages(client, settings, language: str) -> dict[str, str]:
     use_language(client, language)
     pages["start"] = _page(client, "get", "/", 200).content.decode()
     pages["start refused"] = _page(client, "post", "/", 400, data={
-        "email": "not an address", "document_type": "passport", "issuing_country": "", "declared_birth_date": "2999-01-01",
+        "email": "not an address", "document_type": "visa", "issuing_country": "XXX", "declared_birth_date": "31/31/1990",
+        "declared_full_name": "x" * 201,
+    }).content.decode()
+    pages["start refused (nothing filled in)"] = _page(client, "post", "/", 400, data={}).content.decode()
+    pages["start refused (birth date)"] = _page(client, "post", "/", 400, data={
+        **START, "declared_birth_date": "2999-01-01",
     }).content.decode()
     pages["privacy"] = _page(client, "get", "/privacy/", 200).content.decode()
 
