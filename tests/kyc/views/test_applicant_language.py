@@ -212,6 +212,11 @@ def applicant_emails(settings, language: str) -> dict[str, str]:
         )
         assert decision_email_send(decision_id=decision.id)
         emails[outcome] = mail.outbox[0]
+    settings.APPLICANT_BASE_URL = ""  # the site's address not configured: no link, a pointer to the first email
+    mail.outbox.clear()
+    assert decision_email_send(decision_id=decision.id)
+    emails["request_resubmission (without a link)"] = mail.outbox[0]
+    settings.APPLICANT_BASE_URL = "http://kyc.example.test"
     return {name: f"{message.subject}\n{message.body}" for name, message in emails.items()}, case
 
 
