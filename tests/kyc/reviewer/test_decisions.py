@@ -173,7 +173,7 @@ def test_a_resubmission_email_says_which_sides_and_why(staff, scripted_ocr):
                       note="Glare on the back.", requested_kinds=["emirates_id_back"])
     send_decision_email.apply(args=[decision.id])
     body = mail.outbox[0].body
-    assert "طلب أحد المراجعين صورًا جديدة لما يلي: بطاقة الهوية الإماراتية، الوجه الخلفي." in body
+    assert "طلب أحد المراجعين صورًا جديدة لما يلي: الوجه الخلفي لبطاقة الهوية الإماراتية." in body
     assert "Glare on the back." in body
 
 

@@ -251,7 +251,7 @@ def test_the_check_finds_english_where_there_is_some(client):
 
 @pytest.mark.parametrize(
     ("language", "joined"),
-    [("en", "Emirates ID, front, Emirates ID, back"), ("ar", "بطاقة الهوية الإماراتية، الوجه الأمامي، بطاقة الهوية الإماراتية، الوجه الخلفي"),
+    [("en", "Emirates ID, front, Emirates ID, back"), ("ar", "الوجه الأمامي لبطاقة الهوية الإماراتية، الوجه الخلفي لبطاقة الهوية الإماراتية"),
      ("zh-hans", "阿联酋身份证正面、阿联酋身份证背面")],
 )
 def test_lists_are_joined_as_each_language_writes_them(language, joined):
