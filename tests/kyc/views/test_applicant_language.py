@@ -397,3 +397,19 @@ def test_the_catalogues_use_the_glossarys_terms():
             assert chinese[row["en"]] == re.split(r" \(|;", row["zh"])[0].strip(), row["en"]
             checked += 1
     assert checked >= 15
+
+
+PLACEHOLDER = re.compile(r"%\(\w+\)[-.\d]*\w")
+
+
+def test_each_catalogue_keeps_its_languages_punctuation_and_register():
+    from tests.kyc.views.test_applicant_translations import entries
+
+    for _context, _msgid, msgstr in entries("zh_Hans"):
+        text = PLACEHOLDER.sub("", msgstr)
+        # Full-width punctuation and the six-dot ellipsis; an ASCII full stop only inside a code.
+        assert not re.search(r"[,:;?!()]|\.\.\.|\.$", text), msgstr
+        assert all(run == "……" for run in re.findall(r"…+", text)), msgstr
+    for _context, _msgid, msgstr in entries("ar"):
+        assert "يرجى" not in msgstr, msgstr  # يُرجى, with its damma
+        assert not re.search(r"^(حمّل|ارفع|أدخل|اختر|ابدأ|تحقق|أرسل|قدّم)\b", msgstr), msgstr  # headings and buttons: nouns
