@@ -213,3 +213,22 @@ def test_bad_requests_are_refused_with_a_clear_error():
         render(DocumentKind.PASSPORT, "passport_numbered", 1, faults=[Fault.ID_BIRTH_MISMATCH])
     with pytest.raises(ValueError, match="seeds"):
         render(DocumentKind.PASSPORT, "passport_numbered", -1)
+
+
+def test_make_specimens_writes_family_images_with_their_truth(tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    call_command("make_specimens", "--out", str(tmp_path), "--family", "cn_grey_compact", "--count", "1",
+                 "--seed", "5", "--capture", "degraded", "--fault", "expired")
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [
+        "cn_id_emblem-cn_grey_compact-5-expired-degraded.jpg", "cn_id_emblem-cn_grey_compact-5-expired-degraded.json",
+        "cn_id_portrait-cn_grey_compact-5-expired-degraded.jpg", "cn_id_portrait-cn_grey_compact-5-expired-degraded.json",
+    ]
+    truth = json.loads((tmp_path / names[1]).read_text())
+    expected = render(DocumentKind.CN_ID_EMBLEM, "cn_grey_compact", 5, faults=[Fault.EXPIRED], capture="degraded")
+    assert truth["fields"] == expected.truth.fields
+    assert (truth["family"], truth["capture"], truth["faults"]) == ("cn_grey_compact", "degraded", ["expired"])
+    assert (tmp_path / names[0]).read_bytes() == expected.image
