@@ -23,7 +23,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from .. import degrade
 from ..model import Degradation
-from ._draw import _smooth_noise
+from ._draw import smooth_noise
 
 MAX_TILT_DEG = 12.0
 MAX_ROTATION_DEG = 10.0
@@ -68,8 +68,8 @@ def _desk(size: tuple[int, int], rng: random.Random) -> Image.Image:
     """A cluttered surface: wood or fabric grain, papers, a mug, a pen, a keyboard edge, cables."""
     w, h = size
     base = np.array(rng.choice(((120, 84, 52), (90, 90, 96), (170, 150, 120), (60, 64, 70), (140, 110, 90))), np.float32)
-    grain = _smooth_noise(rng, (w, h), rng.randint(6, 14))
-    streaks = _smooth_noise(rng, (w, max(2, h // 40)), rng.randint(40, 90))
+    grain = smooth_noise(rng, (w, h), rng.randint(6, 14))
+    streaks = smooth_noise(rng, (w, max(2, h // 40)), rng.randint(40, 90))
     streaks = np.asarray(Image.fromarray((streaks * 255).astype(np.uint8)).resize((w, h), Image.Resampling.BILINEAR), np.float32) / 255
     arr = base * (0.75 + 0.35 * grain[..., None] + 0.15 * streaks[..., None])
     img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
@@ -187,7 +187,7 @@ def photo(document: Image.Image, rng: random.Random) -> tuple[bytes, str]:
     yy, xx = np.mgrid[0:fh, 0:fw].astype(np.float32)
     lamp_x, lamp_y = rng.uniform(-0.3, 1.3) * fw, rng.uniform(-0.3, 1.3) * fh
     distance = np.hypot(xx - lamp_x, yy - lamp_y) / math.hypot(fw, fh)
-    light = 1.08 - rng.uniform(0.25, 0.45) * distance + 0.12 * (_smooth_noise(rng, (fw, fh), 4) - 0.5)
+    light = 1.08 - rng.uniform(0.25, 0.45) * distance + 0.12 * (smooth_noise(rng, (fw, fh), 4) - 0.5)
     cast = np.array([rng.uniform(0.94, 1.04), rng.uniform(0.96, 1.02), rng.uniform(0.9, 1.04)], np.float32)
     arr = arr * np.clip(light, 0.55, 1.15)[..., None] * cast
     if rng.random() < 0.6:  # glare from a ceiling light on the laminate

@@ -125,7 +125,7 @@ def _draw_caption(draw: ImageDraw.ImageDraw, x: int, y: int, parts: list[str], s
     return width
 
 
-def _values(style: PageStyle, fields: dict[str, str], text: dict[str, str], rng: random.Random) -> dict[str, str]:
+def _values(style: PageStyle, fields: dict[str, str], text: dict[str, str]) -> dict[str, str]:
     out = {}
     for name, value in fields.items():
         if name in DATE_FIELDS:
@@ -179,7 +179,7 @@ def draw_page(style: PageStyle, seed: int, faults: frozenset[Fault], rng: random
     block_left = (mm(6) if style.photo_right else mm(43)) + rng.randint(0, mm(1.5))
     block_right = (w - mm(6) - photo_w - mm(4)) if style.photo_right else w - mm(5)
     y = mm(12.5) + rng.randint(0, mm(1.2))
-    values = _values(style, truth_fields, printed.text, rng)
+    values = _values(style, truth_fields, printed.text)
     printed_fields: list[str] = []
     caption_px, value_px = mm(style.caption_mm), mm(style.value_mm)
     number = 0
