@@ -406,7 +406,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-family", type=int, default=20, help="fault-free documents per family and split")
     parser.add_argument("--faults-per-family", type=int, default=1,
                         help="documents per family, split and fault kind carrying that fault")
-    parser.add_argument("--kinds", default=",".join(ALL_KINDS))
+    parser.add_argument("--kinds", default=",".join(ALL_KINDS),
+                        help="sides to read; the cross-checks run only on documents with every side listed")
     parser.add_argument("--splits", default="clean,degraded,photo")
     parser.add_argument("--families", default="", help="comma-separated family names (default: all of the kinds)")
     parser.add_argument("--held-out-only", action="store_true")
