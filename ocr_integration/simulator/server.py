@@ -75,6 +75,8 @@ class SimulatorConfig:
     unsubscribed: set[str] = field(default_factory=set)  # Huawei API names answered ModelArts.4204
     use_engine: bool = True  # fall back to the embedded engine for images that are not specimens
     clock_skew_s: int = 15 * 60
+    # CTyun's eop-date is wall time in this zone labelled Z (vendor-docs/README.md): Beijing time.
+    ctyun_clock_zone: str = eop.DEFAULT_CLOCK_ZONE
     seed: int | None = None
 
 
@@ -473,12 +475,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._ctyun_error(401, code, "签名错误" if code == "10020" else "生成签名时官网 ak 信息错误",
                                      request_id=request_id)
         try:
-            signed_at = datetime.strptime(self.headers.get("eop-date", ""), eop.DATE_FORMAT).replace(tzinfo=UTC)
+            signed_at = eop.parse_eop_date(self.headers.get("eop-date", ""), eop.clock_zone(sim.config.ctyun_clock_zone))
         except ValueError:
             return self._ctyun_error(401, "10020", "签名错误", request_id=request_id)
         if abs(datetime.now(UTC) - signed_at) > timedelta(seconds=sim.config.clock_skew_s):
-            # A client that signs with local time labelled Z lands here (e.g. UTC+8).
-            return self._ctyun_error(401, "10020", "签名错误: eop-date is not the current UTC time", request_id=request_id)
+            # A client that signs in another zone than the gateway's (e.g. UTC against Beijing) lands here.
+            return self._ctyun_error(401, "10020", "签名错误: eop-date is not the gateway's current time",
+                                     request_id=request_id)
         if appkey not in sim.config.ctyun_appkeys:
             return self._ctyun_error(401, "40006", "无效的 appkey", request_id=request_id)
         account = f"ctyun:{access_key}"

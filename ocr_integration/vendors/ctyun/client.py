@@ -16,7 +16,7 @@ from typing import Any
 from ...documents.kinds import DocumentKind
 from ...documents.reading import Reading
 from ...provider import ErrorClass, OcrError, ReadRequest
-from .. import attempts, http, images
+from .. import attempts, checks, http, images
 from ..accounts import account_config
 from ..errors import MESSAGES, classify_ctyun, ctyun_code_key
 from ..parsing import ShapeError, loads, unexpected
@@ -41,6 +41,9 @@ class CtyunAccount:
     batching: bool = True
     batch_max: int = MAX_BATCH
     batch_wait_ms: int = 200
+    # The zone whose wall time ``eop-date`` carries (see signing.py): Beijing time unless the
+    # account is known to differ.
+    clock_zone: str = signing.DEFAULT_CLOCK_ZONE
 
     @property
     def rate_key(self) -> str:
@@ -52,6 +55,9 @@ class CtyunAccount:
             raise OcrError(ErrorClass.CONFIGURATION,
                            f"The {self.name} OCR account is not configured: {', '.join(missing)} missing.",
                            code="not_configured")
+        refused = checks.refusals(self.name, {"vendor": "ctyun", "qps": self.qps, "clock_zone": self.clock_zone})
+        if refused:
+            raise OcrError(ErrorClass.CONFIGURATION, " ".join(p.message for p in refused), code="refused_configuration")
 
 
 class CtyunOcrClient:
@@ -149,7 +155,8 @@ class CtyunOcrClient:
         host = url.split("://", 1)[-1].split("/", 1)[0]
         headers = {"Content-Type": "application/json;charset=UTF-8", "host": host,
                    **signing.sign(access_key=self.account.access_key, secret_key=self.account.secret_key,
-                                  app_key=self.account.app_key, body=body)}
+                                  app_key=self.account.app_key, body=body,
+                                  zone=signing.clock_zone(self.account.clock_zone))}
         request_id = headers["ctyun-eop-request-id"]
         endpoint = f"ctyun/{api}"
 

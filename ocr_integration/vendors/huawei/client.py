@@ -21,7 +21,7 @@ from typing import Any
 from ...documents.kinds import DocumentKind
 from ...documents.reading import Reading
 from ...provider import ErrorClass, OcrError, ReadRequest
-from .. import attempts, http, images
+from .. import attempts, checks, http, images
 from ..accounts import account_config
 from ..errors import HUAWEI_TOKEN_ERRORS, MESSAGES, classify_huawei
 from ..parsing import ShapeError, loads, unexpected
@@ -41,6 +41,7 @@ class HuaweiAccount:
     region: str
     endpoint: str  # https://ocr.ae-ad-1.g42cloud.com
     project_id: str
+    vendor: str = "huawei"  # "huawei" or "g42": what the documents allow differs (vendors.checks)
     auth_scheme: str = "aksk"  # "aksk" or "token"
     access_key: str = ""
     secret_key: str = ""
@@ -71,6 +72,10 @@ class HuaweiAccount:
             raise OcrError(ErrorClass.CONFIGURATION,
                            f"The {self.name} OCR account is not configured: {', '.join(missing)} missing.",
                            code="not_configured")
+        refused = checks.refusals(self.name, {"vendor": self.vendor, "qps": self.qps, "auth_scheme": self.auth_scheme,
+                                              "passport_api": self.passport_api})
+        if refused:
+            raise OcrError(ErrorClass.CONFIGURATION, " ".join(p.message for p in refused), code="refused_configuration")
 
 
 class HuaweiOcrClient:

@@ -17,6 +17,7 @@ from PIL import Image
 from ocr_integration.documents.kinds import DocumentKind as K
 from ocr_integration.provider import ErrorClass, OcrError, ReadRequest
 from ocr_integration.simulator.testing import vendor_environ
+from ocr_integration.vendors import http
 from ocr_integration.vendors.ctyun.client import (
     CtyunOcrClient,
     account_from_settings,
@@ -76,6 +77,8 @@ def test_one_call_maps_each_image_success_or_failure_back(vendors, specimen, sim
 
 
 def test_read_many_sends_up_to_50_per_call(vendors, specimen, sim):
+    vendors.OCR_VENDOR_READ_TIMEOUT = 30.0  # 50 images take the simulator more than the fixture's 1.5 s under load
+    http.reset_client()
     spec = specimen(K.PASSPORT)
     results = CtyunOcrClient(account_from_settings()).read_many([ReadRequest(K.PASSPORT, spec.image, "image/png")] * 51)
     assert sim.batch_sizes == [50, 1]
@@ -184,3 +187,26 @@ def test_a_burst_of_100_reads_at_5_qps_draws_no_throttle_error(sim, tmp_path, sp
         print(f"\nburst: 100 reads from 2 processes x 5 threads in {elapsed:.1f} s, vendor saw {rate:.2f} req/s, "
               f"0 throttled")
     assert rate <= 5.05
+
+
+def test_default_account_signs_beijing_time_which_the_gateway_accepts(vendors, specimen, recorded):
+    assert account_from_settings().clock_zone == "Asia/Shanghai"
+    assert read(K.CN_ID_PORTRAIT, specimen(K.CN_ID_PORTRAIT).image).value("id_number")
+    assert [a.outcome for a in recorded] == ["success"]
+
+
+def test_clock_zone_is_an_account_setting(vendors, sim, specimen):
+    sim.config.ctyun_clock_zone = "UTC"  # a gateway that, unlike the document's, reads eop-date as UTC
+    with pytest.raises(OcrError) as caught:
+        read(K.CN_ID_PORTRAIT, specimen(K.CN_ID_PORTRAIT).image)
+    assert (caught.value.error_class, caught.value.code) == (ErrorClass.CONFIGURATION, "10020")
+    vendors.OCR_VENDORS["ctyun"]["clock_zone"] = "UTC"
+    assert read(K.CN_ID_PORTRAIT, specimen(K.CN_ID_PORTRAIT).image).value("id_number")
+
+
+def test_an_unknown_clock_zone_is_a_configuration_error_before_any_call(vendors, sim, specimen):
+    vendors.OCR_VENDORS["ctyun"]["clock_zone"] = "Beijing"
+    with pytest.raises(OcrError) as caught:
+        read(K.CN_ID_PORTRAIT, specimen(K.CN_ID_PORTRAIT).image)
+    assert caught.value.error_class == ErrorClass.CONFIGURATION and "not a time zone" in caught.value.message
+    assert sim.stats["requests"] == 0

@@ -73,11 +73,11 @@ def test_bank_card_number_is_masked_everywhere(vendors, specimen):
 
 def test_id_document_for_a_listed_country_and_general_text_mrz(vendors, specimen):
     spec = specimen(K.PASSPORT)
-    reading = client().id_document(spec.image, kind=K.PASSPORT, country_region="ALB", id_type="PP")
+    reading = client("huawei").id_document(spec.image, kind=K.PASSPORT, country_region="ALB", id_type="PP")
     assert reading.value("document_number") == spec.truth.fields["document_number"]
     assert reading.value("document_code") == "P"
     assert "portrait_image" not in json.dumps(reading.raw_response)
-    text = client().general_text(spec.image, kind=K.PASSPORT)
+    text = client("huawei").general_text(spec.image, kind=K.PASSPORT)
     assert text.mrz_lines == tuple(spec.truth.mrz_lines)
 
 
@@ -98,11 +98,11 @@ def token_auth(vendors, sim):
 
 def test_token_is_fetched_once_cached_and_refreshed_once_after_expiry(token_auth, specimen, sim, recorded):
     image = specimen(K.PASSPORT).image
-    read(K.PASSPORT, image)
-    read(K.PASSPORT, image)
+    read(K.PASSPORT, image, name="huawei")
+    read(K.PASSPORT, image, name="huawei")
     assert sim.stats["iam_tokens_issued"] == 1
     sim.expire_tokens()
-    read(K.PASSPORT, image)
+    read(K.PASSPORT, image, name="huawei")
     assert sim.stats["iam_tokens_issued"] == 2
     assert [a.endpoint for a in recorded].count("iam/tokens") == 2
     assert [a.error_code for a in recorded if a.outcome != "success"] == ["APIG.0301"]
@@ -110,18 +110,18 @@ def test_token_is_fetched_once_cached_and_refreshed_once_after_expiry(token_auth
 
 def test_a_token_refused_twice_is_refreshed_only_once(token_auth, specimen, sim):
     image = specimen(K.PASSPORT).image
-    read(K.PASSPORT, image)
+    read(K.PASSPORT, image, name="huawei")
     sim.inject("token_expiry", count=2)
     with pytest.raises(OcrError) as caught:
-        read(K.PASSPORT, image)
+        read(K.PASSPORT, image, name="huawei")
     assert caught.value.error_class == ErrorClass.CONFIGURATION and caught.value.code == "APIG.0301"
     assert sim.stats["iam_tokens_issued"] == 2
 
 
 def test_wrong_iam_password_is_a_configuration_error(token_auth, sim, specimen):
-    token_auth.OCR_VENDORS["g42"]["password"] = "wrong"
+    token_auth.OCR_VENDORS["huawei"]["password"] = "wrong"
     with pytest.raises(OcrError) as caught:
-        read(K.PASSPORT, specimen(K.PASSPORT).image)
+        read(K.PASSPORT, specimen(K.PASSPORT).image, name="huawei")
     assert caught.value.error_class == ErrorClass.CONFIGURATION and caught.value.code == "IAM.401"
 
 
@@ -132,7 +132,7 @@ def test_token_cache_is_shared_by_two_worker_processes(sim, tmp_path):
         from ocr_integration.vendors.huawei.client import account_from_settings, HuaweiOcrClient
         from ocr_integration.vendors import attempts
         attempts.set_sink(lambda a: None)
-        print(HuaweiOcrClient(account_from_settings("g42"))._tokens.token())
+        print(HuaweiOcrClient(account_from_settings("huawei"))._tokens.token())
     """)
     env = {**os.environ, **vendor_environ(sim, str(tmp_path), auth="token"), "DJANGO_SETTINGS_MODULE": "kyc.settings"}
     env.pop("CACHE_URL", None)
