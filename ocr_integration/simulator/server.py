@@ -41,7 +41,7 @@ from . import answers
 
 logger = logging.getLogger(__name__)
 
-FAULTS = ("5xx", "timeout", "malformed_json", "token_expiry", "wrong_shape")
+FAULTS = ("5xx", "timeout", "malformed_json", "token_expiry", "wrong_shape", "bare_400", "bare_503")
 CTYUN_GENERAL_PATH = "/v1/aiop/api/2f3p1pnxpqm8/ocrdetect/ocr/v1/image.json"
 CTYUN_IDCARD_PATH = "/v1/aiop/api/2f3os7qq79xc/IdentityCard/ocr/v1/idcard.json"
 HUAWEI_API = re.compile(r"^/v2/(?P<project>[^/]+)/ocr/(?P<api>[a-z-]+)$")
@@ -75,6 +75,9 @@ class SimulatorConfig:
     unsubscribed: set[str] = field(default_factory=set)  # Huawei API names answered ModelArts.4204
     use_engine: bool = True  # fall back to the embedded engine for images that are not specimens
     clock_skew_s: int = 15 * 60
+    # vendor-docs/001 §4.2 says gateway codes start "APIGW" or "APIG" but tabulates only APIG:
+    # "APIGW" answers the same codes with that prefix (a named option, not a guess made silently).
+    huawei_gateway_prefix: str = "APIG"
     # CTyun's eop-date is wall time in this zone labelled Z (vendor-docs/README.md): Beijing time.
     ctyun_clock_zone: str = eop.DEFAULT_CLOCK_ZONE
     seed: int | None = None
@@ -288,6 +291,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- Huawei / G42 -------------------------------------------------------------------------
     def _huawei_error(self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None) -> None:
+        if code.startswith("APIG.") and self.sim.config.huawei_gateway_prefix == "APIGW":
+            code = "APIGW." + code.removeprefix("APIG.")
         with self.sim.lock:
             self.sim.stats[f"error:{code}"] += 1
         self._json(status, {"error_code": code, "error_msg": message}, headers=headers)
@@ -433,6 +438,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._huawei_error(status, code, message)
             else:
                 self._ctyun_error(500, "50000", "服务内部错误")
+            return True
+        if fault in ("bare_400", "bare_503"):
+            # A status with no documented code in the body (e.g. from a proxy in front of the gateway).
+            status = 400 if fault == "bare_400" else 503
+            self._send(status, b"<html><body>error</body></html>")
             return True
         if fault == "malformed_json":
             self._send(200, b'{"result": {"side": "fro', headers={"X-Request-Id": secrets.token_hex(16)})

@@ -23,7 +23,7 @@ from ...documents.reading import Reading
 from ...provider import ErrorClass, OcrError, ReadRequest
 from .. import attempts, checks, http, images
 from ..accounts import account_config
-from ..errors import HUAWEI_TOKEN_ERRORS, MESSAGES, classify_huawei
+from ..errors import MESSAGES, classify_huawei, is_huawei_token_error
 from ..parsing import ShapeError, loads, unexpected
 from ..ratelimit import RateLimiter
 from . import models, normalise, signing
@@ -162,7 +162,7 @@ class HuaweiOcrClient:
         try:
             return self._send(api, url, body)
         except OcrError as exc:
-            if exc.code in HUAWEI_TOKEN_ERRORS and self._tokens is not None and getattr(exc, "_token", None):
+            if is_huawei_token_error(exc.code) and self._tokens is not None and getattr(exc, "_token", None):
                 # A token the vendor no longer accepts (expired early, revoked): one fresh token.
                 self._tokens.invalidate(exc._token)  # type: ignore[attr-defined]
                 return self._send(api, url, body)

@@ -239,3 +239,36 @@ def test_attempts_are_stored_without_personal_data(vendors, specimen):
         "g42", "ocr/passport", "success", 200, "document:42")
     stored = json.dumps(list(OcrAttempt.objects.values()), default=str)
     assert spec.truth.fields["surname"] not in stored and spec.truth.fields["document_number"] not in stored
+
+
+# --- APIGW codes and bare statuses (vendor-docs/001 §4.1, §4.2) -------------------------------
+
+def test_apigw_codes_are_classed_like_their_apig_twins(vendors, sim, specimen):
+    sim.config.huawei_gateway_prefix = "APIGW"
+    vendors.OCR_VENDORS["g42"]["secret_key"] = "not-the-key"
+    expect(ErrorClass.CONFIGURATION, "APIGW.0301", K.PASSPORT, specimen(K.PASSPORT).image)
+    vendors.OCR_VENDORS["g42"]["secret_key"] = vendor_settings(sim)["g42"]["secret_key"]
+    sim.config.qps = 1
+    image = specimen(K.PASSPORT).image
+    read(K.PASSPORT, image)
+    error = expect(ErrorClass.THROTTLED, "APIGW.0308", K.PASSPORT, image)
+    assert error.retry_after == 1.0
+
+
+def test_an_apigw_token_error_refreshes_the_token_once(token_auth, sim, specimen, recorded):
+    sim.config.huawei_gateway_prefix = "APIGW"
+    image = specimen(K.PASSPORT).image
+    read(K.PASSPORT, image, name="huawei")
+    sim.expire_tokens()
+    assert read(K.PASSPORT, image, name="huawei").value("surname")
+    assert sim.stats["iam_tokens_issued"] == 2
+    assert [a.error_code for a in recorded if a.outcome != "success"] == ["APIGW.0301"]
+
+
+@pytest.mark.parametrize("fault,status", [("bare_400", 400), ("bare_503", 503)])
+def test_a_status_without_a_code_that_the_document_says_not_to_repeat_is_permanent(vendors, sim, specimen, fault,
+                                                                                    status, recorded):
+    sim.inject(fault)
+    error = expect(ErrorClass.CONFIGURATION, f"HTTP.{status}", K.PASSPORT, specimen(K.PASSPORT).image)
+    assert not error.retryable and error.http_status == status
+    assert [(a.outcome, a.error_code) for a in recorded] == [("configuration", f"HTTP.{status}")]
