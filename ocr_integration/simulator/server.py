@@ -78,6 +78,8 @@ class SimulatorConfig:
     # vendor-docs/001 §4.2 says gateway codes start "APIGW" or "APIG" but tabulates only APIG:
     # "APIGW" answers the same codes with that prefix (a named option, not a guess made silently).
     huawei_gateway_prefix: str = "APIG"
+    # Documented alternative answer forms to use (answers.ANSWER_FORMS); none = the examples' forms.
+    answer_forms: frozenset[str] = frozenset()
     # CTyun's eop-date is wall time in this zone labelled Z (vendor-docs/README.md): Beijing time.
     ctyun_clock_zone: str = eop.DEFAULT_CLOCK_ZONE
     seed: int | None = None
@@ -404,7 +406,8 @@ class _Handler(BaseHTTPRequestHandler):
         request_id = secrets.token_hex(16)
         headers = {"X-Request-Id": request_id}
         if api == "general-text":
-            return self._json(200, answers.huawei_general_text(seen, bool(payload.get("detect_direction"))), headers=headers)
+            return self._json(200, answers.huawei_general_text(seen, bool(payload.get("detect_direction")),
+                                                                  frozenset(sim.config.answer_forms)), headers=headers)
         acceptable = {
             "passport": {DocumentKind.PASSPORT},
             "emirates-id-card": {DocumentKind.EMIRATES_ID_FRONT, DocumentKind.EMIRATES_ID_BACK},
@@ -542,7 +545,8 @@ class _Handler(BaseHTTPRequestHandler):
                     seen = answers.recognise(image, side, use_engine=True)
                     if seen is not None:
                         break
-            results.append(answers.ctyun_idcard(seen) if idcard else answers.ctyun_general(seen))
+            forms = frozenset(sim.config.answer_forms)
+            results.append(answers.ctyun_idcard(seen, forms) if idcard else answers.ctyun_general(seen, forms))
             ok += 1
         return self._json(200, {"statusCode": 0, "message": {"success": ok, "fail": len(data) - ok}, "returnObj": results},
                           headers={"ctyun-eop-request-id": request_id})

@@ -210,3 +210,22 @@ def test_an_unknown_clock_zone_is_a_configuration_error_before_any_call(vendors,
         read(K.CN_ID_PORTRAIT, specimen(K.CN_ID_PORTRAIT).image)
     assert caught.value.error_class == ErrorClass.CONFIGURATION and "not a time zone" in caught.value.message
     assert sim.stats["requests"] == 0
+
+
+# --- documented alternative forms (vendor-docs/002 table vs example) ----------------------------
+
+def test_id_card_detail_as_the_tables_string_reads_like_the_examples_object(vendors, sim, specimen):
+    spec = specimen(K.CN_ID_PORTRAIT)
+    sim.config.answer_forms = frozenset({"ctyun_detail_as_string"})
+    reading = read(K.CN_ID_PORTRAIT, spec.image)
+    assert isinstance(reading.raw_response["returnObj"][0]["detail"], str)
+    for name in ("full_name", "id_number", "address"):
+        assert reading.value(name) == spec.truth.fields[name], name
+
+
+def test_general_ocr_line_without_text_is_not_a_failure(vendors, sim, specimen):
+    spec = specimen(K.PASSPORT)
+    sim.config.answer_forms = frozenset({"ctyun_line_without_text"})
+    reading = read(K.PASSPORT, spec.image)
+    assert "text" not in reading.raw_response["returnObj"][0]["detail"][0]
+    assert reading.mrz_lines == tuple(spec.truth.mrz_lines)

@@ -272,3 +272,11 @@ def test_a_status_without_a_code_that_the_document_says_not_to_repeat_is_permane
     error = expect(ErrorClass.CONFIGURATION, f"HTTP.{status}", K.PASSPORT, specimen(K.PASSPORT).image)
     assert not error.retryable and error.http_status == status
     assert [(a.outcome, a.error_code) for a in recorded] == [("configuration", f"HTTP.{status}")]
+
+
+def test_general_text_location_as_the_tables_flat_integers_reads_like_the_examples_pairs(vendors, sim, specimen):
+    spec = specimen(K.PASSPORT)
+    sim.config.answer_forms = frozenset({"huawei_location_flat"})
+    reading = client("huawei").general_text(spec.image, kind=K.PASSPORT)
+    assert all(isinstance(v, int) for v in reading.raw_response["result"]["words_block_list"][0]["location"])
+    assert reading.mrz_lines == tuple(spec.truth.mrz_lines)
