@@ -105,7 +105,16 @@ def huawei_passport(seen: Seen) -> dict:
     return {"result": result}
 
 
-def huawei_emirates(seen: Seen) -> dict:
+def huawei_emirates(seen: Seen, *, forced_side: str | None = None, report_detected_side: bool = False) -> dict:
+    """The fields printed on the side in the photo; ``side`` is the forced one unless told to
+    report the detected side (the document is silent on which)."""
+    answer = _huawei_emirates_seen(seen)
+    if forced_side and not report_detected_side:
+        answer["result"]["side"] = forced_side
+    return answer
+
+
+def _huawei_emirates_seen(seen: Seen) -> dict:
     f = seen.fields
     if seen.kind == DocumentKind.EMIRATES_ID_BACK:
         result = _drop_empty({

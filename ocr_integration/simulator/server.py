@@ -80,6 +80,9 @@ class SimulatorConfig:
     huawei_gateway_prefix: str = "APIG"
     # Documented alternative answer forms to use (answers.ANSWER_FORMS); none = the examples' forms.
     answer_forms: frozenset[str] = frozenset()
+    # vendor-docs/001 §3.2 never says the answer's ``side`` is the detected one when a side was
+    # forced: by default it echoes the forced side; True is the invented alternative, by name.
+    emirates_report_detected_side: bool = False
     # CTyun's eop-date is wall time in this zone labelled Z (vendor-docs/README.md): Beijing time.
     ctyun_clock_zone: str = eop.DEFAULT_CLOCK_ZONE
     seed: int | None = None
@@ -416,9 +419,12 @@ class _Handler(BaseHTTPRequestHandler):
         }[api]
         if seen is None or seen.kind not in acceptable:
             return self._huawei_error(400, "AIS.0104", "The image is not supported or the image quality is poor.")
+        if api == "emirates-id-card":
+            answer = answers.huawei_emirates(seen, forced_side=side or None,
+                                             report_detected_side=sim.config.emirates_report_detected_side)
+            return self._json(200, answer, headers=headers)
         builder = {
             "passport": answers.huawei_passport,
-            "emirates-id-card": answers.huawei_emirates,
             "bankcard": answers.huawei_bankcard,
             "id-document": answers.huawei_id_document,
         }[api]

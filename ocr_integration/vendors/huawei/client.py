@@ -118,10 +118,14 @@ class HuaweiOcrClient:
         data, request_id = self._call("ocr/emirates-id-card", image, images.HUAWEI_EMIRATES_ID, {"side": side})
         result = self._parse(lambda: models.parse_structured(data, models.EMIRATES_FIELDS, "emirates-id-card"),
                              request_id)
-        answered = result.values.get("side")
-        if answered and answered != side:
+        seen = normalise.emirates_side_seen(result.values)
+        if seen is None:
             raise OcrError(ErrorClass.INVALID_IMAGE,
-                           f"This looks like the {answered} of the card; please photograph the {side}.",
+                           "No text could be read from the card. Please take a sharper photo of the whole card.",
+                           code="no_text", vendor_request_id=request_id)
+        if seen != side:
+            raise OcrError(ErrorClass.INVALID_IMAGE,
+                           f"This looks like the {seen} of the card; please photograph the {side}.",
                            code="wrong_side", vendor_request_id=request_id)
         return normalise.emirates_id(self.name, kind, result, models.sanitized(data), request_id)
 

@@ -56,6 +56,35 @@ EMIRATES_BACK_MAP = {
 }
 
 
+# vendor-docs/001 Table 3-11 and its two examples: what only one side of the card carries.
+EMIRATES_FRONT_ONLY = ("name", "name_arabic", "nationality_arabic")
+EMIRATES_BACK_ONLY = ("card_number", "laser_number", "occupation", "employer")
+EMIRATES_MRZ = ("machinecode1", "machinecode2", "machinecode3")
+
+
+def emirates_side_seen(values: dict[str, str]) -> str | None:
+    """Which side of an Emirates ID the answer's content shows: "front", "back", or None when
+    nothing of either came back.
+
+    We always send ``side`` (the document asks for it, for accuracy) and it never says whether
+    the answer's ``side`` is then the detected side or an echo of ours. So the content decides:
+    the MRZ is printed on the back only; failing that, the fields only one side carries. The
+    vendor's ``side`` is a signal only when the content says nothing either way.
+    """
+    def present(names: tuple[str, ...]) -> bool:
+        return any(values.get(name, "").strip() for name in names)
+
+    if present(EMIRATES_MRZ):
+        return "back"
+    front, back = present(EMIRATES_FRONT_ONLY), present(EMIRATES_BACK_ONLY)
+    if front != back:
+        return "front" if front else "back"
+    answered = values.get("side", "").strip().lower()
+    if answered in ("front", "back") and (front or back or values.get("id_number", "").strip()):
+        return answered
+    return None
+
+
 def emirates_id(
     provider: str, kind: DocumentKind, result: StructuredResult, raw: dict[str, Any], request_id: str | None
 ) -> Reading:

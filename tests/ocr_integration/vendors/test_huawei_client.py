@@ -56,10 +56,27 @@ def test_emirates_id_front_and_back_and_back_mrz(vendors, specimen):
     assert reading.value("card_number") == back.truth.fields["card_number"]
 
 
-def test_a_photo_of_the_other_side_is_an_invalid_image(vendors, specimen):
+@pytest.mark.parametrize("report_detected_side", [False, True])
+@pytest.mark.parametrize("asked,photo", [(K.EMIRATES_ID_BACK, K.EMIRATES_ID_FRONT),
+                                         (K.EMIRATES_ID_FRONT, K.EMIRATES_ID_BACK)])
+def test_a_photo_of_the_other_side_is_an_invalid_image(vendors, sim, specimen, asked, photo, report_detected_side):
+    # The document never says whether ``side`` in the answer is the detected side or an echo of
+    # the one we forced: the content decides (MRZ on the back, fields only one side carries).
+    sim.config.emirates_report_detected_side = report_detected_side
     with pytest.raises(OcrError) as caught:
-        read(K.EMIRATES_ID_BACK, specimen(K.EMIRATES_ID_FRONT).image)
+        read(asked, specimen(photo).image)
     assert caught.value.error_class == ErrorClass.INVALID_IMAGE and caught.value.code == "wrong_side"
+
+
+def test_side_is_judged_by_content_the_vendors_side_is_one_signal():
+    from ocr_integration.vendors.huawei.normalise import emirates_side_seen
+
+    mrz = {"machinecode1": "IDARE1234567890784199012345678", "side": "front"}
+    assert emirates_side_seen(mrz) == "back"
+    assert emirates_side_seen({"name": "A B", "name_arabic": "أ ب", "side": "back"}) == "front"
+    assert emirates_side_seen({"card_number": "123456789", "laser_number": "1-2-3", "side": "front"}) == "back"
+    assert emirates_side_seen({"id_number": "784-1990-1234567-1", "side": "back"}) == "back"
+    assert emirates_side_seen({"side": "front"}) is None
 
 
 def test_bank_card_number_is_masked_everywhere(vendors, specimen):
