@@ -38,7 +38,7 @@ def ctyun_post(sim, payload, *, now=None, raw=None, zone=None):
     body = raw if raw is not None else json.dumps(payload).encode()
     headers = {"Content-Type": "application/json", **eop.sign(access_key=CTYUN_AK, secret_key=CTYUN_SK,
                                                               app_key=CTYUN_APPKEY, body=body, now=now, zone=zone)}
-    return httpx.post(sim.url + CTYUN_IDCARD_PATH, content=body, headers=headers)
+    return httpx.post(sim.url + CTYUN_IDCARD_PATH, content=body, headers=headers, timeout=120)  # the engine is slow under load
 
 
 def png(width, height):
