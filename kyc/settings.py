@@ -411,6 +411,8 @@ OCR_VENDORS: dict[str, dict] = {
         "batch_wait_ms": env_int("CTYUN_OCR_BATCH_WAIT_MS", 200, minimum=0),
         # eop-date is Beijing wall time labelled Z (vendor-docs/README.md); checked at start-up.
         "clock_zone": env_str("CTYUN_OCR_CLOCK_ZONE", "Asia/Shanghai"),
+        # After a throttle (or an undocumented error under load) every process stays quiet this long.
+        "throttle_backoff_s": env_float("CTYUN_OCR_THROTTLE_BACKOFF_S", 30.0, minimum=0.0),
     },
 }
 OCR_PROVIDERS.update({

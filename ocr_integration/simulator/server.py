@@ -83,6 +83,9 @@ class SimulatorConfig:
     # vendor-docs/001 §3.2 never says the answer's ``side`` is the detected one when a side was
     # forced: by default it echoes the forced side; True is the invented alternative, by name.
     emirates_report_detected_side: bool = False
+    # CTyun throttling has no documented form: "http_429" (HTTP 429, AI_OP_429) or
+    # "undocumented_code" (HTTP 403 with a code no table lists), both invented, by name.
+    ctyun_throttle_answer: str = "http_429"
     # CTyun's eop-date is wall time in this zone labelled Z (vendor-docs/README.md): Beijing time.
     ctyun_clock_zone: str = eop.DEFAULT_CLOCK_ZONE
     seed: int | None = None
@@ -168,6 +171,18 @@ class Simulator:
         with self.lock:
             self.tokens = {t: (user, 0.0) for t, (user, _) in self.tokens.items()}
 
+    def most_in_any_window(self, window: float = 1.0, account: str | None = None) -> int:
+        """The largest number of OCR calls (of ``account``, or all) that arrived within any
+        ``window`` seconds: what a vendor's per-second quota would have counted."""
+        with self.lock:
+            stamps = sorted(t for t, who, _ in self.request_log if account is None or who == account)
+        most, start = 0, 0
+        for end, stamp in enumerate(stamps):
+            while stamp - stamps[start] >= window:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
+
     def reset_stats(self) -> None:
         with self.lock:
             self.stats.clear()
@@ -238,6 +253,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._route("PUT")
 
     def _route(self, method: str) -> None:
+        self.arrived = time.monotonic()  # before the body is read: what a quota would count
         body = self._body()
         parts = urlsplit(self.path)
         path, query = parts.path, parts.query
@@ -346,6 +362,8 @@ class _Handler(BaseHTTPRequestHandler):
         account, token_auth = self._huawei_auth(method, path, query, body, match["project"])
         if account is None:
             return None
+        with sim.lock:
+            sim.request_log.append((self.arrived, account, path))  # every arrival, throttled or not
         if not sim.allow(account):
             with sim.lock:
                 sim.stats["throttled"] += 1
@@ -354,7 +372,6 @@ class _Handler(BaseHTTPRequestHandler):
                                       headers={"Retry-After": "1"})
         with sim.lock:
             sim.stats[f"huawei:{api}"] += 1
-            sim.request_log.append((time.monotonic(), account, path))
         fault = sim.next_fault(token_auth)
         if fault and self._fault(fault, huawei=True, token=self.headers.get("X-Auth-Token")):
             return None
@@ -504,14 +521,18 @@ class _Handler(BaseHTTPRequestHandler):
         if appkey not in sim.config.ctyun_appkeys:
             return self._ctyun_error(401, "40006", "无效的 appkey", request_id=request_id)
         account = f"ctyun:{access_key}"
+        with sim.lock:
+            sim.request_log.append((self.arrived, account, path))  # every arrival, throttled or not
         if not sim.allow(account):
             with sim.lock:
                 sim.stats["throttled"] += 1
-            # The document names throttling (限流报错) without a code: HTTP 429 in the usual envelope.
+            # The document names throttling (限流报错) without a code or status: how it looks is
+            # a named choice (``ctyun_throttle_answer``), never presented as the contract.
+            if sim.config.ctyun_throttle_answer == "undocumented_code":
+                return self._ctyun_error(403, "EOP_90001", "请求过于频繁", request_id=request_id)
             return self._ctyun_error(429, "AI_OP_429", "请求过于频繁，超过QPS限制", request_id=request_id)
         with sim.lock:
             sim.stats["ctyun:idcard" if idcard else "ctyun:general"] += 1
-            sim.request_log.append((time.monotonic(), account, path))
         fault = sim.next_fault(False)
         if fault and self._fault(fault, huawei=False):
             return None

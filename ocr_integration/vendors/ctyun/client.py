@@ -18,7 +18,7 @@ from ...documents.reading import Reading
 from ...provider import ErrorClass, OcrError, ReadRequest
 from .. import attempts, checks, http, images
 from ..accounts import account_config
-from ..errors import MESSAGES, classify_ctyun, ctyun_code_key
+from ..errors import CTYUN_CODES, MESSAGES, classify_ctyun, ctyun_code_key
 from ..parsing import ShapeError, loads, unexpected
 from ..ratelimit import RateLimiter
 from . import models, normalise, signing
@@ -44,6 +44,9 @@ class CtyunAccount:
     # The zone whose wall time ``eop-date`` carries (see signing.py): Beijing time unless the
     # account is known to differ.
     clock_zone: str = signing.DEFAULT_CLOCK_ZONE
+    # How long every process of this account stays quiet after a throttle (or an undocumented
+    # error under load): the document asks not to retry then.
+    throttle_backoff_s: float = 30.0
 
     @property
     def rate_key(self) -> str:
@@ -150,9 +153,11 @@ class CtyunOcrClient:
         path = IDCARD_PATH if api == "idcard" else GENERAL_PATH
         # URL-safe base64, as the document asks ("常规safe base64", urlsafe_b64encode).
         body = json.dumps({"data": [base64.urlsafe_b64encode(image).decode("ascii") for image in batch]}).encode()
-        self.limiter.acquire(self.account.rate_key, self.account.qps)
         url = self.account.endpoint.rstrip("/") + path
         host = url.split("://", 1)[-1].split("/", 1)[0]
+        # At send time: everything is built, only signing (microseconds) stands between the
+        # admission and the socket write.
+        admission = self.limiter.acquire(self.account.rate_key, self.account.qps)
         headers = {"Content-Type": "application/json;charset=UTF-8", "host": host,
                    **signing.sign(access_key=self.account.access_key, secret_key=self.account.secret_key,
                                   app_key=self.account.app_key, body=body,
@@ -196,11 +201,17 @@ class CtyunOcrClient:
             code, details = ctyun_code_key(failure.code), failure.details
         except ShapeError:
             code, details = f"HTTP.{status}", ""
+        documented = code in CTYUN_CODES
         error_class = classify_ctyun(code if not code.startswith("HTTP.") else None, status)
+        if not documented and error_class != ErrorClass.THROTTLED and admission.under_load:
+            # §5.3: "when the API returns an error code after you raise concurrency, do not
+            # retry". The document gives throttling no code, so an error it does not list, met
+            # while this account sends at its limit, is taken for throttling.
+            error_class = ErrorClass.THROTTLED
         retry_after = http.retry_after_seconds(response)
         if error_class == ErrorClass.THROTTLED:
-            # The document asks not to retry quickly on throttling: every process backs off.
-            retry_after = retry_after if retry_after is not None else 2.0
+            # Not five quick retries: every process of this account stays quiet for a long while.
+            retry_after = max(retry_after or 0.0, self.account.throttle_backoff_s)
             self.limiter.penalize(self.account.rate_key, retry_after)
         record(str(error_class), code, status, exchange.duration_ms)
         raise OcrError(error_class, MESSAGES[error_class], code=code, vendor_message=details[:500],

@@ -182,8 +182,10 @@ class HuaweiOcrClient:
         return signed, None
 
     def _send(self, api: str, url: str, body: bytes) -> tuple[Any, str | None]:
-        self.limiter.acquire(self.account.rate_key, self.account.qps)
+        # Token fetched (a call of its own) and request signed before the admission, so that
+        # nothing slow stands between the admission and the send.
         headers, token = self._headers(url, body)
+        self.limiter.acquire(self.account.rate_key, self.account.qps)
         try:
             exchange = http.post(url, content=body, headers=headers)
         except OcrError as exc:

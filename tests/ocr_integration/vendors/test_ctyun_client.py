@@ -18,6 +18,7 @@ from ocr_integration.documents.kinds import DocumentKind as K
 from ocr_integration.provider import ErrorClass, OcrError, ReadRequest
 from ocr_integration.simulator.testing import vendor_environ
 from ocr_integration.vendors import http
+from ocr_integration.vendors.ratelimit import RateLimiter
 from ocr_integration.vendors.ctyun.client import (
     CtyunOcrClient,
     account_from_settings,
@@ -116,7 +117,51 @@ def test_throttle_answer_is_throttled(vendors, sim, specimen):
     with pytest.raises(OcrError) as caught:
         read(K.CN_ID_PORTRAIT, image)
     assert caught.value.error_class == ErrorClass.THROTTLED and caught.value.http_status == 429
-    assert caught.value.retry_after and caught.value.retry_after > 0
+    # "Do not retry" (§5.3): a long back-off, not five quick retries.
+    assert caught.value.retry_after == account_from_settings().throttle_backoff_s == 30.0
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1_000_000.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def fake_clock_client(vendors, qps):
+    vendors.OCR_VENDORS["ctyun"]["qps"] = qps
+    clock = FakeClock()
+    limiter = RateLimiter(vendors.OCR_VENDOR_COORDINATION_URL, clock=clock, sleep=clock.sleep)
+    return CtyunOcrClient(account_from_settings(), limiter=limiter), limiter
+
+
+def test_an_undocumented_error_under_load_is_throttling_with_a_long_back_off(vendors, sim, specimen):
+    sim.config.qps = 1
+    sim.config.ctyun_throttle_answer = "undocumented_code"
+    client, limiter = fake_clock_client(vendors, qps=1)
+    request = ReadRequest(K.CN_ID_PORTRAIT, specimen(K.CN_ID_PORTRAIT).image, "image/png")
+    client.read(request)
+    with pytest.raises(OcrError) as caught:
+        client.read(request)  # queued behind the first send: the account is at its limit
+    assert (caught.value.error_class, caught.value.http_status) == (ErrorClass.THROTTLED, 403)
+    assert caught.value.retry_after == 30.0
+    # Every process of the account now stays quiet for the back-off.
+    assert limiter.acquire(client.account.rate_key, 1).waited >= 29.0
+
+
+def test_the_same_undocumented_error_without_load_is_not_taken_for_throttling(vendors, sim, specimen):
+    sim.config.qps = 1
+    sim.config.ctyun_throttle_answer = "undocumented_code"
+    client, _ = fake_clock_client(vendors, qps=0)  # no local limit: nothing waited
+    request = ReadRequest(K.CN_ID_PORTRAIT, specimen(K.CN_ID_PORTRAIT).image, "image/png")
+    client.read(request)
+    with pytest.raises(OcrError) as caught:
+        client.read(request)
+    assert caught.value.error_class == ErrorClass.CONFIGURATION and caught.value.retry_after is None
 
 
 def test_oversized_photo_is_fitted_under_5000_px(vendors, specimen):
@@ -181,12 +226,15 @@ def test_a_burst_of_100_reads_at_5_qps_draws_no_throttle_error(sim, tmp_path, sp
     results = [r for o in outputs for r in o["results"]]
     assert len(results) == 100 and not [r for r in results if r.startswith("error")]
     assert sim.stats["throttled"] == 0
-    calls = sorted(t for t, _, _ in sim.request_log)
-    rate = (len(calls) - 1) / (calls[-1] - calls[0])
+    most = sim.most_in_any_window(1.0)
     with capsys.disabled():
-        print(f"\nburst: 100 reads from 2 processes x 5 threads in {elapsed:.1f} s, vendor saw {rate:.2f} req/s, "
-              f"0 throttled")
-    assert rate <= 5.05
+        print(f"\nburst: 100 reads from 2 processes x 5 threads in {elapsed:.1f} s, at most {most} calls "
+              f"in any second, 0 throttled")
+    # The limiter's guarantee (never more than qps sends in a second, with 100 ms of jitter
+    # absorbed) is tested with an injected clock in test_images_and_coordination.py. Here, on a
+    # shared machine, thread scheduling adds its own jitter to what the simulator stamps: the
+    # bound is generous on purpose, the figure is printed.
+    assert most <= 5 + 2
 
 
 def test_default_account_signs_beijing_time_which_the_gateway_accepts(vendors, specimen, recorded):
