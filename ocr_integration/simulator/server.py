@@ -46,6 +46,7 @@ CTYUN_GENERAL_PATH = "/v1/aiop/api/2f3p1pnxpqm8/ocrdetect/ocr/v1/image.json"
 CTYUN_IDCARD_PATH = "/v1/aiop/api/2f3os7qq79xc/IdentityCard/ocr/v1/idcard.json"
 HUAWEI_API = re.compile(r"^/v2/(?P<project>[^/]+)/ocr/(?P<api>[a-z-]+)$")
 HUAWEI_APIS = {"passport", "emirates-id-card", "bankcard", "id-document", "general-text"}
+G42_NOT_OFFERED = {"id-document", "general-text"}  # vendor-docs/001 lists passport, emirates-id-card, bankcard
 TEN_MB = 10 * 1024 * 1024
 
 
@@ -73,6 +74,11 @@ class SimulatorConfig:
     fault_timeout_s: float = 35.0
     token_lifetime_s: int = 24 * 3600
     unsubscribed: set[str] = field(default_factory=set)  # Huawei API names answered ModelArts.4204
+    # Huawei API names this endpoint does not offer (G42's list has no id-document nor general-text).
+    not_offered: set[str] = field(default_factory=set)
+    # vendor-docs/001 §2.3: token-based authentication cannot call OCR in UAE-Abu Dhabi. How G42
+    # refuses it is not documented: here, APIG.0301 (False = the G42 behaviour, by name).
+    token_auth_offered: bool = True
     use_engine: bool = True  # fall back to the embedded engine for images that are not specimens
     clock_skew_s: int = 15 * 60
     # vendor-docs/001 §4.2 says gateway codes start "APIGW" or "APIG" but tabulates only APIG:
@@ -320,6 +326,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _huawei_auth(self, method: str, path: str, query: str, body: bytes, project: str) -> tuple[str | None, bool]:
         token = self.headers.get("X-Auth-Token")
+        if token and not self.sim.config.token_auth_offered:
+            self._huawei_error(401, "APIG.0301", "Incorrect IAM authentication information: token authentication "
+                                                 "is not offered for this service in this region")
+            return None, True
         if token:
             with self.sim.lock:
                 entry = self.sim.tokens.get(token)
@@ -356,7 +366,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _huawei(self, method: str, path: str, query: str, body: bytes) -> None:
         sim = self.sim
         match = HUAWEI_API.match(path)
-        if not match or match["api"] not in HUAWEI_APIS or method != "POST" or match["project"] not in sim.config.huawei_project_ids:
+        if not match or match["api"] not in HUAWEI_APIS - sim.config.not_offered or method != "POST" or match["project"] not in sim.config.huawei_project_ids:
             return self._huawei_error(404, "APIG.0101", "The API does not exist or has not been published in the environment.")
         api = match["api"]
         account, token_auth = self._huawei_auth(method, path, query, body, match["project"])

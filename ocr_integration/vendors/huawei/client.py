@@ -130,6 +130,11 @@ class HuaweiOcrClient:
         return normalise.emirates_id(self.name, kind, result, models.sanitized(data), request_id)
 
     def id_document(self, image: bytes, *, kind: DocumentKind, country_region: str | None, id_type: str | None) -> Reading:
+        """vendor-docs/003, discontinued (end of sale 2025-02-18); never on a G42 account."""
+        if self.account.vendor == "g42":
+            raise OcrError(ErrorClass.CONFIGURATION,
+                           f"{self.name} is a G42 account: G42 does not offer the id-document API.",
+                           code="refused_configuration")
         extra: dict[str, Any] = {"return_portrait_image": False}
         if country_region:
             extra["country_region"] = [country_region]
