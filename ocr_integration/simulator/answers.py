@@ -105,10 +105,13 @@ def huawei_passport(seen: Seen) -> dict:
     return {"result": result}
 
 
-def huawei_emirates(seen: Seen, *, forced_side: str | None = None, report_detected_side: bool = False) -> dict:
+def huawei_emirates(seen: Seen, *, forced_side: str | None = None, report_detected_side: bool = False,
+                    forms: frozenset[str] = frozenset()) -> dict:
     """The fields printed on the side in the photo; ``side`` is the forced one unless told to
     report the detected side (the document is silent on which)."""
     answer = _huawei_emirates_seen(seen)
+    if "emirates_sex_arabic" in forms and answer["result"].get("sex") in ("M", "F"):
+        answer["result"]["sex"] = {"M": "ذكر", "F": "أنثى"}[answer["result"]["sex"]]
     if forced_side and not report_detected_side:
         answer["result"]["side"] = forced_side
     return answer
@@ -196,6 +199,7 @@ ANSWER_FORMS = (
     "huawei_location_flat",  # vendor-docs/004 Table 4-6: location as a flat array of integers
     "ctyun_detail_as_string",  # vendor-docs/002 §4.3.2 table: detail typed String (JSON text)
     "ctyun_line_without_text",  # vendor-docs/002 §4.3.1: text is optional (一个检测到但未识别的行)
+    "emirates_sex_arabic",  # the card prints the sex in Arabic as well; the table only says "Gender"
 )
 
 

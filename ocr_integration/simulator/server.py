@@ -389,7 +389,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._huawei_error(403, "ModelArts.4204", f"Request api error! The API {api} is not subscribed.")
         if not (self.headers.get("Content-Type") or "").startswith("application/json"):
             return self._huawei_error(400, "AIS.0101", "The input parameter is invalid.")
-        if len(body) > TEN_MB + 64 * 1024:
+        if len(body) > TEN_MB:  # ModelArts.4104: "The size cannot exceed 10 MB" (the whole body)
             return self._huawei_error(400, "ModelArts.4104", "Invalid Request Content Length.")
         try:
             payload = json.loads(body)
@@ -448,7 +448,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._huawei_error(400, "AIS.0104", "The image is not supported or the image quality is poor.")
         if api == "emirates-id-card":
             answer = answers.huawei_emirates(seen, forced_side=side or None,
-                                             report_detected_side=sim.config.emirates_report_detected_side)
+                                             report_detected_side=sim.config.emirates_report_detected_side,
+                                             forms=frozenset(sim.config.answer_forms))
             return self._json(200, answer, headers=headers)
         builder = {
             "passport": answers.huawei_passport,

@@ -297,3 +297,51 @@ def test_general_text_location_as_the_tables_flat_integers_reads_like_the_exampl
     reading = client("huawei").general_text(spec.image, kind=K.PASSPORT)
     assert all(isinstance(v, int) for v in reading.raw_response["result"]["words_block_list"][0]["location"])
     assert reading.mrz_lines == tuple(spec.truth.mrz_lines)
+
+
+# --- fields a reviewer wants, and the 10 MB body limit (vendor-docs/001 §3.1-§3.3, §4.2) ---------
+
+def normalised(answer, names, build):
+    from ocr_integration.vendors.huawei import models
+
+    return build(models.parse_structured(answer, names, "example"))
+
+
+def test_documented_fields_that_were_dropped_now_reach_the_reading():
+    from ocr_integration.vendors.huawei import models, normalise
+
+    back = normalised({"result": {"side": "back", "card_number": "123456789", "laser_number": "1234-1234567-12",
+                                  "confidence": {"laser_number": 0.9994}}},
+                      models.EMIRATES_FIELDS, lambda r: normalise.emirates_id("g42", K.EMIRATES_ID_BACK, r, {}, None))
+    assert back.value("laser_number") == "1234-1234567-12"
+    front = normalised({"result": {"side": "front", "id_number": "784-1990-1234567-1", "nationality": "Egypt",
+                                   "nationality_arabic": "مصر", "sex": "أنثى"}},
+                       models.EMIRATES_FIELDS, lambda r: normalise.emirates_id("g42", K.EMIRATES_ID_FRONT, r, {}, None))
+    assert (front.value("nationality_arabic"), front.value("sex")) == ("مصر", "F")
+    card = normalised({"result": {"card_number": "6225 7687 0000 8243", "issue_date": "12/10", "expiry_date": "12/20",
+                                  "type": "Visa", "card_holder": "SALIM RASHID"}},
+                      models.BANKCARD_FIELDS, lambda r: normalise.bankcard("g42", r, {}, None))
+    assert (card.value("card_issue_date"), card.value("card_expiry")) == ("12/10", "12/20")
+    passport = normalised({"result": {"country_code": "CHN", "passport_number": "E12345678", "place_of_issue": "BEIJING",
+                                      "extra_info": {"name": "张三", "place_of_birth": "北京"}}},
+                          models.PASSPORT_FIELDS, lambda r: normalise.passport("huawei", r, {}, None))
+    assert passport.value("place_of_issue") == "BEIJING"
+    assert (passport.value("local_name"), passport.value("local_place_of_birth")) == ("张三", "北京")
+
+
+def test_arabic_sex_is_read_as_m_or_f(vendors, sim, specimen):
+    spec = specimen(K.EMIRATES_ID_FRONT)
+    sim.config.answer_forms = frozenset({"emirates_sex_arabic"})
+    reading = read(K.EMIRATES_ID_FRONT, spec.image)
+    assert reading.raw_response["result"]["sex"] in ("ذكر", "أنثى")
+    assert reading.value("sex") == spec.truth.fields["sex"]
+
+
+def test_an_image_just_under_10_mb_of_base64_is_fitted_so_the_whole_body_fits(vendors, sim, specimen, recorded):
+    spec = specimen(K.PASSPORT)
+    # The specimen PNG padded (after IEND, where decoders stop) to 10 MB of base64 less 8 bytes.
+    target = (10 * 1024 * 1024 - 8) // 4 * 3
+    padded = spec.image + b"\0" * (target - len(spec.image))
+    assert 10 * 1024 * 1024 - 16 < 4 * ((len(padded) + 2) // 3) <= 10 * 1024 * 1024
+    assert read(K.PASSPORT, padded).value("document_number") == spec.truth.fields["document_number"]
+    assert sim.stats.get("error:ModelArts.4104", 0) == 0 and [a.outcome for a in recorded] == ["success"]
