@@ -41,7 +41,8 @@ from . import answers
 
 logger = logging.getLogger(__name__)
 
-FAULTS = ("5xx", "timeout", "malformed_json", "token_expiry", "wrong_shape", "bare_400", "bare_503")
+FAULTS = ("5xx", "timeout", "malformed_json", "token_expiry", "wrong_shape", "bare_400", "bare_503",
+          "wrong_item_shape")
 CTYUN_GENERAL_PATH = "/v1/aiop/api/2f3p1pnxpqm8/ocrdetect/ocr/v1/image.json"
 CTYUN_IDCARD_PATH = "/v1/aiop/api/2f3os7qq79xc/IdentityCard/ocr/v1/idcard.json"
 HUAWEI_API = re.compile(r"^/v2/(?P<project>[^/]+)/ocr/(?P<api>[a-z-]+)$")
@@ -226,6 +227,7 @@ class Simulator:
 
 class _Handler(BaseHTTPRequestHandler):
     sim: Simulator
+    _pending_body: bytes = b""
     protocol_version = "HTTP/1.1"
     server_version = "OcrVendorSimulator/1.0"
 
@@ -484,6 +486,13 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "malformed_json":
             self._send(200, b'{"result": {"side": "fro', headers={"X-Request-Id": secrets.token_hex(16)})
             return True
+        if fault == "wrong_item_shape" and not huawei:
+            # The envelope as documented, one image's answer not (CTyun): "note" is not a string.
+            payload = json.loads(self._pending_body or b"{}") if self._pending_body else {}
+            count = len(payload.get("data") or [1]) if isinstance(payload, dict) else 1
+            self._json(200, {"statusCode": 0, "message": {"success": count, "fail": 0},
+                             "returnObj": [{"note": 5, "detail": {}}] * count})
+            return True
         if fault == "wrong_shape":
             # Valid JSON, 200, but not the documented shape (a vendor-side change).
             body = {"result": [{"unexpected": True}]} if huawei else {"statusCode": 0, "returnObj": {"x": 1}}
@@ -545,6 +554,7 @@ class _Handler(BaseHTTPRequestHandler):
         with sim.lock:
             sim.stats["ctyun:idcard" if idcard else "ctyun:general"] += 1
         fault = sim.next_fault(False)
+        self._pending_body = body
         if fault and self._fault(fault, huawei=False):
             return None
         c = _CTYUN_IDCARD_CODES if idcard else _CTYUN_GENERAL_CODES
