@@ -20,8 +20,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import uuid
 import re
+import uuid
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

@@ -18,12 +18,12 @@ from ocr_integration.documents.kinds import DocumentKind as K
 from ocr_integration.provider import ErrorClass, OcrError, ReadRequest
 from ocr_integration.simulator.testing import vendor_environ
 from ocr_integration.vendors import http
-from ocr_integration.vendors.ratelimit import RateLimiter
 from ocr_integration.vendors.ctyun.client import (
     CtyunOcrClient,
     account_from_settings,
     ctyun_provider,
 )
+from ocr_integration.vendors.ratelimit import RateLimiter
 
 
 def read(kind, image):
