@@ -5,6 +5,7 @@ from kyc.models.configuration import SiteConfiguration
 from kyc.models.decision import Decision
 from kyc.models.document import Document, DocumentReading
 from kyc.models.finding import CheckFinding
+from kyc.models.retention import PendingFileDeletion
 from kyc.models.reviewing import CaseNote, ReasonCode
 from kyc.models.security import StaffLoginThrottle, TotpDevice
 
@@ -18,6 +19,7 @@ __all__ = [
     "Decision",
     "Document",
     "DocumentReading",
+    "PendingFileDeletion",
     "ReasonCode",
     "SiteConfiguration",
     "StaffLoginThrottle",
