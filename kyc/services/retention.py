@@ -15,7 +15,15 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from kyc.models import Applicant, Case, CheckFinding, Decision, Document, DocumentReading, PendingFileDeletion
+from kyc.models import (
+    Applicant,
+    Case,
+    CheckFinding,
+    Decision,
+    Document,
+    DocumentReading,
+    PendingFileDeletion,
+)
 from kyc.models.document import case_storage_prefix
 from kyc.services.audit import Actor, audit_record
 from kyc.services.cases import case_transition, lock_case

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import threading
 import time
+from datetime import date
 
 import pytest
 from cryptography.fernet import Fernet
@@ -82,7 +83,7 @@ if connection.vendor == "postgresql":
 
     def test_an_erasure_committed_during_rotation_stays_erased(scripted_ocr, rotating_keys):
         start_rotation, new_key, settings = rotating_keys
-        case = make_case("passport", declared_full_name="Marker Person", declared_birth_date=__import__("datetime").date(1990, 1, 1))
+        case = make_case("passport", declared_full_name="Marker Person", declared_birth_date=date(1990, 1, 1))
         start_rotation()
 
         assert run_beside_rotation(erase, case), "the rotation never waited for the erasure: no race was run"
