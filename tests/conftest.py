@@ -65,7 +65,7 @@ def s3_server():
     server.stop()
 
 
-class S3Storage:
+class S3TestStorage:
     """The product's S3 storage pointed at the test server (a fresh bucket), and switchable to a
     down or hanging endpoint."""
 
@@ -104,6 +104,6 @@ class S3Storage:
 
 @pytest.fixture
 def s3_storage(settings, s3_server):
-    storage = S3Storage(settings, s3_server)
+    storage = S3TestStorage(settings, s3_server)
     yield storage
     storage.close()
