@@ -152,9 +152,9 @@ if STORAGE_BACKEND == "s3":
             "file_overwrite": False,
             "object_parameters": {"ServerSideEncryption": env_str("AWS_S3_SERVER_SIDE_ENCRYPTION", "AES256")},
             # A down or hanging S3 fails the request (503 to an upload) within bounded time.
-            "connect_timeout": env_float("AWS_S3_CONNECT_TIMEOUT_SECONDS", 5.0, minimum=0.1),
-            "read_timeout": env_float("AWS_S3_READ_TIMEOUT_SECONDS", 10.0, minimum=0.1),
-            "max_attempts": env_int("AWS_S3_MAX_ATTEMPTS", 3, minimum=1),
+            "connect_timeout": env_float("AWS_S3_CONNECT_TIMEOUT_SECONDS", 3.0, minimum=0.1),
+            "read_timeout": env_float("AWS_S3_READ_TIMEOUT_SECONDS", 5.0, minimum=0.1),
+            "max_attempts": env_int("AWS_S3_MAX_ATTEMPTS", 2, minimum=1),
         },
     }
     if not _default_storage["OPTIONS"]["bucket_name"]:

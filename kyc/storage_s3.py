@@ -26,7 +26,7 @@ def _unavailable(exc: Exception) -> StorageUnavailable:
 
 class PrivateS3Storage(S3Storage):
     def get_default_settings(self):
-        return {**super().get_default_settings(), "connect_timeout": 5.0, "read_timeout": 10.0, "max_attempts": 3}
+        return {**super().get_default_settings(), "connect_timeout": 3.0, "read_timeout": 5.0, "max_attempts": 2}
 
     def __init__(self, **settings):
         super().__init__(**settings)
