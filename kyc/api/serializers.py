@@ -189,6 +189,11 @@ class CaseDetailSerializer(CaseSummarySerializer):
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
+    disabled_reason = serializers.ChoiceField(
+        choices=WebhookEndpoint.DisabledReason.choices, allow_blank=True, read_only=True,
+        help_text="Why the endpoint no longer receives events; empty while it is active.",
+    )
+
     class Meta:
         model = WebhookEndpoint
         fields = ["id", "url", "is_active", "disabled_reason", "disabled_at", "created_at"]
