@@ -1,5 +1,5 @@
 from kyc.models.applicant import Applicant
-from kyc.models.audit import AuditChainHead, AuditEvent
+from kyc.models.audit import AuditChain, AuditCheckpoint, AuditEvent
 from kyc.models.case import Case
 from kyc.models.configuration import SiteConfiguration
 from kyc.models.decision import Decision
@@ -7,11 +7,12 @@ from kyc.models.document import Document, DocumentReading
 from kyc.models.finding import CheckFinding
 from kyc.models.retention import PendingFileDeletion
 from kyc.models.reviewing import CaseNote, ReasonCode
-from kyc.models.security import StaffLoginThrottle, TotpDevice
+from kyc.models.security import RateCounter, StaffLoginThrottle, TotpDevice
 
 __all__ = [
     "Applicant",
-    "AuditChainHead",
+    "AuditChain",
+    "AuditCheckpoint",
     "AuditEvent",
     "Case",
     "CaseNote",
@@ -20,6 +21,7 @@ __all__ = [
     "Document",
     "DocumentReading",
     "PendingFileDeletion",
+    "RateCounter",
     "ReasonCode",
     "SiteConfiguration",
     "StaffLoginThrottle",

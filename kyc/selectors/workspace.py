@@ -55,10 +55,22 @@ class FieldRow:
     name: str
     values: dict[str, str]  # source -> value
     mismatch: bool
+    not_compared: bool = False  # the checks could not compare it: the printed value was not read
 
     @property
     def cells(self) -> list[tuple[str, str]]:
         return [(source, self.values.get(source, "")) for source, _ in SOURCES]
+
+
+@dataclass(frozen=True)
+class NotCompared:
+    """A printed field the checks could not compare because it was not read, and the value it
+    would have been compared with."""
+
+    field: str
+    label: str
+    against_source: str  # mrz, id_number
+    against_value: str
 
 
 @dataclass
@@ -69,6 +81,37 @@ class DocumentPanel:
     rows: list[FieldRow]
     boxes: list[dict[str, Any]]
     mrz_valid: bool | None = None
+    not_compared: list[NotCompared] = field(default_factory=list)
+
+
+_FIELD_LABELS = {
+    "name": "name", "surname": "surname", "given_names": "given names", "birth_date": "birth date",
+    "expiry_date": "expiry date", "document_number": "document number", "card_number": "card number",
+    "nationality": "nationality", "issuing_state": "issuing state", "sex": "sex",
+}
+_SOURCE_LABELS = {"mrz": "the MRZ", "id_number": "the ID number"}
+# The rows of the comparison table a not-read name stands for.
+_NAME_ROWS = {"name": ("surname", "given_names", "full_name")}
+
+
+def _not_compared(findings: list[CheckFinding]) -> dict[str, list[NotCompared]]:
+    """document kind -> the printed fields VIZ_FIELD_NOT_READ findings say were not compared."""
+    by_kind: dict[str, list[NotCompared]] = {}
+    for finding in findings:
+        if finding.code != "VIZ_FIELD_NOT_READ" or not isinstance(finding.evidence, dict):
+            continue
+        # The evidence pairs each unread printed field with the value it would have met.
+        items = [item for item in finding.evidence.get("compared") or [] if isinstance(item, dict)]
+        for printed, reference in zip(items[::2], items[1::2], strict=False):
+            name = str(printed.get("field", ""))
+            source = str(reference.get("source", ""))
+            by_kind.setdefault(finding.document_kind, []).append(NotCompared(
+                field=name,
+                label=_FIELD_LABELS.get(name, name.replace("_", " ")),
+                against_source=_SOURCE_LABELS.get(source, source),
+                against_value=str(reference.get("value", "")),
+            ))
+    return by_kind
 
 
 @dataclass
@@ -101,7 +144,7 @@ def _values(reading: DocumentReading | None) -> dict[str, str]:
     return {name: str((data or {}).get("value", "")) for name, data in reading.fields.items()}
 
 
-def _panel(document: Document, case: Case) -> DocumentPanel:
+def _panel(document: Document, case: Case, not_compared: list[NotCompared]) -> DocumentPanel:
     readings = list(document.readings.all())
     primary = next((r for r in reversed(readings) if r.role == DocumentReading.Role.PRIMARY), None)
     second = next((r for r in reversed(readings) if r.role == DocumentReading.Role.SECOND), None)
@@ -129,11 +172,13 @@ def _panel(document: Document, case: Case) -> DocumentPanel:
         for name in sources[source]:
             if name not in names:
                 names.append(name)
+    unread = {row for item in not_compared for row in _NAME_ROWS.get(item.field, (item.field,))}
     rows = []
     for name in names:
         values = {source: sources[source].get(name, "") for source, _ in SOURCES}
         present = {normalise(v) for v in values.values() if v}
-        rows.append(FieldRow(name=name, values=values, mismatch=len(present) > 1))
+        rows.append(FieldRow(name=name, values=values, mismatch=len(present) > 1,
+                             not_compared=name in unread and not values["visual"]))
     mismatched = {row.name for row in rows if row.mismatch}
     boxes = []
     for role, reading in (("primary", primary), ("second", second)):
@@ -148,7 +193,7 @@ def _panel(document: Document, case: Case) -> DocumentPanel:
                     "x": left, "y": top, "width": max(right - left, 1), "height": max(bottom - top, 1),
                 })
     return DocumentPanel(document=document, primary=primary, second=second, rows=rows, boxes=boxes,
-                         mrz_valid=mrz_valid)
+                         mrz_valid=mrz_valid, not_compared=not_compared)
 
 
 def vendor_attempts(document_ids: list[str]) -> list[Any]:
@@ -180,11 +225,12 @@ def case_workspace(*, case_id) -> Workspace:
         finding.explanation = explain_finding(finding.code)
         finding.kind_label = KIND_LABELS.get(DocumentKind(finding.document_kind)) if finding.document_kind in {
             k.value for k in DocumentKind} else ""
+    not_compared = _not_compared(findings)
     decisions = list(case.decisions.select_related("reviewer", "second_reviewer").order_by("created_at"))
     all_document_ids = [str(i) for i in case.documents.values_list("id", flat=True)]
     return Workspace(
         case=case,
-        panels=[_panel(d, case) for d in case.current_documents],
+        panels=[_panel(d, case, not_compared.get(d.kind, [])) for d in case.current_documents],
         findings=findings,
         notes=list(case.notes.select_related("author")),
         decisions=decisions,

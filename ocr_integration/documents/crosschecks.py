@@ -14,6 +14,10 @@ Every finding code the engine can emit is listed, with its outcomes and evidence
 ``{"compared": [{"source": "mrz", "field": "birth_date", "value": "1990-03-20", "provider": ...,
 "document_kind": ...}, {"source": "visual", ...}]}`` plus check-specific keys.
 
+A ``visual`` item whose value is ``None`` is a printed field that was not read: the comparison
+it needed did not run, and a ``VIZ_FIELD_NOT_READ`` finding (or ``EID_ID_NUMBER`` / ``CN_ID_NUMBER``
+for a missing ID number) says so, so that "not compared" never looks like "passed".
+
 Sources in evidence: ``mrz`` (parsed from the MRZ lines), ``visual`` (a field read from the
 printed zone), ``id_number`` (derived from an ID number: birth date, sex), ``declared`` (typed
 by the applicant), ``card_prefix`` (a card brand implied by the number), ``document_type`` (a
@@ -85,15 +89,16 @@ FINDING_CODES: dict[str, tuple[tuple[str, ...], str]] = {
     "MRZ_FIELD_INVALID": (("fail",), "An MRZ field is malformed (bad date, unknown state code, bad sex, name format ...)."),
     "MRZ_FIELD_WARNING": (("warn",), "An MRZ oddity that is not an error (padded line, implausible expiry)."),
     "MRZ_NAME_TRUNCATED": (("warn",), "The MRZ name fills its field and may be truncated."),
-    "MRZ_CORRECTED": (("warn",), "Correction mode changed OCR confusions in the MRZ; the changes are listed."),
+    "MRZ_CORRECTED": (("warn",), "OCR confusions in the MRZ were repaired (digits in names, check-digit-confirmed fixes); the changes are listed."),
     "MRZ_CORRECTION_AMBIGUOUS": (("warn",), "Several corrections would satisfy the check digits; none was applied."),
-    "VIZ_MRZ_NAME": (("pass", "warn", "fail"), "Printed name against the MRZ name (similarity score)."),
+    "VIZ_MRZ_NAME": (("pass", "warn", "fail"), "Printed name against the MRZ name, component by component (similarity score)."),
     "VIZ_MRZ_BIRTH_DATE": (("pass", "fail"), "Printed birth date against the MRZ."),
     "VIZ_MRZ_EXPIRY_DATE": (("pass", "fail"), "Printed expiry date against the MRZ."),
     "VIZ_MRZ_DOCUMENT_NUMBER": (("pass", "warn", "fail"), "Printed document/card number against the MRZ."),
     "VIZ_MRZ_NATIONALITY": (("pass", "warn", "fail"), "Printed nationality against the MRZ."),
     "VIZ_MRZ_ISSUING_STATE": (("pass", "warn", "fail"), "Printed issuing state against the MRZ."),
     "VIZ_MRZ_SEX": (("pass", "fail"), "Printed sex against the MRZ."),
+    "VIZ_FIELD_NOT_READ": (("warn",), "A printed field was not read, so it was not compared (with the MRZ or ID number)."),
     "NAME_NOT_COMPARABLE": (("warn",), "Two names are in scripts that cannot be compared automatically."),
     "EID_ID_NUMBER": (("pass", "fail"), "Emirates ID number on the front: 15 digits, 784, Luhn."),
     "EID_ID_NUMBER_FRONT_BACK": (("pass", "fail"), "Emirates ID number on the front against the MRZ optional data."),
@@ -143,6 +148,8 @@ _FIELD_WORDS = {
     "issuing_state": "Issuing state",
     "sex": "Sex",
     "name": "Name",
+    "surname": "Surname",
+    "given_names": "Given names",
     "personal_number": "Personal number",
     "optional_data": "MRZ optional data",
     "card_number_masked": "Card number",
@@ -519,56 +526,192 @@ def _name_outcome(ctx: _Ctx, score: float) -> Outcome:
     return _FAIL
 
 
-def _compare_viz_mrz(ctx: _Ctx, viz: Reading, result: mrz.MrzResult, mrz_reading: Reading,
-                     *, number_field: str = "document_number") -> None:
-    """Printed values of ``viz`` against the MRZ of ``mrz_reading`` (may be the same reading)."""
+# The printed fields each side is expected to show for comparison with an MRZ: a field missing
+# from the reading is reported as not read (VIZ_FIELD_NOT_READ), never silently skipped.
+_PRINTED_AGAINST_MRZ: dict[DocumentKind, tuple[str, ...]] = {
+    DocumentKind.PASSPORT: ("name", "birth_date", "expiry_date", "document_number", "nationality",
+                            "issuing_state", "sex"),
+    DocumentKind.EMIRATES_ID_FRONT: ("name", "birth_date", "expiry_date", "nationality", "sex"),
+    DocumentKind.EMIRATES_ID_BACK: ("card_number",),
+}
+
+_MRZ_NAME_PARTS = {"surname": "primary identifier", "given_names": "secondary identifier", "name": "name"}
+
+
+@dataclass
+class _NotRead:
+    """A printed field that was not read, and the value it would have been compared with."""
+
+    field: str
+    reference: dict[str, Any]
+
+
+def _report_not_read(ctx: _Ctx, reading: Reading, missing: list[_NotRead], *, any_read: bool,
+                     against: str) -> None:
+    """One VIZ_FIELD_NOT_READ per field the reader missed, or a single one when the reader read
+    none of the compared fields (a provider that returns only MRZ-derived data, or a visual zone
+    that was not found): a flood of identical warnings would hide the one fact that matters."""
+    if not missing:
+        return
+    kind = reading.document_kind
+    place = _place(reading)
+    if not any_read and len(missing) > 1:
+        listed = ", ".join(_FIELD_WORDS.get(m.field, m.field).lower() for m in missing)
+        compared: list[dict[str, Any]] = []
+        for m in missing:
+            compared += [_item("visual", m.field, None, reading), m.reference]
+        if not reading.fields:
+            message = (f"The visual zone {place} was not read by '{reading.provider}': it returned no printed"
+                       " field (it reads only the MRZ, or did not find the visual zone), so none of the printed"
+                       f" fields ({listed}) was compared with {against}. Compare them on the image.")
+        else:
+            message = (f"The reader '{reading.provider}' read none of the printed fields {place} that are"
+                       f" compared with {against} ({listed}), so none was compared. Compare them on the image.")
+        ctx.add(
+            "VIZ_FIELD_NOT_READ",
+            _WARN,
+            message,
+            {"fields": [m.field for m in missing], "compared": compared, "visual_zone_read": False,
+             "provider": reading.provider},
+            kind,
+        )
+        return
+    for m in missing:
+        word = _FIELD_WORDS.get(m.field, m.field)
+        target = f"the {_MRZ_NAME_PARTS[m.field]} in {against}" if m.field in ("surname", "given_names") else against
+        were = "were" if m.field == "given_names" else "was"
+        ctx.add(
+            "VIZ_FIELD_NOT_READ",
+            _WARN,
+            f"{word} {place} {were} not read, so {'they were' if were == 'were' else 'it was'} not compared"
+            f" with {target} ({m.reference['value']}). Check the image.",
+            {"fields": [m.field], "compared": [_item("visual", m.field, None, reading), m.reference],
+             "visual_zone_read": True, "provider": reading.provider},
+            kind,
+        )
+
+
+def _component_score(printed: str, mrz_value: str, *, cut_short: bool) -> float:
+    score = names.similarity(printed, mrz_value)
+    if cut_short:
+        score = max(score, names.prefix_similarity(printed, mrz_value))
+    return score
+
+
+def _compare_names(ctx: _Ctx, viz: Reading, result: mrz.MrzResult, mrz_reading: Reading,
+                   missing: list[_NotRead]) -> None:
+    """The printed name against the MRZ, component by component and only what was read: the
+    surname against the primary identifier, the given names against the secondary identifier.
+    A name printed as one string (Emirates ID) is compared whole, in any order."""
     kind = viz.document_kind
     place = _place(viz)
     mrz_place = "the MRZ" if viz is mrz_reading else f"the MRZ {_place(mrz_reading)}"
-
-    # Name
     printed, surname, given = _visual_name(viz)
     mrz_full = _mrz_name(result)
-    if printed and mrz_full:
-        compared = [_item("visual", "name", printed, viz), _item("mrz", "name", mrz_full, mrz_reading)]
-        if not names.comparable(printed, mrz_full):
-            ctx.add(
-                "NAME_NOT_COMPARABLE",
-                _WARN,
-                f"The name {place} is written in a script that cannot be compared with the MRZ"
-                " automatically; compare it by eye.",
-                {"compared": compared, "scripts": [names.script_of(printed), "latin"]},
-                kind,
-            )
-        else:
-            score = names.similarity(printed, mrz_full)
-            truncated_note = ""
-            if result.name_truncated and surname is not None:
-                width = len(result.raw["name"])
-                built, _ = names.mrz_name(surname, given or "", width)
-                score = max(score, names.truncated_similarity(result.raw["name"], built, width))
-                truncated_note = " (the MRZ name is truncated, so only its length was compared)"
-            outcome = _name_outcome(ctx, score)
-            verdict = {"pass": "matches", "warn": "is similar to but not the same as",
-                       "fail": "does not match"}[str(outcome)]
-            ctx.add(
-                "VIZ_MRZ_NAME",
-                outcome,
-                f"The name {place} ({printed}) {verdict} {mrz_place} ({mrz_full}); similarity"
-                f" {score:.2f}{truncated_note}.",
-                {"compared": compared, "similarity": score, "pass_at": ctx.policy.name_similarity_pass,
-                 "warn_at": ctx.policy.name_similarity_warn, "mrz_truncated": result.name_truncated},
-                kind,
-            )
+    if not mrz_full:
+        return
+    mrz_parts = {"surname": result.fields.get("surname", ""), "given_names": result.fields.get("given_names", "")}
+    if not printed:
+        missing.append(_NotRead("name", _item("mrz", "name", mrz_full, mrz_reading)))
+        return
+    if not names.comparable(printed, mrz_full):
+        ctx.add(
+            "NAME_NOT_COMPARABLE",
+            _WARN,
+            f"The name {place} is written in a script that cannot be compared with the MRZ"
+            " automatically; compare it by eye.",
+            {"compared": [_item("visual", "name", printed, viz), _item("mrz", "name", mrz_full, mrz_reading)],
+             "scripts": [names.script_of(printed), "latin"]},
+            kind,
+        )
+        return
+
+    # The MRZ name field ends inside its last component when it was truncated.
+    last_part = "given_names" if mrz_parts["given_names"] else "surname"
+    components: list[dict[str, Any]] = []
+    compared: list[dict[str, Any]] = []
+    if surname is None:  # one printed string: compare whole, in any order
+        score = names.similarity(printed, mrz_full)
+        components.append({"component": "name", "visual": printed, "mrz": mrz_full, "similarity": score})
+        compared += [_item("visual", "name", printed, viz), _item("mrz", "name", mrz_full, mrz_reading)]
+    else:
+        for part, value in (("surname", surname), ("given_names", given)):
+            mrz_value = mrz_parts[part]
+            if not value:
+                if mrz_value:
+                    missing.append(_NotRead(part, _item("mrz", part, mrz_value, mrz_reading)))
+                continue
+            if not mrz_value and result.name_truncated:
+                continue  # the truncation cut this component off entirely: nothing to compare
+            cut = result.name_truncated and part == last_part
+            score = _component_score(value, mrz_value, cut_short=cut) if mrz_value else 0.0
+            components.append({"component": part, "visual": value, "mrz": mrz_value, "similarity": score})
+            compared += [_item("visual", part, value, viz), _item("mrz", part, mrz_value, mrz_reading)]
+    if not components:
+        return
+    score = min(c["similarity"] for c in components)
+    outcome = _name_outcome(ctx, score)
+    swapped = False
+    if outcome == _FAIL and len(components) == 2 and surname and given:
+        # Surname and given names exchanged (a reader's mislabelled caption, or an issuer's order):
+        # not a contradiction to fail on, but a reviewer must look.
+        crossed = min(names.similarity(surname, mrz_parts["given_names"]),
+                      names.similarity(given, mrz_parts["surname"]))
+        if crossed >= ctx.policy.name_similarity_pass:
+            outcome, swapped = _WARN, True
+    verdict = {"pass": "matches", "warn": "is similar to but not the same as",
+               "fail": "does not match"}[str(outcome)]
+    described = "; ".join(
+        f"{_FIELD_WORDS[c['component']].lower()} {c['visual']} against the {_MRZ_NAME_PARTS[c['component']]}"
+        f" {c['mrz'] or '(empty)'}: {c['similarity']:.2f}"
+        for c in components
+    )
+    notes = ""
+    if swapped:
+        notes += " Surname and given names appear exchanged between the printed zone and the MRZ."
+    if result.name_truncated:
+        notes += " The MRZ name is truncated, so only its length was compared."
+    only_read = [c["component"] for c in components]
+    if surname is not None and len(only_read) == 1 and mrz_parts["given_names" if only_read == ["surname"] else "surname"]:
+        notes += f" Only the {_FIELD_WORDS[only_read[0]].lower()} was read, so only it was compared."
+    ctx.add(
+        "VIZ_MRZ_NAME",
+        outcome,
+        f"The name {place} ({printed}) {verdict} {mrz_place} ({mrz_full}): {described}.{notes}",
+        {"compared": compared, "components": components, "similarity": score, "swapped": swapped,
+         "pass_at": ctx.policy.name_similarity_pass, "warn_at": ctx.policy.name_similarity_warn,
+         "mrz_truncated": result.name_truncated},
+        kind,
+    )
+
+
+def _compare_viz_mrz(ctx: _Ctx, viz: Reading, result: mrz.MrzResult, mrz_reading: Reading,
+                     *, number_field: str = "document_number", other_side: Reading | None = None) -> None:
+    """Printed values of ``viz`` against the MRZ of ``mrz_reading`` (may be the same reading).
+
+    Every printed field the side is expected to show (``_PRINTED_AGAINST_MRZ``) that was not read
+    while the MRZ holds a value for it is reported as VIZ_FIELD_NOT_READ, unless ``other_side``
+    prints and read it (older Emirates IDs print birth date, sex and expiry on the back)."""
+    kind = viz.document_kind
+    place = _place(viz)
+    mrz_place = "the MRZ" if viz is mrz_reading else f"the MRZ {_place(mrz_reading)}"
+    expected = _PRINTED_AGAINST_MRZ.get(kind, ())
+    missing: list[_NotRead] = []
+
+    # Name
+    _compare_names(ctx, viz, result, mrz_reading, missing)
 
     # Dates: compare the printed date with the MRZ's YYMMDD, so a wrong century guess cannot
     # turn a match into a mismatch.
     for name, code in (("birth_date", "VIZ_MRZ_BIRTH_DATE"), ("expiry_date", "VIZ_MRZ_EXPIRY_DATE")):
         printed_date = _visual_date(ctx, viz, name)
         raw = result.raw.get(name, "")
-        if printed_date is None or not raw.isdigit() or len(raw) != 6:
-            continue
+        mrz_ok = raw.isdigit() and len(raw) == 6
         mrz_value = result.fields.get(name) or raw
+        if _val(viz, name) is None and mrz_ok:
+            missing.append(_NotRead(name, _item("mrz", name, mrz_value, mrz_reading)))
+        if printed_date is None or not mrz_ok:
+            continue
         same = printed_date.strftime("%y%m%d") == raw
         word = _FIELD_WORDS[name]
         ctx.add(
@@ -587,6 +730,8 @@ def _compare_viz_mrz(ctx: _Ctx, viz: Reading, result: mrz.MrzResult, mrz_reading
     # Document number
     printed_number = _val(viz, number_field)
     mrz_number = result.fields.get("document_number", "")
+    if not printed_number and mrz_number:
+        missing.append(_NotRead(number_field, _item("mrz", "document_number", mrz_number, mrz_reading)))
     if printed_number and mrz_number:
         a, b = _norm_number(printed_number), _norm_number(mrz_number)
         if a == b:
@@ -614,6 +759,8 @@ def _compare_viz_mrz(ctx: _Ctx, viz: Reading, result: mrz.MrzResult, mrz_reading
     for name, code in (("nationality", "VIZ_MRZ_NATIONALITY"), ("issuing_state", "VIZ_MRZ_ISSUING_STATE")):
         printed_value = _val(viz, name)
         mrz_value = result.fields.get(name, "")
+        if not printed_value and mrz_value:
+            missing.append(_NotRead(name, _item("mrz", name, mrz_value, mrz_reading)))
         if not printed_value or not mrz_value:
             continue
         printed_code = code_for_name(printed_value)
@@ -635,6 +782,9 @@ def _compare_viz_mrz(ctx: _Ctx, viz: Reading, result: mrz.MrzResult, mrz_reading
     # Sex
     printed_sex_raw = _val(viz, "sex")
     mrz_sex = result.fields.get("sex", "") or "X"
+    if not printed_sex_raw and result.fields.get("sex"):
+        # An unspecified sex ('<' in the MRZ) may be printed as X or not at all: only M, F, X count.
+        missing.append(_NotRead("sex", _item("mrz", "sex", result.fields["sex"], mrz_reading)))
     if printed_sex_raw:
         printed_sex = _sex(printed_sex_raw)
         compared = [_item("visual", "sex", printed_sex_raw, viz), _item("mrz", "sex", result.raw.get("sex"), mrz_reading)]
@@ -650,6 +800,15 @@ def _compare_viz_mrz(ctx: _Ctx, viz: Reading, result: mrz.MrzResult, mrz_reading
                 {"compared": compared},
                 kind,
             )
+
+    def group(field_name: str) -> str:
+        return "name" if field_name in ("surname", "given_names") else field_name
+
+    read = {group(name) for name in ("surname", "given_names") if _val(viz, name)} | (
+        {"name"} if _val(viz, "full_name") else set()) | {name for name in expected if _val(viz, name)}
+    elsewhere = {m.field for m in missing if other_side is not None and _val(other_side, m.field)}
+    _report_not_read(ctx, viz, [m for m in missing if group(m.field) in expected and m.field not in elsewhere],
+                     any_read=bool(read & set(expected)) or bool(elsewhere), against=mrz_place)
 
 
 def _record_mrz_facts(ctx: _Ctx, reading: Reading, result: mrz.MrzResult, viz: Reading | None) -> None:
@@ -763,7 +922,7 @@ def _check_emirates_id(ctx: _Ctx, front: Reading | None, back: Reading | None) -
                 front.document_kind if front is not None else None,
             )
         if front is not None:
-            _compare_viz_mrz(ctx, front, result, back)
+            _compare_viz_mrz(ctx, front, result, back, other_side=back)
         _compare_viz_mrz(ctx, back, result, back, number_field="card_number")
         _record_mrz_facts(ctx, back, result, front)
     for side in (front, back):
@@ -884,6 +1043,12 @@ def _check_cn_printed_vs_number(ctx: _Ctx, portrait: Reading, number: cn_residen
             kind,
         )
     printed_sex_raw = _val(portrait, "sex")
+    missing: list[_NotRead] = []
+    if printed_raw is None and embedded is not None:
+        missing.append(_NotRead("birth_date", compared[0]))
+    if printed_sex_raw is None and number.sex:
+        missing.append(_NotRead("sex", _item("id_number", "sex", number.sex, portrait)))
+    _report_not_read(ctx, portrait, missing, any_read=bool(printed_raw or printed_sex_raw), against="the ID number")
     if number.sex and printed_sex_raw:
         printed_sex = _sex(printed_sex_raw)
         compared = [_item("id_number", "sex", number.sex, portrait), _item("visual", "sex", printed_sex_raw, portrait)]

@@ -27,9 +27,11 @@ date, a digit in a name), the usual OCR confusions (O/0, Q/0, I/1, B/8, S/5, Z/2
 where the field's character class allows. A change to a check-protected field is accepted only if
 it makes every check pass and is the only such change (single changes first, then pairs when at
 most 20 confusable characters are involved; nothing when a line has the wrong length); a digit
-in an unprotected letters-only field (name, nationality in TD3) is replaced only when the letter
-it stands for is unique (``0`` could be ``O`` or ``Q``: left alone, except in a state code where
-only one reading is a known code). Every accepted change is listed in ``corrections``.
+in a name field, where no digit can appear, is replaced by the letter OCR mistakes it for
+(``NAME_DIGIT_LETTERS``: 0->O, 1->I, 2->Z, 4->A, 5->S, 6->G, 8->B); in another unprotected
+letters-only field (nationality in TD3) only when the letter it stands for is unique (``0`` could
+be ``O`` or ``Q``: left alone, except in a state code where only one reading is a known code).
+Every accepted change is listed in ``corrections``.
 """
 
 from __future__ import annotations
@@ -57,6 +59,10 @@ CONFUSIONS: tuple[tuple[str, str], ...] = (
     ("O", "0"), ("Q", "0"), ("I", "1"), ("B", "8"), ("S", "5"), ("Z", "2"), ("G", "6"),
 )
 _TO_DIGIT: dict[str, str] = {letter: digit for letter, digit in CONFUSIONS}
+# A digit is impossible in an MRZ name field, so each is read as the letter OCR most often
+# mistakes it for. 0 is taken for O, not Q: Q is rare in names and almost always followed by U,
+# and the repair is always reported for a reviewer to see.
+NAME_DIGIT_LETTERS: dict[str, str] = {"0": "O", "1": "I", "2": "Z", "4": "A", "5": "S", "6": "G", "8": "B"}
 _TO_LETTERS: dict[str, tuple[str, ...]] = {}
 for _letter, _digit in CONFUSIONS:
     _TO_LETTERS[_digit] = (*_TO_LETTERS.get(_digit, ()), _letter)
@@ -222,7 +228,12 @@ class Correction:
     verified: bool  # True when check digits confirm it, False for unprotected fields
 
     def describe(self) -> str:
-        how = "confirmed by the check digits" if self.verified else "no check digit protects this field"
+        if self.verified:
+            how = "confirmed by the check digits"
+        elif self.field == "name":
+            how = "a name cannot hold a digit"
+        else:
+            how = "no check digit protects this field"
         return (
             f"line {self.line + 1}, position {self.position + 1} ({FIELD_LABELS.get(self.field, self.field)}):"
             f" read '{self.was}', corrected to '{self.now}' ({how})"
@@ -838,6 +849,8 @@ def _correct(lines: tuple[str, ...], fmt: str) -> tuple[tuple[str, ...], list[Co
             target = None
             if cls in ("N", "C") and ch in _TO_DIGIT:
                 target = _TO_DIGIT[ch]
+            elif cls == "A" and names[li][pos] == "name" and ch in NAME_DIGIT_LETTERS:
+                target = NAME_DIGIT_LETTERS[ch]
             elif cls == "A" and ch in _TO_LETTERS and len(_TO_LETTERS[ch]) == 1:
                 target = _TO_LETTERS[ch][0]
             if target is None:

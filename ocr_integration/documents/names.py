@@ -10,6 +10,8 @@ Public API:
 - :func:`fold_variants(text) -> set[str]` every plausible MRZ rendering of a printed name.
 - :func:`mrz_name(surname, given_names, width) -> (field, truncated)` the MRZ name field.
 - :func:`similarity(a, b) -> float` 0..1, order-insensitive, after folding both sides.
+- :func:`prefix_similarity(printed, mrz_component) -> float` 0..1, a printed name component
+  against an MRZ component that was cut short (a truncated MRZ name field).
 - :func:`script_of(text) -> str` ``latin``, ``cyrillic``, ``greek``, ``han``, ``arabic``, ``other``
   or ``mixed``; names in scripts that cannot be transliterated to Latin are not comparable.
 """
@@ -233,3 +235,22 @@ def truncated_similarity(mrz_field_text: str, printed: str, width: int) -> float
     ``printed`` is ``surname<<given`` built from the visual zone with :func:`mrz_name`.
     """
     return _ratio(mrz_field_text[:width].replace("<", ""), printed[:width].replace("<", ""))
+
+
+def prefix_similarity(printed: str, mrz_component: str) -> float:
+    """How alike a printed name component is to an MRZ component that was cut short.
+
+    A truncated MRZ name field ends inside its last component: only as many letters of the
+    printed component (folded, without spaces) as the MRZ kept are compared.
+    """
+    if not isinstance(printed, str) or not isinstance(mrz_component, str):
+        return 0.0
+    kept = transliterate(mrz_component).replace(" ", "")
+    if not kept:
+        return 0.0
+    best = 0.0
+    for folded in fold_variants(printed):
+        letters = folded.replace(" ", "")
+        if letters:
+            best = max(best, _ratio(kept, letters[: len(kept)]))
+    return round(best, 4)

@@ -140,6 +140,43 @@ class MisreadingSpecimenProvider(SpecimenAnswerProvider):
     misread = {"document_number": "ZZ9999999"}
 
 
+class UnreadBirthDateSpecimenProvider(SpecimenAnswerProvider):
+    """Reads the MRZ and the visual zone but misses the printed birth date, as a reader does on a
+    caption it does not know."""
+
+    name = "unread-birth-date-vendor"
+
+    def read(self, request: ReadRequest) -> Reading:
+        reading = super().read(request)
+        fields = {name: f for name, f in reading.fields.items() if name != "birth_date"}
+        return Reading(self.name, reading.document_kind, fields, reading.mrz_lines, reading.raw_response)
+
+
+class MrzOnlySpecimenProvider(SpecimenAnswerProvider):
+    """Returns the MRZ lines and no printed field, as a general-text reader does."""
+
+    name = "mrz-only-vendor"
+
+    def read(self, request: ReadRequest) -> Reading:
+        reading = super().read(request)
+        return Reading(self.name, reading.document_kind, {}, reading.mrz_lines, reading.raw_response)
+
+
+class MrzNameSlipSpecimenProvider(SpecimenAnswerProvider):
+    """Reads the specimen but takes the first letter of the MRZ name that OCR confuses with a digit
+    (O, I, Z, A, S, G, B) for that digit, as a reader does on a worn MRZ."""
+
+    name = "mrz-name-slip-vendor"
+    slips = {"O": "0", "I": "1", "Z": "2", "A": "4", "S": "5", "G": "6", "B": "8"}
+
+    def read(self, request: ReadRequest) -> Reading:
+        reading = super().read(request)
+        first, *rest = reading.mrz_lines
+        position = next(i for i in range(5, len(first)) if first[i] in self.slips)
+        slipped = first[:position] + self.slips[first[position]] + first[position + 1 :]
+        return Reading(self.name, reading.document_kind, reading.fields, (slipped, *rest), reading.raw_response)
+
+
 class WarmUpCountingProvider(ScriptedProvider):
     """Counts warm-ups: the worker must load every provider its routing names at start."""
 

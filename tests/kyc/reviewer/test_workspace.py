@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from kyc.models import AuditEvent, DocumentReading
 from kyc.services.assignments import case_claim
@@ -148,3 +149,85 @@ def test_the_workspace_costs_the_same_queries_however_much_the_case_holds(staff,
             assert client.get(reverse("reviewer:case", args=[case.id])).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def read_specimen_passport(settings, provider: str, on_commit):
+    """A passport specimen read through the pipeline by ``provider``; the real checks run."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kyc.services.cases import case_create, case_submit
+    from kyc.services.documents import document_attach
+    from kyc.tasks import read_document
+    from ocr_integration import services
+    from ocr_integration.specimens import generate_specimen
+
+    settings.OCR_ROUTING = {"passport": {"primary": provider, "fallback": None, "second_reader": None}}
+    services._providers.clear()
+    specimen = generate_specimen("passport", 4242)
+    case = case_create(actor=Actor.applicant(""), email="s@example.test", document_type="passport")
+    document_attach(case_id=case.id, kind="passport", upload=SimpleUploadedFile("p.png", specimen.image),
+                    actor=Actor.applicant(case.applicant_id))
+    with on_commit(execute=False):
+        case_submit(case_id=case.id, actor=Actor.applicant(case.applicant_id))
+    read_document.apply(args=[str(case.documents.get().id)], task_id=f"read-{provider}")
+    case.refresh_from_db()
+    assert case.state == "ready_for_review", case.state_reason
+    return case, specimen
+
+
+def test_the_reviewer_sees_which_printed_field_was_not_read_and_not_compared(
+    staff, settings, django_capture_on_commit_callbacks
+):
+    case, specimen = read_specimen_passport(
+        settings, "tests.support.providers:UnreadBirthDateSpecimenProvider", django_capture_on_commit_callbacks
+    )
+    birth = specimen.truth.fields["birth_date"]
+    assert case.warned_findings_count >= 1 and case.failed_findings_count == 0
+    response = client_for(staff["reviewer"]).get(reverse("reviewer:case", args=[case.id]))
+    html = response.content.decode()
+    # The finding, in words, with the value it would have been compared with.
+    assert "VIZ_FIELD_NOT_READ" in html
+    assert f"Birth date on the data page was not read, so it was not compared with the MRZ ({birth})." in html
+    assert '<em class="not-read">not read</em>' in html  # the evidence table's printed side
+    # Beside the image: the notice and the comparison row say it was not compared.
+    assert (f'data-not-compared="passport">Not read, so not compared: <strong>birth date</strong>'
+            f" (against the MRZ: {birth})") in html
+    rows = {row.name: row for row in response.context["ws"].panels[0].rows}
+    assert rows["birth_date"].not_compared and rows["birth_date"].values["mrz"] == birth
+    assert not rows["surname"].not_compared
+    assert 'data-field="birth_date"><th>birth_date <span class="badge warn">not read · not compared</span>' in html
+    assert "VIZ_MRZ_BIRTH_DATE" not in html
+
+
+def test_a_reader_of_the_mrz_only_shows_one_not_read_finding_naming_every_field(
+    staff, settings, django_capture_on_commit_callbacks
+):
+    case, _ = read_specimen_passport(
+        settings, "tests.support.providers:MrzOnlySpecimenProvider", django_capture_on_commit_callbacks
+    )
+    findings = list(case.findings.filter(check_run=case.check_run, code="VIZ_FIELD_NOT_READ"))
+    assert len(findings) == 1 and findings[0].outcome == "warn"
+    html = client_for(staff["reviewer"]).get(reverse("reviewer:case", args=[case.id])).content.decode()
+    assert "The visual zone on the data page was not read by &#x27;mrz-only-vendor&#x27;" in html
+    notice = html.split('data-not-compared="passport">', 1)[1].split("</p>", 1)[0]
+    for label in ("name", "birth date", "expiry date", "document number", "nationality", "issuing state", "sex"):
+        assert f"<strong>{label}</strong>" in notice
+
+
+def test_the_reviewer_sees_each_repair_of_a_digit_read_in_an_mrz_name(
+    staff, settings, django_capture_on_commit_callbacks
+):
+    case, specimen = read_specimen_passport(
+        settings, "tests.support.providers:MrzNameSlipSpecimenProvider", django_capture_on_commit_callbacks
+    )
+    assert case.failed_findings_count == 0
+    repair = case.findings.get(check_run=case.check_run, code="MRZ_CORRECTED")
+    assert repair.outcome == "warn"
+    [change] = repair.evidence["corrections"]
+    assert change["field"] == "name" and change["read"].isdigit() and not change["verified_by_check_digits"]
+    html = client_for(staff["reviewer"]).get(reverse("reviewer:case", args=[case.id])).content.decode()
+    assert (f"<td>{change['line']}</td><td>{change['position']}</td><td>name</td>"
+            f"<td><code>{change['read']}</code></td><td><code>{change['corrected']}</code></td><td>no</td>") in html
+    corrected = html.split('class="evidence corrections"', 1)[1]
+    assert escape(specimen.truth.mrz_lines[0]) in corrected  # the MRZ as corrected
+    assert "MRZ <span class=\"outcome-pass\">valid</span>" in html

@@ -227,7 +227,8 @@ def test_name_similarity_bands():
     f = expect(run(passport_case(passport(surname="Eriksón"))), "VIZ_MRZ_NAME", WARN)
     assert 0.85 <= f.evidence["similarity"] < 0.95
     f = expect(run(passport_case(passport(surname="Smith", given_names="John"))), "VIZ_MRZ_NAME", FAIL)
-    assert ("visual", "name", "Smith John") in compared(f)
+    assert compared(f) == {("visual", "surname", "Smith"), ("mrz", "surname", "ERIKSSON"),
+                           ("visual", "given_names", "John"), ("mrz", "given_names", "ANNA MARIA")}
     strict = CheckPolicy(name_similarity_pass=1.0, name_similarity_warn=0.99)
     expect(run(passport_case(passport(surname="Eriksón")), strict), "VIZ_MRZ_NAME", FAIL)
 
@@ -406,6 +407,149 @@ def test_internal_error_becomes_a_finding():
     expect(findings, "DOC_EXPIRY_UNKNOWN", FAIL)
 
 
+# --- names component by component, digits in MRZ names, and what was not read --------------------
+
+
+def not_read(findings):
+    return [f for f in findings if f.code == "VIZ_FIELD_NOT_READ"]
+
+
+def test_a_surname_read_alone_is_compared_with_the_primary_identifier_only():
+    # A bilingual data page where the reader found only the surname: before, "Eriksson" against
+    # "ERIKSSON ANNA MARIA" scored 0.50 and failed every genuine passport.
+    findings = run(passport_case(passport(given_names=None)))
+    assert not [f for f in findings if f.outcome == FAIL], [(f.code, f.message) for f in findings]
+    f = expect(findings, "VIZ_MRZ_NAME", PASS)
+    assert f.evidence["components"] == [
+        {"component": "surname", "visual": "Eriksson", "mrz": "ERIKSSON", "similarity": 1.0}
+    ]
+    assert compared(f) == {("visual", "surname", "Eriksson"), ("mrz", "surname", "ERIKSSON")}
+    assert "Only the surname was read" in f.message
+    gap = expect(findings, "VIZ_FIELD_NOT_READ", WARN)
+    assert gap.evidence["fields"] == ["given_names"]
+    assert compared(gap) == {("visual", "given_names", None), ("mrz", "given_names", "ANNA MARIA")}
+    assert gap.message == ("Given names on the data page were not read, so they were not compared with the"
+                           " secondary identifier in the MRZ (ANNA MARIA). Check the image.")
+
+
+def test_given_names_read_alone_are_compared_with_the_secondary_identifier():
+    findings = run(passport_case(passport(surname=None, given_names="Anna Maria")))
+    f = expect(findings, "VIZ_MRZ_NAME", PASS)
+    assert [c["component"] for c in f.evidence["components"]] == ["given_names"]
+    assert expect(findings, "VIZ_FIELD_NOT_READ", WARN).evidence["fields"] == ["surname"]
+
+
+def test_each_name_component_is_scored_and_listed():
+    f = expect(run(passport_case(passport(given_names="Anna Marta"))), "VIZ_MRZ_NAME", WARN)
+    scores = {c["component"]: c["similarity"] for c in f.evidence["components"]}
+    assert scores["surname"] == 1.0 and 0.85 <= scores["given_names"] < 0.95
+    assert f.evidence["similarity"] == scores["given_names"]
+    # A wrong surname fails even when the given names match.
+    f = expect(run(passport_case(passport(surname="Andersson"))), "VIZ_MRZ_NAME", FAIL)
+    assert {c["component"]: c["similarity"] for c in f.evidence["components"]}["given_names"] == 1.0
+
+
+def test_transliteration_is_tolerated_per_component():
+    reading = passport(mrz_kw={"surname": "Müller", "given_names": "Jürgen"}, surname="Müller", given_names="Jürgen")
+    assert reading.mrz_lines[0].startswith("P<UTOMUELLER<<JUERGEN<")
+    f = expect(run(passport_case(reading)), "VIZ_MRZ_NAME", PASS)
+    assert [c["mrz"] for c in f.evidence["components"]] == ["MUELLER", "JUERGEN"]
+
+
+def test_exchanged_surname_and_given_names_warn_instead_of_failing():
+    f = expect(run(passport_case(passport(surname="Anna Maria", given_names="Eriksson"))), "VIZ_MRZ_NAME", WARN)
+    assert f.evidence["swapped"] is True
+    assert "exchanged" in f.message
+
+
+def test_truncated_mrz_name_is_compared_per_component_on_its_length():
+    long = dict(surname="Vanderbergenhausen", given_names="Maximiliana Josephina Alexandra")
+    f = expect(run(passport_case(passport(mrz_kw=long, **long))), "VIZ_MRZ_NAME", PASS)
+    # The field (39 characters) ends inside the second given name.
+    assert f.evidence["components"][1] == {"component": "given_names", "visual": long["given_names"],
+                                           "mrz": "MAXIMILIANA JOSEPHI", "similarity": 1.0}
+    expect(run(passport_case(passport(mrz_kw=long, surname=long["surname"], given_names="Karolina Josephina"))),
+           "VIZ_MRZ_NAME", FAIL)
+
+
+def test_digits_read_for_letters_in_mrz_names_are_repaired_not_failed():
+    # O read as 0 in a surname (D0E) and a given name (0SCAR) on a genuine passport.
+    kw = {"surname": "Doe", "given_names": "Oscar"}
+    lines = passport(mrz_kw=kw).mrz_lines
+    misread = _replace_line(lines, 0, "DOE<<OSCAR", "D0E<<0SCAR")
+    findings = run(passport_case(passport(mrz_lines=misread, surname="Doe", given_names="Oscar")))
+    assert not [f for f in findings if f.outcome == FAIL], [(f.code, f.message) for f in findings if f.outcome == FAIL]
+    f = expect(findings, "MRZ_CORRECTED", WARN)
+    assert [(c["field"], c["read"], c["corrected"], c["verified_by_check_digits"]) for c in f.evidence["corrections"]] == [
+        ("name", "0", "O", False), ("name", "0", "O", False),
+    ]
+    assert "a name cannot hold a digit" in f.message
+    expect(findings, "MRZ_FIELDS_VALID", PASS)
+    expect(findings, "VIZ_MRZ_NAME", PASS)
+
+
+def test_a_state_code_zero_is_repaired_only_into_a_known_code():
+    findings = run(passport_case(passport(mrz_lines=_replace_line(_T1, 1, "UTO7408", "UT07408"))))
+    f = expect(findings, "MRZ_CORRECTED", WARN)
+    assert [(c["field"], c["read"], c["corrected"]) for c in f.evidence["corrections"]] == [("nationality", "0", "O")]
+    expect(findings, "VIZ_MRZ_NATIONALITY", PASS)
+    # "Q0Q" is no code whichever letter the 0 stands for: left alone, and the MRZ field fails.
+    f = expect(run(passport_case(passport(mrz_lines=_replace_line(_T1, 1, "UTO7408", "Q0Q7408")))),
+               "MRZ_FIELD_INVALID", FAIL)
+    assert f.evidence["value"] == "Q0Q"
+
+
+def test_a_printed_birth_date_that_was_not_read_is_reported_not_passed():
+    findings = run(passport_case(passport(birth_date=None)))
+    assert "VIZ_MRZ_BIRTH_DATE" not in {f.code for f in findings}
+    f = expect(findings, "VIZ_FIELD_NOT_READ", WARN)
+    assert f.evidence["fields"] == ["birth_date"] and f.evidence["visual_zone_read"] is True
+    assert compared(f) == {("visual", "birth_date", None), ("mrz", "birth_date", "1974-08-12")}
+    assert f.message == ("Birth date on the data page was not read, so it was not compared with the MRZ"
+                         " (1974-08-12). Check the image.")
+    # Read and different: a failure, as before.
+    expect(run(passport_case(passport(birth_date="1975-08-12"))), "VIZ_MRZ_BIRTH_DATE", FAIL)
+
+
+def test_every_printed_field_the_reader_missed_is_named():
+    reading = passport(given_names=None, birth_date=None, expiry_date=None, nationality=None,
+                       issuing_state=None, sex=None, document_number=None)
+    findings = run(passport_case(reading))
+    missing = sorted(f.evidence["fields"][0] for f in not_read(findings))
+    assert missing == ["birth_date", "document_number", "expiry_date", "given_names", "issuing_state",
+                       "nationality", "sex"]
+    assert all(f.outcome == WARN and f.document_kind == "passport" for f in not_read(findings))
+
+
+def test_an_unspecified_sex_in_the_mrz_needs_no_printed_sex():
+    findings = run(passport_case(passport(mrz_kw={"sex": ""}, sex=None)))
+    assert not not_read(findings)
+
+
+def test_a_reader_of_the_mrz_only_gives_one_finding_not_a_flood():
+    # A provider that returns the MRZ and no printed field (general-text readers; a visual zone
+    # the reader did not find): before, this showed only passes and no warning.
+    reading = Reading("huawei_text", DocumentKind.PASSPORT, {}, mrz_lines=_T1)
+    findings = run(passport_case(reading))
+    f = expect(findings, "VIZ_FIELD_NOT_READ", WARN)
+    assert f.evidence["visual_zone_read"] is False and f.evidence["provider"] == "huawei_text"
+    assert f.evidence["fields"] == ["name", "birth_date", "expiry_date", "document_number", "nationality",
+                                   "issuing_state", "sex"]
+    assert ("mrz", "birth_date", "1974-08-12") in compared(f) and ("visual", "birth_date", None) in compared(f)
+    assert "was not read by 'huawei_text'" in f.message and "reads only the MRZ" in f.message
+    assert not [x for x in findings if x.outcome == FAIL]
+    assert not {x.code for x in findings} & {"VIZ_MRZ_NAME", "VIZ_MRZ_BIRTH_DATE", "VIZ_MRZ_SEX"}
+
+
+def test_a_degraded_read_with_only_unrelated_fields_is_one_finding_too():
+    reading = Reading("local", DocumentKind.PASSPORT, _fields(document_code="P", place_of_birth="ZENDA"),
+                      mrz_lines=_T1)
+    f = expect(run(passport_case(reading)), "VIZ_FIELD_NOT_READ", WARN)
+    assert f.evidence["visual_zone_read"] is False and len(f.evidence["fields"]) == 7
+    assert f.message.startswith("The reader 'local' read none of the printed fields on the data page that are"
+                                " compared with the MRZ (name, birth date, expiry date, document number,")
+
+
 # --- Emirates ID ---------------------------------------------------------------------------------
 
 
@@ -464,6 +608,29 @@ def test_emirates_arabic_sex_and_older_card_without_fields():
     assert compared(f) == {("visual", "sex", "?")}
 
 
+def test_emirates_fields_not_read_are_named_against_the_back_mrz():
+    findings = run(eid_case(front=eid_front(birth_date=None), back=eid_back(card_number=None)))
+    gaps = {f.document_kind: f for f in not_read(findings)}
+    assert set(gaps) == {"emirates_id_front", "emirates_id_back"}
+    front = gaps["emirates_id_front"]
+    assert front.outcome == WARN and front.evidence["fields"] == ["birth_date"]
+    assert front.message.startswith("Birth date on the front was not read, so it was not compared with the MRZ"
+                                    " on the back (1990-05-17).")
+    back = gaps["emirates_id_back"]
+    assert back.evidence["fields"] == ["card_number"]
+    assert compared(back) == {("visual", "card_number", None), ("mrz", "document_number", "123456789")}
+    expect(findings, "EID_MRZ_CARD_NUMBER", PASS)
+
+
+def test_an_older_emirates_id_printing_dates_and_sex_on_the_back_is_not_flagged():
+    front = eid_front(birth_date=None, sex=None, expiry_date=None)
+    back = eid_back(birth_date="1990-05-17", sex="F", expiry_date="2029-06-01")
+    findings = run(eid_case(front=front, back=back))
+    assert not not_read(findings)
+    assert {(f.code, f.document_kind) for f in findings if f.code == "VIZ_MRZ_BIRTH_DATE"} == {
+        ("VIZ_MRZ_BIRTH_DATE", "emirates_id_back")}
+
+
 # --- Chinese resident ID -------------------------------------------------------------------------
 
 
@@ -499,6 +666,16 @@ def test_chinese_printed_fields_against_the_number():
     body = "110105199002300" + "12"
     f = expect(run(cn_case(cn_portrait(id_number=body + cn_resident_id.check_character(body)))), "CN_ID_BIRTH_DATE", FAIL)
     assert f.evidence["digits"] == "19900230"
+
+
+def test_chinese_printed_fields_not_read_are_named_against_the_number():
+    findings = run(cn_case(cn_portrait(birth_date=None)))
+    assert "CN_ID_BIRTH_DATE" not in {f.code for f in findings}
+    f = expect(findings, "VIZ_FIELD_NOT_READ", WARN)
+    assert compared(f) == {("visual", "birth_date", None), ("id_number", "birth_date", "1990-03-07")}
+    assert f.message.startswith("Birth date on the portrait side was not read, so it was not compared with the ID number")
+    f = expect(run(cn_case(cn_portrait(birth_date=None, sex=None))), "VIZ_FIELD_NOT_READ", WARN)
+    assert f.evidence["fields"] == ["birth_date", "sex"] and f.evidence["visual_zone_read"] is False
 
 
 def test_chinese_validity_period():

@@ -340,16 +340,28 @@ def test_ambiguous_correction_is_refused():
     assert result.lines == (TD3[0], line2)
 
 
-def test_unprotected_name_digit_is_replaced_only_when_the_letter_is_unique():
+def test_a_digit_in_a_name_is_repaired_and_reported():
     line1 = TD3[0].replace("ERIKSSON", "ER1KSSON")
     result = parse((line1, TD3[1]))
     assert result.fields["surname"] == "ERIKSSON"
     assert [(c.was, c.now, c.verified) for c in result.corrections] == [("1", "I", False)]
-    # 0 could be O or Q: left alone, and still an error.
-    line1 = TD3[0].replace("ANNA", "ANN0")
+    # A digit is impossible in a name: 0 is read as O (Q is rare in names), and every repair is listed.
+    line1 = TD3[0].replace("ERIKSSON<<ANNA", "ER1K55ON<<0NN4")
     result = parse((line1, TD3[1]))
-    assert "name_format" in problem_codes(result)
-    assert result.corrections == ()
+    assert result.valid
+    assert (result.fields["surname"], result.fields["given_names"]) == ("ERIKSSON", "ONNA MARIA")
+    assert [(c.field, c.was, c.now) for c in result.corrections] == [
+        ("name", "1", "I"), ("name", "5", "S"), ("name", "5", "S"), ("name", "0", "O"), ("name", "4", "A"),
+    ]
+    assert "a name cannot hold a digit" in result.corrections[3].describe()
+
+
+def test_digits_in_names_are_repaired_in_every_format():
+    line3 = TD1_LONG[2].replace("ERIKSSON", "ER1K55ON")
+    result = parse((TD1_LONG[0], TD1_LONG[1], line3))
+    assert result.valid and result.fields["surname"] == "ERIKSSON"
+    # With correction off the digit stays, and is an error.
+    assert "name_format" in problem_codes(parse((TD1_LONG[0], TD1_LONG[1], line3), correct=False))
 
 
 def test_state_code_zero_is_resolved_by_the_code_list():

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kyc', '0007_queue_indexes'),
+        ('kyc', '0010_audit_chain_per_case'),
     ]
 
     operations = [
