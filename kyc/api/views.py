@@ -309,5 +309,6 @@ class WebhookDeliveriesView(WebhookDetailView):
         endpoint = self.get_endpoint(endpoint_id)
         paginator = LimitOffsetPagination()
         paginator.default_limit, paginator.max_limit = 50, 200
-        page = paginator.paginate_queryset(endpoint.deliveries.order_by("-created_at").prefetch_related("attempt_records"), request, view=self)
+        deliveries = endpoint.deliveries.order_by("-created_at").prefetch_related("attempt_records")
+        page = paginator.paginate_queryset(deliveries, request, view=self)
         return paginator.get_paginated_response(s.WebhookDeliverySerializer(page, many=True).data)
