@@ -249,3 +249,24 @@ def test_lost_deliveries_are_queued_again(api, receiver, django_capture_on_commi
     deliver_webhook.apply(args=[str(WebhookDelivery.objects.get().id)])
     assert len(receiver.requests) == 1
     assert requeue_due_webhooks.apply().get() == 0
+
+
+def test_listing_deliveries_costs_the_same_queries_however_many_attempts(api, receiver, django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    receiver.statuses = [500, 200]
+    endpoint = register(api, receiver.url)
+    url = f"/api/v1/webhooks/{endpoint['id']}/deliveries/"
+    submit_case(api, django_capture_on_commit_callbacks)
+    deliver_webhook.apply(args=[str(WebhookDelivery.objects.get().id)])
+    with CaptureQueriesContext(connection) as one:
+        assert len(api.get(url).json()["results"]) == 1
+    for _ in range(2):
+        submit_case(api, django_capture_on_commit_callbacks)
+    for delivery in WebhookDelivery.objects.filter(state="pending"):
+        deliver_webhook.apply(args=[str(delivery.id)])
+    with CaptureQueriesContext(connection) as three:
+        body = api.get(url).json()
+    assert len(body["results"]) == 3 and sum(len(d["attempt_log"]) for d in body["results"]) >= 4
+    assert len(three.captured_queries) == len(one.captured_queries)
