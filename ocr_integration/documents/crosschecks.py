@@ -82,6 +82,7 @@ FINDING_CODES: dict[str, tuple[tuple[str, ...], str]] = {
     "OCR_CONFIDENCE": (("pass", "warn"), "Provider confidence of every field against the minimum."),
     "FIELD_UNREADABLE": (("warn",), "A printed value could not be interpreted (garbled date ...)."),
     "MRZ_MISSING": (("fail",), "The side should carry an MRZ but no MRZ lines were read."),
+    "MRZ_READ_BY_SECOND_READER": (("pass",), "The primary reader returned no MRZ lines; the second reader's MRZ and printed fields are checked."),
     "MRZ_UNREADABLE": (("fail",), "The MRZ text does not have an MRZ layout."),
     "MRZ_DOCUMENT_TYPE": (("pass", "fail"), "MRZ format and document code suit the document."),
     "MRZ_CHECK_DIGIT": (("pass", "fail"), "One MRZ check digit (document number, dates, personal number, composite)."),
@@ -287,6 +288,8 @@ def check_case(case: CaseReadings, *, today: date, policy: CheckPolicy) -> list[
             continue
         primary[reading.document_kind] = reading
 
+    second = _mrz_reader_first(ctx, primary)
+
     for kind in REQUIRED_KINDS.get(case.document_type, ()):
         if kind not in primary:
             ctx.add(
@@ -324,10 +327,43 @@ def check_case(case: CaseReadings, *, today: date, policy: CheckPolicy) -> list[
     steps.append(("declared", _check_declared, (ctx,)))
     if DocumentKind.BANK_CARD in primary:
         steps.append(("bank_card", _check_bank_card, (ctx, primary[DocumentKind.BANK_CARD])))
-    steps.append(("second_read", _check_second_reads, (ctx, primary)))
+    steps.append(("second_read", _check_second_reads, (ctx, primary, second)))
     for name, fn, args in steps:
         _guard(ctx, name, fn, *args)
     return ctx.findings
+
+
+# The sides whose checks start from an MRZ.
+_MRZ_SIDES = (DocumentKind.PASSPORT, DocumentKind.EMIRATES_ID_BACK)
+
+
+def _mrz_reader_first(ctx: _Ctx, primary: dict[DocumentKind, Reading]) -> list[Reading]:
+    """Where the primary reader returned no MRZ lines for a side that carries one and a second
+    reader did read them, the second reader's reading becomes the one checked, and the primary
+    reader's becomes the second read. Huawei's passport API returns fields derived from the MRZ but
+    not its lines: without this, every passport routed to it with the embedded engine as second
+    reader would fail ``MRZ_MISSING`` although the MRZ was read, and its printed zone (only the
+    embedded engine reads it) would never be compared. Returns the second reads, swapped."""
+    second = list(ctx.case.second)
+    for kind in _MRZ_SIDES:
+        first = primary.get(kind)
+        if first is None or first.mrz_lines:
+            continue
+        reader = next((r for r in second if r.document_kind == kind and r.mrz_lines), None)
+        if reader is None:
+            continue
+        primary[kind] = reader
+        second[second.index(reader)] = first
+        ctx.add(
+            "MRZ_READ_BY_SECOND_READER",
+            _PASS,
+            f"Reader {first.provider} returned no MRZ lines {_place(first)}, so the MRZ and printed fields"
+            f" read by {reader.provider} are the ones checked, and {first.provider}'s fields are compared"
+            " with them as a second read.",
+            {"primary_provider": first.provider, "mrz_provider": reader.provider},
+            kind,
+        )
+    return second
 
 
 def _guard(ctx: _Ctx, name: str, fn: Callable[..., None], *args: Any) -> None:
@@ -1292,8 +1328,8 @@ def _protected_values(ctx: _Ctx, reading: Reading) -> dict[str, tuple[str, bool 
     return values
 
 
-def _check_second_reads(ctx: _Ctx, primary: dict[DocumentKind, Reading]) -> None:
-    for second in ctx.case.second:
+def _check_second_reads(ctx: _Ctx, primary: dict[DocumentKind, Reading], seconds: list[Reading]) -> None:
+    for second in seconds:
         first = primary.get(second.document_kind)
         if first is None:
             continue

@@ -784,3 +784,33 @@ def test_every_finding_code_is_exercised_and_documented():
 @pytest.mark.parametrize("code", sorted(FINDING_CODES))
 def test_finding_codes_are_stable_upper_snake(code):
     assert code.replace("_", "").isalnum() and code.isupper()
+
+
+def _mrz_derived_huawei_reading():
+    """What Huawei's passport API returns for a foreign passport: fields derived from the MRZ, no lines."""
+    derived = passport("huawei")
+    return replace(derived, mrz_lines=())
+
+
+def test_a_primary_reader_without_mrz_lines_hands_the_mrz_to_the_second_reader():
+    findings = run(passport_case(_mrz_derived_huawei_reading(), second=[passport("local")]))
+    assert not [f for f in findings if f.outcome == FAIL], [(f.code, f.message) for f in findings if f.outcome == FAIL]
+    expect(findings, "MRZ_READ_BY_SECOND_READER", PASS, primary_provider="huawei", mrz_provider="local")
+    expect(findings, "MRZ_CHECK_DIGIT", PASS, check="birth_date")
+    # The embedded engine's printed zone is what is compared with the MRZ, and Huawei's fields are
+    # compared with it as a second read.
+    expect(findings, "VIZ_MRZ_BIRTH_DATE", PASS)
+    agree = expect(findings, "READERS_AGREE", PASS, providers=["local", "huawei"])
+    assert {"document_number", "birth_date", "expiry_date"} <= set(agree.evidence["fields"]), agree.evidence
+
+
+def test_after_the_hand_over_a_printed_birth_date_that_differs_from_the_mrz_still_fails():
+    second = passport("local", birth_date="1975-08-12")
+    findings = run(passport_case(_mrz_derived_huawei_reading(), second=[second]))
+    expect(findings, "VIZ_MRZ_BIRTH_DATE", FAIL)
+
+
+def test_without_a_second_reader_that_read_the_mrz_it_is_still_missing():
+    findings = run(passport_case(_mrz_derived_huawei_reading(), second=[replace(passport("local"), mrz_lines=())]))
+    expect(findings, "MRZ_MISSING", FAIL)
+    assert not [f for f in findings if f.code == "MRZ_READ_BY_SECOND_READER"]
