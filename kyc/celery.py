@@ -13,10 +13,13 @@ app.autodiscover_tasks()
 
 
 def _add_operations_hooks() -> None:
-    """The worker heartbeat (/readyz, /metrics) and the task id on every log line (kyc/ops)."""
+    """The worker heartbeat (/readyz, /metrics), the task id on every log line, and reconnection
+    after a Redis restart (kyc/ops)."""
+    from kyc.ops import kombu_redis
     from kyc.ops.heartbeat import WorkerHeartbeat
     from kyc.ops.logs import task_finished, task_started
 
+    kombu_redis.install()
     app.steps["worker"].add(WorkerHeartbeat)
     task_prerun.connect(task_started, weak=False)
     task_postrun.connect(task_finished, weak=False)

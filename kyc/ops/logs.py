@@ -49,7 +49,7 @@ class JsonFormatter(logging.Formatter):
             if value:
                 event[key] = value
         for key, value in _KEY_VALUE.findall(message):
-            event.setdefault(key, value)
+            event.setdefault(key, int(value) if value.isdigit() else value)
         for key in STRUCTURED_FIELDS:
             if hasattr(record, key):
                 event[key] = getattr(record, key)
