@@ -39,7 +39,7 @@ def check_broker() -> None:
     from kyc.celery import app
 
     with app.connection_for_write(connect_timeout=BROKER_CONNECT_TIMEOUT_SECONDS) as broker:
-        broker.ensure_connection(max_retries=1, timeout=BROKER_CONNECT_TIMEOUT_SECONDS)
+        broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_CONNECT_TIMEOUT_SECONDS)
         broker.default_channel  # noqa: B018 - opening a channel is what proves the broker answers
 
 
