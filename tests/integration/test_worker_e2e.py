@@ -23,10 +23,13 @@ from contextlib import ExitStack
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
+from django.test import Client
 from kombu import Connection
 
 from kyc.models import AuditEvent, Case, CheckFinding, DocumentReading
+from kyc.ops.heartbeat import HEARTBEAT_KEY
 from kyc.services.audit import Actor
 from kyc.services.cases import case_submit
 from tests.conftest import SCRIPTED, make_case
@@ -76,6 +79,7 @@ def settled(case_id):
 
 
 def test_submissions_flow_through_a_real_worker(broker_url, tmp_path, capsys):
+    cache.delete(HEARTBEAT_KEY)  # only this test's worker can make /readyz say a worker is alive
     with ExitStack() as stack:
         if broker_url != settings.CELERY_BROKER_URL:
             stack.enter_context(publishing_to(broker_url))
@@ -92,6 +96,10 @@ def test_submissions_flow_through_a_real_worker(broker_url, tmp_path, capsys):
         good_case = wait_for(lambda: settled(good.id), timeout=60, what="the good case to settle")
         flaky_case = wait_for(lambda: settled(flaky.id), timeout=60, what="the flaky case to settle")
         down_case = wait_for(lambda: settled(down.id), timeout=60, what="the failing case to settle")
+        # The operator's view of the same run: every dependency reachable, the worker's heartbeat seen.
+        readiness = Client().get("/readyz").json()
+        assert readiness["checks"] == {"database": "ok", "cache": "ok", "broker": "ok", "storage": "ok"}
+        assert readiness["worker"]["status"] == "ok"
 
     assert good_case.state == "ready_for_review"
     assert DocumentReading.objects.filter(document__case=good, role="primary").count() == 2
