@@ -47,7 +47,9 @@ def test_production_probes_are_not_redirected_to_https_nor_refused_for_their_hos
 
 def test_an_unreachable_broker_makes_readyz_503_without_saying_where_it_is(probe, monkeypatch):
     port = free_port()  # nothing listens there
-    monkeypatch.setattr(current_app.conf, "broker_url", f"redis://:s3cret-password@127.0.0.1:{port}/0")
+    unreachable = f"redis://:s3cret-password@127.0.0.1:{port}/0"
+    monkeypatch.setattr(current_app.conf, "broker_url", unreachable)
+    monkeypatch.setenv("CELERY_BROKER_URL", unreachable)  # the environment outranks the app's configuration
     response = probe.get("/readyz")
     assert response.status_code == 503
     body = response.json()
