@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.forms.models import model_to_dict
 
 from kyc.models import (
@@ -29,7 +30,12 @@ from kyc.services.configuration import (
     site_configuration_update,
     vendor_account_save,
 )
-from kyc.services.staff_auth import staff_account_record_change, staff_login_unlock, totp_disable
+from kyc.services.staff_auth import (
+    staff_account_record_change,
+    staff_login_unlock,
+    staff_password_record_change,
+    totp_disable,
+)
 from ocr_integration.models import RoutingRule, VendorAccount
 
 
@@ -39,6 +45,20 @@ def _staff_login(request, extra_context=None):
 
 
 admin.site.login = _staff_login
+_admin_password_change = admin.site.password_change
+
+
+def _audited_password_change(request, extra_context=None):
+    """A staff member changing their own password in the admin: audited like a reset."""
+    with transaction.atomic():
+        before = request.user.password
+        response = _admin_password_change(request, extra_context)
+        if request.user.password != before:
+            staff_password_record_change(actor=Actor.staff(request.user), user=request.user)
+    return response
+
+
+admin.site.password_change = _audited_password_change
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -208,6 +228,10 @@ class TotpDeviceAdmin(ReadOnlyAdmin):
         if not request.user.has_perm("kyc.delete_totpdevice"):
             messages.error(request, "You may not remove second factors.")
             return
+        if queryset.filter(user=request.user).exists():
+            # Removing one's own factor asks for the password and a code: the account page does.
+            messages.error(request, "Remove your own second factor from your account page.")
+            return
         for device in queryset.select_related("user"):
             totp_disable(actor=Actor.staff(request.user), user=device.user)
         messages.success(request, "Removed.")
@@ -236,7 +260,22 @@ class AuditedUserAdmin(UserAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             fields += ["is_superuser", "user_permissions"]
-        return fields
+        if obj is not None and obj.pk == request.user.pk:
+            # Separation of duties: nobody grants themself a role (staff_account_record_change
+            # refuses it too); another admin must.
+            fields += ["groups", "is_staff", "is_superuser", "user_permissions", "is_active"]
+        return list(dict.fromkeys(fields))
+
+    def user_change_password(self, request, id, form_url=""):
+        # Django's view saves the new password and writes only django_admin_log; the audit event
+        # goes in the same transaction, and only when the password really changed.
+        with transaction.atomic():
+            before = User.objects.filter(pk=id).values_list("password", flat=True).first()
+            response = super().user_change_password(request, id, form_url)
+            user = User.objects.filter(pk=id).first()
+            if user is not None and before is not None and user.password != before:
+                staff_password_record_change(actor=Actor.staff(request.user), user=user)
+        return response
 
     def save_model(self, request, obj, form, change):
         request._kyc_groups_before = (
@@ -281,6 +320,35 @@ class HttpsURLField(forms.URLField):
         super().__init__(assume_scheme="https", **kwargs)
 
 
+class WriteOnlySecretsAdmin(admin.ModelAdmin):
+    """An admin whose ``write_only_fields`` may be typed in but are never rendered back.
+
+    Django renders every field of ``fields`` as read-only text in view mode (a staff member with
+    only the view permission), which would print a decrypted secret; so without the change
+    permission those fields are replaced by one line saying which of them hold a value.
+    """
+
+    write_only_fields: tuple[str, ...] = ()
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            fields = [name for name in fields if name not in self.write_only_fields] + ["stored_secrets"]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "stored_secrets"]
+
+    @admin.display(description="Stored secrets")
+    def stored_secrets(self, obj) -> str:
+        def label(name: str) -> str:
+            return name.removeprefix("credential_").replace("_", " ").capitalize()
+
+        stored = [label(name) for name in self.write_only_fields if getattr(obj, name, "")]
+        missing = [label(name) for name in self.write_only_fields if not getattr(obj, name, "")]
+        return f"Stored: {', '.join(stored) or 'none'}. Not set: {', '.join(missing) or 'none'}."
+
+
 class VendorAccountForm(forms.ModelForm):
     """Credentials are write-only: typed in, encrypted at rest, never rendered back."""
 
@@ -306,8 +374,9 @@ class VendorAccountForm(forms.ModelForm):
 
 
 @admin.register(VendorAccount)
-class VendorAccountAdmin(admin.ModelAdmin):
+class VendorAccountAdmin(WriteOnlySecretsAdmin):
     form = VendorAccountForm
+    write_only_fields = _CREDENTIALS
     list_display = ["name", "vendor", "region", "endpoint", "auth_scheme", "qps", "enabled"]
     list_filter = ["vendor", "enabled"]
 

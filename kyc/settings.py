@@ -124,6 +124,18 @@ AUTH_PASSWORD_VALIDATORS = [
 # Staff sign-in: this many failures in a row lock the account for this long.
 STAFF_LOGIN_MAX_FAILURES = env_int("STAFF_LOGIN_MAX_FAILURES", 5, minimum=1)
 STAFF_LOGIN_LOCKOUT_SECONDS = env_int("STAFF_LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
+# Separation of duties: an account created, given a role, or whose password someone else set in
+# the last N hours cannot confirm a four-eyes approval (an admin cannot mint a second approver).
+FOUR_EYES_COOLING_OFF_HOURS = env_int("FOUR_EYES_COOLING_OFF_HOURS", 24, minimum=0)
+
+# --- Audit checkpoints (kyc/audit_keys.py, kyc/services/audit_checkpoints.py) ------------------
+# Ed25519 keys, PEM, never in the database. The signing key lives on the hosts that write
+# checkpoints; the verifying keys are published (old ones kept after a rotation).
+AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY", "")
+AUDIT_VERIFYING_KEYS = env_str("AUDIT_VERIFYING_KEYS", "")
+AUDIT_CHECKPOINT_INTERVAL_SECONDS = env_int("AUDIT_CHECKPOINT_INTERVAL_SECONDS", 300, minimum=10)
+# Each new checkpoint is also appended (one JSON line) to this file, for write-once storage.
+AUDIT_CHECKPOINT_EXPORT_PATH = env_str("AUDIT_CHECKPOINT_EXPORT_PATH", "")
 LOGIN_URL = "reviewer:login"
 LOGIN_REDIRECT_URL = "reviewer:queue"
 
@@ -218,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stalled-reads": {"task": "kyc.tasks.requeue_stalled_reads", "schedule": 60.0},
     "purge-expired-personal-data": {"task": "kyc.tasks.purge_expired_personal_data", "schedule": 3600.0},
     "requeue-due-webhooks": {"task": "kyc.api.tasks.requeue_due_webhooks", "schedule": 60.0},
+    "purge-rate-counters": {"task": "kyc.tasks.purge_rate_counters", "schedule": 86400.0},
+    "write-audit-checkpoint": {
+        "task": "kyc.tasks.write_audit_checkpoint", "schedule": float(AUDIT_CHECKPOINT_INTERVAL_SECONDS),
+    },
 }
 
 # --- OCR ------------------------------------------------------------------------------------
@@ -243,6 +259,8 @@ CHECK_MINIMUM_AGE_YEARS = env_int("CHECK_MINIMUM_AGE_YEARS", 18, minimum=0)
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Bounded in size and nesting (a 413 or a 400, never a 500); the upload view sets its own.
+    "DEFAULT_PARSER_CLASSES": ["kyc.api.parsers.BoundedJSONParser"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "KYC onboarding API",

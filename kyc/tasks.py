@@ -88,3 +88,24 @@ def purge_expired_personal_data() -> int:
     if count:
         logger.info("retention: erased the personal data of %d cases", count)
     return count
+
+
+@shared_task
+def purge_rate_counters() -> int:
+    """Periodic (daily): drop API rate counters whose window ended a day ago or more."""
+    from kyc.services.rate_limits import rate_counters_purge
+
+    return rate_counters_purge()
+
+
+@shared_task
+def write_audit_checkpoint() -> int | None:
+    """Periodic (beat): sign where the audit chain stands, when it moved since the last checkpoint."""
+    from kyc import audit_keys
+    from kyc.services.audit_checkpoints import audit_checkpoint_write
+
+    if audit_keys.signing_key() is None:
+        logger.warning("audit checkpoints are not signed: AUDIT_SIGNING_KEY is not set on this worker")
+        return None
+    checkpoint = audit_checkpoint_write(only_if_changed=True)
+    return checkpoint.last_sequence if checkpoint else None

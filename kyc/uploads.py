@@ -47,15 +47,19 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from kyc import jpeg_remux, png_remux
 from kyc.errors import ValidationFailed
+from ocr_integration.provider import MAX_IMAGE_PIXELS
 
 ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "BMP": "image/bmp", "TIFF": "image/tiff"}
 MIN_SIDE_PX = 200
 MAX_SIDE_PX = 10_000
-MAX_PIXELS = 60_000_000
+# One limit with the readers (the embedded engine refuses larger images): refused here, at upload,
+# rather than accepted and left for the case to need attention later.
+MAX_PIXELS = MAX_IMAGE_PIXELS
 # A photo of a card or a passport page is never longer than this many times its width.
 MAX_ASPECT_RATIO = 6.0
-# Pillow's own guard, a little above ours so that ours (with its clear message) speaks first.
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS + 1
+# Pillow's own guard (it warns at open, from the header), above anything the side limit lets
+# reach our pixel check, so that ours (with its clear message) speaks first.
+Image.MAX_IMAGE_PIXELS = MAX_SIDE_PX * MAX_SIDE_PX
 # A truncated file must be refused, never silently completed with grey.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 

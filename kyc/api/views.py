@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,6 +20,7 @@ from kyc.api import serializers as s
 from kyc.api.authentication import ApiKeyAuthentication
 from kyc.api.errors import ApiError, api_exception_handler
 from kyc.api.models import WebhookEndpoint
+from kyc.api.parsers import BoundedJSONParser
 from kyc.api.permissions import IsIntegrator
 from kyc.api.services import (
     IdempotencyConflict,
@@ -90,7 +91,7 @@ class IntegratorView(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [IsIntegrator]
     throttle_classes = [IntegratorRateThrottle]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     def get_exception_handler(self):
         return api_exception_handler

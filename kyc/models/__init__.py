@@ -1,16 +1,17 @@
 from kyc.models.applicant import Applicant
-from kyc.models.audit import AuditChainHead, AuditEvent
+from kyc.models.audit import AuditChain, AuditCheckpoint, AuditEvent
 from kyc.models.case import Case
 from kyc.models.configuration import SiteConfiguration
 from kyc.models.decision import Decision
 from kyc.models.document import Document, DocumentReading
 from kyc.models.finding import CheckFinding
 from kyc.models.reviewing import CaseNote, ReasonCode
-from kyc.models.security import StaffLoginThrottle, TotpDevice
+from kyc.models.security import RateCounter, StaffLoginThrottle, TotpDevice
 
 __all__ = [
     "Applicant",
-    "AuditChainHead",
+    "AuditChain",
+    "AuditCheckpoint",
     "AuditEvent",
     "Case",
     "CaseNote",
@@ -18,6 +19,7 @@ __all__ = [
     "Decision",
     "Document",
     "DocumentReading",
+    "RateCounter",
     "ReasonCode",
     "SiteConfiguration",
     "StaffLoginThrottle",

@@ -1,8 +1,12 @@
-"""The audit trail: append-only, hash-chained events.
+"""The audit trail: append-only, hash-chained events, one chain per case.
 
-Each event stores the SHA-256 of its own content and the hash of the event before it, so that
-changing or removing any row with raw SQL breaks the chain at that row; ``manage.py verify_audit``
-walks the chain and names the first broken link. The ORM refuses updates and deletes.
+Each event stores the SHA-256 of its own content and the hash of the event before it *in its
+chain*, so that changing or removing any row with raw SQL breaks its chain at that row;
+``manage.py verify_audit`` walks every chain and names the first broken link. The ORM refuses
+updates and deletes. A case's events form the case's chain (``chain`` is the case id); events of
+no case (sign-ins, configuration) form the ``global`` chain. Appending locks only the chain's
+head row (``AuditChain``), so writers on unrelated cases never wait for each other; signed
+checkpoints (``AuditCheckpoint``) bind every chain's head.
 
 Events never carry personal values (names, numbers, images): they say which fields changed,
 not to what, so the trail can be kept after personal data is erased.
@@ -15,6 +19,9 @@ import json
 from typing import Any
 
 from django.db import models
+
+GENESIS_HASH = "0" * 64
+GLOBAL_CHAIN = "global"
 
 
 class AuditTrailIsAppendOnly(Exception):
@@ -39,7 +46,14 @@ class AuditEvent(models.Model):
         INTEGRATOR = "integrator", "Integrator (API key)"
         SYSTEM = "system", "System"
 
+    # A global order over all chains, taken from the primary key's sequence (no lock); it may
+    # have gaps (a rolled-back append), so gaps prove nothing: ``chain_sequence`` has none.
     sequence = models.PositiveBigIntegerField(unique=True)
+    chain = models.CharField(max_length=40, default=GLOBAL_CHAIN)
+    chain_sequence = models.PositiveBigIntegerField(default=0)
+    # 1: the content hashed before chains existed (every such event is on the global chain, where
+    # chain_sequence equals sequence); 2: the chain and its position are hashed too.
+    hash_version = models.PositiveSmallIntegerField(default=2)
     occurred_at = models.DateTimeField()
     actor_kind = models.CharField(max_length=20, choices=ActorKind.choices)
     # Plain values, not foreign keys: deleting a user or a case must never touch the trail.
@@ -57,6 +71,9 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "chain_sequence"], name="audit_event_chain_position"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action}"
@@ -70,7 +87,7 @@ class AuditEvent(models.Model):
         raise AuditTrailIsAppendOnly("Audit events cannot be deleted.")
 
     def content(self) -> dict[str, Any]:
-        return {
+        content = {
             "sequence": self.sequence,
             "occurred_at": self.occurred_at.isoformat(),
             "actor_kind": self.actor_kind,
@@ -83,21 +100,57 @@ class AuditEvent(models.Model):
             "data": self.data,
             "prev_hash": self.prev_hash,
         }
+        if self.hash_version >= 2:
+            content["chain"] = self.chain
+            content["chain_sequence"] = self.chain_sequence
+        return content
 
     def compute_hash(self) -> str:
         canonical = json.dumps(self.content(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-GENESIS_HASH = "0" * 64
+class AuditChain(models.Model):
+    """The head of one chain: its last event's position and hash. Locking it serialises appends
+    to that chain only. ``checkpointed_sequence`` is where the last signed checkpoint left it."""
 
-
-class AuditChainHead(models.Model):
-    """One row: the last event's sequence and hash. Locking it serialises appends to the chain."""
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    key = models.CharField(max_length=40, unique=True)
     last_sequence = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    checkpointed_sequence = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
-        return f"audit chain at #{self.last_sequence}"
+        return f"audit chain {self.key} at #{self.last_sequence}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement of where the chain stood: its last event's sequence and hash.
+
+    ``payload`` is the exact canonical JSON that was signed (Ed25519, with a key that is never in
+    the database: ``AUDIT_SIGNING_KEY``), so anyone holding the published verifying key can check
+    it. Someone who can write to the database can re-hash every event after one they changed,
+    but cannot sign a new checkpoint; and a checkpoint exported before (a file shipped elsewhere)
+    still names the events a truncation removed. Append-only, like the events.
+    """
+
+    created_at = models.DateTimeField()
+    last_sequence = models.PositiveBigIntegerField(db_index=True)
+    payload = models.TextField()
+    signature = models.CharField(max_length=128)
+    key_id = models.CharField(max_length=32)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_sequence", "created_at"]
+
+    def __str__(self) -> str:
+        return f"checkpoint at #{self.last_sequence}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditTrailIsAppendOnly("Audit checkpoints cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailIsAppendOnly("Audit checkpoints cannot be deleted.")

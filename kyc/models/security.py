@@ -1,4 +1,5 @@
-"""Staff sign-in protection: failed-login counters (lockout) and TOTP second-factor devices."""
+"""Staff sign-in protection: failed-login counters (lockout) and TOTP second-factor devices;
+fixed-window request counters (the API rate limit)."""
 
 from django.conf import settings
 from django.db import models
@@ -35,3 +36,19 @@ class TotpDevice(models.Model):
 
     def __str__(self) -> str:
         return f"TOTP device of user {self.user_id}"
+
+
+class RateCounter(models.Model):
+    """Requests counted for one key (an integrator and a scope) in the current fixed window.
+
+    Counted by one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` statement
+    (kyc.services.rate_limits): atomic in the database every process shares, whatever cache is
+    configured, so concurrent requests can never all read the same count.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    window_start = models.BigIntegerField(help_text="Unix time the current window began")
+    hits = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits} since {self.window_start}"

@@ -1,14 +1,15 @@
-"""Recording audit events on the hash chain."""
+"""Recording audit events on the hash chains: one chain per case, and the global one."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from kyc.models import AuditChainHead, AuditEvent
+from kyc.models import AuditChain, AuditEvent
+from kyc.models.audit import GLOBAL_CHAIN
 
 
 @dataclass(frozen=True)
@@ -46,13 +47,21 @@ def audit_record(
     object_id: str = "",
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain. Must run inside the transaction of the change it records."""
+    """Append one event to its chain (the case's, or the global one for events of no case).
+
+    Must run inside the transaction of the change it records. Locks that chain's head row until
+    the transaction ends, and nothing shared by all chains: writers on unrelated cases never wait
+    for each other (issue 17, point 8).
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change it records")
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+    chain = str(case_id) if case_id else GLOBAL_CHAIN
+    head = _lock_chain(chain)
     event = AuditEvent(
-        sequence=head.last_sequence + 1,
+        id=_next_event_id(),
         occurred_at=timezone.now(),
+        chain=chain,
+        chain_sequence=head.last_sequence + 1,
         actor_kind=actor.kind,
         actor_id=actor.id,
         actor_label=actor.label,
@@ -63,9 +72,35 @@ def audit_record(
         data=data or {},
         prev_hash=head.last_hash,
     )
+    event.sequence = event.id
     event.hash = event.compute_hash()
     event.save(force_insert=True)
-    head.last_sequence = event.sequence
+    head.last_sequence = event.chain_sequence
     head.last_hash = event.hash
     head.save(update_fields=["last_sequence", "last_hash"])
     return event
+
+
+def _lock_chain(chain: str) -> AuditChain:
+    head = AuditChain.objects.select_for_update().filter(key=chain).first()
+    if head is None:
+        try:
+            with transaction.atomic():  # a savepoint: another writer may create the same chain
+                AuditChain.objects.create(key=chain)
+        except IntegrityError:
+            pass
+        head = AuditChain.objects.select_for_update().get(key=chain)
+    return head
+
+
+def _next_event_id() -> int:
+    """The next event id, from the table's own identity sequence on PostgreSQL (no lock, gaps on
+    rollback); on SQLite, whose IMMEDIATE transactions hold the database's one write lock, the
+    largest id plus one."""
+    table = AuditEvent._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
+        else:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        return int(cursor.fetchone()[0])

@@ -5,13 +5,16 @@
 - Every decision gives at least one reason code from the admin's list; rejecting, asking for
   resubmission and overriding a failed check all need a note.
 - Policy four-eyes: approving a case with any failed check (an override) only proposes the
-  approval; a second, different senior reviewer confirms or declines it.
+  approval; a second, different senior reviewer confirms or declines it, whose account was not
+  created, given a role or had its password reset by someone else within the cooling-off period
+  (``FOUR_EYES_COOLING_OFF_HOURS``): an admin cannot mint the second approver they need.
 - The applicant hears of a final decision by email, in their language, once the decision is
   committed.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +22,7 @@ from kyc.errors import ConflictError, PermissionDenied, ValidationFailed
 from kyc.models import Case, Decision, ReasonCode
 from kyc.services.audit import Actor, audit_record
 from kyc.services.cases import case_transition, lock_case
+from kyc.services.staff_auth import staff_recently_elevated
 from kyc.workflow import DECIDABLE_STATES, CaseState
 from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType
 
@@ -147,6 +151,11 @@ def decision_second_review(*, decision_id, actor: Actor, confirm: bool, note: st
         raise PermissionDenied("The second approval must come from a different senior reviewer.")
     if case.created_by_id == user.pk:
         raise PermissionDenied("You created this case on the applicant's behalf; another reviewer must decide it.")
+    if confirm and staff_recently_elevated(user=user):
+        raise PermissionDenied(
+            f"Your account was created, given a role or had its password reset in the last "
+            f"{settings.FOUR_EYES_COOLING_OFF_HOURS} hours: another senior reviewer must confirm this approval."
+        )
     if case.state not in DECIDABLE_STATES:
         raise ConflictError(f"The case is {case.state_label.lower()}; it cannot be decided now.")
     note = note.strip()

@@ -52,6 +52,8 @@ def case_evidence_export(*, case_id, actor: Actor, export_format: str = "json") 
             "events_checked": verification.events_checked,
             "broken_sequence": verification.broken_sequence,
             "problem": verification.problem,
+            "signed_checkpoints_checked": verification.checkpoints_checked,
+            "events_not_yet_signed": verification.unsigned_events,
         },
         "case": {
             "id": str(case.id),

@@ -163,6 +163,9 @@ class StartForm(forms.Form):
 
 
 def _grant(request, case_id) -> None:
+    # A new session key at every grant (the data carried over): a key planted in this browser
+    # before (session fixation) or seen elsewhere never leads to the case.
+    request.session.cycle_key()
     applicant_grant(request, case_id)
     grants = dict(request.session.get(SESSION_GRANTS_KEY, {}))
     grants[str(case_id)] = int(time.time())

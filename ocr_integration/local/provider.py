@@ -19,7 +19,7 @@ from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind
 from ocr_integration.documents.mrz import MrzResult
 from ocr_integration.documents.mrz import parse as mrz_parse
 from ocr_integration.documents.reading import ReadField, Reading
-from ocr_integration.provider import ErrorClass, OcrError, ReadRequest
+from ocr_integration.provider import MAX_IMAGE_PIXELS, ErrorClass, OcrError, ReadRequest
 
 from . import engine, fields, mrz_reader
 from .layout import TextLine, crop
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 WORK_SHORT_SIDE = 800
 MIN_SHORT_SIDE = 120
 MIN_LINE_SCORE = 0.5
-MAX_PIXELS = 40_000_000
+MAX_PIXELS = MAX_IMAGE_PIXELS  # shared with kyc/uploads.py: what is accepted, the engine reads
 
 _MRZ_SHAPE = {DocumentKind.PASSPORT: (2, 44), DocumentKind.EMIRATES_ID_BACK: (3, 30)}
 
@@ -53,7 +53,7 @@ def _decode(data: bytes) -> np.ndarray:
         raise OcrError(
             ErrorClass.INVALID_IMAGE,
             f"The image is {w} x {h} pixels; take a photo between {MIN_SHORT_SIDE} px on the short"
-            " side and 40 megapixels.",
+            f" side and {MAX_PIXELS // 1_000_000} megapixels.",
             code="image_size",
         )
     return image

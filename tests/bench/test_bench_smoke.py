@@ -27,6 +27,7 @@ SCRIPTS = {
     "pipeline_overhead.py": ["overhead", "baseline"],
     "upload_memory.py": ["upload memory"],
     "local_ocr.py": ["local ocr"],
+    "audit_writes.py": ["audit writes"],
 }
 STARTS_WORKERS = {"vendor_quota.py", "batching.py", "pipeline_overhead.py", "local_ocr.py"}
 

@@ -48,7 +48,7 @@ from kyc.services.staff_auth import staff_login_failed, totp_setup_begin
 from kyc.views.applicant import resume_token
 from ocr_integration.models import OcrAttempt, RoutingRule, VendorAccount
 from tests.conftest import make_case, upload
-from tests.kyc.reviewer.conftest import ensure_roles, make_member, ready_case
+from tests.kyc.reviewer.conftest import PASSWORD, ensure_roles, make_member, ready_case
 
 PERSONAS = [
     "anonymous", "applicant", "other_applicant", "reviewer", "senior", "admin", "integrator", "other_integrator",
@@ -129,7 +129,7 @@ def _build_world() -> dict:
 
     # Rows of the remaining admin models, made the way the product makes them where it can.
     staff_login_failed(username="matrix-rita")
-    totp_setup_begin(user=users["senior"])
+    totp_setup_begin(user=users["senior"], password=PASSWORD)
     objects = {
         "auth.group": Group.objects.get(name="reviewer"),
         "auth.user": users["reviewer"],
@@ -533,3 +533,80 @@ def test_an_admin_cannot_take_over_a_superuser_account(world, db):
     assert response.status_code == 302
     reviewer.refresh_from_db()
     assert reviewer.check_password("Taken-0ver-passphrase")
+
+
+# --- issue 17: separation of duties, secrets, second factor, session keys ------------------------
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_nobody_sees_a_vendor_secret_in_any_admin_mode(world, db, persona):
+    markers = {"credential_access_key": "AK-matrix-7f3e", "credential_secret_key": "SK-matrix-9c1d",
+               "credential_password": "PW-matrix-2b8a"}
+    account = VendorAccount.objects.create(name="matrix-secrets", vendor="g42", endpoint="https://ocr.example.test",
+                                           auth_scheme="aksk", **markers)
+    client = client_as(persona, world)
+    for url in (reverse("admin:ocr_integration_vendoraccount_changelist"),
+                reverse("admin:ocr_integration_vendoraccount_change", args=[account.pk]),
+                reverse("admin:ocr_integration_vendoraccount_history", args=[account.pk])):
+        body = _body(client.get(url))
+        assert not [m for m in markers.values() if m.encode() in body], (persona, url)
+
+
+@pytest.mark.parametrize("persona", STAFF)
+def test_no_staff_member_gives_themself_a_role(world, db, persona):
+    user = world["users"][persona]
+    before = sorted(user.groups.values_list("name", flat=True))
+    everything = [str(pk) for pk in Group.objects.values_list("pk", flat=True)]
+    client = client_as(persona, world)
+    client.post(reverse("admin:auth_user_change", args=[user.pk]),
+                {"username": user.username, "is_active": "on", "is_staff": "on", "is_superuser": "on",
+                 "groups": everything})
+    user = User.objects.get(pk=user.pk)
+    assert sorted(user.groups.values_list("name", flat=True)) == before and not user.is_superuser
+
+
+def test_an_account_the_admin_just_made_senior_cannot_confirm_a_four_eyes_approval(world, db):
+    from kyc.errors import PermissionDenied
+    from kyc.services.decisions import decision_second_review
+
+    client = client_as("admin", world)
+    response = client.post(reverse("admin:auth_user_add"), {
+        "username": "matrix-mallory", "password1": "Matrix-passphrase-42", "password2": "Matrix-passphrase-42",
+        "usable_password": "true"})
+    assert response.status_code == 302
+    mallory = User.objects.get(username="matrix-mallory")
+    mallory.groups.add(Group.objects.get(name="senior reviewer"))  # (through the admin form: tests/kyc/reviewer)
+    with pytest.raises(PermissionDenied, match="created"):
+        decision_second_review(decision_id=world["decision"].id, actor=Actor.staff(User.objects.get(pk=mallory.pk)),
+                               confirm=True)
+
+
+@pytest.mark.parametrize("persona", STAFF)
+def test_a_signed_in_session_alone_cannot_remove_a_second_factor(world, db, persona, settings):
+    import pyotp
+
+    from kyc.services.staff_auth import totp_setup_confirm
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as the world was made
+    # From the database: another test may have changed the shared instance (its change rolled back).
+    user = User.objects.get(pk=world["users"][persona].pk)
+    TotpDevice.objects.filter(user=user).delete()
+    secret, _ = totp_setup_begin(user=user, password=PASSWORD)
+    totp_setup_confirm(user=user, code=pyotp.TOTP(secret).now())
+    client = client_as(persona, world)
+    client.post(reverse("reviewer:second_factor"), {"action": "remove"})
+    client.post(reverse("reviewer:second_factor"), {"action": "remove", "password": "guess", "code": "123456"})
+    assert TotpDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def test_a_planted_session_key_never_reaches_the_case(world, db):
+    browser = Client()
+    session = browser.session
+    session.save()
+    planted = session.session_key
+    browser.cookies[settings.SESSION_COOKIE_NAME] = planted
+    assert browser.get(reverse("applicant:resume", args=[world["resume_token"]])).status_code == 302
+    attacker = Client()
+    attacker.cookies[settings.SESSION_COOKIE_NAME] = planted
+    assert attacker.get(reverse("applicant:status", args=[_case(world)])).status_code == 404
+    assert browser.get(reverse("applicant:status", args=[_case(world)])).status_code == 200

@@ -131,3 +131,45 @@ def test_a_date_filter_is_read_or_refused_never_a_server_error(fuzz_world, clien
     assert response.status_code == status, response.content
     if status == 400:
         assert response.json()["error"]["code"] == "invalid_request"
+
+
+HOSTILE_JSON = {
+    # issue 17, point 11: each of these was a 500, or a 413 in a shape the docs did not name.
+    "nested-100000": (b"[" * 100_000 + b"]" * 100_000, 400, "nesting_too_deep"),
+    "nested-21-objects": (b'{"a":' * 21 + b"1" + b"}" * 21, 400, "nesting_too_deep"),
+    "over-the-body-limit": (b'{"email": "' + b"a" * (3 * 1024 * 1024) + b'"}', 413, "request_too_large"),
+    "nul-in-a-string": (b'{"email": "a\\u0000@example.test", "document_type": "passport", "url": "https://x\\u0000"}',
+                        400, None),
+    "not-json": (b"{'email': 1", 400, "malformed_request"),
+}
+JSON_POSTS = ["/api/v1/cases/", "/api/v1/cases/{case_id}/consents/", "/api/v1/webhooks/"]
+
+
+@pytest.mark.parametrize("path", JSON_POSTS)
+@pytest.mark.parametrize("name", HOSTILE_JSON)
+def test_hostile_json_bodies_are_refused_in_the_envelope(fuzz_world, client, path, name):
+    body, status, code = HOSTILE_JSON[name]
+    response = client.generic("POST", path.format(case_id=fuzz_world["case_id"]), body,
+                              content_type="application/json", HTTP_AUTHORIZATION=f"Api-Key {fuzz_world['key']}")
+    assert response.status_code == status, (response.status_code, response.content[:300])
+    error = response.json()["error"]
+    assert error["message"] and (code is None or error["code"] == code), error
+
+
+@pytest.mark.parametrize("name", HOSTILE_JSON)
+def test_a_hostile_body_sent_where_none_is_read_is_never_a_server_error(fuzz_world, client, name):
+    # Submitting reads no body: it is ignored (the submit goes through), unless it is too large to take.
+    body, status, _code = HOSTILE_JSON[name]
+    response = client.generic("POST", f"/api/v1/cases/{fuzz_world['case_id']}/submit/", body,
+                              content_type="application/json", HTTP_AUTHORIZATION=f"Api-Key {fuzz_world['key']}")
+    assert response.status_code == (413 if status == 413 else 200), response.content[:300]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases/", "/api/v1/cases/{case_id}/", "/api/v1/webhooks/",
+                                  "/api/v1/webhooks/{endpoint_id}/deliveries/"])
+def test_a_nul_byte_in_any_query_parameter_is_a_400(fuzz_world, client, path):
+    url = path.format(case_id=fuzz_world["case_id"], endpoint_id=fuzz_world["endpoint_id"])
+    response = client.get(url + "?reference=K-%00&state=draft",
+                          HTTP_AUTHORIZATION=f"Api-Key {fuzz_world['key']}")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_request"

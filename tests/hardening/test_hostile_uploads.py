@@ -136,7 +136,7 @@ def test_oversized_api_body_is_refused_before_it_is_read(settings):
         HTTP_AUTHORIZATION=f"Api-Key {raw_key}", **{"wsgi.input": payload},
     )
     assert response.status_code == 413
-    assert response.json()["code"] == "request_too_large"
+    assert response.json()["error"]["code"] == "request_too_large"
     assert payload.bytes_read == 0
     support.assert_nothing_stored(case_id)
 

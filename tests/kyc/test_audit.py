@@ -1,36 +1,52 @@
-"""The audit trail is append-only and hash-chained; verify_audit names the first broken link."""
+"""The audit trail is append-only and hash-chained, one chain per case; verify_audit names the
+first broken link."""
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 
-from kyc.models import AuditEvent
+from kyc.models import AuditChain, AuditEvent
 from kyc.models.audit import AuditTrailIsAppendOnly
-from kyc.services.audit import Actor
+from kyc.services.audit import Actor, audit_record
 from kyc.services.cases import case_create
 
 pytestmark = pytest.mark.django_db
 
 
 def _make_events(count=3):
-    for i in range(count):
-        case_create(actor=Actor.applicant(""), email=f"a{i}@example.test", document_type="passport")
-    return list(AuditEvent.objects.order_by("sequence"))
+    """``count`` events on one case's chain (its creation is the first)."""
+    case = case_create(actor=Actor.applicant(""), email="a@example.test", document_type="passport")
+    for i in range(count - AuditEvent.objects.filter(case_id=case.id).count()):
+        with transaction.atomic():
+            audit_record(actor=Actor.system("test"), action="case.touched", case_id=case.id, data={"n": i})
+    return list(AuditEvent.objects.filter(case_id=case.id).order_by("chain_sequence"))
 
 
-def test_events_link_to_their_predecessor():
+def test_events_link_to_their_predecessor_in_their_case_chain():
     events = _make_events()
-    assert [e.sequence for e in events] == [1, 2, 3]
+    assert [e.chain_sequence for e in events] == [1, 2, 3]
+    assert [e.sequence for e in events] == sorted(e.sequence for e in events)
     assert events[0].prev_hash == "0" * 64
     assert events[1].prev_hash == events[0].hash
     assert events[2].prev_hash == events[1].hash
     assert all(e.hash == e.compute_hash() for e in events)
 
 
+def test_unrelated_cases_and_staff_events_share_no_chain():
+    first, second = _make_events(2), _make_events(2)
+    with transaction.atomic():
+        audit_record(actor=Actor.system("test"), action="configuration.changed")
+    # Each case's chain starts from the genesis hash: no head is shared, so no lock is.
+    assert first[0].prev_hash == second[0].prev_hash == "0" * 64
+    assert first[0].chain != second[0].chain
+    assert AuditChain.objects.get(key="global").last_sequence == 1
+    assert AuditChain.objects.count() == 3
+
+
 def test_verify_audit_passes_on_an_intact_chain(capsys):
     _make_events()
     call_command("verify_audit")
-    assert "intact: 3 events" in capsys.readouterr().out
+    assert "intact: 3 events verified in 1 chains" in capsys.readouterr().out
 
 
 def test_orm_refuses_update_and_delete():
@@ -53,21 +69,23 @@ def test_raw_sql_change_is_named_by_verify_audit():
         cursor.execute(
             f"UPDATE {AuditEvent._meta.db_table} SET object_type = %s WHERE sequence = %s", ["forged", events[1].sequence]
         )
-    with pytest.raises(CommandError, match="BROKEN at event #2: event #2 \\(case.created\\) was changed"):
+    with pytest.raises(CommandError, match=f"BROKEN at event #{events[1].sequence}: event #{events[1].sequence} "
+                                           "\\(case.touched\\) was changed"):
         call_command("verify_audit")
 
 
 def test_raw_sql_deletion_is_named_by_verify_audit():
-    _make_events()
+    events = _make_events()
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE sequence = 2")
-    with pytest.raises(CommandError, match="BROKEN at event #2: event #2 is missing"):
+        cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE sequence = %s", [events[1].sequence])
+    with pytest.raises(CommandError, match=f"BROKEN at event #{events[2].sequence}: event 2 of the chain of case "
+                                           f"{events[0].case_id} is missing"):
         call_command("verify_audit")
 
 
 def test_removing_the_newest_event_is_detected_through_the_chain_head():
-    _make_events()
+    events = _make_events()
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE sequence = 3")
+        cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE sequence = %s", [events[2].sequence])
     with pytest.raises(CommandError, match="events were removed"):
         call_command("verify_audit")

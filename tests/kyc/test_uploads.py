@@ -210,3 +210,20 @@ def test_messages_follow_the_active_language():
         error = refused(b"%PDF-1.7\n%%EOF")
     assert error.code == "pdf_not_supported"
     assert "PDF" in str(error) and "not accepted" not in str(error)
+
+
+@pytest.mark.parametrize(("width", "height"), [(8000, 6000), (7745, 7745), (6325, 6325)])
+def test_an_image_the_embedded_engine_would_refuse_is_refused_at_upload(width, height):
+    """Over 40 megapixels the local OCR engine refuses to read (the case would need attention
+    later): the upload says so at once, from the header, before any pixel is decoded."""
+    error = refused(_png_with_declared_size(width, height))
+    assert error.code == "image_too_large"
+    assert f"{width}×{height}" in str(error) and "40 megapixels" in str(error)
+
+
+def test_uploads_and_the_embedded_engine_share_one_pixel_limit():
+    from kyc import uploads
+    from ocr_integration.local import provider
+    from ocr_integration.provider import MAX_IMAGE_PIXELS
+
+    assert uploads.MAX_PIXELS == provider.MAX_PIXELS == MAX_IMAGE_PIXELS

@@ -20,7 +20,7 @@ from kyc.services.staff_auth import (
     totp_setup_confirm,
     totp_verify,
 )
-from kyc.views.reviewer.forms import CodeForm, StaffAuthenticationForm
+from kyc.views.reviewer.forms import CodeForm, ReauthenticationForm, StaffAuthenticationForm
 
 PENDING_USER = "kyc_2fa_user"
 PENDING_BACKEND = "kyc_2fa_backend"
@@ -76,25 +76,33 @@ def login_verify(request):
 
 @login_required(login_url="reviewer:login")
 def second_factor(request):
-    """Set up or remove the TOTP second factor for the signed-in staff member."""
+    """Set up or remove the TOTP second factor for the signed-in staff member.
+
+    Both changes ask for the password again (and removal for a current code): a signed-in
+    session alone cannot change how the account is protected.
+    """
     user = request.user
     if not user.is_staff:
         return redirect("reviewer:login")
-    context = {"enabled": has_second_factor(user)}
+    context = {"enabled": has_second_factor(user), "reauth_form": ReauthenticationForm()}
     form = CodeForm(request.POST or None)
     action = request.POST.get("action")
     try:
-        if request.method == "POST" and action == "begin":
-            secret, uri = totp_setup_begin(user=user)
-            context.update(secret=secret, uri=uri, form=CodeForm())
-            return render(request, "reviewer/second_factor.html", context)
+        if request.method == "POST" and action in ("begin", "remove"):
+            reauth_form = ReauthenticationForm(request.POST)
+            context["reauth_form"] = reauth_form
+            if reauth_form.is_valid():
+                password, code = reauth_form.cleaned_data["password"], reauth_form.cleaned_data["code"]
+                if action == "begin":
+                    secret, uri = totp_setup_begin(user=user, password=password)
+                    context.update(secret=secret, uri=uri, form=CodeForm())
+                    return render(request, "reviewer/second_factor.html", context)
+                totp_disable(actor=Actor.staff(user), user=user, password=password, code=code)
+                messages.success(request, "Second factor removed.")
+                return redirect("reviewer:second_factor")
         if request.method == "POST" and action == "confirm" and form.is_valid():
             totp_setup_confirm(user=user, code=form.cleaned_data["code"])
             messages.success(request, "Second factor enabled. You will be asked for a code at each sign-in.")
-            return redirect("reviewer:second_factor")
-        if request.method == "POST" and action == "remove":
-            totp_disable(actor=Actor.staff(user), user=user)
-            messages.success(request, "Second factor removed.")
             return redirect("reviewer:second_factor")
     except KycError as error:
         messages.error(request, str(error))

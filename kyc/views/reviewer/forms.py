@@ -6,7 +6,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from kyc.models import Decision, ReasonCode
-from kyc.services.staff_auth import login_locked_until, staff_login_failed
+from kyc.services.staff_auth import (
+    login_locked_until,
+    staff_login_attempt_begin,
+    staff_login_failed,
+)
 
 
 class StaffAuthenticationForm(AuthenticationForm):
@@ -20,15 +24,17 @@ class StaffAuthenticationForm(AuthenticationForm):
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
-        locked_until = login_locked_until(username=username)
-        if locked_until:
+        if not self.cleaned_data.get("password"):
+            return super().clean()  # nothing to check: the required-field error says so
+        # Counted before the password is checked, atomically: concurrent guesses cannot all pass.
+        if not staff_login_attempt_begin(username=username):
+            locked_until = login_locked_until(username=username) or timezone.now()
             minutes = max(1, int((locked_until - timezone.now()).total_seconds() // 60) + 1)
             raise ValidationError(self.error_messages["locked"], code="locked", params={"minutes": minutes})
         try:
             return super().clean()
         except ValidationError:
-            if self.cleaned_data.get("password"):
-                staff_login_failed(username=username)
+            staff_login_failed(username=username)
             raise
 
     def confirm_login_allowed(self, user):
@@ -41,6 +47,18 @@ class CodeForm(forms.Form):
     code = forms.CharField(
         max_length=8, label="Six-digit code",
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+class ReauthenticationForm(forms.Form):
+    """Password (and the current code, when a second factor is set up) typed again."""
+
+    password = forms.CharField(
+        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = forms.CharField(
+        max_length=8, required=False, label="Six-digit code from your authenticator",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
+from django.utils import timezone
 
 from kyc.models import Case, CheckFinding
 from kyc.services.audit import Actor
@@ -32,8 +34,14 @@ def ensure_roles() -> None:
     migration.forwards(apps, None)
 
 
+# Personas are established staff: their accounts predate the four-eyes cooling-off period
+# (FOUR_EYES_COOLING_OFF_HOURS); tests of that period make fresh accounts themselves.
+ESTABLISHED = timedelta(days=30)
+
+
 def make_member(username: str, group: str | None) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, is_staff=group is not None)
+    user = User.objects.create_user(username=username, password=PASSWORD, is_staff=group is not None,
+                                    date_joined=timezone.now() - ESTABLISHED)
     if group:
         user.groups.add(Group.objects.get(name=group))
     return User.objects.get(pk=user.pk)

@@ -53,7 +53,7 @@ def test_a_non_staff_account_cannot_use_the_staff_sign_in(client, db):
 
 def test_with_a_second_factor_the_password_alone_is_not_enough(client, staff):
     user = staff["reviewer"]
-    secret, uri = totp_setup_begin(user=user)
+    secret, uri = totp_setup_begin(user=user, password=PASSWORD)
     assert uri.startswith("otpauth://totp/")
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT secret FROM {TotpDevice._meta.db_table} WHERE user_id = %s", [user.pk])
@@ -83,8 +83,61 @@ def test_with_a_second_factor_the_password_alone_is_not_enough(client, staff):
 def test_setting_up_the_second_factor_through_the_page(client, staff):
     client.force_login(staff["reviewer"])
     url = reverse("reviewer:second_factor")
-    response = client.post(url, {"action": "begin"})
+    response = client.post(url, {"action": "begin", "password": PASSWORD})
     secret = response.context["secret"]
     client.post(url, {"action": "confirm", "code": pyotp.TOTP(secret).now()})
     assert TotpDevice.objects.get(user=staff["reviewer"]).confirmed
     assert AuditEvent.objects.filter(action="staff.totp_enabled").exists()
+
+
+def _enrolled(client, user):
+    """Sign ``user`` in with a confirmed second factor; returns its secret."""
+    secret, _ = totp_setup_begin(user=user, password=PASSWORD)
+    totp_setup_confirm(user=user, code=pyotp.TOTP(secret).now())
+    client.force_login(user)
+    return secret
+
+
+def _next_code(secret):
+    return pyotp.TOTP(secret).at(timezone.now(), counter_offset=1)
+
+
+def test_a_signed_in_session_alone_cannot_remove_the_second_factor(client, staff):
+    user = staff["reviewer"]
+    secret = _enrolled(client, user)
+    url = reverse("reviewer:second_factor")
+    client.post(url, {"action": "remove"})
+    client.post(url, {"action": "remove", "password": "not-the-password", "code": _next_code(secret)})
+    client.post(url, {"action": "remove", "password": PASSWORD, "code": "000000"})
+    assert TotpDevice.objects.filter(user=user, confirmed=True).exists()
+    assert not AuditEvent.objects.filter(action="staff.totp_removed").exists()
+    # Each wrong answer counts as a failed sign-in, so the form cannot be used to guess.
+    assert StaffLoginThrottle.objects.get(username="rita").failures == 2
+
+    response = client.post(url, {"action": "remove", "password": PASSWORD, "code": _next_code(secret)})
+    assert response.status_code == 302
+    assert not TotpDevice.objects.filter(user=user).exists()
+    assert AuditEvent.objects.filter(action="staff.totp_removed", actor_label="rita").count() == 1
+
+
+def test_setting_up_a_second_factor_asks_for_the_password(client, staff):
+    user = staff["reviewer"]
+    client.force_login(user)
+    url = reverse("reviewer:second_factor")
+    response = client.post(url, {"action": "begin"})
+    assert "secret" not in response.context or not response.context.get("secret")
+    response = client.post(url, {"action": "begin", "password": "guess"})
+    assert not response.context.get("secret") and "not right" in response.content.decode()
+    assert not TotpDevice.objects.filter(user=user).exists()
+
+
+def test_the_reauthentication_form_obeys_the_lockout(client, staff, settings):
+    settings.STAFF_LOGIN_MAX_FAILURES = 3
+    user = staff["reviewer"]
+    client.force_login(user)
+    url = reverse("reviewer:second_factor")
+    for _ in range(3):
+        client.post(url, {"action": "begin", "password": "guess"})
+    response = client.post(url, {"action": "begin", "password": PASSWORD})
+    assert "Too many failed sign-ins" in response.content.decode()
+    assert not TotpDevice.objects.filter(user=user).exists()

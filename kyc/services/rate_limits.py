@@ -1,0 +1,50 @@
+"""Fixed-window request counters in the database, counted atomically.
+
+A read-then-write counter (DRF's throttle history in the cache, a get and a set) lets every
+request of a burst read the same count; one upsert statement cannot. The database is the one
+store every web process shares in every configuration (the cache may be per-host files), and
+both SQLite (3.35+) and PostgreSQL speak ``ON CONFLICT ... RETURNING``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.db import connection
+
+from kyc.models import RateCounter
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    hits: int
+    retry_after_seconds: int
+
+
+def rate_limit_hit(*, key: str, limit: int, window_seconds: int, now: float | None = None) -> RateDecision:
+    """Count one request for ``key`` in the current window; allowed while the count is within ``limit``."""
+    now = time.time() if now is None else now
+    window_start = int(now) // window_seconds * window_seconds
+    table = connection.ops.quote_name(RateCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (key, window_start, hits) VALUES (%s, %s, 1) "  # noqa: S608 - table name is ours
+            f"ON CONFLICT (key) DO UPDATE SET "
+            f"hits = CASE WHEN {table}.window_start = excluded.window_start THEN {table}.hits + 1 ELSE 1 END, "
+            f"window_start = excluded.window_start "
+            f"RETURNING hits",
+            [key, window_start],
+        )
+        hits = cursor.fetchone()[0]
+    return RateDecision(
+        allowed=hits <= limit, hits=hits, retry_after_seconds=max(1, window_start + window_seconds - int(now)),
+    )
+
+
+def rate_counters_purge(*, older_than_seconds: int = 86400, now: float | None = None) -> int:
+    """Delete counters whose window ended long ago (keys of integrators gone quiet)."""
+    now = time.time() if now is None else now
+    deleted, _ = RateCounter.objects.filter(window_start__lt=int(now) - older_than_seconds).delete()
+    return deleted
