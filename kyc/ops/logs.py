@@ -1,6 +1,6 @@
 """Logs as data: one JSON object per line, with the request, case and task each event belongs to.
 
-The context (request id, case reference, task id) lives in context variables set by the request
+The context (request id, case reference, task id, and the document a read is for) lives in context variables set by the request
 middleware and the Celery task signals below, so a log call anywhere in the code carries it without
 being passed it. Nothing here ever reads a form, a reading or a model field: only ids, routes,
 durations and outcomes are added, so no personal data reaches a log line through this module.
@@ -15,6 +15,8 @@ import time
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
+
+from ocr_integration.vendors.attempts import current_subject  # pure Python: no Django at import
 
 request_id_var: ContextVar[str | None] = ContextVar("kyc_request_id", default=None)
 case_ref_var: ContextVar[str | None] = ContextVar("kyc_case_ref", default=None)
@@ -48,6 +50,9 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, key, None) or variable.get()
             if value:
                 event[key] = value
+        document = current_subject()  # the document being read, set by ocr_integration around a read
+        if document:
+            event["document"] = document
         for key, value in _KEY_VALUE.findall(message):
             event.setdefault(key, int(value) if value.isdigit() else value)
         for key in STRUCTURED_FIELDS:

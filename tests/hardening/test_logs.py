@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import resolve, reverse
 
-from kyc.models import Case, DocumentReading
+from kyc.models import Case, Document, DocumentReading
 from kyc.ops.logs import JsonFormatter
 from ocr_integration.documents.kinds import DocumentKind
 from tests.hardening.faults import wait_settled
@@ -161,6 +161,8 @@ def assert_logs_are_json_events(worker_log: str, web_log: str, case_ids) -> None
     vendor_calls = [e for e in reads if e.get("vendor") == "g42"]
     assert vendor_calls and {e.get("outcome") for e in vendor_calls} >= {"success", "transient"}
     assert all(isinstance(e["duration_ms"], int) for e in vendor_calls)
+    read_documents = {str(d) for d in Document.objects.filter(case_id__in=case_ids).values_list("id", flat=True)}
+    assert {e.get("document") for e in vendor_calls} <= read_documents  # each call names the document it read
 
     web = json_events(web_log)
     answered = [e for e in web if e["message"] == "request answered"]

@@ -53,6 +53,7 @@ def run(command: list[str], env: dict[str, str]) -> str:
 def test_readme_production_web_steps_serve_pages_through_gunicorn(tmp_path):
     port = free_port()
     env = production_environ(tmp_path, port)
+    run([sys.executable, "manage.py", "migrate"], env)
     run([sys.executable, "manage.py", "collectstatic", "--noinput"], env)
     assert "no issues" in run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
 
