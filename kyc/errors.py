@@ -1,5 +1,6 @@
 """Domain errors: one small hierarchy whose messages an applicant or reviewer can act on."""
 
+from kyc.labels import sides_missing_message
 from kyc.workflow import IllegalTransition
 
 
@@ -11,6 +12,21 @@ class ValidationFailed(KycError):
     """The input is not acceptable; the message says why and what to do."""
 
 
+class SidesMissing(ValidationFailed):
+    """Submitted before every side the document needs was uploaded; ``kinds`` names the missing ones.
+
+    The message is written when it is shown, not when it is raised, so that the applicant (or the
+    integrator's Accept-Language) gets it in their own language.
+    """
+
+    def __init__(self, kinds) -> None:
+        self.kinds = tuple(str(kind) for kind in kinds)
+        super().__init__(self.kinds)
+
+    def __str__(self) -> str:
+        return sides_missing_message(self.kinds)
+
+
 class PermissionDenied(KycError):
     """The acting user may not do this to this case."""
 
@@ -19,4 +35,4 @@ class ConflictError(KycError):
     """The case changed under the caller (claimed by someone else, already decided)."""
 
 
-__all__ = ["KycError", "ValidationFailed", "PermissionDenied", "ConflictError", "IllegalTransition"]
+__all__ = ["KycError", "ValidationFailed", "SidesMissing", "PermissionDenied", "ConflictError", "IllegalTransition"]

@@ -19,6 +19,9 @@ from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext
 
 
 def _limit_bytes(content_type: str) -> int:
@@ -74,8 +77,8 @@ class RequestBodyLimitMiddleware:
     @staticmethod
     def _refuse(request, declared: int, content_type: str) -> HttpResponse:
         limit = _limit_bytes(content_type)
+        limit_mb = (settings.UPLOAD_MAX_BYTES if content_type.startswith("multipart/") else limit) / 1_048_576
         if content_type.startswith("multipart/"):
-            limit_mb = settings.UPLOAD_MAX_BYTES / 1_048_576
             message = (
                 f"The upload is {declared / 1_048_576:.1f} MB; the limit is {limit_mb:.0f} MB per file. "
                 "Please choose a smaller photo."
@@ -85,12 +88,16 @@ class RequestBodyLimitMiddleware:
         if request.path.startswith("/api/"):
             response = _api_error("request_too_large", message, 413)
         else:
-            response = HttpResponse(
-                "<!doctype html><title>File too large</title><h1>File too large</h1>"
-                f"<p>{message}</p><p>Go back and choose another file.</p>",
-                status=413,
-                content_type="text/html; charset=utf-8",
-            )
+            # An applicant's page: in their language, although LocaleMiddleware has not run yet.
+            with translation.override(translation.get_language_from_request(request)):
+                explanation = gettext(
+                    "The file is %(size).1f MB; the limit is %(limit).0f MB. Please upload a smaller photo."
+                ) % {"size": declared / 1_048_576, "limit": limit_mb}
+                response = HttpResponse(
+                    render_to_string("413.html", {"explanation": explanation}),
+                    status=413,
+                    content_type="text/html; charset=utf-8",
+                )
         # The body is left unread; the WSGI server drains or drops it (Connection is its header, not ours).
         return response
 

@@ -143,6 +143,7 @@ LOGIN_REDIRECT_URL = "reviewer:queue"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ar", "العربية"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "kyc" / "locale"]
+FORMAT_MODULE_PATH = ["kyc.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -295,6 +296,11 @@ WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", not PRODUCTI
 # --- Applicant pages ------------------------------------------------------------------------
 # A case link (and the session's access to the case) lasts this long after it was granted.
 APPLICANT_LINK_MAX_AGE_SECONDS = env_int("APPLICANT_LINK_MAX_AGE_SECONDS", 72 * 3600, minimum=60)
+# Where applicants reach these pages, for links in emails sent without a request (a reviewer asking
+# for new images): "https://kyc.example.com". Empty: those emails carry no link.
+APPLICANT_BASE_URL = (env_str("APPLICANT_BASE_URL", "" if PRODUCTION else "http://localhost:8000") or "").rstrip("/")
+if APPLICANT_BASE_URL and not APPLICANT_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"APPLICANT_BASE_URL must start with https:// or http://, not {APPLICANT_BASE_URL!r}")
 # Per client address, in the shared cache: "count/seconds".
 APPLICANT_CASE_RATE = env_str("APPLICANT_CASE_RATE", "10/3600")
 APPLICANT_UPLOAD_RATE = env_str("APPLICANT_UPLOAD_RATE", "60/3600")

@@ -53,3 +53,14 @@ def make_case(document_type="passport", colours=None, **kwargs):
             case_id=case.id, kind=kind.value, upload=upload(colour, size=(640, 420)), actor=Actor.applicant(case.applicant_id)
         )
     return case
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_last_request_does_not_leak():
+    # LocaleMiddleware activates the request's language in the thread and leaves it active after the
+    # response; a test that asks for Arabic or Chinese pages must not change the language the next
+    # test's messages are written in.
+    yield
+    from django.utils import translation
+
+    translation.deactivate()

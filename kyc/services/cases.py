@@ -9,11 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from kyc.api.webhooks import webhooks_case_state_changed
-from kyc.errors import ValidationFailed
+from kyc.errors import SidesMissing, ValidationFailed
 from kyc.models import Applicant, Case, Document
 from kyc.services.audit import Actor, audit_record
 from kyc.workflow import CaseState, assert_transition
-from ocr_integration.documents.kinds import KIND_LABELS, REQUIRED_KINDS, DocumentType
+from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType
 
 
 def case_transition(
@@ -106,8 +106,7 @@ def case_submit(*, case_id, actor: Actor) -> Case:
     case = lock_case(case_id)
     missing = missing_kinds(case)
     if missing:
-        labels = ", ".join(KIND_LABELS[k] for k in map(_kind, missing))
-        raise ValidationFailed(f"Please add every side before submitting. Missing: {labels}.")
+        raise SidesMissing(missing)
     case_transition(case=case, target=CaseState.SUBMITTED, actor=actor)
     _queue_reads(case)
     return case
@@ -135,8 +134,3 @@ def _queue_reads(case: Case) -> None:
         # On commit: the worker must find the rows this transaction is writing.
         transaction.on_commit(lambda document_id=document_id: queue_read(document_id))
 
-
-def _kind(value: str):
-    from ocr_integration.documents.kinds import DocumentKind
-
-    return DocumentKind(value)

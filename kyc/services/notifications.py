@@ -1,7 +1,8 @@
-"""Telling the applicant about a decision, by email, in their language.
+"""The emails an applicant receives, in their language, worded as the pages word them.
 
-The texts are kept here, per language, rather than in gettext catalogues: they are few, they
-must never fall back silently to English for a supported language, and a test reads them.
+Every text is in the gettext catalogue (kyc/locale), with the terms of docs/glossary.md; each email
+is written inside ``translation.override`` of the language the applicant chose when they started,
+so a worker with no request writes it as the page would have.
 """
 
 from __future__ import annotations
@@ -10,46 +11,85 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from kyc.models import Decision
-from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind
+from kyc.access import resume_token
+from kyc.labels import side_list
+from kyc.models import Case, Decision
 
 logger = logging.getLogger(__name__)
 
-_TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "subject": "Your identity verification {reference}",
-        "approve": "Good news: your identity has been verified. You can continue where you left off.",
-        "reject": "We could not verify your identity with the documents you sent, so your application was not approved.",
-        "request_resubmission": "We need new images of: {sides}.\nWhy: {note}\nPlease open your verification page and upload them again.",
-        "footer": "Reference: {reference}. Please quote it if you contact us.",
-    },
-    "ar": {
-        "subject": "التحقق من هويتك {reference}",
-        "approve": "أخبار سارة: تم التحقق من هويتك. يمكنك المتابعة من حيث توقفت.",
-        "reject": "تعذر علينا التحقق من هويتك بالمستندات التي أرسلتها، لذلك لم تتم الموافقة على طلبك.",
-        "request_resubmission": "نحتاج إلى صور جديدة لـ: {sides}.\nالسبب: {note}\nيرجى فتح صفحة التحقق وتحميلها مرة أخرى.",
-        "footer": "الرقم المرجعي: {reference}. يرجى ذكره عند التواصل معنا.",
-    },
-    "zh-hans": {
-        "subject": "您的身份验证 {reference}",
-        "approve": "好消息：您的身份已通过验证。您可以继续之前的操作。",
-        "reject": "我们无法用您提交的证件验证您的身份，因此您的申请未获批准。",
-        "request_resubmission": "我们需要以下证件面的新照片：{sides}。\n原因：{note}\n请打开您的验证页面重新上传。",
-        "footer": "编号：{reference}。联系我们时请提供此编号。",
-    },
-}
-
 
 def email_language(language: str) -> str:
-    """The supported language closest to the applicant's (``zh``, ``zh-CN`` → ``zh-hans``; ``ar-AE`` → ``ar``)."""
-    code = (language or "en").lower().replace("_", "-")
-    if code in _TEXTS:
-        return code
-    if code.startswith("zh"):
-        return "zh-hans"
-    base = code.split("-")[0]
-    return base if base in _TEXTS else "en"
+    """The supported language closest to the applicant's (``zh``, ``zh-CN`` → ``zh-hans``; ``ar-AE`` → ``ar``);
+    English for any other."""
+    try:
+        return translation.get_supported_language_variant((language or "").lower().replace("_", "-"))
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+def _subject(case: Case) -> str:
+    return _("Your identity verification %(reference)s") % {"reference": case.reference}
+
+
+def _link_valid_for() -> str:
+    hours = settings.APPLICANT_LINK_MAX_AGE_SECONDS // 3600
+    return ngettext("The link is valid for %(hours)d hour.", "The link is valid for %(hours)d hours.", hours) % {
+        "hours": hours
+    }
+
+
+def _footer(case: Case) -> str:
+    return _("Case reference: %(reference)s. Please quote it if you contact us.") % {"reference": case.reference}
+
+
+def resume_link_email_send(*, case: Case, link: str) -> None:
+    """Send the applicant the signed link that opens their case on any device."""
+    with translation.override(email_language(case.applicant.language)):
+        body = "\n\n".join(
+            [
+                _("Continue your identity verification with this link:\n%(link)s") % {"link": link},
+                _link_valid_for(),
+                _("If you did not start an identity verification, please ignore this email."),
+                _footer(case),
+            ]
+        )
+        send_mail(
+            subject=_subject(case),
+            message=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[case.applicant.email],
+            fail_silently=True,  # the page itself keeps working; the link is a convenience
+        )
+
+
+def _case_link(case: Case) -> str:
+    """A fresh signed link to the case, or "" when the site's address is not configured."""
+    if not settings.APPLICANT_BASE_URL:
+        return ""
+    return settings.APPLICANT_BASE_URL + reverse("applicant:resume", args=[resume_token(case)])
+
+
+def _decision_paragraphs(decision: Decision) -> list[str]:
+    case = decision.case
+    if decision.outcome == Decision.Outcome.APPROVE:
+        return [_("Good news: your identity has been verified. You can continue where you left off.")]
+    if decision.outcome == Decision.Outcome.REJECT:
+        return [_("We could not verify your identity with the documents you sent, so your application was not approved.")]
+    paragraphs = [_("A reviewer asked you for new images of: %(sides)s.") % {"sides": side_list(decision.requested_kinds)}]
+    if decision.note:  # the reviewer's own words, shown as written (also on the status page)
+        paragraphs.append(_("The reviewer's reason: %(note)s") % {"note": decision.note})
+    link = _case_link(case)
+    if link:
+        paragraphs.append(_("Please open your case with this link and send only these images again:\n%(link)s") % {"link": link})
+        paragraphs.append(_link_valid_for())
+    else:
+        paragraphs.append(_("Please open your case with the link in our first email and send only these images again."))
+    return paragraphs
 
 
 def decision_email_send(*, decision_id) -> bool:
@@ -58,18 +98,12 @@ def decision_email_send(*, decision_id) -> bool:
     if decision is None or decision.status != Decision.Status.FINAL:
         return False
     case = decision.case
-    texts = _TEXTS[email_language(case.applicant.language)]
-    # Side names stay in English labels for now; the note is the reviewer's own words.
-    sides = ", ".join(KIND_LABELS[DocumentKind(kind)] for kind in decision.requested_kinds)
-    body = "\n\n".join([
-        texts[decision.outcome].format(sides=sides, note=decision.note),
-        texts["footer"].format(reference=case.reference),
-    ])
-    send_mail(
-        subject=texts["subject"].format(reference=case.reference),
-        message=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[case.applicant.email],
-    )
+    with translation.override(email_language(case.applicant.language)):
+        send_mail(
+            subject=_subject(case),
+            message="\n\n".join([*_decision_paragraphs(decision), _footer(case)]),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[case.applicant.email],
+        )
     logger.info("decision email sent for case %s", case.reference)
     return True

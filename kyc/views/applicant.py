@@ -17,7 +17,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.cache import cache
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -28,7 +27,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from kyc.access import SESSION_CASES_KEY, applicant_grant, applicant_require
+from kyc.access import (
+    RESUME_SALT,
+    SESSION_CASES_KEY,
+    applicant_grant,
+    applicant_require,
+    resume_token,
+)
 from kyc.api.services import attach_checked
 from kyc.consent import (
     NOTICE_VERSION,
@@ -39,9 +44,11 @@ from kyc.consent import (
     consent_record,
 )
 from kyc.errors import KycError
+from kyc.labels import DOCUMENT_TYPE_LABELS, SIDE_LABELS, STATE_LABELS, sides_missing_message
 from kyc.models import Case, Document
 from kyc.services.audit import Actor
 from kyc.services.cases import case_create, case_submit, missing_kinds
+from kyc.services.notifications import resume_link_email_send
 from kyc.uploads import (
     MAX_PIXELS,
     MAX_SIDE_PX,
@@ -56,39 +63,14 @@ from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentKind, Docume
 app_name = "applicant"
 
 SESSION_GRANTS_KEY = "kyc_case_grants"  # {case id: unix time the session was given the case}
-RESUME_SALT = "kyc.applicant.resume"
 
-DOCUMENT_TYPE_LABELS = {
-    DocumentType.PASSPORT.value: gettext_lazy("Passport"),
-    DocumentType.EMIRATES_ID.value: gettext_lazy("UAE Emirates ID"),
-    DocumentType.CN_RESIDENT_ID.value: gettext_lazy("Chinese resident ID card"),
-}
-SIDE_LABELS = {
-    DocumentKind.PASSPORT.value: gettext_lazy("Passport photo page"),
-    DocumentKind.EMIRATES_ID_FRONT.value: gettext_lazy("Emirates ID, front"),
-    DocumentKind.EMIRATES_ID_BACK.value: gettext_lazy("Emirates ID, back"),
-    DocumentKind.CN_ID_PORTRAIT.value: gettext_lazy("Resident ID, side with your photo"),
-    DocumentKind.CN_ID_EMBLEM.value: gettext_lazy("Resident ID, side with the national emblem"),
-    DocumentKind.BANK_CARD.value: gettext_lazy("Bank card"),
-}
 SIDE_HINTS = {
-    DocumentKind.PASSPORT.value: gettext_lazy("The page with your photo, including the two lines of code at the bottom."),
+    DocumentKind.PASSPORT.value: gettext_lazy("The page with your photo, including the two machine-readable lines at the bottom."),
     DocumentKind.EMIRATES_ID_FRONT.value: gettext_lazy("The side with your photo and ID number."),
-    DocumentKind.EMIRATES_ID_BACK.value: gettext_lazy("The side with the three lines of code."),
+    DocumentKind.EMIRATES_ID_BACK.value: gettext_lazy("The side with the three machine-readable lines."),
     DocumentKind.CN_ID_PORTRAIT.value: gettext_lazy("The side with your photo, name and ID number."),
     DocumentKind.CN_ID_EMBLEM.value: gettext_lazy("The side with the national emblem and the validity period."),
     DocumentKind.BANK_CARD.value: "",
-}
-STATE_LABELS = {
-    CaseState.DRAFT.value: gettext_lazy("Not submitted yet"),
-    CaseState.SUBMITTED.value: gettext_lazy("Submitted"),
-    CaseState.PROCESSING.value: gettext_lazy("Reading your document"),
-    CaseState.READY_FOR_REVIEW.value: gettext_lazy("Waiting for a reviewer"),
-    CaseState.NEEDS_ATTENTION.value: gettext_lazy("A reviewer is looking at your document"),
-    CaseState.RESUBMISSION_REQUESTED.value: gettext_lazy("New images needed"),
-    CaseState.APPROVED.value: gettext_lazy("Verified"),
-    CaseState.REJECTED.value: gettext_lazy("Not verified"),
-    CaseState.WITHDRAWN.value: gettext_lazy("Withdrawn"),
 }
 READ_STATE_LABELS = {
     Document.ReadState.PENDING.value: gettext_lazy("Waiting"),
@@ -124,20 +106,42 @@ ACCEPT_TYPES = "image/jpeg,image/png,image/bmp,image/tiff,.jpg,.jpeg,.png,.bmp,.
 
 
 class StartForm(forms.Form):
-    email = forms.EmailField(label=gettext_lazy("Email address"), max_length=254)
+    # Our own words rather than Django's: its Arabic catalogue writes imperatives ("أدخل ...") where
+    # the glossary asks for "يُرجى ...", and names no document.
+    email = forms.EmailField(
+        label=gettext_lazy("Email address"),
+        max_length=254,
+        error_messages={
+            "required": gettext_lazy("Please enter your email address."),
+            "invalid": gettext_lazy("Please enter a valid email address."),
+        },
+    )
     document_type = forms.ChoiceField(
-        label=gettext_lazy("Document"), choices=list(DOCUMENT_TYPE_LABELS.items()), widget=forms.RadioSelect
+        label=gettext_lazy("Document"),
+        choices=list(DOCUMENT_TYPE_LABELS.items()),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": gettext_lazy("Please choose the document you will upload."),
+            "invalid_choice": gettext_lazy("Please choose the document you will upload."),
+        },
     )
     issuing_country = forms.ChoiceField(
         label=gettext_lazy("Issuing country"),
         choices=[("", pgettext_lazy("country", "Choose…")), *COUNTRIES],
         required=False,
+        error_messages={"invalid_choice": gettext_lazy("Please choose the issuing country from the list.")},
     )
     declared_full_name = forms.CharField(
-        label=gettext_lazy("Full name as on the document (optional)"), max_length=200, required=False
+        label=gettext_lazy("Full name as on the document (optional)"),
+        max_length=200,
+        required=False,
+        error_messages={"max_length": gettext_lazy("Please keep the name to %(limit_value)d characters or fewer.")},
     )
     declared_birth_date = forms.DateField(
-        label=gettext_lazy("Date of birth (optional)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Date of birth (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": gettext_lazy("Please enter a valid date of birth.")},
     )
     consent_processing = forms.BooleanField(
         label=gettext_lazy("I have read the privacy notice and agree to the processing of my document for identity verification."),
@@ -194,10 +198,6 @@ def _revoke(request, case_id) -> None:
     grants.pop(str(case_id), None)
     request.session[SESSION_GRANTS_KEY] = grants
     request.session[SESSION_CASES_KEY] = [c for c in request.session.get(SESSION_CASES_KEY, []) if c != str(case_id)]
-
-
-def resume_token(case: Case) -> str:
-    return signing.dumps({"case": str(case.id)}, salt=RESUME_SALT, compress=True)
 
 
 def resume(request, token):
@@ -278,17 +278,7 @@ def start(request):
 
 def _send_resume_link(request, case: Case) -> None:
     link = request.build_absolute_uri(reverse("applicant:resume", args=[resume_token(case)]))
-    hours = settings.APPLICANT_LINK_MAX_AGE_SECONDS // 3600
-    send_mail(
-        subject=_("Your identity verification %(reference)s") % {"reference": case.reference},
-        message=_(
-            "Continue your identity verification with this link (valid for %(hours)d hours):\n%(link)s\n\n"
-            "If you did not start a verification, ignore this email."
-        ) % {"hours": hours, "link": link},
-        from_email=None,
-        recipient_list=[case.applicant.email],
-        fail_silently=True,  # the page itself keeps working; the link is a convenience
-    )
+    resume_link_email_send(case=case, link=link)
 
 
 def privacy(request):
@@ -418,8 +408,7 @@ def submit(request, case_id):
     case = _case_for(request, case_id)
     missing = missing_kinds(case) if case.state in EDITABLE_STATES else []
     if missing:
-        labels = ", ".join(str(SIDE_LABELS[kind]) for kind in missing)
-        messages.error(request, _("Please add every side before submitting. Missing: %(sides)s.") % {"sides": labels})
+        messages.error(request, sides_missing_message(missing))
         return redirect("applicant:case", case_id=case.id)
     try:
         case_submit(case_id=case.id, actor=Actor.applicant(case.applicant_id))

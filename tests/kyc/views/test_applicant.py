@@ -89,11 +89,11 @@ def test_implied_issuing_country_for_national_ids(client):
     ("overrides", "message"),
     [
         ({"consent_processing": ""}, "Please agree to the privacy notice to continue."),
-        ({"email": "not-an-email"}, "Enter a valid email address."),
-        ({"document_type": "visa"}, "Select a valid choice."),
+        ({"email": "not-an-email"}, "Please enter a valid email address"),
+        ({"document_type": "visa"}, "Please choose the document you will upload."),
         ({"declared_birth_date": "2999-01-01"}, "The birth date cannot be in the future."),
-        ({"declared_birth_date": "31/31/1990"}, "Enter a valid date."),
-        ({"issuing_country": "XXX"}, "Select a valid choice."),
+        ({"declared_birth_date": "31/31/1990"}, "Please enter a valid date of birth."),
+        ({"issuing_country": "XXX"}, "Please choose the issuing country from the list."),
     ],
 )
 def test_start_refusals_are_shown_and_create_nothing(client, overrides, message):
@@ -337,7 +337,7 @@ def test_names_and_dates_in_each_language(client):
     assert "1990年1月31日" in chinese and "验证进度" in chinese
     client.post("/i18n/setlang/", {"language": "ar", "next": "/"})
     status = client.get(f"/cases/{case.id}/status.json").json()
-    assert status["state_label"] == "أُرسل"
+    assert status["state_label"] == "تم الإرسال"
 
 
 def test_refusal_messages_are_translated(client):

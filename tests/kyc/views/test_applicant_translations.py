@@ -38,3 +38,26 @@ def test_every_message_is_translated_and_compiled(language, django_code):
             assert shown == msgstr, f"{language}: the compiled .mo is out of date for {msgid!r} (run compilemessages)"
             # Placeholders survive translation.
             assert sorted(re.findall(r"%\(\w+\)[-.\d]*\w", msgid)) == sorted(re.findall(r"%\(\w+\)[-.\d]*\w", msgstr)), msgid
+
+
+PLURAL_ENTRY = re.compile(
+    r'^msgid (?P<id>(?:"(?:[^"\\]|\\.)*"\n)+)msgid_plural (?P<plural>(?:"(?:[^"\\]|\\.)*"\n)+)(?P<forms>(?:msgstr\[\d+\] (?:"(?:[^"\\]|\\.)*"\n?)+)+)',
+    re.M,
+)
+
+
+@pytest.mark.parametrize(("language", "django_code", "forms"), [("ar", "ar", 6), ("zh_Hans", "zh-hans", 1)])
+def test_every_plural_message_has_each_form_of_the_language(language, django_code, forms):
+    text = (LOCALE / language / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    found = list(PLURAL_ENTRY.finditer(text))
+    assert found, "the catalogue has plural messages (ngettext)"
+    for match in found:
+        singular, plural = _unquote(match.group("id")), _unquote(match.group("plural"))
+        translated = [_unquote(block) for block in re.split(r"msgstr\[\d+\] ", match.group("forms"))[1:]]
+        assert len(translated) == forms and all(translated), (language, singular)
+        placeholders = set(re.findall(r"%\(\w+\)[-.\d]*\w", plural))
+        for form in translated:
+            # A form may leave the number out ("ساعة واحدة", one hour) but never invent a placeholder.
+            assert set(re.findall(r"%\(\w+\)[-.\d]*\w", form)) <= placeholders, form
+        with translation.override(django_code):
+            assert translation.ngettext(singular, plural, 5) in translated, "compile the catalogue"
