@@ -7,8 +7,10 @@ name, a bucket or a URL with credentials, so only its class is logged and nothin
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 from django.core.cache import cache
 from django.core.files.storage import default_storage
@@ -44,8 +46,17 @@ def check_broker() -> None:
 
 
 def check_storage() -> None:
-    # A name that is never written: the answer (False) needs the bucket or folder to be reachable.
-    default_storage.exists("readyz-probe/never-written")
+    bucket = getattr(default_storage, "bucket", None)  # django-storages' S3: a boto3 Bucket
+    if bucket is not None:
+        # HEAD of the bucket, with the storage's own credentials and timeouts: a missing bucket or
+        # refused credentials fail here, where a HEAD of a missing object would answer "absent".
+        bucket.meta.client.head_bucket(Bucket=bucket.name)
+        return
+    # The folder appears with the first upload; creating it now is what that upload would do.
+    location = Path(default_storage.location)
+    location.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not os.access(location, os.W_OK | os.X_OK):
+        raise OSError("the document folder is not writable")
 
 
 CHECKS: dict[str, Callable[[], None]] = {
@@ -63,7 +74,8 @@ def readiness() -> dict[str, str]:
         try:
             check()
         except Exception as exc:
-            logger.warning("readiness check failed", extra={"check": name, "error_class": type(exc).__name__})
+            logger.warning("readiness check %s failed (%s)", name, type(exc).__name__,
+                           extra={"check": name, "error_class": type(exc).__name__})
             results[name] = "unavailable"
         else:
             results[name] = "ok"

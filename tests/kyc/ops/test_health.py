@@ -88,3 +88,16 @@ def test_probe_answers_are_json_and_hold_no_personal_or_secret_values(probe, set
         text = probe.get(path).content.decode()
         json.loads(text)
         assert settings.SECRET_KEY not in text and "@" not in text and "password" not in text.lower()
+
+
+def test_a_document_folder_that_cannot_be_made_makes_readyz_503(probe, settings, tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")  # as a volume that failed to mount might leave
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "kyc.storage.PrivateFileSystemStorage",
+                    "OPTIONS": {"location": str(tmp_path / "a-file" / "gone")}},
+    }
+    response = probe.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["storage"] == "unavailable"
+    assert "gone" not in response.content.decode()
