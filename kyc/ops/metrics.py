@@ -8,9 +8,11 @@ Counts only: no label carries a name, a number or any other personal value.
 
 from __future__ import annotations
 
+import logging
 import statistics
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Count, Min
 from django.utils import timezone
 from prometheus_client.core import CollectorRegistry, CounterMetricFamily, GaugeMetricFamily
@@ -20,7 +22,10 @@ from kyc.models import Case, Decision, Document
 from kyc.ops import heartbeat
 from kyc.workflow import CaseState
 
+logger = logging.getLogger(__name__)
+
 TIME_TO_DECISION_WINDOW = timedelta(hours=24)
+BROKER_TIMEOUT_SECONDS = 3
 TIME_TO_DECISION_QUANTILES = (0.5, 0.95)
 
 
@@ -112,6 +117,31 @@ def _worker_heartbeat() -> GaugeMetricFamily:
     return family
 
 
+def _broker_queue() -> list[GaugeMetricFamily]:
+    """Messages waiting in the task queue (not yet taken by a worker), and whether the broker answers."""
+    from kyc.celery import app
+
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    depth = GaugeMetricFamily(
+        "kyc_broker_queue_messages", "Task messages waiting on the broker, not yet taken by a worker.", labels=["queue"]
+    )
+    reachable = GaugeMetricFamily("kyc_broker_reachable", "1 when the broker answered this scrape, else 0.")
+    try:
+        with app.connection_for_read(connect_timeout=BROKER_TIMEOUT_SECONDS) as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT_SECONDS)
+            try:
+                _, messages, _ = connection.default_channel.queue_declare(queue=queue, passive=True)
+            except connection.channel_errors:
+                messages = 0  # no worker or publisher has declared the queue yet: nothing waits in it
+    except Exception as exc:
+        logger.warning("metrics: the broker did not answer (%s)", type(exc).__name__, extra={"error_class": type(exc).__name__})
+        reachable.add_metric([], 0)
+        return [depth, reachable]
+    depth.add_metric([queue], messages)
+    reachable.add_metric([], 1)
+    return [depth, reachable]
+
+
 class ProductCollector:
     def collect(self):
         yield _cases_per_state()
@@ -120,6 +150,7 @@ class ProductCollector:
         yield from _webhook_backlog()
         yield from _time_to_decision()
         yield _worker_heartbeat()
+        yield from _broker_queue()
 
 
 def render() -> bytes:

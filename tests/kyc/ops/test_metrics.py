@@ -16,6 +16,7 @@ from kyc.services.audit import Actor
 from kyc.services.cases import case_submit
 from ocr_integration.models import OcrAttempt
 from tests.conftest import make_case
+from tests.hardening.faults import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +112,31 @@ def test_no_label_carries_personal_data(scraper):
     case_submit(case_id=case.id, actor=Actor.applicant(case.applicant_id))
     text = scraper.get("/metrics").content.decode()
     assert "example.test" not in text and str(case.id) not in text and str(case.applicant_id) not in text
+
+
+def test_broker_queue_depth(scraper, settings):
+    from celery import current_app
+
+    queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-metrics"  # a queue no worker of this run consumes
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    assert scrape(scraper)[("kyc_broker_queue_messages", (("queue", queue),))] == 0  # not declared yet
+    for _ in range(3):
+        current_app.send_task("kyc.tasks.requeue_stalled_reads", queue=queue)
+    try:
+        samples = scrape(scraper)
+        assert samples[("kyc_broker_queue_messages", (("queue", queue),))] == 3
+        assert samples[("kyc_broker_reachable", ())] == 1
+    finally:
+        with current_app.connection_for_write() as connection:
+            connection.default_channel.queue_delete(queue)
+
+
+def test_an_unreachable_broker_is_a_zero_not_an_error(scraper, monkeypatch):
+    from celery import current_app
+
+    unreachable = f"redis://127.0.0.1:{free_port()}/0"
+    monkeypatch.setattr(current_app.conf, "broker_url", unreachable)
+    monkeypatch.setenv("CELERY_BROKER_URL", unreachable)
+    samples = scrape(scraper)
+    assert samples[("kyc_broker_reachable", ())] == 0
+    assert samples[("kyc_cases", (("state", "draft"),))] == 0  # the rest of the scrape is whole
