@@ -308,7 +308,7 @@ _CREDENTIALS = (
 )
 _VENDOR_SETTINGS = [
     "name", "vendor", "region", "endpoint", "iam_endpoint", "project_id", "project_name", "auth_scheme", "qps",
-    "enabled",
+    "clock_zone", "passport_api", "enabled",
 ]
 
 

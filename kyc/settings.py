@@ -410,10 +410,10 @@ OCR_VENDOR_COORDINATION_URL = env_str(
 )
 
 
-def _huawei_stack(prefix: str, *, region: str, endpoint: str, iam_endpoint: str, auth: str) -> dict:
+def _huawei_stack(prefix: str, *, vendor: str, region: str, endpoint: str, iam_endpoint: str, auth: str) -> dict:
     region = env_str(f"{prefix}_REGION", region) or region
     return {
-        "vendor": "huawei",
+        "vendor": vendor,
         "region": region,
         "endpoint": env_str(f"{prefix}_ENDPOINT", endpoint.format(region=region)),
         "iam_endpoint": env_str(f"{prefix}_IAM_ENDPOINT", iam_endpoint.format(region=region)),
@@ -432,9 +432,9 @@ def _huawei_stack(prefix: str, *, region: str, endpoint: str, iam_endpoint: str,
 
 OCR_VENDORS: dict[str, dict] = {
     # G42 documents AK/SK as the only scheme for OCR in ae-ad-1 (vendor-docs/001 §2.3).
-    "g42": _huawei_stack("G42_OCR", region="ae-ad-1", endpoint="https://ocr.{region}.g42cloud.com",
+    "g42": _huawei_stack("G42_OCR", vendor="g42", region="ae-ad-1", endpoint="https://ocr.{region}.g42cloud.com",
                          iam_endpoint="https://iam.{region}.g42cloud.com", auth="aksk"),
-    "huawei": _huawei_stack("HUAWEI_OCR", region="ap-southeast-1", endpoint="https://ocr.{region}.myhuaweicloud.com",
+    "huawei": _huawei_stack("HUAWEI_OCR", vendor="huawei", region="ap-southeast-1", endpoint="https://ocr.{region}.myhuaweicloud.com",
                             iam_endpoint="https://iam.{region}.myhuaweicloud.com", auth="aksk"),
     "ctyun": {
         "vendor": "ctyun",
@@ -446,6 +446,10 @@ OCR_VENDORS: dict[str, dict] = {
         "batching": env_bool("CTYUN_OCR_BATCHING", True),
         "batch_max": env_int("CTYUN_OCR_BATCH_MAX", 50, minimum=1, maximum=50),
         "batch_wait_ms": env_int("CTYUN_OCR_BATCH_WAIT_MS", 200, minimum=0),
+        # eop-date is Beijing wall time labelled Z (vendor-docs/README.md); checked at start-up.
+        "clock_zone": env_str("CTYUN_OCR_CLOCK_ZONE", "Asia/Shanghai"),
+        # After a throttle (or an undocumented error under load) every process stays quiet this long.
+        "throttle_backoff_s": env_float("CTYUN_OCR_THROTTLE_BACKOFF_S", 30.0, minimum=0.0),
     },
 }
 OCR_PROVIDERS.update({

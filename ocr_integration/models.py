@@ -7,6 +7,7 @@ what was being read — never an image, never a value read from it.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from .documents.kinds import KIND_LABELS, DocumentKind
@@ -35,7 +36,19 @@ class VendorAccount(models.Model):
     project_id = models.CharField(max_length=64, blank=True)
     project_name = models.CharField(max_length=64, blank=True)
     auth_scheme = models.CharField(max_length=10, choices=AuthScheme.choices)
-    qps = models.FloatField(default=5.0)
+    qps = models.FloatField(default=5.0, help_text="Requests per second this account may send (0 = no limit). "
+                                                   "CTyun's default quota is 5.")
+    clock_zone = models.CharField(
+        max_length=40, blank=True, default="Asia/Shanghai",
+        help_text="CTyun only: the zone whose wall time eop-date carries (IANA name or +HH:MM). "
+                  "The vendor's example signs Beijing time.",
+    )
+    passport_api = models.CharField(
+        max_length=10, choices=[("passport", "passport"), ("auto", "auto (id-document, discontinued)")],
+        default="passport",
+        help_text="Huawei only: 'auto' sends the passports id-document lists to that discontinued API "
+                  "(end of sale 2025-02-18). Refused for G42, which does not offer it.",
+    )
     enabled = models.BooleanField(default=True)
     credential_access_key = EncryptedTextField(blank=True)
     credential_secret_key = EncryptedTextField(blank=True)
@@ -51,6 +64,17 @@ class VendorAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_vendor_display()}, {self.region or 'no region'})"
+
+    def clean(self) -> None:
+        """Refuse what the vendor's documents rule out (``vendors.checks``), naming the field."""
+        from .vendors.accounts import settings_of_row
+        from .vendors.checks import refusals
+
+        errors: dict[str, list[str]] = {}
+        for problem in refusals(self.name or "new account", settings_of_row(self)):
+            errors.setdefault(problem.field, []).append(problem.message)
+        if errors:
+            raise ValidationError(errors)
 
 
 class OcrAttempt(models.Model):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -64,19 +65,46 @@ def read_document(request: ReadRequest, *, subject_ref: str) -> DocumentReadResu
     # Every vendor HTTP call made below is recorded as an OcrAttempt for this subject.
     with attempts.subject(subject_ref):
         try:
-            primary = get_provider(route.primary).read(request)
+            primary = _read_with(route.primary, request)
         except OcrError as exc:
             if route.fallback is None or not routing.should_fall_back(exc):
                 raise
             logger.warning("primary OCR provider %s failed (%s); trying fallback %s", route.primary, exc.error_class, route.fallback)
-            primary = get_provider(route.fallback).read(request)
+            primary = _read_with(route.fallback, request)
         second = None
         if route.second_reader:
             try:
-                second = get_provider(route.second_reader).read(request)
+                second = _read_with(route.second_reader, request)
             except OcrError as exc:
                 logger.warning("second reader %s failed for %s: %s", route.second_reader, subject_ref, exc.error_class)
     return DocumentReadResult(primary=primary, second=second)
+
+
+def _read_with(name: str, request: ReadRequest) -> Reading:
+    """``name``'s reading. Vendor clients record each HTTP call themselves; any other reader (the
+    embedded engine) is recorded here, one attempt per read with its duration, so the metrics
+    page counts every reader."""
+    from ocr_integration.vendors import attempts
+
+    provider = get_provider(name)
+    if getattr(provider, "records_attempts", False):
+        return provider.read(request)
+    started = time.monotonic()
+
+    def record(outcome: str, code: str = "") -> None:
+        attempts.record(attempts.Attempt(name, "engine/read", outcome, code, None,
+                                         int((time.monotonic() - started) * 1000)))
+
+    try:
+        reading = provider.read(request)
+    except OcrError as exc:
+        record(str(exc.error_class), exc.code)
+        raise
+    except Exception:
+        record(str(ErrorClass.UNKNOWN), "internal_error")
+        raise
+    record("success")
+    return reading
 
 
 def check_case(case: CaseReadings, *, today: date, policy: CheckPolicy) -> list[Finding]:

@@ -89,7 +89,7 @@ def reason_code_retire(*, actor: Actor, reason_code: ReasonCode) -> ReasonCode:
 
 
 _VENDOR_FIELDS = ("name", "vendor", "region", "endpoint", "iam_endpoint", "project_id", "project_name",
-                  "auth_scheme", "qps", "enabled")
+                  "auth_scheme", "qps", "clock_zone", "passport_api", "enabled")
 _CREDENTIAL_FIELDS = ("credential_access_key", "credential_secret_key", "credential_app_key",
                       "credential_domain_name", "credential_username", "credential_password")
 

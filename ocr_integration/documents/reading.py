@@ -35,6 +35,12 @@ card_number_luhn       ``valid`` / ``invalid`` (computed before masking, since i
 card_expiry            bank card expiry ``MM/YY``
 cardholder_name        as printed on a bank card
 bank_name              as printed
+card_issue_date        bank card "valid from" ``MM/YY`` as printed
+nationality_arabic     the Arabic nationality on an Emirates ID
+laser_number           the laser-engraved number on the back of an Emirates ID
+place_of_issue         as printed on a passport
+local_<key>            a passport's fields in the issuing country's own language (Huawei
+                       ``extra_info``), by the vendor's key: ``local_name`` ...
 =====================  =======================================================================
 
 MRZ lines are kept whole in ``Reading.mrz_lines`` (top to bottom, ``<`` as filler); the
@@ -56,7 +62,8 @@ CANONICAL_FIELDS: frozenset[str] = frozenset(
         "issue_date", "id_number", "card_number", "personal_number", "ethnicity", "address",
         "issuing_authority", "validity_period", "place_of_birth", "occupation", "employer",
         "card_number_masked", "card_brand", "card_number_luhn", "card_expiry",
-        "cardholder_name", "bank_name",
+        "cardholder_name", "bank_name", "card_issue_date", "nationality_arabic", "laser_number",
+        "place_of_issue",
     }
 )
 

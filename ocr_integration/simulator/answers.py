@@ -9,6 +9,7 @@ downscaling), else from the embedded engine when installed, else nothing (the AP
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import random
 from dataclasses import dataclass, field
@@ -104,7 +105,19 @@ def huawei_passport(seen: Seen) -> dict:
     return {"result": result}
 
 
-def huawei_emirates(seen: Seen) -> dict:
+def huawei_emirates(seen: Seen, *, forced_side: str | None = None, report_detected_side: bool = False,
+                    forms: frozenset[str] = frozenset()) -> dict:
+    """The fields printed on the side in the photo; ``side`` is the forced one unless told to
+    report the detected side (the document is silent on which)."""
+    answer = _huawei_emirates_seen(seen)
+    if "emirates_sex_arabic" in forms and answer["result"].get("sex") in ("M", "F"):
+        answer["result"]["sex"] = {"M": "ذكر", "F": "أنثى"}[answer["result"]["sex"]]
+    if forced_side and not report_detected_side:
+        answer["result"]["side"] = forced_side
+    return answer
+
+
+def _huawei_emirates_seen(seen: Seen) -> dict:
     f = seen.fields
     if seen.kind == DocumentKind.EMIRATES_ID_BACK:
         result = _drop_empty({
@@ -180,18 +193,30 @@ def text_lines(seen: Seen) -> list[str]:
     return lines + list(seen.mrz_lines)
 
 
-def huawei_general_text(seen: Seen | None, detect_direction: bool) -> dict:
+# Where a document types a field one way in its table and answers another way in its example,
+# the simulator answers the example's form unless told to answer the table's (both are documented).
+ANSWER_FORMS = (
+    "huawei_location_flat",  # vendor-docs/004 Table 4-6: location as a flat array of integers
+    "ctyun_detail_as_string",  # vendor-docs/002 §4.3.2 table: detail typed String (JSON text)
+    "ctyun_line_without_text",  # vendor-docs/002 §4.3.1: text is optional (一个检测到但未识别的行)
+    "emirates_sex_arabic",  # the card prints the sex in Arabic as well; the table only says "Gender"
+)
+
+
+def huawei_general_text(seen: Seen | None, detect_direction: bool, forms: frozenset[str] = frozenset()) -> dict:
     lines = text_lines(seen) if seen else []
     blocks = []
     for index, line in enumerate(lines):
         top = 20 + 40 * index
         width = 12 * len(line)
-        blocks.append({"words": line, "location": [[20, top], [20 + width, top], [20 + width, top + 30], [20, top + 30]]})
+        points = [[20, top], [20 + width, top], [20 + width, top + 30], [20, top + 30]]
+        location = [v for point in points for v in point] if "huawei_location_flat" in forms else points
+        blocks.append({"words": line, "location": location})
     return {"result": {"direction": 0 if detect_direction else -1, "words_block_count": len(blocks),
                        "words_block_list": blocks}}
 
 
-def ctyun_general(seen: Seen | None) -> dict:
+def ctyun_general(seen: Seen | None, forms: frozenset[str] = frozenset()) -> dict:
     lines = text_lines(seen) if seen else []
     detail = []
     for index, line in enumerate(lines):
@@ -199,10 +224,12 @@ def ctyun_general(seen: Seen | None) -> dict:
         right = 20.0 + 12 * len(line)
         detail.append({"name": str(index), "text": line,
                        "box": [20.0, top, right, top, right, top + 30, 20.0, top + 30]})
+    if "ctyun_line_without_text" in forms:
+        detail.insert(0, {"name": "blank", "box": [5.0, 5.0, 15.0, 5.0, 15.0, 15.0, 5.0, 15.0]})
     return {"text_line": len(detail), "detail": detail}
 
 
-def ctyun_idcard(seen: Seen | None) -> dict:
+def ctyun_idcard(seen: Seen | None, forms: frozenset[str] = frozenset()) -> dict:
     """CTyun calls the national-emblem side ``front`` and the portrait side ``back``."""
     detail = {k: "" for k in ("name", "sex", "nation", "birthday", "idn", "addr", "org", "validperiod")}
     note = ""
@@ -216,4 +243,5 @@ def ctyun_idcard(seen: Seen | None) -> dict:
         f = seen.fields
         detail.update({"org": f.get("issuing_authority", ""), "validperiod": f.get("validity_period", "")})
         note = "front"
-    return {"note": note, "detail": detail, "idcard_face": "no face", "demo_image": "demo_image", "risk": "normal"}
+    answered = json.dumps(detail, ensure_ascii=False) if "ctyun_detail_as_string" in forms else detail
+    return {"note": note, "detail": answered, "idcard_face": "no face", "demo_image": "demo_image", "risk": "normal"}

@@ -41,11 +41,13 @@ from . import answers
 
 logger = logging.getLogger(__name__)
 
-FAULTS = ("5xx", "timeout", "malformed_json", "token_expiry", "wrong_shape")
+FAULTS = ("5xx", "timeout", "malformed_json", "token_expiry", "wrong_shape", "bare_400", "bare_503",
+          "wrong_item_shape")
 CTYUN_GENERAL_PATH = "/v1/aiop/api/2f3p1pnxpqm8/ocrdetect/ocr/v1/image.json"
 CTYUN_IDCARD_PATH = "/v1/aiop/api/2f3os7qq79xc/IdentityCard/ocr/v1/idcard.json"
 HUAWEI_API = re.compile(r"^/v2/(?P<project>[^/]+)/ocr/(?P<api>[a-z-]+)$")
 HUAWEI_APIS = {"passport", "emirates-id-card", "bankcard", "id-document", "general-text"}
+G42_NOT_OFFERED = {"id-document", "general-text"}  # vendor-docs/001 lists passport, emirates-id-card, bankcard
 TEN_MB = 10 * 1024 * 1024
 
 
@@ -73,8 +75,26 @@ class SimulatorConfig:
     fault_timeout_s: float = 35.0
     token_lifetime_s: int = 24 * 3600
     unsubscribed: set[str] = field(default_factory=set)  # Huawei API names answered ModelArts.4204
+    # Huawei API names this endpoint does not offer (G42's list has no id-document nor general-text).
+    not_offered: set[str] = field(default_factory=set)
+    # vendor-docs/001 §2.3: token-based authentication cannot call OCR in UAE-Abu Dhabi. How G42
+    # refuses it is not documented: here, APIG.0301 (False = the G42 behaviour, by name).
+    token_auth_offered: bool = True
     use_engine: bool = True  # fall back to the embedded engine for images that are not specimens
     clock_skew_s: int = 15 * 60
+    # vendor-docs/001 §4.2 says gateway codes start "APIGW" or "APIG" but tabulates only APIG:
+    # "APIGW" answers the same codes with that prefix (a named option, not a guess made silently).
+    huawei_gateway_prefix: str = "APIG"
+    # Documented alternative answer forms to use (answers.ANSWER_FORMS); none = the examples' forms.
+    answer_forms: frozenset[str] = frozenset()
+    # vendor-docs/001 §3.2 never says the answer's ``side`` is the detected one when a side was
+    # forced: by default it echoes the forced side; True is the invented alternative, by name.
+    emirates_report_detected_side: bool = False
+    # CTyun throttling has no documented form: "http_429" (HTTP 429, AI_OP_429) or
+    # "undocumented_code" (HTTP 403 with a code no table lists), both invented, by name.
+    ctyun_throttle_answer: str = "http_429"
+    # CTyun's eop-date is wall time in this zone labelled Z (vendor-docs/README.md): Beijing time.
+    ctyun_clock_zone: str = eop.DEFAULT_CLOCK_ZONE
     seed: int | None = None
 
 
@@ -158,6 +178,18 @@ class Simulator:
         with self.lock:
             self.tokens = {t: (user, 0.0) for t, (user, _) in self.tokens.items()}
 
+    def most_in_any_window(self, window: float = 1.0, account: str | None = None) -> int:
+        """The largest number of OCR calls (of ``account``, or all) that arrived within any
+        ``window`` seconds: what a vendor's per-second quota would have counted."""
+        with self.lock:
+            stamps = sorted(t for t, who, _ in self.request_log if account is None or who == account)
+        most, start = 0, 0
+        for end, stamp in enumerate(stamps):
+            while stamp - stamps[start] >= window:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
+
     def reset_stats(self) -> None:
         with self.lock:
             self.stats.clear()
@@ -195,6 +227,7 @@ class Simulator:
 
 class _Handler(BaseHTTPRequestHandler):
     sim: Simulator
+    _pending_body: bytes = b""
     protocol_version = "HTTP/1.1"
     server_version = "OcrVendorSimulator/1.0"
 
@@ -228,6 +261,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._route("PUT")
 
     def _route(self, method: str) -> None:
+        self.arrived = time.monotonic()  # before the body is read: what a quota would count
         body = self._body()
         parts = urlsplit(self.path)
         path, query = parts.path, parts.query
@@ -286,12 +320,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- Huawei / G42 -------------------------------------------------------------------------
     def _huawei_error(self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None) -> None:
+        if code.startswith("APIG.") and self.sim.config.huawei_gateway_prefix == "APIGW":
+            code = "APIGW." + code.removeprefix("APIG.")
         with self.sim.lock:
             self.sim.stats[f"error:{code}"] += 1
         self._json(status, {"error_code": code, "error_msg": message}, headers=headers)
 
     def _huawei_auth(self, method: str, path: str, query: str, body: bytes, project: str) -> tuple[str | None, bool]:
         token = self.headers.get("X-Auth-Token")
+        if token and not self.sim.config.token_auth_offered:
+            self._huawei_error(401, "APIG.0301", "Incorrect IAM authentication information: token authentication "
+                                                 "is not offered for this service in this region")
+            return None, True
         if token:
             with self.sim.lock:
                 entry = self.sim.tokens.get(token)
@@ -328,12 +368,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _huawei(self, method: str, path: str, query: str, body: bytes) -> None:
         sim = self.sim
         match = HUAWEI_API.match(path)
-        if not match or match["api"] not in HUAWEI_APIS or method != "POST" or match["project"] not in sim.config.huawei_project_ids:
+        if not match or match["api"] not in HUAWEI_APIS - sim.config.not_offered or method != "POST" or match["project"] not in sim.config.huawei_project_ids:
             return self._huawei_error(404, "APIG.0101", "The API does not exist or has not been published in the environment.")
         api = match["api"]
         account, token_auth = self._huawei_auth(method, path, query, body, match["project"])
         if account is None:
             return None
+        with sim.lock:
+            sim.request_log.append((self.arrived, account, path))  # every arrival, throttled or not
         if not sim.allow(account):
             with sim.lock:
                 sim.stats["throttled"] += 1
@@ -342,7 +384,6 @@ class _Handler(BaseHTTPRequestHandler):
                                       headers={"Retry-After": "1"})
         with sim.lock:
             sim.stats[f"huawei:{api}"] += 1
-            sim.request_log.append((time.monotonic(), account, path))
         fault = sim.next_fault(token_auth)
         if fault and self._fault(fault, huawei=True, token=self.headers.get("X-Auth-Token")):
             return None
@@ -350,7 +391,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._huawei_error(403, "ModelArts.4204", f"Request api error! The API {api} is not subscribed.")
         if not (self.headers.get("Content-Type") or "").startswith("application/json"):
             return self._huawei_error(400, "AIS.0101", "The input parameter is invalid.")
-        if len(body) > TEN_MB + 64 * 1024:
+        if len(body) > TEN_MB:  # ModelArts.4104: "The size cannot exceed 10 MB" (the whole body)
             return self._huawei_error(400, "ModelArts.4104", "Invalid Request Content Length.")
         try:
             payload = json.loads(body)
@@ -397,7 +438,8 @@ class _Handler(BaseHTTPRequestHandler):
         request_id = secrets.token_hex(16)
         headers = {"X-Request-Id": request_id}
         if api == "general-text":
-            return self._json(200, answers.huawei_general_text(seen, bool(payload.get("detect_direction"))), headers=headers)
+            return self._json(200, answers.huawei_general_text(seen, bool(payload.get("detect_direction")),
+                                                                  frozenset(sim.config.answer_forms)), headers=headers)
         acceptable = {
             "passport": {DocumentKind.PASSPORT},
             "emirates-id-card": {DocumentKind.EMIRATES_ID_FRONT, DocumentKind.EMIRATES_ID_BACK},
@@ -406,9 +448,13 @@ class _Handler(BaseHTTPRequestHandler):
         }[api]
         if seen is None or seen.kind not in acceptable:
             return self._huawei_error(400, "AIS.0104", "The image is not supported or the image quality is poor.")
+        if api == "emirates-id-card":
+            answer = answers.huawei_emirates(seen, forced_side=side or None,
+                                             report_detected_side=sim.config.emirates_report_detected_side,
+                                             forms=frozenset(sim.config.answer_forms))
+            return self._json(200, answer, headers=headers)
         builder = {
             "passport": answers.huawei_passport,
-            "emirates-id-card": answers.huawei_emirates,
             "bankcard": answers.huawei_bankcard,
             "id-document": answers.huawei_id_document,
         }[api]
@@ -432,8 +478,20 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self._ctyun_error(500, "50000", "服务内部错误")
             return True
+        if fault in ("bare_400", "bare_503"):
+            # A status with no documented code in the body (e.g. from a proxy in front of the gateway).
+            status = 400 if fault == "bare_400" else 503
+            self._send(status, b"<html><body>error</body></html>")
+            return True
         if fault == "malformed_json":
             self._send(200, b'{"result": {"side": "fro', headers={"X-Request-Id": secrets.token_hex(16)})
+            return True
+        if fault == "wrong_item_shape" and not huawei:
+            # The envelope as documented, one image's answer not (CTyun): "note" is not a string.
+            payload = json.loads(self._pending_body or b"{}") if self._pending_body else {}
+            count = len(payload.get("data") or [1]) if isinstance(payload, dict) else 1
+            self._json(200, {"statusCode": 0, "message": {"success": count, "fail": 0},
+                             "returnObj": [{"note": 5, "detail": {}}] * count})
             return True
         if fault == "wrong_shape":
             # Valid JSON, 200, but not the documented shape (a vendor-side change).
@@ -473,24 +531,30 @@ class _Handler(BaseHTTPRequestHandler):
             return self._ctyun_error(401, code, "签名错误" if code == "10020" else "生成签名时官网 ak 信息错误",
                                      request_id=request_id)
         try:
-            signed_at = datetime.strptime(self.headers.get("eop-date", ""), eop.DATE_FORMAT).replace(tzinfo=UTC)
+            signed_at = eop.parse_eop_date(self.headers.get("eop-date", ""), eop.clock_zone(sim.config.ctyun_clock_zone))
         except ValueError:
             return self._ctyun_error(401, "10020", "签名错误", request_id=request_id)
         if abs(datetime.now(UTC) - signed_at) > timedelta(seconds=sim.config.clock_skew_s):
-            # A client that signs with local time labelled Z lands here (e.g. UTC+8).
-            return self._ctyun_error(401, "10020", "签名错误: eop-date is not the current UTC time", request_id=request_id)
+            # A client that signs in another zone than the gateway's (e.g. UTC against Beijing) lands here.
+            return self._ctyun_error(401, "10020", "签名错误: eop-date is not the gateway's current time",
+                                     request_id=request_id)
         if appkey not in sim.config.ctyun_appkeys:
             return self._ctyun_error(401, "40006", "无效的 appkey", request_id=request_id)
         account = f"ctyun:{access_key}"
+        with sim.lock:
+            sim.request_log.append((self.arrived, account, path))  # every arrival, throttled or not
         if not sim.allow(account):
             with sim.lock:
                 sim.stats["throttled"] += 1
-            # The document names throttling (限流报错) without a code: HTTP 429 in the usual envelope.
+            # The document names throttling (限流报错) without a code or status: how it looks is
+            # a named choice (``ctyun_throttle_answer``), never presented as the contract.
+            if sim.config.ctyun_throttle_answer == "undocumented_code":
+                return self._ctyun_error(403, "EOP_90001", "请求过于频繁", request_id=request_id)
             return self._ctyun_error(429, "AI_OP_429", "请求过于频繁，超过QPS限制", request_id=request_id)
         with sim.lock:
             sim.stats["ctyun:idcard" if idcard else "ctyun:general"] += 1
-            sim.request_log.append((time.monotonic(), account, path))
         fault = sim.next_fault(False)
+        self._pending_body = body
         if fault and self._fault(fault, huawei=False):
             return None
         c = _CTYUN_IDCARD_CODES if idcard else _CTYUN_GENERAL_CODES
@@ -529,7 +593,8 @@ class _Handler(BaseHTTPRequestHandler):
                     seen = answers.recognise(image, side, use_engine=True)
                     if seen is not None:
                         break
-            results.append(answers.ctyun_idcard(seen) if idcard else answers.ctyun_general(seen))
+            forms = frozenset(sim.config.answer_forms)
+            results.append(answers.ctyun_idcard(seen, forms) if idcard else answers.ctyun_general(seen, forms))
             ok += 1
         return self._json(200, {"statusCode": 0, "message": {"success": ok, "fail": len(data) - ok}, "returnObj": results},
                           headers={"ctyun-eop-request-id": request_id})

@@ -83,9 +83,15 @@ def _shifted_birth(rng: random.Random, birth: date) -> date:
 # --- passport ---------------------------------------------------------------------------------
 
 
-def passport(seed: int, faults: frozenset[Fault]) -> Printed:
+def passport(seed: int, faults: frozenset[Fault], *, issuing_state: str | None = None) -> Printed:
+    """A passport data page; ``issuing_state`` pins the country (a layout family of one state).
+
+    The state is drawn either way, so pinning it leaves every other value of the seed unchanged.
+    """
     rng = _rng("passport", seed)
     code = rng.choice(sorted(data.COUNTRIES))
+    if issuing_state is not None:
+        code = issuing_state
     country_name, place = data.COUNTRIES[code]
     surname = _latin_name(rng, rng.randint(2, 4))[0]
     given = " ".join(_latin_name(rng, rng.randint(2, 3))[0] for _ in range(rng.randint(1, 2)))

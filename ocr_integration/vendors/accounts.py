@@ -31,12 +31,18 @@ def account_config(name: str) -> dict[str, Any]:
     return config
 
 
+def settings_of_row(row) -> dict[str, Any]:
+    """The row's settings without its credentials (what ``vendors.checks`` judges)."""
+    base = {"vendor": row.vendor, "endpoint": row.endpoint, "qps": row.qps}
+    if row.vendor == "ctyun":
+        return {**base, "clock_zone": row.clock_zone or "Asia/Shanghai"}
+    return {**base, "region": row.region, "iam_endpoint": row.iam_endpoint, "project_id": row.project_id,
+            "project_name": row.project_name, "auth_scheme": row.auth_scheme, "passport_api": row.passport_api}
+
+
 def from_row(row) -> dict[str, Any]:
-    base = {"vendor": row.vendor, "endpoint": row.endpoint, "qps": row.qps,
-            "access_key": row.credential_access_key, "secret_key": row.credential_secret_key}
+    base = {**settings_of_row(row), "access_key": row.credential_access_key, "secret_key": row.credential_secret_key}
     if row.vendor == "ctyun":
         return {**base, "app_key": row.credential_app_key}
-    return {**base, "region": row.region, "iam_endpoint": row.iam_endpoint, "project_id": row.project_id,
-            "project_name": row.project_name, "auth_scheme": row.auth_scheme,
-            "domain_name": row.credential_domain_name, "username": row.credential_username,
+    return {**base, "domain_name": row.credential_domain_name, "username": row.credential_username,
             "password": row.credential_password}

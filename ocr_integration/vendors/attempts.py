@@ -70,6 +70,23 @@ def set_sink(sink: Callable[[Attempt], None] | None) -> None:
     _sink = sink or _save_to_database
 
 
+@contextlib.contextmanager
+def observed() -> Iterator[list[Attempt]]:
+    """The attempts recorded inside the block (they still reach the usual sink too)."""
+    seen: list[Attempt] = []
+    forward = _sink
+
+    def both(attempt: Attempt) -> None:
+        seen.append(attempt)
+        forward(attempt)
+
+    set_sink(both)
+    try:
+        yield seen
+    finally:
+        set_sink(forward)
+
+
 def record(attempt: Attempt, *, subject_ref: str | None = None) -> None:
     """Record an attempt; a failure to record is logged and never fails the read."""
     if subject_ref is None:

@@ -73,6 +73,22 @@ HUAWEI_TOKEN_ERRORS: frozenset[str] = frozenset(
     {"ModelArts.0203", "ModelArts.4101", "ModelArts.4102", "ModelArts.4103", "APIG.0301"}
 )
 
+
+def huawei_code_key(code: str) -> str:
+    """The key of ``HUAWEI_CODES`` for a code as answered.
+
+    vendor-docs/001 §4.2 says OCR errors may start with ``ModelArts``, ``APIGW`` or ``APIG`` and
+    tabulates only ``APIG``; the gateway's ``APIGW.0301`` is read as its twin ``APIG.0301``.
+    """
+    text = (code or "").strip()
+    if text.startswith("APIGW."):
+        return "APIG." + text.removeprefix("APIGW.")
+    return text
+
+
+def is_huawei_token_error(code: str) -> bool:
+    return huawei_code_key(code) in HUAWEI_TOKEN_ERRORS
+
 # China Telecom Cloud: the global EOP gateway codes (numeric) and the AI_OP_* codes of the APIs.
 CTYUN_CODES: dict[str, ErrorClass] = {
     "10002": C,  # AK information wrong when signing
@@ -153,10 +169,19 @@ def classify_status(status: int | None) -> ErrorClass:
     return U
 
 
-def classify_huawei(code: str | None, status: int | None) -> ErrorClass:
-    if code and code in HUAWEI_CODES:
-        return HUAWEI_CODES[code]
+def classify_huawei_status(status: int | None) -> ErrorClass:
+    """A Huawei-stack answer without a documented code, by vendor-docs/001 §4.1 (Status Codes):
+    400, 403, 404, 405 and 503 say "modify the request, do not repeat it" -> permanent."""
+    if status in (400, 403, 404, 405, 503):
+        return C
     return classify_status(status)
+
+
+def classify_huawei(code: str | None, status: int | None) -> ErrorClass:
+    key = huawei_code_key(code or "")
+    if key in HUAWEI_CODES:
+        return HUAWEI_CODES[key]
+    return classify_huawei_status(status)
 
 
 def classify_ctyun(code: int | str | None, status: int | None) -> ErrorClass:

@@ -42,11 +42,15 @@ class ImageLimits:
 
 
 HUAWEI_FORMATS = frozenset({"JPEG", "PNG", "BMP", "TIFF"})
-HUAWEI_PASSPORT = ImageLimits(HUAWEI_FORMATS, 15, 4096)
-HUAWEI_GENERAL_TEXT = ImageLimits(HUAWEI_FORMATS, 15, 4096)
-HUAWEI_EMIRATES_ID = ImageLimits(HUAWEI_FORMATS, 15, 8192)
-HUAWEI_BANKCARD = ImageLimits(frozenset({"JPEG", "PNG", "BMP", "TIFF"}), 15, 8192)
-HUAWEI_ID_DOCUMENT = ImageLimits(HUAWEI_FORMATS, 100, 8192)
+# vendor-docs/001 ModelArts.4104: the request *body* may not exceed 10 MB, and the base64 image
+# travels inside a JSON wrapper ({"image": "...", "side": "front", ...}): leave it room.
+JSON_WRAPPER_ROOM = 4 * 1024
+HUAWEI_BODY_LIMIT = 10 * 1024 * 1024 - JSON_WRAPPER_ROOM
+HUAWEI_PASSPORT = ImageLimits(HUAWEI_FORMATS, 15, 4096, HUAWEI_BODY_LIMIT)
+HUAWEI_GENERAL_TEXT = ImageLimits(HUAWEI_FORMATS, 15, 4096, HUAWEI_BODY_LIMIT)
+HUAWEI_EMIRATES_ID = ImageLimits(HUAWEI_FORMATS, 15, 8192, HUAWEI_BODY_LIMIT)
+HUAWEI_BANKCARD = ImageLimits(frozenset({"JPEG", "PNG", "BMP", "TIFF"}), 15, 8192, HUAWEI_BODY_LIMIT)
+HUAWEI_ID_DOCUMENT = ImageLimits(HUAWEI_FORMATS, 100, 8192, HUAWEI_BODY_LIMIT)
 CTYUN = ImageLimits(frozenset({"JPEG", "PNG", "BMP"}), 32, 5000, exclusive=True)
 
 _MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "BMP": "image/bmp", "TIFF": "image/tiff"}

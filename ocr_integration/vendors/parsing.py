@@ -114,9 +114,10 @@ def iso_date(value: str) -> str:
 def sex_code(value: str) -> str:
     text = value.strip()
     upper = text.upper()
-    if upper in ("M", "MALE"):
+    # Emirates IDs print the sex in Arabic too: ذكر (male), أنثى / انثى (female).
+    if upper in ("M", "MALE") or text == "ذكر":
         return "M"
-    if upper in ("F", "FEMALE"):
+    if upper in ("F", "FEMALE") or text in ("أنثى", "انثى"):
         return "F"
     if upper in ("X", "<"):
         return "X"

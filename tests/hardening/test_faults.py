@@ -182,7 +182,8 @@ def vendor_worker_env(simulator, settings, *, auth: str = "aksk") -> dict[str, s
     return {
         **WORKER_ENV,
         **vendor_environ(simulator, str(settings.DATA_DIR), auth=auth),
-        "OCR_DEFAULT_PROVIDER": "g42",
+        # G42 OCR is AK/SK only (vendor-docs/001 §2.3, refused otherwise): token auth runs on the Huawei account.
+        "OCR_DEFAULT_PROVIDER": "g42" if auth == "aksk" else "huawei",
         "OCR_READ_MAX_RETRIES": "6",
         "OCR_VENDOR_READ_TIMEOUT": "1.5",
         "OCR_VENDOR_CONNECT_TIMEOUT": "1",

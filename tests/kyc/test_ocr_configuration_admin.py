@@ -28,7 +28,7 @@ def vendor_form(**overrides):
     data = {
         "name": "g42", "vendor": "g42", "region": "ae-ad-1", "endpoint": "https://ocr.ae-ad-1.g42cloud.com",
         "iam_endpoint": "", "project_id": "proj", "project_name": "", "auth_scheme": "aksk", "qps": "5",
-        "enabled": "on", "credential_access_key": "AK123", "credential_secret_key": SECRET,
+        "clock_zone": "Asia/Shanghai", "passport_api": "passport", "enabled": "on", "credential_access_key": "AK123", "credential_secret_key": SECRET,
         "credential_app_key": "", "credential_domain_name": "", "credential_username": "", "credential_password": "",
     }
     data.update(overrides)

@@ -16,9 +16,9 @@ from typing import Any
 from ...documents.kinds import DocumentKind
 from ...documents.reading import Reading
 from ...provider import ErrorClass, OcrError, ReadRequest
-from .. import attempts, http, images
+from .. import attempts, checks, http, images
 from ..accounts import account_config
-from ..errors import MESSAGES, classify_ctyun, ctyun_code_key
+from ..errors import CTYUN_CODES, MESSAGES, classify_ctyun, ctyun_code_key
 from ..parsing import ShapeError, loads, unexpected
 from ..ratelimit import RateLimiter
 from . import models, normalise, signing
@@ -41,6 +41,12 @@ class CtyunAccount:
     batching: bool = True
     batch_max: int = MAX_BATCH
     batch_wait_ms: int = 200
+    # The zone whose wall time ``eop-date`` carries (see signing.py): Beijing time unless the
+    # account is known to differ.
+    clock_zone: str = signing.DEFAULT_CLOCK_ZONE
+    # How long every process of this account stays quiet after a throttle (or an undocumented
+    # error under load): the document asks not to retry then.
+    throttle_backoff_s: float = 30.0
 
     @property
     def rate_key(self) -> str:
@@ -52,10 +58,15 @@ class CtyunAccount:
             raise OcrError(ErrorClass.CONFIGURATION,
                            f"The {self.name} OCR account is not configured: {', '.join(missing)} missing.",
                            code="not_configured")
+        refused = checks.refusals(self.name, {"vendor": "ctyun", "qps": self.qps, "clock_zone": self.clock_zone})
+        if refused:
+            raise OcrError(ErrorClass.CONFIGURATION, " ".join(p.message for p in refused), code="refused_configuration")
 
 
 class CtyunOcrClient:
     """``OcrProvider`` for CTyun. ``read`` goes through the batch queue when batching is on."""
+
+    records_attempts = True  # every HTTP call is recorded here (services records the others)
 
     def __init__(self, account: CtyunAccount, *, limiter: RateLimiter | None = None) -> None:
         self.account = account
@@ -110,46 +121,65 @@ class CtyunOcrClient:
         (With one image, the error is raised rather than returned.)"""
         single = len(items) == 1
         try:
-            envelope, request_id = self._call(api, [image for _, image in items], subjects)
+            envelope, request_id, duration_ms = self._call(api, [image for _, image in items], subjects)
         except OcrError as exc:
             if single:
                 raise
             return [exc] * len(items)
         results: list[Reading | OcrError] = []
-        for index, ((kind, _), item) in enumerate(zip(items, envelope.items, strict=True)):
+        for index, ((kind, _), item, subject) in enumerate(zip(items, envelope.items, subjects, strict=True)):
+            # One attempt per image: a success only when the vendor answered that image in the
+            # documented shape (our own verdict on a good answer, e.g. the wrong side, is still one).
+            outcome, code = "success", ""
             try:
-                results.append(self._item(api, kind, item, request_id, index))
+                parsed = self._parse_item(api, item, request_id, index)
             except OcrError as exc:
+                outcome, code = str(exc.error_class), exc.code
                 results.append(exc)
+            else:
+                try:
+                    results.append(self._normalise(api, kind, parsed, item, request_id))
+                except OcrError as exc:
+                    results.append(exc)
+            attempts.record(attempts.Attempt(self.name, f"ctyun/{api}", outcome, code, 200, duration_ms,
+                                             request_id or "", batch_size=len(items)), subject_ref=subject)
         if single and isinstance(results[0], OcrError):
             raise results[0]
         return results
 
-    def _item(self, api: str, kind: DocumentKind, item: Any, request_id: str | None, index: int) -> Reading:
+    def _parse_item(self, api: str, item: Any, request_id: str | None, index: int) -> Any:
         if isinstance(item, models.ItemError):
             error_class = classify_ctyun(item.err_code, 200)
             return_code = ctyun_code_key(item.err_code)
             raise OcrError(error_class, MESSAGES[error_class], code=return_code, vendor_message=item.err_msg[:500],
                            http_status=200, vendor_request_id=request_id)
         where = f"returnObj[{index}]"
-        raw = {"statusCode": 0, "returnObj": [item]}
         try:
-            if api == "idcard":
-                return normalise.idcard(self.name, kind, models.parse_idcard(item, where), raw, request_id)
-            return normalise.general(self.name, kind, models.parse_general(item, where), raw, request_id)
+            return models.parse_idcard(item, where) if api == "idcard" else models.parse_general(item, where)
         except ShapeError as exc:
             raise unexpected(self.name, exc, status=200, request_id=request_id) from exc
 
-    def _call(self, api: str, batch: list[bytes], subjects: list[str]) -> tuple[models.Envelope, str | None]:
+    def _normalise(self, api: str, kind: DocumentKind, parsed: Any, item: Any, request_id: str | None) -> Reading:
+        raw = {"statusCode": 0, "returnObj": [item]}
+        if api == "idcard":
+            return normalise.idcard(self.name, kind, parsed, raw, request_id)
+        return normalise.general(self.name, kind, parsed, raw, request_id)
+
+    def _call(self, api: str, batch: list[bytes], subjects: list[str]) -> tuple[models.Envelope, str | None, int]:
+        """``(envelope, request id, duration)``. Failed calls are recorded here, for every subject;
+        a successful call is recorded per image by ``_read_batch``, once each answer is parsed."""
         path = IDCARD_PATH if api == "idcard" else GENERAL_PATH
         # URL-safe base64, as the document asks ("常规safe base64", urlsafe_b64encode).
         body = json.dumps({"data": [base64.urlsafe_b64encode(image).decode("ascii") for image in batch]}).encode()
-        self.limiter.acquire(self.account.rate_key, self.account.qps)
         url = self.account.endpoint.rstrip("/") + path
         host = url.split("://", 1)[-1].split("/", 1)[0]
+        # At send time: everything is built, only signing (microseconds) stands between the
+        # admission and the socket write.
+        admission = self.limiter.acquire(self.account.rate_key, self.account.qps)
         headers = {"Content-Type": "application/json;charset=UTF-8", "host": host,
                    **signing.sign(access_key=self.account.access_key, secret_key=self.account.secret_key,
-                                  app_key=self.account.app_key, body=body)}
+                                  app_key=self.account.app_key, body=body,
+                                  zone=signing.clock_zone(self.account.clock_zone))}
         request_id = headers["ctyun-eop-request-id"]
         endpoint = f"ctyun/{api}"
 
@@ -182,18 +212,23 @@ class CtyunOcrClient:
                 error = unexpected(self.name, exc, status=status, request_id=request_id)
                 record(str(error.error_class), error.code, status, exchange.duration_ms)
                 raise error from exc
-            record("success", "", status, exchange.duration_ms)
-            return envelope, request_id
+            return envelope, request_id, exchange.duration_ms
         try:
             failure = models.parse_failure(data)
             code, details = ctyun_code_key(failure.code), failure.details
         except ShapeError:
             code, details = f"HTTP.{status}", ""
+        documented = code in CTYUN_CODES
         error_class = classify_ctyun(code if not code.startswith("HTTP.") else None, status)
+        if not documented and error_class != ErrorClass.THROTTLED and admission.under_load:
+            # §5.3: "when the API returns an error code after you raise concurrency, do not
+            # retry". The document gives throttling no code, so an error it does not list, met
+            # while this account sends at its limit, is taken for throttling.
+            error_class = ErrorClass.THROTTLED
         retry_after = http.retry_after_seconds(response)
         if error_class == ErrorClass.THROTTLED:
-            # The document asks not to retry quickly on throttling: every process backs off.
-            retry_after = retry_after if retry_after is not None else 2.0
+            # Not five quick retries: every process of this account stays quiet for a long while.
+            retry_after = max(retry_after or 0.0, self.account.throttle_backoff_s)
             self.limiter.penalize(self.account.rate_key, retry_after)
         record(str(error_class), code, status, exchange.duration_ms)
         raise OcrError(error_class, MESSAGES[error_class], code=code, vendor_message=details[:500],

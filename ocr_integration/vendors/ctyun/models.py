@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,7 +77,15 @@ ID_FIELDS = ("name", "sex", "nation", "birthday", "idn", "addr", "org", "validpe
 
 def parse_idcard(item: dict[str, Any], where: str) -> IdCardResult:
     note = req_str(item, "note", where)
-    detail_raw = obj(item.get("detail"), f"{where}.detail")
+    detail_raw = item.get("detail")
+    if isinstance(detail_raw, str):
+        # §4.3.2's table types ``detail`` as String, its example answers an object: a string
+        # holds the same object as JSON text, and both forms are accepted.
+        try:
+            detail_raw = json.loads(detail_raw)
+        except ValueError as exc:
+            raise ShapeError(f"{where}.detail is a string but not a JSON object") from exc
+    detail_raw = obj(detail_raw, f"{where}.detail")
     detail = {}
     for name in ID_FIELDS:
         value = opt_str(detail_raw, name, f"{where}.detail")
@@ -94,9 +103,11 @@ def parse_general(item: dict[str, Any], where: str) -> list[TextLine]:
     lines = []
     for index, raw in enumerate(arr(item.get("detail", []), f"{where}.detail")):
         entry = obj(raw, f"{where}.detail[{index}]")
-        text = req_str(entry, "text", f"{where}.detail[{index}]")
+        # §4.3.1 marks ``text`` as optional (是否必选: 否): a line without it reads as empty.
+        text = opt_str(entry, "text", f"{where}.detail[{index}]") or ""
         box = arr(entry.get("box", []), f"{where}.detail[{index}].box")
         if box and (len(box) != 8 or not all(isinstance(v, int | float) for v in box)):
             raise ShapeError(f"{where}.detail[{index}].box is not 8 numbers")
-        lines.append(TextLine(text.strip(), [float(v) for v in box]))
+        if text.strip():
+            lines.append(TextLine(text.strip(), [float(v) for v in box]))
     return lines

@@ -9,7 +9,10 @@ Keys: ktime = HMAC(sk, eop-date); kak = HMAC(ktime, ak); kdate = HMAC(kak, yyyym
 signature = base64(HMAC(kdate, string to sign)).
 Header: ``Eop-Authorization: {ak} Headers=appkey;ctyun-eop-request-id;eop-date Signature={sig}``.
 
-The document's example formats ``time.localtime()`` and labels it ``Z``; ``eop-date`` is UTC here.
+``eop-date``: the document's example formats ``time.localtime()`` and appends a literal ``Z``. Run
+where the vendor's examples run, that is Beijing wall time (UTC+8) labelled ``Z``, and public
+third-party clients of this gateway say so (vendor-docs/README.md). The zone is therefore a
+vendor-account setting (``clock_zone``, default ``Asia/Shanghai``), never the host's local zone.
 """
 
 from __future__ import annotations
@@ -17,10 +20,47 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DATE_FORMAT = "%Y%m%dT%H%M%SZ"
+DEFAULT_CLOCK_ZONE = "Asia/Shanghai"
+_OFFSET = re.compile(r"^(?:UTC)?([+-])(\d{2}):?(\d{2})$")
+
+
+class ClockZoneError(ValueError):
+    """The configured ``eop-date`` zone is neither an IANA name nor a ``+HH:MM`` offset."""
+
+
+def clock_zone(name: str) -> tzinfo:
+    """The zone whose wall time ``eop-date`` carries: ``Asia/Shanghai``, ``UTC`` or ``+08:00``."""
+    text = (name or "").strip()
+    if text.upper() in ("UTC", "Z"):
+        return UTC
+    match = _OFFSET.match(text)
+    if match:
+        sign_, hours, minutes = match.groups()
+        offset = timedelta(hours=int(hours), minutes=int(minutes))
+        if offset > timedelta(hours=14):
+            raise ClockZoneError(f"{name!r} is not a UTC offset between -14:00 and +14:00")
+        return timezone(-offset if sign_ == "-" else offset)
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ClockZoneError(
+            f"{name!r} is not a time zone: use an IANA name such as Asia/Shanghai, UTC, or an offset such as +08:00"
+        ) from exc
+
+
+def eop_date(moment: datetime, zone: tzinfo) -> str:
+    return moment.astimezone(zone).strftime(DATE_FORMAT)
+
+
+def parse_eop_date(value: str, zone: tzinfo) -> datetime:
+    """The instant an ``eop-date`` names, read as wall time in ``zone`` (the literal Z is a label)."""
+    return datetime.strptime(value, DATE_FORMAT).replace(tzinfo=zone)
 SIGNED_HEADERS = ("appkey", "ctyun-eop-request-id", "eop-date")
 
 
@@ -50,13 +90,14 @@ def sign(
     query: str = "",
     now: datetime | None = None,
     request_id: str | None = None,
+    zone: tzinfo | None = None,
 ) -> dict[str, str]:
-    """The EOP headers for one request: appkey, ctyun-eop-request-id, eop-date, Eop-Authorization."""
-    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    """The EOP headers for one request: appkey, ctyun-eop-request-id, eop-date (wall time in
+    ``zone``, Beijing time when not given), Eop-Authorization."""
     values = {
         "appkey": app_key,
         "ctyun-eop-request-id": request_id or str(uuid.uuid4()),
-        "eop-date": moment.strftime(DATE_FORMAT),
+        "eop-date": eop_date(now or datetime.now(UTC), zone or clock_zone(DEFAULT_CLOCK_ZONE)),
     }
     sig = signature(
         access_key=access_key, secret_key=secret_key, eop_date=values["eop-date"],

@@ -23,7 +23,7 @@ from django.core.cache import caches
 from ...provider import ErrorClass, OcrError
 from .. import attempts, http
 from ..coordination import cross_process_lock
-from ..errors import classify_status
+from ..errors import classify_huawei_status
 from ..parsing import ShapeError, loads, obj
 
 TOKEN_LIFETIME = 24 * 3600
@@ -97,7 +97,7 @@ class TokenProvider:
             attempts.record(attempts.Attempt(self.provider, "iam/tokens", "success", "", response.status_code,
                                              exchange.duration_ms, request_id))
             return token, self._expiry(response.content)
-        error_class = classify_status(response.status_code) if response.status_code >= 400 else ErrorClass.UNKNOWN
+        error_class = classify_huawei_status(response.status_code) if response.status_code >= 400 else ErrorClass.UNKNOWN
         code = f"IAM.{response.status_code}"
         attempts.record(attempts.Attempt(self.provider, "iam/tokens", str(error_class), code, response.status_code,
                                          exchange.duration_ms, request_id))

@@ -21,9 +21,9 @@ from typing import Any
 from ...documents.kinds import DocumentKind
 from ...documents.reading import Reading
 from ...provider import ErrorClass, OcrError, ReadRequest
-from .. import attempts, http, images
+from .. import attempts, checks, http, images
 from ..accounts import account_config
-from ..errors import HUAWEI_TOKEN_ERRORS, MESSAGES, classify_huawei
+from ..errors import MESSAGES, classify_huawei, is_huawei_token_error
 from ..parsing import ShapeError, loads, unexpected
 from ..ratelimit import RateLimiter
 from . import models, normalise, signing
@@ -41,6 +41,7 @@ class HuaweiAccount:
     region: str
     endpoint: str  # https://ocr.ae-ad-1.g42cloud.com
     project_id: str
+    vendor: str = "huawei"  # "huawei" or "g42": what the documents allow differs (vendors.checks)
     auth_scheme: str = "aksk"  # "aksk" or "token"
     access_key: str = ""
     secret_key: str = ""
@@ -71,10 +72,16 @@ class HuaweiAccount:
             raise OcrError(ErrorClass.CONFIGURATION,
                            f"The {self.name} OCR account is not configured: {', '.join(missing)} missing.",
                            code="not_configured")
+        refused = checks.refusals(self.name, {"vendor": self.vendor, "qps": self.qps, "auth_scheme": self.auth_scheme,
+                                              "passport_api": self.passport_api})
+        if refused:
+            raise OcrError(ErrorClass.CONFIGURATION, " ".join(p.message for p in refused), code="refused_configuration")
 
 
 class HuaweiOcrClient:
     """``OcrProvider`` for Huawei Cloud or G42 (set by the account)."""
+
+    records_attempts = True  # every HTTP call is recorded here (services records the others)
 
     def __init__(self, account: HuaweiAccount, *, limiter: RateLimiter | None = None) -> None:
         self.account = account
@@ -104,63 +111,70 @@ class HuaweiOcrClient:
 
     # -- one method per API -----------------------------------------------------------------------
     def passport(self, image: bytes) -> Reading:
-        data, request_id = self._call("ocr/passport", image, images.HUAWEI_PASSPORT, {})
-        result = self._parse(lambda: models.parse_structured(data, models.PASSPORT_FIELDS, "passport"), request_id)
+        result, data, request_id = self._call(
+            "ocr/passport", image, images.HUAWEI_PASSPORT, {},
+            lambda d: models.parse_structured(d, models.PASSPORT_FIELDS, "passport"))
         return normalise.passport(self.name, result, models.sanitized(data), request_id)
 
     def emirates_id(self, image: bytes, *, kind: DocumentKind) -> Reading:
         side = "back" if kind == DocumentKind.EMIRATES_ID_BACK else "front"
-        data, request_id = self._call("ocr/emirates-id-card", image, images.HUAWEI_EMIRATES_ID, {"side": side})
-        result = self._parse(lambda: models.parse_structured(data, models.EMIRATES_FIELDS, "emirates-id-card"),
-                             request_id)
-        answered = result.values.get("side")
-        if answered and answered != side:
+        result, data, request_id = self._call(
+            "ocr/emirates-id-card", image, images.HUAWEI_EMIRATES_ID, {"side": side},
+            lambda d: models.parse_structured(d, models.EMIRATES_FIELDS, "emirates-id-card"))
+        seen = normalise.emirates_side_seen(result.values)
+        if seen is None:
             raise OcrError(ErrorClass.INVALID_IMAGE,
-                           f"This looks like the {answered} of the card; please photograph the {side}.",
+                           "No text could be read from the card. Please take a sharper photo of the whole card.",
+                           code="no_text", vendor_request_id=request_id)
+        if seen != side:
+            raise OcrError(ErrorClass.INVALID_IMAGE,
+                           f"This looks like the {seen} of the card; please photograph the {side}.",
                            code="wrong_side", vendor_request_id=request_id)
         return normalise.emirates_id(self.name, kind, result, models.sanitized(data), request_id)
 
     def id_document(self, image: bytes, *, kind: DocumentKind, country_region: str | None, id_type: str | None) -> Reading:
+        """vendor-docs/003, discontinued (end of sale 2025-02-18); never on a G42 account."""
+        if self.account.vendor == "g42":
+            raise OcrError(ErrorClass.CONFIGURATION,
+                           f"{self.name} is a G42 account: G42 does not offer the id-document API.",
+                           code="refused_configuration")
         extra: dict[str, Any] = {"return_portrait_image": False}
         if country_region:
             extra["country_region"] = [country_region]
         if id_type:
             extra["id_type"] = [id_type]
-        data, request_id = self._call("ocr/id-document", image, images.HUAWEI_ID_DOCUMENT, extra)
-        result = self._parse(lambda: models.parse_structured(data, models.ID_DOCUMENT_FIELDS, "id-document"),
-                             request_id)
+        result, data, request_id = self._call(
+            "ocr/id-document", image, images.HUAWEI_ID_DOCUMENT, extra,
+            lambda d: models.parse_structured(d, models.ID_DOCUMENT_FIELDS, "id-document"))
         return normalise.id_document(self.name, kind, result, models.sanitized(data), request_id)
 
     def bankcard(self, image: bytes) -> Reading:
-        data, request_id = self._call("ocr/bankcard", image, images.HUAWEI_BANKCARD, {})
-        result = self._parse(lambda: models.parse_structured(data, models.BANKCARD_FIELDS, "bankcard"), request_id)
+        result, data, request_id = self._call(
+            "ocr/bankcard", image, images.HUAWEI_BANKCARD, {},
+            lambda d: models.parse_structured(d, models.BANKCARD_FIELDS, "bankcard"))
         return normalise.bankcard(self.name, result, models.sanitized(data), request_id)
 
     def general_text(self, image: bytes, *, kind: DocumentKind, detect_direction: bool = True) -> Reading:
-        data, request_id = self._call("ocr/general-text", image, images.HUAWEI_GENERAL_TEXT,
-                                      {"detect_direction": detect_direction})
-        result = self._parse(lambda: models.parse_general_text(data), request_id)
+        result, data, request_id = self._call("ocr/general-text", image, images.HUAWEI_GENERAL_TEXT,
+                                              {"detect_direction": detect_direction}, models.parse_general_text)
         return normalise.general_text(self.name, kind, result, models.sanitized(data), request_id)
 
     # -- transport --------------------------------------------------------------------------------
-    def _parse(self, parse: Callable[[], Any], request_id: str | None) -> Any:
-        try:
-            return parse()
-        except ShapeError as exc:
-            raise unexpected(self.name, exc, status=200, request_id=request_id) from exc
-
-    def _call(self, api: str, image: bytes, limits: images.ImageLimits, extra: dict[str, Any]) -> tuple[Any, str | None]:
+    def _call(self, api: str, image: bytes, limits: images.ImageLimits, extra: dict[str, Any],
+              parse: Callable[[Any], Any]) -> tuple[Any, Any, str | None]:
+        """``(parsed result, response JSON, request id)``; the attempt is a success only when
+        the answer has the documented shape."""
         self.account.check()
         prepared = images.prepare(image, limits)
         body = json.dumps({"image": base64.b64encode(prepared.data).decode("ascii"), **extra}).encode()
         url = f"{self.account.endpoint.rstrip('/')}/v2/{self.account.project_id}/{api}"
         try:
-            return self._send(api, url, body)
+            return self._send(api, url, body, parse)
         except OcrError as exc:
-            if exc.code in HUAWEI_TOKEN_ERRORS and self._tokens is not None and getattr(exc, "_token", None):
+            if is_huawei_token_error(exc.code) and self._tokens is not None and getattr(exc, "_token", None):
                 # A token the vendor no longer accepts (expired early, revoked): one fresh token.
                 self._tokens.invalidate(exc._token)  # type: ignore[attr-defined]
-                return self._send(api, url, body)
+                return self._send(api, url, body, parse)
             raise
 
     def _headers(self, url: str, body: bytes) -> tuple[dict[str, str], str | None]:
@@ -172,9 +186,11 @@ class HuaweiOcrClient:
                               access_key=self.account.access_key, secret_key=self.account.secret_key)
         return signed, None
 
-    def _send(self, api: str, url: str, body: bytes) -> tuple[Any, str | None]:
-        self.limiter.acquire(self.account.rate_key, self.account.qps)
+    def _send(self, api: str, url: str, body: bytes, parse: Callable[[Any], Any]) -> tuple[Any, Any, str | None]:
+        # Token fetched (a call of its own) and request signed before the admission, so that
+        # nothing slow stands between the admission and the send.
         headers, token = self._headers(url, body)
+        self.limiter.acquire(self.account.rate_key, self.account.qps)
         try:
             exchange = http.post(url, content=body, headers=headers)
         except OcrError as exc:
@@ -191,12 +207,15 @@ class HuaweiOcrClient:
         if status == 200:
             try:
                 data = loads(response.content)
+                result = parse(data)
             except ShapeError as exc:
+                # A 200 in a shape we do not understand is a failed attempt, so that vendor error
+                # rates count it.
                 error = unexpected(self.name, exc, status=status, request_id=request_id)
                 record(str(error.error_class), error.code)
                 raise error from exc
             record("success")
-            return data, request_id
+            return result, data, request_id
         code, vendor_message = "", ""
         try:
             error_body = models.parse_error(loads(response.content))
@@ -218,6 +237,8 @@ class HuaweiOcrClient:
 
 class HuaweiGeneralTextReader:
     """A second reader that only supplies the MRZ of any kind, through general-text."""
+
+    records_attempts = True
 
     def __init__(self, client: HuaweiOcrClient, name: str) -> None:
         self.client = client

@@ -96,16 +96,30 @@ def parse_general_text(data: Any) -> GeneralTextResult:
         where = f"general-text.result.words_block_list[{index}]"
         item = obj(raw, where)
         words = req_str(item, "words", where)
-        location = []
-        for point in arr(item.get("location", []), f"{where}.location"):
-            if not (isinstance(point, list) and len(point) == 2 and all(isinstance(v, int | float) for v in point)):
-                raise ShapeError(f"{where}.location holds something other than [x, y] points")
-            location.append((float(point[0]), float(point[1])))
-        blocks.append(WordsBlock(words, location))
+        blocks.append(WordsBlock(words, _location(arr(item.get("location", []), f"{where}.location"), where)))
     count = opt_int(result, "words_block_count", "general-text.result")
     if count is not None and count != len(blocks):
         raise ShapeError("general-text.result.words_block_count does not match words_block_list")
     return GeneralTextResult(direction, blocks)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _location(raw: list[Any], where: str) -> list[tuple[float, float]]:
+    """vendor-docs/004 Table 4-6 types ``location`` as an array of integers (x1, y1, x2, y2 ...)
+    while its example answers ``[[x, y], ...]`` pairs: both forms are accepted."""
+    if all(_number(v) for v in raw):
+        if len(raw) % 2:
+            raise ShapeError(f"{where}.location holds an odd number of coordinates")
+        return [(float(raw[i]), float(raw[i + 1])) for i in range(0, len(raw), 2)]
+    points = []
+    for point in raw:
+        if not (isinstance(point, list) and len(point) == 2 and all(_number(v) for v in point)):
+            raise ShapeError(f"{where}.location holds neither [x, y] points nor a flat list of coordinates")
+        points.append((float(point[0]), float(point[1])))
+    return points
 
 
 def sanitized(data: Any) -> Any:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...documents.kinds import DocumentKind
@@ -34,26 +35,64 @@ PASSPORT_MAP = {
     "passport_type": "document_code", "country_code": "issuing_state", "passport_number": "document_number",
     "nationality": "nationality", "surname": "surname", "given_name": "given_names", "sex": "sex",
     "date_of_birth": "birth_date", "date_of_expiry": "expiry_date", "date_of_issue": "issue_date",
-    "place_of_birth": "place_of_birth", "issuing_authority": "issuing_authority",
+    "place_of_birth": "place_of_birth", "place_of_issue": "place_of_issue",
+    "issuing_authority": "issuing_authority",
 }
+_LOCAL_KEY = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
 
 def passport(provider: str, result: StructuredResult, raw: dict[str, Any], request_id: str | None) -> Reading:
     # Huawei reads the visual zone only on Chinese passports; on others these are the fields it
-    # derived from the MRZ. Both are kept as given, with ``extra_info`` in the raw response.
-    return Reading(provider, DocumentKind.PASSPORT, _fields(result, PASSPORT_MAP), (), raw, request_id)
+    # derived from the MRZ. Both are kept as given.
+    fields = _fields(result, PASSPORT_MAP)
+    # ``extra_info``: the same fields "expressed in the local official language" (vendor-docs/001
+    # §3.1), keys undocumented: each string value becomes ``local_<key>`` for the reviewer.
+    for key, value in result.extra_info.items():
+        if isinstance(value, str) and value.strip() and _LOCAL_KEY.match(str(key)):
+            fields[f"local_{key}"] = ReadField(value.strip(), None)
+    return Reading(provider, DocumentKind.PASSPORT, fields, (), raw, request_id)
 
 
 EMIRATES_FRONT_MAP = {
     "id_number": "id_number", "name": "full_name", "name_arabic": "full_name_arabic",
-    "nationality": "nationality", "sex": "sex", "date_of_birth": "birth_date", "expiry_date": "expiry_date",
+    "nationality": "nationality", "nationality_arabic": "nationality_arabic", "sex": "sex", "date_of_birth": "birth_date", "expiry_date": "expiry_date",
     "issue_date": "issue_date", "occupation": "occupation", "employer": "employer",
 }
 EMIRATES_BACK_MAP = {
     "card_number": "card_number", "country_code": "issuing_state", "id_number": "id_number",
     "sex": "sex", "date_of_birth": "birth_date", "expiry_date": "expiry_date", "nationality": "nationality",
     "occupation": "occupation", "employer": "employer", "issue_date": "issue_date",
+    "laser_number": "laser_number",
 }
+
+
+# vendor-docs/001 Table 3-11 and its two examples: what only one side of the card carries.
+EMIRATES_FRONT_ONLY = ("name", "name_arabic", "nationality_arabic")
+EMIRATES_BACK_ONLY = ("card_number", "laser_number", "occupation", "employer")
+EMIRATES_MRZ = ("machinecode1", "machinecode2", "machinecode3")
+
+
+def emirates_side_seen(values: dict[str, str]) -> str | None:
+    """Which side of an Emirates ID the answer's content shows: "front", "back", or None when
+    nothing of either came back.
+
+    We always send ``side`` (the document asks for it, for accuracy) and it never says whether
+    the answer's ``side`` is then the detected side or an echo of ours. So the content decides:
+    the MRZ is printed on the back only; failing that, the fields only one side carries. The
+    vendor's ``side`` is a signal only when the content says nothing either way.
+    """
+    def present(names: tuple[str, ...]) -> bool:
+        return any(values.get(name, "").strip() for name in names)
+
+    if present(EMIRATES_MRZ):
+        return "back"
+    front, back = present(EMIRATES_FRONT_ONLY), present(EMIRATES_BACK_ONLY)
+    if front != back:
+        return "front" if front else "back"
+    answered = values.get("side", "").strip().lower()
+    if answered in ("front", "back") and (front or back or values.get("id_number", "").strip()):
+        return answered
+    return None
 
 
 def emirates_id(
@@ -96,9 +135,10 @@ def bankcard(provider: str, result: StructuredResult, raw: dict[str, Any], reque
         fields["card_number_masked"] = ReadField(mask_card(digits), conf.get("card_number"))
         fields["card_number_luhn"] = ReadField("valid" if luhn_valid(digits) else "invalid", conf.get("card_number"))
         fields["card_brand"] = ReadField(card_brand(digits), conf.get("type"))
-    expiry = result.values.get("expiry_date", "").strip()
-    if expiry:
-        fields["card_expiry"] = ReadField(expiry, conf.get("expiry_date"))
+    for vendor_name, canonical in (("expiry_date", "card_expiry"), ("issue_date", "card_issue_date")):
+        value = result.values.get(vendor_name, "").strip()
+        if value:  # MM/YY as printed ("12/10" in the document's example)
+            fields[canonical] = ReadField(value, conf.get(vendor_name))
     for vendor_name, canonical in (("card_holder", "cardholder_name"), ("bank_name", "bank_name")):
         value = result.values.get(vendor_name, "").strip()
         if value:

@@ -108,7 +108,8 @@ def test_the_vendor_attempts_for_the_case_documents_are_listed(staff, case_ready
     OcrAttempt.objects.create(vendor="g42", endpoint="ocr/passport", outcome="success", subject_ref="another-doc")
     response = client_for(staff["reviewer"]).get(reverse("reviewer:case", args=[case_ready.id]))
     attempts = response.context["ws"].attempts
-    assert [(a.outcome, a.http_status) for a in attempts] == [("throttled", 429), ("success", None)]
+    # (the scripted reader of the fixture is recorded too, as every non-vendor reader is)
+    assert [(a.outcome, a.http_status) for a in attempts if a.vendor == "g42"] == [("throttled", 429), ("success", None)]
     assert "APIG.0308" in response.content.decode() and "req-42" in response.content.decode()
 
 

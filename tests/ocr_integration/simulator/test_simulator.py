@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -34,11 +34,11 @@ def huawei_post(sim, api, payload, *, sk=HUAWEI_SK, raw=None, headers=None):
     return httpx.post(url, content=body, headers=signed, timeout=120)  # the engine can take seconds
 
 
-def ctyun_post(sim, payload, *, now=None, raw=None):
+def ctyun_post(sim, payload, *, now=None, raw=None, zone=None):
     body = raw if raw is not None else json.dumps(payload).encode()
     headers = {"Content-Type": "application/json", **eop.sign(access_key=CTYUN_AK, secret_key=CTYUN_SK,
-                                                              app_key=CTYUN_APPKEY, body=body, now=now)}
-    return httpx.post(sim.url + CTYUN_IDCARD_PATH, content=body, headers=headers)
+                                                              app_key=CTYUN_APPKEY, body=body, now=now, zone=zone)}
+    return httpx.post(sim.url + CTYUN_IDCARD_PATH, content=body, headers=headers, timeout=120)  # the engine is slow under load
 
 
 def png(width, height):
@@ -85,10 +85,19 @@ def test_iam_issues_a_24_hour_token_in_the_header(sim):
     assert httpx.post(sim.url + "/v3/auth/tokens", json=body).status_code == 401
 
 
-def test_ctyun_refuses_local_time_labelled_z(sim):
-    shanghai = datetime.now(UTC) + timedelta(hours=8)  # what the document's example sends from UTC+8
-    response = ctyun_post(sim, {"data": []}, now=shanghai)
-    assert response.json()["statusCode"] == 10020
+def test_ctyun_gateway_clock_is_beijing_wall_time_labelled_z(sim):
+    # What the document's example sends when run in China: time.localtime() + a literal Z.
+    beijing = datetime.now(UTC).astimezone(timezone(timedelta(hours=8))).strftime("%Y%m%dT%H%M%S") + "Z"
+    assert ctyun_post(sim, {"data": []}, zone=eop.clock_zone("+08:00")).json()["statusCode"] == 4005
+    assert eop.sign(access_key="a", secret_key="s", app_key="k", body=b"")["eop-date"][:11] == beijing[:11]
+    # UTC labelled Z is eight hours off for this gateway.
+    assert ctyun_post(sim, {"data": []}, zone=UTC).json()["statusCode"] == 10020
+
+
+def test_ctyun_gateway_clock_zone_is_configurable(sim):
+    sim.config.ctyun_clock_zone = "UTC"
+    assert ctyun_post(sim, {"data": []}, zone=UTC).json()["statusCode"] == 4005
+    assert ctyun_post(sim, {"data": []}).json()["statusCode"] == 10020
 
 
 @pytest.mark.parametrize("payload,raw,code", [

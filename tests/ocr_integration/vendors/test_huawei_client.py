@@ -56,10 +56,27 @@ def test_emirates_id_front_and_back_and_back_mrz(vendors, specimen):
     assert reading.value("card_number") == back.truth.fields["card_number"]
 
 
-def test_a_photo_of_the_other_side_is_an_invalid_image(vendors, specimen):
+@pytest.mark.parametrize("report_detected_side", [False, True])
+@pytest.mark.parametrize("asked,photo", [(K.EMIRATES_ID_BACK, K.EMIRATES_ID_FRONT),
+                                         (K.EMIRATES_ID_FRONT, K.EMIRATES_ID_BACK)])
+def test_a_photo_of_the_other_side_is_an_invalid_image(vendors, sim, specimen, asked, photo, report_detected_side):
+    # The document never says whether ``side`` in the answer is the detected side or an echo of
+    # the one we forced: the content decides (MRZ on the back, fields only one side carries).
+    sim.config.emirates_report_detected_side = report_detected_side
     with pytest.raises(OcrError) as caught:
-        read(K.EMIRATES_ID_BACK, specimen(K.EMIRATES_ID_FRONT).image)
+        read(asked, specimen(photo).image)
     assert caught.value.error_class == ErrorClass.INVALID_IMAGE and caught.value.code == "wrong_side"
+
+
+def test_side_is_judged_by_content_the_vendors_side_is_one_signal():
+    from ocr_integration.vendors.huawei.normalise import emirates_side_seen
+
+    mrz = {"machinecode1": "IDARE1234567890784199012345678", "side": "front"}
+    assert emirates_side_seen(mrz) == "back"
+    assert emirates_side_seen({"name": "A B", "name_arabic": "أ ب", "side": "back"}) == "front"
+    assert emirates_side_seen({"card_number": "123456789", "laser_number": "1-2-3", "side": "front"}) == "back"
+    assert emirates_side_seen({"id_number": "784-1990-1234567-1", "side": "back"}) == "back"
+    assert emirates_side_seen({"side": "front"}) is None
 
 
 def test_bank_card_number_is_masked_everywhere(vendors, specimen):
@@ -73,11 +90,11 @@ def test_bank_card_number_is_masked_everywhere(vendors, specimen):
 
 def test_id_document_for_a_listed_country_and_general_text_mrz(vendors, specimen):
     spec = specimen(K.PASSPORT)
-    reading = client().id_document(spec.image, kind=K.PASSPORT, country_region="ALB", id_type="PP")
+    reading = client("huawei").id_document(spec.image, kind=K.PASSPORT, country_region="ALB", id_type="PP")
     assert reading.value("document_number") == spec.truth.fields["document_number"]
     assert reading.value("document_code") == "P"
     assert "portrait_image" not in json.dumps(reading.raw_response)
-    text = client().general_text(spec.image, kind=K.PASSPORT)
+    text = client("huawei").general_text(spec.image, kind=K.PASSPORT)
     assert text.mrz_lines == tuple(spec.truth.mrz_lines)
 
 
@@ -98,11 +115,11 @@ def token_auth(vendors, sim):
 
 def test_token_is_fetched_once_cached_and_refreshed_once_after_expiry(token_auth, specimen, sim, recorded):
     image = specimen(K.PASSPORT).image
-    read(K.PASSPORT, image)
-    read(K.PASSPORT, image)
+    read(K.PASSPORT, image, name="huawei")
+    read(K.PASSPORT, image, name="huawei")
     assert sim.stats["iam_tokens_issued"] == 1
     sim.expire_tokens()
-    read(K.PASSPORT, image)
+    read(K.PASSPORT, image, name="huawei")
     assert sim.stats["iam_tokens_issued"] == 2
     assert [a.endpoint for a in recorded].count("iam/tokens") == 2
     assert [a.error_code for a in recorded if a.outcome != "success"] == ["APIG.0301"]
@@ -110,18 +127,18 @@ def test_token_is_fetched_once_cached_and_refreshed_once_after_expiry(token_auth
 
 def test_a_token_refused_twice_is_refreshed_only_once(token_auth, specimen, sim):
     image = specimen(K.PASSPORT).image
-    read(K.PASSPORT, image)
+    read(K.PASSPORT, image, name="huawei")
     sim.inject("token_expiry", count=2)
     with pytest.raises(OcrError) as caught:
-        read(K.PASSPORT, image)
+        read(K.PASSPORT, image, name="huawei")
     assert caught.value.error_class == ErrorClass.CONFIGURATION and caught.value.code == "APIG.0301"
     assert sim.stats["iam_tokens_issued"] == 2
 
 
 def test_wrong_iam_password_is_a_configuration_error(token_auth, sim, specimen):
-    token_auth.OCR_VENDORS["g42"]["password"] = "wrong"
+    token_auth.OCR_VENDORS["huawei"]["password"] = "wrong"
     with pytest.raises(OcrError) as caught:
-        read(K.PASSPORT, specimen(K.PASSPORT).image)
+        read(K.PASSPORT, specimen(K.PASSPORT).image, name="huawei")
     assert caught.value.error_class == ErrorClass.CONFIGURATION and caught.value.code == "IAM.401"
 
 
@@ -132,7 +149,7 @@ def test_token_cache_is_shared_by_two_worker_processes(sim, tmp_path):
         from ocr_integration.vendors.huawei.client import account_from_settings, HuaweiOcrClient
         from ocr_integration.vendors import attempts
         attempts.set_sink(lambda a: None)
-        print(HuaweiOcrClient(account_from_settings("g42"))._tokens.token())
+        print(HuaweiOcrClient(account_from_settings("huawei"))._tokens.token())
     """)
     env = {**os.environ, **vendor_environ(sim, str(tmp_path), auth="token"), "DJANGO_SETTINGS_MODULE": "kyc.settings"}
     env.pop("CACHE_URL", None)
@@ -239,3 +256,92 @@ def test_attempts_are_stored_without_personal_data(vendors, specimen):
         "g42", "ocr/passport", "success", 200, "document:42")
     stored = json.dumps(list(OcrAttempt.objects.values()), default=str)
     assert spec.truth.fields["surname"] not in stored and spec.truth.fields["document_number"] not in stored
+
+
+# --- APIGW codes and bare statuses (vendor-docs/001 §4.1, §4.2) -------------------------------
+
+def test_apigw_codes_are_classed_like_their_apig_twins(vendors, sim, specimen):
+    sim.config.huawei_gateway_prefix = "APIGW"
+    vendors.OCR_VENDORS["g42"]["secret_key"] = "not-the-key"
+    expect(ErrorClass.CONFIGURATION, "APIGW.0301", K.PASSPORT, specimen(K.PASSPORT).image)
+    vendors.OCR_VENDORS["g42"]["secret_key"] = vendor_settings(sim)["g42"]["secret_key"]
+    sim.config.qps = 1
+    image = specimen(K.PASSPORT).image
+    read(K.PASSPORT, image)
+    error = expect(ErrorClass.THROTTLED, "APIGW.0308", K.PASSPORT, image)
+    assert error.retry_after == 1.0
+
+
+def test_an_apigw_token_error_refreshes_the_token_once(token_auth, sim, specimen, recorded):
+    sim.config.huawei_gateway_prefix = "APIGW"
+    image = specimen(K.PASSPORT).image
+    read(K.PASSPORT, image, name="huawei")
+    sim.expire_tokens()
+    assert read(K.PASSPORT, image, name="huawei").value("surname")
+    assert sim.stats["iam_tokens_issued"] == 2
+    assert [a.error_code for a in recorded if a.outcome != "success"] == ["APIGW.0301"]
+
+
+@pytest.mark.parametrize("fault,status", [("bare_400", 400), ("bare_503", 503)])
+def test_a_status_without_a_code_that_the_document_says_not_to_repeat_is_permanent(vendors, sim, specimen, fault,
+                                                                                    status, recorded):
+    sim.inject(fault)
+    error = expect(ErrorClass.CONFIGURATION, f"HTTP.{status}", K.PASSPORT, specimen(K.PASSPORT).image)
+    assert not error.retryable and error.http_status == status
+    assert [(a.outcome, a.error_code) for a in recorded] == [("configuration", f"HTTP.{status}")]
+
+
+def test_general_text_location_as_the_tables_flat_integers_reads_like_the_examples_pairs(vendors, sim, specimen):
+    spec = specimen(K.PASSPORT)
+    sim.config.answer_forms = frozenset({"huawei_location_flat"})
+    reading = client("huawei").general_text(spec.image, kind=K.PASSPORT)
+    assert all(isinstance(v, int) for v in reading.raw_response["result"]["words_block_list"][0]["location"])
+    assert reading.mrz_lines == tuple(spec.truth.mrz_lines)
+
+
+# --- fields a reviewer wants, and the 10 MB body limit (vendor-docs/001 §3.1-§3.3, §4.2) ---------
+
+def normalised(answer, names, build):
+    from ocr_integration.vendors.huawei import models
+
+    return build(models.parse_structured(answer, names, "example"))
+
+
+def test_documented_fields_that_were_dropped_now_reach_the_reading():
+    from ocr_integration.vendors.huawei import models, normalise
+
+    back = normalised({"result": {"side": "back", "card_number": "123456789", "laser_number": "1234-1234567-12",
+                                  "confidence": {"laser_number": 0.9994}}},
+                      models.EMIRATES_FIELDS, lambda r: normalise.emirates_id("g42", K.EMIRATES_ID_BACK, r, {}, None))
+    assert back.value("laser_number") == "1234-1234567-12"
+    front = normalised({"result": {"side": "front", "id_number": "784-1990-1234567-1", "nationality": "Egypt",
+                                   "nationality_arabic": "مصر", "sex": "أنثى"}},
+                       models.EMIRATES_FIELDS, lambda r: normalise.emirates_id("g42", K.EMIRATES_ID_FRONT, r, {}, None))
+    assert (front.value("nationality_arabic"), front.value("sex")) == ("مصر", "F")
+    card = normalised({"result": {"card_number": "6225 7687 0000 8243", "issue_date": "12/10", "expiry_date": "12/20",
+                                  "type": "Visa", "card_holder": "SALIM RASHID"}},
+                      models.BANKCARD_FIELDS, lambda r: normalise.bankcard("g42", r, {}, None))
+    assert (card.value("card_issue_date"), card.value("card_expiry")) == ("12/10", "12/20")
+    passport = normalised({"result": {"country_code": "CHN", "passport_number": "E12345678", "place_of_issue": "BEIJING",
+                                      "extra_info": {"name": "张三", "place_of_birth": "北京"}}},
+                          models.PASSPORT_FIELDS, lambda r: normalise.passport("huawei", r, {}, None))
+    assert passport.value("place_of_issue") == "BEIJING"
+    assert (passport.value("local_name"), passport.value("local_place_of_birth")) == ("张三", "北京")
+
+
+def test_arabic_sex_is_read_as_m_or_f(vendors, sim, specimen):
+    spec = specimen(K.EMIRATES_ID_FRONT)
+    sim.config.answer_forms = frozenset({"emirates_sex_arabic"})
+    reading = read(K.EMIRATES_ID_FRONT, spec.image)
+    assert reading.raw_response["result"]["sex"] in ("ذكر", "أنثى")
+    assert reading.value("sex") == spec.truth.fields["sex"]
+
+
+def test_an_image_just_under_10_mb_of_base64_is_fitted_so_the_whole_body_fits(vendors, sim, specimen, recorded):
+    spec = specimen(K.PASSPORT)
+    # The specimen PNG padded (after IEND, where decoders stop) to 10 MB of base64 less 8 bytes.
+    target = (10 * 1024 * 1024 - 8) // 4 * 3
+    padded = spec.image + b"\0" * (target - len(spec.image))
+    assert 10 * 1024 * 1024 - 16 < 4 * ((len(padded) + 2) // 3) <= 10 * 1024 * 1024
+    assert read(K.PASSPORT, padded).value("document_number") == spec.truth.fields["document_number"]
+    assert sim.stats.get("error:ModelArts.4104", 0) == 0 and [a.outcome for a in recorded] == ["success"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import random
 import shutil
 import socket
 import subprocess
@@ -108,6 +109,57 @@ def test_rate_limiter_spaces_requests_across_threads(coordination_url):
     [t.join() for t in threads]
     stamps.sort()
     assert stamps[-1] - stamps[0] >= 9 * 0.05 * 0.9
+
+
+class FakeClock:
+    """Time that passes only when a caller sleeps (or the test says so)."""
+
+    def __init__(self, start=1_000_000.0):
+        self.now = start
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def most_in_a_second(stamps):
+    stamps, most, start = sorted(stamps), 0, 0
+    for end, stamp in enumerate(stamps):
+        while stamp - stamps[start] >= 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+@pytest.mark.parametrize("qps", [5, 2, 10])
+def test_sends_stay_under_qps_in_every_second_even_with_jitter_after_admission(coordination_url, qps):
+    clock = FakeClock()
+    limiter = RateLimiter(coordination_url, clock=clock, sleep=clock.sleep)
+    key = f"test:{time.time_ns()}"
+    rng = random.Random(qps)
+    sends = []
+    for _ in range(150):
+        clock.sleep(rng.uniform(0, 0.3 / qps))  # requests arrive faster than the quota allows
+        limiter.acquire(key, qps)
+        # Whatever stands between the admission and the vendor's clock (the socket write, the
+        # network), up to 90 ms: the margin must absorb it.
+        sends.append(clock() + rng.uniform(0, 0.09))
+    assert most_in_a_second(sends) <= qps
+    # ... without wasting the quota: within the 10 % margin of the allowed rate.
+    assert (sends[-1] - sends[0]) <= 149 * 1.1 / qps + 0.1
+
+
+def test_an_admission_that_had_to_wait_says_the_account_is_under_load(coordination_url):
+    clock = FakeClock()
+    limiter = RateLimiter(coordination_url, clock=clock, sleep=clock.sleep)
+    key = f"test:{time.time_ns()}"
+    assert not limiter.acquire(key, 5).under_load
+    waiting = limiter.acquire(key, 5)
+    assert waiting.under_load and waiting.waited == pytest.approx(0.22)
+    clock.sleep(1.0)
+    assert not limiter.acquire(key, 5).under_load
 
 
 def test_rate_limiter_refuses_to_queue_beyond_max_wait(coordination_url):

@@ -82,13 +82,38 @@ def test_accounts_can_come_from_the_admin(vendors, sim, specimen):
     assert caught.value.error_class == ErrorClass.CONFIGURATION
 
 
-@pytest.mark.parametrize("read", [
-    lambda image: g42_provider().read(ReadRequest(K.PASSPORT, image, "image/png")),
-    lambda image: ctyun_provider().read(ReadRequest(K.PASSPORT, image, "image/png")),
-])
-def test_an_undocumented_shape_is_a_clear_unknown_error(vendors, sim, specimen, read):
-    sim.inject("wrong_shape")
+def _read_g42(image):
+    return g42_provider().read(ReadRequest(K.PASSPORT, image, "image/png"))
+
+
+def _read_ctyun(image):
+    return ctyun_provider().read(ReadRequest(K.PASSPORT, image, "image/png"))
+
+
+@pytest.mark.parametrize("read,fault", [(_read_g42, "wrong_shape"), (_read_ctyun, "wrong_shape"),
+                                        (_read_ctyun, "wrong_item_shape")])  # CTyun: envelope right, one image not
+def test_an_undocumented_shape_is_a_clear_unknown_error_and_a_failed_attempt(vendors, sim, specimen, read, fault,
+                                                                             recorded):
+    sim.inject(fault)
     with pytest.raises(OcrError) as caught:
         read(specimen(K.PASSPORT).image)
     assert (caught.value.error_class, caught.value.code) == (ErrorClass.UNKNOWN, "unexpected_response")
     assert caught.value.vendor_message  # says which part of the answer was wrong
+    # An HTTP 200 in the wrong shape counts against the vendor, not as a success.
+    assert [(a.outcome, a.error_code, a.http_status) for a in recorded] == [("unknown", "unexpected_response", 200)]
+
+
+@pytest.mark.django_db
+def test_the_embedded_engine_is_counted_as_a_reader_with_its_latency(vendors, sim, specimen, fresh_providers):
+    from kyc.selectors.metrics import vendor_figures
+
+    attempts.set_sink(None)
+    vendors.OCR_VENDOR_ROUTES = {"passport": "g42,,local"}
+    spec = specimen(K.PASSPORT)
+    result = services.read_document(ReadRequest(K.PASSPORT, spec.image, "image/png"), subject_ref="document:9")
+    assert result.second.provider == "local"
+    rows = list(OcrAttempt.objects.order_by("id").values_list("vendor", "endpoint", "outcome", "subject_ref"))
+    assert rows == [("g42", "ocr/passport", "success", "document:9"), ("local", "engine/read", "success", "document:9")]
+    engine = {f.vendor: f for f in vendor_figures(since=OcrAttempt.objects.earliest("created_at").created_at)}["local"]
+    assert engine.attempts == 1 and engine.errors == 0
+    assert engine.max_ms == OcrAttempt.objects.get(vendor="local").duration_ms > 0

@@ -9,7 +9,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
@@ -113,6 +113,7 @@ def test_eop_signature_matches_the_document_example(query):
     ours = eop.sign(
         access_key="ak-1", secret_key="sk-1", app_key="562b89493b1a40e1b97ea05e50dd8170",
         body=json.dumps(params).encode(), query=query, now=when, request_id="33dfa732-b27b-464f-b15a-21ed6845afd5",
+        zone=eop.clock_zone("UTC"),
     )
     assert ours["eop-date"] == "20211221T163014Z"
     assert ours["Eop-Authorization"] == document_example_signature(
@@ -121,15 +122,25 @@ def test_eop_signature_matches_the_document_example(query):
     )
 
 
-def test_eop_date_is_utc_even_when_the_process_runs_in_local_time():
+@pytest.mark.parametrize("host_zone", ["UTC", "America/New_York"])
+def test_eop_date_is_beijing_wall_time_whatever_the_host_zone(host_zone):
     code = (
         "from ocr_integration.vendors.ctyun.signing import sign;"
         "print(sign(access_key='a', secret_key='s', app_key='k', body=b'{}')['eop-date'])"
     )
-    env = {**os.environ, "TZ": "Asia/Shanghai"}
+    env = {**os.environ, "TZ": host_zone}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.strip()
-    stamp = datetime.strptime(out, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    stamp = datetime.strptime(out, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone(timedelta(hours=8)))
     assert abs((datetime.now(UTC) - stamp).total_seconds()) < 10
+
+
+def test_eop_date_in_the_configured_zone():
+    when = datetime(2021, 12, 21, 16, 30, 14, tzinfo=UTC)
+    assert eop.sign(access_key="a", secret_key="s", app_key="k", body=b"", now=when)["eop-date"] == "20211222T003014Z"
+    assert eop.sign(access_key="a", secret_key="s", app_key="k", body=b"", now=when,
+                    zone=eop.clock_zone("-05:30"))["eop-date"] == "20211221T110014Z"
+    with pytest.raises(eop.ClockZoneError):
+        eop.clock_zone("Mars/Olympus")
 
 
 def test_eop_verify_reports_the_documented_codes():
