@@ -16,6 +16,7 @@ from kyc.models import (
     Decision,
     Document,
     DocumentReading,
+    PendingFileDeletion,
     ReasonCode,
     SiteConfiguration,
     StaffLoginThrottle,
@@ -132,6 +133,14 @@ class DocumentAdmin(ReadOnlyAdmin):
     list_display = ["id", "case", "kind", "is_current", "read_state", "read_attempts", "created_at"]
     list_filter = ["kind", "read_state", "is_current"]
     exclude = ["file"]
+
+
+@admin.register(PendingFileDeletion)
+class PendingFileDeletionAdmin(ReadOnlyAdmin):
+    """Stored files of erased cases that could not be deleted yet; every retention run retries."""
+
+    list_display = ["case", "name", "attempts", "last_attempt_at", "last_error", "created_at"]
+    readonly_fields = ["case", "name", "attempts", "last_attempt_at", "last_error", "created_at"]
 
 
 @admin.register(DocumentReading)

@@ -21,6 +21,8 @@ ADMIN = [
     "kyc.view_totpdevice", "kyc.delete_totpdevice",
     "kyc.view_auditevent", "kyc.view_case", "kyc.view_decision", "kyc.view_checkfinding",
     "kyc.view_casenote",
+    # Files an erasure could not delete yet: admins watch them go (retention retries them).
+    "kyc.view_pendingfiledeletion",
     "auth.view_user", "auth.change_user", "auth.add_user", "auth.view_group",
     "kyc.view_applicant", "kyc.erase_applicant",
     "ocr_integration.view_vendoraccount", "ocr_integration.add_vendoraccount",

@@ -156,7 +156,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGE_BACKEND = env_choice("STORAGE_BACKEND", "filesystem", {"filesystem", "s3"})
 if STORAGE_BACKEND == "s3":
     _default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "kyc.storage_s3.PrivateS3Storage",
         "OPTIONS": {
             "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
             "endpoint_url": env_str("AWS_S3_ENDPOINT_URL"),
@@ -167,6 +167,10 @@ if STORAGE_BACKEND == "s3":
             "querystring_auth": True,
             "file_overwrite": False,
             "object_parameters": {"ServerSideEncryption": env_str("AWS_S3_SERVER_SIDE_ENCRYPTION", "AES256")},
+            # A down or hanging S3 fails the request (503 to an upload) within bounded time.
+            "connect_timeout": env_float("AWS_S3_CONNECT_TIMEOUT_SECONDS", 3.0, minimum=0.1),
+            "read_timeout": env_float("AWS_S3_READ_TIMEOUT_SECONDS", 5.0, minimum=0.1),
+            "max_attempts": env_int("AWS_S3_MAX_ATTEMPTS", 2, minimum=1),
         },
     }
     if not _default_storage["OPTIONS"]["bucket_name"]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -19,6 +20,14 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
 
 from ocr_integration.encryption import crypto, stream
+
+# The name of a rotation's temporary copy begins with this; a rotation that was killed leaves one.
+ROTATING_PREFIX = ".rotating-"
+
+
+class StorageUnavailable(OSError):
+    """The object store could not be reached in time or refused a request: our fault, never the
+    applicant's. An OSError, like a full disk under filesystem storage, so callers handle both alike."""
 
 
 class PrivateFileSystemStorage(FileSystemStorage):
@@ -73,6 +82,28 @@ class PrivateFileSystemStorage(FileSystemStorage):
         decrypted, to check it), not by decrypting the whole file."""
         with self._open(name) as opened:
             return opened.size
+
+    def delete_prefix(self, prefix: str) -> None:
+        """Delete everything stored under ``prefix`` (a case's folder): files no row names and
+        copies left by a killed rotation included. Nothing there is not an error."""
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(self.path(prefix))
+
+    def discard_interrupted_rotations(self, prefix: str) -> int:
+        """Delete the temporary copies that killed rotations left under ``prefix``; how many.
+
+        The caller makes sure that no rotation is writing under ``prefix`` now (it holds the
+        case's lock), so every copy found is a leftover.
+        """
+        try:
+            _, names = self.listdir(prefix)
+        except FileNotFoundError:
+            return 0
+        leftovers = [name for name in names if name.startswith(ROTATING_PREFIX)]
+        for name in leftovers:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(self.path(prefix), name))
+        return len(leftovers)
 
     def rotate(self, name) -> None:
         """Re-encrypt one stored file with the newest key, in place.
@@ -129,7 +160,7 @@ def _rotated_chunks(stored: BinaryIO) -> Iterator[bytes]:
 
 def _replace_with(path: str, chunks: Iterator[bytes]) -> None:
     """Write ``chunks`` to a new private file beside ``path``, then atomically rename it over ``path``."""
-    descriptor, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".rotating-")
+    descriptor, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=ROTATING_PREFIX)
     try:
         with os.fdopen(descriptor, "wb") as out:
             for chunk in chunks:

@@ -81,7 +81,8 @@ def send_decision_email(self, decision_id: int) -> None:
 
 @shared_task
 def purge_expired_personal_data() -> int:
-    """Periodic (daily): erase images and personal values of cases past their retention period."""
+    """Periodic (hourly): retry the file deletes earlier erasures could not finish, then erase the
+    images and personal values of cases past their retention period."""
     from kyc.services.retention import purge_expired_personal_data as purge
 
     count = purge()

@@ -184,11 +184,7 @@ def prepare_upload(stream) -> PreparedImage:
         prepared = _prepare(stream)
     except _TemporaryFileFailed as failure:
         logger.error("could not write a prepared upload to its temporary file (errno %s)", failure.args[0])
-        raise UploadRefused(
-            "storage_unavailable",
-            _("We could not save your photo just now; the problem is on our side. Please try again in a few minutes."),
-            http_status=503,
-        ) from None
+        raise refuse_storage_unavailable() from None
     try:
         setattr(stream, _MEMO_ATTRIBUTE, prepared)
     except AttributeError:  # a stream type that takes no attributes: decode again next time
@@ -424,6 +420,15 @@ class SizeLimitUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size):
         return None
+
+
+def refuse_storage_unavailable() -> UploadRefused:
+    """Our side failed to keep the image (a full disk, object storage down): 503, try again later."""
+    return UploadRefused(
+        "storage_unavailable",
+        _("We could not save your photo just now; the problem is on our side. Please try again in a few minutes."),
+        http_status=503,
+    )
 
 
 def refuse_too_large() -> UploadRefused:

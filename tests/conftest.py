@@ -64,3 +64,57 @@ def _language_of_the_last_request_does_not_leak():
     from django.utils import translation
 
     translation.deactivate()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server, a process of its own on a free loopback port, for the whole run."""
+    from tests.support.s3 import start_s3_server
+
+    server = start_s3_server()
+    yield server
+    server.stop()
+
+
+class S3TestStorage:
+    """The product's S3 storage pointed at the test server (a fresh bucket), and switchable to a
+    down or hanging endpoint."""
+
+    def __init__(self, settings, server):
+        from tests.support.s3 import ClosedPort, HangingServer, new_bucket_name, storage_settings
+
+        self._settings, self._server = settings, server
+        self.bucket = new_bucket_name()
+        self.client = server.client()
+        self.client.create_bucket(Bucket=self.bucket)
+        self._closed_port, self._hanging = ClosedPort(), HangingServer()
+        self._storage_settings = storage_settings
+        self.up()
+
+    def _point_at(self, endpoint_url: str) -> None:
+        default = self._storage_settings(endpoint_url=endpoint_url, bucket=self.bucket)
+        self._settings.STORAGES = {**self._settings.STORAGES, "default": default}
+
+    def up(self) -> None:
+        self._point_at(self._server.endpoint_url)
+
+    def down(self) -> None:
+        self._point_at(self._closed_port.url)
+
+    def hanging(self) -> None:
+        self._point_at(self._hanging.url)
+
+    def keys(self, prefix: str = "") -> list[str]:
+        answer = self.client.list_objects_v2(Bucket=self.bucket, Prefix=prefix)
+        return [item["Key"] for item in answer.get("Contents", [])]
+
+    def close(self) -> None:
+        self._closed_port.close()
+        self._hanging.close()
+
+
+@pytest.fixture
+def s3_storage(settings, s3_server):
+    storage = S3TestStorage(settings, s3_server)
+    yield storage
+    storage.close()

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils import timezone
 
 from kyc.api.models import (
     ApiKey,
@@ -64,13 +65,20 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
-    list_display = ["url", "integrator", "is_active", "created_at"]
+    list_display = ["url", "integrator", "is_active", "disabled_reason", "disabled_at", "created_at"]
+    list_filter = ["is_active", "disabled_reason"]
     exclude = ["secret"]
+    readonly_fields = ["disabled_reason", "disabled_at"]
 
     def save_model(self, request, obj, form, change):
+        fields = tuple(form.changed_data) or ("url",)
+        if "is_active" in form.changed_data:
+            # An admin switching it off says so; switching it back on clears why it was off.
+            obj.disabled_reason = "" if obj.is_active else WebhookEndpoint.DisabledReason.ADMIN
+            obj.disabled_at = None if obj.is_active else timezone.now()
+            fields += ("disabled_reason", "disabled_at")
         configuration_object_save(
-            actor=Actor.staff(request.user), obj=obj, fields=tuple(form.changed_data) or ("url",),
-            object_type="webhook_endpoint",
+            actor=Actor.staff(request.user), obj=obj, fields=fields, object_type="webhook_endpoint",
         )
 
 

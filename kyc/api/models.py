@@ -120,6 +120,15 @@ class WebhookEndpoint(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class DisabledReason(models.TextChoices):
+        INTEGRATOR = "integrator", "Disabled by the integrator"
+        RECEIVER_GONE = "receiver_gone", "The receiver answered 410 Gone"
+        ADMIN = "admin", "Disabled by an admin"
+
+    # Why and when the endpoint stopped receiving events (empty while it is active).
+    disabled_reason = models.CharField(max_length=20, choices=DisabledReason.choices, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["created_at"]
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from kyc.api.models import WebhookDelivery, WebhookEndpoint
+from kyc.api.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from kyc.consent import SCOPES
 from kyc.models import Case, CheckFinding, Decision, Document, DocumentReading
 from kyc.workflow import CaseState
@@ -189,10 +189,15 @@ class CaseDetailSerializer(CaseSummarySerializer):
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
+    disabled_reason = serializers.ChoiceField(
+        choices=WebhookEndpoint.DisabledReason.choices, allow_blank=True, read_only=True,
+        help_text="Why the endpoint no longer receives events; empty while it is active.",
+    )
+
     class Meta:
         model = WebhookEndpoint
-        fields = ["id", "url", "is_active", "created_at"]
-        read_only_fields = ["id", "is_active", "created_at"]
+        fields = ["id", "url", "is_active", "disabled_reason", "disabled_at", "created_at"]
+        read_only_fields = ["id", "is_active", "disabled_reason", "disabled_at", "created_at"]
 
 
 class WebhookEndpointCreatedSerializer(serializers.ModelSerializer):
@@ -203,12 +208,23 @@ class WebhookEndpointCreatedSerializer(serializers.ModelSerializer):
         fields = ["id", "url", "is_active", "created_at", "secret"]
 
 
+class WebhookAttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookAttempt
+        fields = ["number", "attempted_at", "status_code", "error", "duration_ms", "succeeded"]
+
+
 class WebhookDeliverySerializer(serializers.ModelSerializer):
+    attempt_log = WebhookAttemptSerializer(
+        source="attempt_records", many=True, read_only=True,
+        help_text="Every attempt so far, oldest first: HTTP status (null when none came), error, duration.",
+    )
+
     class Meta:
         model = WebhookDelivery
         fields = [
             "id", "event_type", "case_id", "state", "attempts", "last_status_code", "last_error",
-            "next_attempt_at", "delivered_at", "created_at", "payload",
+            "next_attempt_at", "delivered_at", "created_at", "payload", "attempt_log",
         ]
 
 

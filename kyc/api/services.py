@@ -128,9 +128,12 @@ def webhook_endpoint_disable(*, endpoint: WebhookEndpoint, integrator: Integrato
     # Disabled, not deleted: its deliveries stay on record.
     if endpoint.is_active:
         endpoint.is_active = False
-        endpoint.save(update_fields=["is_active"])
+        endpoint.disabled_reason = WebhookEndpoint.DisabledReason.INTEGRATOR
+        endpoint.disabled_at = timezone.now()
+        endpoint.save(update_fields=["is_active", "disabled_reason", "disabled_at"])
         audit_record(actor=integrator_actor(integrator), action="webhook_endpoint.disabled",
-                     object_type="webhook_endpoint", object_id=endpoint.id, data={})
+                     object_type="webhook_endpoint", object_id=endpoint.id,
+                     data={"reason": WebhookEndpoint.DisabledReason.INTEGRATOR.value})
     return endpoint
 
 

@@ -284,6 +284,11 @@ class WebhookDetailView(IntegratorView):
             raise NotFound("No such webhook endpoint.")
         return endpoint
 
+    @extend_schema(summary="One endpoint: whether it is active, and if not, why and since when",
+                   responses={200: s.WebhookEndpointSerializer, **{k: ERRORS[k] for k in (401, 404, 429)}})
+    def get(self, request, endpoint_id):
+        return Response(s.WebhookEndpointSerializer(self.get_endpoint(endpoint_id)).data)
+
     @extend_schema(summary="Stop sending to an endpoint (its delivery records are kept)",
                    responses={204: None, **{k: ERRORS[k] for k in (401, 404, 429)}})
     def delete(self, request, endpoint_id):
@@ -304,5 +309,6 @@ class WebhookDeliveriesView(WebhookDetailView):
         endpoint = self.get_endpoint(endpoint_id)
         paginator = LimitOffsetPagination()
         paginator.default_limit, paginator.max_limit = 50, 200
-        page = paginator.paginate_queryset(endpoint.deliveries.order_by("-created_at"), request, view=self)
+        deliveries = endpoint.deliveries.order_by("-created_at").prefetch_related("attempt_records")
+        page = paginator.paginate_queryset(deliveries, request, view=self)
         return paginator.get_paginated_response(s.WebhookDeliverySerializer(page, many=True).data)

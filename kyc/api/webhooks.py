@@ -30,6 +30,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from kyc.api.models import IntegratorCase, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from kyc.services.audit import Actor, audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -198,7 +199,10 @@ def webhook_deliver(*, delivery_id) -> AttemptOutcome:
     succeeded = status_code is not None and 200 <= status_code < 300
     if status_code is not None and not succeeded:
         error = f"HTTP {status_code}"
-    permanent = not endpoint.is_active or status_code == 410 or error.startswith("The webhook")
+    # 410 Gone: the receiver says the endpoint is gone for good, so the endpoint is disabled (as
+    # Stripe and GitHub do), not only this delivery given up; the integrator sees why in the API.
+    gone = status_code == 410
+    permanent = not endpoint.is_active or gone or error.startswith("The webhook")
     give_up = not succeeded and (permanent or number >= settings.WEBHOOK_MAX_ATTEMPTS)
     retry_in = None if succeeded or give_up else backoff_seconds(number)
     now = timezone.now()
@@ -215,9 +219,23 @@ def webhook_deliver(*, delivery_id) -> AttemptOutcome:
         else:
             updates.update(next_attempt_at=now + timedelta(seconds=retry_in))
         WebhookDelivery.objects.filter(id=delivery.id).update(**updates)
+        if gone:
+            _endpoint_disable_gone(endpoint, now=now)
     if not succeeded:
         logger.info("webhook delivery %s attempt %d failed (%s)", delivery.id, number, error)
     return AttemptOutcome(done=retry_in is None, retry_in=retry_in)
+
+
+def _endpoint_disable_gone(endpoint: WebhookEndpoint, *, now) -> None:
+    """Disable an endpoint whose receiver answered 410 Gone (audited, once)."""
+    reason = WebhookEndpoint.DisabledReason.RECEIVER_GONE
+    disabled = WebhookEndpoint.objects.filter(id=endpoint.id, is_active=True).update(
+        is_active=False, disabled_reason=reason, disabled_at=now
+    )
+    if disabled:
+        audit_record(actor=Actor.system("webhooks"), action="webhook_endpoint.disabled",
+                     object_type="webhook_endpoint", object_id=endpoint.id, data={"reason": reason.value})
+        logger.info("webhook endpoint %s answered 410 Gone and is disabled", endpoint.id)
 
 
 def due_delivery_ids(*, grace_seconds: int = 120) -> list:

@@ -5,6 +5,7 @@ from kyc.models.configuration import SiteConfiguration
 from kyc.models.decision import Decision
 from kyc.models.document import Document, DocumentReading
 from kyc.models.finding import CheckFinding
+from kyc.models.retention import PendingFileDeletion
 from kyc.models.reviewing import CaseNote, ReasonCode
 from kyc.models.security import RateCounter, StaffLoginThrottle, TotpDevice
 
@@ -19,6 +20,7 @@ __all__ = [
     "Decision",
     "Document",
     "DocumentReading",
+    "PendingFileDeletion",
     "RateCounter",
     "ReasonCode",
     "SiteConfiguration",

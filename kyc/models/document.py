@@ -6,10 +6,15 @@ from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind
 from ocr_integration.encryption.fields import EncryptedJSONField
 
 
+def case_storage_prefix(case_id) -> str:
+    """The folder (an S3 key prefix) that holds every stored file of a case, and nothing else."""
+    return f"cases/{case_id}/"
+
+
 def document_upload_path(document: "Document", filename: str) -> str:
     # No part of the applicant's file name is kept: it may hold a name or a number.
     extension = {"image/jpeg": "jpg", "image/png": "png"}.get(document.content_type, "bin")
-    return f"cases/{document.case_id}/{document.id}.{extension}"
+    return f"{case_storage_prefix(document.case_id)}{document.id}.{extension}"
 
 
 class Document(models.Model):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.files.base import File
 from django.db import transaction
 
@@ -9,9 +11,11 @@ from kyc.errors import ValidationFailed
 from kyc.models import Document
 from kyc.services.audit import Actor, audit_record
 from kyc.services.cases import lock_case
-from kyc.uploads import prepare_upload
+from kyc.uploads import prepare_upload, refuse_storage_unavailable
 from kyc.workflow import EDITABLE_STATES, CaseState
 from ocr_integration.documents.kinds import KIND_LABELS, REQUIRED_KINDS, DocumentKind, DocumentType
+
+logger = logging.getLogger(__name__)
 
 
 def document_attach(*, case_id, kind: str, upload, actor: Actor) -> Document:
@@ -30,6 +34,9 @@ def document_attach(*, case_id, kind: str, upload, actor: Actor) -> Document:
         case = lock_case(case_id)
         if CaseState(case.state) not in EDITABLE_STATES:
             raise ValidationFailed("This case has been submitted; its images can no longer be changed.")
+        if case.personal_data_erased_at is not None:
+            # Its storage folder is being emptied (retried until it is): nothing may land there.
+            raise ValidationFailed("This case's data has been erased; please start a new case.")
         allowed = REQUIRED_KINDS[DocumentType(case.document_type)]
         if document_kind not in allowed:
             raise ValidationFailed(
@@ -54,7 +61,13 @@ def document_attach(*, case_id, kind: str, upload, actor: Actor) -> Document:
         stored_name = None
         try:
             prepared.file.seek(0)
-            document.file.save("upload", File(prepared.file), save=False)
+            try:
+                document.file.save("upload", File(prepared.file), save=False)
+            except OSError as exc:
+                # S3 unreachable, hanging past its timeouts or refusing (kyc.storage.StorageUnavailable),
+                # or a full disk: nothing is stored, the applicant may try again later.
+                logger.error("could not store an uploaded image (%s)", type(exc).__name__)
+                raise refuse_storage_unavailable() from None
             stored_name = document.file.name
             document.save(force_insert=True)
             audit_record(

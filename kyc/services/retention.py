@@ -10,11 +10,21 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
-from kyc.models import Applicant, Case, CheckFinding, Decision, Document, DocumentReading
+from kyc.models import (
+    Applicant,
+    Case,
+    CheckFinding,
+    Decision,
+    Document,
+    DocumentReading,
+    PendingFileDeletion,
+)
+from kyc.models.document import case_storage_prefix
 from kyc.services.audit import Actor, audit_record
 from kyc.services.cases import case_transition, lock_case
 from kyc.workflow import FINAL_STATES, CaseState
@@ -34,8 +44,8 @@ def retention_days(state: str) -> int:
     }.get(CaseState(state), config.retention_abandoned_days)
 
 
-def _files_of(case: Case) -> list[tuple]:
-    return [(d.file.storage, d.file.name) for d in case.documents.all() if d.file.name]
+def _files_of(case: Case) -> list[str]:
+    return [d.file.name for d in case.documents.all() if d.file.name]
 
 
 @transaction.atomic
@@ -45,6 +55,13 @@ def case_purge_personal_data(*, case_id, actor: Actor, reason: str) -> bool:
     if case.personal_data_erased_at is not None:
         return False
     files = _files_of(case)
+    # Everything under the case's folder goes, not only the files rows name (a copy a killed key
+    # rotation left there, say); a file stored elsewhere by an older layout is named on its own.
+    prefix = case_storage_prefix(case.id)
+    PendingFileDeletion.objects.bulk_create(
+        [PendingFileDeletion(case=case, name=prefix)]
+        + [PendingFileDeletion(case=case, name=name) for name in files if not name.startswith(prefix)]
+    )
     DocumentReading.objects.filter(document__case=case).delete()
     Document.objects.filter(case=case).update(file="", sha256="", width=0, height=0, byte_size=0)
     CheckFinding.objects.filter(case=case).update(message=ERASED, evidence={})
@@ -64,9 +81,9 @@ def case_purge_personal_data(*, case_id, actor: Actor, reason: str) -> bool:
         object_id=case.id,
         data={"reason": reason, "files_deleted": len(files)},
     )
-    # Files go once the rows that point at them are committed as gone; a failed delete is logged
-    # and retried by the next retention run, which finds the file through the storage listing.
-    transaction.on_commit(lambda: _delete_files(files))
+    # Files go once the rows that point at them are committed as gone. A delete that fails keeps
+    # its PendingFileDeletion row, which every retention run tries again.
+    transaction.on_commit(lambda: pending_file_deletions_retry(case_id=case.id))
     return True
 
 
@@ -79,12 +96,30 @@ def _erase_related(case: Case) -> None:
     case_erase_api_data(case=case)
 
 
-def _delete_files(files: list[tuple]) -> None:
-    for storage, name in files:
+def pending_file_deletions_retry(*, case_id=None) -> int:
+    """Delete what erasures left to delete (of one case, or of all); returns how many are still
+    pending. A failure is recorded on its row (attempts, error) for admins and tried next time."""
+    pending = PendingFileDeletion.objects.order_by("id")
+    if case_id is not None:
+        pending = pending.filter(case_id=case_id)
+    left = 0
+    for deletion in pending:
         try:
-            storage.delete(name)
-        except Exception:
-            logger.exception("could not delete an erased document file; the next retention run retries")
+            if deletion.is_folder:
+                default_storage.delete_prefix(deletion.name)
+            else:
+                default_storage.delete(deletion.name)
+        except Exception as exc:  # any failure is retried; the row says which
+            left += 1
+            error = f"{type(exc).__name__}: {exc}"[:300]
+            PendingFileDeletion.objects.filter(id=deletion.id).update(
+                attempts=F("attempts") + 1, last_attempt_at=timezone.now(), last_error=error
+            )
+            logger.warning("could not delete the stored files of an erased case (%s); the next retention "
+                           "run tries again", type(exc).__name__)
+        else:
+            PendingFileDeletion.objects.filter(id=deletion.id).delete()
+    return left
 
 
 @transaction.atomic
@@ -111,7 +146,9 @@ def cases_due_for_purge(*, now=None) -> list:
 
 
 def purge_expired_personal_data() -> int:
-    """The periodic retention run. Each case is erased in its own transaction."""
+    """The periodic retention run: deletes left over from earlier erasures are tried again, then
+    each expired case is erased in its own transaction."""
+    pending_file_deletions_retry()
     count = 0
     for case_id in cases_due_for_purge():
         count += case_purge_personal_data(case_id=case_id, actor=Actor.system("retention"), reason="retention period ended")

@@ -34,6 +34,7 @@ from kyc.models import (
     AuditEvent,
     CheckFinding,
     DocumentReading,
+    PendingFileDeletion,
     ReasonCode,
     SiteConfiguration,
     StaffLoginThrottle,
@@ -145,6 +146,9 @@ def _build_world() -> dict:
         "kyc.staffloginthrottle": StaffLoginThrottle.objects.get(username="matrix-rita"),
         "kyc.totpdevice": TotpDevice.objects.get(user=users["senior"]),
         "kyc.casenote": note,
+        # What a failed erasure delete leaves (the product writes it inside an erasure).
+        "kyc.pendingfiledeletion": PendingFileDeletion.objects.create(
+            case=other_case, name=f"cases/{other_case.id}/", attempts=1, last_error="StorageUnavailable: S3 down"),
         "ocr_integration.vendoraccount": VendorAccount.objects.create(
             name="matrix-g42", vendor="g42", endpoint="https://ocr.example.test", auth_scheme="aksk"),
         "ocr_integration.routingrule": RoutingRule.objects.create(document_kind="bank_card", primary="local"),
@@ -324,6 +328,8 @@ API_ROWS = [
     Row("api/v1/webhooks/", "get", api("200", "200"), lambda w: "/api/v1/webhooks/"),
     Row("api/v1/webhooks/", "post", api("201", "201"), lambda w: "/api/v1/webhooks/",
         lambda w: {"url": "https://hooks.example.test/another"}),
+    Row("api/v1/webhooks/<uuid:endpoint_id>/", "get", api("200", "404"),
+        lambda w: f"/api/v1/webhooks/{_endpoint(w)}/"),
     Row("api/v1/webhooks/<uuid:endpoint_id>/", "delete", api("204", "404"),
         lambda w: f"/api/v1/webhooks/{_endpoint(w)}/"),
     Row("api/v1/webhooks/<uuid:endpoint_id>/deliveries/", "get", api("200", "404"),
@@ -360,6 +366,7 @@ ADMIN_GROUP_RIGHTS = {
     "kyc.staffloginthrottle": "v",
     "kyc.totpdevice": "v",
     "kyc.casenote": "v",
+    "kyc.pendingfiledeletion": "v",
     "ocr_integration.vendoraccount": "va",
     "ocr_integration.routingrule": "vad",
     "ocr_integration.ocrattempt": "v",

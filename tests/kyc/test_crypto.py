@@ -366,3 +366,37 @@ def test_a_save_that_fails_halfway_leaves_no_half_written_file(keys, storage, tm
     with pytest.raises(OSError, match="the source broke"):
         storage.save("cases/half.jpg", File(FailingSource(b"x" * 1_000_000), name="half.jpg"))
     assert not [path for path in tmp_path.rglob("*") if path.is_file()]
+
+
+def leave_a_killed_rotations_copy(storage, name) -> Path:
+    """What a rotation killed between writing its temporary copy and the rename leaves beside the
+    file: a complete encrypted copy under the temporary name (kill -9 runs no clean-up)."""
+    import tempfile
+
+    folder = Path(storage.path(name)).parent
+    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".rotating-")
+    with os.fdopen(descriptor, "wb") as copy, open(storage.path(name), "rb") as original:
+        copy.write(original.read())
+    return Path(temporary)
+
+
+@pytest.mark.django_db
+def test_a_rerun_rotation_removes_the_copy_a_killed_rotation_left(scripted_ocr, keys):
+    from django.core.files.storage import default_storage
+    from django.core.management import call_command
+
+    case = make_case("passport")
+    document = case.documents.get()
+    leftover = leave_a_killed_rotations_copy(default_storage, document.file.name)
+    old_key, new_key = keys.KYC_ENCRYPTION_KEYS[0], Fernet.generate_key().decode()
+    keys.KYC_ENCRYPTION_KEYS = [new_key, old_key]
+
+    output = io.StringIO()
+    call_command("rotate_encryption_keys", stdout=output)
+
+    assert not leftover.exists()
+    assert sorted(p.name for p in leftover.parent.iterdir()) == [Path(document.file.name).name]
+    assert "removed 1 copies left by an interrupted rotation" in output.getvalue()
+    keys.KYC_ENCRYPTION_KEYS = [new_key]
+    with document.file.open("rb") as stored:
+        assert stored.read().startswith(b"\x89PNG")

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from kyc.models import AuditEvent, Case, Document, DocumentReading
+from kyc.models import AuditEvent, Case, Document, DocumentReading, PendingFileDeletion
 from kyc.services.audit import Actor
 from kyc.services.cases import case_submit
 from kyc.services.retention import cases_due_for_purge, purge_expired_personal_data
@@ -140,3 +140,35 @@ def test_a_reviewer_cannot_erase(scripted_ocr, django_capture_on_commit_callback
     case.refresh_from_db()
     assert case.personal_data_erased_at is None
     assert Document.objects.filter(case=case).exclude(file="").exists()
+
+
+def test_erasure_removes_everything_in_the_case_folder_not_only_the_files_rows_name(
+        scripted_ocr, django_capture_on_commit_callbacks):
+    from kyc.services.retention import case_purge_personal_data
+
+    case, other = make_case("passport"), make_case("passport")
+    folder = Path(default_storage.path(case.documents.get().file.name)).parent
+    # A copy a killed key rotation left, and a file no row names any more.
+    (folder / ".rotating-k1ll3d").write_bytes(b"KYCENC2\n an encrypted copy")
+    (folder / "forgotten.png").write_bytes(b"an image no row names")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case_purge_personal_data(case_id=case.id, actor=Actor.system("retention"), reason="test erasure")
+
+    assert not folder.exists()
+    assert default_storage.exists(other.documents.get().file.name)  # another case's image stays
+    assert not PendingFileDeletion.objects.exists()
+
+
+def test_an_erased_case_takes_no_new_images(scripted_ocr, django_capture_on_commit_callbacks):
+    from kyc.errors import ValidationFailed
+    from kyc.services.documents import document_attach
+    from kyc.services.retention import case_purge_personal_data
+    from tests.conftest import upload
+
+    case = make_case("passport")
+    with django_capture_on_commit_callbacks(execute=True):
+        case_purge_personal_data(case_id=case.id, actor=Actor.system("retention"), reason="abandoned draft")
+    with pytest.raises(ValidationFailed, match="erased"):
+        document_attach(case_id=case.id, kind="passport", upload=upload(), actor=Actor.applicant(case.applicant_id))
+    assert not Path(default_storage.location, "cases", str(case.id)).exists()

@@ -1,11 +1,17 @@
-"""Re-encrypt every encrypted value and stored image with the newest key (the first in KYC_ENCRYPTION_KEYS)."""
+"""Re-encrypt every encrypted value and stored image with the newest key (the first in KYC_ENCRYPTION_KEYS).
+
+Safe beside every other writer, the retention purge included: a column is written back only if it
+still holds the ciphertext that was read (so an erasure or any change committed meanwhile wins), and
+each case's files are rotated under the case's row lock, which the purge takes too.
+"""
 
 from django.apps import apps
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 
 from kyc.models import Document
+from kyc.models.document import case_storage_prefix
 from kyc.services.cases import lock_case
 from ocr_integration.encryption import crypto
 from ocr_integration.encryption.fields import (
@@ -38,35 +44,38 @@ class Command(BaseCommand):
                     break
                 with transaction.atomic():
                     for pk, *values in batch:
-                        updates = {
-                            name: crypto.rotate_text(value)
+                        rotated = {
+                            name: (value, crypto.rotate_text(value))
                             for name, value in zip(names, values, strict=True)
                             if value not in (None, "")
                         }
-                        if updates:
-                            _raw_update(model, pk, updates)
-                            rows += 1
+                        if rotated:
+                            rows += _rotate_row(model, pk, rotated)
                 last_pk = batch[-1][0]
-        files = 0
+        files = leftovers = 0
         rotate = getattr(default_storage, "rotate", None)
         if callable(rotate):
             stored = Document.objects.exclude(file="")
             for case_id in list(stored.order_by().values_list("case_id", flat=True).distinct()):
                 # Under the case's lock, as the retention purge erases a case: a file erased while
                 # this runs is either rotated before the purge or skipped after it (its name is
-                # read under the lock), never put back on disk by the rotation's rename.
+                # read under the lock), never put back on disk by the rotation's rename. Under the
+                # lock no other rotation is writing a copy in the case's folder either, so any
+                # temporary copy found there was left by a rotation that was killed.
                 with transaction.atomic():
                     lock_case(case_id)
+                    leftovers += default_storage.discard_interrupted_rotations(case_storage_prefix(case_id))
                     for name in stored.filter(case_id=case_id).values_list("file", flat=True):
                         if default_storage.exists(name):
                             rotate(name)
                             files += 1
-        self.stdout.write(self.style.SUCCESS(f"Re-encrypted {rows} rows and {files} stored files with the newest key."))
+        self.stdout.write(self.style.SUCCESS(
+            f"Re-encrypted {rows} rows and {files} stored files with the newest key"
+            + (f"; removed {leftovers} copies left by an interrupted rotation." if leftovers else ".")
+        ))
 
 
 def _raw_rows(model, names, last_pk, batch_size):
-    from django.db import connection
-
     table = connection.ops.quote_name(model._meta.db_table)
     pk = connection.ops.quote_name(model._meta.pk.column)
     columns = ", ".join(connection.ops.quote_name(model._meta.get_field(n).column) for n in names)
@@ -76,11 +85,25 @@ def _raw_rows(model, names, last_pk, batch_size):
         return cursor.fetchall()
 
 
-def _raw_update(model, pk, updates: dict) -> None:
-    from django.db import connection
+def _rotate_row(model, pk, rotated: dict[str, tuple[str, str]]) -> int:
+    """Write each rotated value only where the column still holds the value read; 1 if any was.
 
+    The condition is evaluated on the row as it is when the update runs (PostgreSQL re-reads a row
+    that a concurrent transaction changed once that one commits), so a value erased or changed
+    after the batch was read is kept, not overwritten with the re-encrypted old one.
+    """
     table = connection.ops.quote_name(model._meta.db_table)
     pk_column = connection.ops.quote_name(model._meta.pk.column)
-    assignments = ", ".join(f"{connection.ops.quote_name(model._meta.get_field(n).column)} = %s" for n in updates)
+    assignments, conditions, params, where_params = [], [], [], []
+    for name, (read, new) in rotated.items():
+        column = connection.ops.quote_name(model._meta.get_field(name).column)
+        assignments.append(f"{column} = CASE WHEN {column} = %s THEN %s ELSE {column} END")
+        params += [read, new]
+        conditions.append(f"{column} = %s")
+        where_params.append(read)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s", [*updates.values(), pk])  # noqa: S608
+        cursor.execute(
+            f"UPDATE {table} SET {', '.join(assignments)} WHERE {pk_column} = %s AND ({' OR '.join(conditions)})",  # noqa: S608
+            [*params, pk, *where_params],
+        )
+        return cursor.rowcount

@@ -6,13 +6,18 @@ import json
 import time
 
 import pytest
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.test import Client
 
 from kyc.api import webhooks
 from kyc.api.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from kyc.api.tasks import deliver_webhook, requeue_due_webhooks
+from kyc.models import AuditEvent
 from kyc.services.audit import Actor
-from kyc.services.cases import case_submit
-from tests.conftest import make_case
+from kyc.services.cases import case_submit, case_transition, lock_case
+from kyc.workflow import CaseState
+from tests.conftest import make_case, make_staff
 from tests.kyc.api.helpers import create_case, error_code, upload
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +53,8 @@ def test_register_list_and_disable_endpoints(api, other_api, receiver):
     assert api.delete(f"/api/v1/webhooks/{endpoint['id']}/").status_code == 204
     assert api.get("/api/v1/webhooks/").json() == []
     assert WebhookEndpoint.objects.get().is_active is False  # kept with its delivery records
+    shown = api.get(f"/api/v1/webhooks/{endpoint['id']}/").json()
+    assert (shown["is_active"], shown["disabled_reason"]) == (False, "integrator")
 
 
 @pytest.mark.parametrize("url", ["ftp://example.test/hook", "not a url", "http://user:pw@127.0.0.1/hook"])
@@ -151,14 +158,46 @@ def test_an_unreachable_endpoint_is_recorded_as_a_connection_failure(api, settin
     assert all("connection failed" in a.error or a.error == "timed out" for a in WebhookAttempt.objects.all())
 
 
-def test_410_gone_stops_at_once(api, receiver, django_capture_on_commit_callbacks):
+def test_410_gone_disables_the_endpoint_visibly_and_later_events_are_not_posted(
+        api, receiver, django_capture_on_commit_callbacks):
     receiver.statuses = [410]
-    register(api, receiver.url)
-    submit_case(api, django_capture_on_commit_callbacks)
+    endpoint = register(api, receiver.url)
+    case, _ = submit_case(api, django_capture_on_commit_callbacks)
     delivery = WebhookDelivery.objects.get()
     deliver_webhook.apply(args=[str(delivery.id)])
     delivery.refresh_from_db()
-    assert delivery.state == "failed" and delivery.attempts == 1
+    assert delivery.state == "failed" and delivery.attempts == 1 and len(receiver.requests) == 1
+
+    # The integrator sees that and why the endpoint stopped.
+    shown = api.get(f"/api/v1/webhooks/{endpoint['id']}/").json()
+    assert shown["is_active"] is False and shown["disabled_reason"] == "receiver_gone" and shown["disabled_at"]
+    assert api.get("/api/v1/webhooks/").json() == []
+    # So do admins, and the audit trail.
+    admin_user = make_staff("integrations-admin")
+    admin_user.groups.add(Group.objects.get(name="admin"))
+    browser = Client()
+    browser.force_login(admin_user)
+    listing = browser.get("/admin/kyc_api/webhookendpoint/").content.decode()
+    assert "The receiver answered 410 Gone" in listing
+    assert AuditEvent.objects.get(action="webhook_endpoint.disabled").data == {"reason": "receiver_gone"}
+
+    # A later state change of the case is not posted again.
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        case_transition(case=lock_case(case["id"]), target=CaseState.WITHDRAWN, actor=Actor.system("test"))
+    assert WebhookDelivery.objects.count() == 1 and len(receiver.requests) == 1
+
+
+def test_the_deliveries_endpoint_lists_every_attempt(api, receiver, django_capture_on_commit_callbacks):
+    receiver.statuses = [500, 503, 200]
+    endpoint = register(api, receiver.url)
+    submit_case(api, django_capture_on_commit_callbacks)
+    deliver_webhook.apply(args=[str(WebhookDelivery.objects.get().id)])
+    [listed] = api.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries/").json()["results"]
+    log = listed["attempt_log"]
+    assert [(a["number"], a["status_code"], a["error"], a["succeeded"]) for a in log] == [
+        (1, 500, "HTTP 500", False), (2, 503, "HTTP 503", False), (3, 200, "", True),
+    ]
+    assert all(isinstance(a["duration_ms"], int) and a["duration_ms"] >= 0 and a["attempted_at"] for a in log)
 
 
 def test_a_delivered_event_is_not_sent_twice(api, receiver, django_capture_on_commit_callbacks):
@@ -210,3 +249,24 @@ def test_lost_deliveries_are_queued_again(api, receiver, django_capture_on_commi
     deliver_webhook.apply(args=[str(WebhookDelivery.objects.get().id)])
     assert len(receiver.requests) == 1
     assert requeue_due_webhooks.apply().get() == 0
+
+
+def test_listing_deliveries_costs_the_same_queries_however_many_attempts(api, receiver, django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    receiver.statuses = [500, 200]
+    endpoint = register(api, receiver.url)
+    url = f"/api/v1/webhooks/{endpoint['id']}/deliveries/"
+    submit_case(api, django_capture_on_commit_callbacks)
+    deliver_webhook.apply(args=[str(WebhookDelivery.objects.get().id)])
+    with CaptureQueriesContext(connection) as one:
+        assert len(api.get(url).json()["results"]) == 1
+    for _ in range(2):
+        submit_case(api, django_capture_on_commit_callbacks)
+    for delivery in WebhookDelivery.objects.filter(state="pending"):
+        deliver_webhook.apply(args=[str(delivery.id)])
+    with CaptureQueriesContext(connection) as three:
+        body = api.get(url).json()
+    assert len(body["results"]) == 3 and sum(len(d["attempt_log"]) for d in body["results"]) >= 4
+    assert len(three.captured_queries) == len(one.captured_queries)
