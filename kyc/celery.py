@@ -3,13 +3,29 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import task_postrun, task_prerun, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyc.settings")
 
 app = Celery("kyc")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def _add_operations_hooks() -> None:
+    """The worker heartbeat (/readyz, /metrics), the task id on every log line, and reconnection
+    after a Redis restart (kyc/ops)."""
+    from kyc.ops import kombu_redis
+    from kyc.ops.heartbeat import WorkerHeartbeat
+    from kyc.ops.logs import task_finished, task_started
+
+    kombu_redis.install()
+    app.steps["worker"].add(WorkerHeartbeat)
+    task_prerun.connect(task_started, weak=False)
+    task_postrun.connect(task_finished, weak=False)
+
+
+_add_operations_hooks()
 
 
 @worker_process_init.connect

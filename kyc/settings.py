@@ -48,6 +48,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Probes and scrapes come by IP over plain HTTP: answered before the host check and HTTPS redirect.
+    "kyc.ops.endpoints.OperationsEndpointsMiddleware",
+    "kyc.ops.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -375,14 +378,24 @@ if PRODUCTION:
 # --- End of security headers (hardening) ---
 
 # --- Logging: no personal data is ever passed to a logger; levels from the environment. -----
+# LOG_FORMAT=json (the production default): one JSON object per line with the request id, case,
+# task id, vendor, duration and outcome (kyc/ops/logs.py). The worker then logs through this same
+# configuration instead of Celery's own, so its lines are JSON too.
+LOG_FORMAT = env_choice("LOG_FORMAT", "json" if PRODUCTION else "plain", {"json", "plain"})
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "kyc.ops.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+# /metrics answers only a scraper presenting "Authorization: Bearer <METRICS_TOKEN>"; unset, it is off.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at every start when it is missing

@@ -1,9 +1,15 @@
 """An end-to-end run through the web pages, a real worker and the vendor simulator, with every log
 line captured (the web process at DEBUG, the worker at its --loglevel=INFO, as in production) and searched for the specimen's personal
-data: names, document and ID numbers, birth dates, MRZ lines and the applicant's email."""
+data: names, document and ID numbers, birth dates, MRZ lines and the applicant's email.
+
+Both processes log as in production (LOG_FORMAT=json): the same run checks that every log line is
+one JSON object, carrying the request id and case of the request, or the task id and name of the
+task, with vendor, duration and outcome where there are some."""
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import re
 
@@ -12,7 +18,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import resolve, reverse
 
-from kyc.models import Case, DocumentReading
+from kyc.models import Case, Document, DocumentReading
+from kyc.ops.logs import JsonFormatter
 from ocr_integration.documents.kinds import DocumentKind
 from tests.hardening.faults import wait_settled
 from tests.support.worker import celery_worker
@@ -60,12 +67,18 @@ def test_logs_of_an_end_to_end_run_hold_no_personal_data(tmp_path, caplog, capfd
     truths = [s.truth for sides in specimens.values() for s in sides.values()]
     emails = [f"canary.{document_type}.7c1f@example.test" for document_type in CASES]
     caplog.set_level(logging.DEBUG)  # everything the web process logs, whatever LOG_LEVEL says
+    # The web process's lines as production writes them (LOG_FORMAT=json).
+    web_json = io.StringIO()
+    json_handler = logging.StreamHandler(web_json)
+    json_handler.setFormatter(JsonFormatter())
+    logging.getLogger().addHandler(json_handler)
 
     simulator = Simulator(SimulatorConfig(use_engine=False, seed=5)).start()
     env = {
         **vendor_environ(simulator, str(settings.DATA_DIR)),
         "OCR_DEFAULT_PROVIDER": "g42",
         "OCR_READ_MAX_RETRIES": "4",
+        "LOG_FORMAT": "json",
     }
     try:
         with celery_worker(env_overrides=env, log_path=tmp_path / "worker.log"):
@@ -98,6 +111,7 @@ def test_logs_of_an_end_to_end_run_hold_no_personal_data(tmp_path, caplog, capfd
                 staff.get(reverse("reviewer:case", kwargs={"case_id": case_id}), follow=True)
     finally:
         simulator.stop()
+        logging.getLogger().removeHandler(json_handler)
 
     # The personal data did flow through the pipeline: otherwise finding none in the logs proves nothing.
     surnames = {t.fields["surname"] for t in truths if "surname" in t.fields}
@@ -113,10 +127,45 @@ def test_logs_of_an_end_to_end_run_hold_no_personal_data(tmp_path, caplog, capfd
         for record in caplog.records
         if not record.name.startswith("ocr_integration.simulator")  # the vendor's own logs are not ours
     )
-    logs = {"worker": worker_log, "web": web_log, "stdout": captured.out, "stderr": captured.err}
+    logs = {"worker": worker_log, "web": web_log, "web-json": web_json.getvalue(), "stdout": captured.out,
+            "stderr": captured.err}
     leaks = {
         source: sorted(n for n in needles_for(truths, emails) if n in text)
         for source, text in logs.items()
     }
     leaks = {source: found for source, found in leaks.items() if found}
     assert not leaks, f"personal data in the logs: {leaks}"
+
+    assert_logs_are_json_events(worker_log, web_json.getvalue(), case_ids)
+
+
+def json_events(text: str) -> list[dict]:
+    """Every log line as an object; the worker's start-up banner (printed, not logged) is skipped."""
+    events = []
+    for line in text.splitlines():
+        if line.startswith("{"):
+            events.append(json.loads(line))
+        else:
+            # A line in the plain formats (Celery's or Django's) would be an event that is not JSON.
+            assert not re.match(r"^\[?\d{4}-\d\d-\d\d[ T]", line), f"a log line that is not JSON: {line[:200]}"
+    return events
+
+
+def assert_logs_are_json_events(worker_log: str, web_log: str, case_ids) -> None:
+    worker = json_events(worker_log)
+    reads = [e for e in worker if e.get("task") == "kyc.tasks.read_document"]
+    assert reads and all(e.get("task_id") for e in reads)
+    finished = [e for e in reads if e["message"] == "task finished"]
+    assert {e["outcome"] for e in finished} >= {"success", "retry"}  # the injected faults were retried
+    assert all(isinstance(e["duration_ms"], int) for e in finished)
+    vendor_calls = [e for e in reads if e.get("vendor") == "g42"]
+    assert vendor_calls and {e.get("outcome") for e in vendor_calls} >= {"success", "transient"}
+    assert all(isinstance(e["duration_ms"], int) for e in vendor_calls)
+    read_documents = {str(d) for d in Document.objects.filter(case_id__in=case_ids).values_list("id", flat=True)}
+    assert {e.get("document") for e in vendor_calls} <= read_documents  # each call names the document it read
+
+    web = json_events(web_log)
+    answered = [e for e in web if e["message"] == "request answered"]
+    assert len({e["request_id"] for e in answered}) == len(answered)  # one id per request
+    assert {e["case"] for e in answered if "case" in e} == {str(case_id) for case_id in case_ids}
+    assert all({"route", "status", "duration_ms", "outcome"} <= e.keys() for e in answered)

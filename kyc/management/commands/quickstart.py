@@ -1,4 +1,9 @@
-"""One command for a newcomer: database, demo users, demo cases, a worker and the web server."""
+"""One command for a newcomer: database, demo users, demo cases, a worker and the web server.
+
+Stopped with Ctrl-C (SIGINT) or by a process manager (SIGTERM), it stops everything it started:
+the worker runs in a process group of its own, asked to shut down warmly, then the whole group is
+killed if it has not finished in time, so no pool process or embedded beat is left behind.
+"""
 
 from __future__ import annotations
 
@@ -24,20 +29,43 @@ class Command(BaseCommand):
         parser.add_argument("--no-server", action="store_true", help="set up and load demo data, then exit")
 
     def handle(self, *args, host: str, port: int, no_server: bool, **options):
+        # Python ends on SIGTERM without running finally blocks; turned into the same interrupt as
+        # Ctrl-C, it unwinds through the clean-up below.
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            self._run(host=host, port=port, no_server=no_server)
+        except KeyboardInterrupt:
+            self.stdout.write("Stopped.")
+
+    def _run(self, *, host: str, port: int, no_server: bool) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         ensure_demo_users()
         created = load_demo_cases()
         self.stdout.write(f"Demo data: {created} new demo cases submitted for reading.")
         if no_server:
             return
-        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        worker = None
+        try:
+            worker = self._start_worker()
+            self._serve(host=host, port=port)
+        finally:
+            if worker is not None:
+                _stop_worker(worker)
+
+    @staticmethod
+    def _start_worker() -> subprocess.Popen:
+        return subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [
                 sys.executable, "-m", "celery", "-A", "kyc", "worker", "--beat", "--loglevel=WARNING",
                 "--concurrency=1", "--schedule", str(settings.DATA_DIR / "celerybeat-schedule"),
                 "-Q", settings.CELERY_TASK_DEFAULT_QUEUE,
             ],
             env=os.environ.copy(),
+            # Its own group: Ctrl-C reaches this command only, which then stops the worker in order.
+            process_group=0,
         )
+
+    def _serve(self, *, host: str, port: int) -> None:
         url = f"http://{host}:{port}/"
         logins = "\n".join(f"    {role:<16} {username} / {password}" for role, username, password in DEMO_LOGINS)
         self.stdout.write(
@@ -52,12 +80,32 @@ class Command(BaseCommand):
                 "  reviewer queue within a minute. Stop with Ctrl-C.\n"
             )
         )
-        try:
-            call_command("runserver", f"{host}:{port}", use_reloader=False)
-        finally:
+        call_command("runserver", f"{host}:{port}", use_reloader=False)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+WORKER_STOP_SECONDS = 15
+
+
+def _stop_worker(worker: subprocess.Popen) -> None:
+    """Warm shutdown (a read in progress finishes), then the whole process group, whatever is left."""
+    # A second signal while stopping must not cut the clean-up short.
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        if worker.poll() is None:
             worker.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + 15
+            deadline = time.monotonic() + WORKER_STOP_SECONDS
             while worker.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.2)
-            if worker.poll() is None:
-                worker.kill()
+        try:
+            # Pool processes or the embedded beat that outlived the worker's main process.
+            os.killpg(worker.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        worker.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

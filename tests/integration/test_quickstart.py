@@ -1,0 +1,85 @@
+"""`manage.py quickstart` stopped as a process manager (SIGTERM) or a terminal (Ctrl-C, SIGINT)
+stops it: no worker, pool process or embedded beat outlives it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import SCRIPTED
+from tests.hardening.faults import free_port
+from tests.support.worker import REPO_ROOT, wait_for
+
+pytestmark = [pytest.mark.worker, pytest.mark.slow]
+
+# The test run's service URLs (PostgreSQL and Redis in CI) must not reach the demo: it makes its own.
+SERVICE_VARIABLES = {"DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "STORAGE_BACKEND", "CELERY_TASK_QUEUE"}
+
+
+def descendants(pid: int) -> set[int]:
+    found, pending = set(), [pid]
+    while pending:
+        parent = pending.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = [int(child) for child in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            pending += [child for child in children if child not in found]
+            found.update(children)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's wait is missing
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_quickstart_stops_everything_it_started(tmp_path, stop_signal):
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key not in SERVICE_VARIABLES}
+    # The scripted reader: the demo's reads need no OCR models in this test.
+    env.update({"KYC_DATA_DIR": str(tmp_path / "var"), "OCR_DEFAULT_PROVIDER": SCRIPTED, "PYTHONPATH": str(REPO_ROOT)})
+    log_path = tmp_path / "quickstart.log"
+    with open(log_path, "w") as log:
+        quickstart = subprocess.Popen(
+            [sys.executable, "manage.py", "quickstart", "--port", str(port)],
+            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        def serving_with_worker():
+            if quickstart.poll() is not None:
+                raise AssertionError(f"quickstart exited early:\n{log_path.read_text()[-3000:]}")
+            try:
+                answered = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
+            except httpx.TransportError:
+                return None
+            # The worker, its pool process and the embedded beat.
+            started = descendants(quickstart.pid)
+            return started if answered and len(started) >= 3 else None
+
+        started = wait_for(serving_with_worker, timeout=120, what="quickstart to serve with its worker running")
+        quickstart.send_signal(stop_signal)
+        assert quickstart.wait(timeout=60) == 0
+        wait_for(lambda: not any(alive(pid) for pid in started), timeout=30, what="every started process to end")
+        assert "Stopped" in log_path.read_text() or "Quit the server" in log_path.read_text()
+    finally:
+        if quickstart.poll() is None:
+            quickstart.kill()
+        # Left over only when the test failed: ours (a celery command line), never a reused pid.
+        for pid in descendants(quickstart.pid) | locals().get("started", set()):
+            try:
+                if alive(pid) and b"celery" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
