@@ -1,7 +1,8 @@
-"""Private file storage: files never under a URL the web server serves, encrypted on disk.
+"""Private file storage: files never under a URL the web server serves, encrypted by the application.
 
-On S3 the bucket encrypts (server-side encryption, see settings); on the filesystem the
-application does, with the keys of ``ocr_integration.encryption.crypto``, so a copied disk or backup shows no image.
+On the filesystem and on S3 alike (``kyc/storage_s3.py``) the application encrypts every stored
+image with the keys of ``ocr_integration.encryption.crypto``, so a copied disk, backup or bucket shows
+no image and key rotation covers images too; on S3 the bucket's server-side encryption comes on top.
 Files are written, read and rotated in chunks (``ocr_integration.encryption.stream``, format KYCENC2),
 so memory stays bounded by a few 64 KiB chunks whatever the size of the image.
 """
@@ -65,17 +66,7 @@ class PrivateFileSystemStorage(FileSystemStorage):
         if "w" in mode or "a" in mode or "+" in mode:
             raise ValueError("Stored documents are written whole through save(), never opened for writing.")
         stored = open(self.path(name), "rb")  # the returned File owns it and closes it
-        if _magic_of(stored) != stream.MAGIC:
-            with stored:
-                return ContentFile(crypto.decrypt_bytes(stored.read()), name=name)
-        try:
-            plaintext = stream.DecryptingReader(stored, keys=crypto.key_ring())
-        except BaseException:
-            stored.close()
-            raise
-        opened = File(io.BufferedReader(plaintext, buffer_size=stream.CHUNK_SIZE), name=name)
-        opened.size = plaintext.size
-        return opened
+        return decrypted_file(stored, name)
 
     def size(self, name):
         """The plaintext size: for a KYCENC2 file, from the file size (only the last chunk is
@@ -114,7 +105,7 @@ class PrivateFileSystemStorage(FileSystemStorage):
         """
         path = self.path(name)
         with open(path, "rb") as stored:
-            _replace_with(path, _rotated_chunks(stored))
+            _replace_with(path, rotated_chunks(stored))
 
 
 class _EncryptingFile(File):
@@ -139,15 +130,54 @@ class _EncryptingFile(File):
         return stream.encrypted_chunks(self._plaintext, keys=self._keys)
 
 
-def _magic_of(stored: BinaryIO) -> bytes:
+class EncryptedStream(io.RawIOBase):
+    """The stored (encrypted) form of an image as a file read front to back, for stores that pull
+    bytes with ``read()`` (boto3's upload) rather than take ``chunks()``."""
+
+    def __init__(self, chunks: Iterator[bytes]):
+        self._chunks = chunks
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            try:
+                self._pending = next(self._chunks)
+            except StopIteration:
+                return 0
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count
+
+
+def decrypted_file(stored: BinaryIO, name: str) -> File:
+    """The plaintext of a stored file: KYCENC2 decrypted a chunk at a time as it is read (seekable,
+    so Pillow can open it and FileResponse can stream it); KYCENC1 or plaintext read whole."""
+    if magic_of(stored) != stream.MAGIC:
+        with stored:
+            return ContentFile(crypto.decrypt_bytes(stored.read()), name=name)
+    try:
+        plaintext = stream.DecryptingReader(stored, keys=crypto.key_ring())
+    except BaseException:
+        stored.close()
+        raise
+    opened = File(io.BufferedReader(plaintext, buffer_size=stream.CHUNK_SIZE), name=name)
+    opened.size = plaintext.size
+    return opened
+
+
+def magic_of(stored: BinaryIO) -> bytes:
     """The first bytes, where a format's magic would be; the file is left at its start."""
     magic = stored.read(len(stream.MAGIC))
     stored.seek(0)
     return magic
 
 
-def _rotated_chunks(stored: BinaryIO) -> Iterator[bytes]:
-    magic = _magic_of(stored)
+def rotated_chunks(stored: BinaryIO) -> Iterator[bytes]:
+    magic = magic_of(stored)
     if magic == stream.MAGIC:
         return stream.rewrapped_chunks(stored, keys=crypto.key_ring())
     if magic == crypto.FILE_MAGIC:

@@ -1,6 +1,8 @@
 """Private S3 storage: django-storages' S3Storage with bounded waits and errors the product handles.
 
-Objects are private and encrypted by the bucket (settings: ``default_acl``, ``object_parameters``).
+Objects are private and encrypted twice: by the application, in the same KYCENC2 format as on the
+filesystem (so ``KYC_ENCRYPTION_KEYS`` and key rotation cover them, and a leaked bucket or a
+misconfigured bucket policy shows no image), and by the bucket (``default_acl``, ``object_parameters``).
 Every call has a connect and a read timeout and a bounded number of attempts (botocore's
 "standard" retries), so an S3 endpoint that hangs fails a request instead of holding it; every
 failure to reach or use S3 is raised as ``kyc.storage.StorageUnavailable`` (an OSError), which the
@@ -14,7 +16,12 @@ import botocore.exceptions
 from botocore.config import Config
 from storages.backends.s3 import S3Storage
 
-from kyc.storage import StorageUnavailable
+import io
+
+from django.core.files.base import File
+
+from kyc.storage import EncryptedStream, StorageUnavailable, decrypted_file, rotated_chunks
+from ocr_integration.encryption import crypto, stream
 
 _S3_FAILURES = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, boto3.exceptions.Boto3Error)
 
@@ -44,6 +51,43 @@ class PrivateS3Storage(S3Storage):
             return super().save(name, content, max_length=max_length)
         except _S3_FAILURES as exc:
             raise _unavailable(exc) from None
+
+    def _save(self, name, content):
+        # boto3 pulls the body with read(): hand it the encrypted stream, never the plaintext.
+        keys = crypto.key_ring()  # missing keys fail here, before anything is sent
+        content.seek(0)
+        encrypted = File(io.BufferedReader(EncryptedStream(stream.encrypted_chunks(content, keys=keys))), name=name)
+        encrypted.content_type = "application/octet-stream"
+        return super()._save(name, encrypted)
+
+    def _open(self, name, mode="rb"):
+        if "w" in mode or "a" in mode or "+" in mode:
+            raise ValueError("Stored documents are written whole through save(), never opened for writing.")
+        try:
+            stored = super()._open(name, mode)
+            return decrypted_file(stored, name)
+        except _S3_FAILURES as exc:
+            raise _unavailable(exc) from None
+
+    def size(self, name):
+        """The plaintext size, as on the filesystem (S3's own size is the encrypted one)."""
+        with self._open(name) as opened:
+            return opened.size
+
+    def rotate(self, name) -> None:
+        """Re-encrypt one stored object with the newest key. One PUT replaces the object whole, so
+        a failure leaves the original as it was and no temporary copy is ever made."""
+        try:
+            with S3Storage._open(self, name, "rb") as stored:
+                rotated = File(io.BufferedReader(EncryptedStream(rotated_chunks(stored))), name=name)
+                rotated.content_type = "application/octet-stream"
+                super()._save(name, rotated)
+        except _S3_FAILURES as exc:
+            raise _unavailable(exc) from None
+
+    def discard_interrupted_rotations(self, prefix: str) -> int:
+        # A rotation on S3 replaces an object with one PUT: a killed one leaves nothing behind.
+        return 0
 
     def delete(self, name):
         try:

@@ -14,6 +14,7 @@ from kyc.models.document import case_storage_prefix
 from kyc.services.audit import Actor
 from kyc.services.retention import case_purge_personal_data
 from kyc.tasks import purge_expired_personal_data
+from ocr_integration.encryption import stream
 from tests.conftest import make_case, make_staff
 from tests.kyc.api.conftest import client_for
 from tests.kyc.api.helpers import create_case, error_code, image_file
@@ -43,6 +44,18 @@ def test_an_upload_is_stored_as_a_private_object_encrypted_by_the_bucket(s3_stor
     assert all(grant["Grantee"]["Type"] == "CanonicalUser" for grant in grants)  # no AllUsers grant
     with case.documents.get().file.open("rb") as stored:
         assert stored.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_bucket_holds_only_ciphertext_of_our_own_keys(s3_storage):
+    """Whoever reads the bucket (a leaked credential, a wrong bucket policy) sees no image: the
+    object is in the application's KYCENC2 format, and only our keys open it."""
+    case = make_case("passport")
+    document = case.documents.get()
+    with document.file.open("rb") as stored:
+        image = stored.read()
+    raw = s3_storage.client.get_object(Bucket=s3_storage.bucket, Key=document.file.name)["Body"].read()
+    assert raw.startswith(stream.MAGIC) and b"PNG" not in raw[:64] and image not in raw
+    assert document.file.size == len(image)  # sizes are of the image, not of the ciphertext
 
 
 def test_erasure_deletes_every_object_under_the_case_prefix(s3_storage, django_capture_on_commit_callbacks):
