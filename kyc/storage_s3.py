@@ -11,14 +11,13 @@ upload answers with 503 ``storage_unavailable`` and the erasure records for a la
 
 from __future__ import annotations
 
+import io
+
 import boto3.exceptions
 import botocore.exceptions
 from botocore.config import Config
-from storages.backends.s3 import S3Storage
-
-import io
-
 from django.core.files.base import File
+from storages.backends.s3 import S3Storage
 
 from kyc.storage import EncryptedStream, StorageUnavailable, decrypted_file, rotated_chunks
 from ocr_integration.encryption import crypto, stream
