@@ -81,7 +81,8 @@ def idempotent(handler):
             response = handler(view, request, *args, **kwargs)
         except Exception as exc:
             response = api_exception_handler(exc, {"view": view, "request": request})
-        idempotency_finish(record=claim.record, status_code=response.status_code, body=response.data)
+        case_id = getattr(response, "case_id", None) or kwargs.get("case_id")
+        idempotency_finish(record=claim.record, status_code=response.status_code, body=response.data, case_id=case_id)
         return response
 
     return wrapper
@@ -182,8 +183,10 @@ class CaseListView(IntegratorView):
         serializer = s.CaseCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         case = integrator_case_create(integrator=request.user, **serializer.validated_data)
-        return Response(_case_body(case.id), status=status.HTTP_201_CREATED,
-                        headers={"Location": f"/api/v1/cases/{case.id}/"})
+        response = Response(_case_body(case.id), status=status.HTTP_201_CREATED,
+                            headers={"Location": f"/api/v1/cases/{case.id}/"})
+        response.case_id = case.id  # the idempotency record is the new case's (erasure finds it)
+        return response
 
 
 def _case_body(case_id) -> dict:

@@ -96,6 +96,15 @@ def _erase_related(case: Case) -> None:
     case_erase_api_data(case=case)
 
 
+def _purge_expired_related() -> None:
+    """Short-lived copies other apps keep past their time (the API app's idempotency answers)."""
+    try:
+        from kyc.api.services import idempotency_records_purge_expired
+    except ImportError:
+        return
+    idempotency_records_purge_expired()
+
+
 def pending_file_deletions_retry(*, case_id=None) -> int:
     """Delete what erasures left to delete (of one case, or of all); returns how many are still
     pending. A failure is recorded on its row (attempts, error) for admins and tried next time."""
@@ -147,8 +156,9 @@ def cases_due_for_purge(*, now=None) -> list:
 
 def purge_expired_personal_data() -> int:
     """The periodic retention run: deletes left over from earlier erasures are tried again, then
-    each expired case is erased in its own transaction."""
+    expired idempotency answers are deleted, and each expired case is erased in its own transaction."""
     pending_file_deletions_retry()
+    _purge_expired_related()
     count = 0
     for case_id in cases_due_for_purge():
         count += case_purge_personal_data(case_id=case_id, actor=Actor.system("retention"), reason="retention period ended")
