@@ -235,7 +235,7 @@ ERASED_CASE_BODY = {"error": {
 
 
 def idempotency_records_erase(*, case) -> int:
-    """Every idempotency record of the case keeps only its key, answering ``case_erased``.
+    """Erasure (kyc.personal_data): every idempotency record of the case keeps only its key, answering ``case_erased``.
 
     The record is not deleted: a replay of the case-creating POST would otherwise create the case
     again. What made it personal goes: the answer, and the fingerprint (a hash of the name, email
@@ -252,10 +252,8 @@ def idempotency_records_purge_expired(*, now=None) -> int:
     return deleted
 
 
-def case_erase_api_data(*, case) -> None:
-    """Retention / erasure: the case's webhook payloads keep their event, not the reviewer's words.
-
-    Called by ``kyc.services.retention`` inside its transaction."""
+def webhook_payloads_erase(*, case) -> None:
+    """Erasure (kyc.personal_data): the case's webhook payloads keep their event, not the reviewer's words."""
     for delivery in WebhookDelivery.objects.filter(case_id=case.id):
         payload = dict(delivery.payload)
         data = dict(payload.get("data") or {})
@@ -264,5 +262,3 @@ def case_erase_api_data(*, case) -> None:
             payload["data"] = data
             delivery.payload = payload
             delivery.save(update_fields=["payload"])
-    # Stored answers for replays of this case's requests may quote what its documents say.
-    idempotency_records_erase(case=case)
