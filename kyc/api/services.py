@@ -253,12 +253,16 @@ def idempotency_records_purge_expired(*, now=None) -> int:
 
 
 def webhook_payloads_erase(*, case) -> None:
-    """Erasure (kyc.personal_data): the case's webhook payloads keep their event, not the reviewer's words."""
+    """Erasure (kyc.personal_data): the case's webhook payloads keep their event (ids, states), not
+    the reviewer's words nor the integrator's reference. Every payload is written again, so no
+    ciphertext of what it held is left either."""
     for delivery in WebhookDelivery.objects.filter(case_id=case.id):
         payload = dict(delivery.payload)
         data = dict(payload.get("data") or {})
         if data.get("state_reason"):
             data["state_reason"] = "[erased]"
-            payload["data"] = data
-            delivery.payload = payload
-            delivery.save(update_fields=["payload"])
+        if data.get("external_reference"):
+            data["external_reference"] = ""
+        payload["data"] = data
+        delivery.payload = payload
+        delivery.save(update_fields=["payload"])
