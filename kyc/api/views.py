@@ -47,6 +47,7 @@ ERRORS = {
     401: OpenApiResponse(s.ErrorSerializer, description="Missing or invalid API key"),
     404: OpenApiResponse(s.ErrorSerializer, description="No such case for this integrator"),
     409: OpenApiResponse(s.ErrorSerializer, description="The case is not in a state that allows this"),
+    410: OpenApiResponse(s.ErrorSerializer, description="An Idempotency-Key replayed after the case was erased"),
     422: OpenApiResponse(s.ErrorSerializer, description="Idempotency-Key reused for another request"),
     429: OpenApiResponse(s.ErrorSerializer, description="Rate limited (see Retry-After)"),
 }
@@ -176,7 +177,7 @@ class CaseListView(IntegratorView):
         summary="Start a case",
         request=s.CaseCreateSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: s.CaseDetailSerializer, **{k: ERRORS[k] for k in (400, 401, 409, 422, 429)}},
+        responses={201: s.CaseDetailSerializer, **{k: ERRORS[k] for k in (400, 401, 409, 410, 422, 429)}},
     )
     @idempotent
     def post(self, request):
@@ -216,7 +217,7 @@ class CaseDocumentsView(IntegratorView):
         summary="Upload one side of the document",
         request={"multipart/form-data": s.DocumentUploadSerializer},
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: s.DocumentSerializer, **{k: ERRORS[k] for k in (400, 401, 404, 409, 422, 429)}},
+        responses={201: s.DocumentSerializer, **{k: ERRORS[k] for k in (400, 401, 404, 409, 410, 422, 429)}},
     )
     @idempotent
     def post(self, request, case_id):
@@ -240,7 +241,7 @@ class CaseDocumentsView(IntegratorView):
 class CaseConsentView(IntegratorView):
     @extend_schema(summary="Record a consent the applicant gave", request=s.ConsentSerializer,
                    parameters=[IDEMPOTENCY_HEADER],
-                   responses={200: s.CaseDetailSerializer, **{k: ERRORS[k] for k in (400, 401, 404, 422, 429)}})
+                   responses={200: s.CaseDetailSerializer, **{k: ERRORS[k] for k in (400, 401, 404, 410, 422, 429)}})
     @idempotent
     def post(self, request, case_id):
         case = self.get_case(case_id)
@@ -252,7 +253,7 @@ class CaseConsentView(IntegratorView):
 
 class CaseSubmitView(IntegratorView):
     @extend_schema(summary="Submit the case for verification", request=None, parameters=[IDEMPOTENCY_HEADER],
-                   responses={200: s.CaseDetailSerializer, **{k: ERRORS[k] for k in (400, 401, 404, 409, 422, 429)}})
+                   responses={200: s.CaseDetailSerializer, **{k: ERRORS[k] for k in (400, 401, 404, 409, 410, 422, 429)}})
     @idempotent
     def post(self, request, case_id):
         case = self.get_case(case_id)
