@@ -90,6 +90,9 @@ class IdempotencyRecord(models.Model):
     method = models.CharField(max_length=10)
     path = models.CharField(max_length=255)
     request_fingerprint = models.CharField(max_length=64)
+    # The case the request created or acted on, stored when the answer is: erasure finds every
+    # record of a case by it (the case-creating POST's path names no case).
+    case = models.ForeignKey("kyc.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     # None while the first request is still being handled.
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     # A replayed answer may hold what the case's documents say: encrypted at rest, and short-lived.

@@ -193,6 +193,8 @@ def idempotency_claim(*, integrator: Integrator, key: str, method: str, path: st
     record = IdempotencyRecord.objects.filter(integrator=integrator, key=key).first()
     if record is None:  # deleted between our insert and our read: treat as in flight, the client retries
         raise IdempotencyConflict("idempotency_in_progress", "A request with this Idempotency-Key is in progress.", 409)
+    if record.status_code == ERASED_CASE_STATUS and record.case_id is not None and not record.request_fingerprint:
+        return IdempotencyClaim(record=record, replay=True)  # whatever was sent: the case is erased
     if record.method != method or record.path != path or record.request_fingerprint != fingerprint:
         raise IdempotencyConflict(
             "idempotency_key_reused",
@@ -213,25 +215,54 @@ def idempotency_claim(*, integrator: Integrator, key: str, method: str, path: st
     return IdempotencyClaim(record=record, replay=True)
 
 
-def idempotency_finish(*, record: IdempotencyRecord, status_code: int, body) -> None:
+def idempotency_finish(*, record: IdempotencyRecord, status_code: int, body, case_id=None) -> None:
     """Keep the answer to replay it; an answer that a retry could change (5xx, 429) frees the key."""
     if status_code >= 500 or status_code in (401, 403, 429):
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         return
-    IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=status_code, response_body=body)
+    if case_id is not None and not Case.objects.filter(id=case_id).exists():
+        case_id = None  # a request on a case that does not exist (404) belongs to no case
+    IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=status_code, response_body=body, case_id=case_id)
 
 
-def case_erase_api_data(*, case) -> None:
-    """Retention / erasure: the case's webhook payloads keep their event, not the reviewer's words.
+# The answer a replay gets once the case's personal data is erased: the stored answer quoted it.
+ERASED_CASE_STATUS = 410
+ERASED_CASE_BODY = {"error": {
+    "code": "case_erased",
+    "message": "The case this request created or changed has been erased; its answer is no longer kept. "
+               "Use a new Idempotency-Key for a new request.",
+}}
 
-    Called by ``kyc.services.retention`` inside its transaction."""
+
+def idempotency_records_erase(*, case) -> int:
+    """Erasure (kyc.personal_data): every idempotency record of the case keeps only its key, answering ``case_erased``.
+
+    The record is not deleted: a replay of the case-creating POST would otherwise create the case
+    again. What made it personal goes: the answer, and the fingerprint (a hash of the name, email
+    and birth date sent, which a guess could confirm). It expires with the TTL like any record."""
+    return IdempotencyRecord.objects.filter(case=case).update(
+        status_code=ERASED_CASE_STATUS, response_body=ERASED_CASE_BODY, request_fingerprint=""
+    )
+
+
+def idempotency_records_purge_expired(*, now=None) -> int:
+    """The retention run: records older than API_IDEMPOTENCY_TTL_HOURS are never replayed again."""
+    expired_before = (now or timezone.now()) - timedelta(hours=settings.API_IDEMPOTENCY_TTL_HOURS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=expired_before).delete()
+    return deleted
+
+
+def webhook_payloads_erase(*, case) -> None:
+    """Erasure (kyc.personal_data): the case's webhook payloads keep their event (ids, states), not
+    the reviewer's words nor the integrator's reference. Every payload is written again, so no
+    ciphertext of what it held is left either."""
     for delivery in WebhookDelivery.objects.filter(case_id=case.id):
         payload = dict(delivery.payload)
         data = dict(payload.get("data") or {})
         if data.get("state_reason"):
             data["state_reason"] = "[erased]"
-            payload["data"] = data
-            delivery.payload = payload
-            delivery.save(update_fields=["payload"])
-    # Stored answers for replays of this case's requests may quote what its documents say.
-    IdempotencyRecord.objects.filter(path__contains=str(case.id)).delete()
+        if data.get("external_reference"):
+            data["external_reference"] = ""
+        payload["data"] = data
+        delivery.payload = payload
+        delivery.save(update_fields=["payload"])

@@ -47,6 +47,7 @@ ERRORS = {
     401: OpenApiResponse(s.ErrorSerializer, description="Missing or invalid API key"),
     404: OpenApiResponse(s.ErrorSerializer, description="No such case for this integrator"),
     409: OpenApiResponse(s.ErrorSerializer, description="The case is not in a state that allows this"),
+    410: OpenApiResponse(s.ErrorSerializer, description="An Idempotency-Key replayed after the case was erased"),
     422: OpenApiResponse(s.ErrorSerializer, description="Idempotency-Key reused for another request"),
     429: OpenApiResponse(s.ErrorSerializer, description="Rate limited (see Retry-After)"),
 }
@@ -81,7 +82,8 @@ def idempotent(handler):
             response = handler(view, request, *args, **kwargs)
         except Exception as exc:
             response = api_exception_handler(exc, {"view": view, "request": request})
-        idempotency_finish(record=claim.record, status_code=response.status_code, body=response.data)
+        case_id = getattr(response, "case_id", None) or kwargs.get("case_id")
+        idempotency_finish(record=claim.record, status_code=response.status_code, body=response.data, case_id=case_id)
         return response
 
     return wrapper
@@ -175,15 +177,17 @@ class CaseListView(IntegratorView):
         summary="Start a case",
         request=s.CaseCreateSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: s.CaseDetailSerializer, **{k: ERRORS[k] for k in (400, 401, 409, 422, 429)}},
+        responses={201: s.CaseDetailSerializer, **{k: ERRORS[k] for k in (400, 401, 409, 410, 422, 429)}},
     )
     @idempotent
     def post(self, request):
         serializer = s.CaseCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         case = integrator_case_create(integrator=request.user, **serializer.validated_data)
-        return Response(_case_body(case.id), status=status.HTTP_201_CREATED,
-                        headers={"Location": f"/api/v1/cases/{case.id}/"})
+        response = Response(_case_body(case.id), status=status.HTTP_201_CREATED,
+                            headers={"Location": f"/api/v1/cases/{case.id}/"})
+        response.case_id = case.id  # the idempotency record is the new case's (erasure finds it)
+        return response
 
 
 def _case_body(case_id) -> dict:
@@ -213,7 +217,7 @@ class CaseDocumentsView(IntegratorView):
         summary="Upload one side of the document",
         request={"multipart/form-data": s.DocumentUploadSerializer},
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: s.DocumentSerializer, **{k: ERRORS[k] for k in (400, 401, 404, 409, 422, 429)}},
+        responses={201: s.DocumentSerializer, **{k: ERRORS[k] for k in (400, 401, 404, 409, 410, 422, 429)}},
     )
     @idempotent
     def post(self, request, case_id):
@@ -237,7 +241,7 @@ class CaseDocumentsView(IntegratorView):
 class CaseConsentView(IntegratorView):
     @extend_schema(summary="Record a consent the applicant gave", request=s.ConsentSerializer,
                    parameters=[IDEMPOTENCY_HEADER],
-                   responses={200: s.CaseDetailSerializer, **{k: ERRORS[k] for k in (400, 401, 404, 422, 429)}})
+                   responses={200: s.CaseDetailSerializer, **{k: ERRORS[k] for k in (400, 401, 404, 410, 422, 429)}})
     @idempotent
     def post(self, request, case_id):
         case = self.get_case(case_id)
@@ -249,7 +253,7 @@ class CaseConsentView(IntegratorView):
 
 class CaseSubmitView(IntegratorView):
     @extend_schema(summary="Submit the case for verification", request=None, parameters=[IDEMPOTENCY_HEADER],
-                   responses={200: s.CaseDetailSerializer, **{k: ERRORS[k] for k in (400, 401, 404, 409, 422, 429)}})
+                   responses={200: s.CaseDetailSerializer, **{k: ERRORS[k] for k in (400, 401, 404, 409, 410, 422, 429)}})
     @idempotent
     def post(self, request, case_id):
         case = self.get_case(case_id)

@@ -36,8 +36,11 @@ def case_transition(
         case_id=case.id,
         object_type="case",
         object_id=case.id,
-        # The reason is written by us or by a reviewer, never copied from personal data.
-        data={"before": before, "after": target.value, "reason": reason, **(data or {})},
+        # Never the reason's words: a reviewer's resubmission text or a vendor's error may name the
+        # applicant, and the trail outlives erasure. Its length says one was given; the words are
+        # on the case (state_reason) and on the record the caller names in ``data`` (a decision's
+        # encrypted note, say), both encrypted and both erased with the case.
+        data={"before": before, "after": target.value, "reason_length": len(reason), **(data or {})},
     )
     webhooks_case_state_changed(case=case, before=before)  # integrators' webhooks, posted on commit
     return case

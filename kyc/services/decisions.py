@@ -187,6 +187,7 @@ def _finish(*, case: Case, decision: Decision, actor: Actor) -> None:
         target=_TARGET[outcome],
         actor=actor,
         reason=decision.note if outcome == Decision.Outcome.REQUEST_RESUBMISSION else "",
+        data={"decision": decision.id},  # the reason's words: that decision's encrypted note
     )
     if outcome == Decision.Outcome.REQUEST_RESUBMISSION:
         # The sides to replace go back to the applicant; the others keep their readings.

@@ -10,27 +10,21 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.apps import apps
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from kyc.models import (
-    Applicant,
-    Case,
-    CheckFinding,
-    Decision,
-    Document,
-    DocumentReading,
-    PendingFileDeletion,
-)
+from kyc.models import Case, PendingFileDeletion
 from kyc.models.document import case_storage_prefix
+from kyc.personal_data import PERSONAL
 from kyc.services.audit import Actor, audit_record
 from kyc.services.cases import case_transition, lock_case
 from kyc.workflow import FINAL_STATES, CaseState
 
 logger = logging.getLogger(__name__)
-ERASED = "[erased]"
 
 
 def retention_days(state: str) -> int:
@@ -62,15 +56,8 @@ def case_purge_personal_data(*, case_id, actor: Actor, reason: str) -> bool:
         [PendingFileDeletion(case=case, name=prefix)]
         + [PendingFileDeletion(case=case, name=name) for name in files if not name.startswith(prefix)]
     )
-    DocumentReading.objects.filter(document__case=case).delete()
-    Document.objects.filter(case=case).update(file="", sha256="", width=0, height=0, byte_size=0)
-    CheckFinding.objects.filter(case=case).update(message=ERASED, evidence={})
-    Decision.objects.filter(case=case).update(note=ERASED, second_note="")
-    case.notes.update(body=ERASED)
-    Applicant.objects.filter(id=case.applicant_id).update(
-        email="", declared_full_name="", declared_birth_date=None
-    )
-    _erase_related(case)
+    _erase_personal_fields(case)
+    case.refresh_from_db()
     case.personal_data_erased_at = timezone.now()
     case.save(update_fields=["personal_data_erased_at"])
     audit_record(
@@ -87,13 +74,29 @@ def case_purge_personal_data(*, case_id, actor: Actor, reason: str) -> bool:
     return True
 
 
-def _erase_related(case: Case) -> None:
-    """Personal data other apps keep about a case (the API app's webhook payloads)."""
+def _erase_personal_fields(case: Case) -> None:
+    """Walk the one list of every field that can hold personal data (kyc.personal_data)."""
+    for table in PERSONAL:
+        try:
+            model = apps.get_model(table.model)
+        except LookupError:  # an optional app (the API) that is not installed
+            continue
+        rows = model._base_manager.filter(**{table.case_lookup: case.id})
+        if table.erase == "delete":
+            rows.delete()
+        elif table.erase == "handler":
+            import_string(table.handler)(case=case)
+        else:
+            rows.update(**table.fields)
+
+
+def _purge_expired_related() -> None:
+    """Short-lived copies other apps keep past their time (the API app's idempotency answers)."""
     try:
-        from kyc.api.services import case_erase_api_data
+        from kyc.api.services import idempotency_records_purge_expired
     except ImportError:
         return
-    case_erase_api_data(case=case)
+    idempotency_records_purge_expired()
 
 
 def pending_file_deletions_retry(*, case_id=None) -> int:
@@ -147,8 +150,9 @@ def cases_due_for_purge(*, now=None) -> list:
 
 def purge_expired_personal_data() -> int:
     """The periodic retention run: deletes left over from earlier erasures are tried again, then
-    each expired case is erased in its own transaction."""
+    expired idempotency answers are deleted, and each expired case is erased in its own transaction."""
     pending_file_deletions_retry()
+    _purge_expired_related()
     count = 0
     for case_id in cases_due_for_purge():
         count += case_purge_personal_data(case_id=case_id, actor=Actor.system("retention"), reason="retention period ended")

@@ -173,3 +173,66 @@ def test_a_nul_byte_in_any_query_parameter_is_a_400(fuzz_world, client, path):
                           HTTP_AUTHORIZATION=f"Api-Key {fuzz_world['key']}")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_request"
+
+
+# Issue 17.2: every way to replay an Idempotency-Key after the case was erased. None may return
+# what the erased case held, none may create the case again, none may be a 5xx.
+ERASED_NAME, ERASED_EMAIL, ERASED_BIRTH_DATE = "Erased Person", "erased.person@example.test", "1991-02-03"
+
+
+@pytest.mark.parametrize(
+    ("replay", "status"),
+    [
+        ("the same body", 410),
+        ("another body", 410),
+        ("an empty body", 410),
+        ("the upload's key on the upload", 410),
+        ("the submit's key on the submit", 410),
+        ("the same key by another integrator", 201),
+    ],
+)
+def test_an_idempotency_key_replayed_after_erasure_never_returns_the_erased_values(fuzz_world, replay, status):
+    from rest_framework.test import APIClient
+
+    from kyc.models import Case
+    from kyc.services.audit import Actor
+    from kyc.services.retention import applicant_erase
+    from tests.kyc.api.helpers import image_file
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Api-Key {fuzz_world['key']}")
+    body = {"email": ERASED_EMAIL, "document_type": "passport", "consents": ["processing"],
+            "declared_full_name": ERASED_NAME, "declared_birth_date": ERASED_BIRTH_DATE}
+    created = api.post("/api/v1/cases/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-create")
+    case_id = created.json()["id"]
+    upload_path, submit_path = f"/api/v1/cases/{case_id}/documents/", f"/api/v1/cases/{case_id}/submit/"
+    api.post(upload_path, {"kind": "passport", "file": image_file()}, format="multipart", HTTP_IDEMPOTENCY_KEY="k-up")
+    api.post(submit_path, HTTP_IDEMPOTENCY_KEY="k-submit")
+    applicant_erase(applicant_id=Case.objects.get(id=case_id).applicant_id, actor=Actor.system("test"))
+    cases_before = Case.objects.count()
+
+    if replay == "the same body":
+        response = api.post("/api/v1/cases/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-create")
+    elif replay == "another body":
+        response = api.post("/api/v1/cases/", {**body, "email": "x@example.test"}, format="json",
+                            HTTP_IDEMPOTENCY_KEY="k-create")
+    elif replay == "an empty body":
+        response = api.post("/api/v1/cases/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k-create")
+    elif replay == "the upload's key on the upload":
+        response = api.post(upload_path, {"kind": "passport", "file": image_file()}, format="multipart",
+                            HTTP_IDEMPOTENCY_KEY="k-up")
+    elif replay == "the submit's key on the submit":
+        response = api.post(submit_path, HTTP_IDEMPOTENCY_KEY="k-submit")
+    else:
+        other = Integrator.objects.create(name="Other Bank")
+        _key, other_raw_key = api_key_create(integrator=other, name="other")
+        api.credentials(HTTP_AUTHORIZATION=f"Api-Key {other_raw_key}")
+        response = api.post("/api/v1/cases/", {**body, "email": "new@example.test", "declared_full_name": "",
+                                               "declared_birth_date": None}, format="json",
+                            HTTP_IDEMPOTENCY_KEY="k-create")
+
+    text = response.content.decode()
+    assert response.status_code == status, text
+    assert ERASED_NAME not in text and ERASED_EMAIL not in text and ERASED_BIRTH_DATE not in text
+    if status == 410:
+        assert response.json()["error"]["code"] == "case_erased" and Case.objects.count() == cases_before

@@ -172,3 +172,33 @@ def test_an_erased_case_takes_no_new_images(scripted_ocr, django_capture_on_comm
     with pytest.raises(ValidationFailed, match="erased"):
         document_attach(case_id=case.id, kind="passport", upload=upload(), actor=Actor.applicant(case.applicant_id))
     assert not Path(default_storage.location, "cases", str(case.id)).exists()
+
+
+def test_a_resubmission_note_never_reaches_the_audit_trail_and_the_chain_verifies_after_erasure(
+    scripted_ocr, django_capture_on_commit_callbacks, reviewer
+):
+    from django.core.management import call_command
+
+    from kyc.services.decisions import case_decide
+    from kyc.services.retention import applicant_erase
+
+    case = read_case(django_capture_on_commit_callbacks)
+    from kyc.services.assignments import case_claim
+
+    case_claim(case_id=case.id, actor=Actor.staff(reviewer))
+    note = "Marker Person, passport X1234567: the photo is blurred"
+    with django_capture_on_commit_callbacks(execute=False):
+        case_decide(case_id=case.id, actor=Actor.staff(reviewer), outcome="request_resubmission",
+                    reason_codes=["image-unreadable"], note=note, requested_kinds=["passport"])
+    case.refresh_from_db()
+    assert case.state == "resubmission_requested" and case.state_reason == note
+    event = AuditEvent.objects.get(action="case.state_changed", data__after="resubmission_requested")
+    # The event names the decision whose encrypted note holds the words, never the words.
+    assert event.data["decision"] == case.decisions.get().id and event.data["reason_length"] == len(note)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        applicant_erase(applicant_id=case.applicant_id, actor=Actor.system("test"))
+    trail = " ".join(str(e.data) for e in AuditEvent.objects.all())
+    assert [m for m in MARKERS if m in trail] == []
+    assert personal_values_left(case) == []
+    call_command("verify_audit")  # raises on a broken chain

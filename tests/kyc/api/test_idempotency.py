@@ -77,3 +77,39 @@ def test_a_key_still_in_progress_answers_409(api, integrator):
 def test_an_invalid_key_is_refused(api):
     response = api.post("/api/v1/cases/", CASE, format="json", HTTP_IDEMPOTENCY_KEY="x" * 300)
     assert response.status_code == 400 and error_code(response) == "invalid_idempotency_key"
+
+
+def test_erasure_leaves_no_idempotency_answer_and_a_replay_is_told_the_case_is_erased(api):
+    from kyc.services.audit import Actor
+    from kyc.services.retention import applicant_erase
+
+    body = {**CASE, "declared_full_name": "Marker Person", "email": "marker@example.test",
+            "declared_birth_date": "1990-01-01"}
+    created = api.post("/api/v1/cases/", body, format="json", HTTP_IDEMPOTENCY_KEY="create-erased")
+    assert created.status_code == 201 and created.json()["applicant"]["declared_full_name"] == "Marker Person"
+    case = Case.objects.get(id=created.json()["id"])
+    applicant_erase(applicant_id=case.applicant_id, actor=Actor.system("test"))
+
+    for record in IdempotencyRecord.objects.all():  # the creating POST's record too (its path names no case)
+        assert "Marker" not in str(record.response_body) and "marker@" not in str(record.response_body)
+        assert record.request_fingerprint == ""
+    again = api.post("/api/v1/cases/", body, format="json", HTTP_IDEMPOTENCY_KEY="create-erased")
+    assert again.status_code == 410 and error_code(again) == "case_erased"
+    assert "Marker" not in again.content.decode() and "1990-01-01" not in again.content.decode()
+    assert Case.objects.count() == 1  # the replay created no second case
+
+
+def test_the_retention_run_deletes_expired_idempotency_records(api, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kyc.services.retention import purge_expired_personal_data
+
+    api.post("/api/v1/cases/", CASE, format="json", HTTP_IDEMPOTENCY_KEY="old")
+    api.post("/api/v1/cases/", {**CASE, "email": "b@example.test"}, format="json", HTTP_IDEMPOTENCY_KEY="new")
+    IdempotencyRecord.objects.filter(key="old").update(
+        created_at=timezone.now() - timedelta(hours=settings.API_IDEMPOTENCY_TTL_HOURS, minutes=1)
+    )
+    purge_expired_personal_data()
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
