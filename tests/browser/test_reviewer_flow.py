@@ -97,9 +97,10 @@ def test_override_needs_a_second_senior_reviewer(browser_page, new_page, screens
     form.get_by_label("Approve").check()
     form.locator("label.reason-code", has_text="Verified by hand").locator("input").check()
     form.get_by_role("button", name="Record decision").click()
-    expect(page.locator(".message.error")).to_contain_text("explain in a note")
-    form.get_by_label("Approve").check()
-    form.locator("label.reason-code", has_text="Verified by hand").locator("input").check()
+    # Refused: the error is next to the note, and what was chosen is still chosen.
+    expect(form.locator("#field-note .field-error")).to_contain_text("explain in a note")
+    expect(form.get_by_label("Approve")).to_be_checked()
+    expect(form.locator("label.reason-code", has_text="Verified by hand").locator("input")).to_be_checked()
     form.locator("textarea[name=note]").fill("MRZ misread; the printed date matches the photo page.")
     form.get_by_role("button", name="Record decision").click()
     expect(page.locator(".notice", has_text="waits for a second")).to_be_visible()
@@ -111,7 +112,11 @@ def test_override_needs_a_second_senior_reviewer(browser_page, new_page, screens
     second.goto("/review/?awaiting_second=1")
     second.get_by_role("link", name=case.reference).click()
     review = second.locator("#second-review-form")
-    review.locator("select[name=confirm]").select_option("yes")
+    expect(review.get_by_label("Confirm the approval")).not_to_be_checked()  # no default: an explicit choice
+    # The browser itself refuses to send the form without a choice (the server refuses too: unit tests).
+    review.get_by_role("button", name="Record second review").click()
+    expect(second.locator("#case-state")).to_have_text("Ready for review")
+    review.get_by_label("Confirm the approval").check()
     screenshot(second, "second-review")
     review.get_by_role("button", name="Record second review").click()
     expect(second.locator("#case-state")).to_have_text("Approved")

@@ -63,7 +63,8 @@ class ReauthenticationForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    outcome = forms.ChoiceField(choices=Decision.Outcome.choices, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(choices=Decision.Outcome.choices, widget=forms.RadioSelect,
+                                error_messages={"required": "Choose a decision."})
     reason_codes = forms.MultipleChoiceField(choices=[], widget=forms.CheckboxSelectMultiple, required=False)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
                            help_text="Required to reject, to ask for new images, and to approve despite a failed check.")
@@ -78,8 +79,10 @@ class DecisionForm(forms.Form):
 
 
 class SecondReviewForm(forms.Form):
-    confirm = forms.TypedChoiceField(choices=[("yes", "Confirm"), ("no", "Decline")],
-                                     coerce=lambda v: v == "yes")
+    # No default: one careless click must not confirm an override. The choice is explicit.
+    confirm = forms.TypedChoiceField(choices=[("yes", "Confirm the approval"), ("no", "Decline it")],
+                                     coerce=lambda v: v == "yes", widget=forms.RadioSelect, label="Your review",
+                                     error_messages={"required": "Choose whether you confirm or decline the approval."})
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
