@@ -52,6 +52,17 @@
     });
   });
 
+  // The workspace columns fill the window below the header (see reviewer.css, --ws-top).
+  var workspace = document.querySelector(".workspace");
+  if (workspace) {
+    var placeColumns = function () {
+      var top = workspace.getBoundingClientRect().top + window.scrollY;
+      workspace.style.setProperty("--ws-top", Math.max(0, Math.round(top)) + "px");
+    };
+    placeColumns();
+    window.addEventListener("resize", placeColumns);
+  }
+
   var form = document.getElementById("decision-form");
   if (form) {
     var outcomeInputs = form.querySelectorAll('input[name="outcome"]');

@@ -53,8 +53,9 @@ def test_claim_inspect_decide(browser_page, screenshot, scripted_ocr, fast_hashi
     svg = panel.locator("svg.document-image")
     expect(svg).to_have_attribute("data-zoom", "1.25")
     expect(svg).to_have_attribute("data-rotate", "90")
-    expect(panel.locator("tr[data-field=surname] td").first).to_have_text("TESTER")
-    raw = panel.locator("details.raw").first
+    fields = page.locator("article.document-fields").first
+    expect(fields.locator("tr[data-field=surname] td").first).to_have_text("TESTER")
+    raw = fields.locator("details.raw").first
     expect(raw.locator("pre")).to_be_hidden()
     raw.locator("summary").click()
     expect(raw.locator("pre")).to_contain_text("scripted")
@@ -138,3 +139,38 @@ def test_metrics_and_evidence_pages_render(browser_page, screenshot, scripted_oc
     screenshot(page, "evidence")
     page.emulate_media(media="print")
     expect(page.locator("h1")).to_contain_text(case.reference)
+
+
+def _in_viewport(page, selector: str) -> bool:
+    return page.evaluate(
+        """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+             return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth; }""",
+        selector,
+    )
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1024, 768)], ids=["desktop", "tablet"])
+def test_one_screen_per_case_with_the_decision_always_in_view(new_page, screenshot, scripted_ocr, fast_hashing,
+                                                              size):
+    ensure_roles()
+    make_member("rita", "reviewer")
+    case = ready_case(failed=True, warned=True)
+    page = new_page(viewport={"width": size[0], "height": size[1]})
+    sign_in(page, "rita")
+    page.goto(f"/review/cases/{case.id}/")
+    page.click("#claim")
+    expect(page.locator("#decision-form")).to_be_visible()
+    screenshot(page, f"workspace-{size[0]}x{size[1]}", full_page=False)
+    # Without scrolling: the image, the failed check and the button that records the decision.
+    assert _in_viewport(page, "#decision-form button[type=submit]")
+    assert _in_viewport(page, ".ws-images svg.document-image") or size[0] < 1200
+    expect(page.locator("details.finding.outcome-fail")).to_have_attribute("open", "")
+    expect(page.locator("#passed-checks")).not_to_have_attribute("open", "")
+    # The page itself never scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    screenshot(page, f"workspace-{size[0]}x{size[1]}", full_page=False)
+    if size[0] >= 1200:
+        # Scrolling the findings leaves the decision where it is.
+        page.mouse.move(size[0] // 2, size[1] // 2)
+        page.mouse.wheel(0, 2000)
+        assert _in_viewport(page, "#decision-form button[type=submit]")
