@@ -174,3 +174,46 @@ def test_one_screen_per_case_with_the_decision_always_in_view(new_page, screensh
         page.mouse.move(size[0] // 2, size[1] // 2)
         page.mouse.wheel(0, 2000)
         assert _in_viewport(page, "#decision-form button[type=submit]")
+
+
+def test_a_clean_case_decided_with_the_keyboard_only_then_the_next_opens(browser_page, screenshot, scripted_ocr,
+                                                                         fast_hashing):
+    ensure_roles()
+    make_member("rita", "reviewer")
+    first = ready_case()
+    second = ready_case()
+    page = browser_page
+    sign_in(page, "rita")
+    # Queue: j selects the first row, o opens it.
+    page.keyboard.press("j")
+    expect(page.locator("tr.queue-row.selected")).to_contain_text(first.reference)
+    page.keyboard.press("o")
+    expect(page.locator("h1")).to_contain_text(first.reference)
+    # ? lists the shortcuts; Esc closes the list.
+    page.keyboard.press("?")
+    expect(page.locator("#shortcuts")).to_be_visible()
+    expect(page.locator("#shortcuts")).to_contain_text("Record the decision and open the next case")
+    screenshot(page, "shortcuts", full_page=False)
+    page.keyboard.press("Escape")
+    expect(page.locator("#shortcuts")).to_be_hidden()
+    # Image keys.
+    svg = page.locator("svg.document-image").first
+    page.keyboard.press("+")
+    expect(svg).to_have_attribute("data-zoom", "1.25")
+    page.keyboard.press("r")
+    expect(svg).to_have_attribute("data-rotate", "90")
+    page.keyboard.press("0")
+    expect(svg).to_have_attribute("data-rotate", "0")
+    page.keyboard.press("b")
+    expect(page.locator("g.boxes").first).to_be_hidden()
+    # Claim, approve, first reason, record and open next: five keys.
+    page.keyboard.press("c")
+    expect(page.locator("#assignee")).to_have_text("you")
+    page.keyboard.press("a")
+    expect(page.get_by_label("Approve")).to_be_checked()
+    page.keyboard.press("1")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("h1")).to_contain_text(second.reference)
+    assert Case.objects.get(id=first.id).state == "approved"
+    # k goes back to the case before in the queue (none: the first one left it), j has nowhere to go.
+    expect(page.locator("#previous-case")).to_have_count(0)

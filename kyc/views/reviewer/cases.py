@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from kyc.errors import KycError, ValidationFailed
 from kyc.models import Case, Document, ReasonCode
+from kyc.selectors.queue import queue_neighbours
 from kyc.selectors.workspace import SOURCES, case_workspace
 from kyc.services.assignments import case_assign, case_claim, case_release
 from kyc.services.audit import Actor
@@ -65,9 +66,11 @@ def _workspace_page(request, case_id, *, form: DecisionForm | None = None,
     )
     pending = workspace.pending_approval
     form = form or DecisionForm(kinds=_kinds(case), reason_codes=reason_codes)
+    neighbours = queue_neighbours(case=case, user=user)
     return render(request, "reviewer/case.html", {
         "ws": workspace,
         "case": case,
+        "neighbours": neighbours,
         "sources": SOURCES,
         "decidable": case.state in DECIDABLE_STATES,
         "can_claim": user.has_perm("kyc.decide_case") and case.state in DECIDABLE_STATES
@@ -155,6 +158,18 @@ def decide(request, case_id):
     messages.success(request, "Decision recorded.")
     if decision.status == "awaiting_second":
         messages.info(request, "A check failed on this case: a second senior reviewer must confirm the approval.")
+    return _then(request, case)
+
+
+def _then(request, case: Case):
+    """After an action: stay on the case, or ("decide and open next") open the next one in the queue."""
+    if request.POST.get("then") == "next":
+        case.refresh_from_db()
+        next_id = queue_neighbours(case=case, user=request.user).next_id
+        if next_id is not None:
+            return redirect("reviewer:case", case_id=next_id)
+        messages.info(request, "No other case is waiting for you: the queue is clear.")
+        return redirect("reviewer:queue")
     return redirect("reviewer:case", case_id=case.id)
 
 

@@ -88,3 +88,26 @@ def test_declining_without_a_note_keeps_the_choice_and_says_so_by_the_note(staff
     html = response.content.decode()
     assert re.search(r'value="no"[^>]*checked', html)
     assert "Say in a note why you decline" in html
+
+
+def test_decide_and_open_next_goes_to_the_next_waiting_case_then_to_the_queue(staff, scripted_ocr):
+    first, second = ready_case(), ready_case()
+    client = client_for(staff["reviewer"])
+    decision = {"outcome": "approve", "reason_codes": ["documents-consistent"], "then": "next"}
+    client.post(reverse("reviewer:claim", args=[first.id]))
+    response = client.post(reverse("reviewer:decide", args=[first.id]), decision)
+    assert response.status_code == 302 and response["Location"] == reverse("reviewer:case", args=[second.id])
+    client.post(reverse("reviewer:claim", args=[second.id]))
+    response = client.post(reverse("reviewer:decide", args=[second.id]), decision, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("reviewer:queue")
+    assert "the queue is clear" in response.content.decode()
+
+
+def test_next_and_previous_follow_the_queue_order_and_skip_cases_held_by_others(staff, scripted_ocr):
+    first, held, third = ready_case(), ready_case(), ready_case()
+    case_claim(case_id=held.id, actor=Actor.staff(staff["other_reviewer"]))
+    html = client_for(staff["reviewer"]).get(reverse("reviewer:case", args=[first.id])).content.decode()
+    assert f'id="next-case" href="{reverse("reviewer:case", args=[third.id])}"' in html
+    assert 'id="previous-case"' not in html
+    html = client_for(staff["reviewer"]).get(reverse("reviewer:case", args=[third.id])).content.decode()
+    assert f'id="previous-case" href="{reverse("reviewer:case", args=[first.id])}"' in html
