@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from kyc.models import Case, Document
+from kyc.models import Case, CaseSearchDigest, Document
+from kyc.search_index import query_digests
 from kyc.workflow import CaseState
 
 QUEUE_STATES = (CaseState.READY_FOR_REVIEW, CaseState.NEEDS_ATTENTION)
@@ -33,6 +35,39 @@ class QueueFilters:
     assigned: str = ""  # me | unassigned | others
     waiting: str = ""  # key of WAITING_CHOICES: waiting longer than
     awaiting_second: bool = False
+    search: str = ""  # a case reference, an external reference, an applicant name or a document number
+    over_sla: bool = False  # waiting longer than settings.REVIEW_SLA_HOURS
+    sort: str = "waiting"  # a key of SORTS
+
+
+# Sortable columns: key -> ordering (every one ends on the id, so pages never overlap).
+SORTS = {
+    "waiting": (F("submitted_at").asc(nulls_last=True), "created_at", "id"),
+    "-waiting": (F("submitted_at").desc(nulls_last=True), "-created_at", "-id"),
+    "reference": ("reference", "id"),
+    "-reference": ("-reference", "id"),
+    "document": ("document_type", "issuing_country", F("submitted_at").asc(nulls_last=True), "id"),
+    "-document": ("-document_type", "-issuing_country", F("submitted_at").asc(nulls_last=True), "id"),
+    "state": ("state", F("submitted_at").asc(nulls_last=True), "id"),
+    "-state": ("-state", F("submitted_at").asc(nulls_last=True), "id"),
+    "checks": ("-failed_findings_count", "-warned_findings_count", F("submitted_at").asc(nulls_last=True), "id"),
+    "-checks": ("failed_findings_count", "warned_findings_count", F("submitted_at").asc(nulls_last=True), "id"),
+}
+
+
+def sla_target() -> timedelta:
+    return timedelta(hours=settings.REVIEW_SLA_HOURS)
+
+
+def _search(cases: QuerySet[Case], term: str) -> QuerySet[Case]:
+    """Exact matches only: a reference, an external reference, or a blind-index digest of the term
+    as a name or a document number. Names and numbers are never decrypted to be searched."""
+    term = term.strip()[:200]
+    match = Q(reference=term.upper()) | Q(integrator_link__external_reference=term)
+    digests = query_digests(term)
+    if digests:
+        match |= Exists(CaseSearchDigest.objects.filter(case=OuterRef("pk"), digest__in=digests))
+    return cases.filter(match)
 
 
 @dataclass
@@ -42,6 +77,7 @@ class QueueCounts:
     unassigned: int = 0
     failed: int = 0
     awaiting_second: int = 0
+    over_sla: int = 0
 
 
 def _filtered(filters: QueueFilters, *, user, include_states: bool = True) -> QuerySet[Case]:
@@ -74,6 +110,10 @@ def _filtered(filters: QueueFilters, *, user, include_states: bool = True) -> Qu
         cases = cases.filter(submitted_at__lte=timezone.now() - WAITING_CHOICES[filters.waiting])
     if filters.awaiting_second:
         cases = cases.filter(awaiting_second_approval=True)
+    if filters.over_sla:
+        cases = cases.filter(submitted_at__lte=timezone.now() - sla_target())
+    if filters.search.strip():
+        cases = _search(cases, filters.search)
     return cases
 
 
@@ -91,7 +131,7 @@ def reviewer_queue_page_rows(filters: QueueFilters, *, user) -> QuerySet[Case]:
             warned_findings=F("warned_findings_count"),
             awaiting_second=F("awaiting_second_approval"),
         )
-        .order_by(F("submitted_at").asc(nulls_last=True), "created_at", "id")
+        .order_by(*SORTS.get(filters.sort, SORTS["waiting"]))
     )
 
 
@@ -105,6 +145,7 @@ def reviewer_queue_counts(filters: QueueFilters, *, user) -> QueueCounts:
         unassigned=Count("state", filter=in_states & Q(assigned_to__isnull=True)),
         failed=Count("state", filter=in_states & Q(failed_findings_count__gt=0)),
         awaiting_second=Count("state", filter=in_states & Q(awaiting_second_approval=True)),
+        over_sla=Count("state", filter=in_states & Q(submitted_at__lte=timezone.now() - sla_target())),
     )
     row = base.aggregate(**aggregates)
     return QueueCounts(
@@ -113,6 +154,7 @@ def reviewer_queue_counts(filters: QueueFilters, *, user) -> QueueCounts:
         unassigned=row["unassigned"],
         failed=row["failed"],
         awaiting_second=row["awaiting_second"],
+        over_sla=row["over_sla"],
     )
 
 

@@ -217,3 +217,37 @@ def test_a_clean_case_decided_with_the_keyboard_only_then_the_next_opens(browser
     assert Case.objects.get(id=first.id).state == "approved"
     # k goes back to the case before in the queue (none: the first one left it), j has nowhere to go.
     expect(page.locator("#previous-case")).to_have_count(0)
+
+
+def test_queue_search_sort_and_sla_filter_also_on_a_phone(new_page, screenshot, scripted_ocr, fast_hashing):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    ensure_roles()
+    make_member("rita", "reviewer")
+    anna = ready_case(declared_full_name="Anna Müller", failed=True)
+    alex = ready_case("emirates_id", declared_full_name="Alex Tester")
+    Case.objects.filter(id=anna.id).update(submitted_at=timezone.now() - timedelta(days=2))
+    page = new_page(viewport={"width": 375, "height": 740}, mobile=True)
+    sign_in(page, "rita")
+    expect(page.locator("tr.queue-row")).to_have_count(2)
+    # Human labels, never internal names.
+    expect(page.locator("tr.queue-row", has_text=alex.reference)).to_contain_text("UAE Emirates ID")
+    expect(page.locator("table.queue")).not_to_contain_text("emirates_id")
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    screenshot(page, "queue-phone")
+    # "/" jumps to the search box.
+    page.keyboard.press("/")
+    expect(page.locator("#queue-search")).to_be_focused()
+    page.keyboard.type("muller anna")
+    page.keyboard.press("Enter")
+    expect(page.locator("tr.queue-row")).to_have_count(1)
+    expect(page.locator("tr.queue-row")).to_contain_text(anna.reference)
+    page.goto("/review/?over_sla=1")
+    expect(page.locator("tr.queue-row")).to_have_count(1)
+    expect(page.locator("tr.queue-row .sla-timer")).to_contain_text("over by")
+    page.goto("/review/")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.get_by_role("link", name="Waiting", exact=True).click()  # newest first now
+    expect(page.locator("tr.queue-row").first).to_contain_text(alex.reference)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils import timezone
 
+from kyc.labels import DOCUMENT_TYPE_LABELS
 from kyc.selectors.queue import (
     ASSIGNED_CHOICES,
     FINDING_CHOICES,
     LISTABLE_STATES,
+    SORTS,
     WAITING_CHOICES,
     QueueFilters,
     reviewer_queue_counts,
     reviewer_queue_page_rows,
+    sla_target,
 )
 from kyc.views.reviewer.access import review_required
 from kyc.workflow import STATE_LABELS
@@ -25,7 +30,14 @@ def _filters(request) -> QueueFilters:
     get = request.GET
     listable = {s.value for s in LISTABLE_STATES}
     states = tuple(s for s in get.getlist("state") if s in listable)
+    search = get.get("q", "").strip()[:200]
+    if search and not states:
+        # A search looks for one case wherever it is: decided cases too.
+        states = tuple(s.value for s in LISTABLE_STATES)
     return QueueFilters(
+        search=search,
+        over_sla=get.get("over_sla") == "1",
+        sort=get.get("sort", "") if get.get("sort") in SORTS else "waiting",
         states=states or QueueFilters.states,
         document_type=get.get("document_type", "") if get.get("document_type") in {t.value for t in DocumentType} else "",
         document_kind=get.get("document_kind", "") if get.get("document_kind") in {k.value for k in DocumentKind} else "",
@@ -46,8 +58,17 @@ def queue(request):
         per_page = 50
     per_page = per_page if per_page in PAGE_SIZES else 50
     page = Paginator(reviewer_queue_page_rows(filters, user=request.user), per_page).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    now = timezone.now()
+    target = sla_target()
+    for case in page.object_list:
+        # Time left before the SLA target (negative: over it), for the row's timer.
+        case.sla_left = (case.submitted_at + target - now) if case.submitted_at else None
     query = request.GET.copy()
     query.pop("page", None)
+    sort_query = request.GET.copy()
+    for key in ("page", "sort"):
+        sort_query.pop(key, None)
     return render(request, "reviewer/queue.html", {
         "page": page,
         "filters": filters,
@@ -59,4 +80,8 @@ def queue(request):
         "page_sizes": PAGE_SIZES,
         "per_page": per_page,
         "query": query.urlencode(),
+        "sort_query": sort_query.urlencode(),
+        "sort": filters.sort,
+        "sla_hours": settings.REVIEW_SLA_HOURS,
+        "document_type_labels": DOCUMENT_TYPE_LABELS,
     })
