@@ -251,3 +251,32 @@ def test_queue_search_sort_and_sla_filter_also_on_a_phone(new_page, screenshot, 
     page.set_viewport_size({"width": 1280, "height": 800})
     page.get_by_role("link", name="Waiting", exact=True).click()  # newest first now
     expect(page.locator("tr.queue-row").first).to_contain_text(alex.reference)
+
+
+def test_totp_enrolment_shows_a_qr_code_an_authenticator_can_scan(browser_page, screenshot, fast_hashing, db):
+    import cv2
+    import numpy
+    import pyotp
+
+    ensure_roles()
+    make_member("rita", "reviewer")
+    page = browser_page
+    sign_in(page, "rita")
+    page.goto("/review/account/second-factor/")
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Set up").click()
+    qr = page.locator("#totp-qr svg")
+    expect(qr).to_be_visible()
+    secret = page.locator("#totp-secret").inner_text()
+    png = qr.screenshot()
+    image = cv2.imdecode(numpy.frombuffer(png, numpy.uint8), cv2.IMREAD_GRAYSCALE)
+    decoded, _, _ = cv2.QRCodeDetector().detectAndDecode(cv2.copyMakeBorder(image, 40, 40, 40, 40,
+                                                                            cv2.BORDER_CONSTANT, value=255))
+    assert decoded.startswith("otpauth://totp/") and f"secret={secret}" in decoded
+    screenshot(page, "totp-qr")
+    page.fill("input[name=code]", f"{(int(pyotp.TOTP(secret).now()) + 1) % 1_000_000:06d}")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.locator("#totp-secret")).to_have_text(secret)  # the same key: the app's entry still works
+    page.fill("input[name=code]", pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.locator(".message.success")).to_contain_text("Second factor enabled")
