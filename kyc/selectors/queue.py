@@ -199,3 +199,53 @@ def queue_neighbours(*, case: Case, user) -> Neighbours:
     previous_id = (workable.filter(before).order_by("-submitted_at", "-created_at", "-id")
                    .values_list("id", flat=True).first())
     return Neighbours(previous_id=previous_id, next_id=next_id)
+
+
+@dataclass(frozen=True)
+class ReviewerLoad:
+    username: str
+    held: int
+    over_sla: int
+    oldest_submitted_at: object | None
+    decided_last_24h: int
+
+
+def reviewer_workload() -> list[ReviewerLoad]:
+    """Per reviewer: cases held and waiting, how many of them are over the SLA, the oldest one, and
+    decisions in the last 24 hours. Two aggregate queries, whatever the number of cases."""
+    from django.db.models import Min
+
+    from kyc.models import Decision
+
+    now = timezone.now()
+    held = {
+        row["assigned_to__username"]: row
+        for row in Case.objects.filter(state__in=[s.value for s in QUEUE_STATES], assigned_to__isnull=False)
+        .values("assigned_to__username")
+        .annotate(held=Count("id"), over_sla=Count("id", filter=Q(submitted_at__lte=now - sla_target())),
+                  oldest=Min("submitted_at"))
+    }
+    decided = dict(
+        Decision.objects.filter(created_at__gte=now - timedelta(hours=24))
+        .values("reviewer__username").annotate(n=Count("id")).values_list("reviewer__username", "n")
+    )
+    names = sorted(set(held) | set(decided))
+    return [
+        ReviewerLoad(username=name, held=held.get(name, {}).get("held", 0),
+                     over_sla=held.get(name, {}).get("over_sla", 0),
+                     oldest_submitted_at=held.get(name, {}).get("oldest"), decided_last_24h=decided.get(name, 0))
+        for name in names
+    ]
+
+
+def deciders():
+    """Active staff who may decide (for the assign lists), by username."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    perm = Permission.objects.get(content_type__app_label="kyc", codename="decide_case")
+    return (
+        get_user_model().objects.filter(is_active=True, is_staff=True)
+        .filter(Q(groups__permissions=perm) | Q(user_permissions=perm) | Q(is_superuser=True))
+        .distinct().order_by("username")
+    )

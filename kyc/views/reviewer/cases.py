@@ -5,16 +5,13 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from kyc.errors import KycError, ValidationFailed
 from kyc.models import Case, Document, ReasonCode
-from kyc.selectors.queue import queue_neighbours
+from kyc.selectors.queue import deciders, queue_neighbours
 from kyc.selectors.workspace import SOURCES, case_workspace
 from kyc.services.assignments import case_assign, case_claim, case_release
 from kyc.services.audit import Actor
@@ -31,16 +28,6 @@ from ocr_integration.documents.kinds import KIND_LABELS, REQUIRED_KINDS, Documen
 
 def _kinds(case: Case) -> list[tuple[str, str]]:
     return [(k.value, KIND_LABELS[k]) for k in REQUIRED_KINDS[DocumentType(case.document_type)]]
-
-
-def _deciders():
-    """Active staff who may decide (for the assign list)."""
-    perm = Permission.objects.get(content_type__app_label="kyc", codename="decide_case")
-    return (
-        get_user_model().objects.filter(is_active=True, is_staff=True)
-        .filter(Q(groups__permissions=perm) | Q(user_permissions=perm) | Q(is_superuser=True))
-        .distinct().order_by("username")
-    )
 
 
 @review_required
@@ -84,7 +71,7 @@ def _workspace_page(request, case_id, *, form: DecisionForm | None = None,
         "can_note": user.has_perm("kyc.add_casenote"),
         "can_retry": user.has_perm("kyc.decide_case") and case.state == CaseState.NEEDS_ATTENTION,
         "can_export": user.has_perm("kyc.export_evidence"),
-        "deciders": _deciders() if user.has_perm("kyc.assign_case") else [],
+        "deciders": deciders() if user.has_perm("kyc.assign_case") else [],
         "form": form,
         "chosen_reason_codes": set(form["reason_codes"].value() or []),
         "reason_codes_json": json.dumps({rc.code: rc.applies_to for rc in reason_codes}),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -92,3 +94,21 @@ class NoteForm(forms.Form):
 
 class AssignForm(forms.Form):
     assignee = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class BulkAssignForm(forms.Form):
+    cases = forms.TypedMultipleChoiceField(coerce=uuid.UUID, choices=[], error_messages={
+        "required": "Tick the cases to assign or release.", "invalid_choice": "That is not a case."})
+    action = forms.ChoiceField(choices=[("assign", "Assign"), ("release", "Release")])
+    assignee = forms.IntegerField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any case id: the services check each case (and refuse, by name, what cannot be done).
+        self.fields["cases"].valid_value = lambda value: True
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "assign" and not data.get("assignee"):
+            self.add_error("assignee", "Choose whom to assign the cases to.")
+        return data
