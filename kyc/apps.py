@@ -15,6 +15,10 @@ class KycConfig(AppConfig):
         post_migrate.connect(
             _ensure_roles, sender=apps.get_app_config("ocr_integration"), dispatch_uid="kyc-ensure-roles"
         )
+        # Erasing a case's personal data (retention, erasure request) drops its search digests too.
+        from kyc.services.search_index import connect_erasure_hook
+
+        connect_erasure_hook()
 
 
 def _ensure_roles(sender, using="default", plan=None, **kwargs) -> None:

@@ -32,3 +32,19 @@ def reading_search_values(fields: dict) -> tuple[list[str], list[str]]:
     if surname and given:
         names.append(f"{given} {surname}")
     return names, values(READING_NUMBER_FIELDS)
+
+
+def _drop_digests_of_erased_case(sender, instance, update_fields=None, **kwargs) -> None:
+    # Runs inside the erasing service's transaction (post_save of its own save of the case row).
+    if instance.personal_data_erased_at is not None and (
+        update_fields is None or "personal_data_erased_at" in update_fields
+    ):
+        CaseSearchDigest.objects.filter(case_id=instance.pk).delete()
+
+
+def connect_erasure_hook() -> None:
+    from django.db.models.signals import post_save
+
+    from kyc.models import Case
+
+    post_save.connect(_drop_digests_of_erased_case, sender=Case, dispatch_uid="kyc-search-digests-erasure")

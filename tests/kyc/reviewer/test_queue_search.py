@@ -98,3 +98,14 @@ def test_sla_timer_and_over_sla_filter(staff, three, settings):
     assert response.context["counts"].over_sla == 1
     settings.REVIEW_SLA_HOURS = 4
     assert refs(client.get(url, {"over_sla": "1"})) == [anna.reference, alex.reference]
+
+
+def test_erasing_a_case_drops_its_search_digests(staff, three):
+    from kyc.services.audit import Actor
+    from kyc.services.retention import case_purge_personal_data
+
+    anna, alex, _ = three
+    case_purge_personal_data(case_id=anna.id, actor=Actor.system("retention"), reason="erasure request")
+    assert not CaseSearchDigest.objects.filter(case=anna).exists()
+    assert CaseSearchDigest.objects.filter(case=alex).exists()
+    assert refs(client_for(staff["reviewer"]).get(reverse("reviewer:queue"), {"q": "Anna Müller"})) == []
