@@ -154,6 +154,12 @@ def _then(request, case: Case):
         case.refresh_from_db()
         next_id = queue_neighbours(case=case, user=request.user).next_id
         if next_id is not None:
+            # The next case opens claimed, ready to decide (as "get next case" does in review consoles);
+            # if someone took it meanwhile, it opens read-only and says who holds it.
+            try:
+                case_claim(case_id=next_id, actor=Actor.staff(request.user))
+            except KycError as error:
+                messages.info(request, str(error))
             return redirect("reviewer:case", case_id=next_id)
         messages.info(request, "No other case is waiting for you: the queue is clear.")
         return redirect("reviewer:queue")

@@ -97,7 +97,8 @@ def test_decide_and_open_next_goes_to_the_next_waiting_case_then_to_the_queue(st
     client.post(reverse("reviewer:claim", args=[first.id]))
     response = client.post(reverse("reviewer:decide", args=[first.id]), decision)
     assert response.status_code == 302 and response["Location"] == reverse("reviewer:case", args=[second.id])
-    client.post(reverse("reviewer:claim", args=[second.id]))
+    second.refresh_from_db()
+    assert second.assigned_to == staff["reviewer"]  # opened claimed, ready to decide
     response = client.post(reverse("reviewer:decide", args=[second.id]), decision, follow=True)
     assert response.redirect_chain[-1][0] == reverse("reviewer:queue")
     assert "the queue is clear" in response.content.decode()
