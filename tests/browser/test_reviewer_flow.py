@@ -184,11 +184,14 @@ def test_a_clean_case_decided_with_the_keyboard_only_then_the_next_opens(browser
     second = ready_case()
     page = browser_page
     sign_in(page, "rita")
+    expect(page.locator("h1")).to_have_text("Queue")
+    page.wait_for_load_state("load")  # the keys are the page script's: let it run first
     # Queue: j selects the first row, o opens it.
     page.keyboard.press("j")
     expect(page.locator("tr.queue-row.selected")).to_contain_text(first.reference)
     page.keyboard.press("o")
     expect(page.locator("h1")).to_contain_text(first.reference)
+    page.wait_for_load_state("load")
     # ? lists the shortcuts; Esc closes the list.
     page.keyboard.press("?")
     expect(page.locator("#shortcuts")).to_be_visible()
@@ -209,14 +212,17 @@ def test_a_clean_case_decided_with_the_keyboard_only_then_the_next_opens(browser
     # Claim, approve, first reason, record and open next: five keys.
     page.keyboard.press("c")
     expect(page.locator("#assignee")).to_have_text("you")
+    page.wait_for_load_state("load")
     page.keyboard.press("a")
     expect(page.get_by_label("Approve")).to_be_checked()
     page.keyboard.press("1")
     page.keyboard.press("Control+Enter")
     expect(page.locator("h1")).to_contain_text(second.reference)
+    page.wait_for_load_state("load")
     assert Case.objects.get(id=first.id).state == "approved"
     # The next case opened claimed: three keys decide it.
     expect(page.locator("#assignee")).to_have_text("you")
+    page.wait_for_load_state("load")
     page.keyboard.press("a")
     page.keyboard.press("1")
     page.keyboard.press("Control+Enter")
@@ -237,6 +243,7 @@ def test_queue_search_sort_and_sla_filter_also_on_a_phone(new_page, screenshot, 
     page = new_page(viewport={"width": 375, "height": 740}, mobile=True)
     sign_in(page, "rita")
     expect(page.locator("tr.queue-row")).to_have_count(2)
+    page.wait_for_load_state("load")
     # Human labels, never internal names.
     expect(page.locator("tr.queue-row", has_text=alex.reference)).to_contain_text("UAE Emirates ID")
     expect(page.locator("table.queue")).not_to_contain_text("emirates_id")
@@ -316,16 +323,21 @@ def test_scripted_reviewer_actions_per_decision(browser_page, scripted_ocr, fast
         else:
             page.keyboard.press(key)
 
+    expect(page.locator("h1")).to_have_text("Queue")
+    page.wait_for_load_state("load")
     page.keyboard.press("j")  # getting into the queue once, not per case
     page.keyboard.press("o")
     expect(page.locator("h1")).to_contain_text(clean.reference)
+    page.wait_for_load_state("load")
     started = time.monotonic()
     act("clean", "c")
     expect(page.locator("#assignee")).to_have_text("you")
+    page.wait_for_load_state("load")
     act("clean", "a")
     act("clean", "1")
     act("clean", "Control+Enter")
     expect(page.locator("h1")).to_contain_text(failed.reference)
+    page.wait_for_load_state("load")
     seconds["clean"] = round(time.monotonic() - started, 2)
     started = time.monotonic()
     # The next case opened claimed. A failed check: reject, with a reason and a note.
