@@ -43,3 +43,11 @@ def sla_timer(left) -> str:
 def sort_link(current: str, key: str) -> str:
     """The sort value a column header links to: ascending first, then descending."""
     return f"-{key}" if current == key else key
+
+
+@register.filter(name="field_label")
+def field_label_filter(value: str) -> str:
+    """A field's name as a reviewer reads it (birth date, not birth_date)."""
+    from kyc.selectors.evidence import field_label
+
+    return field_label(str(value))

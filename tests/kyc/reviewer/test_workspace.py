@@ -225,7 +225,7 @@ def test_the_reviewer_sees_which_printed_field_was_not_read_and_not_compared(
     rows = {row.name: row for row in response.context["ws"].panels[0].rows}
     assert rows["birth_date"].not_compared and rows["birth_date"].values["mrz"] == birth
     assert not rows["surname"].not_compared
-    assert 'data-field="birth_date"><th>birth_date <span class="badge warn">not read · not compared</span>' in html
+    assert 'data-field="birth_date"><th>birth date <span class="badge warn">not read · not compared</span>' in html
     assert "VIZ_MRZ_BIRTH_DATE" not in html
 
 
