@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from kyc.models import Case
 from kyc.services.audit import Actor
@@ -19,16 +21,25 @@ logger = logging.getLogger(__name__)
 DEMO_LOGINS = [
     ("reviewer", "reviewer", "demo-reviewer-pass"),
     ("senior reviewer", "senior", "demo-senior-pass"),
+    # A second senior, so that an override approved by one can be confirmed by the other (four eyes).
+    ("senior reviewer", "senior2", "demo-senior2-pass"),
     ("admin", "admin", "demo-admin-pass"),
 ]
 
 
+# The demo's staff stand for established colleagues: their accounts are dated before the four-eyes
+# cooling-off period (FOUR_EYES_COOLING_OFF_HOURS), or no senior could confirm an override on the
+# first day of a demo. Only these demo accounts, and only when they are first created.
+DEMO_ACCOUNT_AGE = timedelta(days=30)
+
+
 def ensure_demo_users() -> None:
-    """One user per role, each in the role's group (created by migration 0003)."""
+    """One user per role (two senior reviewers), each in the role's group (created by migration 0003)."""
     from django.contrib.auth.models import Group
 
     for role, username, password in DEMO_LOGINS:
-        user, created = User.objects.get_or_create(username=username, defaults={"is_staff": True})
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"is_staff": True, "date_joined": timezone.now() - DEMO_ACCOUNT_AGE})
         if created:
             user.set_password(password)
             user.save()

@@ -9,7 +9,15 @@ class KycError(Exception):
 
 
 class ValidationFailed(KycError):
-    """The input is not acceptable; the message says why and what to do."""
+    """The input is not acceptable; the message says why and what to do.
+
+    ``field`` names the input at fault (a form field name) when there is one, so that a page can
+    show the message next to that field rather than match on the text.
+    """
+
+    def __init__(self, *args, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(*args)
 
 
 class SidesMissing(ValidationFailed):

@@ -54,6 +54,9 @@ PERSONAL: tuple[PersonalTable, ...] = (
                   why="reviewers' words may name the applicant"),
     PersonalTable("kyc.CaseNote", "case_id", {"body": ERASED},
                   why="reviewers' words may name the applicant"),
+    PersonalTable("kyc.CaseSearchDigest", "case_id", {"digest": ""}, erase="delete",
+                  why="keyed digests of the name and document number: whoever holds the search key can"
+                  " test a guess against them"),
     PersonalTable("kyc_api.IntegratorCase", "case_id", {"external_reference": ""},
                   why="the integrator's own customer reference (an account number, an email)"),
     PersonalTable("kyc_api.WebhookDelivery", "case_id", {"payload": None}, erase="handler",
@@ -67,6 +70,7 @@ PERSONAL: tuple[PersonalTable, ...] = (
 # Fields that cannot hold an applicant's personal data, and why. Staff accounts are staff data,
 # kept as long as the account (not a case's).
 NOT_PERSONAL: dict[str, str] = {
+    "kyc.CaseSearchDigest.field": "which kind of value a digest is of (name, document_number)",
     # Django's own tables.
     "admin.LogEntry.object_id": "a primary key",
     "admin.LogEntry.object_repr": "str() of a row: every model's __str__ names ids and references, never values",

@@ -127,6 +127,12 @@ STAFF_LOGIN_LOCKOUT_SECONDS = env_int("STAFF_LOGIN_LOCKOUT_SECONDS", 15 * 60, mi
 # Separation of duties: an account created, given a role, or whose password someone else set in
 # the last N hours cannot confirm a four-eyes approval (an admin cannot mint a second approver).
 FOUR_EYES_COOLING_OFF_HOURS = env_int("FOUR_EYES_COOLING_OFF_HOURS", 24, minimum=0)
+# Hours a submitted case may wait for its decision before the queue shows it over its SLA.
+REVIEW_SLA_HOURS = env_int("REVIEW_SLA_HOURS", 24, minimum=1)
+# Key of the blind indexes that let reviewers search encrypted names and document numbers (HMAC-SHA256
+# of the normalised value). Without it, one is derived from SECRET_KEY: rotating either means re-indexing
+# (manage.py reindex_case_search).
+SEARCH_INDEX_KEY = env_str("SEARCH_INDEX_KEY", "")
 
 # --- Audit checkpoints (kyc/audit_keys.py, kyc/services/audit_checkpoints.py) ------------------
 # Ed25519 keys, PEM, never in the database. The signing key lives on the hosts that write

@@ -6,7 +6,7 @@ from kyc.models.decision import Decision
 from kyc.models.document import Document, DocumentReading
 from kyc.models.finding import CheckFinding
 from kyc.models.retention import PendingFileDeletion
-from kyc.models.reviewing import CaseNote, ReasonCode
+from kyc.models.reviewing import CaseNote, CaseSearchDigest, ReasonCode
 from kyc.models.security import RateCounter, StaffLoginThrottle, TotpDevice
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEvent",
     "Case",
+    "CaseSearchDigest",
     "CaseNote",
     "CheckFinding",
     "Decision",

@@ -44,3 +44,19 @@ class CaseNote(models.Model):
 
     def __str__(self) -> str:
         return f"note {self.pk} on case {self.case_id}"
+
+
+class CaseSearchDigest(models.Model):
+    """A keyed digest (kyc.search_index) of a name or document number of a case, so that a reviewer
+    can search for it without the encrypted values ever being decrypted in bulk."""
+
+    case = models.ForeignKey("kyc.Case", on_delete=models.CASCADE, related_name="search_digests")
+    field = models.CharField(max_length=20)  # name | document_number
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "field", "digest"], name="one_search_digest")]
+        indexes = [models.Index(fields=["digest"], name="kyc_search_digest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.field} digest of case {self.case_id}"

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from kyc.models import Case, Document
+from kyc.models import Case, CaseSearchDigest, Document
+from kyc.search_index import query_digests
 from kyc.workflow import CaseState
 
 QUEUE_STATES = (CaseState.READY_FOR_REVIEW, CaseState.NEEDS_ATTENTION)
@@ -33,6 +35,39 @@ class QueueFilters:
     assigned: str = ""  # me | unassigned | others
     waiting: str = ""  # key of WAITING_CHOICES: waiting longer than
     awaiting_second: bool = False
+    search: str = ""  # a case reference, an external reference, an applicant name or a document number
+    over_sla: bool = False  # waiting longer than settings.REVIEW_SLA_HOURS
+    sort: str = "waiting"  # a key of SORTS
+
+
+# Sortable columns: key -> ordering (every one ends on the id, so pages never overlap).
+SORTS = {
+    "waiting": (F("submitted_at").asc(nulls_last=True), "created_at", "id"),
+    "-waiting": (F("submitted_at").desc(nulls_last=True), "-created_at", "-id"),
+    "reference": ("reference", "id"),
+    "-reference": ("-reference", "id"),
+    "document": ("document_type", "issuing_country", F("submitted_at").asc(nulls_last=True), "id"),
+    "-document": ("-document_type", "-issuing_country", F("submitted_at").asc(nulls_last=True), "id"),
+    "state": ("state", F("submitted_at").asc(nulls_last=True), "id"),
+    "-state": ("-state", F("submitted_at").asc(nulls_last=True), "id"),
+    "checks": ("-failed_findings_count", "-warned_findings_count", F("submitted_at").asc(nulls_last=True), "id"),
+    "-checks": ("failed_findings_count", "warned_findings_count", F("submitted_at").asc(nulls_last=True), "id"),
+}
+
+
+def sla_target() -> timedelta:
+    return timedelta(hours=settings.REVIEW_SLA_HOURS)
+
+
+def _search(cases: QuerySet[Case], term: str) -> QuerySet[Case]:
+    """Exact matches only: a reference, an external reference, or a blind-index digest of the term
+    as a name or a document number. Names and numbers are never decrypted to be searched."""
+    term = term.strip()[:200]
+    match = Q(reference=term.upper()) | Q(integrator_link__external_reference=term)
+    digests = query_digests(term)
+    if digests:
+        match |= Exists(CaseSearchDigest.objects.filter(case=OuterRef("pk"), digest__in=digests))
+    return cases.filter(match)
 
 
 @dataclass
@@ -42,6 +77,7 @@ class QueueCounts:
     unassigned: int = 0
     failed: int = 0
     awaiting_second: int = 0
+    over_sla: int = 0
 
 
 def _filtered(filters: QueueFilters, *, user, include_states: bool = True) -> QuerySet[Case]:
@@ -74,6 +110,10 @@ def _filtered(filters: QueueFilters, *, user, include_states: bool = True) -> Qu
         cases = cases.filter(submitted_at__lte=timezone.now() - WAITING_CHOICES[filters.waiting])
     if filters.awaiting_second:
         cases = cases.filter(awaiting_second_approval=True)
+    if filters.over_sla:
+        cases = cases.filter(submitted_at__lte=timezone.now() - sla_target())
+    if filters.search.strip():
+        cases = _search(cases, filters.search)
     return cases
 
 
@@ -91,7 +131,7 @@ def reviewer_queue_page_rows(filters: QueueFilters, *, user) -> QuerySet[Case]:
             warned_findings=F("warned_findings_count"),
             awaiting_second=F("awaiting_second_approval"),
         )
-        .order_by(F("submitted_at").asc(nulls_last=True), "created_at", "id")
+        .order_by(*SORTS.get(filters.sort, SORTS["waiting"]))
     )
 
 
@@ -105,6 +145,7 @@ def reviewer_queue_counts(filters: QueueFilters, *, user) -> QueueCounts:
         unassigned=Count("state", filter=in_states & Q(assigned_to__isnull=True)),
         failed=Count("state", filter=in_states & Q(failed_findings_count__gt=0)),
         awaiting_second=Count("state", filter=in_states & Q(awaiting_second_approval=True)),
+        over_sla=Count("state", filter=in_states & Q(submitted_at__lte=timezone.now() - sla_target())),
     )
     row = base.aggregate(**aggregates)
     return QueueCounts(
@@ -113,6 +154,7 @@ def reviewer_queue_counts(filters: QueueFilters, *, user) -> QueueCounts:
         unassigned=row["unassigned"],
         failed=row["failed"],
         awaiting_second=row["awaiting_second"],
+        over_sla=row["over_sla"],
     )
 
 
@@ -121,4 +163,89 @@ def issuing_countries() -> list[str]:
     return list(
         Case.objects.exclude(issuing_country="").order_by("issuing_country")
         .values_list("issuing_country", flat=True).distinct()
+    )
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    previous_id: object | None
+    next_id: object | None
+
+
+def _workable(*, user) -> QuerySet[Case]:
+    """Cases waiting for review this user could take: free or already theirs, not created by them."""
+    return (
+        Case.objects.filter(state__in=[s.value for s in QUEUE_STATES])
+        .filter(Q(assigned_to__isnull=True) | Q(assigned_to=user))
+        .exclude(created_by=user)
+    )
+
+
+def queue_neighbours(*, case: Case, user) -> Neighbours:
+    """The cases before and after ``case`` in the queue's order (oldest waiting first), for the
+    workspace's previous / next keys and for "decide and open next". Two small indexed queries."""
+    workable = _workable(user=user).exclude(id=case.id)
+    if case.submitted_at is None:
+        first = workable.order_by(F("submitted_at").asc(nulls_last=True), "created_at", "id").values_list(
+            "id", flat=True).first()
+        return Neighbours(previous_id=None, next_id=first)
+    at, created = case.submitted_at, case.created_at
+    after = (Q(submitted_at__gt=at) | Q(submitted_at=at, created_at__gt=created)
+             | Q(submitted_at=at, created_at=created, id__gt=case.id) | Q(submitted_at__isnull=True))
+    before = (Q(submitted_at__lt=at) | Q(submitted_at=at, created_at__lt=created)
+              | Q(submitted_at=at, created_at=created, id__lt=case.id))
+    next_id = (workable.filter(after).order_by(F("submitted_at").asc(nulls_last=True), "created_at", "id")
+               .values_list("id", flat=True).first())
+    previous_id = (workable.filter(before).order_by("-submitted_at", "-created_at", "-id")
+                   .values_list("id", flat=True).first())
+    return Neighbours(previous_id=previous_id, next_id=next_id)
+
+
+@dataclass(frozen=True)
+class ReviewerLoad:
+    username: str
+    held: int
+    over_sla: int
+    oldest_submitted_at: object | None
+    decided_last_24h: int
+
+
+def reviewer_workload() -> list[ReviewerLoad]:
+    """Per reviewer: cases held and waiting, how many of them are over the SLA, the oldest one, and
+    decisions in the last 24 hours. Two aggregate queries, whatever the number of cases."""
+    from django.db.models import Min
+
+    from kyc.models import Decision
+
+    now = timezone.now()
+    held = {
+        row["assigned_to__username"]: row
+        for row in Case.objects.filter(state__in=[s.value for s in QUEUE_STATES], assigned_to__isnull=False)
+        .values("assigned_to__username")
+        .annotate(held=Count("id"), over_sla=Count("id", filter=Q(submitted_at__lte=now - sla_target())),
+                  oldest=Min("submitted_at"))
+    }
+    decided = dict(
+        Decision.objects.filter(created_at__gte=now - timedelta(hours=24))
+        .values("reviewer__username").annotate(n=Count("id")).values_list("reviewer__username", "n")
+    )
+    names = sorted(set(held) | set(decided))
+    return [
+        ReviewerLoad(username=name, held=held.get(name, {}).get("held", 0),
+                     over_sla=held.get(name, {}).get("over_sla", 0),
+                     oldest_submitted_at=held.get(name, {}).get("oldest"), decided_last_24h=decided.get(name, 0))
+        for name in names
+    ]
+
+
+def deciders():
+    """Active staff who may decide (for the assign lists), by username."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    perm = Permission.objects.get(content_type__app_label="kyc", codename="decide_case")
+    return (
+        get_user_model().objects.filter(is_active=True, is_staff=True)
+        .filter(Q(groups__permissions=perm) | Q(user_permissions=perm) | Q(is_superuser=True))
+        .distinct().order_by("username")
     )

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch
-from django.utils import timezone
 
 from kyc.models import AuditEvent, Case, CaseNote, CheckFinding, Decision, Document, DocumentReading
 from kyc.selectors.audit import case_audit_timeline
+from kyc.selectors.evidence import flagged_fields, present_evidence
 from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind
 from ocr_integration.services import finding_meaning
 
@@ -41,13 +39,6 @@ def explain_finding(code: str) -> str:
         return meaning
     family = code.split("_", 1)[0]
     return _FAMILY_EXPLANATIONS.get(family, "An automated check; its message and evidence say what was compared.")
-
-
-def normalise(value: str) -> str:
-    """For comparison only: case, accents, MRZ filler and punctuation do not make a mismatch."""
-    text = unicodedata.normalize("NFKC", value or "").replace("<", " ")
-    text = re.sub(r"[\s\-.,/']+", " ", text).strip().casefold()
-    return " ".join(sorted(text.split()))
 
 
 @dataclass
@@ -126,16 +117,26 @@ class Workspace:
     attempts: list[Any] = field(default_factory=list)
     has_failed_findings: bool = False
 
+    @property
+    def passed_findings(self) -> list[CheckFinding]:
+        return [f for f in self.findings if f.outcome == "pass"]
 
-def _mrz_fields(lines: list[str]) -> tuple[dict[str, str], bool | None]:
-    if not lines:
-        return {}, None
-    try:
-        from ocr_integration.documents import mrz
-    except ImportError:  # the MRZ module is optional in this layer
-        return {}, None
-    result = mrz.parse(lines, today=timezone.now().date())
-    return {k: v for k, v in result.fields.items() if v}, result.valid
+
+def _mrz_from_findings(findings: list[CheckFinding], kind: str) -> tuple[dict[str, str], bool | None]:
+    """The MRZ values the checks used for this side, and whether its MRZ held up, as stored at check
+    time (same parse, same date): the page never parses the MRZ again."""
+    values: dict[str, str] = {}
+    mrz_codes = [f for f in findings if f.document_kind == kind and f.code.startswith("MRZ_")]
+    for finding in findings:
+        if not isinstance(finding.evidence, dict):
+            continue
+        for item in finding.evidence.get("compared") or []:
+            if (isinstance(item, dict) and item.get("source") == "mrz" and item.get("document_kind", kind) == kind
+                    and finding.document_kind == kind and item.get("value")):
+                values.setdefault(str(item.get("field")), str(item["value"]))
+    if not mrz_codes:
+        return values, None
+    return values, not any(f.outcome == "fail" for f in mrz_codes)
 
 
 def _values(reading: DocumentReading | None) -> dict[str, str]:
@@ -144,7 +145,8 @@ def _values(reading: DocumentReading | None) -> dict[str, str]:
     return {name: str((data or {}).get("value", "")) for name, data in reading.fields.items()}
 
 
-def _panel(document: Document, case: Case, not_compared: list[NotCompared]) -> DocumentPanel:
+def _panel(document: Document, case: Case, not_compared: list[NotCompared], findings: list[CheckFinding],
+           flagged: dict[str | None, set[str]]) -> DocumentPanel:
     readings = list(document.readings.all())
     primary = next((r for r in reversed(readings) if r.role == DocumentReading.Role.PRIMARY), None)
     second = next((r for r in reversed(readings) if r.role == DocumentReading.Role.SECOND), None)
@@ -152,7 +154,9 @@ def _panel(document: Document, case: Case, not_compared: list[NotCompared]) -> D
         "visual": _values(primary),
         "second": _values(second),
     }
-    sources["mrz"], mrz_valid = _mrz_fields(primary.mrz_lines if primary else [])
+    sources["mrz"], mrz_valid = _mrz_from_findings(findings, document.kind)
+    if "name" in sources["mrz"] and "full_name" not in sources["mrz"]:
+        sources["mrz"]["full_name"] = sources["mrz"].pop("name")
     declared: dict[str, str] = {}
     applicant = case.applicant
     if document.kind in (DocumentKind.PASSPORT, DocumentKind.EMIRATES_ID_FRONT, DocumentKind.CN_ID_PORTRAIT):
@@ -161,23 +165,23 @@ def _panel(document: Document, case: Case, not_compared: list[NotCompared]) -> D
         if applicant.declared_birth_date:
             declared["birth_date"] = applicant.declared_birth_date.isoformat()
     sources["declared"] = declared
-    # A passport prints surname and given names apart: compose the full name to compare it.
+    # A passport prints surname and given names apart: shown composed next to the declared name.
     for source in ("visual", "mrz", "second"):
         values = sources[source]
-        if "full_name" not in values and (values.get("surname") or values.get("given_names")):
-            if declared.get("full_name"):
-                values["full_name"] = f"{values.get('given_names', '')} {values.get('surname', '')}".strip()
+        if "full_name" not in values and (values.get("surname") or values.get("given_names")) and declared:
+            values["full_name"] = f"{values.get('given_names', '')} {values.get('surname', '')}".strip()
     names = []
     for source, _ in SOURCES:
         for name in sources[source]:
             if name not in names:
                 names.append(name)
+    # A row differs when a check of this run said so, never by a comparison made here.
+    differing = flagged.get(document.kind, set()) | flagged.get(None, set())
     unread = {row for item in not_compared for row in _NAME_ROWS.get(item.field, (item.field,))}
     rows = []
     for name in names:
         values = {source: sources[source].get(name, "") for source, _ in SOURCES}
-        present = {normalise(v) for v in values.values() if v}
-        rows.append(FieldRow(name=name, values=values, mismatch=len(present) > 1,
+        rows.append(FieldRow(name=name, values=values, mismatch=name in differing,
                              not_compared=name in unread and not values["visual"]))
     mismatched = {row.name for row in rows if row.mismatch}
     boxes = []
@@ -226,11 +230,14 @@ def case_workspace(*, case_id) -> Workspace:
         finding.kind_label = KIND_LABELS.get(DocumentKind(finding.document_kind)) if finding.document_kind in {
             k.value for k in DocumentKind} else ""
     not_compared = _not_compared(findings)
+    flagged = flagged_fields(findings)
+    for finding in findings:
+        finding.readable = present_evidence(finding, findings)
     decisions = list(case.decisions.select_related("reviewer", "second_reviewer").order_by("created_at"))
     all_document_ids = [str(i) for i in case.documents.values_list("id", flat=True)]
     return Workspace(
         case=case,
-        panels=[_panel(d, case, not_compared.get(d.kind, [])) for d in case.current_documents],
+        panels=[_panel(d, case, not_compared.get(d.kind, []), findings, flagged) for d in case.current_documents],
         findings=findings,
         notes=list(case.notes.select_related("author")),
         decisions=decisions,

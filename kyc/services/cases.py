@@ -12,6 +12,7 @@ from kyc.api.webhooks import webhooks_case_state_changed
 from kyc.errors import SidesMissing, ValidationFailed
 from kyc.models import Applicant, Case, Document
 from kyc.services.audit import Actor, audit_record
+from kyc.services.search_index import case_index_for_search
 from kyc.workflow import CaseState, assert_transition
 from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType
 
@@ -85,6 +86,7 @@ def case_create(
         issuing_country=issuing_country,
         created_by=created_by,
     )
+    case_index_for_search(case_id=case.id, names=[applicant.declared_full_name])
     if actor.kind == "applicant" and not actor.id:
         actor = Actor.applicant(applicant.id)
     audit_record(

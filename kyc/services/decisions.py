@@ -40,15 +40,15 @@ def has_failed_findings(case: Case) -> bool:
 def _clean_reason_codes(codes: list[str] | None, outcome: Decision.Outcome) -> list[str]:
     cleaned = list(dict.fromkeys(code.strip() for code in (codes or []) if code and code.strip()))
     if not cleaned:
-        raise ValidationFailed("Choose at least one reason code for the decision.")
+        raise ValidationFailed("Choose at least one reason code for the decision.", field="reason_codes")
     known = {rc.code: rc for rc in ReasonCode.objects.filter(code__in=cleaned, is_active=True)}
     unknown = [code for code in cleaned if code not in known]
     if unknown:
-        raise ValidationFailed(f"Unknown or retired reason code: {', '.join(unknown)}.")
+        raise ValidationFailed(f"Unknown or retired reason code: {', '.join(unknown)}.", field="reason_codes")
     misplaced = [code for code in cleaned if not known[code].applies(outcome.value)]
     if misplaced:
         raise ValidationFailed(
-            f"Reason code {', '.join(misplaced)} does not apply to {outcome.label.lower()}."
+            f"Reason code {', '.join(misplaced)} does not apply to {outcome.label.lower()}.", field="reason_codes"
         )
     return cleaned
 
@@ -78,7 +78,7 @@ def case_decide(
     try:
         decision_outcome = Decision.Outcome(outcome)
     except ValueError:
-        raise ValidationFailed(f"Unknown decision {outcome!r}.") from None
+        raise ValidationFailed(f"Unknown decision {outcome!r}.", field="outcome") from None
     case = lock_case(case_id)
     if case.created_by_id == user.pk:
         raise PermissionDenied("You created this case on the applicant's behalf; another reviewer must decide it.")
@@ -97,15 +97,18 @@ def case_decide(
     requested = list(dict.fromkeys(requested_kinds or []))
     is_override = decision_outcome == Decision.Outcome.APPROVE and has_failed_findings(case)
     if decision_outcome == Decision.Outcome.REJECT and not note:
-        raise ValidationFailed("A note is required when rejecting a case.")
+        raise ValidationFailed("A note is required when rejecting a case.", field="note")
     if is_override and not note:
-        raise ValidationFailed("A check failed on this case: explain in a note why you approve it anyway.")
+        raise ValidationFailed("A check failed on this case: explain in a note why you approve it anyway.",
+                               field="note")
     if decision_outcome == Decision.Outcome.REQUEST_RESUBMISSION:
         allowed = {k.value for k in REQUIRED_KINDS[DocumentType(case.document_type)]}
         if not requested or not set(requested) <= allowed:
-            raise ValidationFailed("Choose which sides of the document the applicant must send again.")
+            raise ValidationFailed("Choose which sides of the document the applicant must send again.",
+                                   field="requested_kinds")
         if not note:
-            raise ValidationFailed("Say why, in words the applicant will see, when asking for new images.")
+            raise ValidationFailed("Say why, in words the applicant will see, when asking for new images.",
+                                   field="note")
     else:
         requested = []
     if decision_outcome == Decision.Outcome.APPROVE and case.state == CaseState.NEEDS_ATTENTION:
@@ -160,7 +163,8 @@ def decision_second_review(*, decision_id, actor: Actor, confirm: bool, note: st
         raise ConflictError(f"The case is {case.state_label.lower()}; it cannot be decided now.")
     note = note.strip()
     if not confirm and not note:
-        raise ValidationFailed("Say in a note why you decline this approval; the first reviewer will read it.")
+        raise ValidationFailed("Say in a note why you decline this approval; the first reviewer will read it.",
+                               field="note")
     decision.second_reviewer = user
     decision.second_note = note
     decision.second_reviewed_at = timezone.now()

@@ -104,7 +104,11 @@ def case_evidence_export(*, case_id, actor: Actor, export_format: str = "json") 
         ],
         "findings": [
             {"code": f.code, "outcome": f.outcome, "message": f.message, "explanation": f.explanation,
-             "evidence": f.evidence, "document_kind": f.document_kind}
+             "evidence": f.evidence, "document_kind": f.document_kind,
+             # The evidence as the workspace reads it: a sentence and expected / found / where rows.
+             "sentence": str(f.readable.sentence),
+             "table": [{"field": str(r.label), "expected": str(r.expected), "found": str(r.found),
+                        "where": str(r.where)} for r in f.readable.rows]}
             for f in workspace.findings
         ],
         "decisions": [

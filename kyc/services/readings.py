@@ -15,6 +15,7 @@ from kyc.configuration import check_policy
 from kyc.models import Case, CheckFinding, Document, DocumentReading
 from kyc.services.audit import Actor, audit_record
 from kyc.services.cases import case_transition, lock_case
+from kyc.services.search_index import case_index_for_search, reading_search_values
 from kyc.workflow import CaseState
 from ocr_integration import services as ocr
 from ocr_integration.documents.crosschecks import CaseReadings, DeclaredData
@@ -95,6 +96,8 @@ def document_record_reading(*, document_id, token: str, result: ocr.DocumentRead
             vendor_request_id=reading.vendor_request_id or "",
             claim_token=token,
         )
+        names, numbers = reading_search_values({name: f.to_json() for name, f in reading.fields.items()})
+        case_index_for_search(case_id=case.id, names=names, numbers=numbers)
     document.read_state = Document.ReadState.READ
     document.failure_class = ""
     document.failure_reason = ""

@@ -147,8 +147,20 @@ def totp_setup_begin(*, user, password: str) -> tuple[str, str]:
         TotpDevice.objects.update_or_create(
             user=user, defaults={"secret": secret, "confirmed": False, "last_used_step": 0}
         )
-    uri = pyotp.TOTP(secret).provisioning_uri(name=user.get_username(), issuer_name=TOTP_ISSUER)
-    return secret, uri
+    return secret, _provisioning_uri(user, secret)
+
+
+def _provisioning_uri(user, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.get_username(), issuer_name=TOTP_ISSUER)
+
+
+def totp_pending_enrolment(*, user) -> tuple[str, str] | None:
+    """The secret and URI of an enrolment started but not confirmed yet (None when there is none):
+    a mistyped code shows the same key again instead of starting over with a new one."""
+    device = TotpDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        return None
+    return device.secret, _provisioning_uri(user, device.secret)
 
 
 def _accept(device: TotpDevice, code: str) -> bool:

@@ -52,6 +52,17 @@
     });
   });
 
+  // The workspace columns fill the window below the header (see reviewer.css, --ws-top).
+  var workspace = document.querySelector(".workspace");
+  if (workspace) {
+    var placeColumns = function () {
+      var top = workspace.getBoundingClientRect().top + window.scrollY;
+      workspace.style.setProperty("--ws-top", Math.max(0, Math.round(top)) + "px");
+    };
+    placeColumns();
+    window.addEventListener("resize", placeColumns);
+  }
+
   var form = document.getElementById("decision-form");
   if (form) {
     var outcomeInputs = form.querySelectorAll('input[name="outcome"]');
@@ -69,4 +80,85 @@
     outcomeInputs.forEach(function (input) { input.addEventListener("change", sync); });
     sync();
   }
+
+  // Keyboard first. Keys act only when no text box has the focus (Esc leaves one); "?" lists them.
+  var overlay = document.getElementById("shortcuts");
+  function toggleOverlay(show) {
+    if (!overlay) return;
+    overlay.hidden = show === undefined ? !overlay.hidden : !show;
+    if (!overlay.hidden) document.getElementById("close-shortcuts").focus();
+  }
+  var opener = document.getElementById("show-shortcuts");
+  if (opener) opener.addEventListener("click", function () { toggleOverlay(true); });
+  var closer = document.getElementById("close-shortcuts");
+  if (closer) closer.addEventListener("click", function () { toggleOverlay(false); });
+
+  function typing(target) {
+    var tag = target && target.tagName;
+    return tag === "TEXTAREA" || tag === "SELECT" || (tag === "INPUT" && !/^(checkbox|radio|submit|button)$/.test(target.type));
+  }
+  function go(id) { var link = document.getElementById(id); if (link) link.click(); return !!link; }
+  function firstPanel() { return document.querySelector(".document"); }
+  function press(selector) {
+    var panel = firstPanel();
+    var button = panel && panel.querySelector(selector);
+    if (button) button.click();
+  }
+  function choose(outcome) {
+    if (!form) return;
+    var input = form.querySelector('input[name="outcome"][value="' + outcome + '"]');
+    if (!input) return;
+    input.checked = true;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+    input.focus();
+  }
+  // Queue: j / k move a highlighted row, Enter or o opens it.
+  var rows = Array.prototype.slice.call(document.querySelectorAll("tr.queue-row"));
+  var selected = -1;
+  function select(index) {
+    if (!rows.length) return;
+    selected = Math.max(0, Math.min(rows.length - 1, index));
+    rows.forEach(function (row, i) { row.classList.toggle("selected", i === selected); });
+    rows[selected].querySelector("a").focus();
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      if (overlay && !overlay.hidden) { toggleOverlay(false); event.preventDefault(); return; }
+      if (typing(event.target)) { event.target.blur(); return; }
+    }
+    if (form && event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      document.getElementById("decide-next").click();
+      return;
+    }
+    if (typing(event.target) || event.altKey || event.ctrlKey || event.metaKey) return;
+    var key = event.key;
+    var handled = true;
+    if (key === "?") toggleOverlay();
+    else if (overlay && !overlay.hidden) handled = false;
+    else if (rows.length && (key === "j" || key === "k")) select(selected + (key === "j" ? 1 : -1));
+    else if (rows.length && key === "o" && selected >= 0) rows[selected].querySelector("a").click();
+    else if (key === "/" && document.getElementById("queue-search")) document.getElementById("queue-search").focus();
+    else if (key === "j") handled = go("next-case");
+    else if (key === "k") handled = go("previous-case");
+    else if (key === "u") window.location.href = document.querySelector(".case-nav a:last-child") ? document.querySelector(".case-nav a:last-child").href : "/review/";
+    else if (key === "c") handled = go("claim");
+    else if (key === "a") choose("approve");
+    else if (key === "x") choose("reject");
+    else if (key === "s") choose("request_resubmission");
+    else if (key === "n" && form) form.querySelector("textarea[name=note]").focus();
+    else if (/^[1-9]$/.test(key) && form) {
+      var shown = Array.prototype.filter.call(form.querySelectorAll(".reason-code"), function (l) { return !l.hidden; });
+      var label = shown[parseInt(key, 10) - 1];
+      if (label) { var box = label.querySelector("input"); box.checked = !box.checked; box.focus(); }
+    }
+    else if (key === "b") { var toggle = firstPanel() && firstPanel().querySelector("[data-toggle-boxes]"); if (toggle) toggle.click(); }
+    else if (key === "+" || key === "=") press('[data-zoom="1.25"]');
+    else if (key === "-") press('[data-zoom="0.8"]');
+    else if (key === "r") press("[data-rotate]");
+    else if (key === "0") press("[data-reset]");
+    else handled = false;
+    if (handled) event.preventDefault();
+  });
 })();

@@ -282,6 +282,10 @@ REVIEWER_ROWS = [
         lambda w: reverse("reviewer:second_factor")),
     Row("review/", "get", staff_only("200", "200", "200"), lambda w: reverse("reviewer:queue")),
     Row("review/metrics/", "get", staff_only("403", "200", "200"), lambda w: reverse("reviewer:metrics")),
+    # Bulk assignment and the workload page are for those who assign cases: senior reviewers.
+    Row("review/workload/", "get", staff_only("403", "200", "403"), lambda w: reverse("reviewer:workload")),
+    Row("review/bulk-assign/", "post", staff_only("403", "302", "403"), lambda w: reverse("reviewer:bulk_assign"),
+        lambda w: {"cases": [str(_case(w))], "action": "release"}),
     Row("review/cases/<uuid:case_id>/", "get", staff_only("200", "200", "200"),
         lambda w: reverse("reviewer:case", args=[_case(w)]), shows=dict.fromkeys(STAFF, "applicant")),
     # Admins read cases; they do not work them.

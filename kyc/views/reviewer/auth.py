@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import segno
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 
-from kyc.errors import KycError
+from kyc.errors import KycError, ValidationFailed
 from kyc.services.audit import Actor
 from kyc.services.staff_auth import (
     has_second_factor,
     login_locked_until,
     staff_login_succeeded,
     totp_disable,
+    totp_pending_enrolment,
     totp_setup_begin,
     totp_setup_confirm,
     totp_verify,
@@ -96,14 +99,36 @@ def second_factor(request):
                 if action == "begin":
                     secret, uri = totp_setup_begin(user=user, password=password)
                     context.update(secret=secret, uri=uri, form=CodeForm())
+                    context["qr_svg"] = totp_qr_svg(uri)
                     return render(request, "reviewer/second_factor.html", context)
                 totp_disable(actor=Actor.staff(user), user=user, password=password, code=code)
                 messages.success(request, "Second factor removed.")
                 return redirect("reviewer:second_factor")
-        if request.method == "POST" and action == "confirm" and form.is_valid():
-            totp_setup_confirm(user=user, code=form.cleaned_data["code"])
-            messages.success(request, "Second factor enabled. You will be asked for a code at each sign-in.")
-            return redirect("reviewer:second_factor")
+        if request.method == "POST" and action == "confirm":
+            if form.is_valid():
+                totp_setup_confirm(user=user, code=form.cleaned_data["code"])
+                messages.success(request, "Second factor enabled. You will be asked for a code at each sign-in.")
+                return redirect("reviewer:second_factor")
+            _keep_pending_enrolment(context, user, form)
+    except ValidationFailed as error:
+        if action == "confirm":
+            # A mistyped code: the same key stays on screen (and in the app), with the error by the field.
+            form.add_error("code", str(error))
+            _keep_pending_enrolment(context, user, form)
+        else:
+            messages.error(request, str(error))
     except KycError as error:
         messages.error(request, str(error))
     return render(request, "reviewer/second_factor.html", context)
+
+
+def _keep_pending_enrolment(context: dict, user, form: CodeForm) -> None:
+    pending = totp_pending_enrolment(user=user)
+    if pending is not None:
+        context.update(secret=pending[0], uri=pending[1], form=form, qr_svg=totp_qr_svg(pending[1]))
+
+
+def totp_qr_svg(uri: str) -> str:
+    """The otpauth:// URI as an inline SVG QR code (segno: a maintained, dependency-free encoder)."""
+    # segno writes the SVG itself from the URI's bits: no user-controlled markup reaches the page.
+    return mark_safe(segno.make(uri, error="m").svg_inline(scale=5, dark="#101828", light="#ffffff"))  # noqa: S308

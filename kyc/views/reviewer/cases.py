@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from kyc.errors import KycError
+from kyc.errors import KycError, ValidationFailed
 from kyc.models import Case, Document, ReasonCode
+from kyc.selectors.queue import deciders, queue_neighbours
 from kyc.selectors.workspace import SOURCES, case_workspace
 from kyc.services.assignments import case_assign, case_claim, case_release
 from kyc.services.audit import Actor
@@ -32,18 +30,14 @@ def _kinds(case: Case) -> list[tuple[str, str]]:
     return [(k.value, KIND_LABELS[k]) for k in REQUIRED_KINDS[DocumentType(case.document_type)]]
 
 
-def _deciders():
-    """Active staff who may decide (for the assign list)."""
-    perm = Permission.objects.get(content_type__app_label="kyc", codename="decide_case")
-    return (
-        get_user_model().objects.filter(is_active=True, is_staff=True)
-        .filter(Q(groups__permissions=perm) | Q(user_permissions=perm) | Q(is_superuser=True))
-        .distinct().order_by("username")
-    )
-
-
 @review_required
 def case_view(request, case_id):
+    return _workspace_page(request, case_id)
+
+
+def _workspace_page(request, case_id, *, form: DecisionForm | None = None,
+                    second_form: SecondReviewForm | None = None, status: int = 200):
+    """The workspace; after a refused decision, with the form as typed and its errors by the fields."""
     try:
         workspace = case_workspace(case_id=case_id)
     except Case.DoesNotExist:
@@ -58,9 +52,12 @@ def case_view(request, case_id):
         and case.assigned_to_id == user.pk and workspace.pending_approval is None
     )
     pending = workspace.pending_approval
+    form = form or DecisionForm(kinds=_kinds(case), reason_codes=reason_codes)
+    neighbours = queue_neighbours(case=case, user=user)
     return render(request, "reviewer/case.html", {
         "ws": workspace,
         "case": case,
+        "neighbours": neighbours,
         "sources": SOURCES,
         "decidable": case.state in DECIDABLE_STATES,
         "can_claim": user.has_perm("kyc.decide_case") and case.state in DECIDABLE_STATES
@@ -74,12 +71,13 @@ def case_view(request, case_id):
         "can_note": user.has_perm("kyc.add_casenote"),
         "can_retry": user.has_perm("kyc.decide_case") and case.state == CaseState.NEEDS_ATTENTION,
         "can_export": user.has_perm("kyc.export_evidence"),
-        "deciders": _deciders() if user.has_perm("kyc.assign_case") else [],
-        "form": DecisionForm(kinds=_kinds(case), reason_codes=reason_codes),
+        "deciders": deciders() if user.has_perm("kyc.assign_case") else [],
+        "form": form,
+        "chosen_reason_codes": set(form["reason_codes"].value() or []),
         "reason_codes_json": json.dumps({rc.code: rc.applies_to for rc in reason_codes}),
-        "second_form": SecondReviewForm(),
+        "second_form": second_form or SecondReviewForm(),
         "note_form": NoteForm(),
-    })
+    }, status=status)
 
 
 def _act(request, case_id, action, success: str):
@@ -127,12 +125,10 @@ def decide(request, case_id):
     case = get_object_or_404(Case, id=case_id)
     form = DecisionForm(request.POST, kinds=_kinds(case), reason_codes=list(ReasonCode.objects.filter(is_active=True)))
     if not form.is_valid():
-        messages.error(request, "The decision form is incomplete: choose a decision and its reasons.")
-        return redirect("reviewer:case", case_id=case.id)
-    result = {}
-
-    def run():
-        result["decision"] = case_decide(
+        # The page comes back with what was typed and each error next to its field: nothing is lost.
+        return _workspace_page(request, case.id, form=form, status=400)
+    try:
+        decision = case_decide(
             case_id=case.id,
             actor=Actor.staff(request.user),
             outcome=form.cleaned_data["outcome"],
@@ -140,12 +136,34 @@ def decide(request, case_id):
             note=form.cleaned_data["note"],
             requested_kinds=form.cleaned_data["requested_kinds"],
         )
-
-    response = _act(request, case.id, run, "Decision recorded.")
-    decision = result.get("decision")
-    if decision is not None and decision.status == "awaiting_second":
+    except ValidationFailed as error:
+        form.add_error(error.field if error.field in form.fields else None, str(error))
+        return _workspace_page(request, case.id, form=form, status=400)
+    except KycError as error:
+        messages.error(request, str(error))
+        return redirect("reviewer:case", case_id=case.id)
+    messages.success(request, "Decision recorded.")
+    if decision.status == "awaiting_second":
         messages.info(request, "A check failed on this case: a second senior reviewer must confirm the approval.")
-    return response
+    return _then(request, case)
+
+
+def _then(request, case: Case):
+    """After an action: stay on the case, or ("decide and open next") open the next one in the queue."""
+    if request.POST.get("then") == "next":
+        case.refresh_from_db()
+        next_id = queue_neighbours(case=case, user=request.user).next_id
+        if next_id is not None:
+            # The next case opens claimed, ready to decide (as "get next case" does in review consoles);
+            # if someone took it meanwhile, it opens read-only and says who holds it.
+            try:
+                case_claim(case_id=next_id, actor=Actor.staff(request.user))
+            except KycError as error:
+                messages.info(request, str(error))
+            return redirect("reviewer:case", case_id=next_id)
+        messages.info(request, "No other case is waiting for you: the queue is clear.")
+        return redirect("reviewer:queue")
+    return redirect("reviewer:case", case_id=case.id)
 
 
 @staff_permission_required("kyc.review_case", "kyc.second_approve_case")
@@ -154,12 +172,19 @@ def second_review(request, case_id, decision_id):
     get_object_or_404(Case, id=case_id)
     form = SecondReviewForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Confirm or decline the approval.")
-        return redirect("reviewer:case", case_id=case_id)
+        return _workspace_page(request, case_id, second_form=form, status=400)
     confirm = form.cleaned_data["confirm"]
-    return _act(request, case_id, lambda: decision_second_review(
-        decision_id=decision_id, actor=Actor.staff(request.user), confirm=confirm, note=form.cleaned_data["note"]),
-        "Approval confirmed: the case is approved." if confirm else "Approval declined.")
+    try:
+        decision_second_review(decision_id=decision_id, actor=Actor.staff(request.user), confirm=confirm,
+                               note=form.cleaned_data["note"])
+    except ValidationFailed as error:
+        form.add_error(error.field if error.field in form.fields else None, str(error))
+        return _workspace_page(request, case_id, second_form=form, status=400)
+    except KycError as error:
+        messages.error(request, str(error))
+        return redirect("reviewer:case", case_id=case_id)
+    messages.success(request, "Approval confirmed: the case is approved." if confirm else "Approval declined.")
+    return redirect("reviewer:case", case_id=case_id)
 
 
 @staff_permission_required("kyc.review_case", "kyc.decide_case")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -63,7 +65,8 @@ class ReauthenticationForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    outcome = forms.ChoiceField(choices=Decision.Outcome.choices, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(choices=Decision.Outcome.choices, widget=forms.RadioSelect,
+                                error_messages={"required": "Choose a decision."})
     reason_codes = forms.MultipleChoiceField(choices=[], widget=forms.CheckboxSelectMultiple, required=False)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
                            help_text="Required to reject, to ask for new images, and to approve despite a failed check.")
@@ -78,8 +81,10 @@ class DecisionForm(forms.Form):
 
 
 class SecondReviewForm(forms.Form):
-    confirm = forms.TypedChoiceField(choices=[("yes", "Confirm"), ("no", "Decline")],
-                                     coerce=lambda v: v == "yes")
+    # No default: one careless click must not confirm an override. The choice is explicit.
+    confirm = forms.TypedChoiceField(choices=[("yes", "Confirm the approval"), ("no", "Decline it")],
+                                     coerce=lambda v: v == "yes", widget=forms.RadioSelect, label="Your review",
+                                     error_messages={"required": "Choose whether you confirm or decline the approval."})
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -89,3 +94,21 @@ class NoteForm(forms.Form):
 
 class AssignForm(forms.Form):
     assignee = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class BulkAssignForm(forms.Form):
+    cases = forms.TypedMultipleChoiceField(coerce=uuid.UUID, choices=[], error_messages={
+        "required": "Tick the cases to assign or release.", "invalid_choice": "That is not a case."})
+    action = forms.ChoiceField(choices=[("assign", "Assign"), ("release", "Release")])
+    assignee = forms.IntegerField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any case id: the services check each case (and refuse, by name, what cannot be done).
+        self.fields["cases"].valid_value = lambda value: True
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "assign" and not data.get("assignee"):
+            self.add_error("assignee", "Choose whom to assign the cases to.")
+        return data

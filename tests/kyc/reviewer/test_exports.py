@@ -66,3 +66,19 @@ def test_only_senior_reviewers_and_admins_export(staff, decided_case):
     with pytest.raises(PermissionDenied):
         case_evidence_export(case_id=decided_case.id, actor=Actor.staff(staff["reviewer"]))
     assert not AuditEvent.objects.filter(action="case.exported").exists()
+
+
+def test_the_printable_export_shows_the_images_and_reads_the_evidence_as_sentences(staff, decided_case):
+    html = client_for(staff["senior"]).get(reverse("reviewer:export_html", args=[decided_case.id])).content.decode()
+    document = decided_case.documents.get()
+    assert f'<img src="{reverse("reviewer:document_image", args=[document.id])}"' in html
+    finding = html[html.index('data-code="VIZ_MRZ_BIRTH_DATE"'):]
+    finding = finding[:finding.index("</article>")]
+    assert "The birth date in the MRZ differs from the visual zone." in finding
+    assert "<td>1990-01-07</td><td>1990-01-01</td>" in finding  # expected (MRZ), found (printed)
+    raw = finding[finding.index('<details class="raw-evidence">'):]
+    assert "{&#x27;" not in finding.replace(raw, "")  # the raw dict only behind its toggle
+    evidence = json.loads(client_for(staff["senior"]).get(
+        reverse("reviewer:export_json", args=[decided_case.id])).content)
+    assert evidence["findings"][0]["table"][0] == {
+        "field": "birth date", "expected": "1990-01-07", "found": "1990-01-01", "where": "printed zone against MRZ"}

@@ -141,3 +141,19 @@ def test_the_reauthentication_form_obeys_the_lockout(client, staff, settings):
     response = client.post(url, {"action": "begin", "password": PASSWORD})
     assert "Too many failed sign-ins" in response.content.decode()
     assert not TotpDevice.objects.filter(user=user).exists()
+
+
+def test_a_wrong_code_during_enrolment_keeps_the_pending_key(client, staff):
+    client.force_login(staff["reviewer"])
+    url = reverse("reviewer:second_factor")
+    begun = client.post(url, {"action": "begin", "password": PASSWORD})
+    secret = begun.context["secret"]
+    assert '<svg' in begun.context["qr_svg"] and 'id="totp-qr"' in begun.content.decode()
+    wrong = f"{(int(pyotp.TOTP(secret).now()) + 1) % 1_000_000:06d}"
+    response = client.post(url, {"action": "confirm", "code": wrong})
+    html = response.content.decode()
+    assert response.context["secret"] == secret and secret in html and 'id="totp-qr"' in html
+    assert "That code is not right" in html
+    assert not TotpDevice.objects.get(user=staff["reviewer"]).confirmed
+    client.post(url, {"action": "confirm", "code": pyotp.TOTP(secret).now()})
+    assert TotpDevice.objects.get(user=staff["reviewer"]).confirmed

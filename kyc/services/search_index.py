@@ -1,0 +1,34 @@
+"""Writes of the reviewer search's blind indexes (kyc.search_index)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kyc.models import CaseSearchDigest
+from kyc.search_index import digests_for
+
+# Fields of a reading whose values a reviewer may search for.
+READING_NAME_FIELDS = ("full_name", "name", "surname", "given_names", "name_en", "name_zh")
+READING_NUMBER_FIELDS = ("document_number", "card_number", "id_number")
+
+
+def case_index_for_search(*, case_id, names: Iterable[str] = (), numbers: Iterable[str] = ()) -> None:
+    """Add the digests of these values to the case's search index. Not audited: it records no new
+    fact about the case, only a keyed digest of values whose own writes are audited."""
+    pairs = digests_for(names=[n for n in names if n], numbers=[n for n in numbers if n])
+    CaseSearchDigest.objects.bulk_create(
+        [CaseSearchDigest(case_id=case_id, field=field, digest=value) for field, value in pairs],
+        ignore_conflicts=True,
+    )
+
+
+def reading_search_values(fields: dict) -> tuple[list[str], list[str]]:
+    """(names, numbers) read in a reading's fields ({name: {"value": ...}})."""
+    def values(names):
+        return [str((fields.get(n) or {}).get("value") or "") for n in names if fields.get(n)]
+    names = values(READING_NAME_FIELDS)
+    surname = str((fields.get("surname") or {}).get("value") or "")
+    given = str((fields.get("given_names") or {}).get("value") or "")
+    if surname and given:
+        names.append(f"{given} {surname}")
+    return names, values(READING_NUMBER_FIELDS)
