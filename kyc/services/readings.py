@@ -190,7 +190,8 @@ def case_run_checks(*, case: Case) -> list[CheckFinding]:
         primary=primary,
         second=second,
         declared=DeclaredData(
-            full_name=applicant.declared_full_name or None, birth_date=applicant.declared_birth_date
+            full_name=applicant.declared_full_name or None, birth_date=applicant.declared_birth_date,
+            issuing_state=case.issuing_country or None,
         ),
     )
     findings = ocr.check_case(evidence, today=timezone.now().date(), policy=check_policy())

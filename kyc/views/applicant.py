@@ -43,6 +43,7 @@ from kyc.consent import (
     consent_given,
     consent_record,
 )
+from kyc.countries import country_choices, likely_country
 from kyc.errors import KycError
 from kyc.labels import DOCUMENT_TYPE_LABELS, SIDE_LABELS, STATE_LABELS, sides_missing_message
 from kyc.models import Case, Document
@@ -78,22 +79,6 @@ READ_STATE_LABELS = {
     Document.ReadState.READ.value: gettext_lazy("Read"),
     Document.ReadState.FAILED.value: gettext_lazy("Could not be read"),
 }
-# Issuing countries offered first; any other ICAO code can be typed.
-COUNTRIES = [
-    ("ARE", gettext_lazy("United Arab Emirates")),
-    ("CHN", gettext_lazy("China")),
-    ("HKG", gettext_lazy("Hong Kong SAR, China")),
-    ("SAU", gettext_lazy("Saudi Arabia")),
-    ("EGY", gettext_lazy("Egypt")),
-    ("JOR", gettext_lazy("Jordan")),
-    ("IND", gettext_lazy("India")),
-    ("PAK", gettext_lazy("Pakistan")),
-    ("PHL", gettext_lazy("Philippines")),
-    ("GBR", gettext_lazy("United Kingdom")),
-    ("USA", gettext_lazy("United States")),
-    ("DEU", gettext_lazy("Germany")),
-    ("FRA", gettext_lazy("France")),
-]
 # Fixed messages raised by the services in English, translated when shown (``_(str(error))``).
 SERVICE_MESSAGES = [
     gettext_noop("This case has been submitted; its images can no longer be changed."),
@@ -127,7 +112,6 @@ class StartForm(forms.Form):
     )
     issuing_country = forms.ChoiceField(
         label=gettext_lazy("Issuing country"),
-        choices=[("", pgettext_lazy("country", "Choose…")), *COUNTRIES],
         required=False,
         error_messages={"invalid_choice": gettext_lazy("Please choose the issuing country from the list.")},
     )
@@ -147,6 +131,15 @@ class StartForm(forms.Form):
         label=gettext_lazy("I have read the privacy notice and agree to the processing of my document for identity verification."),
         error_messages={"required": gettext_lazy("Please agree to the privacy notice to continue.")},
     )
+
+    def __init__(self, *args, language: str, likely_country: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every ICAO issuing state, named in the applicant's language; the likely one first so that
+        # most applicants need not search at all.
+        self.fields["issuing_country"].choices = [
+            ("", pgettext_lazy("country", "Choose…")), *country_choices(language, first=likely_country)
+        ]
+        self.likely_country = likely_country
 
     def clean_declared_birth_date(self):
         value = self.cleaned_data.get("declared_birth_date")
@@ -245,7 +238,11 @@ def _client_ip(request) -> str:
 
 
 def start(request):
-    form = StartForm(request.POST or None)
+    form = StartForm(
+        request.POST or None,
+        language=get_language() or settings.LANGUAGE_CODE,
+        likely_country=likely_country(request.headers.get("Accept-Language", "")),
+    )
     status = 200
     if request.method == "POST":
         if rate_limited("case", _client_ip(request), settings.APPLICANT_CASE_RATE):

@@ -31,6 +31,25 @@
     });
     // A disabled select is not posted: the server implies the country itself.
     sync();
+    // Search by name (any part of it, accents ignored): hide the options that do not match and
+    // choose the first one that does. Without this script the select still types ahead.
+    const search = countryField.querySelector("[data-country-search]");
+    if (search) {
+      const fold = function (text) {
+        return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+      };
+      search.hidden = false;
+      search.addEventListener("input", function () {
+        const wanted = fold(search.value.trim());
+        let first = null;
+        Array.prototype.forEach.call(select.options, function (option) {
+          const match = !wanted || (option.value && (fold(option.text).indexOf(wanted) !== -1 || option.value.toLowerCase() === wanted));
+          option.hidden = !match;
+          if (match && option.value && !first) first = option;
+        });
+        if (wanted && first && !select.disabled) select.value = first.value;
+      });
+    }
   }
 
   // --- uploads -----------------------------------------------------------------------------

@@ -93,7 +93,7 @@ def test_implied_issuing_country_for_national_ids(client):
         ({"document_type": "visa"}, "Please choose the document you will upload."),
         ({"declared_birth_date": "2999-01-01"}, "The birth date cannot be in the future."),
         ({"declared_birth_date": "31/31/1990"}, "Please enter a valid date of birth."),
-        ({"issuing_country": "XXX"}, "Please choose the issuing country from the list."),
+        ({"issuing_country": "ZZZ"}, "Please choose the issuing country from the list."),
     ],
 )
 def test_start_refusals_are_shown_and_create_nothing(client, overrides, message):

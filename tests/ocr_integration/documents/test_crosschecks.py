@@ -784,3 +784,14 @@ def test_every_finding_code_is_exercised_and_documented():
 @pytest.mark.parametrize("code", sorted(FINDING_CODES))
 def test_finding_codes_are_stable_upper_snake(code):
     assert code.replace("_", "").isalnum() and code.isupper()
+
+
+def test_declared_issuing_country_against_the_mrz():
+    # Declared GBR, the passport's MRZ says FRA: the reviewer is told.
+    french = passport(mrz_kw={"issuing_state": "FRA", "nationality": "FRA"})
+    f = expect(run(passport_case(french, declared=DeclaredData(issuing_state="GBR"))), "DECLARED_COUNTRY", FAIL)
+    assert compared(f) == {("declared", "issuing_state", "GBR"), ("mrz", "issuing_state", "FRA")}
+    expect(run(passport_case(french, declared=DeclaredData(issuing_state="FRA"))), "DECLARED_COUNTRY", PASS)
+    german = passport(mrz_kw={"issuing_state": "D", "nationality": "D"})
+    expect(run(passport_case(german, declared=DeclaredData(issuing_state="DEU"))), "DECLARED_COUNTRY", PASS)
+    assert "DECLARED_COUNTRY" not in [f.code for f in run(passport_case(french))]
