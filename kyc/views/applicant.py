@@ -46,7 +46,13 @@ from kyc.consent import (
 )
 from kyc.countries import country_choices, likely_country
 from kyc.errors import KycError
-from kyc.labels import DOCUMENT_TYPE_LABELS, SIDE_LABELS, STATE_LABELS, sides_missing_message
+from kyc.labels import (
+    DOCUMENT_TYPE_LABELS,
+    SIDE_LABELS,
+    applicant_state_label,
+    resubmission_heading,
+    sides_missing_message,
+)
 from kyc.models import Case, Document
 from kyc.services.audit import Actor
 from kyc.services.cases import case_create, case_submit, missing_kinds
@@ -313,7 +319,12 @@ def privacy(request):
 
 
 def _decision_note(case: Case) -> str:
-    return case.state_reason if case.state == CaseState.RESUBMISSION_REQUESTED else ""
+    # A reviewer's note is shown as written; our own reason (an unreadable image) is translated.
+    return _(case.state_reason) if case.state == CaseState.RESUBMISSION_REQUESTED and case.state_reason else ""
+
+
+def _state_label(case: Case) -> str:
+    return applicant_state_label(state=case.state, claimed=case.assigned_to_id is not None)
 
 
 def _sides(case: Case) -> list[dict]:
@@ -359,7 +370,8 @@ def case_page(request, case_id):
         "case": case,
         "sides": sides,
         "document_type_label": DOCUMENT_TYPE_LABELS[case.document_type],
-        "state_label": STATE_LABELS[case.state],
+        "state_label": _state_label(case),
+        "resubmission_heading": resubmission_heading(state_reason=case.state_reason),
         "decision_note": _decision_note(case),
         "needs_sensitive_consent": needs_sensitive_consent,
         "all_present": all(s["document"] for s in sides),
@@ -457,7 +469,8 @@ def _status_payload(case: Case) -> dict:
     sides = _sides(case)
     return {
         "state": case.state,
-        "state_label": str(STATE_LABELS[case.state]),
+        "state_label": _state_label(case),
+        "resubmission_heading": resubmission_heading(state_reason=case.state_reason),
         "final": case.state in (CaseState.APPROVED, CaseState.REJECTED, CaseState.WITHDRAWN),
         "resubmission": case.state == CaseState.RESUBMISSION_REQUESTED,
         "reason": _decision_note(case),
@@ -480,10 +493,14 @@ def status(request, case_id):
     context = {
         "case": case,
         "sides": _sides(case),
-        "state_label": STATE_LABELS[case.state],
+        "state_label": _state_label(case),
+        "resubmission_heading": resubmission_heading(state_reason=case.state_reason),
         "document_type_label": DOCUMENT_TYPE_LABELS[case.document_type],
         "decision_note": _decision_note(case),
-        "moving": case.state in (CaseState.SUBMITTED, CaseState.PROCESSING),
+        # Still moving until decided or sent back: a case waiting for a person keeps updating.
+        "moving": case.state in (
+            CaseState.SUBMITTED, CaseState.PROCESSING, CaseState.READY_FOR_REVIEW, CaseState.NEEDS_ATTENTION,
+        ),
     }
     return render(request, "applicant/status.html", context)
 

@@ -238,9 +238,15 @@
         }
         if (resubmission) {
           resubmission.hidden = !status.resubmission;
-          if (status.resubmission) resubmission.querySelector(".reason").textContent = status.reason;
+          if (status.resubmission) {
+            resubmission.querySelector(".reason").textContent = status.reason;
+            const heading = resubmission.querySelector(".resubmission-heading");
+            if (heading) heading.textContent = status.resubmission_heading;
+          }
         }
-        if (moving.has(status.state) || status.state === "ready_for_review") {
+        // Until a decision or a request for new images: a case a person still has to look at
+        // (ready for review, needs attention) keeps updating too.
+        if (moving.has(status.state) || status.state === "ready_for_review" || status.state === "needs_attention") {
           delay = Math.min(delay * 1.3, 10000);
           setTimeout(poll, delay);
         } else if (liveNote) {

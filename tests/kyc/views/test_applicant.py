@@ -338,6 +338,6 @@ def test_privacy_notice(client):
 
 
 def test_every_case_state_has_an_applicant_label():
-    from kyc.views.applicant import STATE_LABELS
+    from kyc.labels import STATE_LABELS
 
     assert set(STATE_LABELS) == {state.value for state in CaseState}
