@@ -308,6 +308,8 @@ for _rate_name in ("APPLICANT_CASE_RATE", "APPLICANT_UPLOAD_RATE"):
 
 # How many times an image the engine cannot read is sent back to the applicant for a new photo (per
 # side, per case) before a reviewer has to look at it instead.
+# The instant quality gate at upload (kyc/capture_quality.py; thresholds in the admin's site configuration).
+CAPTURE_GATE_ENABLED = env_bool("CAPTURE_GATE_ENABLED", True)
 APPLICANT_UNREADABLE_RETURNS = env_int("APPLICANT_UNREADABLE_RETURNS", 2, minimum=0)
 
 # --- Email ----------------------------------------------------------------------------------

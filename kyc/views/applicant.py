@@ -431,7 +431,7 @@ def _upload(request, case_id, kind):
     if upload_file is None:
         return refuse(_("Please choose a photo or scan of the document."), "no_file")
     try:
-        attach_checked(case=case, kind=kind, upload=upload_file, actor=Actor.applicant(case.applicant_id))
+        document = attach_checked(case=case, kind=kind, upload=upload_file, actor=Actor.applicant(case.applicant_id))
         # Counted once stored (an image is not taken back for a count); concurrent uploads may pass
         # the look above together, which overshoots by at most the uploads in flight.
         _rate_check_quietly(request, "upload", email, settings.APPLICANT_UPLOAD_RATE)
@@ -441,10 +441,14 @@ def _upload(request, case_id, kind):
         return refuse(_(str(error)), getattr(error, "code", "refused"))
     label = SIDE_LABELS[kind]
     message = _("%(side)s: received.") % {"side": label}
+    warnings = [_(warning) for warning in document.capture_warnings]  # a borderline photo: accepted, said so
     if wants_json:
         sides = _sides(case)
-        return JsonResponse({"ok": True, "message": message, "kind": kind, "all_present": all(s["document"] for s in sides)})
+        return JsonResponse({"ok": True, "message": message, "warnings": warnings, "kind": kind,
+                             "all_present": all(s["document"] for s in sides)})
     messages.success(request, message)
+    for warning in warnings:
+        messages.warning(request, warning, extra_tags="upload-warning")
     return redirect("applicant:case", case_id=case.id)
 
 

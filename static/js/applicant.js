@@ -163,6 +163,7 @@
         return;
       }
       if (!body.ok) {
+        form.querySelector(".client-error").classList.remove("upload-warning");
         showError(form, body.message);
         form.dataset.serverCode = body.code || "";
         return;
@@ -175,7 +176,11 @@
       button.dataset.label = d.msgReplace;
       button.textContent = d.msgReplace;
       form.reset();
-      showError(form, "");
+      // A borderline photo is accepted with a warning: shown where the errors are, styled apart.
+      const warnings = (body.warnings || []).join(" ");
+      showError(form, warnings);
+      const box = form.querySelector(".client-error");
+      if (box) box.classList.toggle("upload-warning", Boolean(warnings));
       const submit = document.getElementById("submit-case");
       if (submit && body.all_present) delete submit.dataset.incomplete;
     };
