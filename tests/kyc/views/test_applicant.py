@@ -145,7 +145,7 @@ def test_upload_then_submit_then_live_status(client, scripted_ocr, django_captur
     assert response.status_code == 302
     assert "Emirates ID, front: received." in page(client, f"/cases/{case.id}/")
     body = upload(client, case, "emirates_id_back", json=True).json()
-    assert body == {"ok": True, "message": "Emirates ID, back: received.", "kind": "emirates_id_back", "all_present": True}
+    assert body == {"ok": True, "message": "Emirates ID, back: received.", "warnings": [], "kind": "emirates_id_back", "all_present": True}
     with django_capture_on_commit_callbacks(execute=False):
         response = client.post(f"/cases/{case.id}/submit/")
     assert response["Location"] == f"/cases/{case.id}/status/"
