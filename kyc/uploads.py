@@ -42,8 +42,8 @@ from typing import IO
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.utils.translation import gettext_noop
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from kyc import jpeg_remux, png_remux

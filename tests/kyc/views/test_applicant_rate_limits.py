@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kyc.models import Case, Document
 from kyc.services.rate_limits import sliding_window_count
-from tests.kyc.views.test_applicant import START, photo, start_case, upload
+from tests.kyc.views.test_applicant import START, start_case, upload
 
 pytestmark = pytest.mark.django_db
 

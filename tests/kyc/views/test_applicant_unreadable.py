@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def submit_and_read(client, case, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with django_capture_on_commit_callbacks(execute=False):
         assert client.post(f"/cases/{case.id}/submit/").status_code == 302
     document = case.documents.get(is_current=True)
     with django_capture_on_commit_callbacks(execute=False) as queued:
