@@ -111,7 +111,13 @@ def measure(data: bytes) -> Measures:
     margin = 3
     edge_lines = sum(1 for x, y, w, h in lines if x <= margin or y <= margin or x + w >= width - margin or y + h >= height - margin)
     # An MRZ line: very long for its height, a large share of the photo's width, evenly filled.
-    mrz_lines = sum(1 for x, y, w, h, area in stats[1:] if w > 12 * h and w > 0.3 * width and area > 0.35 * w * h)
+    # MRZ lines all have the same number of characters: count the largest set of candidates that
+    # start and end together (other long printed lines on a card front do not line up like that).
+    candidates = [(x, w) for x, y, w, h, area in stats[1:] if w > 12 * h and w > 0.3 * width and area > 0.35 * w * h]
+    mrz_lines = max(
+        (sum(1 for x2, w2 in candidates if abs(x2 - x) <= 0.03 * width and abs(w2 - w) <= 0.05 * w) for x, w in candidates),
+        default=0,
+    )
     # Burnt-out light: the darkest channel saturated, smoothed so sensor noise does not break it up.
     burnt = (cv2.GaussianBlur(rgb.min(axis=2), (5, 5), 0) >= 253).astype(np.uint8)
     _n, _l, burnt_stats, _c = cv2.connectedComponentsWithStats(burnt)
