@@ -19,6 +19,15 @@ Reported: the share of bad captures refused (per kind of badness), the share of 
 refused (with each refusal's reason), warnings on good ones, and the time per image (measure and
 judge, decoding included). Targets (the issue): >= 95 % of bad refused, <= 1 % of good refused,
 < 2 s per image.
+
+Figures (``--per-kind 20``: 100 good, 100 bad, on the shared 2-core machine, 2026-12-06):
+bad refused 77/100 = 77 % (blur 20/20, glare 20/20, not a document 19/20, crop 9/20, wrong side
+9/20); good refused 1/100 = 1 % (one passport photo taken as cut off); good with a warning: 7
+(MRZ not found) + 4 (near an edge); median 84 ms, max 613 ms per image. So: blur, glare, non-
+documents and speed meet the targets; cut-off pages and wrong sides do not yet. A missing MRZ only
+warns (small MRZ print in distant photos is missed by the line measure: refusing would refuse ~7 %
+of good photos), and a crop is seen only when it cuts through printed lines. Next: find the
+document's outline (corners in frame) and use the engine's text detector for the MRZ band.
 """
 
 from __future__ import annotations
