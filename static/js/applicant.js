@@ -218,6 +218,21 @@
     });
   }
 
+  // --- local time --------------------------------------------------------------------------
+  // The server writes UTC (it does not know the applicant's time zone); the browser does: show
+  // the time there, with the zone's name. Latin digits, as the server's Arabic formats use.
+  document.querySelectorAll("time[data-local-time]").forEach(function (node) {
+    const when = new Date(node.getAttribute("datetime"));
+    if (isNaN(when.getTime())) return;
+    const lang = document.documentElement.lang || "en";
+    try {
+      node.textContent = new Intl.DateTimeFormat(lang + "-u-nu-latn", {
+        year: "numeric", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit",
+        hourCycle: "h23", timeZoneName: "short",
+      }).format(when);
+    } catch (error) { /* an old browser keeps the UTC text */ }
+  });
+
   // --- status page -------------------------------------------------------------------------
   const list = document.getElementById("documents");
   if (list && list.dataset.statusUrl) {

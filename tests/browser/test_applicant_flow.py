@@ -330,3 +330,27 @@ def test_chinese_id_asks_for_separate_consent_first(new_page, screenshot):
     upload_side(page, "cn_id_portrait", png())
     upload_side(page, "cn_id_emblem", png())
     screenshot(page, "2-uploaded-zh")
+
+
+@pytest.mark.parametrize(("device", "language", "query"), [(DESKTOP, "en", "poland"), (PHONE, "zh-hans", "波兰")],
+                         ids=["desktop-en", "phone-zh"])
+def test_country_search_finds_poland_in_the_applicants_language(new_page, screenshot, device, language, query):
+    from playwright.sync_api import expect
+
+    page = new_page(**device)
+    page.goto("/")
+    if language != "en":
+        choose_language(page, language)
+    select = page.locator("select[name=issuing_country]")
+    # en-GB browsers get the United Kingdom first, before the alphabetical list.
+    if language == "en":
+        expect(select.locator("option").nth(1)).to_have_attribute("value", "GBR")
+    page.fill("[data-country-search]", query)
+    expect(select).to_have_value("POL")
+    screenshot(page, "country-search")
+    page.fill("input[name=email]", "applicant@example.test")
+    page.check("input[name=document_type][value=passport]")
+    page.check("input[name=consent_processing]")
+    page.click("form.start-form button[type=submit]")
+    page.wait_for_url(CASE_URL)
+    assert Case.objects.get(id=CASE_URL.search(page.url).group(1)).issuing_country == "POL"
