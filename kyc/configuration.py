@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.conf import settings
 
+from kyc.capture_quality import GateThresholds
 from ocr_integration.documents.crosschecks import CheckPolicy
 
 
@@ -25,3 +28,20 @@ def check_policy() -> CheckPolicy:
         expiry_warning_days=pick(config.expiry_warning_days, settings.CHECK_EXPIRY_WARNING_DAYS),
         minimum_age_years=pick(config.minimum_age_years, settings.CHECK_MINIMUM_AGE_YEARS),
     )
+
+
+def capture_thresholds() -> GateThresholds:
+    """The upload quality gate's thresholds: the admin's where set, the tested defaults otherwise."""
+    config = site_configuration()
+    defaults = GateThresholds()
+    chosen = {
+        "sharpness_refuse": config.capture_sharpness_refuse,
+        "glare_refuse": config.capture_glare_refuse,
+        "edge_lines_refuse": config.capture_edge_lines_refuse,
+    }
+    changed = {name: value for name, value in chosen.items() if value is not None}
+    if "sharpness_refuse" in changed:  # keep the warning band above the refusal
+        changed["sharpness_warn"] = max(defaults.sharpness_warn, changed["sharpness_refuse"] * 1.5)
+    if "glare_refuse" in changed:
+        changed["glare_warn"] = min(defaults.glare_warn, changed["glare_refuse"] / 2)
+    return replace(defaults, **changed)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, pgettext_lazy
 
 from kyc.i18n import human_list
 from kyc.workflow import CaseState
@@ -28,6 +28,13 @@ SIDE_LABELS = {
     DocumentKind.CN_ID_EMBLEM.value: gettext_lazy("Resident ID, side with the national emblem"),
     DocumentKind.BANK_CARD.value: gettext_lazy("Bank card"),
 }
+# The reason an unreadable image went back to the applicant (kyc.services.readings): stored as the
+# case's state reason in English, translated when shown and in the email.
+UNREADABLE_RETURN_REASON = gettext_noop(
+    "We could not read this image. Please take a new photo of the whole document in good light,"
+    " without glare, holding the camera steady."
+)
+
 # "Submitted" is also the label before the date a case was submitted (templates/applicant/status.html):
 # the context keeps the two apart, since Arabic and Chinese say them differently.
 STATE_LABELS = {
@@ -35,7 +42,8 @@ STATE_LABELS = {
     CaseState.SUBMITTED.value: pgettext_lazy("case status", "Submitted"),
     CaseState.PROCESSING.value: gettext_lazy("Reading your document"),
     CaseState.READY_FOR_REVIEW.value: gettext_lazy("Waiting for a reviewer"),
-    CaseState.NEEDS_ATTENTION.value: gettext_lazy("A reviewer is looking at your document"),
+    # Only true once someone has claimed it: see applicant_state_label.
+    CaseState.NEEDS_ATTENTION.value: gettext_lazy("Waiting for a reviewer"),
     CaseState.RESUBMISSION_REQUESTED.value: gettext_lazy("New images needed"),
     CaseState.APPROVED.value: gettext_lazy("Verified"),
     CaseState.REJECTED.value: gettext_lazy("Not verified"),
@@ -51,3 +59,17 @@ def side_list(kinds: Iterable[str]) -> str:
 def sides_missing_message(kinds: Iterable[str]) -> str:
     """What the applicant is told when they submit before every side is uploaded (active language)."""
     return gettext("Please add every side before submitting. Missing: %(sides)s.") % {"sides": side_list(kinds)}
+
+
+def applicant_state_label(*, state: str, claimed: bool) -> str:
+    """What the applicant reads about their case: only what is true. "A reviewer is looking at your
+    document" once a reviewer has claimed it, not before."""
+    if claimed and state in (CaseState.READY_FOR_REVIEW.value, CaseState.NEEDS_ATTENTION.value):
+        return gettext("A reviewer is looking at your document")
+    return str(STATE_LABELS[state])
+
+
+def resubmission_heading(*, state_reason: str) -> str:
+    if state_reason == UNREADABLE_RETURN_REASON:  # the constant we store, never a reviewer's text
+        return gettext("We could not read one of your images.")
+    return gettext("A reviewer asked you for new images.")

@@ -311,13 +311,19 @@ APPLICANT_LINK_MAX_AGE_SECONDS = env_int("APPLICANT_LINK_MAX_AGE_SECONDS", 72 * 
 APPLICANT_BASE_URL = (env_str("APPLICANT_BASE_URL", "" if PRODUCTION else "http://localhost:8000") or "").rstrip("/")
 if APPLICANT_BASE_URL and not APPLICANT_BASE_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured(f"APPLICANT_BASE_URL must start with https:// or http://, not {APPLICANT_BASE_URL!r}")
-# Per client address, in the shared cache: "count/seconds".
+# Per client address and per email address, a sliding window: "count/seconds".
 APPLICANT_CASE_RATE = env_str("APPLICANT_CASE_RATE", "10/3600")
 APPLICANT_UPLOAD_RATE = env_str("APPLICANT_UPLOAD_RATE", "60/3600")
 for _rate_name in ("APPLICANT_CASE_RATE", "APPLICANT_UPLOAD_RATE"):
     _count, _, _seconds = (globals()[_rate_name] or "").partition("/")
     if not (_count.isdigit() and _seconds.isdigit() and int(_seconds) > 0):
         raise ImproperlyConfigured(f"{_rate_name} must be '<count>/<seconds>', e.g. 10/3600")
+
+# How many times an image the engine cannot read is sent back to the applicant for a new photo (per
+# side, per case) before a reviewer has to look at it instead.
+# The instant quality gate at upload (kyc/capture_quality.py; thresholds in the admin's site configuration).
+CAPTURE_GATE_ENABLED = env_bool("CAPTURE_GATE_ENABLED", True)
+APPLICANT_UNREADABLE_RETURNS = env_int("APPLICANT_UNREADABLE_RETURNS", 2, minimum=0)
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(

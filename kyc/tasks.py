@@ -79,6 +79,17 @@ def send_decision_email(self, decision_id: int) -> None:
         raise self.retry(exc=exc) from exc
 
 
+@shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=60)
+def send_unreadable_return_email(self, case_id: str, kind: str) -> None:
+    """Ask the applicant for a new photo of a side that could not be read (queued on commit)."""
+    from kyc.services.notifications import unreadable_return_email_send
+
+    try:
+        unreadable_return_email_send(case_id=case_id, kind=kind)
+    except OSError as exc:  # the mail server is unreachable: try again later
+        raise self.retry(exc=exc) from exc
+
+
 @shared_task
 def purge_expired_personal_data() -> int:
     """Periodic (hourly): retry the file deletes earlier erasures could not finish, then erase the

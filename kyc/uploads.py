@@ -43,6 +43,7 @@ from typing import IO
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from kyc import jpeg_remux, png_remux
@@ -437,3 +438,41 @@ def refuse_too_large() -> UploadRefused:
         _("The file is larger than the %(limit).0f MB limit. Please upload a smaller photo.")
         % {"limit": settings.UPLOAD_MAX_BYTES / 1_048_576},
     )
+
+
+# --- the instant quality gate (kyc/capture_quality.py) -------------------------------------------
+# One stable code per reason (API clients switch on them), one retake prompt each, in English here
+# and translated where shown (``_(str(error))``, as every refusal).
+CAPTURE_PROMPTS = {
+    ("no_document", ""): gettext_noop("We cannot see a document in this photo. Please photograph the document itself, flat and filling most of the picture."),
+    ("blurry", ""): gettext_noop("This photo is blurred. Please hold the camera steady, let it focus, and take the photo again."),
+    ("glare", ""): gettext_noop("Light is reflecting on the document and hides part of it. Please tilt the document or move away from the lamp, and try again."),
+    ("cut_off", ""): gettext_noop("Part of the document is cut off. Please take the photo again with all four corners in the picture."),
+    ("wrong_side", "back"): gettext_noop("This looks like the back of the card. Please photograph the front, with your photo."),
+    ("wrong_side", "front"): gettext_noop("This looks like the front of the card. Please photograph the back, with the three machine-readable lines."),
+    ("wrong_side", "no_mrz"): gettext_noop("We cannot find the two machine-readable lines at the bottom of the page. Please photograph the page with your photo, including those lines."),
+    ("wrong_side", "emblem"): gettext_noop("This looks like the side with the national emblem. Please photograph the side with your photo."),
+    ("wrong_side", "portrait"): gettext_noop("This looks like the side with your photo. Please photograph the side with the national emblem."),
+}
+CAPTURE_WARNINGS = {
+    "blurry": gettext_noop("Received, but the photo is a little blurred. If we cannot read it, we will ask you for a new one."),
+    "glare": gettext_noop("Received, but there is some glare on the document. If we cannot read it, we will ask you for a new one."),
+    "cut_off": gettext_noop("Received, but the document may be close to the edge of the photo. If we cannot read it, we will ask you for a new one."),
+    "wrong_side": gettext_noop("Received, but we could not find the machine-readable lines. If we cannot read them, we will ask you for a new photo."),
+}
+
+
+def capture_gate(prepared: PreparedImage, *, kind: str) -> list[str]:
+    """Refuse a photo that cannot be read (``UploadRefused`` with ``capture_<reason>``); return the
+    English warnings for a borderline one. Off with CAPTURE_GATE_ENABLED=false."""
+    from kyc.capture_quality import check_capture
+    from kyc.configuration import capture_thresholds
+
+    if not settings.CAPTURE_GATE_ENABLED:
+        return []
+    result = check_capture(prepared.read_all(), kind=kind, thresholds=capture_thresholds())
+    refused = result.refused
+    if refused is not None:
+        prompt = CAPTURE_PROMPTS.get((refused.code, refused.detail)) or CAPTURE_PROMPTS[(refused.code, "")]
+        raise UploadRefused(f"capture_{refused.code}", prompt)
+    return [CAPTURE_WARNINGS[w.code] for w in result.warnings if w.code in CAPTURE_WARNINGS]

@@ -13,7 +13,9 @@
 ``approved`` and ``rejected`` are final, and so is ``withdrawn``: every open case can be withdrawn
 (the applicant asked for erasure of their data), which ends its processing for good. ``needs_attention`` means the machine gave up reading
 (an unreadable image, a vendor misconfiguration, retries exhausted) and a person must act: retry,
-ask the applicant for a new image, or reject.
+ask the applicant for a new image, or reject. An image the engine cannot read at all
+(``invalid_image``) skips that: it goes back to the applicant (``submitted``/``processing`` ──▶
+``resubmission_requested``) until ``APPLICANT_UNREADABLE_RETURNS`` returns of that side are spent.
 """
 
 from __future__ import annotations
@@ -47,8 +49,11 @@ STATE_LABELS: dict[CaseState, str] = {
 
 ALLOWED_TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
     CaseState.DRAFT: frozenset({CaseState.SUBMITTED}),
-    CaseState.SUBMITTED: frozenset({CaseState.PROCESSING, CaseState.NEEDS_ATTENTION}),
-    CaseState.PROCESSING: frozenset({CaseState.READY_FOR_REVIEW, CaseState.NEEDS_ATTENTION}),
+    # An image that cannot be read goes straight back to the applicant (within the retry budget).
+    CaseState.SUBMITTED: frozenset({CaseState.PROCESSING, CaseState.NEEDS_ATTENTION, CaseState.RESUBMISSION_REQUESTED}),
+    CaseState.PROCESSING: frozenset(
+        {CaseState.READY_FOR_REVIEW, CaseState.NEEDS_ATTENTION, CaseState.RESUBMISSION_REQUESTED}
+    ),
     CaseState.READY_FOR_REVIEW: frozenset(
         {CaseState.APPROVED, CaseState.REJECTED, CaseState.RESUBMISSION_REQUESTED}
     ),

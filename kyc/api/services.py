@@ -30,7 +30,7 @@ from kyc.models import Case, Document
 from kyc.services.audit import Actor, audit_record
 from kyc.services.cases import case_create
 from kyc.services.documents import document_attach
-from kyc.uploads import UploadRefused, find_duplicate, prepare_upload
+from kyc.uploads import UploadRefused, capture_gate, find_duplicate, prepare_upload
 
 
 def integrator_actor(integrator: Integrator) -> Actor:
@@ -108,7 +108,10 @@ def attach_checked(*, case: Case, kind: str, upload, actor: Actor) -> Document:
         else:
             message = "This is the same image as one sent before for this case. Please take a new photo."
         raise UploadRefused("duplicate_image", message)
-    return document_attach(case_id=case.id, kind=kind, upload=upload, actor=actor)
+    warnings = capture_gate(prepared, kind=kind)
+    document = document_attach(case_id=case.id, kind=kind, upload=upload, actor=actor)
+    document.capture_warnings = warnings  # shown once with the answer; not stored
+    return document
 
 
 @transaction.atomic

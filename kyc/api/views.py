@@ -228,14 +228,17 @@ class CaseDocumentsView(IntegratorView):
         serializer.is_valid(raise_exception=True)
         if case.state not in (CaseState.DRAFT, CaseState.RESUBMISSION_REQUESTED):
             raise ApiError("illegal_state", f"The case is {case.state}; its images can no longer be changed.", 409)
-        document = attach_checked(
+        attached = attach_checked(
             case=case, kind=serializer.validated_data["document_kind"], upload=serializer.validated_data["file"],
             actor=integrator_actor(request.user),
         )
         document = Document.objects.prefetch_related(
             Prefetch("readings", queryset=DocumentReading.objects.order_by("created_at"))
-        ).get(id=document.id)
-        return Response(s.DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+        ).get(id=attached.id)
+        body = s.DocumentSerializer(document).data
+        # A borderline photo is accepted; the integrator may still ask its user for a better one.
+        body["capture_warnings"] = attached.capture_warnings
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class CaseConsentView(IntegratorView):

@@ -24,6 +24,19 @@ class SiteConfiguration(models.Model):
         null=True, blank=True, validators=[MaxValueValidator(120)],
         help_text="Applicants younger than this fail the age check. Empty: CHECK_MINIMUM_AGE_YEARS.",
     )
+    # The instant quality gate at upload (kyc/capture_quality.py). Empty: its tested defaults.
+    capture_sharpness_refuse = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(5.0)],
+        help_text="Upload gate: photos whose print is less sharp than this are refused (default 0.16; higher refuses more).",
+    )
+    capture_glare_refuse = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0.001), MaxValueValidator(1.0)],
+        help_text="Upload gate: a burnt-out patch of light larger than this share of the photo is refused (default 0.035).",
+    )
+    capture_edge_lines_refuse = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text="Upload gate: this many printed lines running into the photo's edge mean the document is cut off (default 2).",
+    )
     retention_approved_days = models.PositiveIntegerField(
         default=5 * 365, validators=[MinValueValidator(1)],
         help_text="Days to keep the images and personal data of an approved case after the decision.",
@@ -53,5 +66,5 @@ class SiteConfiguration(models.Model):
     AUDITED_FIELDS = (
         "min_confidence", "expiry_warning_days", "minimum_age_years",
         "retention_approved_days", "retention_rejected_days", "retention_abandoned_days",
-        "retention_audit_days",
+        "retention_audit_days", "capture_sharpness_refuse", "capture_glare_refuse", "capture_edge_lines_refuse",
     )

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kyc.access import resume_token
-from kyc.labels import side_list
+from kyc.labels import UNREADABLE_RETURN_REASON, side_list
 from kyc.models import Case, Decision
+from kyc.workflow import CaseState
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,32 @@ def _decision_paragraphs(decision: Decision) -> list[str]:
     else:
         paragraphs.append(_("Please open your case with the link in our first email and send only these images again."))
     return paragraphs
+
+
+def unreadable_return_email_send(*, case_id, kind: str) -> bool:
+    """Ask for a new photo of a side the engine could not read, with the link back to the case."""
+    case = Case.objects.select_related("applicant").filter(id=case_id).first()
+    if case is None or case.state != CaseState.RESUBMISSION_REQUESTED or not case.applicant.email:
+        return False
+    with translation.override(email_language(case.applicant.language)):
+        paragraphs = [
+            _("We could not read your image of: %(sides)s.") % {"sides": side_list([kind])},
+            _(UNREADABLE_RETURN_REASON),
+        ]
+        link = _case_link(case)
+        if link:
+            paragraphs.append(_("Please open your case with this link and send only these images again:\n%(link)s") % {"link": link})
+            paragraphs.append(_link_valid_for())
+        else:
+            paragraphs.append(_("Please open your case with the link in our first email and send only these images again."))
+        send_mail(
+            subject=_subject(case),
+            message="\n\n".join([*paragraphs, _footer(case)]),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[case.applicant.email],
+        )
+    logger.info("unreadable-image email sent for case %s", case.reference)
+    return True
 
 
 def decision_email_send(*, decision_id) -> bool:

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kyc.configuration import check_policy
+from kyc.labels import UNREADABLE_RETURN_REASON
 from kyc.models import Case, CheckFinding, Document, DocumentReading
 from kyc.services.audit import Actor, audit_record
 from kyc.services.cases import case_transition, lock_case
@@ -143,8 +144,35 @@ def document_mark_unreadable(*, document_id, token: str, error: OcrError) -> boo
         data={"kind": document.kind, "error_class": str(error.error_class), "error_code": error.code},
     )
     if case.state in (CaseState.SUBMITTED, CaseState.PROCESSING):
-        case_transition(case=case, target=CaseState.NEEDS_ATTENTION, actor=PIPELINE, reason=reason)
+        if _may_return_to_applicant(error, document):
+            _return_to_applicant(case=case, document=document)
+        else:
+            case_transition(case=case, target=CaseState.NEEDS_ATTENTION, actor=PIPELINE, reason=reason)
     return True
+
+
+def _may_return_to_applicant(error: OcrError, document: Document) -> bool:
+    """Only the applicant can fix an image nothing can be read from, and a reviewer could do no more
+    than ask them; so it goes back to them, unless this side already came back as many times as the
+    budget allows (then a person looks at why)."""
+    if error.error_class != ErrorClass.INVALID_IMAGE:
+        return False
+    returned_before = Document.objects.filter(
+        case_id=document.case_id, kind=document.kind, is_current=False,
+        read_state=Document.ReadState.FAILED, failure_class=str(ErrorClass.INVALID_IMAGE),
+    ).count()
+    return returned_before < settings.APPLICANT_UNREADABLE_RETURNS
+
+
+def _return_to_applicant(*, case: Case, document: Document) -> None:
+    # The applicant-facing reason, translated when shown or emailed (kyc.labels); the reviewer's
+    # reason for the document stays on the document.
+    case_transition(case=case, target=CaseState.RESUBMISSION_REQUESTED, actor=PIPELINE,
+                    reason=UNREADABLE_RETURN_REASON, data={"returned_kind": document.kind})
+    Document.objects.filter(id=document.id).update(is_current=False)
+    from kyc.tasks import send_unreadable_return_email
+
+    transaction.on_commit(lambda: send_unreadable_return_email.delay(str(case.id), document.kind))
 
 
 def _reason_for(error: OcrError, document: Document) -> str:
@@ -193,7 +221,8 @@ def case_run_checks(*, case: Case) -> list[CheckFinding]:
         primary=primary,
         second=second,
         declared=DeclaredData(
-            full_name=applicant.declared_full_name or None, birth_date=applicant.declared_birth_date
+            full_name=applicant.declared_full_name or None, birth_date=applicant.declared_birth_date,
+            issuing_state=case.issuing_country or None,
         ),
     )
     findings = ocr.check_case(evidence, today=timezone.now().date(), policy=check_policy())

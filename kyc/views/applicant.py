@@ -3,7 +3,8 @@ progress without reloading, and replace only the sides a reviewer asked for agai
 
 Access: a case is bound to the browser session that created it (or that opened its signed resume
 link); the binding expires after APPLICANT_LINK_MAX_AGE_SECONDS. Case creation and uploads are
-rate limited per client address in the shared cache. Every page works without JavaScript;
+rate limited by address and by email, counting what is created and stored (a sliding window in the
+database, kyc.services.rate_limits). Every page works without JavaScript;
 static/js/applicant.js adds previews, client-side checks, drag and drop, upload progress and
 live status.
 """
@@ -16,12 +17,12 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
-from django.core.cache import cache
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language, gettext_lazy, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -43,12 +44,20 @@ from kyc.consent import (
     consent_given,
     consent_record,
 )
+from kyc.countries import country_choices, likely_country
 from kyc.errors import KycError
-from kyc.labels import DOCUMENT_TYPE_LABELS, SIDE_LABELS, STATE_LABELS, sides_missing_message
+from kyc.labels import (
+    DOCUMENT_TYPE_LABELS,
+    SIDE_LABELS,
+    applicant_state_label,
+    resubmission_heading,
+    sides_missing_message,
+)
 from kyc.models import Case, Document
 from kyc.services.audit import Actor
 from kyc.services.cases import case_create, case_submit, missing_kinds
 from kyc.services.notifications import resume_link_email_send
+from kyc.services.rate_limits import sliding_window_count
 from kyc.uploads import (
     MAX_PIXELS,
     MAX_SIDE_PX,
@@ -78,22 +87,6 @@ READ_STATE_LABELS = {
     Document.ReadState.READ.value: gettext_lazy("Read"),
     Document.ReadState.FAILED.value: gettext_lazy("Could not be read"),
 }
-# Issuing countries offered first; any other ICAO code can be typed.
-COUNTRIES = [
-    ("ARE", gettext_lazy("United Arab Emirates")),
-    ("CHN", gettext_lazy("China")),
-    ("HKG", gettext_lazy("Hong Kong SAR, China")),
-    ("SAU", gettext_lazy("Saudi Arabia")),
-    ("EGY", gettext_lazy("Egypt")),
-    ("JOR", gettext_lazy("Jordan")),
-    ("IND", gettext_lazy("India")),
-    ("PAK", gettext_lazy("Pakistan")),
-    ("PHL", gettext_lazy("Philippines")),
-    ("GBR", gettext_lazy("United Kingdom")),
-    ("USA", gettext_lazy("United States")),
-    ("DEU", gettext_lazy("Germany")),
-    ("FRA", gettext_lazy("France")),
-]
 # Fixed messages raised by the services in English, translated when shown (``_(str(error))``).
 SERVICE_MESSAGES = [
     gettext_noop("This case has been submitted; its images can no longer be changed."),
@@ -127,7 +120,6 @@ class StartForm(forms.Form):
     )
     issuing_country = forms.ChoiceField(
         label=gettext_lazy("Issuing country"),
-        choices=[("", pgettext_lazy("country", "Choose…")), *COUNTRIES],
         required=False,
         error_messages={"invalid_choice": gettext_lazy("Please choose the issuing country from the list.")},
     )
@@ -147,6 +139,15 @@ class StartForm(forms.Form):
         label=gettext_lazy("I have read the privacy notice and agree to the processing of my document for identity verification."),
         error_messages={"required": gettext_lazy("Please agree to the privacy notice to continue.")},
     )
+
+    def __init__(self, *args, language: str, likely_country: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every ICAO issuing state, named in the applicant's language; the likely one first so that
+        # most applicants need not search at all.
+        self.fields["issuing_country"].choices = [
+            ("", pgettext_lazy("country", "Choose…")), *country_choices(language, first=likely_country)
+        ]
+        self.likely_country = likely_country
 
     def clean_declared_birth_date(self):
         value = self.cleaned_data.get("declared_birth_date")
@@ -205,7 +206,7 @@ def resume(request, token):
     try:
         payload = signing.loads(token, salt=RESUME_SALT, max_age=settings.APPLICANT_LINK_MAX_AGE_SECONDS)
     except signing.SignatureExpired:
-        return render(request, "applicant/link_expired.html", status=410)
+        return render(request, "410.html", status=410)
     except signing.BadSignature:
         raise Http404("No such case.") from None
     case = Case.objects.filter(id=payload.get("case")).first()
@@ -216,6 +217,15 @@ def resume(request, token):
 
 
 # --- rate limits ----------------------------------------------------------------------------------
+# What costs us is counted, not what is tried: a case when it is created, an upload when it is stored.
+# A typo in the form or a refused photo counts nothing, so an office or a carrier's NAT sharing one
+# address is not locked out by mistakes. Keyed by address and by email (hashed: no address in a key).
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after_seconds: int):
+        super().__init__("rate limited")
+        self.retry_after_seconds = retry_after_seconds
 
 
 def _parse_rate(rate: str) -> tuple[int, int]:
@@ -223,17 +233,22 @@ def _parse_rate(rate: str) -> tuple[int, int]:
     return int(count), int(seconds or 3600)
 
 
-def rate_limited(scope: str, ident: str, rate: str) -> bool:
-    """Count one event for ``ident`` in a fixed window in the shared cache; True when over the limit."""
+def _email_key(email: str) -> str:
+    return salted_hmac("kyc.applicant-rate", email.strip().lower()).hexdigest()[:32]
+
+
+def _rate_keys(request, scope: str, email: str) -> list[str]:
+    return [f"applicant:{scope}:ip:{_client_ip(request)}", f"applicant:{scope}:email:{_email_key(email)}"]
+
+
+def _rate_check(request, scope: str, email: str, rate: str, *, count: bool) -> None:
+    """Raise RateLimited when this event (counted now if ``count``) would go over ``rate`` for the
+    client's address or for the email. Counting happens inside the caller's transaction."""
     limit, window = _parse_rate(rate)
-    key = f"applicant-rate:{scope}:{ident}:{int(time.time()) // window}"
-    cache.add(key, 0, timeout=window + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the key expired between add and incr
-        cache.set(key, 1, timeout=window + 5)
-        count = 1
-    return count > limit
+    for key in _rate_keys(request, scope, email):
+        decision = sliding_window_count(key=key, limit=limit, window_seconds=window, count=count)
+        if not decision.allowed:
+            raise RateLimited(decision.retry_after_seconds)
 
 
 def _client_ip(request) -> str:
@@ -245,13 +260,14 @@ def _client_ip(request) -> str:
 
 
 def start(request):
-    form = StartForm(request.POST or None)
+    form = StartForm(
+        request.POST or None,
+        language=get_language() or settings.LANGUAGE_CODE,
+        likely_country=likely_country(request.headers.get("Accept-Language", "")),
+    )
     status = 200
     if request.method == "POST":
-        if rate_limited("case", _client_ip(request), settings.APPLICANT_CASE_RATE):
-            form.add_error(None, _("Too many new cases from your connection. Please try again in an hour."))
-            status = 429
-        elif form.is_valid():
+        if form.is_valid():
             data = form.cleaned_data
             try:
                 with transaction.atomic():  # the case and its consent, or neither
@@ -265,6 +281,10 @@ def start(request):
                         language=get_language() or settings.LANGUAGE_CODE,
                     )
                     consent_record(case_id=case.id, scope=PROCESSING, actor=Actor.applicant(case.applicant_id))
+                    # Counted with the case: refused, it rolls back together with the case.
+                    _rate_check(request, "case", data["email"], settings.APPLICANT_CASE_RATE, count=True)
+            except RateLimited as limited:
+                return _too_many(request, limited)
             except KycError as error:
                 form.add_error(None, _(str(error)))
             else:
@@ -274,6 +294,19 @@ def start(request):
         else:
             status = 400
     return render(request, "applicant/start.html", {"form": form}, status=status)
+
+
+def _rate_check_quietly(request, scope: str, email: str, rate: str) -> None:
+    try:
+        _rate_check(request, scope, email, rate, count=True)
+    except RateLimited:
+        pass  # already stored; the next one is refused
+
+
+def _too_many(request, limited: RateLimited):
+    response = render(request, "429.html", {"retry_minutes": -(-limited.retry_after_seconds // 60)}, status=429)
+    response["Retry-After"] = str(limited.retry_after_seconds)
+    return response
 
 
 def _send_resume_link(request, case: Case) -> None:
@@ -286,7 +319,12 @@ def privacy(request):
 
 
 def _decision_note(case: Case) -> str:
-    return case.state_reason if case.state == CaseState.RESUBMISSION_REQUESTED else ""
+    # A reviewer's note is shown as written; our own reason (an unreadable image) is translated.
+    return _(case.state_reason) if case.state == CaseState.RESUBMISSION_REQUESTED and case.state_reason else ""
+
+
+def _state_label(case: Case) -> str:
+    return applicant_state_label(state=case.state, claimed=case.assigned_to_id is not None)
 
 
 def _sides(case: Case) -> list[dict]:
@@ -332,7 +370,8 @@ def case_page(request, case_id):
         "case": case,
         "sides": sides,
         "document_type_label": DOCUMENT_TYPE_LABELS[case.document_type],
-        "state_label": STATE_LABELS[case.state],
+        "state_label": _state_label(case),
+        "resubmission_heading": resubmission_heading(state_reason=case.state_reason),
         "decision_note": _decision_note(case),
         "needs_sensitive_consent": needs_sensitive_consent,
         "all_present": all(s["document"] for s in sides),
@@ -380,7 +419,10 @@ def _upload(request, case_id, kind):
         return refuse(_("This side does not belong to your document."), "unknown_side")
     if case.state not in EDITABLE_STATES:
         return refuse(_("This case has been submitted; its images can no longer be changed."), "illegal_state", 409)
-    if rate_limited("upload", f"{_client_ip(request)}:{case.id}", settings.APPLICANT_UPLOAD_RATE):
+    email = case.applicant.email
+    try:
+        _rate_check(request, "upload", email, settings.APPLICANT_UPLOAD_RATE, count=False)
+    except RateLimited:
         return refuse(_("Too many uploads. Please wait a while and try again."), "rate_limited", 429)
     upload_file = request.FILES.get("file")
     if getattr(request, "upload_too_large", False):
@@ -389,17 +431,24 @@ def _upload(request, case_id, kind):
     if upload_file is None:
         return refuse(_("Please choose a photo or scan of the document."), "no_file")
     try:
-        attach_checked(case=case, kind=kind, upload=upload_file, actor=Actor.applicant(case.applicant_id))
+        document = attach_checked(case=case, kind=kind, upload=upload_file, actor=Actor.applicant(case.applicant_id))
+        # Counted once stored (an image is not taken back for a count); concurrent uploads may pass
+        # the look above together, which overshoots by at most the uploads in flight.
+        _rate_check_quietly(request, "upload", email, settings.APPLICANT_UPLOAD_RATE)
     except UploadRefused as error:
         return refuse(_(str(error)), error.code, error.http_status)
     except KycError as error:
         return refuse(_(str(error)), getattr(error, "code", "refused"))
     label = SIDE_LABELS[kind]
     message = _("%(side)s: received.") % {"side": label}
+    warnings = [_(warning) for warning in document.capture_warnings]  # a borderline photo: accepted, said so
     if wants_json:
         sides = _sides(case)
-        return JsonResponse({"ok": True, "message": message, "kind": kind, "all_present": all(s["document"] for s in sides)})
+        return JsonResponse({"ok": True, "message": message, "warnings": warnings, "kind": kind,
+                             "all_present": all(s["document"] for s in sides)})
     messages.success(request, message)
+    for warning in warnings:
+        messages.warning(request, warning, extra_tags="upload-warning")
     return redirect("applicant:case", case_id=case.id)
 
 
@@ -424,7 +473,8 @@ def _status_payload(case: Case) -> dict:
     sides = _sides(case)
     return {
         "state": case.state,
-        "state_label": str(STATE_LABELS[case.state]),
+        "state_label": _state_label(case),
+        "resubmission_heading": resubmission_heading(state_reason=case.state_reason),
         "final": case.state in (CaseState.APPROVED, CaseState.REJECTED, CaseState.WITHDRAWN),
         "resubmission": case.state == CaseState.RESUBMISSION_REQUESTED,
         "reason": _decision_note(case),
@@ -447,10 +497,14 @@ def status(request, case_id):
     context = {
         "case": case,
         "sides": _sides(case),
-        "state_label": STATE_LABELS[case.state],
+        "state_label": _state_label(case),
+        "resubmission_heading": resubmission_heading(state_reason=case.state_reason),
         "document_type_label": DOCUMENT_TYPE_LABELS[case.document_type],
         "decision_note": _decision_note(case),
-        "moving": case.state in (CaseState.SUBMITTED, CaseState.PROCESSING),
+        # Still moving until decided or sent back: a case waiting for a person keeps updating.
+        "moving": case.state in (
+            CaseState.SUBMITTED, CaseState.PROCESSING, CaseState.READY_FOR_REVIEW, CaseState.NEEDS_ATTENTION,
+        ),
     }
     return render(request, "applicant/status.html", context)
 

@@ -34,7 +34,7 @@ from typing import Any
 
 from . import bank_card, cn_resident_id, emirates_id, mrz, names
 from .findings import Finding, Outcome
-from .icao_codes import code_for_name
+from .icao_codes import code_for_name, is_icao_code
 from .kinds import KIND_LABELS, REQUIRED_KINDS, DocumentKind, DocumentType
 from .reading import Reading
 
@@ -63,6 +63,7 @@ class DeclaredData:
     full_name: str | None = None
     birth_date: date | None = None
     nationality: str | None = None  # ICAO code or country name
+    issuing_state: str | None = None  # ICAO code of the issuing country the applicant chose
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ FINDING_CODES: dict[str, tuple[tuple[str, ...], str]] = {
     "DECLARED_NAME": (("pass", "warn", "fail"), "Name the applicant typed against the document."),
     "DECLARED_BIRTH_DATE": (("pass", "fail"), "Birth date the applicant typed against the document."),
     "DECLARED_NATIONALITY": (("pass", "warn", "fail"), "Nationality the applicant typed against the document."),
+    "DECLARED_COUNTRY": (("pass", "fail"), "Issuing country the applicant chose against the document's issuing state."),
     "READERS_AGREE": (("pass",), "A second reader agrees on every check-protected field compared."),
     "READERS_DISAGREE": (("warn", "fail"), "Two readers disagree on a check-protected field."),
     "BANK_CARD_NUMBER": (("pass", "warn", "fail"), "Bank card number masked and Luhn-valid."),
@@ -252,6 +254,7 @@ class _Ctx:
     births: list[_Fact] = field(default_factory=list)
     expiries: list[_Fact] = field(default_factory=list)
     nationalities: list[_Fact] = field(default_factory=list)
+    issuing_states: list[_Fact] = field(default_factory=list)
     mrz_results: dict[int, mrz.MrzResult] = field(default_factory=dict)
 
     def add(self, code: str, outcome: Outcome, message: str, evidence: dict[str, Any],
@@ -862,6 +865,9 @@ def _record_mrz_facts(ctx: _Ctx, reading: Reading, result: mrz.MrzResult, viz: R
         if printed is not None and printed.strftime("%y%m%d") == result.raw[field_name]:
             value = printed
         facts.append(_Fact(value, _item("mrz", field_name, value.isoformat(), reading), kind))
+    issuer = (result.fields.get("issuing_state") or "").replace("<", "")
+    if is_icao_code(issuer):
+        ctx.issuing_states.append(_Fact(issuer, _item("mrz", "issuing_state", issuer, reading), kind))
     if result.fields.get("nationality"):
         ctx.nationalities.append(
             _Fact(result.fields["nationality"], _item("mrz", "nationality", result.fields["nationality"], reading), kind)
@@ -1221,6 +1227,17 @@ def _check_declared(ctx: _Ctx) -> None:
             ctx.add("DECLARED_NATIONALITY", _PASS if same else _FAIL,
                     f"The nationality the applicant typed ({typed}) {'matches' if same else 'differs from'}"
                     f" the document ({fact.value}).", {"compared": compared, "declared_as_code": code}, fact.kind)
+
+
+    if declared.issuing_state and ctx.issuing_states:
+        fact = ctx.issuing_states[0]
+        chosen = declared.issuing_state.strip().upper()
+        # Germany writes D in the MRZ; an applicant chooses DEU.
+        same = (fact.value if fact.value != "D" else "DEU") == ("DEU" if chosen == "D" else chosen)
+        ctx.add("DECLARED_COUNTRY", _PASS if same else _FAIL,
+                f"The issuing country the applicant chose ({chosen}) {'matches' if same else 'differs from'}"
+                f" the document's issuing state ({fact.value}).",
+                {"compared": [_item("declared", "issuing_state", chosen), fact.item]}, fact.kind)
 
 
 # ---------------------------------------------------------------------------------------------

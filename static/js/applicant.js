@@ -31,6 +31,25 @@
     });
     // A disabled select is not posted: the server implies the country itself.
     sync();
+    // Search by name (any part of it, accents ignored): hide the options that do not match and
+    // choose the first one that does. Without this script the select still types ahead.
+    const search = countryField.querySelector("[data-country-search]");
+    if (search) {
+      const fold = function (text) {
+        return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+      };
+      search.hidden = false;
+      search.addEventListener("input", function () {
+        const wanted = fold(search.value.trim());
+        let first = null;
+        Array.prototype.forEach.call(select.options, function (option) {
+          const match = !wanted || (option.value && (fold(option.text).indexOf(wanted) !== -1 || option.value.toLowerCase() === wanted));
+          option.hidden = !match;
+          if (match && option.value && !first) first = option;
+        });
+        if (wanted && first && !select.disabled) select.value = first.value;
+      });
+    }
   }
 
   // --- uploads -----------------------------------------------------------------------------
@@ -144,6 +163,7 @@
         return;
       }
       if (!body.ok) {
+        form.querySelector(".client-error").classList.remove("upload-warning");
         showError(form, body.message);
         form.dataset.serverCode = body.code || "";
         return;
@@ -156,7 +176,11 @@
       button.dataset.label = d.msgReplace;
       button.textContent = d.msgReplace;
       form.reset();
-      showError(form, "");
+      // A borderline photo is accepted with a warning: shown where the errors are, styled apart.
+      const warnings = (body.warnings || []).join(" ");
+      showError(form, warnings);
+      const box = form.querySelector(".client-error");
+      if (box) box.classList.toggle("upload-warning", Boolean(warnings));
       const submit = document.getElementById("submit-case");
       if (submit && body.all_present) delete submit.dataset.incomplete;
     };
@@ -194,6 +218,21 @@
     });
   }
 
+  // --- local time --------------------------------------------------------------------------
+  // The server writes UTC (it does not know the applicant's time zone); the browser does: show
+  // the time there, with the zone's name. Latin digits, as the server's Arabic formats use.
+  document.querySelectorAll("time[data-local-time]").forEach(function (node) {
+    const when = new Date(node.getAttribute("datetime"));
+    if (isNaN(when.getTime())) return;
+    const lang = document.documentElement.lang || "en";
+    try {
+      node.textContent = new Intl.DateTimeFormat(lang + "-u-nu-latn", {
+        year: "numeric", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit",
+        hourCycle: "h23", timeZoneName: "short",
+      }).format(when);
+    } catch (error) { /* an old browser keeps the UTC text */ }
+  });
+
   // --- status page -------------------------------------------------------------------------
   const list = document.getElementById("documents");
   if (list && list.dataset.statusUrl) {
@@ -219,9 +258,15 @@
         }
         if (resubmission) {
           resubmission.hidden = !status.resubmission;
-          if (status.resubmission) resubmission.querySelector(".reason").textContent = status.reason;
+          if (status.resubmission) {
+            resubmission.querySelector(".reason").textContent = status.reason;
+            const heading = resubmission.querySelector(".resubmission-heading");
+            if (heading) heading.textContent = status.resubmission_heading;
+          }
         }
-        if (moving.has(status.state) || status.state === "ready_for_review") {
+        // Until a decision or a request for new images: a case a person still has to look at
+        // (ready for review, needs attention) keeps updating too.
+        if (moving.has(status.state) || status.state === "ready_for_review" || status.state === "needs_attention") {
           delay = Math.min(delay * 1.3, 10000);
           setTimeout(poll, delay);
         } else if (liveNote) {

@@ -330,3 +330,58 @@ def test_chinese_id_asks_for_separate_consent_first(new_page, screenshot):
     upload_side(page, "cn_id_portrait", png())
     upload_side(page, "cn_id_emblem", png())
     screenshot(page, "2-uploaded-zh")
+
+
+@pytest.mark.parametrize(("device", "language", "query"), [(DESKTOP, "en", "poland"), (PHONE, "zh-hans", "波兰")],
+                         ids=["desktop-en", "phone-zh"])
+def test_country_search_finds_poland_in_the_applicants_language(new_page, screenshot, device, language, query):
+    from playwright.sync_api import expect
+
+    page = new_page(**device)
+    page.goto("/")
+    if language != "en":
+        choose_language(page, language)
+    select = page.locator("select[name=issuing_country]")
+    # en-GB browsers get the United Kingdom first, before the alphabetical list.
+    if language == "en":
+        expect(select.locator("option").nth(1)).to_have_attribute("value", "GBR")
+    page.fill("[data-country-search]", query)
+    expect(select).to_have_value("POL")
+    screenshot(page, "country-search")
+    page.fill("input[name=email]", "applicant@example.test")
+    page.check("input[name=document_type][value=passport]")
+    page.check("input[name=consent_processing]")
+    page.click("form.start-form button[type=submit]")
+    page.wait_for_url(CASE_URL)
+    assert Case.objects.get(id=CASE_URL.search(page.url).group(1)).issuing_country == "POL"
+
+
+@pytest.mark.parametrize(("device", "language"), [(DESKTOP, "en"), (PHONE, "ar")], ids=["desktop-en", "phone-ar"])
+def test_the_quality_gate_asks_for_a_retake_at_once(new_page, screenshot, settings, device, language):
+    from playwright.sync_api import expect
+
+    settings.CAPTURE_GATE_ENABLED = True
+    page = new_page(**device)
+    page.goto("/")
+    if language != "en":
+        choose_language(page, language)
+    case_id = start_case(page)
+    side = page.locator("#side-passport")
+    blue = io.BytesIO()
+    Image.new("RGB", (1200, 900), (30, 80, 200)).save(blue, format="PNG")
+    side.locator("input[type=file]").set_input_files({"name": "blue.png", "mimeType": "image/png", "buffer": blue.getvalue()})
+    side.locator("button[type=submit]").click()
+    prompt = {"en": "We cannot see a document in this photo", "ar": "لا تظهر وثيقة في هذه الصورة"}[language]
+    expect(side.locator(".client-error")).to_contain_text(prompt)
+    screenshot(page, "gate-refusal")
+    assert not Document.objects.filter(case_id=case_id).exists()
+
+
+def test_error_pages_in_the_browser(new_page, screenshot):
+    page = new_page(**DESKTOP)
+    response = page.goto("/cases/00000000-0000-0000-0000-000000000000/")
+    assert response.status == 404
+    assert "open the link in the email we sent you" in page.content()
+    screenshot(page, "404")
+    response = page.goto("/resume/not-a-token/")
+    assert response.status == 404

@@ -15,6 +15,8 @@ ALLOWED = [
     ("draft", "submitted"),
     ("submitted", "processing"),
     ("submitted", "needs_attention"),
+    ("submitted", "resubmission_requested"),
+    ("processing", "resubmission_requested"),
     ("processing", "ready_for_review"),
     ("processing", "needs_attention"),
     ("ready_for_review", "approved"),

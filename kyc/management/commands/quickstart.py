@@ -18,6 +18,18 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from kyc.demo import DEMO_LOGINS, ensure_demo_users, load_demo_cases
+from kyc.env import env_bool
+
+
+def serve_error_pages_like_production() -> None:
+    """The quick start is where a newcomer tries the product as an applicant would: they get our
+    error pages (400, 403, 404, 410, 429, 500 in their language, with the way back), never Django's
+    debug pages, which also list every URL of the site. DEBUG=1 in the environment keeps them for
+    someone who wants them."""
+    if not env_bool("DEBUG", False):
+        # Django reads DEBUG per request (technical_404_response, response_for_exception), so
+        # turning it off before the server starts is enough; nothing has been served yet.
+        settings.DEBUG = False
 
 
 class Command(BaseCommand):
@@ -80,7 +92,10 @@ class Command(BaseCommand):
                 "  reviewer queue within a minute. Stop with Ctrl-C.\n"
             )
         )
-        call_command("runserver", f"{host}:{port}", use_reloader=False)
+        serve_error_pages_like_production()
+        # insecure_serving: static files from the finders although DEBUG is off (as runserver
+        # --insecure; the quick start is local only).
+        call_command("runserver", f"{host}:{port}", use_reloader=False, insecure_serving=True)
 
 
 def _interrupt(signum, frame):

@@ -93,7 +93,7 @@ def test_implied_issuing_country_for_national_ids(client):
         ({"document_type": "visa"}, "Please choose the document you will upload."),
         ({"declared_birth_date": "2999-01-01"}, "The birth date cannot be in the future."),
         ({"declared_birth_date": "31/31/1990"}, "Please enter a valid date of birth."),
-        ({"issuing_country": "XXX"}, "Please choose the issuing country from the list."),
+        ({"issuing_country": "ZZZ"}, "Please choose the issuing country from the list."),
     ],
 )
 def test_start_refusals_are_shown_and_create_nothing(client, overrides, message):
@@ -139,31 +139,13 @@ def test_resume_links_expire_and_cannot_be_forged(client, settings):
     assert stranger.get(f"/cases/{case.id}/").status_code == 404
 
 
-def test_case_creation_is_rate_limited(client, settings):
-    settings.APPLICANT_CASE_RATE = "2/3600"
-    start_case(client)
-    start_case(client)
-    response = client.post("/", START)
-    assert response.status_code == 429 and "Too many new cases" in response.content.decode()
-    assert Case.objects.count() == 2
-
-
-def test_uploads_are_rate_limited(client, settings):
-    settings.APPLICANT_UPLOAD_RATE = "2/3600"
-    case = start_case(client)
-    assert upload(client, case, "passport", json=True).status_code == 200
-    assert upload(client, case, "passport", json=True).status_code == 200
-    response = upload(client, case, "passport", json=True)
-    assert response.status_code == 429 and response.json()["code"] == "rate_limited"
-
-
 def test_upload_then_submit_then_live_status(client, scripted_ocr, django_capture_on_commit_callbacks):
     case = start_case(client, document_type="emirates_id")
     response = upload(client, case, "emirates_id_front")
     assert response.status_code == 302
     assert "Emirates ID, front: received." in page(client, f"/cases/{case.id}/")
     body = upload(client, case, "emirates_id_back", json=True).json()
-    assert body == {"ok": True, "message": "Emirates ID, back: received.", "kind": "emirates_id_back", "all_present": True}
+    assert body == {"ok": True, "message": "Emirates ID, back: received.", "warnings": [], "kind": "emirates_id_back", "all_present": True}
     with django_capture_on_commit_callbacks(execute=False):
         response = client.post(f"/cases/{case.id}/submit/")
     assert response["Location"] == f"/cases/{case.id}/status/"
@@ -356,6 +338,6 @@ def test_privacy_notice(client):
 
 
 def test_every_case_state_has_an_applicant_label():
-    from kyc.views.applicant import STATE_LABELS
+    from kyc.labels import STATE_LABELS
 
     assert set(STATE_LABELS) == {state.value for state in CaseState}

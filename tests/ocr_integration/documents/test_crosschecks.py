@@ -814,3 +814,14 @@ def test_without_a_second_reader_that_read_the_mrz_it_is_still_missing():
     findings = run(passport_case(_mrz_derived_huawei_reading(), second=[replace(passport("local"), mrz_lines=())]))
     expect(findings, "MRZ_MISSING", FAIL)
     assert not [f for f in findings if f.code == "MRZ_READ_BY_SECOND_READER"]
+
+
+def test_declared_issuing_country_against_the_mrz():
+    # Declared GBR, the passport's MRZ says FRA: the reviewer is told.
+    french = passport(mrz_kw={"issuing_state": "FRA", "nationality": "FRA"})
+    f = expect(run(passport_case(french, declared=DeclaredData(issuing_state="GBR"))), "DECLARED_COUNTRY", FAIL)
+    assert compared(f) == {("declared", "issuing_state", "GBR"), ("mrz", "issuing_state", "FRA")}
+    expect(run(passport_case(french, declared=DeclaredData(issuing_state="FRA"))), "DECLARED_COUNTRY", PASS)
+    german = passport(mrz_kw={"issuing_state": "D", "nationality": "D"})
+    expect(run(passport_case(german, declared=DeclaredData(issuing_state="DEU"))), "DECLARED_COUNTRY", PASS)
+    assert "DECLARED_COUNTRY" not in [f.code for f in run(passport_case(french))]
