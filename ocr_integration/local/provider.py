@@ -18,10 +18,10 @@ import numpy as np
 from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind
 from ocr_integration.documents.mrz import MrzResult
 from ocr_integration.documents.mrz import parse as mrz_parse
-from ocr_integration.documents.reading import ReadField, Reading
+from ocr_integration.documents.reading import Box, ReadField, Reading
 from ocr_integration.provider import ErrorClass, OcrError, ReadRequest
 
-from . import engine, fields, mrz_reader
+from . import engine, fields, mrz_reader, rectify
 from .layout import TextLine, crop
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,16 @@ MIN_LINE_SCORE = 0.5
 MAX_PIXELS = 40_000_000
 
 _MRZ_SHAPE = {DocumentKind.PASSPORT: (2, 44), DocumentKind.EMIRATES_ID_BACK: (3, 30)}
+# Width / height of each format (ICAO 9303: TD3 page 125 x 88 mm, ID-1 card 85.6 x 54 mm); the
+# rectifier restores these proportions, which a tilted photo foreshortens.
+_ASPECT = {
+    DocumentKind.PASSPORT: 125.0 / 88.0,
+    DocumentKind.EMIRATES_ID_FRONT: 85.6 / 54.0,
+    DocumentKind.EMIRATES_ID_BACK: 85.6 / 54.0,
+    DocumentKind.CN_ID_PORTRAIT: 85.6 / 54.0,
+    DocumentKind.CN_ID_EMBLEM: 85.6 / 54.0,
+    DocumentKind.BANK_CARD: 85.6 / 54.0,
+}
 
 warm_up = engine.warm_up
 
@@ -59,13 +69,36 @@ def _decode(data: bytes) -> np.ndarray:
     return image
 
 
-def _working(image: np.ndarray) -> tuple[np.ndarray, float]:
+@dataclass
+class _Working:
+    """The image the engine reads and the way back to the caller's pixels."""
+
+    image: np.ndarray
+    scale: float  # working / source pixels when only resized
+    rectified: rectify.Rectified | None  # set when the document was found and warped upright
+    source_size: tuple[int, int]  # width, height of the caller's image
+
+    def box(self, quad: np.ndarray) -> Box:
+        """A working-image quadrilateral as a box in the caller's image (clipped to it)."""
+        if self.rectified is not None:
+            points = self.rectified.source_points(quad)
+        else:
+            points = quad / self.scale
+        w, h = self.source_size
+        points = np.clip(points, [0, 0], [w - 1, h - 1])
+        return Box.around(points.tolist())
+
+
+def _working(image: np.ndarray, kind: DocumentKind) -> _Working:
     h, w = image.shape[:2]
+    flat = rectify.rectify(image, aspect=_ASPECT.get(kind), short_side=WORK_SHORT_SIDE)
+    if flat.to_source is not None:
+        return _Working(flat.image, 1.0, flat, (w, h))
     scale = min(1.0, WORK_SHORT_SIDE / min(h, w))
     if scale == 1.0:
-        return image, 1.0
+        return _Working(image, 1.0, None, (w, h))
     resized = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-    return resized, scale
+    return _Working(resized, scale, None, (w, h))
 
 
 def _no_document(kind: DocumentKind, what: str) -> OcrError:
@@ -142,13 +175,14 @@ def _space_names_like_mrz(found: fields.Found, mrz_fields: dict[str, str]) -> No
 @dataclass
 class _Page:
     image: np.ndarray  # working copy
-    scale: float  # working / original pixels
+    working: _Working
     lines: list[TextLine]  # recognised lines outside the MRZ
     mrz_quads: list[np.ndarray] | None
     squeezed: list[tuple[str, float]]  # narrowed readings of the MRZ rows
 
 
-def _recognise_page(image: np.ndarray, scale: float, kind: DocumentKind) -> _Page:
+def _recognise_page(working: _Working, kind: DocumentKind) -> _Page:
+    image = working.image
     quads = engine.detect(image)
     if not quads:
         raise _no_document(kind, "text")
@@ -175,7 +209,7 @@ def _recognise_page(image: np.ndarray, scale: float, kind: DocumentKind) -> _Pag
             lines = [line for line in lines if not _inside_any(line.quad, mrz_quads)]
     if not lines and not squeezed:
         raise _no_document(kind, "readable text")
-    return _Page(image, scale, lines, mrz_quads, squeezed)
+    return _Page(image, working, lines, mrz_quads, squeezed)
 
 
 def _visual_fields(kind: DocumentKind, page: _Page, today: date) -> fields.Found:
@@ -216,7 +250,7 @@ class LocalOcrProvider:
         kind = DocumentKind(request.document_kind)
         started = time.perf_counter()
         today = datetime.now(UTC).date()
-        page = _recognise_page(*_working(_decode(request.image)), kind)
+        page = _recognise_page(_working(_decode(request.image), kind), kind)
 
         mrz = None
         raw_mrz: dict = {}
@@ -230,7 +264,7 @@ class LocalOcrProvider:
                 raise _no_document(kind, "readable machine-readable zone")
             raw_mrz = {
                 "score": round(mrz.score, 4),
-                "boxes": [line.box(page.scale).to_json() for line in mrz.lines],
+                "boxes": [page.working.box(line.quad).to_json() for line in mrz.lines],
             }
 
         found = _visual_fields(kind, page, today)
@@ -249,7 +283,7 @@ class LocalOcrProvider:
                 corrections=[c.to_json() for c in mrz.result.corrections],
             )
         read_fields = {
-            name: ReadField(value=value, confidence=round(score, 4), box=line.box(page.scale))
+            name: ReadField(value=value, confidence=round(score, 4), box=page.working.box(line.quad))
             for name, (value, score, line) in found.items()
         }
         elapsed = time.perf_counter() - started
@@ -266,10 +300,11 @@ class LocalOcrProvider:
             raw_response={
                 "engine": "rapidocr",
                 "seconds": round(elapsed, 3),
-                "working_scale": round(page.scale, 4),
+                "working_scale": round(page.working.scale, 4),
+                "rectified": page.working.rectified is not None,
                 "mrz": raw_mrz,
                 "lines": [
-                    {"text": line.text, "score": round(line.score, 4), "box": line.box(page.scale).to_json()}
+                    {"text": line.text, "score": round(line.score, 4), "box": page.working.box(line.quad).to_json()}
                     for line in page.lines
                 ],
             },
