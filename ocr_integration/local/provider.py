@@ -212,11 +212,15 @@ def _recognise_page(working: _Working, kind: DocumentKind) -> _Page:
     return _Page(image, working, lines, mrz_quads, squeezed)
 
 
-def _visual_fields(kind: DocumentKind, page: _Page, today: date) -> fields.Found:
-    """The visual-zone fields, refusing the image when the one field that proves the kind is absent."""
+def _visual_fields(kind: DocumentKind, page: _Page, today: date, mrz_fields: dict[str, str]) -> fields.Found:
+    """The visual-zone fields, refusing the image when the one field that proves the kind is absent.
+
+    ``mrz_fields`` (empty without an MRZ) only helps to find and choose printed values; a value
+    is never taken from the MRZ.
+    """
     lines = page.lines
     if kind is DocumentKind.PASSPORT:
-        return fields.passport(lines)
+        return fields.passport(lines, mrz_fields=mrz_fields, today=today)
     if kind is DocumentKind.EMIRATES_ID_BACK:
         return fields.emirates_id_back(lines)
     if kind is DocumentKind.EMIRATES_ID_FRONT:
@@ -267,7 +271,7 @@ class LocalOcrProvider:
                 "boxes": [page.working.box(line.quad).to_json() for line in mrz.lines],
             }
 
-        found = _visual_fields(kind, page, today)
+        found = _visual_fields(kind, page, today, mrz.result.fields if mrz is not None else {})
         if kind is DocumentKind.PASSPORT and mrz is not None:
             repaired = _repair_with_visual_zone(mrz.result, found, today)
             if repaired is not None:
