@@ -120,6 +120,7 @@ def caption_with_value(text: str, lexicon: dict[str, tuple[str, ...]]) -> list[C
     """
     body = _NUMBERING.sub("", latin(text), count=1)
     plain = "".join(c for c in unicodedata.normalize("NFKD", body) if not unicodedata.combining(c))
+    plain = plain.replace("_", " ")
     out: list[Caption] = []
     for field, phrases in lexicon.items():
         for phrase in sorted(phrases, key=len, reverse=True):
@@ -133,6 +134,20 @@ def caption_with_value(text: str, lexicon: dict[str, tuple[str, ...]]) -> list[C
                 rest = other.group(2).strip()
             out.append(Caption(field, float(len(phrase)), rest))
             break
+    if not out:
+        # A misread caption ("Sumame YASIBAS", "Date of issu 29 JAN 2025"): its first words.
+        words = plain.replace("_", " ").split()
+        best: tuple[float, str, str] | None = None
+        for k in range(1, min(4, len(words) - 1) + 1):
+            head = fold(" ".join(words[:k]))
+            for field, phrases in lexicon.items():
+                for phrase in phrases:
+                    score = _phrase_score(head, phrase)
+                    # Two misread letters in a long caption ("Sumame") still leave it plain.
+                    if score >= (0.75 if len(fold(phrase)) >= 7 else 0.8) and (best is None or score > best[0]):
+                        best = (score, field, " ".join(words[k:]))
+        if best is not None:
+            out.append(Caption(best[1], best[0], best[2]))
     return sorted(out, key=lambda c: -c.score)
 
 
@@ -145,6 +160,7 @@ _MONTHS = {
     "JANV": 1, "FEV": 2, "FEVR": 2, "MARS": 3, "AVR": 4, "MAI": 5, "JUIN": 6, "JUIL": 7, "AOU": 8,
     "AOUT": 8, "SEPT": 9, "DEC.": 12, "ENE": 1, "ABR": 4, "AGO": 8, "DIC": 12, "SET": 9,
 }
+_LETTER_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "6": "G", "2": "Z"})
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "B": "8", "G": "6", "|": "1"})
 
 
@@ -188,9 +204,10 @@ def parse_date(text: str) -> PrintedDate | None:
     if m:
         return _checked(int(m.group(3)), int(m.group(2)), int(m.group(1)), True)
     # Day, month name (optionally a second-language name after a slash), year.
-    m = re.fullmatch(r"([0-9OIlDSZB]{1,2})\s*\.?\s*([A-Z]{3,4})\.?(?:\s*/\s*([A-Z]{3,4})\.?)?\s*([0-9OIlDSZB]{2}|[0-9OIlDSZB]{4})", t)
-    if m:
-        month = _MONTHS.get(m.group(2)) or (_MONTHS.get(m.group(3)) if m.group(3) else None)
+    m = re.fullmatch(r"([0-9OIlDSZB]{1,2})\s*\.?\s*([A-Z0-9]{3,4})\.?(?:\s*/\s*([A-Z0-9]{3,4})\.?)?\s*([0-9OIlDSZB]{2}|[0-9OIlDSZB]{4})", t)
+    if m and sum(c.isalpha() for c in m.group(2)) >= 2:
+        names = [g.translate(_LETTER_LOOKALIKES) for g in (m.group(2), m.group(3)) if g]
+        month = next((_MONTHS[n] for n in names if n in _MONTHS), None)
         day, year = _num(m.group(1)), _num(m.group(4))
         if month and day is not None and year is not None:
             return _checked(day, month, year, len(m.group(4)) == 4)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date
 
@@ -130,7 +131,8 @@ def _passport_value(name: str, raw: str) -> str | captions.PrintedDate | None:
         return text if re.fullmatch(r"[A-Z0-9<-]{3,16}", text) else None
     if name == "document_code":
         return text if re.fullmatch(r"P[A-Z]?", text) else None
-    words = _upper_words(raw)
+    # A stray accent from the recogniser (MINISTRÝ): MRZ-era values are written without them.
+    words = _upper_words("".join(c for c in unicodedata.normalize("NFKD", raw) if not unicodedata.combining(c)))
     # Names, places and authorities are words; a date or a number is some other field.
     if not re.fullmatch(r"[A-Z][A-Z .'-]*", words) or captions.parse_date(raw) is not None:
         return None
