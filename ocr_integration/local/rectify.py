@@ -132,22 +132,27 @@ def _line_candidates(edges: np.ndarray) -> list[np.ndarray]:
             horizontal.append((length, line))
         elif 55 < angle < 125:
             vertical.append((length, line))
-    horizontal = _distinct(horizontal)
-    vertical = _distinct(vertical)
-    quads = []
-    for i, top in enumerate(horizontal):
-        for bottom in horizontal[i + 1:]:
-            for j, left in enumerate(vertical):
-                for right in vertical[j + 1:]:
-                    corners = np.cross(np.array([top, top, bottom, bottom]), np.array([left, right, right, left]))
-                    if np.any(np.abs(corners[:, 2]) < 1e-9):
-                        continue
-                    quads.append(_order((corners[:, :2] / corners[:, 2:]).astype(np.float32)))
-    return quads
+    horizontal = _distinct(horizontal, sw / 2, axis=1)
+    vertical = _distinct(vertical, sh / 2, axis=0)
+    if len(horizontal) < 2 or len(vertical) < 2:
+        return []
+    # Every (top, bottom) x (left, right) pair at once; lines are sorted, so corners come out
+    # clockwise from the top left.
+    hi, hj = np.triu_indices(len(horizontal), 1)
+    vi, vj = np.triu_indices(len(vertical), 1)
+    top, bottom = horizontal[hi][:, None, :], horizontal[hj][:, None, :]
+    left, right = vertical[vi][None, :, :], vertical[vj][None, :, :]
+    corners = np.stack([np.cross(top, left), np.cross(top, right), np.cross(bottom, right), np.cross(bottom, left)], axis=2)
+    corners = corners.reshape(-1, 4, 3)
+    ok = np.all(np.abs(corners[:, :, 2]) > 1e-9, axis=1)
+    corners = corners[ok]
+    quads = corners[:, :, :2] / corners[:, :, 2:]
+    return [q.astype(np.float32) for q in quads]
 
 
-def _distinct(lines: list[tuple[float, np.ndarray]], keep: int = 6) -> list[np.ndarray]:
-    """The longest lines, one per edge (Hough finds each edge several times)."""
+def _distinct(lines: list[tuple[float, np.ndarray]], at: float, *, axis: int, keep: int = 12) -> np.ndarray:
+    """The longest lines, one per edge (Hough finds each edge several times), sorted by position
+    (y at ``at`` for horizontal lines, x for vertical ones)."""
     out: list[np.ndarray] = []
     for _, line in sorted(lines, key=lambda item: -item[0]):
         unit = line / max(np.hypot(line[0], line[1]), 1e-9)
@@ -156,7 +161,33 @@ def _distinct(lines: list[tuple[float, np.ndarray]], keep: int = 6) -> list[np.n
         out.append(unit)
         if len(out) == keep:
             break
-    return out
+
+    def position(line: np.ndarray) -> float:
+        a, b, c = line
+        # Horizontal: y where x = at; vertical: x where y = at.
+        return float(-(a * at + c) / b) if axis == 1 else float(-(b * at + c) / a)
+
+    out.sort(key=position)
+    return np.array(out).reshape(-1, 3)
+
+
+def _quick_filter(quads: np.ndarray, area: float, aspect: float | None) -> np.ndarray:
+    """Vectorised size, shape and corner checks before the slower edge support."""
+    if len(quads) == 0:
+        return quads
+    x, y = quads[:, :, 0], quads[:, :, 1]
+    shoelace = 0.5 * np.abs(np.sum(x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y, axis=1))
+    ok = (shoelace >= MIN_AREA * area) & (shoelace <= MAX_AREA * area)
+    edges = np.roll(quads, -1, axis=1) - quads
+    lengths = np.linalg.norm(edges, axis=2)
+    width = (lengths[:, 0] + lengths[:, 2]) / 2
+    height = (lengths[:, 1] + lengths[:, 3]) / 2
+    if aspect is not None:
+        ok &= np.abs(width / np.maximum(height, 1e-6) - aspect) <= ASPECT_TOLERANCE * aspect
+    prev = np.roll(edges, 1, axis=1)
+    cos = -np.sum(prev * edges, axis=2) / np.maximum(lengths * np.roll(lengths, 1, axis=1), 1e-6)
+    ok &= np.all(np.degrees(np.arccos(np.clip(cos, -1, 1))) >= MIN_CORNER_DEG, axis=1)
+    return quads[ok]
 
 
 def find_document(image: np.ndarray, aspect: float | None = None) -> np.ndarray | None:
@@ -177,7 +208,7 @@ def find_document(image: np.ndarray, aspect: float | None = None) -> np.ndarray 
         approx = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
         if len(approx) == 4:
             candidates.append(_order(approx.reshape(4, 2).astype(np.float32)))
-    candidates += _line_candidates(edges)
+    candidates += list(_quick_filter(np.array(_line_candidates(edges)).reshape(-1, 4, 2), area, aspect))
     best: tuple[float, np.ndarray] | None = None
     for quad in candidates:
         if not _plausible(quad, area, aspect):
