@@ -124,7 +124,7 @@ def caption_with_value(text: str, lexicon: dict[str, tuple[str, ...]]) -> list[C
     out: list[Caption] = []
     for field, phrases in lexicon.items():
         for phrase in sorted(phrases, key=len, reverse=True):
-            m = re.match(rf"\s*{_phrase_pattern(phrase)}(?![A-Za-z])\.?\s*[:：]?\s*(.*)$", plain, flags=re.IGNORECASE)
+            m = re.match(rf"\s*{_phrase_pattern(phrase)}(?![A-Za-z])\.?\s*[:;：]?\s*(.*)$", plain, flags=re.IGNORECASE)
             if not m or not m.group(1).strip():
                 continue
             rest = m.group(1).strip()

@@ -174,6 +174,49 @@ def _letters(text: str) -> str:
     return re.sub(r"[^A-Z]", "", latin(text).upper())
 
 
+def _captioned(
+    lines: list[TextLine], lexicon: dict[str, tuple[str, ...]], value_of: Callable[[str, str], object | None]
+) -> tuple[dict, list[TextLine]]:
+    """Values led to by their captions: in the caption's own box, right of it or under it.
+
+    Returns the fields found (``value_of`` gives the canonical value or None when a text cannot
+    be that field) and the lines no caption claimed, for finding the rest by content.
+    """
+    found: dict = {}
+    labels: list[tuple[str, TextLine]] = []
+    values: list[TextLine] = []
+    for line in lines:
+        inline = next(
+            (
+                c for c in captions.caption_with_value(line.text, lexicon)
+                if value_of(c.field, c.value) is not None and captions.caption_of(c.value, lexicon) is None
+            ),
+            None,
+        )
+        if inline is not None and inline.field not in found:
+            found[inline.field] = (value_of(inline.field, inline.value), line.score, line)
+            continue
+        caption = captions.caption_of(line.text, lexicon)
+        if caption is not None:
+            labels.append((caption.field, line))
+        else:
+            values.append(line)
+    used: set[int] = set()
+    for name, label in labels:
+        if name in found:
+            continue
+        for value_line in (_nearest_right(values, label, used), _nearest_below(values, label, used)):
+            if value_line is None:
+                continue
+            value = value_of(name, value_line.text)
+            if value is not None:
+                found[name] = (value, value_line.score, value_line)
+                used.add(id(value_line))
+                break
+    used |= {id(line) for _, _, line in found.values()}
+    return found, [line for line in values if id(line) not in used]
+
+
 def passport(lines: list[TextLine], *, mrz_fields: dict[str, str] | None = None, today: date | None = None) -> Found:
     """The data page's visual zone, found by caption (any language), by content and by the MRZ.
 
@@ -183,41 +226,7 @@ def passport(lines: list[TextLine], *, mrz_fields: dict[str, str] | None = None,
     """
     today = today or date.today()
     mrz_fields = mrz_fields or {}
-    lexicon = captions.PASSPORT_CAPTIONS
-    found: dict[str, tuple[str | captions.PrintedDate, float, TextLine]] = {}
-    labels: list[tuple[str, TextLine]] = []
-    values: list[TextLine] = []
-    for line in lines:
-        inline = next(
-            (
-                c for c in captions.caption_with_value(line.text, lexicon)
-                if _passport_value(c.field, c.value) is not None and captions.caption_of(c.value, lexicon) is None
-            ),
-            None,
-        )
-        if inline is not None and inline.field not in found:
-            found[inline.field] = (_passport_value(inline.field, inline.value), line.score, line)
-            continue
-        caption = captions.caption_of(line.text, lexicon)
-        if caption is not None and _passport_value(caption.field, line.text) is None:
-            labels.append((caption.field, line))
-        else:
-            values.append(line)
-    used: set[int] = set()
-    # Captions nearest their values first, so two captions never take the same line.
-    for name, label in labels:
-        if name in found:
-            continue
-        for value_line in (_nearest_right(values, label, used), _nearest_below(values, label, used)):
-            if value_line is None:
-                continue
-            value = _passport_value(name, value_line.text)
-            if value is not None:
-                found[name] = (value, value_line.score, value_line)
-                used.add(id(value_line))
-                break
-    used |= {id(line) for _, _, line in found.values()}
-    free = [line for line in values if id(line) not in used]
+    found, free = _captioned(lines, captions.PASSPORT_CAPTIONS, _passport_value)
     _passport_by_content(found, free, mrz_fields, today)
     out: Found = {}
     for name, (value, score, line) in found.items():
@@ -372,15 +381,35 @@ def emirates_id_front(lines: list[TextLine]) -> Found:
     return found
 
 
-def emirates_id_back(lines: list[TextLine]) -> Found:
-    found: Found = {}
-    for field, label in (("occupation", "Occupation"), ("employer", "Employer")):
-        hit = _inline(lines, label)
-        if hit is not None and hit[0]:
-            found[field] = (_upper_words(hit[0]), hit[1], hit[2])
-    card = _inline(lines, "Card Number")
-    if card is not None and len(digits := _digits_only(card[0])) == 9:
-        found["card_number"] = (digits, card[1], card[2])
+def _emirates_back_value(name: str, raw: str) -> str | None:
+    raw = raw.strip()
+    if name == "card_number":
+        digits = _digits_only(raw)
+        return digits if len(digits) == 9 and re.fullmatch(r"[0-9OQDILZSBG\s-]+", latin(raw).upper()) else None
+    if name in ("occupation", "employer"):
+        words = _upper_words(raw).strip(" /|")
+        if not re.search(r"[A-Z]{2}", words) or "/" in words:
+            return None
+        return words
+    return raw or None
+
+
+def emirates_id_back(lines: list[TextLine], *, mrz_fields: dict[str, str] | None = None) -> Found:
+    """Occupation, employer and the card number, by caption; the card number also by content.
+
+    The card number's caption is small and is the first thing a poor photo loses, while the
+    number itself is still read; the TD1 MRZ carries it as its document number, which says
+    which printed nine digits to take (the printed ones are reported, never the MRZ's).
+    """
+    found, free = _captioned(lines, captions.EMIRATES_BACK_CAPTIONS, _emirates_back_value)
+    found.pop("issuing_place", None)
+    if "card_number" not in found:
+        number = (mrz_fields or {}).get("document_number", "").replace("<", "")
+        shaped = [(line, v) for line in free if (v := _emirates_back_value("card_number", line.text))]
+        same = [(line, v) for line, v in shaped if number and v == number.translate(_CONFUSABLE)]
+        pick = same or (shaped if len(shaped) == 1 else [])
+        if pick:
+            found["card_number"] = (pick[0][1], pick[0][0].score, pick[0][0])
     return found
 
 

@@ -222,7 +222,7 @@ def _visual_fields(kind: DocumentKind, page: _Page, today: date, mrz_fields: dic
     if kind is DocumentKind.PASSPORT:
         return fields.passport(lines, mrz_fields=mrz_fields, today=today)
     if kind is DocumentKind.EMIRATES_ID_BACK:
-        return fields.emirates_id_back(lines)
+        return fields.emirates_id_back(lines, mrz_fields=mrz_fields)
     if kind is DocumentKind.EMIRATES_ID_FRONT:
         found, needed = fields.emirates_id_front(lines), "id_number"
         what = "Emirates ID number"
