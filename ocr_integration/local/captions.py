@@ -120,7 +120,8 @@ def caption_with_value(text: str, lexicon: dict[str, tuple[str, ...]]) -> list[C
     """
     body = _NUMBERING.sub("", latin(text), count=1)
     plain = "".join(c for c in unicodedata.normalize("NFKD", body) if not unicodedata.combining(c))
-    plain = plain.replace("_", " ")
+    # "Given namesTAZUR": a lower-case caption run into an upper-case value.
+    plain = re.sub(r"([a-z])([A-Z]{2,})", r"\1 \2", plain.replace("_", " "))
     out: list[Caption] = []
     for field, phrases in lexicon.items():
         for phrase in sorted(phrases, key=len, reverse=True):
@@ -132,6 +133,10 @@ def caption_with_value(text: str, lexicon: dict[str, tuple[str, ...]]) -> list[C
             other = re.match(r"^[/|]\s*(\S+(?:\s+\S+){0,3}?)\s*[:：]?\s+(.*)$", rest)
             if other and any(fold(other.group(1)) == fold(p) for p in phrases):
                 rest = other.group(2).strip()
+            elif rest[:1] in "/|":
+                # After a slash comes the caption's other language (an unread Arabic one comes
+                # back as stray letters), not the value.
+                continue
             out.append(Caption(field, float(len(phrase)), rest))
             break
     if not out:
@@ -146,7 +151,7 @@ def caption_with_value(text: str, lexicon: dict[str, tuple[str, ...]]) -> list[C
                     # Two misread letters in a long caption ("Sumame") still leave it plain.
                     if score >= (0.75 if len(fold(phrase)) >= 7 else 0.8) and (best is None or score > best[0]):
                         best = (score, field, " ".join(words[k:]))
-        if best is not None:
+        if best is not None and best[2][:1] not in "/|":
             out.append(Caption(best[1], best[0], best[2]))
     return sorted(out, key=lambda c: -c.score)
 
