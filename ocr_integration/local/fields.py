@@ -442,6 +442,10 @@ def _cn_value(lines: list[TextLine], label: str) -> tuple[str, float, TextLine] 
         row = right_of(lines, line)
         if row:
             return simplified("".join(compact(part.text) for part in row)), min(p.score for p in row), row[0]
+        # Some designs print the label above its value.
+        under = _nearest_below(lines, line, set())
+        if under is not None:
+            return simplified(compact(under.text)), under.score, under
     return None
 
 
@@ -489,14 +493,20 @@ def _cn_address(lines: list[TextLine]) -> tuple[str, float, TextLine] | None:
     text, score, anchor = first
     stop = next((line.top for line in lines if compact(line.text).startswith("公民身份")), None)
     parts, scores = [text], [score]
+    previous = anchor
+    h = anchor.height
     for line in sorted(lines, key=lambda item: item.top):
-        if line is anchor or line.top <= anchor.top + anchor.height * 0.5:
+        if line is anchor or line.top <= previous.top + previous.height * 0.5:
             continue
         if stop is not None and line.cy >= stop:
             break
-        if abs(line.left - anchor.left) < anchor.height * 1.2:
+        if line.top - previous.bottom > h * 0.8:
+            break
+        # Continuation lines start under the value, which may begin well right of the label.
+        if anchor.left - h * 1.2 <= line.left <= anchor.left + (anchor.right - anchor.left) * 0.5:
             parts.append(simplified(compact(line.text)))
             scores.append(line.score)
+            previous = line
     return "".join(parts), min(scores), anchor
 
 
