@@ -9,6 +9,10 @@ Public API::
 
 plus the value types :class:`Specimen`, :class:`GroundTruth`, :class:`Degradation`,
 :class:`Fault` and the :class:`FontsMissing` error.
+
+Those draw the one design the embedded reader was built on, with a marker. For measuring a
+reader honestly, :mod:`ocr_integration.specimens.families` draws unmarked layout families
+(some held out) through clean, scanned and photographed captures; see docs/specimens.md.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ SCRIPTS = {
     "pipeline_overhead.py": ["overhead", "baseline"],
     "upload_memory.py": ["upload memory"],
     "local_ocr.py": ["local ocr"],
+    "ocr_families.py": ["held-out document-exact", "false failures", "inconsistencies flagged", "read time", "ocr families"],
 }
 STARTS_WORKERS = {"vendor_quota.py", "batching.py", "pipeline_overhead.py", "local_ocr.py"}
 

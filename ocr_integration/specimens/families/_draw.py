@@ -130,7 +130,7 @@ def paper(size: tuple[int, int], rng: random.Random, base: tuple[int, int, int],
     return img
 
 
-def _smooth_noise(rng: random.Random, size: tuple[int, int], cells: int) -> np.ndarray:
+def smooth_noise(rng: random.Random, size: tuple[int, int], cells: int) -> np.ndarray:
     """Values in 0..1 varying smoothly over ``cells`` blobs across the image."""
     w, h = size
     small = np.random.default_rng(rng.randrange(2**32)).random((cells, max(2, round(cells * h / w))))
@@ -142,7 +142,7 @@ def portrait(size: tuple[int, int], rng: random.Random, *, grey: bool = False) -
     """A textured head-and-shoulders shape on a mottled backdrop: photo-like texture, never a face."""
     w, h = size
     back = np.array([rng.randint(150, 230), rng.randint(160, 235), rng.randint(170, 240)], np.float32)
-    mottle = _smooth_noise(rng, (w, h), 5)[..., None]
+    mottle = smooth_noise(rng, (w, h), 5)[..., None]
     arr = back * (0.85 + 0.3 * mottle)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     cx = w * rng.uniform(0.45, 0.55)
@@ -152,7 +152,7 @@ def portrait(size: tuple[int, int], rng: random.Random, *, grey: bool = False) -
     skin = np.array([rng.randint(120, 225), rng.randint(90, 190), rng.randint(70, 160)], np.float32)
     cloth = np.array([rng.randint(20, 160), rng.randint(20, 160), rng.randint(20, 170)], np.float32)
     hair = np.array([rng.randint(10, 90)] * 3, np.float32) + np.array([rng.randint(0, 40), rng.randint(0, 20), 0], np.float32)
-    grain = _smooth_noise(rng, (w, h), 23)[..., None]
+    grain = smooth_noise(rng, (w, h), 23)[..., None]
     arr = np.where((head | neck)[..., None], skin * (0.8 + 0.35 * grain), arr)
     hair_cap = head & (yy < h * (0.28 + rng.uniform(-0.04, 0.04)))
     arr = np.where(hair_cap[..., None], hair * (0.7 + 0.6 * grain), arr)

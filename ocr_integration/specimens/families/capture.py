@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import math
 import random
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -22,7 +23,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from .. import degrade
 from ..model import Degradation
-from ._draw import _smooth_noise
+from ._draw import smooth_noise
 
 MAX_TILT_DEG = 12.0
 MAX_ROTATION_DEG = 10.0
@@ -67,8 +68,8 @@ def _desk(size: tuple[int, int], rng: random.Random) -> Image.Image:
     """A cluttered surface: wood or fabric grain, papers, a mug, a pen, a keyboard edge, cables."""
     w, h = size
     base = np.array(rng.choice(((120, 84, 52), (90, 90, 96), (170, 150, 120), (60, 64, 70), (140, 110, 90))), np.float32)
-    grain = _smooth_noise(rng, (w, h), rng.randint(6, 14))
-    streaks = _smooth_noise(rng, (w, max(2, h // 40)), rng.randint(40, 90))
+    grain = smooth_noise(rng, (w, h), rng.randint(6, 14))
+    streaks = smooth_noise(rng, (w, max(2, h // 40)), rng.randint(40, 90))
     streaks = np.asarray(Image.fromarray((streaks * 255).astype(np.uint8)).resize((w, h), Image.Resampling.BILINEAR), np.float32) / 255
     arr = base * (0.75 + 0.35 * grain[..., None] + 0.15 * streaks[..., None])
     img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
@@ -122,20 +123,45 @@ def _projected_corners(w: int, h: int, tilt_x: float, tilt_y: float, roll: float
     return np.stack([focal * turned[:, 0] / z, focal * turned[:, 1] / z], axis=1)
 
 
+@dataclass(frozen=True)
+class PhotoPose:
+    """Where the camera was: the document's out-of-plane tilt and in-plane turn, in degrees."""
+
+    scale: float  # of the drawn document's pixels
+    tilt_deg: float  # 0..MAX_TILT_DEG, about the axis at ``tilt_direction``
+    tilt_direction: float  # radians
+    roll_deg: float  # -MAX_ROTATION_DEG..MAX_ROTATION_DEG
+    focal: float  # of the document's long side
+    fill: float  # how much of the frame's width the document spans
+    jpeg_quality: int
+
+    @property
+    def tilt_xy(self) -> tuple[float, float]:
+        return self.tilt_deg * math.sin(self.tilt_direction), self.tilt_deg * math.cos(self.tilt_direction)
+
+
+def photo_pose(rng: random.Random) -> PhotoPose:
+    return PhotoPose(
+        # Phones photograph documents at all sorts of distances; the long side ends up 900-1500 px.
+        scale=rng.uniform(0.85, 1.35),
+        tilt_deg=rng.uniform(0, MAX_TILT_DEG),
+        tilt_direction=rng.uniform(0, 2 * math.pi),
+        roll_deg=rng.uniform(-MAX_ROTATION_DEG, MAX_ROTATION_DEG),
+        focal=rng.uniform(1.2, 2.0),
+        fill=rng.uniform(0.6, 0.85),
+        jpeg_quality=rng.randint(55, 75),
+    )
+
+
 def photo(document: Image.Image, rng: random.Random) -> tuple[bytes, str]:
     dw, dh = document.size
-    # Phones photograph documents at all sorts of distances; keep the long side 900-1500 px.
-    scale = rng.uniform(0.85, 1.35)
+    pose = photo_pose(rng)
+    scale = pose.scale
     doc = np.asarray(document.convert("RGB"), np.uint8)
-    tilt = rng.uniform(0, MAX_TILT_DEG)
-    direction = rng.uniform(0, 2 * math.pi)
-    tilt_x, tilt_y = tilt * math.sin(direction), tilt * math.cos(direction)
-    roll = rng.uniform(-MAX_ROTATION_DEG, MAX_ROTATION_DEG)
-    focal = max(dw, dh) * rng.uniform(1.2, 2.0)
-    quad = _projected_corners(dw * scale, dh * scale, tilt_x, tilt_y, roll, focal)
+    tilt_x, tilt_y = pose.tilt_xy
+    quad = _projected_corners(dw * scale, dh * scale, tilt_x, tilt_y, pose.roll_deg, max(dw, dh) * pose.focal)
     span = quad.max(axis=0) - quad.min(axis=0)
-    fill = rng.uniform(0.6, 0.85)  # how much of the frame's width the document spans
-    fw = round(span[0] / fill)
+    fw = round(span[0] / pose.fill)
     fh = max(round(fw * 3 / 4), round(span[1] / 0.85))
     # The whole document stays in the frame (a cut-off document is a different test).
     centre = np.array([
@@ -161,7 +187,7 @@ def photo(document: Image.Image, rng: random.Random) -> tuple[bytes, str]:
     yy, xx = np.mgrid[0:fh, 0:fw].astype(np.float32)
     lamp_x, lamp_y = rng.uniform(-0.3, 1.3) * fw, rng.uniform(-0.3, 1.3) * fh
     distance = np.hypot(xx - lamp_x, yy - lamp_y) / math.hypot(fw, fh)
-    light = 1.08 - rng.uniform(0.25, 0.45) * distance + 0.12 * (_smooth_noise(rng, (fw, fh), 4) - 0.5)
+    light = 1.08 - rng.uniform(0.25, 0.45) * distance + 0.12 * (smooth_noise(rng, (fw, fh), 4) - 0.5)
     cast = np.array([rng.uniform(0.94, 1.04), rng.uniform(0.96, 1.02), rng.uniform(0.9, 1.04)], np.float32)
     arr = arr * np.clip(light, 0.55, 1.15)[..., None] * cast
     if rng.random() < 0.6:  # glare from a ceiling light on the laminate
@@ -173,7 +199,7 @@ def photo(document: Image.Image, rng: random.Random) -> tuple[bytes, str]:
     noise = np.random.default_rng(rng.randrange(2**32)).normal(0, rng.uniform(1.5, 4.5), arr.shape)
     img = Image.fromarray(np.clip(arr + noise, 0, 255).astype(np.uint8))
     img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.1)))
-    return _encode(img, rng.randint(55, 75))
+    return _encode(img, pose.jpeg_quality)
 
 
 CAPTURE_FUNCTIONS = {"clean": clean, "degraded": degraded, "photo": photo}

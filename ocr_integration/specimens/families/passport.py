@@ -125,7 +125,7 @@ def _draw_caption(draw: ImageDraw.ImageDraw, x: int, y: int, parts: list[str], s
     return width
 
 
-def _values(style: PageStyle, fields: dict[str, str], text: dict[str, str], rng: random.Random) -> dict[str, str]:
+def _values(style: PageStyle, fields: dict[str, str], text: dict[str, str]) -> dict[str, str]:
     out = {}
     for name, value in fields.items():
         if name in DATE_FIELDS:
@@ -179,7 +179,7 @@ def draw_page(style: PageStyle, seed: int, faults: frozenset[Fault], rng: random
     block_left = (mm(6) if style.photo_right else mm(43)) + rng.randint(0, mm(1.5))
     block_right = (w - mm(6) - photo_w - mm(4)) if style.photo_right else w - mm(5)
     y = mm(12.5) + rng.randint(0, mm(1.2))
-    values = _values(style, truth_fields, printed.text, rng)
+    values = _values(style, truth_fields, printed.text)
     printed_fields: list[str] = []
     caption_px, value_px = mm(style.caption_mm), mm(style.value_mm)
     number = 0
@@ -192,7 +192,8 @@ def draw_page(style: PageStyle, seed: int, faults: frozenset[Fault], rng: random
             x = block_left + mm(dx)
             room = (block_left + mm(present[i + 1][1]) - mm(2)) if i + 1 < len(present) else block_right
             value = values[name]
-            vfont = face(style.value_face, value_px)
+            value_face = "cjk_bold" if _has_cjk(value) else style.value_face
+            vfont = face(value_face, value_px)
             if style.caption_mode == "above":
                 _draw_caption(draw, x, y, _caption(style, name, number), style, caption_px, room - x)
                 vy = y + round(caption_px * 1.3)
@@ -208,9 +209,7 @@ def draw_page(style: PageStyle, seed: int, faults: frozenset[Fault], rng: random
                 draw.text((x, vy), shown, font=nf, fill=INK)
                 x += text_width(shown, nf) + mm(3)
             while text_width(value, vfont) > room - x and vfont.size > 10:
-                vfont = face(style.value_face, vfont.size - 1)
-            if name == "sex" and _has_cjk(value):
-                vfont = face("cjk_bold", value_px)
+                vfont = face(value_face, vfont.size - 1)
             draw.text((x, vy), value, font=vfont, fill=INK)
             printed_fields.append(name)
         y += mm(style.row_mm)
