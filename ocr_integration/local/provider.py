@@ -21,7 +21,7 @@ from ocr_integration.documents.mrz import parse as mrz_parse
 from ocr_integration.documents.reading import Box, ReadField, Reading
 from ocr_integration.provider import ErrorClass, OcrError, ReadRequest
 
-from . import engine, fields, mrz_reader, rectify
+from . import engine, fields, mrz_reader, portrait, rectify
 from .layout import TextLine, crop
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,8 @@ MIN_LINE_SCORE = 0.5
 MAX_PIXELS = 40_000_000
 
 _MRZ_SHAPE = {DocumentKind.PASSPORT: (2, 44), DocumentKind.EMIRATES_ID_BACK: (3, 30)}
+# Sides that carry the holder's photo: what the detector finds inside it is not read.
+_WITH_PORTRAIT = frozenset({DocumentKind.PASSPORT, DocumentKind.EMIRATES_ID_FRONT, DocumentKind.CN_ID_PORTRAIT})
 # Width / height of each format (ICAO 9303: TD3 page 125 x 88 mm, ID-1 card 85.6 x 54 mm); the
 # rectifier restores these proportions, which a tilted photo foreshortens.
 _ASPECT = {
@@ -89,10 +91,10 @@ class _Working:
         return Box.around(points.tolist())
 
 
-def _working(image: np.ndarray, kind: DocumentKind) -> _Working:
+def _working(image: np.ndarray, kind: DocumentKind, *, flatten: bool = True) -> _Working:
     h, w = image.shape[:2]
-    flat = rectify.rectify(image, aspect=_ASPECT.get(kind), short_side=WORK_SHORT_SIDE)
-    if flat.to_source is not None:
+    flat = rectify.rectify(image, aspect=_ASPECT.get(kind), short_side=WORK_SHORT_SIDE) if flatten else None
+    if flat is not None and flat.to_source is not None:
         return _Working(flat.image, 1.0, flat, (w, h))
     scale = min(1.0, WORK_SHORT_SIDE / min(h, w))
     if scale == 1.0:
@@ -181,15 +183,33 @@ class _Page:
     squeezed: list[tuple[str, float]]  # narrowed readings of the MRZ rows
 
 
-def _recognise_page(working: _Working, kind: DocumentKind) -> _Page:
+def _cut_by_outline(quads: list[np.ndarray], image: np.ndarray) -> bool:
+    """True when text runs into the edge of a rectified image: the outline taken for the
+    document's was some other line inside it (a row of text, a fold), and text was cut off."""
+    h, w = image.shape[:2]
+    margin = 2.0
+    return any(
+        q[:, 0].min() <= margin or q[:, 1].min() <= margin or q[:, 0].max() >= w - 1 - margin or q[:, 1].max() >= h - 1 - margin
+        for q in quads
+    )
+
+
+def _recognise_page(working: _Working, kind: DocumentKind, source: np.ndarray) -> _Page:
     image = working.image
     quads = engine.detect(image)
+    if working.rectified is not None and _cut_by_outline(quads, image):
+        working = _working(source, kind, flatten=False)
+        image = working.image
+        quads = engine.detect(image)
     if not quads:
         raise _no_document(kind, "text")
     shape = _MRZ_SHAPE.get(kind)
     mrz_quads = mrz_reader.find_rows(quads, shape[0]) if shape else None
     # The MRZ rows (narrowed) and every other line go to the recogniser in one batch.
     page_quads = quads if mrz_quads is None else [q for q in quads if not _inside_any(q, mrz_quads)]
+    if kind in _WITH_PORTRAIT:
+        photos = portrait.portrait_boxes(image)
+        page_quads = [q for q in page_quads if not portrait.inside(q, photos)]
     crops = [crop(image, q) for q in page_quads]
     if mrz_quads is not None:
         crops += [crop(image, q, squeeze=mrz_reader.SQUEEZE) for q in mrz_quads]
@@ -254,7 +274,19 @@ class LocalOcrProvider:
         kind = DocumentKind(request.document_kind)
         started = time.perf_counter()
         today = datetime.now(UTC).date()
-        page = _recognise_page(_working(_decode(request.image), kind), kind)
+        source = _decode(request.image)
+        working = _working(source, kind)
+        try:
+            return self._read(kind, source, working, today, started)
+        except OcrError:
+            if working.rectified is None:
+                raise
+            # The outline taken for the document's was a line inside it and cut part of the
+            # document off (the field that proves the kind is missing): read the photo as taken.
+            return self._read(kind, source, _working(source, kind, flatten=False), today, started)
+
+    def _read(self, kind: DocumentKind, source: np.ndarray, working: _Working, today: date, started: float) -> Reading:
+        page = _recognise_page(working, kind, source)
 
         mrz = None
         raw_mrz: dict = {}

@@ -28,7 +28,7 @@ MIN_CORNER_DEG = 62.0
 # the corner error; beyond this it is some other rectangle (a book, a screen, a photo).
 ASPECT_TOLERANCE = 0.3
 # Each side of the outline must run along an edge for most of its length.
-MIN_SUPPORT = 0.6
+MIN_SUPPORT = 0.45
 
 
 @dataclass
