@@ -100,7 +100,9 @@ def caption_of(text: str, lexicon: dict[str, tuple[str, ...]], *, min_score: flo
         for field, phrases in lexicon.items():
             for phrase in phrases:
                 score = _phrase_score(part, phrase)
-                if score >= min_score and (best is None or score > best[0]):
+                # Two misread letters in a long caption ("Sumame") still leave it plain.
+                needed = min(min_score, 0.75) if len(fold(phrase)) >= 7 else min_score
+                if score >= needed and (best is None or score > best[0]):
                     best = (score, field)
     if best is None:
         return None
@@ -217,6 +219,10 @@ def parse_date(text: str) -> PrintedDate | None:
         if month and day is not None and year is not None:
             return _checked(day, month, year, len(m.group(4)) == 4)
         return None
+    # Day, month as a Chinese numeral month ("2月", optionally with the English one), year.
+    m = re.fullmatch(r"(\d{1,2})\s*(\d{1,2})\s*月\s*(?:/\s*[A-Z]{3,4}\.?)?\s*(\d{4}|\d{2})", t)
+    if m:
+        return _checked(int(m.group(1)), int(m.group(2)), int(m.group(3)), len(m.group(3)) == 4)
     m = re.fullmatch(r"(\d{4})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})", t)
     if m:
         return _checked(int(m.group(3)), int(m.group(2)), int(m.group(1)), True)
