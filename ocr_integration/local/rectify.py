@@ -29,6 +29,8 @@ MIN_CORNER_DEG = 62.0
 ASPECT_TOLERANCE = 0.3
 # Each side of the outline must run along an edge for most of its length.
 MIN_SUPPORT = 0.45
+# Lab distance between the colours either side of a document edge (median of each strip).
+BOUNDARY_CONTRAST = 8.0
 
 
 @dataclass
@@ -113,6 +115,34 @@ def _support(quad: np.ndarray, near_edge: np.ndarray) -> float:
         points = points[inside]
         shares.append(float(near_edge[points[:, 1], points[:, 0]].mean()))
     return min(shares) * 0.5 + sum(shares) / 8
+
+
+def _boundary_sides(quad: np.ndarray, lab: np.ndarray) -> int:
+    """How many sides separate two different colours (median of a strip inside vs outside).
+
+    A document's edge has the page on one side and the table on the other; a false outline
+    along a column of left-aligned captions or a row of text has paper on both sides.
+    """
+    h, w = lab.shape[:2]
+    centre = quad.mean(axis=0)
+    steps = np.linspace(0.1, 0.9, 24)[:, None]
+    count = 0
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        points = a + (b - a) * steps
+        normal = np.array([-(b - a)[1], (b - a)[0]], dtype=np.float32)
+        normal /= max(float(np.linalg.norm(normal)), 1e-6)
+        if np.dot(centre - (a + b) / 2, normal) < 0:
+            normal = -normal  # pointing inwards
+        strips = []
+        for offset in (6.0, -6.0):
+            p = np.rint(points + normal * offset).astype(int)
+            p[:, 0] = np.clip(p[:, 0], 0, w - 1)
+            p[:, 1] = np.clip(p[:, 1], 0, h - 1)
+            strips.append(np.median(lab[p[:, 1], p[:, 0]].astype(np.float32), axis=0))
+        if float(np.linalg.norm(strips[0] - strips[1])) > BOUNDARY_CONTRAST:
+            count += 1
+    return count
 
 
 def _line_candidates(edges: np.ndarray) -> list[np.ndarray]:
@@ -210,11 +240,12 @@ def find_document(image: np.ndarray, aspect: float | None = None) -> np.ndarray 
             candidates.append(_order(approx.reshape(4, 2).astype(np.float32)))
     candidates += list(_quick_filter(np.array(_line_candidates(edges)).reshape(-1, 4, 2), area, aspect))
     best: tuple[float, np.ndarray] | None = None
+    lab = cv2.cvtColor(small, cv2.COLOR_BGR2LAB)
     for quad in candidates:
         if not _plausible(quad, area, aspect):
             continue
         support = _support(quad, near_edge)
-        if support < MIN_SUPPORT:
+        if support < MIN_SUPPORT or _boundary_sides(quad, lab) < 3:
             continue
         # The largest well-supported outline: false ones inside the document (a column of
         # left-aligned captions, the MRZ band, the portrait) are smaller than the document.
