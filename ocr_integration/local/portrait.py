@@ -35,7 +35,9 @@ def portrait_boxes(image: np.ndarray) -> list[tuple[int, int, int, int]]:
     # Text is dark on paper in thin strokes: at 4 px a block its mean barely moves but its spread
     # does; a photo moves the mean (colour, shade) over whole blocks.
     differs = ((distance > 28) | ((distance > 16) & (spread > 18))).astype(np.uint8)
-    differs = cv2.morphologyEx(differs, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    # Opening drops lines of bold text (one or two blocks high) that touch the photo; a photo
+    # is a solid region many blocks across.
+    differs = cv2.morphologyEx(differs, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     count, _labels, stats, _ = cv2.connectedComponentsWithStats(differs, connectivity=4)
     out = []
     for i in range(1, count):
