@@ -101,7 +101,9 @@ def caption_of(text: str, lexicon: dict[str, tuple[str, ...]], *, min_score: flo
             for phrase in phrases:
                 score = _phrase_score(part, phrase)
                 # Two misread letters in a long caption ("Sumame") still leave it plain.
-                needed = min(min_score, 0.75) if len(fold(phrase)) >= 7 else min_score
+                # Only for a word of about the caption's length: "PASSPORT OFFICE" is a value.
+                near = len(fold(phrase)) >= 7 and abs(len(part) - len(fold(phrase))) <= 2
+                needed = min(min_score, 0.75) if near else min_score
                 if score >= needed and (best is None or score > best[0]):
                     best = (score, field)
     if best is None:
@@ -150,7 +152,10 @@ def caption_with_value(text: str, lexicon: dict[str, tuple[str, ...]]) -> list[C
             for field, phrases in lexicon.items():
                 for phrase in phrases:
                     score = _phrase_score(head, phrase)
-                    # Two misread letters in a long caption ("Sumame") still leave it plain.
+                    # Two misread letters in a long caption ("Sumame") still leave it plain;
+                    # a head much shorter or longer than the caption is not it misread.
+                    if abs(len(head) - len(fold(phrase))) > 2:
+                        continue
                     if score >= (0.75 if len(fold(phrase)) >= 7 else 0.8) and (best is None or score > best[0]):
                         best = (score, field, " ".join(words[k:]))
         if best is not None and best[2][:1] not in "/|":
