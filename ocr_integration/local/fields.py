@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date
 
 from ocr_integration.documents import bank_card, cn_resident_id, emirates_id
 from ocr_integration.documents.icao_codes import code_for_name
 
-from .layout import TextLine, after_label, below, compact, label_match, latin, right_of
+from . import captions
+from .layout import TextLine, after_label, compact, label_match, latin, right_of
 
 Found = dict[str, tuple[str, float, TextLine]]
 
@@ -92,62 +94,242 @@ def _find_label(lines: list[TextLine], label: str, *, exact: bool = True) -> Tex
 
 # --- passport ---------------------------------------------------------------------------------
 
-_PASSPORT_LABELS = {
-    "document_code": "Type",
-    "issuing_state": "Code",
-    "document_number": "Passport No",
-    "surname": "Surname",
-    "given_names": "Given names",
-    "nationality": "Nationality",
-    "birth_date": "Date of birth",
-    "sex": "Sex",
-    "place_of_birth": "Place of birth",
-    "issue_date": "Date of issue",
-    "issuing_authority": "Authority",
-    "expiry_date": "Date of expiry",
-    "personal_number": "Personal No",
-}
+_DATE_FIELDS = ("birth_date", "issue_date", "expiry_date")
+_NAME_FIELDS = ("surname", "given_names")
+_CONFUSABLE = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "B": "8", "G": "6"})
 
 
-def passport(lines: list[TextLine]) -> Found:
-    by_text = {text: name for name, text in _PASSPORT_LABELS.items()}
-    best: dict[str, tuple[float, TextLine]] = {}
+def _parts(raw: str) -> list[str]:
+    """A bilingual value ("M/M", "PHILIPPINES / PHILIPPINES") in its parts, the whole first."""
+    parts = [raw] + [p for p in re.split(r"\s*/\s*", raw) if p.strip()]
+    return list(dict.fromkeys(p.strip() for p in parts if p.strip()))
+
+
+def _passport_value(name: str, raw: str) -> str | captions.PrintedDate | None:
+    """The canonical value of ``name`` in a printed text, or None when the text cannot be one."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    if name in _DATE_FIELDS:
+        return captions.parse_date(raw)
+    if name in ("nationality", "issuing_state"):
+        for part in _parts(raw):
+            code = code_for_name(_upper_words(part)) or code_for_name(_upper_words(part).replace(" ", ""))
+            if code:
+                return code
+        return None
+    if name == "sex":
+        for part in _parts(raw):
+            word = _upper_words(part)
+            if word in ("M", "F", "X"):
+                return word
+        return None
+    text = compact(latin(raw)).upper()
+    if name == "document_number":
+        return text if re.fullmatch(r"[A-Z0-9]{5,12}", text) and any(c.isdigit() for c in text) else None
+    if name == "personal_number":
+        return text if re.fullmatch(r"[A-Z0-9<-]{3,16}", text) else None
+    if name == "document_code":
+        return text if re.fullmatch(r"P[A-Z]?", text) else None
+    # A stray accent from the recogniser (MINISTRÝ): MRZ-era values are written without them.
+    words = _upper_words("".join(c for c in unicodedata.normalize("NFKD", raw) if not unicodedata.combining(c)))
+    # Names, places and authorities are words; a date or a number is some other field.
+    if not re.fullmatch(r"[A-Z][A-Z .'-]*", words) or captions.parse_date(raw) is not None:
+        return None
+    return words
+
+
+def _nearest_below(values: list[TextLine], label: TextLine, used: set[int]) -> TextLine | None:
+    h = label.height
+    best: tuple[float, TextLine] | None = None
+    for line in values:
+        if id(line) in used or line.cy <= label.cy + h * 0.5:
+            continue
+        gap = line.top - label.bottom
+        if gap > h * 1.5:
+            continue
+        # Under the caption: starting near its left edge or at least overlapping it (a value
+        # may be indented past a second-language name printed before it).
+        if line.left < label.left - h * 1.5 or line.left > label.right:
+            continue
+        cost = max(gap, 0.0) + 0.5 * abs(line.left - label.left)
+        if best is None or cost < best[0]:
+            best = (cost, line)
+    return best[1] if best else None
+
+
+def _nearest_right(values: list[TextLine], label: TextLine, used: set[int]) -> TextLine | None:
+    h = label.height
+    row = [
+        line for line in values
+        if id(line) not in used
+        and line.left > label.right - h * 0.5
+        and line.left - label.right < h * 6
+        and abs(line.cy - label.cy) < max(h, line.height) * 0.6
+    ]
+    return min(row, key=lambda line: line.left) if row else None
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^A-Z]", "", latin(text).upper())
+
+
+def _captioned(
+    lines: list[TextLine], lexicon: dict[str, tuple[str, ...]], value_of: Callable[[str, str], object | None]
+) -> tuple[dict, list[TextLine]]:
+    """Values led to by their captions: in the caption's own box, right of it or under it.
+
+    Returns the fields found (``value_of`` gives the canonical value or None when a text cannot
+    be that field) and the lines no caption claimed, for finding the rest by content.
+    """
+    found: dict = {}
+    labels: list[tuple[str, TextLine]] = []
+    values: list[TextLine] = []
     for line in lines:
-        label = _label_of(line.text, by_text)
-        if label is None:
+        inline = next(
+            (
+                c for c in captions.caption_with_value(line.text, lexicon)
+                if value_of(c.field, c.value) is not None and captions.caption_of(c.value, lexicon) is None
+            ),
+            None,
+        )
+        if inline is not None and inline.field not in found:
+            found[inline.field] = (value_of(inline.field, inline.value), line.score, line)
             continue
-        ratio = _similarity(_norm(line.text), _norm(label))
-        name = by_text[label]
-        # The best-matching line wins (the PASSPORT heading resembles "Passport No.").
-        if name not in best or ratio > best[name][0]:
-            best[name] = (ratio, line)
-    labels = {name: line for name, (_, line) in best.items()}
-    label_lines = {id(line) for line in labels.values()}
-    values = [line for line in lines if id(line) not in label_lines]
-    found: Found = {}
-    for name, label in labels.items():
-        if label is None:
-            continue
-        value_line = below(values, label)
-        if value_line is None:
-            continue
-        raw = value_line.text.strip()
-        value: str | None
-        if name in ("birth_date", "issue_date", "expiry_date"):
-            value = parse_dmy_words(raw)
-        elif name == "nationality":
-            value = code_for_name(raw) or _upper_words(raw)
-        elif name == "issuing_state":
-            value = code_for_name(_upper_words(raw).replace(" ", "")) or _upper_words(raw)
-        elif name in ("document_number", "personal_number", "document_code"):
-            value = compact(latin(raw)).upper()
-        elif name == "sex":
-            value = _upper_words(raw)[:1] if _upper_words(raw)[:1] in ("M", "F", "X") else None
+        caption = captions.caption_of(line.text, lexicon)
+        if caption is not None:
+            labels.append((caption.field, line))
         else:
-            value = _upper_words(raw)
-        if value:
-            found[name] = (value, value_line.score, value_line)
-    return found
+            values.append(line)
+    used: set[int] = set()
+    for name, label in labels:
+        if name in found:
+            continue
+        for value_line in (_nearest_right(values, label, used), _nearest_below(values, label, used)):
+            if value_line is None:
+                continue
+            value = value_of(name, value_line.text)
+            if value is not None:
+                found[name] = (value, value_line.score, value_line)
+                used.add(id(value_line))
+                break
+    used |= {id(line) for _, _, line in found.values()}
+    return found, [line for line in values if id(line) not in used]
+
+
+def passport(lines: list[TextLine], *, today: date, mrz_fields: dict[str, str] | None = None) -> Found:
+    """The data page's visual zone, found by caption (any language), by content and by the MRZ.
+
+    Values are always what is printed: the MRZ (``mrz_fields``) only says where to look and which
+    of several candidates is meant, so a printed birth date that differs from the MRZ's is
+    reported as printed and the cross-checks can see the difference.
+    """
+    mrz_fields = mrz_fields or {}
+    found, free = _captioned(lines, captions.PASSPORT_CAPTIONS, _passport_value)
+    _passport_by_content(found, free, mrz_fields, today)
+    out: Found = {}
+    for name, (value, score, line) in found.items():
+        if isinstance(value, captions.PrintedDate):
+            iso = value.resolve(past=name == "birth_date", today=today)
+            if iso is None:
+                continue
+            value = iso
+        out[name] = (value, score, line)
+    return out
+
+
+def _passport_by_content(
+    found: dict, free: list[TextLine], mrz_fields: dict[str, str], today: date
+) -> None:
+    """Fields no caption led to, found among the unclaimed lines by what they are."""
+    taken: set[int] = set()
+
+    def take(name: str, value, line: TextLine) -> None:
+        found[name] = (value, line.score, line)
+        taken.add(id(line))
+
+    # Numbers: the MRZ's own number (OCR confusions aside), else one line shaped like a number.
+    number = mrz_fields.get("document_number", "").replace("<", "")
+    if "document_number" not in found:
+        shaped = [
+            (line, v) for line in free
+            if (v := _passport_value("document_number", line.text)) and captions.parse_date(line.text) is None
+        ]
+        same = [(line, v) for line, v in shaped if number and v.translate(_CONFUSABLE) == number.translate(_CONFUSABLE)]
+        pick = same or (shaped if len(shaped) == 1 else [])
+        if pick:
+            take("document_number", pick[0][1], pick[0][0])
+    personal = mrz_fields.get("personal_number", "").replace("<", "")
+    if "personal_number" not in found and personal:
+        for line in free:
+            if id(line) not in taken and compact(latin(line.text)).upper().translate(_CONFUSABLE) == personal.translate(_CONFUSABLE):
+                take("personal_number", compact(latin(line.text)).upper(), line)
+                break
+    # Names: the line spelled most like the MRZ's primary and secondary identifiers.
+    for name in _NAME_FIELDS:
+        want = _letters(mrz_fields.get(name, ""))
+        if name in found or not want:
+            continue
+        scored = [
+            (_similarity(_letters(line.text), want), line) for line in free
+            if id(line) not in taken and _passport_value(name, line.text) is not None
+        ]
+        if scored:
+            ratio, line = max(scored, key=lambda item: item[0])
+            if ratio >= 0.75:
+                take(name, _passport_value(name, line.text), line)
+    # Sex, type and codes: short tokens.
+    for name in ("sex", "document_code"):
+        if name in found:
+            continue
+        hits = [line for line in free if id(line) not in taken and _passport_value(name, line.text) is not None]
+        if len(hits) == 1:
+            take(name, _passport_value(name, hits[0].text), hits[0])
+    state = mrz_fields.get("issuing_state", "")
+    if "issuing_state" not in found and state:
+        for line in free:
+            if id(line) not in taken and compact(latin(line.text)).upper() == state:
+                take("issuing_state", state, line)
+                break
+    nationality = mrz_fields.get("nationality", "")
+    if "nationality" not in found and nationality:
+        # The page header usually names the issuing country too; prefer a line below it.
+        hits = [line for line in free if id(line) not in taken and _passport_value("nationality", line.text) == nationality]
+        if hits:
+            line = max(hits, key=lambda item: item.top)
+            take("nationality", nationality, line)
+    # Dates: those the MRZ names first, then by order (born before issued before expiring).
+    missing = [name for name in _DATE_FIELDS if name not in found]
+    if not missing:
+        return
+    dates = [(line, d) for line in free if id(line) not in taken and (d := captions.parse_date(line.text)) is not None]
+    for name in list(missing):
+        want = mrz_fields.get(name)
+        if not want:
+            continue
+        for line, d in dates:
+            if id(line) not in taken and d.resolve(past=name == "birth_date", today=today) == want:
+                take(name, d, line)
+                missing.remove(name)
+                break
+    rest = sorted(
+        ((line, d) for line, d in dates if id(line) not in taken),
+        key=lambda item: _sort_key(item[1], today),
+    )
+    if not missing or not rest:
+        return
+    # Only when the count leaves no doubt which is which.
+    if len(rest) == len(missing):
+        order = [name for name in _DATE_FIELDS if name in missing]
+        for name, (line, d) in zip(order, rest, strict=True):
+            take(name, d, line)
+
+
+def _sort_key(d: captions.PrintedDate, today: date) -> tuple[int, int, int]:
+    year = d.year
+    if not d.century:
+        year += 1900 if d.year > today.year % 100 + 10 else 2000
+    return (year, d.month, d.day)
 
 
 # --- Emirates ID ------------------------------------------------------------------------------
@@ -198,15 +380,35 @@ def emirates_id_front(lines: list[TextLine]) -> Found:
     return found
 
 
-def emirates_id_back(lines: list[TextLine]) -> Found:
-    found: Found = {}
-    for field, label in (("occupation", "Occupation"), ("employer", "Employer")):
-        hit = _inline(lines, label)
-        if hit is not None and hit[0]:
-            found[field] = (_upper_words(hit[0]), hit[1], hit[2])
-    card = _inline(lines, "Card Number")
-    if card is not None and len(digits := _digits_only(card[0])) == 9:
-        found["card_number"] = (digits, card[1], card[2])
+def _emirates_back_value(name: str, raw: str) -> str | None:
+    raw = raw.strip()
+    if name == "card_number":
+        digits = _digits_only(raw)
+        return digits if len(digits) == 9 and re.fullmatch(r"[0-9OQDILZSBG\s-]+", latin(raw).upper()) else None
+    if name in ("occupation", "employer"):
+        words = _upper_words(raw).strip(" /|")
+        if not re.search(r"[A-Z]{2}", words) or "/" in words:
+            return None
+        return words
+    return raw or None
+
+
+def emirates_id_back(lines: list[TextLine], *, mrz_fields: dict[str, str] | None = None) -> Found:
+    """Occupation, employer and the card number, by caption; the card number also by content.
+
+    The card number's caption is small and is the first thing a poor photo loses, while the
+    number itself is still read; the TD1 MRZ carries it as its document number, which says
+    which printed nine digits to take (the printed ones are reported, never the MRZ's).
+    """
+    found, free = _captioned(lines, captions.EMIRATES_BACK_CAPTIONS, _emirates_back_value)
+    found.pop("issuing_place", None)
+    if "card_number" not in found:
+        number = (mrz_fields or {}).get("document_number", "").replace("<", "")
+        shaped = [(line, v) for line in free if (v := _emirates_back_value("card_number", line.text))]
+        same = [(line, v) for line, v in shaped if number and v == number.translate(_CONFUSABLE)]
+        pick = same or (shaped if len(shaped) == 1 else [])
+        if pick:
+            found["card_number"] = (pick[0][1], pick[0][0].score, pick[0][0])
     return found
 
 
@@ -239,6 +441,10 @@ def _cn_value(lines: list[TextLine], label: str) -> tuple[str, float, TextLine] 
         row = right_of(lines, line)
         if row:
             return simplified("".join(compact(part.text) for part in row)), min(p.score for p in row), row[0]
+        # Some designs print the label above its value.
+        under = _nearest_below(lines, line, set())
+        if under is not None:
+            return simplified(compact(under.text)), under.score, under
     return None
 
 
@@ -286,14 +492,20 @@ def _cn_address(lines: list[TextLine]) -> tuple[str, float, TextLine] | None:
     text, score, anchor = first
     stop = next((line.top for line in lines if compact(line.text).startswith("公民身份")), None)
     parts, scores = [text], [score]
+    previous = anchor
+    h = anchor.height
     for line in sorted(lines, key=lambda item: item.top):
-        if line is anchor or line.top <= anchor.top + anchor.height * 0.5:
+        if line is anchor or line.top <= previous.top + previous.height * 0.5:
             continue
         if stop is not None and line.cy >= stop:
             break
-        if abs(line.left - anchor.left) < anchor.height * 1.2:
+        if line.top - previous.bottom > h * 0.8:
+            break
+        # Continuation lines start under the value, which may begin well right of the label.
+        if anchor.left - h * 1.2 <= line.left <= anchor.left + (anchor.right - anchor.left) * 0.5:
             parts.append(simplified(compact(line.text)))
             scores.append(line.score)
+            previous = line
     return "".join(parts), min(scores), anchor
 
 

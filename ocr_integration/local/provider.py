@@ -18,10 +18,10 @@ import numpy as np
 from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind
 from ocr_integration.documents.mrz import MrzResult
 from ocr_integration.documents.mrz import parse as mrz_parse
-from ocr_integration.documents.reading import ReadField, Reading
+from ocr_integration.documents.reading import Box, ReadField, Reading
 from ocr_integration.provider import MAX_IMAGE_PIXELS, ErrorClass, OcrError, ReadRequest
 
-from . import engine, fields, mrz_reader
+from . import engine, fields, mrz_reader, portrait, rectify
 from .layout import TextLine, crop
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,18 @@ MIN_LINE_SCORE = 0.5
 MAX_PIXELS = MAX_IMAGE_PIXELS  # shared with kyc/uploads.py: what is accepted, the engine reads
 
 _MRZ_SHAPE = {DocumentKind.PASSPORT: (2, 44), DocumentKind.EMIRATES_ID_BACK: (3, 30)}
+# Sides that carry the holder's photo: what the detector finds inside it is not read.
+_WITH_PORTRAIT = frozenset({DocumentKind.PASSPORT, DocumentKind.EMIRATES_ID_FRONT, DocumentKind.CN_ID_PORTRAIT})
+# Width / height of each format (ICAO 9303: TD3 page 125 x 88 mm, ID-1 card 85.6 x 54 mm); the
+# rectifier restores these proportions, which a tilted photo foreshortens.
+_ASPECT = {
+    DocumentKind.PASSPORT: 125.0 / 88.0,
+    DocumentKind.EMIRATES_ID_FRONT: 85.6 / 54.0,
+    DocumentKind.EMIRATES_ID_BACK: 85.6 / 54.0,
+    DocumentKind.CN_ID_PORTRAIT: 85.6 / 54.0,
+    DocumentKind.CN_ID_EMBLEM: 85.6 / 54.0,
+    DocumentKind.BANK_CARD: 85.6 / 54.0,
+}
 
 warm_up = engine.warm_up
 
@@ -59,13 +71,36 @@ def _decode(data: bytes) -> np.ndarray:
     return image
 
 
-def _working(image: np.ndarray) -> tuple[np.ndarray, float]:
+@dataclass
+class _Working:
+    """The image the engine reads and the way back to the caller's pixels."""
+
+    image: np.ndarray
+    scale: float  # working / source pixels when only resized
+    rectified: rectify.Rectified | None  # set when the document was found and warped upright
+    source_size: tuple[int, int]  # width, height of the caller's image
+
+    def box(self, quad: np.ndarray) -> Box:
+        """A working-image quadrilateral as a box in the caller's image (clipped to it)."""
+        if self.rectified is not None:
+            points = self.rectified.source_points(quad)
+        else:
+            points = quad / self.scale
+        w, h = self.source_size
+        points = np.clip(points, [0, 0], [w - 1, h - 1])
+        return Box.around(points.tolist())
+
+
+def _working(image: np.ndarray, kind: DocumentKind, *, flatten: bool = True) -> _Working:
     h, w = image.shape[:2]
+    flat = rectify.rectify(image, aspect=_ASPECT.get(kind), short_side=WORK_SHORT_SIDE) if flatten else None
+    if flat is not None and flat.to_source is not None:
+        return _Working(flat.image, 1.0, flat, (w, h))
     scale = min(1.0, WORK_SHORT_SIDE / min(h, w))
     if scale == 1.0:
-        return image, 1.0
+        return _Working(image, 1.0, None, (w, h))
     resized = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-    return resized, scale
+    return _Working(resized, scale, None, (w, h))
 
 
 def _no_document(kind: DocumentKind, what: str) -> OcrError:
@@ -142,20 +177,39 @@ def _space_names_like_mrz(found: fields.Found, mrz_fields: dict[str, str]) -> No
 @dataclass
 class _Page:
     image: np.ndarray  # working copy
-    scale: float  # working / original pixels
+    working: _Working
     lines: list[TextLine]  # recognised lines outside the MRZ
     mrz_quads: list[np.ndarray] | None
     squeezed: list[tuple[str, float]]  # narrowed readings of the MRZ rows
 
 
-def _recognise_page(image: np.ndarray, scale: float, kind: DocumentKind) -> _Page:
+def _cut_by_outline(quads: list[np.ndarray], image: np.ndarray) -> bool:
+    """True when text runs into the edge of a rectified image: the outline taken for the
+    document's was some other line inside it (a row of text, a fold), and text was cut off."""
+    h, w = image.shape[:2]
+    margin = 2.0
+    return any(
+        q[:, 0].min() <= margin or q[:, 1].min() <= margin or q[:, 0].max() >= w - 1 - margin or q[:, 1].max() >= h - 1 - margin
+        for q in quads
+    )
+
+
+def _recognise_page(working: _Working, kind: DocumentKind, source: np.ndarray) -> _Page:
+    image = working.image
     quads = engine.detect(image)
+    if working.rectified is not None and _cut_by_outline(quads, image):
+        working = _working(source, kind, flatten=False)
+        image = working.image
+        quads = engine.detect(image)
     if not quads:
         raise _no_document(kind, "text")
     shape = _MRZ_SHAPE.get(kind)
     mrz_quads = mrz_reader.find_rows(quads, shape[0]) if shape else None
     # The MRZ rows (narrowed) and every other line go to the recogniser in one batch.
     page_quads = quads if mrz_quads is None else [q for q in quads if not _inside_any(q, mrz_quads)]
+    if kind in _WITH_PORTRAIT:
+        photos = portrait.portrait_boxes(image)
+        page_quads = [q for q in page_quads if not portrait.inside(q, photos)]
     crops = [crop(image, q) for q in page_quads]
     if mrz_quads is not None:
         crops += [crop(image, q, squeeze=mrz_reader.SQUEEZE) for q in mrz_quads]
@@ -175,16 +229,20 @@ def _recognise_page(image: np.ndarray, scale: float, kind: DocumentKind) -> _Pag
             lines = [line for line in lines if not _inside_any(line.quad, mrz_quads)]
     if not lines and not squeezed:
         raise _no_document(kind, "readable text")
-    return _Page(image, scale, lines, mrz_quads, squeezed)
+    return _Page(image, working, lines, mrz_quads, squeezed)
 
 
-def _visual_fields(kind: DocumentKind, page: _Page, today: date) -> fields.Found:
-    """The visual-zone fields, refusing the image when the one field that proves the kind is absent."""
+def _visual_fields(kind: DocumentKind, page: _Page, today: date, mrz_fields: dict[str, str]) -> fields.Found:
+    """The visual-zone fields, refusing the image when the one field that proves the kind is absent.
+
+    ``mrz_fields`` (empty without an MRZ) only helps to find and choose printed values; a value
+    is never taken from the MRZ.
+    """
     lines = page.lines
     if kind is DocumentKind.PASSPORT:
-        return fields.passport(lines)
+        return fields.passport(lines, mrz_fields=mrz_fields, today=today)
     if kind is DocumentKind.EMIRATES_ID_BACK:
-        return fields.emirates_id_back(lines)
+        return fields.emirates_id_back(lines, mrz_fields=mrz_fields)
     if kind is DocumentKind.EMIRATES_ID_FRONT:
         found, needed = fields.emirates_id_front(lines), "id_number"
         what = "Emirates ID number"
@@ -216,7 +274,19 @@ class LocalOcrProvider:
         kind = DocumentKind(request.document_kind)
         started = time.perf_counter()
         today = datetime.now(UTC).date()
-        page = _recognise_page(*_working(_decode(request.image)), kind)
+        source = _decode(request.image)
+        working = _working(source, kind)
+        try:
+            return self._read(kind, source, working, today, started)
+        except OcrError:
+            if working.rectified is None:
+                raise
+            # The outline taken for the document's was a line inside it and cut part of the
+            # document off (the field that proves the kind is missing): read the photo as taken.
+            return self._read(kind, source, _working(source, kind, flatten=False), today, started)
+
+    def _read(self, kind: DocumentKind, source: np.ndarray, working: _Working, today: date, started: float) -> Reading:
+        page = _recognise_page(working, kind, source)
 
         mrz = None
         raw_mrz: dict = {}
@@ -230,10 +300,10 @@ class LocalOcrProvider:
                 raise _no_document(kind, "readable machine-readable zone")
             raw_mrz = {
                 "score": round(mrz.score, 4),
-                "boxes": [line.box(page.scale).to_json() for line in mrz.lines],
+                "boxes": [page.working.box(line.quad).to_json() for line in mrz.lines],
             }
 
-        found = _visual_fields(kind, page, today)
+        found = _visual_fields(kind, page, today, mrz.result.fields if mrz is not None else {})
         if kind is DocumentKind.PASSPORT and mrz is not None:
             repaired = _repair_with_visual_zone(mrz.result, found, today)
             if repaired is not None:
@@ -249,7 +319,7 @@ class LocalOcrProvider:
                 corrections=[c.to_json() for c in mrz.result.corrections],
             )
         read_fields = {
-            name: ReadField(value=value, confidence=round(score, 4), box=line.box(page.scale))
+            name: ReadField(value=value, confidence=round(score, 4), box=page.working.box(line.quad))
             for name, (value, score, line) in found.items()
         }
         elapsed = time.perf_counter() - started
@@ -266,10 +336,11 @@ class LocalOcrProvider:
             raw_response={
                 "engine": "rapidocr",
                 "seconds": round(elapsed, 3),
-                "working_scale": round(page.scale, 4),
+                "working_scale": round(page.working.scale, 4),
+                "rectified": page.working.rectified is not None,
                 "mrz": raw_mrz,
                 "lines": [
-                    {"text": line.text, "score": round(line.score, 4), "box": line.box(page.scale).to_json()}
+                    {"text": line.text, "score": round(line.score, 4), "box": page.working.box(line.quad).to_json()}
                     for line in page.lines
                 ],
             },
