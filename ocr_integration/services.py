@@ -84,15 +84,19 @@ def _read_with(name: str, request: ReadRequest) -> Reading:
     """``name``'s reading. Vendor clients record each HTTP call themselves; any other reader (the
     embedded engine) is recorded here, one attempt per read with its duration, so the metrics
     page counts every reader."""
+    from ocr_integration.models import OcrAttempt
     from ocr_integration.vendors import attempts
 
     provider = get_provider(name)
     if getattr(provider, "records_attempts", False):
         return provider.read(request)
     started = time.monotonic()
+    # A reader may be configured by a dotted path ("package.module:Class"): record the short name
+    # it reads under, which is what the metrics page shows (and fits the column).
+    reader_name = str(getattr(provider, "name", "") or name)[: OcrAttempt._meta.get_field("vendor").max_length]
 
     def record(outcome: str, code: str = "") -> None:
-        attempts.record(attempts.Attempt(name, "engine/read", outcome, code, None,
+        attempts.record(attempts.Attempt(reader_name, "engine/read", outcome, code, None,
                                          int((time.monotonic() - started) * 1000)))
 
     try:
