@@ -44,6 +44,8 @@ _SPECIAL_NAMES = {
     "XXB": gettext_lazy("Refugee (1951 Convention)"),
     "XXC": gettext_lazy("Refugee (other)"),
     "XXX": gettext_lazy("Nationality not specified"),
+    # CLDR's Arabic name drops "SAR" into brackets; the glossary's (docs/glossary.md) is ours.
+    "HKG": gettext_lazy("Hong Kong SAR, China"),
 }
 OFFERED_CODES = sorted(code for code in ICAO_CODES if code not in NOT_OFFERED)
 _ALPHA2 = {code: aliases[0] for code, aliases in get_global("territory_aliases").items() if len(code) == 3 and aliases}

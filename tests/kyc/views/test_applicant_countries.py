@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from kyc.countries import country_names
 from kyc.models import Case
 from ocr_integration.documents.icao_codes import ICAO_CODES
 
@@ -48,3 +49,9 @@ def test_the_likely_country_comes_first(client, accept_language, first):
     assert listed[0] == ("", "Choose…") or listed[0][0] == ""
     assert listed[1][0] == first
     assert [code for code, _ in listed].count(first) == 1
+
+
+def test_hong_kong_is_named_as_the_glossary_names_it():
+    # CLDR's Arabic puts "SAR" in brackets; docs/glossary.md asks for the full administrative name.
+    assert country_names("ar")["HKG"] == "منطقة هونغ كونغ الإدارية الخاصة، الصين"
+    assert country_names("zh-hans")["HKG"] == "中国香港特别行政区"
