@@ -47,6 +47,18 @@ PASSPORT_CAPTIONS: dict[str, tuple[str, ...]] = {
     "personal_number": ("personal no", "personal number", "no personnel", "numero personal", "personal code"),
 }
 
+# The wordings printed on the fronts of the card's generations (ICAO-style "Date of Birth" and the
+# shorter forms of the newer cards).
+EMIRATES_FRONT_CAPTIONS: dict[str, tuple[str, ...]] = {
+    "id_number": ("id number", "identity number", "id no", "identity card number"),
+    "full_name": ("name", "full name"),
+    "birth_date": ("date of birth", "birth date"),
+    "issue_date": ("issuing date", "issue date", "date of issue"),
+    "expiry_date": ("expiry date", "date of expiry", "valid until"),
+    "nationality": ("nationality",),
+    "sex": ("sex", "gender"),
+}
+
 EMIRATES_BACK_CAPTIONS: dict[str, tuple[str, ...]] = {
     "occupation": ("occupation", "profession"),
     "employer": ("employer", "sponsor"),

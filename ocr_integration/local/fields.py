@@ -357,6 +357,50 @@ def _inline(lines: list[TextLine], label: str) -> tuple[str, float, TextLine] | 
 
 
 def emirates_id_front(lines: list[TextLine]) -> Found:
+    """The front's fields by caption in any of the card generations' wordings, then the ID number
+    by content: fifteen digits starting 784 that pass the check digit, wherever they stand (its
+    caption is the first thing a poor photo loses, and newer cards print it without one)."""
+    found = _emirates_front_by_fixed_caption(lines)
+    captioned, free = _captioned(lines, captions.EMIRATES_FRONT_CAPTIONS, _emirates_front_value)
+    for name, hit in captioned.items():
+        found.setdefault(name, hit)
+    if "id_number" not in found:
+        for line in free or lines:
+            digits = _digits_only(line.text)
+            start = digits.find("784")
+            if start < 0 or len(digits) - start < 15:
+                continue
+            result = emirates_id.validate_id_number(digits[start:start + 15])
+            if result.ok:
+                found["id_number"] = (result.formatted or digits[start:start + 15], line.score, line)
+                break
+    return found
+
+
+def _emirates_front_value(name: str, raw: str) -> str | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    if name == "id_number":
+        digits = _digits_only(raw)
+        if len(digits) != 15:
+            return None
+        result = emirates_id.validate_id_number(digits)
+        return (result.formatted or digits) if result.ok else None
+    if name in ("birth_date", "issue_date", "expiry_date"):
+        return parse_dmy_slashes(raw)
+    if name == "nationality":
+        return code_for_name(raw) or _upper_words(raw) or None
+    if name == "sex":
+        first = _upper_words(raw)[:1]
+        return first if first in ("M", "F") else None
+    if name == "full_name":
+        name_text = " ".join(latin(raw).split())
+        return name_text if re.search(r"[A-Za-z]{2}", name_text) else None
+    return None
+
+
+def _emirates_front_by_fixed_caption(lines: list[TextLine]) -> Found:
     found: Found = {}
     number = _inline(lines, "ID Number")
     if number is not None:

@@ -13,6 +13,7 @@ from datetime import date
 import numpy as np
 import pytest
 
+from ocr_integration.documents import emirates_id
 from ocr_integration.documents.kinds import DocumentKind
 from ocr_integration.documents.mrz import parse as mrz_parse
 from ocr_integration.local import captions, fields
@@ -96,6 +97,25 @@ def test_the_emirates_id_card_number_is_read_with_another_caption(provider):
     specimen = render(DocumentKind.EMIRATES_ID_BACK, "eid_alt_vocabulary", 4107, capture="degraded")
     reading = read(provider, specimen)
     assert reading.value("card_number") == specimen.truth.fields["card_number"]
+
+
+@pytest.mark.parametrize("family", ["eid_2021_arabic_first", "eid_alt_vocabulary"])
+def test_an_emirates_id_front_of_another_design_is_read_not_refused(provider, family):
+    # Both were refused outright ("no Emirates ID number"), and every such card then failed
+    # DOC_SIDE_MISSING: the number is now found by what it is (784, fifteen digits, check digit).
+    specimen = render(DocumentKind.EMIRATES_ID_FRONT, family, 4108, capture="photo")
+    reading = read(provider, specimen)
+    assert_read(reading, specimen.truth, ("id_number", "full_name", "nationality"))
+
+
+def test_the_emirates_id_number_is_found_without_its_caption():
+    valid = next(f"784-1985-123456{d}-{c}" for d in "0123456789" for c in "0123456789"
+                 if emirates_id.validate_id_number(f"784-1985-123456{d}-{c}").ok)
+    found = fields.emirates_id_front([_line("Name: Ahmed Saleh", 40, 40), _line(valid, 40, 90)])
+    assert found["id_number"][0] == valid
+    # Fifteen digits from 784 whose check digit fails are not taken for the number.
+    wrong = valid[:-1] + str((int(valid[-1]) + 1) % 10)
+    assert "id_number" not in fields.emirates_id_front([_line("Name: Ahmed Saleh", 40, 40), _line(wrong, 40, 90)])
 
 
 def _line(text: str, left: float, top: float, width: float = 200, height: float = 24) -> TextLine:
