@@ -84,13 +84,18 @@ def _decision_paragraphs(decision: Decision) -> list[str]:
     paragraphs = [_("A reviewer asked you for new images of: %(sides)s.") % {"sides": side_list(decision.requested_kinds)}]
     if decision.note:  # the reviewer's own words, shown as written (also on the status page)
         paragraphs.append(_("The reviewer's reason: %(note)s") % {"note": decision.note})
+    return [*paragraphs, *_send_again_paragraphs(case)]
+
+
+def _send_again_paragraphs(case) -> list[str]:
+    """How to send the asked-for images again: with a fresh link when one can be built."""
     link = _case_link(case)
     if link:
-        paragraphs.append(_("Please open your case with this link and send only these images again:\n%(link)s") % {"link": link})
-        paragraphs.append(_link_valid_for())
-    else:
-        paragraphs.append(_("Please open your case with the link in our first email and send only these images again."))
-    return paragraphs
+        return [
+            _("Please open your case with this link and send only these images again:\n%(link)s") % {"link": link},
+            _link_valid_for(),
+        ]
+    return [_("Please open your case with the link in our first email and send only these images again.")]
 
 
 def unreadable_return_email_send(*, case_id, kind: str) -> bool:
@@ -103,12 +108,7 @@ def unreadable_return_email_send(*, case_id, kind: str) -> bool:
             _("We could not read your image of: %(sides)s.") % {"sides": side_list([kind])},
             _(UNREADABLE_RETURN_REASON),
         ]
-        link = _case_link(case)
-        if link:
-            paragraphs.append(_("Please open your case with this link and send only these images again:\n%(link)s") % {"link": link})
-            paragraphs.append(_link_valid_for())
-        else:
-            paragraphs.append(_("Please open your case with the link in our first email and send only these images again."))
+        paragraphs += _send_again_paragraphs(case)
         send_mail(
             subject=_subject(case),
             message="\n\n".join([*paragraphs, _footer(case)]),
