@@ -1,4 +1,4 @@
-"""gunicorn's configuration for the web process: `gunicorn kyc.wsgi` reads this file from the working
+"""gunicorn's configuration for the web process: `gunicorn kyc.project.wsgi` reads this file from the working
 directory (or name it with `-c`). Every value can be overridden from the environment.
 
 Behind a TLS-terminating proxy (nginx, a cloud load balancer) that buffers uploads: the proxy absorbs
@@ -24,7 +24,7 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = _int("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1))
 worker_class = "gthread"
 threads = _int("GUNICORN_THREADS", 4)
-# An upload of 15 MB is cleaned (kyc/uploads.py) in a few seconds; 60 s leaves room and still kills a hung request.
+# An upload of 15 MB is cleaned (kyc/uploads/prepare.py) in a few seconds; 60 s leaves room and still kills a hung request.
 timeout = _int("GUNICORN_TIMEOUT", 60)
 # On SIGTERM (a deploy, a pod stopping) requests in flight get this long to finish.
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)

@@ -43,7 +43,7 @@ def setup_django(database_url: str, *, data_dir: str | None = None, fresh: bool 
     ``fresh``), migrate it, and set up."""
     sys.path.insert(0, str(REPO))
     os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyc.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyc.project.settings")
     # The benches send requests with Django's test client, whose host is "testserver".
     os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
     if data_dir:
@@ -141,7 +141,7 @@ def prepare(name: str, *, smoke: bool, database_url: str | None = None, environ:
         "CELERY_BROKER_URL": broker_url,
         "CELERY_TASK_QUEUE": bench.queue,
         "PYTHONPATH": str(REPO),
-        "DJANGO_SETTINGS_MODULE": "kyc.settings",
+        "DJANGO_SETTINGS_MODULE": "kyc.project.settings",
         # Retries are not what is measured; a short back-off keeps an unexpected retry visible
         # in the figures without stalling the run.
         "OCR_RETRY_BACKOFF_SECONDS": "0.5",
@@ -187,10 +187,10 @@ def celery_workers(bench: Bench, count: int, *, concurrency: int, pool: str = "p
                    ready_timeout: float = 180):
     """Start ``count`` real Celery worker processes on this run's queue; stop them at the end.
 
-    ``command`` replaces ``celery -A kyc worker`` (batching.py starts an instrumented worker).
+    ``command`` replaces ``celery -A kyc.project worker`` (batching.py starts an instrumented worker).
     Each worker runs in its own process group, so that stopping it also stops its pool children.
     """
-    command = command or [sys.executable, "-m", "celery", "-A", "kyc", "worker"]
+    command = command or [sys.executable, "-m", "celery", "-A", "kyc.project", "worker"]
     processes: list[tuple[subprocess.Popen, Path]] = []
     env = os.environ.copy()
     try:
@@ -274,7 +274,7 @@ def make_cases(document_type: str, count: int, specimens: Specimens | None, *, i
                start: int = 0) -> list:
     """``count`` draft cases, through case_create, with every side attached through document_attach
     (none when ``specimens`` is None: a bench view attaches them)."""
-    from kyc.services.audit import Actor
+    from kyc.core.audit import Actor
     from kyc.services.cases import case_create
     from kyc.services.documents import document_attach
     from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType
@@ -297,7 +297,7 @@ def submit_all(case_ids: list) -> float:
     """
     from django.db import transaction
 
-    from kyc.services.audit import Actor
+    from kyc.core.audit import Actor
     from kyc.services.cases import case_submit
 
     with transaction.atomic():
@@ -388,7 +388,7 @@ def naive_upload_and_read(request, case_id, kind):
     from django.http import JsonResponse
 
     from kyc.services import readings
-    from kyc.services.audit import Actor
+    from kyc.core.audit import Actor
     from kyc.services.cases import case_submit
     from kyc.services.documents import document_attach
     from ocr_integration.provider import OcrError
@@ -406,7 +406,7 @@ def pipeline_upload_and_submit(request, case_id, kind):
     """The product's way, as one request for comparison: store the upload, submit, queue the read."""
     from django.http import JsonResponse
 
-    from kyc.services.audit import Actor
+    from kyc.core.audit import Actor
     from kyc.services.cases import case_submit
     from kyc.services.documents import document_attach
 
@@ -427,7 +427,7 @@ def bench_urlconf():
     urlconf.urlpatterns = [
         path("bench/naive/<uuid:case_id>/<str:kind>/", require_POST(naive_upload_and_read)),
         path("bench/pipeline/<uuid:case_id>/<str:kind>/", require_POST(pipeline_upload_and_submit)),
-        path("", include("kyc.urls")),
+        path("", include("kyc.project.urls")),
     ]
     return urlconf
 
@@ -500,7 +500,7 @@ def run_concurrently(jobs: list, threads: int, work) -> list:
 
 def purge_queue() -> None:
     """Drop the messages left on this run's queue (the baseline's submits queue reads nobody takes)."""
-    from kyc.celery import app
+    from kyc.project.celery import app
 
     app.control.purge()
 

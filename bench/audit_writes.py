@@ -1,7 +1,7 @@
 """Audited writes per second with 1, 4 and 16 concurrent writers, each on cases of its own.
 
 Every write is what a service does: one transaction that locks its case row, changes it and
-appends an audit event (``kyc.services.audit.audit_record``). The writers never touch each
+appends an audit event (``kyc.core.audit.audit_record``). The writers never touch each
 other's cases, so any loss of scaling comes from what all audited writes share: before issue 17
 (point 8), the one chain-head row every append locked until its transaction committed; now each
 case has its own chain and head row.
@@ -30,7 +30,7 @@ DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/kyc_privacy"
 
 
 def make_cases(count: int) -> list:
-    from kyc.services.audit import Actor
+    from kyc.core.audit import Actor
     from kyc.services.cases import case_create
 
     return [case_create(actor=Actor.applicant(""), email=f"bench{i}@example.test", document_type="passport").id
@@ -41,7 +41,7 @@ def run(writers: int, case_ids: list, seconds: float, hold_ms: float) -> float:
     from django.db import connection, transaction
 
     from kyc.models import Case
-    from kyc.services.audit import Actor, audit_record
+    from kyc.core.audit import Actor, audit_record
 
     actor = Actor.system("bench")
     counts = [0] * writers

@@ -95,12 +95,12 @@ def install_wait_probe(folder: Path) -> None:
 
 
 def worker_main(argv: list[str]) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyc.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyc.project.settings")
     import django
 
     django.setup()
     install_wait_probe(Path(os.environ[WAIT_LOG_VARIABLE]))
-    from kyc.celery import app
+    from kyc.project.celery import app
 
     app.worker_main(["worker", *argv])
 

@@ -3,7 +3,7 @@
 Issue 9, point 6. The engine's accuracy (and its in-process speed, cold start and memory) is
 ``bench/ocr_accuracy.py``'s subject; this script measures the engine where the product runs it:
 real Celery worker processes reading submitted cases, the models loaded once per worker process
-(``kyc.celery``'s ``worker_process_init`` warm-up), and reuses ocr_accuracy.py's Tesseract
+(``kyc.project.celery``'s ``worker_process_init`` warm-up), and reuses ocr_accuracy.py's Tesseract
 helpers for the side-by-side.
 
 ``--per-kind`` clean specimens of each kind that a case can hold (passport, Emirates ID front
@@ -60,7 +60,7 @@ ENGINE_LINE = re.compile(r"/([\w-]+)\] local OCR read (\S+): .* in ([0-9.]+) s")
 
 def make_cases(document_type: str, count: int, specimens: dict) -> list:
     from bench.ocr_accuracy import SEED_BASE
-    from kyc.services.audit import Actor
+    from kyc.core.audit import Actor
     from kyc.services.cases import case_create
     from kyc.services.documents import document_attach
     from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType

@@ -1,4 +1,4 @@
-"""The instant quality gate (kyc/capture_quality.py) on generated good and bad captures.
+"""The instant quality gate (kyc/uploads/capture_quality.py) on generated good and bad captures.
 
     .venv/bin/python bench/quality_gate.py                 # 30 good and 30 bad per kind
     .venv/bin/python bench/quality_gate.py --per-kind 10   # quicker
@@ -47,7 +47,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from kyc.capture_quality import check_capture  # noqa: E402
+from kyc.uploads.capture_quality import check_capture  # noqa: E402
 from ocr_integration.specimens.families import CAPTURES, FAMILIES, render  # noqa: E402
 from ocr_integration.specimens.families import capture as family_capture  # noqa: E402
 

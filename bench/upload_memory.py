@@ -5,14 +5,14 @@ size (streamed to storage, no extra copies).
 
 Three synthetic images of random noise (noise does not compress, so ``--megabytes`` of file is
 about that many megabytes of picture data, and three times that once a JPEG is decoded), one per
-way through ``kyc.uploads``: an upright JPEG (a phone photo; re-muxed, the target's case), an
+way through ``kyc.uploads.prepare``: an upright JPEG (a phone photo; re-muxed, the target's case), an
 8-bit RGB PNG (a scan; rewritten from its rows) and a JPEG whose EXIF says to turn it (decoded,
 turned and re-encoded: the way that needs the pixels in memory), plus the upright JPEG again under
 ``UPLOAD_SANITIZING=reencode``. Each is sent as a multipart POST to
 the applicant's upload page (``applicant:upload``, with a session that holds the case and a CSRF
 token) through Django's WSGI handler, the body streamed from a file as a WSGI server streams it
 from the socket: the request goes through every middleware, the multipart parser (which spools files over ``FILE_UPLOAD_MAX_MEMORY_SIZE`` to a temporary file),
-``kyc.uploads.prepare_upload``, ``document_attach`` and the encrypted private storage.
+``kyc.uploads.prepare.prepare_upload``, ``document_attach`` and the encrypted private storage.
 
 The measurement runs in a fresh child process (this script with ``--measure``), after one small
 warm-up upload: for each image, peak resident memory is reset (``/proc/self/clear_refs``), the
@@ -89,7 +89,7 @@ def applicant_session(case_ids: list) -> tuple[str, str]:
     from django.conf import settings
     from django.utils.crypto import get_random_string
 
-    from kyc.access import SESSION_CASES_KEY
+    from kyc.access.applicants import SESSION_CASES_KEY
     from kyc.views.applicant import SESSION_GRANTS_KEY
 
     store = import_module(settings.SESSION_ENGINE).SessionStore()
@@ -184,8 +184,8 @@ def breakdown(image: Path) -> dict:
     from django.core.files.base import File
     from django.core.files.uploadedfile import TemporaryUploadedFile
 
-    from kyc.storage import PrivateFileSystemStorage
-    from kyc.uploads import prepare_upload
+    from kyc.storage.filesystem import PrivateFileSystemStorage
+    from kyc.uploads.prepare import prepare_upload
 
     def upload():
         received = TemporaryUploadedFile("photo.jpg", "image/jpeg", image.stat().st_size, None)
@@ -249,7 +249,7 @@ def main() -> None:
 
     bench = prepare("upload", smoke=args.smoke, database_url=args.database_url)
     print(f"machine: {machine()}; database: {bench.database_url.split('@')[-1]}; {load()}")
-    from kyc.services.audit import Actor
+    from kyc.core.audit import Actor
     from kyc.services.cases import case_create
 
     mib = 1_048_576
@@ -306,9 +306,9 @@ def main() -> None:
           f"{figures['python_peak_increase'] / mib:.2f} MiB = {figures['python_peak_increase'] / sizes[0]:.2f} x the file")
     stages = figures["stages"]
     print("  where it goes, each step alone on the JPEG (resident / Python peak increase):")
-    print(f"    kyc.uploads.prepare_upload ({'re-mux' if stages['remuxed'] else 're-encode'}, to a temporary file): "
+    print(f"    kyc.uploads.prepare.prepare_upload ({'re-mux' if stages['remuxed'] else 're-encode'}, to a temporary file): "
           f"{stages['prepare_upload'][0] / mib:.2f} / {stages['prepare_upload'][1] / mib:.2f} MiB")
-    print(f"    kyc.storage save (streamed encryption to disk): "
+    print(f"    kyc.storage.filesystem save (streamed encryption to disk): "
           f"{stages['storage_save'][0] / mib:.2f} / {stages['storage_save'][1] / mib:.2f} MiB")
     print(f"after the run: {load()}")
     judged = figures["uploads"][:JUDGED]

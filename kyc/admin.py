@@ -22,7 +22,7 @@ from kyc.models import (
     StaffLoginThrottle,
     TotpDevice,
 )
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.configuration import (
     reason_code_retire,
     reason_code_save,

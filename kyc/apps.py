@@ -18,6 +18,6 @@ class KycConfig(AppConfig):
 
 
 def _ensure_roles(sender, using="default", plan=None, **kwargs) -> None:
-    from kyc.roles import ensure_roles_and_reason_codes
+    from kyc.access.roles import ensure_roles_and_reason_codes
 
     ensure_roles_and_reason_codes(using=using)

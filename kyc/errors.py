@@ -1,7 +1,7 @@
 """Domain errors: one small hierarchy whose messages an applicant or reviewer can act on."""
 
-from kyc.labels import sides_missing_message
-from kyc.workflow import IllegalTransition
+from kyc.i18n.labels import sides_missing_message
+from kyc.domain.workflow import IllegalTransition
 
 
 class KycError(Exception):

@@ -113,8 +113,8 @@ def purge_rate_counters() -> int:
 @shared_task
 def write_audit_checkpoint() -> int | None:
     """Periodic (beat): sign where the audit chain stands, when it moved since the last checkpoint."""
-    from kyc import audit_keys
-    from kyc.services.audit_checkpoints import audit_checkpoint_write
+    from kyc.core import audit_keys
+    from kyc.core.audit_checkpoints import audit_checkpoint_write
 
     if audit_keys.signing_key() is None:
         logger.warning("audit checkpoints are not signed: AUDIT_SIGNING_KEY is not set on this worker")

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from .documents.kinds import KIND_LABELS, DocumentKind
-from .encryption.fields import EncryptedTextField
+from kyc.core.encryption.fields import EncryptedTextField
 
 
 class VendorAccount(models.Model):

@@ -16,7 +16,7 @@ from .documents.kinds import DocumentKind
 from .documents.reading import Reading
 
 # The largest image any provider is given, in pixels: the embedded engine's working limit (its
-# decode and detection memory). kyc/uploads.py refuses larger uploads with the same number, so an
+# decode and detection memory). kyc/uploads/prepare.py refuses larger uploads with the same number, so an
 # accepted upload is never one a reader will refuse later.
 MAX_IMAGE_PIXELS = 40_000_000
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.cases import case_create
 from kyc.services.documents import document_attach
 from tests.support.providers import GREEN, colour_image

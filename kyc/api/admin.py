@@ -10,7 +10,7 @@ from kyc.api.models import (
     WebhookEndpoint,
 )
 from kyc.api.services import api_key_create, api_key_revoke
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.configuration import configuration_object_save
 
 

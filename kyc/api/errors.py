@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from kyc.errors import ConflictError, KycError, ValidationFailed
 from kyc.errors import PermissionDenied as KycPermissionDenied
-from kyc.workflow import IllegalTransition
+from kyc.domain.workflow import IllegalTransition
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import uuid
 
 from django.db import models
 
-from ocr_integration.encryption.fields import EncryptedJSONField, EncryptedTextField
+from kyc.core.encryption.fields import EncryptedJSONField, EncryptedTextField
 
 KEY_PREFIX = "kyc"
 

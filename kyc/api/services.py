@@ -24,13 +24,13 @@ from kyc.api.models import (
     hash_key,
 )
 from kyc.api.webhooks import WebhookUrlRefused, check_url
-from kyc.consent import PROCESSING, ConsentMissing, consent_record, require_consent_for
+from kyc.services.consent import PROCESSING, ConsentMissing, consent_record, require_consent_for
 from kyc.errors import ValidationFailed
 from kyc.models import Case, Document
-from kyc.services.audit import Actor, audit_record
+from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import case_create
 from kyc.services.documents import document_attach
-from kyc.uploads import UploadRefused, capture_gate, find_duplicate, prepare_upload
+from kyc.uploads.prepare import UploadRefused, capture_gate, find_duplicate, prepare_upload
 
 
 def integrator_actor(integrator: Integrator) -> Actor:
@@ -238,7 +238,7 @@ ERASED_CASE_BODY = {"error": {
 
 
 def idempotency_records_erase(*, case) -> int:
-    """Erasure (kyc.personal_data): every idempotency record of the case keeps only its key, answering ``case_erased``.
+    """Erasure (kyc.privacy.personal_data): every idempotency record of the case keeps only its key, answering ``case_erased``.
 
     The record is not deleted: a replay of the case-creating POST would otherwise create the case
     again. What made it personal goes: the answer, and the fingerprint (a hash of the name, email
@@ -256,7 +256,7 @@ def idempotency_records_purge_expired(*, now=None) -> int:
 
 
 def webhook_payloads_erase(*, case) -> None:
-    """Erasure (kyc.personal_data): the case's webhook payloads keep their event (ids, states), not
+    """Erasure (kyc.privacy.personal_data): the case's webhook payloads keep their event (ids, states), not
     the reviewer's words nor the integrator's reference. Every payload is written again, so no
     ciphertext of what it held is left either."""
     for delivery in WebhookDelivery.objects.filter(case_id=case.id):

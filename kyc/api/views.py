@@ -34,12 +34,12 @@ from kyc.api.services import (
     webhook_endpoint_disable,
 )
 from kyc.api.throttling import IntegratorRateThrottle, IntegratorUploadThrottle
-from kyc.consent import consent_record, consents_of
+from kyc.services.consent import consent_record, consents_of
 from kyc.models import Case, Document, DocumentReading
 from kyc.selectors.cases import case_detail, current_findings
 from kyc.services.cases import case_submit
-from kyc.uploads import SizeLimitUploadHandler, refuse_too_large
-from kyc.workflow import CaseState
+from kyc.uploads.prepare import SizeLimitUploadHandler, refuse_too_large
+from kyc.domain.workflow import CaseState
 from ocr_integration.documents.kinds import DocumentType
 
 ERRORS = {

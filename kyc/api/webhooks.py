@@ -30,7 +30,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from kyc.api.models import IntegratorCase, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from kyc.services.audit import Actor, audit_record
+from kyc.core.audit import Actor, audit_record
 
 logger = logging.getLogger(__name__)
 

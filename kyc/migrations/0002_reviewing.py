@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import ocr_integration.encryption.fields
+import kyc.core.encryption.fields
 from django.conf import settings
 from django.db import migrations, models
 
@@ -103,7 +103,7 @@ class Migration(migrations.Migration):
             name='TotpDevice',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('secret', ocr_integration.encryption.fields.EncryptedTextField()),
+                ('secret', kyc.core.encryption.fields.EncryptedTextField()),
                 ('confirmed', models.BooleanField(default=False)),
                 ('last_used_step', models.BigIntegerField(default=0)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),

@@ -2,7 +2,7 @@ import uuid
 
 from django.db import models
 
-from ocr_integration.encryption.fields import (
+from kyc.core.encryption.fields import (
     EncryptedDateField,
     EncryptedTextField,
 )
@@ -12,7 +12,7 @@ class Applicant(models.Model):
     """A person being onboarded. What they declare is compared with what their documents say."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # Personal values are encrypted at rest (ocr_integration/encryption).
+    # Personal values are encrypted at rest (kyc/core/encryption).
     email = EncryptedTextField(blank=True)
     declared_full_name = EncryptedTextField(blank=True)
     declared_birth_date = EncryptedDateField(null=True, blank=True)

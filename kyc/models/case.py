@@ -4,9 +4,9 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from kyc.workflow import STATE_LABELS, CaseState
+from kyc.domain.workflow import STATE_LABELS, CaseState
 from ocr_integration.documents.kinds import DocumentType
-from ocr_integration.encryption.fields import EncryptedTextField
+from kyc.core.encryption.fields import EncryptedTextField
 
 # No 0/O, 1/I/L: references are read out over the phone.
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

@@ -24,7 +24,7 @@ class SiteConfiguration(models.Model):
         null=True, blank=True, validators=[MaxValueValidator(120)],
         help_text="Applicants younger than this fail the age check. Empty: CHECK_MINIMUM_AGE_YEARS.",
     )
-    # The instant quality gate at upload (kyc/capture_quality.py). Empty: its tested defaults.
+    # The instant quality gate at upload (kyc/uploads/capture_quality.py). Empty: its tested defaults.
     capture_sharpness_refuse = models.FloatField(
         null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(5.0)],
         help_text="Upload gate: photos whose print is less sharp than this are refused (default 0.16; higher refuses more).",

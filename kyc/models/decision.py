@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from ocr_integration.encryption.fields import EncryptedTextField
+from kyc.core.encryption.fields import EncryptedTextField
 
 
 class Decision(models.Model):

@@ -3,7 +3,7 @@ import uuid
 from django.db import models
 
 from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind
-from ocr_integration.encryption.fields import EncryptedJSONField
+from kyc.core.encryption.fields import EncryptedJSONField
 
 
 def case_storage_prefix(case_id) -> str:

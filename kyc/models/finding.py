@@ -1,7 +1,7 @@
 from django.db import models
 
 from ocr_integration.documents.findings import Outcome
-from ocr_integration.encryption.fields import EncryptedJSONField, EncryptedTextField
+from kyc.core.encryption.fields import EncryptedJSONField, EncryptedTextField
 
 
 class CheckFinding(models.Model):

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from ocr_integration.encryption.fields import EncryptedTextField
+from kyc.core.encryption.fields import EncryptedTextField
 
 
 class ReasonCode(models.Model):
@@ -47,7 +47,7 @@ class CaseNote(models.Model):
 
 
 class CaseSearchDigest(models.Model):
-    """A keyed digest (kyc.search_index) of a name or document number of a case, so that a reviewer
+    """A keyed digest (kyc.privacy.blind_index) of a name or document number of a case, so that a reviewer
     can search for it without the encrypted values ever being decrypted in bulk."""
 
     case = models.ForeignKey("kyc.Case", on_delete=models.CASCADE, related_name="search_digests")

@@ -4,7 +4,7 @@ fixed-window request counters (the API rate limit)."""
 from django.conf import settings
 from django.db import models
 
-from ocr_integration.encryption.fields import EncryptedTextField
+from kyc.core.encryption.fields import EncryptedTextField
 
 
 class StaffLoginThrottle(models.Model):
@@ -22,7 +22,7 @@ class StaffLoginThrottle(models.Model):
 
 class TotpDevice(models.Model):
     """A staff member's authenticator app. The shared secret is encrypted at rest with the site's
-    keys (ocr_integration.encryption.crypto), so ``manage.py rotate_encryption_keys`` re-encrypts it with the rest."""
+    keys (kyc.core.encryption.crypto), so ``manage.py rotate_encryption_keys`` re-encrypts it with the rest."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device")
     secret = EncryptedTextField()

@@ -38,7 +38,7 @@ def check_cache() -> None:
 
 
 def check_broker() -> None:
-    from kyc.celery import app
+    from kyc.project.celery import app
 
     with app.connection_for_write(connect_timeout=BROKER_CONNECT_TIMEOUT_SECONDS) as broker:
         broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_CONNECT_TIMEOUT_SECONDS)

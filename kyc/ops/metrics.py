@@ -20,7 +20,7 @@ from prometheus_client.exposition import generate_latest
 
 from kyc.models import Case, Decision, Document
 from kyc.ops import heartbeat
-from kyc.workflow import CaseState
+from kyc.domain.workflow import CaseState
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def _worker_heartbeat() -> GaugeMetricFamily:
 
 def _broker_queue() -> list[GaugeMetricFamily]:
     """Messages waiting in the task queue (not yet taken by a worker), and whether the broker answers."""
-    from kyc.celery import app
+    from kyc.project.celery import app
 
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     depth = GaugeMetricFamily(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from kyc import audit_keys
+from kyc.core import audit_keys
 from kyc.models import AuditChain, AuditCheckpoint, AuditEvent
 from kyc.models.audit import GENESIS_HASH, GLOBAL_CHAIN
 

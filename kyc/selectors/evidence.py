@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kyc.labels import SIDE_LABELS
+from kyc.i18n.labels import SIDE_LABELS
 
 SOURCE_LABELS = {
     "visual": gettext_lazy("printed zone"),

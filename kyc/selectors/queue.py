@@ -10,8 +10,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from kyc.models import Case, CaseSearchDigest, Document
-from kyc.search_index import query_digests
-from kyc.workflow import CaseState
+from kyc.privacy.blind_index import query_digests
+from kyc.domain.workflow import CaseState
 
 QUEUE_STATES = (CaseState.READY_FOR_REVIEW, CaseState.NEEDS_ATTENTION)
 # Every state a reviewer may list (decided cases stay findable, read-only).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from kyc.models import Case
-from kyc.services.audit import Actor, audit_record
+from kyc.core.audit import Actor, audit_record
 
 
 @transaction.atomic

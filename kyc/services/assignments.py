@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from kyc.errors import ConflictError, PermissionDenied, ValidationFailed
 from kyc.models import Case
-from kyc.services.audit import Actor, audit_record
+from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import lock_case
-from kyc.workflow import DECIDABLE_STATES, FINAL_STATES
+from kyc.domain.workflow import DECIDABLE_STATES, FINAL_STATES
 
 
 def _require_decider(user) -> None:

@@ -11,9 +11,9 @@ from django.utils import timezone
 from kyc.api.webhooks import webhooks_case_state_changed
 from kyc.errors import SidesMissing, ValidationFailed
 from kyc.models import Applicant, Case, Document
-from kyc.services.audit import Actor, audit_record
+from kyc.core.audit import Actor, audit_record
 from kyc.services.search_index import case_index_for_search
-from kyc.workflow import CaseState, assert_transition
+from kyc.domain.workflow import CaseState, assert_transition
 from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType
 
 

@@ -13,7 +13,7 @@ from django.forms.models import model_to_dict
 
 from kyc.errors import PermissionDenied
 from kyc.models import ReasonCode, SiteConfiguration
-from kyc.services.audit import Actor, audit_record
+from kyc.core.audit import Actor, audit_record
 from ocr_integration.models import RoutingRule, VendorAccount
 
 _REASON_CODE_FIELDS = ("code", "label", "applies_to", "is_active", "position")

@@ -20,10 +20,10 @@ from django.utils import timezone
 
 from kyc.errors import ConflictError, PermissionDenied, ValidationFailed
 from kyc.models import Case, Decision, ReasonCode
-from kyc.services.audit import Actor, audit_record
+from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import case_transition, lock_case
 from kyc.services.staff_auth import staff_recently_elevated
-from kyc.workflow import DECIDABLE_STATES, CaseState
+from kyc.domain.workflow import DECIDABLE_STATES, CaseState
 from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType
 
 _TARGET = {

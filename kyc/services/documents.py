@@ -9,10 +9,10 @@ from django.db import transaction
 
 from kyc.errors import ValidationFailed
 from kyc.models import Document
-from kyc.services.audit import Actor, audit_record
+from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import lock_case
-from kyc.uploads import prepare_upload, refuse_storage_unavailable
-from kyc.workflow import EDITABLE_STATES, CaseState
+from kyc.uploads.prepare import prepare_upload, refuse_storage_unavailable
+from kyc.domain.workflow import EDITABLE_STATES, CaseState
 from ocr_integration.documents.kinds import KIND_LABELS, REQUIRED_KINDS, DocumentKind, DocumentType
 
 logger = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ def document_attach(*, case_id, kind: str, upload, actor: Actor) -> Document:
             try:
                 document.file.save("upload", File(prepared.file), save=False)
             except OSError as exc:
-                # S3 unreachable, hanging past its timeouts or refusing (kyc.storage.StorageUnavailable),
+                # S3 unreachable, hanging past its timeouts or refusing (kyc.storage.filesystem.StorageUnavailable),
                 # or a full disk: nothing is stored, the applicant may try again later.
                 logger.error("could not store an uploaded image (%s)", type(exc).__name__)
                 raise refuse_storage_unavailable() from None

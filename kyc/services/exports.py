@@ -10,7 +10,7 @@ from django.utils import timezone
 from kyc.errors import PermissionDenied
 from kyc.selectors.audit import audit_chain_verify
 from kyc.selectors.workspace import case_workspace
-from kyc.services.audit import Actor, audit_record
+from kyc.core.audit import Actor, audit_record
 
 EXPORT_FORMAT_VERSION = 1
 

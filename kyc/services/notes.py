@@ -6,7 +6,7 @@ from django.db import transaction
 
 from kyc.errors import PermissionDenied, ValidationFailed
 from kyc.models import CaseNote
-from kyc.services.audit import Actor, audit_record
+from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import lock_case
 
 NOTE_MAX_LENGTH = 5000

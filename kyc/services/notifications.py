@@ -16,10 +16,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from kyc.access import resume_token
-from kyc.labels import UNREADABLE_RETURN_REASON, side_list
+from kyc.access.applicants import resume_token
+from kyc.i18n.labels import UNREADABLE_RETURN_REASON, side_list
 from kyc.models import Case, Decision
-from kyc.workflow import CaseState
+from kyc.domain.workflow import CaseState
 
 logger = logging.getLogger(__name__)
 

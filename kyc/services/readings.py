@@ -11,13 +11,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from kyc.configuration import check_policy
-from kyc.labels import UNREADABLE_RETURN_REASON
+from kyc.selectors.configuration import check_policy
+from kyc.i18n.labels import UNREADABLE_RETURN_REASON
 from kyc.models import Case, CheckFinding, Document, DocumentReading
-from kyc.services.audit import Actor, audit_record
+from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import case_transition, lock_case
 from kyc.services.search_index import case_index_for_search, reading_search_values
-from kyc.workflow import CaseState
+from kyc.domain.workflow import CaseState
 from ocr_integration import services as ocr
 from ocr_integration.documents.crosschecks import CaseReadings, DeclaredData
 from ocr_integration.documents.kinds import DocumentKind, DocumentType
@@ -165,7 +165,7 @@ def _may_return_to_applicant(error: OcrError, document: Document) -> bool:
 
 
 def _return_to_applicant(*, case: Case, document: Document) -> None:
-    # The applicant-facing reason, translated when shown or emailed (kyc.labels); the reviewer's
+    # The applicant-facing reason, translated when shown or emailed (kyc.i18n.labels); the reviewer's
     # reason for the document stays on the document.
     case_transition(case=case, target=CaseState.RESUBMISSION_REQUESTED, actor=PIPELINE,
                     reason=UNREADABLE_RETURN_REASON, data={"returned_kind": document.kind})

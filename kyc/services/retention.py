@@ -19,16 +19,16 @@ from django.utils.module_loading import import_string
 
 from kyc.models import Case, PendingFileDeletion
 from kyc.models.document import case_storage_prefix
-from kyc.personal_data import PERSONAL
-from kyc.services.audit import Actor, audit_record
+from kyc.privacy.personal_data import PERSONAL
+from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import case_transition, lock_case
-from kyc.workflow import FINAL_STATES, CaseState
+from kyc.domain.workflow import FINAL_STATES, CaseState
 
 logger = logging.getLogger(__name__)
 
 
 def retention_days(state: str) -> int:
-    from kyc.configuration import site_configuration
+    from kyc.selectors.configuration import site_configuration
 
     config = site_configuration()
     return {
@@ -75,7 +75,7 @@ def case_purge_personal_data(*, case_id, actor: Actor, reason: str) -> bool:
 
 
 def _erase_personal_fields(case: Case) -> None:
-    """Walk the one list of every field that can hold personal data (kyc.personal_data)."""
+    """Walk the one list of every field that can hold personal data (kyc.privacy.personal_data)."""
     for table in PERSONAL:
         try:
             model = apps.get_model(table.model)

@@ -1,11 +1,11 @@
-"""Writes of the reviewer search's blind indexes (kyc.search_index)."""
+"""Writes of the reviewer search's blind indexes (kyc.privacy.blind_index)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from kyc.models import CaseSearchDigest
-from kyc.search_index import digests_for
+from kyc.privacy.blind_index import digests_for
 
 # Fields of a reading whose values a reviewer may search for.
 READING_NAME_FIELDS = ("full_name", "name", "surname", "given_names", "name_en", "name_zh")

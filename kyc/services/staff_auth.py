@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from kyc.errors import PermissionDenied, ValidationFailed
 from kyc.models import AuditEvent, StaffLoginThrottle, TotpDevice
-from kyc.services.audit import Actor, audit_record
+from kyc.core.audit import Actor, audit_record
 
 TOTP_ISSUER = "KYC review"
 

@@ -1,9 +1,9 @@
-"""Human names for document types and sides on the reviewer pages (the same labels as kyc.labels)."""
+"""Human names for document types and sides on the reviewer pages (the same labels as kyc.i18n.labels)."""
 
 from django import template
 from django.utils.translation import gettext, ngettext
 
-from kyc.labels import DOCUMENT_TYPE_LABELS, SIDE_LABELS
+from kyc.i18n.labels import DOCUMENT_TYPE_LABELS, SIDE_LABELS
 
 register = template.Library()
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from kyc.access import (
+from kyc.access.applicants import (
     RESUME_SALT,
     SESSION_CASES_KEY,
     applicant_grant,
@@ -36,7 +36,7 @@ from kyc.access import (
     resume_token,
 )
 from kyc.api.services import attach_checked
-from kyc.consent import (
+from kyc.services.consent import (
     NOTICE_VERSION,
     PROCESSING,
     SENSITIVE,
@@ -44,9 +44,9 @@ from kyc.consent import (
     consent_given,
     consent_record,
 )
-from kyc.countries import country_choices, likely_country
+from kyc.i18n.countries import country_choices, likely_country
 from kyc.errors import KycError
-from kyc.labels import (
+from kyc.i18n.labels import (
     DOCUMENT_TYPE_LABELS,
     SIDE_LABELS,
     applicant_state_label,
@@ -54,11 +54,11 @@ from kyc.labels import (
     sides_missing_message,
 )
 from kyc.models import Case, Document
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.cases import case_create, case_submit, missing_kinds
 from kyc.services.notifications import resume_link_email_send
 from kyc.services.rate_limits import sliding_window_count
-from kyc.uploads import (
+from kyc.uploads.prepare import (
     MAX_PIXELS,
     MAX_SIDE_PX,
     MIN_SIDE_PX,
@@ -66,7 +66,7 @@ from kyc.uploads import (
     UploadRefused,
     refuse_too_large,
 )
-from kyc.workflow import EDITABLE_STATES, CaseState, IllegalTransition
+from kyc.domain.workflow import EDITABLE_STATES, CaseState, IllegalTransition
 from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentKind, DocumentType
 
 app_name = "applicant"
@@ -174,7 +174,7 @@ def _grant(request, case_id) -> None:
     applicant_grant(request, case_id)
     grants = dict(request.session.get(SESSION_GRANTS_KEY, {}))
     grants[str(case_id)] = int(time.time())
-    # As many as kyc.access keeps: the newest 20.
+    # As many as kyc.access.applicants keeps: the newest 20.
     request.session[SESSION_GRANTS_KEY] = dict(sorted(grants.items(), key=lambda item: item[1])[-20:])
     # The session outlives the browser window for as long as the grant lasts, no longer.
     request.session.set_expiry(settings.APPLICANT_LINK_MAX_AGE_SECONDS)

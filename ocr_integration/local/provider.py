@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 WORK_SHORT_SIDE = 800
 MIN_SHORT_SIDE = 120
 MIN_LINE_SCORE = 0.5
-MAX_PIXELS = MAX_IMAGE_PIXELS  # shared with kyc/uploads.py: what is accepted, the engine reads
+MAX_PIXELS = MAX_IMAGE_PIXELS  # shared with kyc/uploads/prepare.py: what is accepted, the engine reads
 
 _MRZ_SHAPE = {DocumentKind.PASSPORT: (2, 44), DocumentKind.EMIRATES_ID_BACK: (3, 30)}
 # Sides that carry the holder's photo: what the detector finds inside it is not read.

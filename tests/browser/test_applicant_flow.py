@@ -15,14 +15,14 @@ from django.utils import translation
 from PIL import Image
 
 from kyc.models import Case, Document
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.cases import case_transition
 from kyc.tasks import read_document
-from kyc.workflow import CaseState
+from kyc.domain.workflow import CaseState
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.support.providers import GREEN, colour_image
 
-# Roles and reason codes come back after every flush (kyc/roles.py, on post_migrate).
+# Roles and reason codes come back after every flush (kyc/access/roles.py, on post_migrate).
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CASE_URL = re.compile(r"/cases/([0-9a-f-]{36})/$")

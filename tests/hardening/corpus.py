@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw
 
 REFUSE, ACCEPT, EITHER = "refuse", "accept", "either"
 
-# Fragments of the upload path's messages, lower case (kyc/uploads.py, kyc/middleware.py).
+# Fragments of the upload path's messages, lower case (kyc/uploads/prepare.py, kyc/project/middleware.py).
 EMPTY = "empty"
 NOT_AN_IMAGE = ("could not be read as an image", "not a jpeg, png, bmp or tiff", "files are not accepted")
 TOO_LARGE = ("larger than we accept", "far larger than a document photo")

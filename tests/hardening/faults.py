@@ -20,10 +20,10 @@ from celery import current_app
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kyc.models import AuditEvent, Case, CheckFinding, Decision, Document, DocumentReading
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.cases import case_submit
 from kyc.services.documents import document_attach
-from kyc.workflow import CaseState
+from kyc.domain.workflow import CaseState
 from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType
 from tests.support.providers import GREEN, colour_image
 from tests.support.worker import wait_for

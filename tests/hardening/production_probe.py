@@ -1,7 +1,7 @@
 """Run in a subprocess under production settings (``python -m tests.hardening.production_probe``):
 request a few pages through Django's full stack and print what the browser would get, as JSON.
 
-Production settings are decided when ``kyc.settings`` is imported, so they cannot be switched on
+Production settings are decided when ``kyc.project.settings`` is imported, so they cannot be switched on
 inside the pytest process; this probe is how test_headers.py sees real production responses.
 """
 
@@ -27,7 +27,7 @@ def _cookies(response) -> dict:
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyc.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyc.project.settings")
     import django
 
     django.setup()

@@ -41,7 +41,7 @@ from kyc.models import (
     TotpDevice,
 )
 from kyc.services.assignments import case_claim
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide
 from kyc.services.documents import document_attach
 from kyc.services.notes import case_note_add

@@ -195,7 +195,7 @@ def test_an_idempotency_key_replayed_after_erasure_never_returns_the_erased_valu
     from rest_framework.test import APIClient
 
     from kyc.models import Case
-    from kyc.services.audit import Actor
+    from kyc.core.audit import Actor
     from kyc.services.retention import applicant_erase
     from tests.kyc.api.helpers import image_file
 

@@ -240,7 +240,7 @@ def test_flaky_vendor(tmp_path, receiver, simulator, settings):
 def test_vendor_down_for_a_long_time(tmp_path, receiver, settings):
     """The vendor refuses connections for longer than the retries last: every case goes to
     'needs attention' with the reason; once it is back, a reviewer's retry reads each case once."""
-    from kyc.services.audit import Actor
+    from kyc.core.audit import Actor
     from kyc.services.cases import case_retry_reading
     from ocr_integration.simulator import Simulator, SimulatorConfig
     from tests.hardening.faults import specimen_case, vendor_attempts

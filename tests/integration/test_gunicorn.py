@@ -1,5 +1,5 @@
 """The README's production web steps, run as written: collectstatic, check --deploy, then
-`gunicorn kyc.wsgi` (reading gunicorn.conf.py), and pages requested through it as the TLS proxy would."""
+`gunicorn kyc.project.wsgi` (reading gunicorn.conf.py), and pages requested through it as the TLS proxy would."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def test_readme_production_web_steps_serve_pages_through_gunicorn(tmp_path):
 
     log_path = tmp_path / "gunicorn.log"
     with open(log_path, "w") as log:
-        server = subprocess.Popen([str(BIN / "gunicorn"), "kyc.wsgi"], cwd=REPO_ROOT, env=env, stdout=log, stderr=log)
+        server = subprocess.Popen([str(BIN / "gunicorn"), "kyc.project.wsgi"], cwd=REPO_ROOT, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
 
     def healthy():

@@ -30,7 +30,7 @@ from kombu import Connection
 
 from kyc.models import AuditEvent, Case, CheckFinding, DocumentReading
 from kyc.ops.heartbeat import HEARTBEAT_KEY
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.cases import case_submit
 from tests.conftest import SCRIPTED, make_case
 from tests.hardening.faults import PrivateRedis, only_document, publishing_to

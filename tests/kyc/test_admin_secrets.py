@@ -78,7 +78,7 @@ def test_a_superuser_never_sees_a_secret_either(secrets_everywhere):
 
 def test_every_registered_admin_hides_every_encrypted_secret_field():
     """A model added later with a secret field must exclude it or declare it write-only, or this names it."""
-    from ocr_integration.encryption.fields import EncryptedTextField
+    from kyc.core.encryption.fields import EncryptedTextField
 
     secret_words = ("secret", "password", "credential", "token")
     unguarded = [

@@ -7,7 +7,7 @@ from django.db import connection, transaction
 
 from kyc.models import AuditChain, AuditEvent
 from kyc.models.audit import AuditTrailIsAppendOnly
-from kyc.services.audit import Actor, audit_record
+from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import case_create
 
 pytestmark = pytest.mark.django_db

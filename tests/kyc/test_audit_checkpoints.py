@@ -12,10 +12,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from kyc import audit_keys
+from kyc.core import audit_keys
 from kyc.models import AuditChain, AuditCheckpoint, AuditEvent
-from kyc.services.audit import Actor, audit_record
-from kyc.services.audit_checkpoints import audit_checkpoint_write
+from kyc.core.audit import Actor, audit_record
+from kyc.core.audit_checkpoints import audit_checkpoint_write
 from kyc.services.cases import case_create
 from kyc.tasks import write_audit_checkpoint
 

@@ -11,8 +11,8 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.files.base import ContentFile
 
-from kyc.storage import PrivateFileSystemStorage
-from ocr_integration.encryption import crypto, stream
+from kyc.storage.filesystem import PrivateFileSystemStorage
+from kyc.core.encryption import crypto, stream
 from tests.conftest import make_case
 
 
@@ -78,7 +78,7 @@ def test_rotate_encryption_keys_command_re_encrypts_rows_and_files(scripted_ocr,
     from django.core.management import call_command
 
     from kyc.models import Applicant, DocumentReading
-    from kyc.services.audit import Actor
+    from kyc.core.audit import Actor
     from kyc.services.cases import case_submit
     from kyc.tasks import read_document
 

@@ -10,8 +10,8 @@ import tracemalloc
 import pytest
 from PIL import Image, ImageCms
 
-from kyc import jpeg_remux
-from kyc.uploads import prepare_upload
+from kyc.uploads import jpeg_remux
+from kyc.uploads.prepare import prepare_upload
 
 
 def noise_photo(size=(900, 600), mode="RGB") -> Image.Image:
@@ -190,7 +190,7 @@ def test_re_encoding_mode_leaves_nothing_of_the_file_but_its_pixels(settings):
 
 
 def test_a_temporary_folder_that_fails_is_our_fault_not_a_damaged_photo(settings, tmp_path):
-    from kyc.uploads import UploadRefused
+    from kyc.uploads.prepare import UploadRefused
 
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "missing")

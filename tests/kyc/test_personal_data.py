@@ -1,10 +1,10 @@
-"""The one list of where personal data lives (kyc.personal_data) covers every model field that
+"""The one list of where personal data lives (kyc.privacy.personal_data) covers every model field that
 could hold it: a new text, JSON, encrypted or file field must be classified before tests pass."""
 
 from django.apps import apps
 from django.db import models
 
-from kyc.personal_data import NOT_PERSONAL, PERSONAL, personal_field_names
+from kyc.privacy.personal_data import NOT_PERSONAL, PERSONAL, personal_field_names
 
 
 def _could_hold_personal_data(field) -> bool:
@@ -24,7 +24,7 @@ def test_every_text_json_encrypted_or_file_field_of_every_model_is_classified():
         and f"{model._meta.label}.{field.name}" not in NOT_PERSONAL
     ]
     assert unclassified == [], (
-        "Classify these in kyc/personal_data.py: PERSONAL (erased with the case) or NOT_PERSONAL (say why)"
+        "Classify these in kyc/privacy/personal_data.py: PERSONAL (erased with the case) or NOT_PERSONAL (say why)"
     )
 
 

@@ -8,7 +8,7 @@ is in tests/integration/test_worker_e2e.py.
 import pytest
 
 from kyc.models import AuditEvent, Case, CheckFinding, Document, DocumentReading
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.cases import case_submit
 from kyc.tasks import read_document
 from tests.conftest import make_case

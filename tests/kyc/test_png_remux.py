@@ -11,8 +11,8 @@ import zlib
 import pytest
 from PIL import Image, ImageCms, PngImagePlugin
 
-from kyc import png_remux
-from kyc.uploads import UploadRefused, prepare_upload
+from kyc.uploads import png_remux
+from kyc.uploads.prepare import UploadRefused, prepare_upload
 
 
 def noise(size=(700, 500), mode="RGB") -> Image.Image:

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from kyc.models import AuditEvent, Case, Document, DocumentReading, PendingFileDeletion
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.cases import case_submit
 from kyc.services.retention import cases_due_for_purge, purge_expired_personal_data
 from kyc.tasks import read_document

@@ -20,10 +20,10 @@ from django.core.management import call_command
 from django.db import connection, connections, transaction
 
 from kyc.models import Applicant, Case
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.cases import case_transition, lock_case
 from kyc.services.retention import case_purge_personal_data
-from kyc.workflow import CaseState
+from kyc.domain.workflow import CaseState
 from tests.conftest import make_case
 
 if connection.vendor == "postgresql":

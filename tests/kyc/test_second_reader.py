@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kyc.models import CheckFinding, DocumentReading
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.cases import case_create, case_submit
 from kyc.services.documents import document_attach
 from kyc.tasks import read_document

@@ -11,10 +11,10 @@ from django.test import Client
 from kyc.api.models import Integrator
 from kyc.models import AuditEvent, Case, Document, PendingFileDeletion
 from kyc.models.document import case_storage_prefix
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.retention import case_purge_personal_data
 from kyc.tasks import purge_expired_personal_data
-from ocr_integration.encryption import stream
+from kyc.core.encryption import stream
 from tests.conftest import make_case, make_staff
 from tests.kyc.api.conftest import client_for
 from tests.kyc.api.helpers import create_case, error_code, image_file

@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from kyc.uploads import UploadRefused, prepare_upload, sniff
+from kyc.uploads.prepare import UploadRefused, prepare_upload, sniff
 
 
 def image_bytes(fmt="PNG", size=(640, 420), mode="RGB", colour=(30, 120, 200), **save) -> bytes:
@@ -222,7 +222,7 @@ def test_an_image_the_embedded_engine_would_refuse_is_refused_at_upload(width, h
 
 
 def test_uploads_and_the_embedded_engine_share_one_pixel_limit():
-    from kyc import uploads
+    from kyc.uploads import prepare as uploads
     from ocr_integration.local import provider
     from ocr_integration.provider import MAX_IMAGE_PIXELS
 

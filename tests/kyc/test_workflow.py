@@ -6,9 +6,9 @@ import pytest
 from django.db import transaction
 
 from kyc.models import AuditEvent, Case
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.cases import case_create, case_transition
-from kyc.workflow import ALLOWED_TRANSITIONS, CaseState, IllegalTransition, assert_transition
+from kyc.domain.workflow import ALLOWED_TRANSITIONS, CaseState, IllegalTransition, assert_transition
 
 ALL_PAIRS = list(itertools.product(CaseState, CaseState))
 ALLOWED = [

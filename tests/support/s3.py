@@ -104,7 +104,7 @@ def storage_settings(*, endpoint_url: str, bucket: str) -> dict:
     """STORAGES for the product's S3 storage as settings.py builds it for STORAGE_BACKEND=s3, with
     timeouts short enough for tests and no retries (a failure shows at the first attempt)."""
     return {
-        "BACKEND": "kyc.storage_s3.PrivateS3Storage",
+        "BACKEND": "kyc.storage.s3.PrivateS3Storage",
         "OPTIONS": {
             "bucket_name": bucket,
             "endpoint_url": endpoint_url,

@@ -39,7 +39,7 @@ def celery_worker(*, env_overrides: dict[str, str] | None = None, log_path: Path
     )
     env.update(env_overrides or {})
     command = [
-        sys.executable, "-m", "celery", "-A", "kyc", "worker",
+        sys.executable, "-m", "celery", "-A", "kyc.project", "worker",
         "--pool=prefork", "--concurrency=2", "--loglevel=INFO",
         "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-n", f"test-{os.getpid()}@%h", "--without-mingle", "--without-gossip",
     ]

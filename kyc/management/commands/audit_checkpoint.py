@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from kyc import audit_keys
-from kyc.services.audit_checkpoints import audit_checkpoint_write, audit_checkpoints_export
+from kyc.core import audit_keys
+from kyc.core.audit_checkpoints import audit_checkpoint_write, audit_checkpoints_export
 
 
 class Command(BaseCommand):

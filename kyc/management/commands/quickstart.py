@@ -17,8 +17,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from kyc.demo import DEMO_LOGINS, ensure_demo_users, load_demo_cases
-from kyc.env import env_bool
+from kyc.management.demo import DEMO_LOGINS, ensure_demo_users, load_demo_cases
+from kyc.core.env import env_bool
 
 
 def serve_error_pages_like_production() -> None:
@@ -68,7 +68,7 @@ class Command(BaseCommand):
     def _start_worker() -> subprocess.Popen:
         return subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [
-                sys.executable, "-m", "celery", "-A", "kyc", "worker", "--beat", "--loglevel=WARNING",
+                sys.executable, "-m", "celery", "-A", "kyc.project", "worker", "--beat", "--loglevel=WARNING",
                 "--concurrency=1", "--schedule", str(settings.DATA_DIR / "celerybeat-schedule"),
                 "-Q", settings.CELERY_TASK_DEFAULT_QUEUE,
             ],

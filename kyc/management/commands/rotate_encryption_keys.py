@@ -13,8 +13,8 @@ from django.db import connection, transaction
 from kyc.models import Document
 from kyc.models.document import case_storage_prefix
 from kyc.services.cases import lock_case
-from ocr_integration.encryption import crypto
-from ocr_integration.encryption.fields import (
+from kyc.core.encryption import crypto
+from kyc.core.encryption.fields import (
     EncryptedDateField,
     EncryptedJSONField,
     EncryptedTextField,

@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 
 from kyc.errors import KycError, ValidationFailed
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.staff_auth import (
     has_second_factor,
     login_locked_until,

@@ -14,7 +14,7 @@ from kyc.models import Case, Document, ReasonCode
 from kyc.selectors.queue import deciders, queue_neighbours
 from kyc.selectors.workspace import SOURCES, case_workspace
 from kyc.services.assignments import case_assign, case_claim, case_release
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.cases import case_retry_reading
 from kyc.services.decisions import case_decide, decision_second_review
 from kyc.services.documents import document_record_view
@@ -22,7 +22,7 @@ from kyc.services.exports import case_evidence_export, case_record_view
 from kyc.services.notes import case_note_add
 from kyc.views.reviewer.access import review_required, staff_permission_required
 from kyc.views.reviewer.forms import AssignForm, DecisionForm, NoteForm, SecondReviewForm
-from kyc.workflow import DECIDABLE_STATES, FINAL_STATES, CaseState
+from kyc.domain.workflow import DECIDABLE_STATES, FINAL_STATES, CaseState
 from ocr_integration.documents.kinds import KIND_LABELS, REQUIRED_KINDS, DocumentType
 
 

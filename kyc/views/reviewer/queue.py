@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from kyc.errors import KycError
-from kyc.labels import DOCUMENT_TYPE_LABELS
+from kyc.i18n.labels import DOCUMENT_TYPE_LABELS
 from kyc.models import Case
 from kyc.selectors.queue import (
     ASSIGNED_CHOICES,
@@ -28,10 +28,10 @@ from kyc.selectors.queue import (
     sla_target,
 )
 from kyc.services.assignments import case_assign, case_release
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.views.reviewer.access import review_required, staff_permission_required
 from kyc.views.reviewer.forms import BulkAssignForm
-from kyc.workflow import STATE_LABELS
+from kyc.domain.workflow import STATE_LABELS
 from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind, DocumentType
 
 PAGE_SIZES = (10, 25, 50, 100, 200)

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from kyc.api.models import ApiKey, Integrator, hash_key
 from kyc.api.services import api_key_revoke
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from tests.kyc.api.helpers import CASE, create_case, error_code, upload
 
 pytestmark = pytest.mark.django_db

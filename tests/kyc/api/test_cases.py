@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from kyc.models import AuditEvent, Case, Document
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.cases import case_transition
 from kyc.tasks import read_document
-from kyc.workflow import CaseState
+from kyc.domain.workflow import CaseState
 from tests.kyc.api.helpers import CASE, create_case, error_code, image_file, upload
 
 pytestmark = pytest.mark.django_db
@@ -233,7 +233,7 @@ def test_unknown_case_and_unknown_endpoint_are_404_with_error_bodies(api):
 
 def test_an_oversized_upload_is_cut_off_and_refused(api, settings):
     # A body with no trustworthy Content-Length (chunked) passes the front check of
-    # kyc.middleware; the upload handler still stops the file as soon as it is too big.
+    # kyc.project.middleware; the upload handler still stops the file as soon as it is too big.
     settings.UPLOAD_MAX_BYTES = 4096
     settings.REQUEST_BODY_OVERHEAD_BYTES = 10 * 1024 * 1024
     case = create_case(api)

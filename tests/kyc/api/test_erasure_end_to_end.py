@@ -16,9 +16,9 @@ from django.utils import timezone
 from kyc.api.models import WebhookDelivery
 from kyc.api.tasks import deliver_webhook
 from kyc.models import Case
-from kyc.personal_data import PERSONAL
+from kyc.privacy.personal_data import PERSONAL
 from kyc.services.assignments import case_claim
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.cases import case_submit
 from kyc.services.decisions import case_decide
 from kyc.services.exports import case_evidence_export
@@ -42,7 +42,7 @@ MARKERS = [NAME, EMAIL, BIRTH_DATE, "Marker", "marker@", NOTE, RESUBMISSION_NOTE
 @pytest.fixture
 def own_storage(settings, tmp_path):
     settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "kyc.storage.PrivateFileSystemStorage", "OPTIONS": {"location": str(tmp_path / "media")}}}
+        "BACKEND": "kyc.storage.filesystem.PrivateFileSystemStorage", "OPTIONS": {"location": str(tmp_path / "media")}}}
     settings.WEBHOOK_BACKOFF_SECONDS = 0.01
     settings.WEBHOOK_TIMEOUT_SECONDS = 5
     return tmp_path / "media"

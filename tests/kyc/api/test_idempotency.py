@@ -80,7 +80,7 @@ def test_an_invalid_key_is_refused(api):
 
 
 def test_erasure_leaves_no_idempotency_answer_and_a_replay_is_told_the_case_is_erased(api):
-    from kyc.services.audit import Actor
+    from kyc.core.audit import Actor
     from kyc.services.retention import applicant_erase
 
     body = {**CASE, "declared_full_name": "Marker Person", "email": "marker@example.test",

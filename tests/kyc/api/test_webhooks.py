@@ -14,9 +14,9 @@ from kyc.api import webhooks
 from kyc.api.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from kyc.api.tasks import deliver_webhook, requeue_due_webhooks
 from kyc.models import AuditEvent
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.cases import case_submit, case_transition, lock_case
-from kyc.workflow import CaseState
+from kyc.domain.workflow import CaseState
 from tests.conftest import make_case, make_staff
 from tests.kyc.api.helpers import create_case, error_code, upload
 

@@ -94,7 +94,7 @@ def test_a_document_folder_that_cannot_be_made_makes_readyz_503(probe, settings,
     (tmp_path / "a-file").write_text("not a folder")  # as a volume that failed to mount might leave
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "kyc.storage.PrivateFileSystemStorage",
+        "default": {"BACKEND": "kyc.storage.filesystem.PrivateFileSystemStorage",
                     "OPTIONS": {"location": str(tmp_path / "a-file" / "gone")}},
     }
     response = probe.get("/readyz")

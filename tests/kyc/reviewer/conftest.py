@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from kyc.models import Case, CheckFinding
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.cases import case_submit
 from kyc.tasks import read_document
 from tests.conftest import make_case

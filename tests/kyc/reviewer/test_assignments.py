@@ -8,7 +8,7 @@ from django.db import connection
 from kyc.errors import ConflictError, PermissionDenied, ValidationFailed
 from kyc.models import AuditEvent, Case
 from kyc.services.assignments import case_assign, case_claim, case_release
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide
 from tests.kyc.reviewer.conftest import make_member, ready_case
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from kyc.models import AuditEvent, Case
 from kyc.services.assignments import case_claim
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from tests.kyc.reviewer.conftest import client_for, ready_case
 
 pytestmark = pytest.mark.django_db

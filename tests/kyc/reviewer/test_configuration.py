@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from kyc.configuration import check_policy
+from kyc.selectors.configuration import check_policy
 from kyc.errors import PermissionDenied
 from kyc.models import AuditEvent, ReasonCode, SiteConfiguration
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.configuration import site_configuration_update
 from tests.kyc.reviewer.conftest import client_for
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from kyc.models import Decision
 from kyc.services.assignments import case_claim
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide
 from tests.kyc.reviewer.conftest import client_for, ready_case
 

@@ -6,7 +6,7 @@ from django.core import mail
 from kyc.errors import ConflictError, PermissionDenied, ValidationFailed
 from kyc.models import AuditEvent, Decision
 from kyc.services.assignments import case_claim
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide, decision_second_review
 from kyc.tasks import send_decision_email
 from tests.kyc.reviewer.conftest import ready_case

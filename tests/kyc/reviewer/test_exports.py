@@ -9,7 +9,7 @@ from django.urls import reverse
 from kyc.errors import PermissionDenied
 from kyc.models import AuditEvent
 from kyc.services.assignments import case_claim
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide
 from kyc.services.exports import case_evidence_export
 from kyc.services.notes import case_note_add

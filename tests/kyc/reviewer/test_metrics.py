@@ -9,7 +9,7 @@ from django.utils import timezone
 from kyc.models import Case, Decision
 from kyc.selectors.metrics import review_metrics
 from kyc.services.assignments import case_claim
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide
 from ocr_integration.models import OcrAttempt
 from tests.kyc.reviewer.conftest import client_for, ready_case

@@ -4,10 +4,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from kyc.access import SESSION_CASES_KEY
+from kyc.access.applicants import SESSION_CASES_KEY
 from kyc.models import Decision
 from kyc.services.assignments import case_claim
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide
 from tests.kyc.reviewer.conftest import client_for, ready_case
 

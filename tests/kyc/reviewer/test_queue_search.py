@@ -101,7 +101,7 @@ def test_sla_timer_and_over_sla_filter(staff, three, settings):
 
 
 def test_erasing_a_case_drops_its_search_digests(staff, three):
-    from kyc.services.audit import Actor
+    from kyc.core.audit import Actor
     from kyc.services.retention import case_purge_personal_data
 
     anna, alex, _ = three

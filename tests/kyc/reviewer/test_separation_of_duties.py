@@ -12,7 +12,7 @@ from kyc.errors import PermissionDenied
 from kyc.models import AuditEvent
 from kyc.selectors.audit import audit_chain_verify
 from kyc.services.assignments import case_claim
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide, decision_second_review
 from kyc.services.staff_auth import staff_account_record_change
 from tests.kyc.reviewer.conftest import PASSWORD, ready_case

@@ -10,7 +10,7 @@ from django.utils.html import escape
 
 from kyc.models import AuditEvent, CheckFinding, DocumentReading
 from kyc.services.assignments import case_claim
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from tests.kyc.reviewer.conftest import client_for, ready_case
 
 pytestmark = pytest.mark.django_db

@@ -13,11 +13,11 @@ from django.db import transaction
 from django.test import Client
 
 from kyc.models import AuditEvent, Case, Document
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.cases import case_transition
 from kyc.tasks import read_document
 from kyc.views.applicant import SESSION_GRANTS_KEY
-from kyc.workflow import CaseState
+from kyc.domain.workflow import CaseState
 from tests.support.providers import GREEN, colour_image
 
 pytestmark = pytest.mark.django_db
@@ -214,7 +214,7 @@ def test_a_file_above_the_byte_limit_is_refused(client, settings):
 
 
 def test_an_oversized_upload_is_cut_off_before_it_is_stored(client, settings):
-    # As if the body had no trustworthy Content-Length (chunked), which kyc.middleware checks first.
+    # As if the body had no trustworthy Content-Length (chunked), which kyc.project.middleware checks first.
     settings.UPLOAD_MAX_BYTES = 4096
     settings.REQUEST_BODY_OVERHEAD_BYTES = 10 * 1024 * 1024
     case = start_case(client)
@@ -338,6 +338,6 @@ def test_privacy_notice(client):
 
 
 def test_every_case_state_has_an_applicant_label():
-    from kyc.labels import STATE_LABELS
+    from kyc.i18n.labels import STATE_LABELS
 
     assert set(STATE_LABELS) == {state.value for state in CaseState}

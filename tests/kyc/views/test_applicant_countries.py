@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from kyc.countries import country_names
+from kyc.i18n.countries import country_names
 from kyc.models import Case
 from ocr_integration.documents.icao_codes import ICAO_CODES
 

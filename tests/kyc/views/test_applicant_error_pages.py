@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core import signing
 
-from kyc.access import RESUME_SALT
+from kyc.access.applicants import RESUME_SALT
 from kyc.management.commands.quickstart import serve_error_pages_like_production
 
 pytestmark = pytest.mark.django_db

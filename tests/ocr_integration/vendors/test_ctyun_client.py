@@ -199,7 +199,7 @@ WORKER = textwrap.dedent("""
 
 
 def run_workers(sim, tmp_path, processes, count, threads, **env_options):
-    env = {**os.environ, **vendor_environ(sim, str(tmp_path), **env_options), "DJANGO_SETTINGS_MODULE": "kyc.settings"}
+    env = {**os.environ, **vendor_environ(sim, str(tmp_path), **env_options), "DJANGO_SETTINGS_MODULE": "kyc.project.settings"}
     env.pop("CACHE_URL", None)
     env.pop("OCR_VENDOR_COORDINATION_URL", None)
     procs = [subprocess.Popen([sys.executable, "-c", WORKER, "cn_id_portrait", str(count), str(threads)], env=env,

@@ -151,7 +151,7 @@ def test_token_cache_is_shared_by_two_worker_processes(sim, tmp_path):
         attempts.set_sink(lambda a: None)
         print(HuaweiOcrClient(account_from_settings("huawei"))._tokens.token())
     """)
-    env = {**os.environ, **vendor_environ(sim, str(tmp_path), auth="token"), "DJANGO_SETTINGS_MODULE": "kyc.settings"}
+    env = {**os.environ, **vendor_environ(sim, str(tmp_path), auth="token"), "DJANGO_SETTINGS_MODULE": "kyc.project.settings"}
     env.pop("CACHE_URL", None)
     procs = [subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
     tokens = [p.communicate(timeout=60)[0].strip() for p in procs]

@@ -20,7 +20,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from ocr_integration.encryption.errors import DecryptionFailed
+from kyc.core.encryption.errors import DecryptionFailed
 
 PREFIX = "enc1:"
 FILE_MAGIC = b"KYCENC1\n"

@@ -81,7 +81,7 @@ NOT_PERSONAL: dict[str, str] = {
     "auth.User.first_name": "staff", "auth.User.last_name": "staff", "auth.User.email": "staff",
     "contenttypes.ContentType.app_label": "fixed text", "contenttypes.ContentType.model": "fixed text",
     "sessions.Session.session_key": "random",
-    "sessions.Session.session_data": "case ids and access grants (kyc.access), never values",
+    "sessions.Session.session_data": "case ids and access grants (kyc.access.applicants), never values",
     # kyc
     "kyc.Applicant.language": "a language code",
     "kyc.AuditEvent.chain": "a case id", "kyc.AuditEvent.actor_kind": "a choice",

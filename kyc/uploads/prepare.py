@@ -10,9 +10,9 @@ image data are dropped.
 Two ways lead there, chosen by ``UPLOAD_SANITIZING``:
 
 - ``remux`` (the default): an upright JPEG (the usual phone photo) keeps its compressed picture
-  data byte for byte, without its metadata (``kyc.jpeg_remux``; checked by a decode at an eighth
+  data byte for byte, without its metadata (``kyc.uploads.jpeg_remux``; checked by a decode at an eighth
   of its size); an 8-bit greyscale or RGB PNG (the usual scan) is rewritten from its pixel rows
-  alone (``kyc.png_remux``; checked as it is rewritten). Memory stays a few hundred kilobytes
+  alone (``kyc.uploads.png_remux``; checked as it is rewritten). Memory stays a few hundred kilobytes
   whatever the file's size (a progressive JPEG's check needs its coefficients, about as much as
   its pixels), and a JPEG is not recompressed: no generation loss for OCR or for a forensic look
   at the photo. What it does not remove: bytes hidden inside a JPEG's entropy-coded data or its
@@ -46,7 +46,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from kyc import jpeg_remux, png_remux
+from kyc.uploads import jpeg_remux, png_remux
 from kyc.errors import ValidationFailed
 from ocr_integration.provider import MAX_IMAGE_PIXELS
 
@@ -440,7 +440,7 @@ def refuse_too_large() -> UploadRefused:
     )
 
 
-# --- the instant quality gate (kyc/capture_quality.py) -------------------------------------------
+# --- the instant quality gate (kyc/uploads/capture_quality.py) -------------------------------------------
 # One stable code per reason (API clients switch on them), one retake prompt each, in English here
 # and translated where shown (``_(str(error))``, as every refusal).
 CAPTURE_PROMPTS = {
@@ -465,8 +465,8 @@ CAPTURE_WARNINGS = {
 def capture_gate(prepared: PreparedImage, *, kind: str) -> list[str]:
     """Refuse a photo that cannot be read (``UploadRefused`` with ``capture_<reason>``); return the
     English warnings for a borderline one. Off with CAPTURE_GATE_ENABLED=false."""
-    from kyc.capture_quality import check_capture
-    from kyc.configuration import capture_thresholds
+    from kyc.uploads.capture_quality import check_capture
+    from kyc.selectors.configuration import capture_thresholds
 
     if not settings.CAPTURE_GATE_ENABLED:
         return []

@@ -1,9 +1,9 @@
 """Private file storage: files never under a URL the web server serves, encrypted by the application.
 
-On the filesystem and on S3 alike (``kyc/storage_s3.py``) the application encrypts every stored
-image with the keys of ``ocr_integration.encryption.crypto``, so a copied disk, backup or bucket shows
+On the filesystem and on S3 alike (``kyc/storage/s3.py``) the application encrypts every stored
+image with the keys of ``kyc.core.encryption.crypto``, so a copied disk, backup or bucket shows
 no image and key rotation covers images too; on S3 the bucket's server-side encryption comes on top.
-Files are written, read and rotated in chunks (``ocr_integration.encryption.stream``, format KYCENC2),
+Files are written, read and rotated in chunks (``kyc.core.encryption.stream``, format KYCENC2),
 so memory stays bounded by a few 64 KiB chunks whatever the size of the image.
 """
 
@@ -20,7 +20,7 @@ from typing import BinaryIO
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
 
-from ocr_integration.encryption import crypto, stream
+from kyc.core.encryption import crypto, stream
 
 # The name of a rotation's temporary copy begins with this; a rotation that was killed leaves one.
 ROTATING_PREFIX = ".rotating-"

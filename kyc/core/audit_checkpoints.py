@@ -1,6 +1,6 @@
 """Signed checkpoints of the audit chain, and their export to write-once storage.
 
-A checkpoint signs (Ed25519, kyc.audit_keys) the head (position and hash) of every chain that
+A checkpoint signs (Ed25519, kyc.core.audit_keys) the head (position and hash) of every chain that
 moved since the previous checkpoint, and that checkpoint's digest: together they bind all chains.
 Written periodically by Celery beat (``kyc.tasks.write_audit_checkpoint``) and on demand
 (``manage.py audit_checkpoint``); each one can be appended to a file an operator ships elsewhere
@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from kyc import audit_keys
+from kyc.core import audit_keys
 from kyc.models import AuditChain, AuditCheckpoint, AuditEvent
 from kyc.selectors.audit import checkpoint_digest
 

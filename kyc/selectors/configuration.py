@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from django.conf import settings
 
-from kyc.capture_quality import GateThresholds
+from kyc.uploads.capture_quality import GateThresholds
 from ocr_integration.documents.crosschecks import CheckPolicy
 
 

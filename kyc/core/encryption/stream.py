@@ -30,7 +30,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.fernet import InvalidToken, MultiFernet
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ocr_integration.encryption.errors import DecryptionFailed
+from kyc.core.encryption.errors import DecryptionFailed
 
 MAGIC = b"KYCENC2\n"
 CHUNK_SIZE = 64 * 1024

@@ -5,7 +5,7 @@ import os
 from celery import Celery
 from celery.signals import task_postrun, task_prerun, worker_process_init
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyc.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyc.project.settings")
 
 app = Celery("kyc")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -12,7 +12,7 @@ from datetime import date
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
-from ocr_integration.encryption import crypto
+from kyc.core.encryption import crypto
 
 
 class EncryptedTextField(models.TextField):

@@ -5,7 +5,7 @@ filesystem (so ``KYC_ENCRYPTION_KEYS`` and key rotation cover them, and a leaked
 misconfigured bucket policy shows no image), and by the bucket (``default_acl``, ``object_parameters``).
 Every call has a connect and a read timeout and a bounded number of attempts (botocore's
 "standard" retries), so an S3 endpoint that hangs fails a request instead of holding it; every
-failure to reach or use S3 is raised as ``kyc.storage.StorageUnavailable`` (an OSError), which the
+failure to reach or use S3 is raised as ``kyc.storage.filesystem.StorageUnavailable`` (an OSError), which the
 upload answers with 503 ``storage_unavailable`` and the erasure records for a later retry.
 """
 
@@ -19,8 +19,8 @@ from botocore.config import Config
 from django.core.files.base import File
 from storages.backends.s3 import S3Storage
 
-from kyc.storage import EncryptedStream, StorageUnavailable, decrypted_file, rotated_chunks
-from ocr_integration.encryption import crypto, stream
+from kyc.storage.filesystem import EncryptedStream, StorageUnavailable, decrypted_file, rotated_chunks
+from kyc.core.encryption import crypto, stream
 
 _S3_FAILURES = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, boto3.exceptions.Boto3Error)
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from kyc.errors import ValidationFailed
 from kyc.models import AuditEvent, Case
-from kyc.services.audit import Actor, audit_record
+from kyc.core.audit import Actor, audit_record
 from ocr_integration.documents.kinds import DocumentKind
 
 PROCESSING = "processing"

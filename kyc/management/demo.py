@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kyc.models import Case
-from kyc.services.audit import Actor
+from kyc.core.audit import Actor
 from kyc.services.cases import case_create, case_submit
 from kyc.services.documents import document_attach
 

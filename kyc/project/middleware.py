@@ -2,7 +2,7 @@
 
 - ``RequestBodyLimitMiddleware`` refuses an oversized request from its Content-Length, before a
   byte of the body is read or spooled to disk (Django would otherwise stream the whole upload to a
-  temporary file and only then let ``kyc.uploads`` refuse it): a multipart upload above
+  temporary file and only then let ``kyc.uploads.prepare`` refuse it): a multipart upload above
   ``UPLOAD_MAX_BYTES`` plus the envelope, any other body (JSON, a form) above
   ``DATA_UPLOAD_MAX_MEMORY_SIZE``. It also refuses a NUL byte anywhere in the query string: no
   filter needs one, and PostgreSQL refuses it in a text parameter (a 500 where it reached a query).

@@ -2,5 +2,5 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyc.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyc.project.settings")
 application = get_wsgi_application()

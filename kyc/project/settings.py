@@ -12,9 +12,9 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from kyc.env import env_bool, env_choice, env_float, env_int, env_list, env_str
+from kyc.core.env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent.parent  # the repository: kyc/project/settings.py
 DATA_DIR = Path(env_str("KYC_DATA_DIR", str(BASE_DIR / "var")) or "").resolve()
 
 ENVIRONMENT = env_choice("KYC_ENVIRONMENT", "development", {"development", "production"})
@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files (no CDN is reachable)
+    "kyc.core",
     "kyc",
     "kyc.api",
     "ocr_integration",
@@ -62,9 +63,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "kyc.urls"
-WSGI_APPLICATION = "kyc.wsgi.application"
-ASGI_APPLICATION = "kyc.asgi.application"
+ROOT_URLCONF = "kyc.project.urls"
+WSGI_APPLICATION = "kyc.project.wsgi.application"
+ASGI_APPLICATION = "kyc.project.asgi.application"
 
 TEMPLATES = [
     {
@@ -134,7 +135,7 @@ REVIEW_SLA_HOURS = env_int("REVIEW_SLA_HOURS", 24, minimum=1)
 # (manage.py reindex_case_search).
 SEARCH_INDEX_KEY = env_str("SEARCH_INDEX_KEY", "")
 
-# --- Audit checkpoints (kyc/audit_keys.py, kyc/services/audit_checkpoints.py) ------------------
+# --- Audit checkpoints (kyc/core/audit_keys.py, kyc/core/audit_checkpoints.py) ------------------
 # Ed25519 keys, PEM, never in the database. The signing key lives on the hosts that write
 # checkpoints; the verifying keys are published (old ones kept after a rotation).
 AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY", "")
@@ -149,7 +150,7 @@ LOGIN_REDIRECT_URL = "reviewer:queue"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ar", "العربية"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "kyc" / "locale"]
-FORMAT_MODULE_PATH = ["kyc.formats"]
+FORMAT_MODULE_PATH = ["kyc.project.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -162,7 +163,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGE_BACKEND = env_choice("STORAGE_BACKEND", "filesystem", {"filesystem", "s3"})
 if STORAGE_BACKEND == "s3":
     _default_storage = {
-        "BACKEND": "kyc.storage_s3.PrivateS3Storage",
+        "BACKEND": "kyc.storage.s3.PrivateS3Storage",
         "OPTIONS": {
             "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
             "endpoint_url": env_str("AWS_S3_ENDPOINT_URL"),
@@ -183,7 +184,7 @@ if STORAGE_BACKEND == "s3":
         raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME")
 else:
     _default_storage = {
-        "BACKEND": "kyc.storage.PrivateFileSystemStorage",
+        "BACKEND": "kyc.storage.filesystem.PrivateFileSystemStorage",
         "OPTIONS": {"location": str(DATA_DIR / "private-media")},
     }
 STORAGES = {
@@ -194,7 +195,7 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-# Fernet keys for personal data at rest, newest first (see ocr_integration/encryption/crypto.py for rotation).
+# Fernet keys for personal data at rest, newest first (see kyc/core/encryption/crypto.py for rotation).
 KYC_ENCRYPTION_KEYS = env_list("KYC_ENCRYPTION_KEYS", [])
 if PRODUCTION and not KYC_ENCRYPTION_KEYS:
     raise ImproperlyConfigured(
@@ -204,12 +205,12 @@ if PRODUCTION and not KYC_ENCRYPTION_KEYS:
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 15 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file
-# Where those temporary files go (and kyc/uploads.py's cleaned copy past 2 MB); the system's default if unset.
+# Where those temporary files go (and kyc/uploads/prepare.py's cleaned copy past 2 MB); the system's default if unset.
 FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR", None)
 if FILE_UPLOAD_TEMP_DIR and not Path(FILE_UPLOAD_TEMP_DIR).is_dir():
     # Found now, not as a failed upload: every upload over 2 MB needs it.
     raise ImproperlyConfigured(f"FILE_UPLOAD_TEMP_DIR={FILE_UPLOAD_TEMP_DIR} is not a folder.")
-# How an upload is cleaned of everything but its picture (kyc/uploads.py): "remux" keeps a JPEG's
+# How an upload is cleaned of everything but its picture (kyc/uploads/prepare.py): "remux" keeps a JPEG's
 # compressed data and rewrites a PNG from its rows, in bounded memory; "reencode" decodes and
 # re-encodes every image, so nothing of the file's bytes survives, for the pixels' memory.
 UPLOAD_SANITIZING = env_choice("UPLOAD_SANITIZING", "remux", {"remux", "reencode"})
@@ -283,7 +284,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "CaseStateEnum": "kyc.api.serializers.CASE_STATE_CHOICES",
-        "ConsentScopeEnum": "kyc.consent.SCOPES",
+        "ConsentScopeEnum": "kyc.services.consent.SCOPES",
         "WebhookDeliveryStateEnum": "kyc.api.models.WebhookDelivery.State",
     },
 }
@@ -321,7 +322,7 @@ for _rate_name in ("APPLICANT_CASE_RATE", "APPLICANT_UPLOAD_RATE"):
 
 # How many times an image the engine cannot read is sent back to the applicant for a new photo (per
 # side, per case) before a reviewer has to look at it instead.
-# The instant quality gate at upload (kyc/capture_quality.py; thresholds in the admin's site configuration).
+# The instant quality gate at upload (kyc/uploads/capture_quality.py; thresholds in the admin's site configuration).
 CAPTURE_GATE_ENABLED = env_bool("CAPTURE_GATE_ENABLED", True)
 APPLICANT_UNREADABLE_RETURNS = env_int("APPLICANT_UNREADABLE_RETURNS", 2, minimum=0)
 
@@ -351,13 +352,13 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
 # --- Security headers (hardening) ---
-# Owned by the hardening work (docs/hardening.md, tests/hardening/test_headers.py). kyc/middleware.py
+# Owned by the hardening work (docs/hardening.md, tests/hardening/test_headers.py). kyc/project/middleware.py
 # explains why a small middleware and not django-csp.
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "kyc.middleware.RequestBodyLimitMiddleware"
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "kyc.project.middleware.RequestBodyLimitMiddleware"
 )
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("kyc.middleware.RequestBodyLimitMiddleware") + 1, "kyc.middleware.SecurityHeadersMiddleware"
+    MIDDLEWARE.index("kyc.project.middleware.RequestBodyLimitMiddleware") + 1, "kyc.project.middleware.SecurityHeadersMiddleware"
 )
 # A request may be one upload (UPLOAD_MAX_BYTES) plus this much multipart envelope and form fields;
 # a larger Content-Length is answered 413 before the body is read.
