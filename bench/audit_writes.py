@@ -103,7 +103,7 @@ def main() -> int:
         rates[writers] = run(writers, case_ids, args.seconds, args.hold_ms)
         print(f"{writers:>2} writers: {rates[writers]:8.1f} audited writes/s "
               f"(x{rates[writers] / rates[1]:.2f} of one writer)", flush=True)
-    from kyc.selectors.audit import audit_chain_verify
+    from kyc.core.audit_verification import audit_chain_verify
 
     verification = audit_chain_verify()
     print(f"chain after the run: {'intact' if verification.ok else verification.problem}, "

@@ -84,15 +84,14 @@ def write_body(path: Path, image: bytes, csrf: str, content_type: str = "image/j
 def applicant_session(case_ids: list) -> tuple[str, str]:
     """A session that holds the cases (as the start page and the resume link grant them), and a
     CSRF secret for the cookie and the form field."""
-    from importlib import import_module
-
     from django.conf import settings
     from django.utils.crypto import get_random_string
+    from django.utils.module_loading import import_string
 
     from kyc.access.applicants import SESSION_CASES_KEY
     from kyc.views.applicant import SESSION_GRANTS_KEY
 
-    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
     store[SESSION_CASES_KEY] = [str(c) for c in case_ids]
     store[SESSION_GRANTS_KEY] = {str(c): int(time.time()) for c in case_ids}
     store.save()

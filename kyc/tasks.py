@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 
 from kyc.services import readings
-from ocr_integration.provider import ErrorClass, OcrError
+from ocr_integration.services import ErrorClass, OcrError
 
 logger = logging.getLogger(__name__)
 

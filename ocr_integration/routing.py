@@ -37,8 +37,8 @@ def _from_env(value: str) -> dict[str, str | None]:
 
 
 def route_for(kind: DocumentKind) -> Route:
-    configured: dict[str, str | None] = dict(getattr(settings, "OCR_ROUTING", {}).get(str(kind), {}) or {})
-    override = (getattr(settings, "OCR_VENDOR_ROUTES", {}) or {}).get(str(kind))
+    configured: dict[str, str | None] = dict(settings.OCR_ROUTING.get(str(kind)) or {})
+    override = settings.OCR_VENDOR_ROUTES.get(str(kind))
     if override:
         configured = _from_env(override)
     rule = _admin_rule(kind)

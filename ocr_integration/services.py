@@ -1,12 +1,12 @@
-"""What the rest of the product asks of OCR: read an image, check a case.
+"""What the rest of the product asks of OCR: read an image, check a case, and what was recorded.
 
-``kyc`` calls these two functions and nothing else in ``ocr_integration``; which provider
-reads which document kind is configuration (``settings.OCR_ROUTING``).
+The boundary of ``ocr_integration``: ``kyc`` imports this module (and the pure document library,
+``ocr_integration.documents``) and nothing else of it. Which provider reads which document kind
+is configuration (``settings.OCR_ROUTING``, the environment, the admin's routing rules).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 import time
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from ocr_integration import routing
 from ocr_integration.documents.crosschecks import FINDING_CODES, CaseReadings, CheckPolicy
@@ -21,7 +22,16 @@ from ocr_integration.documents.crosschecks import check_case as _check_case
 from ocr_integration.documents.findings import Finding
 from ocr_integration.documents.kinds import DocumentKind
 from ocr_integration.documents.reading import Reading
-from ocr_integration.provider import ErrorClass, OcrError, OcrProvider, ReadRequest
+from ocr_integration.provider import MAX_IMAGE_PIXELS, ErrorClass, OcrError, OcrProvider, ReadRequest
+from ocr_integration.selectors import VendorFigures, attempt_counts, attempts_for_subjects, vendor_figures
+
+# What callers may use besides the functions below: the request and error types of a read, the
+# pixel bound every reader accepts, the records of attempts.
+__all__ = [
+    "MAX_IMAGE_PIXELS", "DocumentReadResult", "ErrorClass", "OcrError", "ReadRequest", "VendorFigures",
+    "attempt_counts", "attempts_for_subjects", "bundled_specimens", "check_case",
+    "finding_meaning", "get_provider", "read_document", "vendor_figures", "warm_up_providers",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +56,9 @@ def get_provider(name: str) -> OcrProvider:
                     ErrorClass.CONFIGURATION,
                     f"No OCR provider named {name!r} is configured (known: {', '.join(sorted(settings.OCR_PROVIDERS))}).",
                 )
-            module_name, _, factory_name = path.partition(":")
-            factory = getattr(importlib.import_module(module_name), factory_name)
+            # "package.module:factory", the form settings and routing rules use. Django's
+            # import_string names the path in its ImportError, which a hand-split getattr did not.
+            factory = import_string(path.replace(":", "."))
             provider = factory()
             _providers[name] = provider
         return provider
@@ -139,3 +150,12 @@ def warm_up_providers() -> None:
         warm_up = getattr(provider, "warm_up", None)
         if callable(warm_up):
             warm_up()
+
+
+def bundled_specimens(kind=None):
+    """The synthetic specimen documents shipped with the package (the demo's cases are made of them).
+
+    Imported when asked for: the specimen generator is not needed to read or check anything."""
+    from ocr_integration.specimens.bundled import bundled_specimens as bundled
+
+    return bundled(kind)

@@ -19,7 +19,7 @@ ADMIN = [
     "kyc.view_siteconfiguration", "kyc.add_siteconfiguration", "kyc.change_siteconfiguration",
     "kyc.view_staffloginthrottle", "kyc.change_staffloginthrottle",
     "kyc.view_totpdevice", "kyc.delete_totpdevice",
-    "kyc.view_auditevent", "kyc.view_case", "kyc.view_decision", "kyc.view_checkfinding",
+    "kyc_core.view_auditevent", "kyc.view_case", "kyc.view_decision", "kyc.view_checkfinding",
     "kyc.view_casenote",
     # Files an erasure could not delete yet: admins watch them go (retention retries them).
     "kyc.view_pendingfiledeletion",

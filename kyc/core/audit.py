@@ -8,8 +8,8 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from kyc.models import AuditChain, AuditEvent
-from kyc.models.audit import GLOBAL_CHAIN
+from kyc.core.models import AuditChain, AuditEvent
+from kyc.core.models import GLOBAL_CHAIN
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,16 @@ def audit_record(
     head.last_hash = event.hash
     head.save(update_fields=["last_sequence", "last_hash"])
     return event
+
+
+def field_changes(before: dict[str, Any], after: dict[str, Any], fields) -> dict[str, dict[str, Any]]:
+    """``{field: {"before": ..., "after": ...}}`` for each of ``fields`` whose value differs: what a
+    configuration change's audit event carries (never for personal values or secrets)."""
+    return {
+        name: {"before": before.get(name), "after": after.get(name)}
+        for name in fields
+        if before.get(name) != after.get(name)
+    }
 
 
 def _lock_chain(chain: str) -> AuditChain:

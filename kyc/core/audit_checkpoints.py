@@ -5,7 +5,7 @@ moved since the previous checkpoint, and that checkpoint's digest: together they
 Written periodically by Celery beat (``kyc.tasks.write_audit_checkpoint``) and on demand
 (``manage.py audit_checkpoint``); each one can be appended to a file an operator ships elsewhere
 (``AUDIT_CHECKPOINT_EXPORT_PATH``, or ``manage.py audit_checkpoint --export``).
-``kyc.selectors.audit.audit_chain_verify`` checks the chain against them.
+``kyc.core.audit_verification.audit_chain_verify`` checks the chain against them.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from kyc.core import audit_keys
-from kyc.models import AuditChain, AuditCheckpoint, AuditEvent
-from kyc.selectors.audit import checkpoint_digest
+from kyc.core.models import AuditChain, AuditCheckpoint, AuditEvent
+from kyc.core.audit_verification import checkpoint_digest
 
 CHECKPOINT_VERSION = 2
 

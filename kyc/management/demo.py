@@ -55,7 +55,7 @@ def demo_document_sets() -> list[tuple[str, str, dict[str, object]]]:
     sides), so grouping by seed and document type pairs the sides of one card.
     """
     from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType
-    from ocr_integration.specimens.bundled import bundled_specimens
+    from ocr_integration.services import bundled_specimens
 
     by_seed: dict[tuple[int, str], dict[str, object]] = {}
     for specimen in bundled_specimens():

@@ -1,5 +1,4 @@
 from kyc.models.applicant import Applicant
-from kyc.models.audit import AuditChain, AuditCheckpoint, AuditEvent
 from kyc.models.case import Case
 from kyc.models.configuration import SiteConfiguration
 from kyc.models.decision import Decision
@@ -11,9 +10,6 @@ from kyc.models.security import RateCounter, StaffLoginThrottle, TotpDevice
 
 __all__ = [
     "Applicant",
-    "AuditChain",
-    "AuditCheckpoint",
-    "AuditEvent",
     "Case",
     "CaseSearchDigest",
     "CaseNote",

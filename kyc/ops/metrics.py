@@ -57,13 +57,13 @@ def _reads_waiting() -> list[GaugeMetricFamily]:
 
 
 def _vendor_calls() -> CounterMetricFamily:
-    from ocr_integration.models import OcrAttempt
+    from ocr_integration import services as ocr
 
     family = CounterMetricFamily(
         "kyc_vendor_calls", "OCR vendor calls recorded, by vendor and outcome (success, or the error class).",
         labels=["vendor", "outcome"],
     )
-    for vendor, outcome, n in OcrAttempt.objects.order_by().values_list("vendor", "outcome").annotate(n=Count("id")):
+    for vendor, outcome, n in ocr.attempt_counts():
         family.add_metric([vendor, outcome], n)
     return family
 

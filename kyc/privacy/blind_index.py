@@ -22,7 +22,7 @@ DOCUMENT_NUMBER = "document_number"
 
 
 def _key() -> bytes:
-    configured = getattr(settings, "SEARCH_INDEX_KEY", "")
+    configured = settings.SEARCH_INDEX_KEY
     if configured:
         return configured.encode()
     return hmac.new(settings.SECRET_KEY.encode(), b"kyc-search-index", hashlib.sha256).digest()

@@ -82,18 +82,19 @@ NOT_PERSONAL: dict[str, str] = {
     "contenttypes.ContentType.app_label": "fixed text", "contenttypes.ContentType.model": "fixed text",
     "sessions.Session.session_key": "random",
     "sessions.Session.session_data": "case ids and access grants (kyc.access.applicants), never values",
+    # kyc_core: the audit trail
+    "kyc_core.AuditEvent.chain": "a case id", "kyc_core.AuditEvent.actor_kind": "a choice",
+    "kyc_core.AuditEvent.actor_id": "an id", "kyc_core.AuditEvent.actor_label": "a staff username, an integrator, 'applicant'",
+    "kyc_core.AuditEvent.action": "fixed text", "kyc_core.AuditEvent.object_type": "fixed text",
+    "kyc_core.AuditEvent.object_id": "an id",
+    "kyc_core.AuditEvent.data": "which fields changed, codes, counts and ids; never free text (the state change "
+                           "names the decision whose encrypted note holds the reason)",
+    "kyc_core.AuditEvent.prev_hash": "a hash of the above", "kyc_core.AuditEvent.hash": "a hash of the above",
+    "kyc_core.AuditChain.key": "a case id", "kyc_core.AuditChain.last_hash": "a hash",
+    "kyc_core.AuditCheckpoint.payload": "chain heads", "kyc_core.AuditCheckpoint.signature": "a signature",
+    "kyc_core.AuditCheckpoint.key_id": "a key id",
     # kyc
     "kyc.Applicant.language": "a language code",
-    "kyc.AuditEvent.chain": "a case id", "kyc.AuditEvent.actor_kind": "a choice",
-    "kyc.AuditEvent.actor_id": "an id", "kyc.AuditEvent.actor_label": "a staff username, an integrator, 'applicant'",
-    "kyc.AuditEvent.action": "fixed text", "kyc.AuditEvent.object_type": "fixed text",
-    "kyc.AuditEvent.object_id": "an id",
-    "kyc.AuditEvent.data": "which fields changed, codes, counts and ids; never free text (the state change "
-                           "names the decision whose encrypted note holds the reason)",
-    "kyc.AuditEvent.prev_hash": "a hash of the above", "kyc.AuditEvent.hash": "a hash of the above",
-    "kyc.AuditChain.key": "a case id", "kyc.AuditChain.last_hash": "a hash",
-    "kyc.AuditCheckpoint.payload": "chain heads", "kyc.AuditCheckpoint.signature": "a signature",
-    "kyc.AuditCheckpoint.key_id": "a key id",
     "kyc.Case.reference": "random", "kyc.Case.document_type": "a choice",
     "kyc.Case.issuing_country": "a country code", "kyc.Case.state": "a choice",
     "kyc.Decision.outcome": "a choice", "kyc.Decision.status": "a choice",
@@ -110,6 +111,7 @@ NOT_PERSONAL: dict[str, str] = {
     "kyc.ReasonCode.applies_to": "a choice",
     "kyc.StaffLoginThrottle.username": "a name typed at the staff sign-in",
     "kyc.TotpDevice.secret": "a staff second factor",
+    "kyc.TotpDevice.name": "the name of a staff member's authenticator (always the default)",
     "kyc.RateCounter.key": "an integrator id and a scope",
     # kyc_api
     "kyc_api.Integrator.name": "a company", "kyc_api.ApiKey.name": "what the key is for",

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files (no CDN is reachable)
+    "django_otp",  # the device API of the staff second factor (kyc.models.TotpDevice)
+    "django_filters",  # the review queue's filter bar
     "kyc.core",
     "kyc",
     "kyc.api",

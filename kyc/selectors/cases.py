@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
-from kyc.models import Case, CheckFinding, Document, DocumentReading
+from kyc.models import Case, CheckFinding, Document, DocumentReading, ReasonCode
 
 
 def case_detail(*, case_id) -> Case:
@@ -26,3 +26,22 @@ def case_detail(*, case_id) -> Case:
 
 def current_findings(case: Case) -> list[CheckFinding]:
     return list(case.findings.filter(check_run=case.check_run).order_by("outcome", "code"))
+
+
+def case_find(*, case_id) -> Case | None:
+    """The case with its applicant and holder, or None when there is no such case."""
+    return Case.objects.select_related("applicant", "assigned_to").filter(id=case_id).first()
+
+
+def cases_in_queue_order(*, case_ids) -> list[Case]:
+    """These cases, longest waiting first (the order a bulk action walks them in)."""
+    return list(Case.objects.filter(id__in=case_ids).order_by("submitted_at", "id"))
+
+
+def active_reason_codes() -> list[ReasonCode]:
+    """The reason codes a reviewer may choose from now, in their configured order."""
+    return list(ReasonCode.objects.filter(is_active=True))
+
+
+def document_find(*, document_id) -> Document | None:
+    return Document.objects.filter(id=document_id).first()

@@ -6,22 +6,11 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Avg, Count, F, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from kyc.models import Case, CheckFinding, Decision
-
-
-@dataclass
-class VendorFigures:
-    vendor: str
-    attempts: int
-    errors: int
-    error_rate: float
-    mean_ms: float
-    p50_ms: float
-    p95_ms: float
-    max_ms: int
+from ocr_integration.services import VendorFigures, vendor_figures
 
 
 @dataclass
@@ -40,38 +29,6 @@ class Metrics:
 
     def rate(self, outcome: str) -> float:
         return self.outcomes.get(outcome, 0) / self.decided if self.decided else 0.0
-
-
-def _percentile(sorted_values: list[int], fraction: float) -> float:
-    if not sorted_values:
-        return 0.0
-    index = min(len(sorted_values) - 1, max(0, round(fraction * (len(sorted_values) - 1))))
-    return float(sorted_values[index])
-
-
-def vendor_figures(*, since: datetime) -> list[VendorFigures]:
-    """Error rate and latency per vendor, from ocr_integration's record of every attempt."""
-    try:
-        from ocr_integration.models import OcrAttempt
-    except ImportError:
-        return []
-    attempts = OcrAttempt.objects.filter(created_at__gte=since)
-    totals = attempts.values("vendor").annotate(
-        n=Count("id"), errors=Count("id", filter=~Q(outcome="success")), mean=Avg("duration_ms"), peak=Max("duration_ms")
-    ).order_by("vendor")
-    durations: dict[str, list[int]] = {}
-    # Percentiles need the values; capped so a busy month never loads millions of rows.
-    for vendor, duration in attempts.order_by("vendor", "duration_ms").values_list("vendor", "duration_ms")[:200_000]:
-        durations.setdefault(vendor, []).append(duration)
-    figures = []
-    for row in totals:
-        values = durations.get(row["vendor"], [])
-        figures.append(VendorFigures(
-            vendor=row["vendor"], attempts=row["n"], errors=row["errors"],
-            error_rate=row["errors"] / row["n"] if row["n"] else 0.0, mean_ms=float(row["mean"] or 0),
-            p50_ms=_percentile(values, 0.5), p95_ms=_percentile(values, 0.95), max_ms=row["peak"] or 0,
-        ))
-    return figures
 
 
 def review_metrics(*, days: int = 30, now: datetime | None = None) -> Metrics:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import django_filters
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils import timezone
 from kyc.models import Case, CaseSearchDigest, Document
 from kyc.privacy.blind_index import query_digests
 from kyc.domain.workflow import CaseState
+from ocr_integration.documents.kinds import DocumentKind, DocumentType
 
 QUEUE_STATES = (CaseState.READY_FOR_REVIEW, CaseState.NEEDS_ATTENTION)
 # Every state a reviewer may list (decided cases stay findable, read-only).
@@ -80,65 +82,130 @@ class QueueCounts:
     over_sla: int = 0
 
 
-def _filtered(filters: QueueFilters, *, user, include_states: bool = True) -> QuerySet[Case]:
-    cases = Case.objects.all()
-    if include_states:
-        cases = cases.filter(state__in=filters.states or [s.value for s in QUEUE_STATES])
-    else:
-        cases = cases.filter(state__in=[s.value for s in LISTABLE_STATES])
-    if filters.document_type:
-        cases = cases.filter(document_type=filters.document_type)
-    if filters.document_kind:
-        cases = cases.filter(
-            Exists(Document.objects.filter(case=OuterRef("pk"), is_current=True, kind=filters.document_kind))
+class QueueFilterSet(django_filters.FilterSet):
+    """The filter bar's GET parameters, each checked by its form field and applied by one method.
+
+    A value outside a filter's choices is dropped (the queue shows as if it were not given), as a
+    stale bookmark must never turn into an error page. ``user`` is the reviewer looking (for
+    "assigned to me"). ``state`` is applied last and only by :meth:`cases`, because the counts
+    of the filter bar need every other filter without it.
+    """
+
+    q = django_filters.CharFilter(method="filter_search")
+    state = django_filters.MultipleChoiceFilter(
+        choices=[(s.value, s.value) for s in LISTABLE_STATES], method="filter_nothing"
+    )
+    document_type = django_filters.ChoiceFilter(choices=[(t.value, t.value) for t in DocumentType])
+    document_kind = django_filters.ChoiceFilter(
+        choices=[(k.value, k.value) for k in DocumentKind], method="filter_document_kind"
+    )
+    country = django_filters.CharFilter(method="filter_country")
+    finding = django_filters.ChoiceFilter(choices=[(c, c) for c in FINDING_CHOICES], method="filter_finding")
+    assigned = django_filters.ChoiceFilter(choices=[(c, c) for c in ASSIGNED_CHOICES], method="filter_assigned")
+    waiting = django_filters.ChoiceFilter(choices=[(c, c) for c in WAITING_CHOICES], method="filter_waiting")
+    awaiting_second = django_filters.CharFilter(method="filter_awaiting_second")
+    over_sla = django_filters.CharFilter(method="filter_over_sla")
+    sort = django_filters.ChoiceFilter(choices=[(c, c) for c in SORTS], method="filter_nothing")
+
+    class Meta:
+        model = Case
+        fields: list[str] = []
+
+    def __init__(self, data=None, *, user, **kwargs) -> None:
+        super().__init__(data, queryset=Case.objects.all(), **kwargs)
+        self.user = user
+
+    @property
+    def values(self) -> QueueFilters:
+        """The filters as the page shows them back (what was accepted, with the defaults)."""
+        self.form.is_valid()  # cleans the form: a field whose value was refused is left out
+        cleaned = self.form.cleaned_data
+        search = (cleaned.get("q") or "").strip()[:200]
+        states = tuple(cleaned.get("state") or ())
+        if search and not states:
+            # A search looks for one case wherever it is: decided cases too.
+            states = tuple(s.value for s in LISTABLE_STATES)
+        return QueueFilters(
+            search=search,
+            over_sla=cleaned.get("over_sla") == "1",
+            sort=cleaned.get("sort") or "waiting",
+            states=states or QueueFilters.states,
+            document_type=cleaned.get("document_type") or "",
+            document_kind=cleaned.get("document_kind") or "",
+            issuing_country=(cleaned.get("country") or "").strip().upper()[:3],
+            finding=cleaned.get("finding") or "",
+            assigned=cleaned.get("assigned") or "",
+            waiting=cleaned.get("waiting") or "",
+            awaiting_second=cleaned.get("awaiting_second") == "1",
         )
-    if filters.issuing_country:
-        cases = cases.filter(issuing_country=filters.issuing_country.upper())
-    if filters.finding == "fail":
-        cases = cases.filter(failed_findings_count__gt=0)
-    elif filters.finding == "warn":
-        cases = cases.filter(warned_findings_count__gt=0)
-    elif filters.finding == "clean":
-        cases = cases.filter(failed_findings_count=0, warned_findings_count=0)
-    if filters.assigned == "me":
-        cases = cases.filter(assigned_to=user)
-    elif filters.assigned == "unassigned":
-        cases = cases.filter(assigned_to__isnull=True)
-    elif filters.assigned == "others":
-        cases = cases.exclude(assigned_to__isnull=True).exclude(assigned_to=user)
-    if filters.waiting in WAITING_CHOICES:
-        cases = cases.filter(submitted_at__lte=timezone.now() - WAITING_CHOICES[filters.waiting])
-    if filters.awaiting_second:
-        cases = cases.filter(awaiting_second_approval=True)
-    if filters.over_sla:
-        cases = cases.filter(submitted_at__lte=timezone.now() - sla_target())
-    if filters.search.strip():
-        cases = _search(cases, filters.search)
-    return cases
+
+    def cases(self, *, include_states: bool = True) -> QuerySet[Case]:
+        """The filtered cases: in the chosen states, or (``include_states=False``) in any listable one."""
+        self.form.is_valid()
+        cases = self.filter_queryset(Case.objects.all())
+        states = self.values.states if include_states else tuple(s.value for s in LISTABLE_STATES)
+        return cases.filter(state__in=states)
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # applied elsewhere (state: by cases(); sort: by the page's ordering)
+
+    def filter_search(self, queryset, name, value):
+        return _search(queryset, value) if value.strip() else queryset
+
+    def filter_document_kind(self, queryset, name, value):
+        return queryset.filter(Exists(Document.objects.filter(case=OuterRef("pk"), is_current=True, kind=value)))
+
+    def filter_country(self, queryset, name, value):
+        country = value.strip().upper()[:3]
+        return queryset.filter(issuing_country=country) if country else queryset
+
+    def filter_finding(self, queryset, name, value):
+        if value == "fail":
+            return queryset.filter(failed_findings_count__gt=0)
+        if value == "warn":
+            return queryset.filter(warned_findings_count__gt=0)
+        return queryset.filter(failed_findings_count=0, warned_findings_count=0)
+
+    def filter_assigned(self, queryset, name, value):
+        if value == "me":
+            return queryset.filter(assigned_to=self.user)
+        if value == "unassigned":
+            return queryset.filter(assigned_to__isnull=True)
+        return queryset.exclude(assigned_to__isnull=True).exclude(assigned_to=self.user)
+
+    def filter_waiting(self, queryset, name, value):
+        return queryset.filter(submitted_at__lte=timezone.now() - WAITING_CHOICES[value])
+
+    def filter_awaiting_second(self, queryset, name, value):
+        return queryset.filter(awaiting_second_approval=True) if value == "1" else queryset
+
+    def filter_over_sla(self, queryset, name, value):
+        return queryset.filter(submitted_at__lte=timezone.now() - sla_target()) if value == "1" else queryset
 
 
-def reviewer_queue_page_rows(filters: QueueFilters, *, user) -> QuerySet[Case]:
+def reviewer_queue_page_rows(filters: QueueFilterSet) -> QuerySet[Case]:
     """The queue's rows, longest waiting first, each with its current failed/warned check counts.
 
     Everything a row shows is on the case row (the counts are kept there by the services), so the
     page costs the same number of queries for 10 rows or 200, and no join grows with the data.
     """
     return (
-        _filtered(filters, user=user)
+        filters.cases()
         .select_related("assigned_to")
         .annotate(
             failed_findings=F("failed_findings_count"),
             warned_findings=F("warned_findings_count"),
             awaiting_second=F("awaiting_second_approval"),
         )
-        .order_by(*SORTS.get(filters.sort, SORTS["waiting"]))
+        .order_by(*SORTS.get(filters.values.sort, SORTS["waiting"]))
     )
 
 
-def reviewer_queue_counts(filters: QueueFilters, *, user) -> QueueCounts:
+def reviewer_queue_counts(filters: QueueFilterSet) -> QueueCounts:
     """Counts for the filter bar, in one query: per state (other filters applied), mine, unassigned."""
-    base = _filtered(filters, user=user, include_states=False)
-    in_states = Q(state__in=filters.states or [s.value for s in QUEUE_STATES])
+    base = filters.cases(include_states=False)
+    user = filters.user
+    in_states = Q(state__in=filters.values.states)
     aggregates = {f"state_{s.value}": Count("state", filter=Q(state=s.value)) for s in LISTABLE_STATES}
     aggregates.update(
         mine=Count("state", filter=in_states & Q(assigned_to=user)),

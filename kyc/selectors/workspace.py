@@ -7,10 +7,12 @@ from typing import Any
 
 from django.db.models import Prefetch
 
-from kyc.models import AuditEvent, Case, CaseNote, CheckFinding, Decision, Document, DocumentReading
-from kyc.selectors.audit import case_audit_timeline
+from kyc.core.models import AuditEvent
+from kyc.models import Case, CaseNote, CheckFinding, Decision, Document, DocumentReading
+from kyc.core.audit_verification import case_audit_timeline
 from kyc.selectors.evidence import flagged_fields, present_evidence
 from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind
+from ocr_integration import services as ocr
 from ocr_integration.services import finding_meaning
 
 SOURCES = (
@@ -202,11 +204,7 @@ def _panel(document: Document, case: Case, not_compared: list[NotCompared], find
 
 def vendor_attempts(document_ids: list[str]) -> list[Any]:
     """The OCR vendor calls made for these documents (ocr_integration records them by document id)."""
-    try:
-        from ocr_integration.models import OcrAttempt
-    except ImportError:
-        return []
-    return list(OcrAttempt.objects.filter(subject_ref__in=document_ids).order_by("created_at")[:200])
+    return ocr.attempts_for_subjects(document_ids)
 
 
 def case_workspace(*, case_id) -> Workspace:

@@ -10,16 +10,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from kyc.errors import ConflictError, PermissionDenied, ValidationFailed
+from kyc.access import policy
+from kyc.errors import ValidationFailed
 from kyc.models import Case
 from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import lock_case
-from kyc.domain.workflow import DECIDABLE_STATES, FINAL_STATES
-
-
-def _require_decider(user) -> None:
-    if user is None or not user.is_active or not user.has_perm("kyc.decide_case"):
-        raise PermissionDenied("Only reviewers who may decide cases can hold them.")
 
 
 def _assign(case: Case, *, to, actor: Actor, action: str) -> Case:
@@ -34,24 +29,15 @@ def _assign(case: Case, *, to, actor: Actor, action: str) -> Case:
     return case
 
 
-def _require_open(case: Case) -> None:
-    if case.state not in DECIDABLE_STATES:
-        raise ConflictError(f"The case is {case.state_label.lower()}; it is not waiting for a reviewer.")
-
-
 @transaction.atomic
 def case_claim(*, case_id, actor: Actor) -> Case:
     """Take a case waiting for review. Refused when someone else holds it."""
     user = actor.user
-    _require_decider(user)
+    policy.refuse(policy.hold_refusal(user))
     case = lock_case(case_id)
-    _require_open(case)
-    if case.created_by_id == user.pk:
-        raise PermissionDenied("You created this case on the applicant's behalf; another reviewer must take it.")
+    policy.refuse(policy.claim_refusal(user, case))
     if case.assigned_to_id == user.pk:
         return case
-    if case.assigned_to_id is not None:
-        raise ConflictError(f"{case.assigned_to.get_username()} is already working on this case.")
     return _assign(case, to=user, actor=actor, action="case.claimed")
 
 
@@ -62,27 +48,20 @@ def case_release(*, case_id, actor: Actor) -> Case:
     case = lock_case(case_id)
     if case.assigned_to_id is None:
         return case
-    if case.state in FINAL_STATES:
-        raise ConflictError("The case is decided and locked; who held it stays on record.")
-    if case.assigned_to_id != user.pk and not user.has_perm("kyc.assign_case"):
-        raise PermissionDenied("Only the reviewer holding this case, or a senior reviewer, can release it.")
+    policy.refuse(policy.release_refusal(user, case))
     return _assign(case, to=None, actor=actor, action="case.released")
 
 
 @transaction.atomic
 def case_assign(*, case_id, actor: Actor, assignee_id) -> Case:
     """A senior reviewer hands a case to a named reviewer (taking it from whoever held it)."""
-    user = actor.user
-    if user is None or not user.has_perm("kyc.assign_case"):
-        raise PermissionDenied("Only senior reviewers can assign cases to others.")
+    policy.refuse(policy.assign_refusal(actor.user))
     assignee = get_user_model().objects.filter(pk=assignee_id).first()
     if assignee is None:
         raise ValidationFailed("No such reviewer.")
-    _require_decider(assignee)
+    policy.refuse(policy.hold_refusal(assignee))
     case = lock_case(case_id)
-    _require_open(case)
-    if case.created_by_id == assignee.pk:
-        raise ValidationFailed(f"{assignee.get_username()} created this case and may not review it.")
+    policy.refuse(policy.assignee_refusal(assignee, case))
     if case.assigned_to_id == assignee.pk:
         return case
     return _assign(case, to=assignee, actor=actor, action="case.assigned")

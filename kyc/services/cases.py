@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from kyc.api.webhooks import webhooks_case_state_changed
+from kyc.access import policy
+from kyc.core.models import AuditEvent
 from kyc.errors import SidesMissing, ValidationFailed
 from kyc.models import Applicant, Case, Document
 from kyc.core.audit import Actor, audit_record
@@ -119,8 +121,11 @@ def case_submit(*, case_id, actor: Actor) -> Case:
 
 @transaction.atomic
 def case_retry_reading(*, case_id, actor: Actor) -> Case:
-    """A reviewer asks the machine to try reading again (after fixing a vendor setting, say)."""
+    """A reviewer (or the system) asks the machine to try reading again (after fixing a vendor
+    setting, say)."""
     case = lock_case(case_id)
+    if actor.kind != AuditEvent.ActorKind.SYSTEM:
+        policy.refuse(policy.retry_refusal(actor.user, case))
     case_transition(case=case, target=CaseState.PROCESSING, actor=actor, data={"retry": True})
     case.documents.filter(is_current=True, read_state=Document.ReadState.FAILED).update(
         read_state=Document.ReadState.PENDING, claim_token="", claimed_at=None, failure_class="", failure_reason=""

@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kyc.errors import ValidationFailed
-from kyc.models import AuditEvent, Case
+from kyc.core.models import AuditEvent
+from kyc.models import Case
 from kyc.core.audit import Actor, audit_record
 from ocr_integration.documents.kinds import DocumentKind
 

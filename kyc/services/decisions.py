@@ -18,12 +18,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from kyc.errors import ConflictError, PermissionDenied, ValidationFailed
+from kyc.access import policy
+from kyc.errors import PermissionDenied, ValidationFailed
 from kyc.models import Case, Decision, ReasonCode
 from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import case_transition, lock_case
 from kyc.services.staff_auth import staff_recently_elevated
-from kyc.domain.workflow import DECIDABLE_STATES, CaseState
+from kyc.domain.workflow import CaseState
 from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType
 
 _TARGET = {
@@ -73,25 +74,13 @@ def case_decide(
     failed check and waits for a second senior reviewer (the case does not move yet).
     """
     user = actor.user
-    if user is None or not user.is_active or not user.has_perm("kyc.decide_case"):
-        raise PermissionDenied("Only reviewers may decide cases.")
+    policy.refuse(policy.decider_refusal(user))
     try:
         decision_outcome = Decision.Outcome(outcome)
     except ValueError:
         raise ValidationFailed(f"Unknown decision {outcome!r}.", field="outcome") from None
     case = lock_case(case_id)
-    if case.created_by_id == user.pk:
-        raise PermissionDenied("You created this case on the applicant's behalf; another reviewer must decide it.")
-    if case.state not in DECIDABLE_STATES:
-        raise ConflictError(f"The case is {case.state_label.lower()}; it cannot be decided now.")
-    if case.assigned_to_id != user.pk:
-        if case.assigned_to_id is None:
-            raise ConflictError("Claim the case before deciding it.")
-        raise ConflictError(f"{case.assigned_to.get_username()} is working on this case; only they can decide it.")
-    if _pending_approval(case) is not None:
-        raise ConflictError(
-            "An approval of this case is waiting for a second senior reviewer, who must confirm or decline it first."
-        )
+    policy.refuse(policy.decide_refusal(user, case, pending_approval=_pending_approval(case)))
     codes = _clean_reason_codes(reason_codes, decision_outcome)
     note = note.strip()
     requested = list(dict.fromkeys(requested_kinds or []))
@@ -141,26 +130,18 @@ def case_decide(
 def decision_second_review(*, decision_id, actor: Actor, confirm: bool, note: str = "") -> Decision:
     """The second senior reviewer confirms (the case is approved) or declines an override approval."""
     user = actor.user
-    if user is None or not user.is_active or not user.has_perm("kyc.second_approve_case"):
-        raise PermissionDenied("Only senior reviewers can give the second approval.")
+    policy.refuse(policy.second_reviewer_refusal(user))
     case_id = Decision.objects.filter(id=decision_id).values_list("case_id", flat=True).first()
     if case_id is None:
         raise ValidationFailed("No such decision.")
     case = lock_case(case_id)  # the case first, as every other writer does: no lock-order deadlock
     decision = Decision.objects.select_for_update().get(id=decision_id)
-    if decision.status != Decision.Status.AWAITING_SECOND:
-        raise ConflictError("This approval has already been confirmed or declined.")
-    if decision.reviewer_id == user.pk:
-        raise PermissionDenied("The second approval must come from a different senior reviewer.")
-    if case.created_by_id == user.pk:
-        raise PermissionDenied("You created this case on the applicant's behalf; another reviewer must decide it.")
+    policy.refuse(policy.second_review_refusal(user, case, decision))
     if confirm and staff_recently_elevated(user=user):
         raise PermissionDenied(
             f"Your account was created, given a role or had its password reset in the last "
             f"{settings.FOUR_EYES_COOLING_OFF_HOURS} hours: another senior reviewer must confirm this approval."
         )
-    if case.state not in DECIDABLE_STATES:
-        raise ConflictError(f"The case is {case.state_label.lower()}; it cannot be decided now.")
     note = note.strip()
     if not confirm and not note:
         raise ValidationFailed("Say in a note why you decline this approval; the first reviewer will read it.",

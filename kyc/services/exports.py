@@ -7,8 +7,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from kyc.errors import PermissionDenied
-from kyc.selectors.audit import audit_chain_verify
+from kyc.access import policy
+from kyc.core.audit_verification import audit_chain_verify
 from kyc.selectors.workspace import case_workspace
 from kyc.core.audit import Actor, audit_record
 
@@ -32,9 +32,7 @@ def case_evidence_export(*, case_id, actor: Actor, export_format: str = "json") 
     The export itself is audited first (it discloses personal data); the chain is verified after
     that event is written, so the verification covers the record of this very export.
     """
-    user = actor.user
-    if user is None or not user.has_perm("kyc.export_evidence"):
-        raise PermissionDenied("Only senior reviewers and admins can export evidence.")
+    policy.refuse(policy.export_refusal(actor.user))
     with transaction.atomic():
         event = audit_record(actor=actor, action="case.exported", case_id=case_id, object_type="case",
                              object_id=case_id, data={"format": export_format})

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from kyc.errors import PermissionDenied, ValidationFailed
+from kyc.access import policy
+from kyc.errors import ValidationFailed
 from kyc.models import CaseNote
 from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import lock_case
@@ -15,8 +16,7 @@ NOTE_MAX_LENGTH = 5000
 @transaction.atomic
 def case_note_add(*, case_id, actor: Actor, body: str) -> CaseNote:
     user = actor.user
-    if user is None or not user.has_perm("kyc.add_casenote"):
-        raise PermissionDenied("Only reviewers can add notes.")
+    policy.refuse(policy.note_refusal(user))
     body = body.strip()
     if not body:
         raise ValidationFailed("The note is empty.")

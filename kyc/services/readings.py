@@ -22,7 +22,7 @@ from ocr_integration import services as ocr
 from ocr_integration.documents.crosschecks import CaseReadings, DeclaredData
 from ocr_integration.documents.kinds import DocumentKind, DocumentType
 from ocr_integration.documents.reading import Reading
-from ocr_integration.provider import ErrorClass, OcrError, ReadRequest
+from ocr_integration.services import ErrorClass, OcrError, ReadRequest
 
 logger = logging.getLogger(__name__)
 PIPELINE = Actor.system("ocr-pipeline")

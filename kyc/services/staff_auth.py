@@ -8,17 +8,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pyotp
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from kyc.errors import PermissionDenied, ValidationFailed
-from kyc.models import AuditEvent, StaffLoginThrottle, TotpDevice
+from kyc.core.models import AuditEvent
+from kyc.models import StaffLoginThrottle, TotpDevice
 from kyc.core.audit import Actor, audit_record
-
-TOTP_ISSUER = "KYC review"
-
 
 def _max_failures() -> int:
     return settings.STAFF_LOGIN_MAX_FAILURES
@@ -143,15 +140,10 @@ def totp_setup_begin(*, user, password: str) -> tuple[str, str]:
     # Outside the transaction: a wrong password stays counted as a failed sign-in.
     staff_reauthenticate(user=user, password=password)
     with transaction.atomic():
-        secret = pyotp.random_base32()
-        TotpDevice.objects.update_or_create(
-            user=user, defaults={"secret": secret, "confirmed": False, "last_used_step": 0}
+        device, _ = TotpDevice.objects.update_or_create(
+            user=user, defaults={"secret": TotpDevice.new_secret(), "confirmed": False, "last_used_step": 0}
         )
-    return secret, _provisioning_uri(user, secret)
-
-
-def _provisioning_uri(user, secret: str) -> str:
-    return pyotp.TOTP(secret).provisioning_uri(name=user.get_username(), issuer_name=TOTP_ISSUER)
+    return device.secret, device.config_url
 
 
 def totp_pending_enrolment(*, user) -> tuple[str, str] | None:
@@ -160,24 +152,7 @@ def totp_pending_enrolment(*, user) -> tuple[str, str] | None:
     device = TotpDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         return None
-    return device.secret, _provisioning_uri(user, device.secret)
-
-
-def _accept(device: TotpDevice, code: str) -> bool:
-    code = (code or "").replace(" ", "")
-    if not (code.isdigit() and len(code) == 6):
-        return False
-    totp = pyotp.TOTP(device.secret)
-    now = timezone.now()
-    # One step either side for clock drift; each step's code is accepted once (no replay).
-    for offset in (-1, 0, 1):
-        at = now + timedelta(seconds=30 * offset)
-        step = totp.timecode(at)
-        if step > device.last_used_step and totp.verify(code, for_time=at):
-            device.last_used_step = step
-            device.save(update_fields=["last_used_step"])
-            return True
-    return False
+    return device.secret, device.config_url
 
 
 @transaction.atomic
@@ -185,7 +160,7 @@ def totp_setup_confirm(*, user, code: str) -> None:
     device = TotpDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
     if device is None:
         raise ValidationFailed("Start the set-up again: no authenticator is waiting for confirmation.")
-    if not _accept(device, code):
+    if not device.verify_token(code):
         raise ValidationFailed("That code is not right. Check the time on your phone and try the next code.")
     device.confirmed = True
     device.save(update_fields=["confirmed"])
@@ -195,7 +170,7 @@ def totp_setup_confirm(*, user, code: str) -> None:
 @transaction.atomic
 def _totp_check(*, user, code: str) -> bool:
     device = TotpDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
-    return device is not None and _accept(device, code)
+    return device is not None and device.verify_token(code)
 
 
 def totp_verify(*, user, code: str) -> bool:

@@ -1,1 +1,1 @@
-"""storage"""
+"""Private file storage for document images, encrypted by the application: filesystem or S3."""

@@ -48,7 +48,7 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from kyc.uploads import jpeg_remux, png_remux
 from kyc.errors import ValidationFailed
-from ocr_integration.provider import MAX_IMAGE_PIXELS
+from ocr_integration.services import MAX_IMAGE_PIXELS
 
 ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "BMP": "image/bmp", "TIFF": "image/tiff"}
 MIN_SIDE_PX = 200

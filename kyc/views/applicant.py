@@ -55,6 +55,7 @@ from kyc.i18n.labels import (
 )
 from kyc.models import Case, Document
 from kyc.core.audit import Actor
+from kyc.selectors.cases import case_find
 from kyc.services.cases import case_create, case_submit, missing_kinds
 from kyc.services.notifications import resume_link_email_send
 from kyc.services.rate_limits import sliding_window_count
@@ -188,7 +189,7 @@ def _case_for(request, case_id) -> Case:
     if granted_at is None or time.time() - granted_at > settings.APPLICANT_LINK_MAX_AGE_SECONDS:
         _revoke(request, case_id)
         raise Http404("No such case.")
-    case = Case.objects.select_related("applicant").filter(id=case_id).first()
+    case = case_find(case_id=case_id)
     if case is None:
         raise Http404("No such case.")
     return case
@@ -209,7 +210,7 @@ def resume(request, token):
         return render(request, "410.html", status=410)
     except signing.BadSignature:
         raise Http404("No such case.") from None
-    case = Case.objects.filter(id=payload.get("case")).first()
+    case = case_find(case_id=payload.get("case"))
     if case is None:
         raise Http404("No such case.")
     _grant(request, case.id)

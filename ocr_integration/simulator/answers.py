@@ -29,17 +29,14 @@ class Seen:
 
 
 def recognise(image: bytes, expected: DocumentKind | None, *, use_engine: bool) -> Seen | None:
+    from ..specimens import ground_truth_for_image
+
     try:
-        from ..specimens import ground_truth_for_image
-    except ImportError:  # the specimen package is optional for the simulator
-        ground_truth_for_image = None
-    if ground_truth_for_image is not None:
-        try:
-            truth = ground_truth_for_image(image)
-        except Exception:  # an unreadable image is simply not a specimen
-            truth = None
-        if truth is not None:
-            return Seen(truth.kind, dict(truth.fields), tuple(truth.mrz_lines), dict(getattr(truth, "extras", {}) or {}))
+        truth = ground_truth_for_image(image)
+    except Exception:  # an unreadable image is simply not a specimen
+        truth = None
+    if truth is not None:
+        return Seen(truth.kind, dict(truth.fields), tuple(truth.mrz_lines), dict(getattr(truth, "extras", {}) or {}))
     if use_engine and expected is not None:
         try:
             from ..provider import ReadRequest

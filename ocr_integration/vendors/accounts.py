@@ -16,7 +16,7 @@ from ..provider import ErrorClass, OcrError
 
 
 def account_config(name: str) -> dict[str, Any]:
-    if getattr(settings, "OCR_VENDOR_ACCOUNTS", "settings") == "database":
+    if settings.OCR_VENDOR_ACCOUNTS == "database":
         from ..models import VendorAccount
 
         row = VendorAccount.objects.filter(name=name, enabled=True).first()
@@ -24,7 +24,7 @@ def account_config(name: str) -> dict[str, Any]:
             raise OcrError(ErrorClass.CONFIGURATION, f"No enabled OCR vendor account named {name!r} in the admin.",
                            code="not_configured")
         return from_row(row)
-    config = dict(getattr(settings, "OCR_VENDORS", {}).get(name) or {})
+    config = dict(settings.OCR_VENDORS.get(name) or {})
     if not config:
         raise OcrError(ErrorClass.CONFIGURATION, f"No OCR vendor account named {name!r} is configured.",
                        code="not_configured")

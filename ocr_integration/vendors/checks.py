@@ -81,7 +81,7 @@ def system_check(app_configs=None, **kwargs) -> list:
     from django.core import checks
 
     found = []
-    for name, config in (getattr(settings, "OCR_VENDORS", {}) or {}).items():
+    for name, config in settings.OCR_VENDORS.items():
         for problem in account_problems(name, config or {}):
             kind = checks.Error if problem.refused else checks.Warning
             found.append(kind(problem.message, hint=f"Setting {problem.field} of OCR account {name!r}.",

@@ -21,8 +21,8 @@ _client_pid: int | None = None
 
 
 def timeouts() -> httpx.Timeout:
-    connect = float(getattr(settings, "OCR_VENDOR_CONNECT_TIMEOUT", 5.0))
-    read = float(getattr(settings, "OCR_VENDOR_READ_TIMEOUT", 30.0))
+    connect = settings.OCR_VENDOR_CONNECT_TIMEOUT
+    read = settings.OCR_VENDOR_READ_TIMEOUT
     return httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
 
 

@@ -8,7 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from kyc.models import AuditEvent, Case
+from kyc.core.models import AuditEvent
+from kyc.models import Case
 from tests.kyc.reviewer.conftest import PASSWORD, ensure_roles, make_member, ready_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

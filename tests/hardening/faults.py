@@ -19,7 +19,8 @@ from pathlib import Path
 from celery import current_app
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from kyc.models import AuditEvent, Case, CheckFinding, Decision, Document, DocumentReading
+from kyc.core.models import AuditEvent
+from kyc.models import Case, CheckFinding, Decision, Document, DocumentReading
 from kyc.core.audit import Actor
 from kyc.services.cases import case_submit
 from kyc.services.documents import document_attach

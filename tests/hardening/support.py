@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import Resolver404, resolve, reverse
 from PIL import Image
 
-from kyc.models import AuditEvent, Document
+from kyc.core.models import AuditEvent
+from kyc.models import Document
 from tests.hardening.corpus import SMUGGLED_MARKERS, Hostile
 
 API_DOCUMENTS_PATH = "/api/v1/cases/{case_id}/documents/"

@@ -30,8 +30,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kyc.api.models import ApiKey, Integrator, IntegratorCase, WebhookDelivery
 from kyc.api.services import api_key_create, integrator_case_create, webhook_endpoint_create
+from kyc.core.models import AuditEvent
 from kyc.models import (
-    AuditEvent,
     CheckFinding,
     DocumentReading,
     PendingFileDeletion,
@@ -140,7 +140,7 @@ def _build_world() -> dict:
         "kyc.documentreading": DocumentReading.objects.filter(document__case=case).first(),
         "kyc.checkfinding": CheckFinding.objects.filter(case=case).first(),
         "kyc.decision": decision,
-        "kyc.auditevent": AuditEvent.objects.filter(case_id=case.id).order_by("-sequence").first(),
+        "kyc_core.auditevent": AuditEvent.objects.filter(case_id=case.id).order_by("-sequence").first(),
         "kyc.reasoncode": ReasonCode.objects.order_by("position").first(),
         "kyc.siteconfiguration": SiteConfiguration.objects.get_or_create(id=1)[0],
         "kyc.staffloginthrottle": StaffLoginThrottle.objects.get(username="matrix-rita"),
@@ -364,7 +364,7 @@ ADMIN_GROUP_RIGHTS = {
     "kyc.documentreading": "",
     "kyc.checkfinding": "v",
     "kyc.decision": "v",
-    "kyc.auditevent": "v",
+    "kyc_core.auditevent": "v",
     "kyc.reasoncode": "va",
     "kyc.siteconfiguration": "v",
     "kyc.staffloginthrottle": "v",

@@ -28,7 +28,8 @@ from django.core.management import call_command
 from django.test import Client
 from kombu import Connection
 
-from kyc.models import AuditEvent, Case, CheckFinding, DocumentReading
+from kyc.core.models import AuditEvent
+from kyc.models import Case, CheckFinding, DocumentReading
 from kyc.ops.heartbeat import HEARTBEAT_KEY
 from kyc.core.audit import Actor
 from kyc.services.cases import case_submit

@@ -5,8 +5,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from kyc.models import AuditChain, AuditEvent
-from kyc.models.audit import AuditTrailIsAppendOnly
+from kyc.core.models import AuditChain, AuditEvent
+from kyc.core.models import AuditTrailIsAppendOnly
 from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import case_create
 

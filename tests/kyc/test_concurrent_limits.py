@@ -17,7 +17,8 @@ from rest_framework.test import APIClient
 
 from kyc.api.models import Integrator
 from kyc.api.services import api_key_create
-from kyc.models import AuditEvent, StaffLoginThrottle
+from kyc.core.models import AuditEvent
+from kyc.models import StaffLoginThrottle
 
 pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 24

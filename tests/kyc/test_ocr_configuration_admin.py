@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 
-from kyc.models import AuditEvent
+from kyc.core.models import AuditEvent
 from ocr_integration.documents.kinds import DocumentKind
 from ocr_integration.models import RoutingRule, VendorAccount
 from ocr_integration.routing import route_for

@@ -4,7 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from kyc.models import AuditEvent, Case, Decision
+from kyc.core.models import AuditEvent
+from kyc.models import Case, Decision
 from kyc.tasks import read_document
 from tests.conftest import upload
 

@@ -7,7 +7,8 @@ is in tests/integration/test_worker_e2e.py.
 
 import pytest
 
-from kyc.models import AuditEvent, Case, CheckFinding, Document, DocumentReading
+from kyc.core.models import AuditEvent
+from kyc.models import Case, CheckFinding, Document, DocumentReading
 from kyc.core.audit import Actor
 from kyc.services.cases import case_submit
 from kyc.tasks import read_document

@@ -9,7 +9,8 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from kyc.api.models import Integrator
-from kyc.models import AuditEvent, Case, Document, PendingFileDeletion
+from kyc.core.models import AuditEvent
+from kyc.models import Case, Document, PendingFileDeletion
 from kyc.models.document import case_storage_prefix
 from kyc.core.audit import Actor
 from kyc.services.retention import case_purge_personal_data

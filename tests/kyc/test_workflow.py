@@ -5,7 +5,8 @@ import itertools
 import pytest
 from django.db import transaction
 
-from kyc.models import AuditEvent, Case
+from kyc.core.models import AuditEvent
+from kyc.models import Case
 from kyc.core.audit import Actor
 from kyc.services.cases import case_create, case_transition
 from kyc.domain.workflow import ALLOWED_TRANSITIONS, CaseState, IllegalTransition, assert_transition

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import segno
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -23,6 +23,7 @@ from kyc.services.staff_auth import (
     totp_setup_confirm,
     totp_verify,
 )
+from kyc.selectors.staff import active_staff_user
 from kyc.views.reviewer.forms import CodeForm, ReauthenticationForm, StaffAuthenticationForm
 
 PENDING_USER = "kyc_2fa_user"
@@ -58,7 +59,7 @@ class StaffLoginView(auth_views.LoginView):
 
 def login_verify(request):
     user_id = request.session.get(PENDING_USER)
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    user = active_staff_user(user_id=user_id)
     if user is None:
         return redirect("reviewer:login")
     form = CodeForm(request.POST or None)

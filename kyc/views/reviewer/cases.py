@@ -6,11 +6,13 @@ import json
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from kyc.access import policy
 from kyc.errors import KycError, ValidationFailed
-from kyc.models import Case, Document, ReasonCode
+from kyc.models import Case
+from kyc.selectors.cases import active_reason_codes, case_find, document_find
 from kyc.selectors.queue import deciders, queue_neighbours
 from kyc.selectors.workspace import SOURCES, case_workspace
 from kyc.services.assignments import case_assign, case_claim, case_release
@@ -22,8 +24,15 @@ from kyc.services.exports import case_evidence_export, case_record_view
 from kyc.services.notes import case_note_add
 from kyc.views.reviewer.access import review_required, staff_permission_required
 from kyc.views.reviewer.forms import AssignForm, DecisionForm, NoteForm, SecondReviewForm
-from kyc.domain.workflow import DECIDABLE_STATES, FINAL_STATES, CaseState
+from kyc.domain.workflow import DECIDABLE_STATES
 from ocr_integration.documents.kinds import KIND_LABELS, REQUIRED_KINDS, DocumentType
+
+
+def _case_or_404(case_id) -> Case:
+    case = case_find(case_id=case_id)
+    if case is None:
+        raise Http404("No such case.")
+    return case
 
 
 def _kinds(case: Case) -> list[tuple[str, str]]:
@@ -46,11 +55,7 @@ def _workspace_page(request, case_id, *, form: DecisionForm | None = None,
     # The workspace shows names, numbers and dates: looking at it is recorded.
     case_record_view(case_id=case.id, actor=Actor.staff(request.user))
     user = request.user
-    reason_codes = list(ReasonCode.objects.filter(is_active=True))
-    can_decide = (
-        user.has_perm("kyc.decide_case") and case.state in DECIDABLE_STATES
-        and case.assigned_to_id == user.pk and workspace.pending_approval is None
-    )
+    reason_codes = active_reason_codes()
     pending = workspace.pending_approval
     form = form or DecisionForm(kinds=_kinds(case), reason_codes=reason_codes)
     neighbours = queue_neighbours(case=case, user=user)
@@ -60,18 +65,15 @@ def _workspace_page(request, case_id, *, form: DecisionForm | None = None,
         "neighbours": neighbours,
         "sources": SOURCES,
         "decidable": case.state in DECIDABLE_STATES,
-        "can_claim": user.has_perm("kyc.decide_case") and case.state in DECIDABLE_STATES
-        and case.assigned_to_id is None and case.created_by_id != user.pk,
-        "can_release": case.assigned_to_id is not None and case.state not in FINAL_STATES
-        and (case.assigned_to_id == user.pk or user.has_perm("kyc.assign_case")),
-        "can_assign": user.has_perm("kyc.assign_case") and case.state in DECIDABLE_STATES,
-        "can_decide": can_decide,
-        "can_second_review": pending is not None and user.has_perm("kyc.second_approve_case")
-        and pending.reviewer_id != user.pk and case.created_by_id != user.pk,
-        "can_note": user.has_perm("kyc.add_casenote"),
-        "can_retry": user.has_perm("kyc.decide_case") and case.state == CaseState.NEEDS_ATTENTION,
-        "can_export": user.has_perm("kyc.export_evidence"),
-        "deciders": deciders() if user.has_perm("kyc.assign_case") else [],
+        "can_claim": policy.can_claim(user, case),
+        "can_release": policy.can_release(user, case),
+        "can_assign": policy.can_assign(user, case),
+        "can_decide": policy.can_decide(user, case, pending_approval=pending),
+        "can_second_review": policy.can_second_review(user, case, pending),
+        "can_note": policy.can_note(user),
+        "can_retry": policy.can_retry(user, case),
+        "can_export": policy.can_export(user),
+        "deciders": deciders() if policy.can_assign(user) else [],
         "form": form,
         "chosen_reason_codes": set(form["reason_codes"].value() or []),
         "reason_codes_json": json.dumps({rc.code: rc.applies_to for rc in reason_codes}),
@@ -93,7 +95,7 @@ def _act(request, case_id, action, success: str):
 @staff_permission_required("kyc.review_case", "kyc.decide_case")
 @require_POST
 def claim(request, case_id):
-    get_object_or_404(Case, id=case_id)
+    _case_or_404(case_id)
     return _act(request, case_id, lambda: case_claim(case_id=case_id, actor=Actor.staff(request.user)),
                 "The case is yours until you decide or release it.")
 
@@ -101,7 +103,7 @@ def claim(request, case_id):
 @staff_permission_required("kyc.review_case", "kyc.decide_case")
 @require_POST
 def release(request, case_id):
-    get_object_or_404(Case, id=case_id)
+    _case_or_404(case_id)
     return _act(request, case_id, lambda: case_release(case_id=case_id, actor=Actor.staff(request.user)),
                 "The case is back in the queue.")
 
@@ -109,7 +111,7 @@ def release(request, case_id):
 @staff_permission_required("kyc.review_case", "kyc.assign_case")
 @require_POST
 def assign(request, case_id):
-    get_object_or_404(Case, id=case_id)
+    _case_or_404(case_id)
     form = AssignForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a reviewer.")
@@ -122,8 +124,8 @@ def assign(request, case_id):
 @staff_permission_required("kyc.review_case", "kyc.decide_case")
 @require_POST
 def decide(request, case_id):
-    case = get_object_or_404(Case, id=case_id)
-    form = DecisionForm(request.POST, kinds=_kinds(case), reason_codes=list(ReasonCode.objects.filter(is_active=True)))
+    case = _case_or_404(case_id)
+    form = DecisionForm(request.POST, kinds=_kinds(case), reason_codes=active_reason_codes())
     if not form.is_valid():
         # The page comes back with what was typed and each error next to its field: nothing is lost.
         return _workspace_page(request, case.id, form=form, status=400)
@@ -169,7 +171,7 @@ def _then(request, case: Case):
 @staff_permission_required("kyc.review_case", "kyc.second_approve_case")
 @require_POST
 def second_review(request, case_id, decision_id):
-    get_object_or_404(Case, id=case_id)
+    _case_or_404(case_id)
     form = SecondReviewForm(request.POST)
     if not form.is_valid():
         return _workspace_page(request, case_id, second_form=form, status=400)
@@ -191,10 +193,7 @@ def second_review(request, case_id, decision_id):
 @require_POST
 def retry_reading(request, case_id):
     """A case the machine gave up on (needs attention): read its failed images again."""
-    case = get_object_or_404(Case, id=case_id)
-    if case.state != CaseState.NEEDS_ATTENTION:
-        messages.error(request, "Only a case that needs attention can be read again.")
-        return redirect("reviewer:case", case_id=case.id)
+    case = _case_or_404(case_id)
     return _act(request, case.id, lambda: case_retry_reading(case_id=case.id, actor=Actor.staff(request.user)),
                 "The images will be read again; the case returns to the queue when they are.")
 
@@ -202,7 +201,7 @@ def retry_reading(request, case_id):
 @staff_permission_required("kyc.review_case", "kyc.add_casenote")
 @require_POST
 def add_note(request, case_id):
-    get_object_or_404(Case, id=case_id)
+    _case_or_404(case_id)
     form = NoteForm(request.POST)
     if not form.is_valid():
         messages.error(request, "The note is empty or too long.")
@@ -213,7 +212,9 @@ def add_note(request, case_id):
 
 @review_required
 def document_image(request, document_id):
-    document = get_object_or_404(Document, id=document_id)
+    document = document_find(document_id=document_id)
+    if document is None:
+        raise Http404("No such document.")
     document_record_view(document=document, actor=Actor.staff(request.user))
     response = FileResponse(document.file.open("rb"), content_type=document.content_type)
     response["Cache-Control"] = "private, no-store"
@@ -223,7 +224,7 @@ def document_image(request, document_id):
 
 @staff_permission_required("kyc.review_case", "kyc.export_evidence")
 def export_json(request, case_id):
-    get_object_or_404(Case, id=case_id)
+    _case_or_404(case_id)
     evidence = case_evidence_export(case_id=case_id, actor=Actor.staff(request.user), export_format="json")
     response = HttpResponse(json.dumps(evidence, indent=2, ensure_ascii=False), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="evidence-{evidence["case"]["reference"]}.json"'
@@ -233,7 +234,7 @@ def export_json(request, case_id):
 
 @staff_permission_required("kyc.review_case", "kyc.export_evidence")
 def export_html(request, case_id):
-    get_object_or_404(Case, id=case_id)
+    _case_or_404(case_id)
     evidence = case_evidence_export(case_id=case_id, actor=Actor.staff(request.user), export_format="html")
     response = render(request, "reviewer/export.html", {"e": evidence})
     response["Cache-Control"] = "private, no-store"

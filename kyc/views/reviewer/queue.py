@@ -11,16 +11,14 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from kyc.access import policy
 from kyc.errors import KycError
 from kyc.i18n.labels import DOCUMENT_TYPE_LABELS
-from kyc.models import Case
+from kyc.selectors.cases import cases_in_queue_order
 from kyc.selectors.queue import (
-    ASSIGNED_CHOICES,
-    FINDING_CHOICES,
     LISTABLE_STATES,
-    SORTS,
     WAITING_CHOICES,
-    QueueFilters,
+    QueueFilterSet,
     deciders,
     reviewer_queue_counts,
     reviewer_queue_page_rows,
@@ -37,38 +35,16 @@ from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind, DocumentT
 PAGE_SIZES = (10, 25, 50, 100, 200)
 
 
-def _filters(request) -> QueueFilters:
-    get = request.GET
-    listable = {s.value for s in LISTABLE_STATES}
-    states = tuple(s for s in get.getlist("state") if s in listable)
-    search = get.get("q", "").strip()[:200]
-    if search and not states:
-        # A search looks for one case wherever it is: decided cases too.
-        states = tuple(s.value for s in LISTABLE_STATES)
-    return QueueFilters(
-        search=search,
-        over_sla=get.get("over_sla") == "1",
-        sort=get.get("sort", "") if get.get("sort") in SORTS else "waiting",
-        states=states or QueueFilters.states,
-        document_type=get.get("document_type", "") if get.get("document_type") in {t.value for t in DocumentType} else "",
-        document_kind=get.get("document_kind", "") if get.get("document_kind") in {k.value for k in DocumentKind} else "",
-        issuing_country=(get.get("country", "").strip().upper()[:3]),
-        finding=get.get("finding", "") if get.get("finding") in FINDING_CHOICES else "",
-        assigned=get.get("assigned", "") if get.get("assigned") in ASSIGNED_CHOICES else "",
-        waiting=get.get("waiting", "") if get.get("waiting") in WAITING_CHOICES else "",
-        awaiting_second=get.get("awaiting_second") == "1",
-    )
-
-
 @review_required
 def queue(request):
-    filters = _filters(request)
+    filterset = QueueFilterSet(request.GET, user=request.user)
+    filters = filterset.values
     try:
         per_page = int(request.GET.get("per_page", 50))
     except ValueError:
         per_page = 50
     per_page = per_page if per_page in PAGE_SIZES else 50
-    page = Paginator(reviewer_queue_page_rows(filters, user=request.user), per_page).get_page(request.GET.get("page"))
+    page = Paginator(reviewer_queue_page_rows(filterset), per_page).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     now = timezone.now()
     target = sla_target()
@@ -83,7 +59,7 @@ def queue(request):
     return render(request, "reviewer/queue.html", {
         "page": page,
         "filters": filters,
-        "counts": reviewer_queue_counts(filters, user=request.user),
+        "counts": reviewer_queue_counts(filterset),
         "state_choices": [(s.value, STATE_LABELS[s]) for s in LISTABLE_STATES],
         "document_types": [t.value for t in DocumentType],
         "document_kinds": [(k.value, KIND_LABELS[k]) for k in DocumentKind],
@@ -95,8 +71,8 @@ def queue(request):
         "sort": filters.sort,
         "sla_hours": settings.REVIEW_SLA_HOURS,
         "document_type_labels": DOCUMENT_TYPE_LABELS,
-        "can_assign": request.user.has_perm("kyc.assign_case"),
-        "deciders": deciders() if request.user.has_perm("kyc.assign_case") else [],
+        "can_assign": policy.can_assign(request.user),
+        "deciders": deciders() if policy.can_assign(request.user) else [],
         "full_path": request.get_full_path(),
     })
 
@@ -119,7 +95,7 @@ def bulk_assign(request):
         return redirect(_back(request))
     actor = Actor.staff(request.user)
     done, refused = 0, []
-    for case in Case.objects.filter(id__in=form.cleaned_data["cases"]).order_by("submitted_at", "id"):
+    for case in cases_in_queue_order(case_ids=form.cleaned_data["cases"]):
         try:
             if form.cleaned_data["action"] == "release":
                 case_release(case_id=case.id, actor=actor)

@@ -31,7 +31,7 @@ REFRESH_MARGIN = 15 * 60  # drop a cached token this long before the vendor woul
 
 
 def _cache():
-    return caches[getattr(settings, "OCR_VENDOR_CACHE_ALIAS", "default")]
+    return caches[settings.OCR_VENDOR_CACHE_ALIAS]
 
 
 class TokenProvider:

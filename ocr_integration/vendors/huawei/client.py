@@ -267,8 +267,3 @@ def g42_provider() -> HuaweiOcrClient:
 
 def huawei_text_provider() -> HuaweiGeneralTextReader:
     return HuaweiGeneralTextReader(HuaweiOcrClient(account_from_settings("huawei")), "huawei_text")
-
-
-def g42_text_provider() -> HuaweiGeneralTextReader:
-    # G42's ae-ad-1 documents list no general-text API; this exists for endpoints that have it.
-    return HuaweiGeneralTextReader(HuaweiOcrClient(account_from_settings("g42")), "g42_text")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kyc.models import AuditEvent, Case, Document
+from kyc.core.models import AuditEvent
+from kyc.models import Case, Document
 from kyc.core.audit import Actor
 from kyc.services.cases import case_transition
 from kyc.tasks import read_document

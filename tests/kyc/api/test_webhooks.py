@@ -13,7 +13,7 @@ from django.test import Client
 from kyc.api import webhooks
 from kyc.api.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from kyc.api.tasks import deliver_webhook, requeue_due_webhooks
-from kyc.models import AuditEvent
+from kyc.core.models import AuditEvent
 from kyc.core.audit import Actor
 from kyc.services.cases import case_submit, case_transition, lock_case
 from kyc.domain.workflow import CaseState

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 
 import pytest
@@ -27,11 +26,11 @@ def fast_password_hashing(settings):
 
 def ensure_roles() -> None:
     """The groups and reason codes come from a data migration; a transactional test elsewhere may
-    have flushed them, so put them back (the migration's own code, idempotent)."""
-    from django.apps import apps
+    have flushed them, so put them back (what every ``migrate`` runs, idempotent). Not the data
+    migration itself: it names the permissions of its day (the audit trail was kyc's then)."""
+    from kyc.access.roles import ensure_roles_and_reason_codes
 
-    migration = importlib.import_module("kyc.migrations.0003_roles_and_reason_codes")
-    migration.forwards(apps, None)
+    ensure_roles_and_reason_codes()
 
 
 # Personas are established staff: their accounts predate the four-eyes cooling-off period

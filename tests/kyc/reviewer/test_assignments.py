@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 
 from kyc.errors import ConflictError, PermissionDenied, ValidationFailed
-from kyc.models import AuditEvent, Case
+from kyc.core.models import AuditEvent
+from kyc.models import Case
 from kyc.services.assignments import case_assign, case_claim, case_release
 from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from kyc.models import AuditEvent, Case
+from kyc.core.models import AuditEvent
+from kyc.models import Case
 from kyc.services.assignments import case_claim
 from kyc.core.audit import Actor
 from tests.kyc.reviewer.conftest import client_for, ready_case

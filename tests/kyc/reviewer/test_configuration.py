@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from kyc.selectors.configuration import check_policy
 from kyc.errors import PermissionDenied
-from kyc.models import AuditEvent, ReasonCode, SiteConfiguration
+from kyc.core.models import AuditEvent
+from kyc.models import ReasonCode, SiteConfiguration
 from kyc.core.audit import Actor
 from kyc.services.configuration import site_configuration_update
 from tests.kyc.reviewer.conftest import client_for

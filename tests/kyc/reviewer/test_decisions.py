@@ -4,7 +4,8 @@ import pytest
 from django.core import mail
 
 from kyc.errors import ConflictError, PermissionDenied, ValidationFailed
-from kyc.models import AuditEvent, Decision
+from kyc.core.models import AuditEvent
+from kyc.models import Decision
 from kyc.services.assignments import case_claim
 from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide, decision_second_review

@@ -7,7 +7,7 @@ from django.db import connection
 from django.urls import reverse
 
 from kyc.errors import PermissionDenied
-from kyc.models import AuditEvent
+from kyc.core.models import AuditEvent
 from kyc.services.assignments import case_claim
 from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide

@@ -34,7 +34,7 @@ MATRIX = {
     "admin:kyc_reasoncode_changelist": ("get", DENIED, DENIED, OK),
     "admin:kyc_reasoncode_add": ("get", DENIED, DENIED, OK),
     "admin:kyc_siteconfiguration_add": ("get", DENIED, DENIED, OK),
-    "admin:kyc_auditevent_changelist": ("get", DENIED, DENIED, OK),
+    "admin:kyc_core_auditevent_changelist": ("get", DENIED, DENIED, OK),
     "admin:kyc_staffloginthrottle_changelist": ("get", DENIED, DENIED, OK),
     "admin:kyc_totpdevice_changelist": ("get", DENIED, DENIED, OK),
     "admin:kyc_casenote_changelist": ("get", DENIED, DENIED, OK),

@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from kyc.errors import PermissionDenied
-from kyc.models import AuditEvent
-from kyc.selectors.audit import audit_chain_verify
+from kyc.core.models import AuditEvent
+from kyc.core.audit_verification import audit_chain_verify
 from kyc.services.assignments import case_claim
 from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide, decision_second_review

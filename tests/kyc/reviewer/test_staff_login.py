@@ -6,7 +6,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from kyc.models import AuditEvent, StaffLoginThrottle, TotpDevice
+from kyc.core.models import AuditEvent
+from kyc.models import StaffLoginThrottle, TotpDevice
 from kyc.services.staff_auth import totp_setup_begin, totp_setup_confirm
 from tests.kyc.reviewer.conftest import PASSWORD
 

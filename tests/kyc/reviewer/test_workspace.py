@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from kyc.models import AuditEvent, CheckFinding, DocumentReading
+from kyc.core.models import AuditEvent
+from kyc.models import CheckFinding, DocumentReading
 from kyc.services.assignments import case_claim
 from kyc.core.audit import Actor
 from tests.kyc.reviewer.conftest import client_for, ready_case

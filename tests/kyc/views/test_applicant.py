@@ -12,7 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 
-from kyc.models import AuditEvent, Case, Document
+from kyc.core.models import AuditEvent
+from kyc.models import Case, Document
 from kyc.core.audit import Actor
 from kyc.services.cases import case_transition
 from kyc.tasks import read_document

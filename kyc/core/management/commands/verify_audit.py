@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kyc.selectors.audit import audit_chain_verify
+from kyc.core.audit_verification import audit_chain_verify
 from kyc.core.audit_checkpoints import read_exported_checkpoints
 
 

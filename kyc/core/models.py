@@ -70,6 +70,7 @@ class AuditEvent(models.Model):
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
+        db_table = "kyc_auditevent"  # created by kyc's migrations before the table moved here
         ordering = ["sequence"]
         constraints = [
             models.UniqueConstraint(fields=["chain", "chain_sequence"], name="audit_event_chain_position"),
@@ -119,6 +120,9 @@ class AuditChain(models.Model):
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
     checkpointed_sequence = models.PositiveBigIntegerField(default=0)
 
+    class Meta:
+        db_table = "kyc_auditchain"
+
     def __str__(self) -> str:
         return f"audit chain {self.key} at #{self.last_sequence}"
 
@@ -142,6 +146,7 @@ class AuditCheckpoint(models.Model):
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
+        db_table = "kyc_auditcheckpoint"
         ordering = ["last_sequence", "created_at"]
 
     def __str__(self) -> str:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from kyc.core import audit_keys
-from kyc.models import AuditChain, AuditCheckpoint, AuditEvent
-from kyc.models.audit import GENESIS_HASH, GLOBAL_CHAIN
+from kyc.core.models import AuditChain, AuditCheckpoint, AuditEvent
+from kyc.core.models import GENESIS_HASH, GLOBAL_CHAIN
 
 
 @dataclass(frozen=True)
