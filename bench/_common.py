@@ -277,6 +277,7 @@ def make_cases(document_type: str, count: int, specimens: Specimens | None, *, i
     from kyc.services.audit import Actor
     from kyc.services.cases import case_create
     from kyc.services.documents import document_attach
+    from kyc.uploads import prepare_upload
     from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType
 
     case_ids = []
@@ -284,7 +285,7 @@ def make_cases(document_type: str, count: int, specimens: Specimens | None, *, i
         case = case_create(actor=Actor.applicant(""), email=f"bench{n}@example.test", document_type=document_type,
                            issuing_country=issuing_country)
         for kind in REQUIRED_KINDS[DocumentType(document_type)] if specimens else ():
-            document_attach(case_id=case.id, kind=kind.value, upload=upload_file(specimens.image(kind.value, n)),
+            document_attach(case_id=case.id, kind=kind.value, prepared=prepare_upload(upload_file(specimens.image(kind.value, n))),
                             actor=Actor.applicant(case.applicant_id))
         case_ids.append(case.id)
     return case_ids
@@ -391,9 +392,11 @@ def naive_upload_and_read(request, case_id, kind):
     from kyc.services.audit import Actor
     from kyc.services.cases import case_submit
     from kyc.services.documents import document_attach
+    from kyc.uploads import prepare_upload
     from ocr_integration.provider import OcrError
 
-    document = document_attach(case_id=case_id, kind=kind, upload=request.FILES["file"], actor=Actor.system("bench"))
+    document = document_attach(case_id=case_id, kind=kind, prepared=prepare_upload(request.FILES["file"]),
+                               actor=Actor.system("bench")).document
     case_submit(case_id=case_id, actor=Actor.system("bench"))
     try:
         readings.document_read(document_id=document.id, token=f"naive-{document.id}")
@@ -409,8 +412,9 @@ def pipeline_upload_and_submit(request, case_id, kind):
     from kyc.services.audit import Actor
     from kyc.services.cases import case_submit
     from kyc.services.documents import document_attach
+    from kyc.uploads import prepare_upload
 
-    document_attach(case_id=case_id, kind=kind, upload=request.FILES["file"], actor=Actor.system("bench"))
+    document_attach(case_id=case_id, kind=kind, prepared=prepare_upload(request.FILES["file"]), actor=Actor.system("bench"))
     case_submit(case_id=case_id, actor=Actor.system("bench"))
     return JsonResponse({"ok": True})
 

@@ -63,6 +63,7 @@ def make_cases(document_type: str, count: int, specimens: dict) -> list:
     from kyc.services.audit import Actor
     from kyc.services.cases import case_create
     from kyc.services.documents import document_attach
+    from kyc.uploads import prepare_upload
     from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType
     from ocr_integration.specimens import generate_specimen
 
@@ -72,8 +73,9 @@ def make_cases(document_type: str, count: int, specimens: dict) -> list:
                            issuing_country=DOCUMENT_TYPES[document_type])
         for kind in REQUIRED_KINDS[DocumentType(document_type)]:
             specimen = generate_specimen(kind, SEED_BASE["clean"] + n)
-            document = document_attach(case_id=case.id, kind=kind.value, upload=upload_file(specimen.image, "scan.png"),
-                                       actor=Actor.applicant(case.applicant_id))
+            document = document_attach(case_id=case.id, kind=kind.value,
+                                       prepared=prepare_upload(upload_file(specimen.image, "scan.png")),
+                                       actor=Actor.applicant(case.applicant_id)).document
             specimens[document.id] = specimen
         case_ids.append(case.id)
     return case_ids

@@ -14,6 +14,7 @@ from kyc.models import Case
 from kyc.services.audit import Actor
 from kyc.services.cases import case_create, case_submit
 from kyc.services.documents import document_attach
+from kyc.uploads import prepare_upload
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def load_demo_cases() -> int:
                 document_attach(
                     case_id=case.id,
                     kind=kind,
-                    upload=SimpleUploadedFile(specimen.path.name, specimen.read_bytes()),
+                    prepared=prepare_upload(SimpleUploadedFile(specimen.path.name, specimen.read_bytes())),
                     actor=Actor.system("demo"),
                 )
             case_submit(case_id=case.id, actor=Actor.system("demo"))

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from kyc.services.audit import Actor
 from kyc.services.cases import case_create
 from kyc.services.documents import document_attach
+from kyc.uploads import prepare_upload
 from tests.support.providers import GREEN, colour_image
 
 SCRIPTED = "tests.support.providers:ScriptedProvider"
@@ -50,7 +51,7 @@ def make_case(document_type="passport", colours=None, **kwargs):
         colour = (colours or {}).get(kind.value, GREEN)
         # Each generated image carries a random mark, so two sides are never the same image.
         document_attach(
-            case_id=case.id, kind=kind.value, upload=upload(colour, size=(640, 420)), actor=Actor.applicant(case.applicant_id)
+            case_id=case.id, kind=kind.value, prepared=prepare_upload(upload(colour, size=(640, 420))), actor=Actor.applicant(case.applicant_id)
         )
     return case
 

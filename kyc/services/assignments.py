@@ -19,7 +19,7 @@ from kyc.workflow import DECIDABLE_STATES, FINAL_STATES
 
 def _require_decider(user) -> None:
     if user is None or not user.is_active or not user.has_perm("kyc.decide_case"):
-        raise PermissionDenied("Only reviewers who may decide cases can hold them.")
+        raise PermissionDenied(message="Only reviewers who may decide cases can hold them.")
 
 
 def _assign(case: Case, *, to, actor: Actor, action: str) -> Case:
@@ -36,7 +36,7 @@ def _assign(case: Case, *, to, actor: Actor, action: str) -> Case:
 
 def _require_open(case: Case) -> None:
     if case.state not in DECIDABLE_STATES:
-        raise ConflictError(f"The case is {case.state_label.lower()}; it is not waiting for a reviewer.")
+        raise ConflictError(message=f"The case is {case.state_label.lower()}; it is not waiting for a reviewer.")
 
 
 @transaction.atomic
@@ -47,11 +47,11 @@ def case_claim(*, case_id, actor: Actor) -> Case:
     case = lock_case(case_id)
     _require_open(case)
     if case.created_by_id == user.pk:
-        raise PermissionDenied("You created this case on the applicant's behalf; another reviewer must take it.")
+        raise PermissionDenied(message="You created this case on the applicant's behalf; another reviewer must take it.")
     if case.assigned_to_id == user.pk:
         return case
     if case.assigned_to_id is not None:
-        raise ConflictError(f"{case.assigned_to.get_username()} is already working on this case.")
+        raise ConflictError(message=f"{case.assigned_to.get_username()} is already working on this case.")
     return _assign(case, to=user, actor=actor, action="case.claimed")
 
 
@@ -63,9 +63,9 @@ def case_release(*, case_id, actor: Actor) -> Case:
     if case.assigned_to_id is None:
         return case
     if case.state in FINAL_STATES:
-        raise ConflictError("The case is decided and locked; who held it stays on record.")
+        raise ConflictError(message="The case is decided and locked; who held it stays on record.")
     if case.assigned_to_id != user.pk and not user.has_perm("kyc.assign_case"):
-        raise PermissionDenied("Only the reviewer holding this case, or a senior reviewer, can release it.")
+        raise PermissionDenied(message="Only the reviewer holding this case, or a senior reviewer, can release it.")
     return _assign(case, to=None, actor=actor, action="case.released")
 
 
@@ -74,15 +74,15 @@ def case_assign(*, case_id, actor: Actor, assignee_id) -> Case:
     """A senior reviewer hands a case to a named reviewer (taking it from whoever held it)."""
     user = actor.user
     if user is None or not user.has_perm("kyc.assign_case"):
-        raise PermissionDenied("Only senior reviewers can assign cases to others.")
+        raise PermissionDenied(message="Only senior reviewers can assign cases to others.")
     assignee = get_user_model().objects.filter(pk=assignee_id).first()
     if assignee is None:
-        raise ValidationFailed("No such reviewer.")
+        raise ValidationFailed(message="No such reviewer.")
     _require_decider(assignee)
     case = lock_case(case_id)
     _require_open(case)
     if case.created_by_id == assignee.pk:
-        raise ValidationFailed(f"{assignee.get_username()} created this case and may not review it.")
+        raise ValidationFailed(message=f"{assignee.get_username()} created this case and may not review it.")
     if case.assigned_to_id == assignee.pk:
         return case
     return _assign(case, to=assignee, actor=actor, action="case.assigned")

@@ -21,7 +21,7 @@ _REASON_CODE_FIELDS = ("code", "label", "applies_to", "is_active", "position")
 
 def _require(actor: Actor, perm: str) -> None:
     if actor.user is None or not actor.user.has_perm(perm):
-        raise PermissionDenied("Only admins may change the configuration.")
+        raise PermissionDenied(message="Only admins may change the configuration.")
 
 
 def _changes(before: dict[str, Any], after: dict[str, Any], fields) -> dict[str, dict[str, Any]]:

@@ -34,7 +34,7 @@ def case_evidence_export(*, case_id, actor: Actor, export_format: str = "json") 
     """
     user = actor.user
     if user is None or not user.has_perm("kyc.export_evidence"):
-        raise PermissionDenied("Only senior reviewers and admins can export evidence.")
+        raise PermissionDenied(message="Only senior reviewers and admins can export evidence.")
     with transaction.atomic():
         event = audit_record(actor=actor, action="case.exported", case_id=case_id, object_type="case",
                              object_id=case_id, data={"format": export_format})

@@ -16,12 +16,12 @@ NOTE_MAX_LENGTH = 5000
 def case_note_add(*, case_id, actor: Actor, body: str) -> CaseNote:
     user = actor.user
     if user is None or not user.has_perm("kyc.add_casenote"):
-        raise PermissionDenied("Only reviewers can add notes.")
+        raise PermissionDenied(message="Only reviewers can add notes.")
     body = body.strip()
     if not body:
-        raise ValidationFailed("The note is empty.")
+        raise ValidationFailed(message="The note is empty.")
     if len(body) > NOTE_MAX_LENGTH:
-        raise ValidationFailed(f"Keep notes under {NOTE_MAX_LENGTH} characters.")
+        raise ValidationFailed(message=f"Keep notes under {NOTE_MAX_LENGTH} characters.")
     case = lock_case(case_id)
     note = CaseNote.objects.create(case=case, author=user, body=body)
     # The note's text may mention personal data: the trail records that a note was added, and
