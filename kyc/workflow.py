@@ -1,4 +1,4 @@
-"""The case state machine, in plain Python.
+"""The case state machine, in plain Python (its one refusal, ``IllegalTransition``, is a ``KycError``).
 
 ::
 

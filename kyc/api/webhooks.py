@@ -109,7 +109,8 @@ def case_event_payload(*, delivery_id, case, before: str, occurred_at, external_
 
 
 def webhooks_case_state_changed(*, case, before: str) -> list[WebhookDelivery]:
-    """Called by ``case_transition`` inside its transaction: one delivery per active endpoint of the
+    """A receiver of ``kyc.services.hooks.case_state_changed`` (registered in ``KycApiConfig.ready()``),
+    called by ``case_transition`` inside its transaction: one delivery per active endpoint of the
     case's integrator, posted once the change is committed. Cases not created through the API
     have no integrator and no webhooks."""
     link = IntegratorCase.objects.filter(case_id=case.id).only("integrator_id", "external_reference").first()
