@@ -274,6 +274,7 @@ def make_cases(document_type: str, count: int, specimens: Specimens | None, *, i
                start: int = 0) -> list:
     """``count`` draft cases, through case_create, with every side attached through document_attach
     (none when ``specimens`` is None: a bench view attaches them)."""
+    from kyc.consent import SENSITIVE, consent_record
     from kyc.services.audit import Actor
     from kyc.services.cases import case_create
     from kyc.services.documents import document_attach
@@ -284,6 +285,8 @@ def make_cases(document_type: str, count: int, specimens: Specimens | None, *, i
     for n in range(start, start + count):
         case = case_create(actor=Actor.applicant(""), email=f"bench{n}@example.test", document_type=document_type,
                            issuing_country=issuing_country)
+        if document_type == "cn_resident_id":  # the separate consent a Chinese ID needs before its upload
+            consent_record(case_id=case.id, scope=SENSITIVE, actor=Actor.applicant(case.applicant_id))
         for kind in REQUIRED_KINDS[DocumentType(document_type)] if specimens else ():
             document_attach(case_id=case.id, kind=kind.value, prepared=prepare_upload(upload_file(specimens.image(kind.value, n))),
                             actor=Actor.applicant(case.applicant_id))

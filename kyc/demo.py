@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from kyc.consent import PROCESSING, SENSITIVE, SENSITIVE_KINDS, consent_record
 from kyc.models import Case
 from kyc.services.audit import Actor
 from kyc.services.cases import case_create, case_submit
@@ -88,6 +89,9 @@ def load_demo_cases() -> int:
                 document_type=document_type,
                 issuing_country=country,
             )
+            # The consents an applicant gives before uploading (a Chinese ID's number needs its own).
+            for scope in (PROCESSING, SENSITIVE) if set(sides) & SENSITIVE_KINDS else (PROCESSING,):
+                consent_record(case_id=case.id, scope=scope, actor=Actor.system("demo"))
             for kind, specimen in sides.items():
                 document_attach(
                     case_id=case.id,

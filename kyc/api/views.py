@@ -56,8 +56,11 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 )
 
 
-def idempotent(handler):
-    """Replay the stored answer to a POST retried with the same ``Idempotency-Key``."""
+def idempotent(handler, *, creates_case: bool = False):
+    """Replay the stored answer to a POST retried with the same ``Idempotency-Key``.
+
+    The stored answer belongs to the case in the URL or, for a POST that ``creates_case``, to the
+    case it created (the ``id`` of its 201 body), so that erasing the case finds it."""
 
     @functools.wraps(handler)
     def wrapper(view, request, *args, **kwargs):
@@ -79,7 +82,9 @@ def idempotent(handler):
             response = handler(view, request, *args, **kwargs)
         except Exception as exc:
             response = api_exception_handler(exc, {"view": view, "request": request})
-        case_id = getattr(response, "case_id", None) or kwargs.get("case_id")
+        case_id = kwargs.get("case_id")
+        if creates_case and response.status_code == status.HTTP_201_CREATED:
+            case_id = response.data["id"]
         idempotency_finish(record=claim.record, status_code=response.status_code, body=response.data, case_id=case_id)
         return response
 
@@ -176,15 +181,13 @@ class CaseListView(IntegratorView):
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: s.CaseDetailSerializer, **{k: ERRORS[k] for k in (400, 401, 409, 410, 422, 429)}},
     )
-    @idempotent
+    @functools.partial(idempotent, creates_case=True)
     def post(self, request):
         serializer = s.CaseCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         case = integrator_case_create(integrator=request.user, **serializer.validated_data)
-        response = Response(_case_body(case.id), status=status.HTTP_201_CREATED,
-                            headers={"Location": f"/api/v1/cases/{case.id}/"})
-        response.case_id = case.id  # the idempotency record is the new case's (erasure finds it)
-        return response
+        return Response(_case_body(case.id), status=status.HTTP_201_CREATED,
+                        headers={"Location": f"/api/v1/cases/{case.id}/"})
 
 
 def _case_body(case_id) -> dict:

@@ -74,3 +74,16 @@ def test_the_check_sees_every_form_of_import():
     assert _outer_references("from . import api", package="kyc") == ["kyc.api"]
     assert _outer_references("from ..api.models import X", package="kyc.views") == ["kyc.api.models"]
     assert _outer_references("from kyc.apis import x\nfrom . import api\nimport kyc.apiary", package="kyc.views") == []
+
+
+def test_every_outer_table_with_personal_data_has_its_eraser_registered():
+    from django.apps import apps
+
+    from kyc.personal_data import PERSONAL
+    from kyc.services import hooks
+
+    outer = [table.model for table in PERSONAL if table.erase == "app"]
+    assert outer, "the API's webhook payloads and idempotency answers are erased by the API"
+    for model in outer:
+        assert apps.get_model(model) is not None
+        assert hooks.eraser_for(model) is not None, f"{model}: no eraser registered in its app's ready()"
