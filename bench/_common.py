@@ -274,17 +274,21 @@ def make_cases(document_type: str, count: int, specimens: Specimens | None, *, i
                start: int = 0) -> list:
     """``count`` draft cases, through case_create, with every side attached through document_attach
     (none when ``specimens`` is None: a bench view attaches them)."""
+    from kyc.services.consent import SENSITIVE, consent_record
     from kyc.core.audit import Actor
     from kyc.services.cases import case_create
     from kyc.services.documents import document_attach
+    from kyc.uploads.prepare import prepare_upload
     from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType
 
     case_ids = []
     for n in range(start, start + count):
         case = case_create(actor=Actor.applicant(""), email=f"bench{n}@example.test", document_type=document_type,
                            issuing_country=issuing_country)
+        if document_type == "cn_resident_id":  # the separate consent a Chinese ID needs before its upload
+            consent_record(case_id=case.id, scope=SENSITIVE, actor=Actor.applicant(case.applicant_id))
         for kind in REQUIRED_KINDS[DocumentType(document_type)] if specimens else ():
-            document_attach(case_id=case.id, kind=kind.value, upload=upload_file(specimens.image(kind.value, n)),
+            document_attach(case_id=case.id, kind=kind.value, prepared=prepare_upload(upload_file(specimens.image(kind.value, n))),
                             actor=Actor.applicant(case.applicant_id))
         case_ids.append(case.id)
     return case_ids
@@ -391,9 +395,11 @@ def naive_upload_and_read(request, case_id, kind):
     from kyc.core.audit import Actor
     from kyc.services.cases import case_submit
     from kyc.services.documents import document_attach
+    from kyc.uploads.prepare import prepare_upload
     from ocr_integration.provider import OcrError
 
-    document = document_attach(case_id=case_id, kind=kind, upload=request.FILES["file"], actor=Actor.system("bench"))
+    document = document_attach(case_id=case_id, kind=kind, prepared=prepare_upload(request.FILES["file"]),
+                               actor=Actor.system("bench")).document
     case_submit(case_id=case_id, actor=Actor.system("bench"))
     try:
         readings.document_read(document_id=document.id, token=f"naive-{document.id}")
@@ -409,8 +415,9 @@ def pipeline_upload_and_submit(request, case_id, kind):
     from kyc.core.audit import Actor
     from kyc.services.cases import case_submit
     from kyc.services.documents import document_attach
+    from kyc.uploads.prepare import prepare_upload
 
-    document_attach(case_id=case_id, kind=kind, upload=request.FILES["file"], actor=Actor.system("bench"))
+    document_attach(case_id=case_id, kind=kind, prepared=prepare_upload(request.FILES["file"]), actor=Actor.system("bench"))
     case_submit(case_id=case_id, actor=Actor.system("bench"))
     return JsonResponse({"ok": True})
 

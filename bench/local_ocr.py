@@ -60,9 +60,11 @@ ENGINE_LINE = re.compile(r"/([\w-]+)\] local OCR read (\S+): .* in ([0-9.]+) s")
 
 def make_cases(document_type: str, count: int, specimens: dict) -> list:
     from bench.ocr_accuracy import SEED_BASE
+    from kyc.services.consent import SENSITIVE, consent_record
     from kyc.core.audit import Actor
     from kyc.services.cases import case_create
     from kyc.services.documents import document_attach
+    from kyc.uploads.prepare import prepare_upload
     from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType
     from ocr_integration.specimens import generate_specimen
 
@@ -70,10 +72,13 @@ def make_cases(document_type: str, count: int, specimens: dict) -> list:
     for n in range(count):
         case = case_create(actor=Actor.applicant(""), email=f"ocr{n}@example.test", document_type=document_type,
                            issuing_country=DOCUMENT_TYPES[document_type])
+        if document_type == "cn_resident_id":  # the separate consent a Chinese ID needs before its upload
+            consent_record(case_id=case.id, scope=SENSITIVE, actor=Actor.applicant(case.applicant_id))
         for kind in REQUIRED_KINDS[DocumentType(document_type)]:
             specimen = generate_specimen(kind, SEED_BASE["clean"] + n)
-            document = document_attach(case_id=case.id, kind=kind.value, upload=upload_file(specimen.image, "scan.png"),
-                                       actor=Actor.applicant(case.applicant_id))
+            document = document_attach(case_id=case.id, kind=kind.value,
+                                       prepared=prepare_upload(upload_file(specimen.image, "scan.png")),
+                                       actor=Actor.applicant(case.applicant_id)).document
             specimens[document.id] = specimen
         case_ids.append(case.id)
     return case_ids

@@ -4,9 +4,11 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from kyc.services.consent import SENSITIVE, SENSITIVE_KINDS, consent_record
 from kyc.core.audit import Actor
 from kyc.services.cases import case_create
 from kyc.services.documents import document_attach
+from kyc.uploads.prepare import prepare_upload
 from tests.support.providers import GREEN, colour_image
 
 SCRIPTED = "tests.support.providers:ScriptedProvider"
@@ -46,12 +48,13 @@ def make_case(document_type="passport", colours=None, **kwargs):
 
     case = case_create(actor=Actor.applicant(""), email="applicant@example.test", document_type=document_type, **kwargs)
     kinds = REQUIRED_KINDS[DocumentType(document_type)]
+    if any(kind.value in SENSITIVE_KINDS for kind in kinds):  # as the applicant must, before a Chinese ID
+        consent_record(case_id=case.id, scope=SENSITIVE, actor=Actor.applicant(case.applicant_id))
     for kind in kinds:
         colour = (colours or {}).get(kind.value, GREEN)
         # Each generated image carries a random mark, so two sides are never the same image.
-        document_attach(
-            case_id=case.id, kind=kind.value, upload=upload(colour, size=(640, 420)), actor=Actor.applicant(case.applicant_id)
-        )
+        document_attach(case_id=case.id, kind=kind.value, prepared=prepare_upload(upload(colour, size=(640, 420))),
+                        actor=Actor.applicant(case.applicant_id))
     return case
 
 

@@ -40,13 +40,13 @@ def _name(user) -> str:
 def hold_refusal(user) -> KycError | None:
     """May ``user`` hold a case at all (be its reviewer)?"""
     if not _has(user, DECIDE):
-        return PermissionDenied("Only reviewers who may decide cases can hold them.")
+        return PermissionDenied(message="Only reviewers who may decide cases can hold them.")
     return None
 
 
 def _open_refusal(case) -> KycError | None:
     if case.state not in DECIDABLE_STATES:
-        return ConflictError(f"The case is {case.state_label.lower()}; it is not waiting for a reviewer.")
+        return ConflictError(message=f"The case is {case.state_label.lower()}; it is not waiting for a reviewer.")
     return None
 
 
@@ -55,9 +55,9 @@ def claim_refusal(user, case) -> KycError | None:
     if refusal := hold_refusal(user) or _open_refusal(case):
         return refusal
     if case.created_by_id == user.pk:
-        return PermissionDenied("You created this case on the applicant's behalf; another reviewer must take it.")
+        return PermissionDenied(message="You created this case on the applicant's behalf; another reviewer must take it.")
     if case.assigned_to_id not in (None, user.pk):
-        return ConflictError(f"{_name(case.assigned_to)} is already working on this case.")
+        return ConflictError(message=f"{_name(case.assigned_to)} is already working on this case.")
     return None
 
 
@@ -68,9 +68,9 @@ def can_claim(user, case) -> bool:
 def release_refusal(user, case) -> KycError | None:
     """May ``user`` give ``case`` back to the queue? Its holder may, and whoever may assign cases."""
     if case.state in FINAL_STATES:
-        return ConflictError("The case is decided and locked; who held it stays on record.")
+        return ConflictError(message="The case is decided and locked; who held it stays on record.")
     if user is None or (case.assigned_to_id != user.pk and not _has(user, ASSIGN)):
-        return PermissionDenied("Only the reviewer holding this case, or a senior reviewer, can release it.")
+        return PermissionDenied(message="Only the reviewer holding this case, or a senior reviewer, can release it.")
     return None
 
 
@@ -81,7 +81,7 @@ def can_release(user, case) -> bool:
 def assign_refusal(user) -> KycError | None:
     """May ``user`` hand cases to others?"""
     if not _has(user, ASSIGN):
-        return PermissionDenied("Only senior reviewers can assign cases to others.")
+        return PermissionDenied(message="Only senior reviewers can assign cases to others.")
     return None
 
 
@@ -95,7 +95,7 @@ def assignee_refusal(assignee, case) -> KycError | None:
     if refusal := hold_refusal(assignee) or _open_refusal(case):
         return refusal
     if case.created_by_id == assignee.pk:
-        return ValidationFailed(f"{assignee.get_username()} created this case and may not review it.")
+        return ValidationFailed(message=f"{assignee.get_username()} created this case and may not review it.")
     return None
 
 
@@ -104,7 +104,7 @@ def assignee_refusal(assignee, case) -> KycError | None:
 def decider_refusal(user) -> KycError | None:
     """May ``user`` decide cases at all?"""
     if not _has(user, DECIDE):
-        return PermissionDenied("Only reviewers may decide cases.")
+        return PermissionDenied(message="Only reviewers may decide cases.")
     return None
 
 
@@ -114,16 +114,16 @@ def decide_refusal(user, case, *, pending_approval) -> KycError | None:
     if refusal := decider_refusal(user):
         return refusal
     if case.created_by_id == user.pk:
-        return PermissionDenied(_CREATOR_REFUSED)
+        return PermissionDenied(message=_CREATOR_REFUSED)
     if case.state not in DECIDABLE_STATES:
-        return ConflictError(f"The case is {case.state_label.lower()}; it cannot be decided now.")
+        return ConflictError(message=f"The case is {case.state_label.lower()}; it cannot be decided now.")
     if case.assigned_to_id is None:
-        return ConflictError("Claim the case before deciding it.")
+        return ConflictError(message="Claim the case before deciding it.")
     if case.assigned_to_id != user.pk:
-        return ConflictError(f"{_name(case.assigned_to)} is working on this case; only they can decide it.")
+        return ConflictError(message=f"{_name(case.assigned_to)} is working on this case; only they can decide it.")
     if pending_approval is not None:
         return ConflictError(
-            "An approval of this case is waiting for a second senior reviewer, who must confirm or decline it first."
+            message="An approval of this case is waiting for a second senior reviewer, who must confirm or decline it first."
         )
     return None
 
@@ -135,7 +135,7 @@ def can_decide(user, case, *, pending_approval) -> bool:
 def second_reviewer_refusal(user) -> KycError | None:
     """May ``user`` give second approvals at all?"""
     if not _has(user, SECOND_APPROVE):
-        return PermissionDenied("Only senior reviewers can give the second approval.")
+        return PermissionDenied(message="Only senior reviewers can give the second approval.")
     return None
 
 
@@ -148,13 +148,13 @@ def second_review_refusal(user, case, decision) -> KycError | None:
     if refusal := second_reviewer_refusal(user):
         return refusal
     if decision.status != decision.Status.AWAITING_SECOND:
-        return ConflictError("This approval has already been confirmed or declined.")
+        return ConflictError(message="This approval has already been confirmed or declined.")
     if decision.reviewer_id == user.pk:
-        return PermissionDenied("The second approval must come from a different senior reviewer.")
+        return PermissionDenied(message="The second approval must come from a different senior reviewer.")
     if case.created_by_id == user.pk:
-        return PermissionDenied(_CREATOR_REFUSED)
+        return PermissionDenied(message=_CREATOR_REFUSED)
     if case.state not in DECIDABLE_STATES:
-        return ConflictError(f"The case is {case.state_label.lower()}; it cannot be decided now.")
+        return ConflictError(message=f"The case is {case.state_label.lower()}; it cannot be decided now.")
     return None
 
 
@@ -167,7 +167,7 @@ def retry_refusal(user, case) -> KycError | None:
     if refusal := decider_refusal(user):
         return refusal
     if case.state != CaseState.NEEDS_ATTENTION:
-        return ConflictError("Only a case that needs attention can be read again.")
+        return ConflictError(message="Only a case that needs attention can be read again.")
     return None
 
 
@@ -179,7 +179,7 @@ def can_retry(user, case) -> bool:
 
 def note_refusal(user) -> KycError | None:
     if user is None or not user.has_perm(ADD_NOTE):
-        return PermissionDenied("Only reviewers can add notes.")
+        return PermissionDenied(message="Only reviewers can add notes.")
     return None
 
 
@@ -189,7 +189,7 @@ def can_note(user) -> bool:
 
 def export_refusal(user) -> KycError | None:
     if user is None or not user.has_perm(EXPORT):
-        return PermissionDenied("Only senior reviewers and admins can export evidence.")
+        return PermissionDenied(message="Only senior reviewers and admins can export evidence.")
     return None
 
 
@@ -200,5 +200,5 @@ def can_export(user) -> bool:
 def configure_refusal(user, perm: str) -> KycError | None:
     """May ``user`` change configuration guarded by ``perm`` (``app_label.codename``)?"""
     if user is None or not user.has_perm(perm):
-        return PermissionDenied("Only admins may change the configuration.")
+        return PermissionDenied(message="Only admins may change the configuration.")
     return None

@@ -15,9 +15,7 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from kyc.errors import ConflictError, KycError, ValidationFailed
-from kyc.errors import PermissionDenied as KycPermissionDenied
-from kyc.domain.workflow import IllegalTransition
+from kyc.errors import KycError
 
 logger = logging.getLogger(__name__)
 
@@ -87,17 +85,9 @@ def api_exception_handler(exc, context):
             headers["Retry-After"] = str(int(exc.wait))
         detail = exc.detail if isinstance(exc.detail, str) else _first_message(_flatten(exc.detail))
         return Response(error_body(code, str(detail)), status=exc.status_code, headers=headers)
-    if isinstance(exc, IllegalTransition):
-        return Response(error_body("illegal_state", str(exc)), status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, ConflictError):
-        return Response(error_body("conflict", str(exc)), status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, KycPermissionDenied):
-        return Response(error_body("forbidden", str(exc)), status=status.HTTP_403_FORBIDDEN)
-    if isinstance(exc, ValidationFailed):
-        return Response(error_body(getattr(exc, "code", "validation_failed"), str(exc)),
-                        status=getattr(exc, "http_status", status.HTTP_400_BAD_REQUEST))
     if isinstance(exc, KycError):
-        return Response(error_body("refused", str(exc)), status=status.HTTP_400_BAD_REQUEST)
+        # The domain's one mapping: its code, its status, its message in the request's language.
+        return Response(error_body(exc.code, str(exc)), status=exc.http_status)
     # A bug: logged with its type only (the request may carry personal data), answered in our shape.
     logger.exception("unhandled error in API view %s", type(context.get("view")).__name__)
     return Response(

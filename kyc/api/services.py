@@ -23,14 +23,12 @@ from kyc.api.models import (
     WebhookEndpoint,
     hash_key,
 )
-from kyc.api.webhooks import WebhookUrlRefused, check_url
-from kyc.services.consent import PROCESSING, ConsentMissing, consent_record, require_consent_for
-from kyc.errors import ValidationFailed
-from kyc.models import Case, Document
+from kyc.api.webhooks import check_url
+from kyc.services.consent import PROCESSING, consent_record
+from kyc.errors import ConsentMissing, KycError
+from kyc.models import Case
 from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import case_create
-from kyc.services.documents import document_attach
-from kyc.uploads.prepare import UploadRefused, capture_gate, find_duplicate, prepare_upload
 
 
 def integrator_actor(integrator: Integrator) -> Actor:
@@ -78,7 +76,7 @@ def integrator_case_create(
     """Create a case for an integrator, with the consents it collected from the applicant."""
     if PROCESSING not in consents:
         raise ConsentMissing(
-            "The applicant's consent to processing is required: send consents: [\"processing\"] once they "
+            message="The applicant's consent to processing is required: send consents: [\"processing\"] once they "
             "have accepted the privacy notice."
         )
     actor = integrator_actor(integrator)
@@ -97,29 +95,9 @@ def integrator_case_create(
     return case
 
 
-def attach_checked(*, case: Case, kind: str, upload, actor: Actor) -> Document:
-    """Consent, duplicate and content checks, then ``document_attach``: shared by pages and API."""
-    require_consent_for(case_id=case.id, kind=kind)
-    prepared = prepare_upload(upload)
-    duplicate = find_duplicate(case=case, prepared=prepared)
-    if duplicate is not None:
-        if duplicate.is_current:
-            message = "This image is already attached to the case. Please upload the other side."
-        else:
-            message = "This is the same image as one sent before for this case. Please take a new photo."
-        raise UploadRefused("duplicate_image", message)
-    warnings = capture_gate(prepared, kind=kind)
-    document = document_attach(case_id=case.id, kind=kind, upload=upload, actor=actor)
-    document.capture_warnings = warnings  # shown once with the answer; not stored
-    return document
-
-
 @transaction.atomic
 def webhook_endpoint_create(*, integrator: Integrator, url: str) -> WebhookEndpoint:
-    try:
-        check_url(url)
-    except WebhookUrlRefused as exc:
-        raise ValidationFailed(str(exc)) from None
+    check_url(url)  # WebhookUrlRefused: a ValidationFailed, answered 400 as it is
     endpoint = WebhookEndpoint.objects.create(integrator=integrator, url=url)
     audit_record(actor=integrator_actor(integrator), action="webhook_endpoint.created", object_type="webhook_endpoint",
                  object_id=endpoint.id, data={})
@@ -154,11 +132,15 @@ class IdempotencyClaim:
     replay: bool  # True: answer with record.status_code / record.response_body
 
 
-class IdempotencyConflict(Exception):
-    def __init__(self, code: str, message: str, status: int):
-        super().__init__(message)
-        self.code = code
-        self.status = status
+class IdempotencyInProgress(KycError):
+    code = "idempotency_in_progress"
+    http_status = 409
+
+
+class IdempotencyKeyReused(KycError):
+    code = "idempotency_key_reused"
+    http_status = 422
+    message = "This Idempotency-Key was already used for a different request. Use a new key for a new request."
 
 
 def request_fingerprint(*, method: str, path: str, data, files) -> str:
@@ -195,25 +177,19 @@ def idempotency_claim(*, integrator: Integrator, key: str, method: str, path: st
         pass
     record = IdempotencyRecord.objects.filter(integrator=integrator, key=key).first()
     if record is None:  # deleted between our insert and our read: treat as in flight, the client retries
-        raise IdempotencyConflict("idempotency_in_progress", "A request with this Idempotency-Key is in progress.", 409)
+        raise IdempotencyInProgress(message="A request with this Idempotency-Key is in progress.")
     if record.status_code == ERASED_CASE_STATUS and record.case_id is not None and not record.request_fingerprint:
         return IdempotencyClaim(record=record, replay=True)  # whatever was sent: the case is erased
     if record.method != method or record.path != path or record.request_fingerprint != fingerprint:
-        raise IdempotencyConflict(
-            "idempotency_key_reused",
-            "This Idempotency-Key was already used for a different request. Use a new key for a new request.",
-            422,
-        )
+        raise IdempotencyKeyReused()
     if record.status_code is None:
         if record.created_at < now - STALE_CLAIM:
             taken = IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True,
                                                      created_at=record.created_at).update(created_at=now)
             if taken:
                 return IdempotencyClaim(record=record, replay=False)
-        raise IdempotencyConflict(
-            "idempotency_in_progress",
-            "A request with this Idempotency-Key is still being processed. Retry in a moment.",
-            409,
+        raise IdempotencyInProgress(
+            message="A request with this Idempotency-Key is still being processed. Retry in a moment."
         )
     return IdempotencyClaim(record=record, replay=True)
 

@@ -23,8 +23,6 @@ from kyc.api.models import WebhookEndpoint
 from kyc.api.parsers import BoundedJSONParser
 from kyc.api.permissions import IsIntegrator
 from kyc.api.services import (
-    IdempotencyConflict,
-    attach_checked,
     idempotency_claim,
     idempotency_finish,
     integrator_actor,
@@ -38,7 +36,8 @@ from kyc.services.consent import consent_record, consents_of
 from kyc.models import Case, Document, DocumentReading
 from kyc.selectors.cases import case_detail, current_findings
 from kyc.services.cases import case_submit
-from kyc.uploads.prepare import SizeLimitUploadHandler, refuse_too_large
+from kyc.services.documents import document_attach
+from kyc.uploads.prepare import SizeLimitUploadHandler, prepare_upload, refuse_too_large
 from kyc.domain.workflow import CaseState
 from ocr_integration.documents.kinds import DocumentType
 
@@ -57,8 +56,11 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 )
 
 
-def idempotent(handler):
-    """Replay the stored answer to a POST retried with the same ``Idempotency-Key``."""
+def idempotent(handler, *, creates_case: bool = False):
+    """Replay the stored answer to a POST retried with the same ``Idempotency-Key``.
+
+    The stored answer belongs to the case in the URL or, for a POST that ``creates_case``, to the
+    case it created (the ``id`` of its 201 body), so that erasing the case finds it."""
 
     @functools.wraps(handler)
     def wrapper(view, request, *args, **kwargs):
@@ -69,12 +71,10 @@ def idempotent(handler):
         if not key or len(key) > 255 or not key.isprintable():
             raise ApiError("invalid_idempotency_key", "Idempotency-Key must be 1 to 255 printable characters.")
         fingerprint = request_fingerprint(method=request.method, path=request.path, data=request.data, files=request.FILES)
-        try:
-            claim = idempotency_claim(
-                integrator=request.user, key=key, method=request.method, path=request.path, fingerprint=fingerprint
-            )
-        except IdempotencyConflict as conflict:
-            raise ApiError(conflict.code, str(conflict), conflict.status) from None
+        # IdempotencyInProgress (409) or IdempotencyKeyReused (422): a KycError, answered as such.
+        claim = idempotency_claim(
+            integrator=request.user, key=key, method=request.method, path=request.path, fingerprint=fingerprint
+        )
         if claim.replay:
             return Response(claim.record.response_body, status=claim.record.status_code,
                             headers={"Idempotent-Replayed": "true"})
@@ -82,7 +82,9 @@ def idempotent(handler):
             response = handler(view, request, *args, **kwargs)
         except Exception as exc:
             response = api_exception_handler(exc, {"view": view, "request": request})
-        case_id = getattr(response, "case_id", None) or kwargs.get("case_id")
+        case_id = kwargs.get("case_id")
+        if creates_case and response.status_code == status.HTTP_201_CREATED:
+            case_id = response.data["id"]
         idempotency_finish(record=claim.record, status_code=response.status_code, body=response.data, case_id=case_id)
         return response
 
@@ -179,15 +181,13 @@ class CaseListView(IntegratorView):
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: s.CaseDetailSerializer, **{k: ERRORS[k] for k in (400, 401, 409, 410, 422, 429)}},
     )
-    @idempotent
+    @functools.partial(idempotent, creates_case=True)
     def post(self, request):
         serializer = s.CaseCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         case = integrator_case_create(integrator=request.user, **serializer.validated_data)
-        response = Response(_case_body(case.id), status=status.HTTP_201_CREATED,
-                            headers={"Location": f"/api/v1/cases/{case.id}/"})
-        response.case_id = case.id  # the idempotency record is the new case's (erasure finds it)
-        return response
+        return Response(_case_body(case.id), status=status.HTTP_201_CREATED,
+                        headers={"Location": f"/api/v1/cases/{case.id}/"})
 
 
 def _case_body(case_id) -> dict:
@@ -226,15 +226,13 @@ class CaseDocumentsView(IntegratorView):
         if getattr(request._request, "upload_too_large", False):
             raise refuse_too_large()
         serializer.is_valid(raise_exception=True)
-        if case.state not in (CaseState.DRAFT, CaseState.RESUBMISSION_REQUESTED):
-            raise ApiError("illegal_state", f"The case is {case.state}; its images can no longer be changed.", 409)
-        attached = attach_checked(
-            case=case, kind=serializer.validated_data["document_kind"], upload=serializer.validated_data["file"],
-            actor=integrator_actor(request.user),
+        attached = document_attach(
+            case_id=case.id, kind=serializer.validated_data["document_kind"],
+            prepared=prepare_upload(serializer.validated_data["file"]), actor=integrator_actor(request.user),
         )
         document = Document.objects.prefetch_related(
             Prefetch("readings", queryset=DocumentReading.objects.order_by("created_at"))
-        ).get(id=attached.id)
+        ).get(id=attached.document.id)
         body = s.DocumentSerializer(document).data
         # A borderline photo is accepted; the integrator may still ask its user for a better one.
         body["capture_warnings"] = attached.capture_warnings
@@ -260,9 +258,6 @@ class CaseSubmitView(IntegratorView):
     @idempotent
     def post(self, request, case_id):
         case = self.get_case(case_id)
-        if case.state not in (CaseState.DRAFT, CaseState.RESUBMISSION_REQUESTED):
-            raise ApiError("illegal_state", f"The case is {case.state}; only a draft or a case waiting for new "
-                           "images can be submitted.", 409)
         case_submit(case_id=case.id, actor=integrator_actor(request.user))
         return Response(_case_body(case.id))
 

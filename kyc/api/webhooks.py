@@ -30,6 +30,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from kyc.api.models import IntegratorCase, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from kyc.errors import ValidationFailed
 from kyc.core.audit import Actor, audit_record
 
 logger = logging.getLogger(__name__)
@@ -39,8 +40,9 @@ EVENT_CASE_STATE_CHANGED = "case.state_changed"
 USER_AGENT = "kyc-onboarding-webhooks/1"
 
 
-class WebhookUrlRefused(ValueError):
-    pass
+class WebhookUrlRefused(ValidationFailed):
+    """A URL we must not post to: refused when it is registered, and a delivery to it is given up
+    at once (the URL will not become acceptable by waiting)."""
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -72,21 +74,21 @@ def check_url(url: str) -> None:
     parts = urlsplit(url)
     allow_private = settings.WEBHOOK_ALLOW_PRIVATE_URLS
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise WebhookUrlRefused("The webhook URL must be an http(s) URL with a host name.")
+        raise WebhookUrlRefused(message="The webhook URL must be an http(s) URL with a host name.")
     if parts.scheme == "http" and not allow_private:
-        raise WebhookUrlRefused("The webhook URL must use https.")
+        raise WebhookUrlRefused(message="The webhook URL must use https.")
     if parts.username or parts.password:
-        raise WebhookUrlRefused("The webhook URL must not contain a user name or password.")
+        raise WebhookUrlRefused(message="The webhook URL must not contain a user name or password.")
     if allow_private:
         return
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
     except (socket.gaierror, UnicodeError):
-        raise WebhookUrlRefused("The webhook host name does not resolve.") from None
+        raise WebhookUrlRefused(message="The webhook host name does not resolve.") from None
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
         if not ip.is_global:
-            raise WebhookUrlRefused("The webhook URL points at a private or reserved network address.")
+            raise WebhookUrlRefused(message="The webhook URL points at a private or reserved network address.")
 
 
 def case_event_payload(*, delivery_id, case, before: str, occurred_at, external_reference: str = "") -> dict:
@@ -107,7 +109,8 @@ def case_event_payload(*, delivery_id, case, before: str, occurred_at, external_
 
 
 def webhooks_case_state_changed(*, case, before: str) -> list[WebhookDelivery]:
-    """Called by ``case_transition`` inside its transaction: one delivery per active endpoint of the
+    """A receiver of ``kyc.services.hooks.case_state_changed`` (registered in ``KycApiConfig.ready()``),
+    called by ``case_transition`` inside its transaction: one delivery per active endpoint of the
     case's integrator, posted once the change is committed. Cases not created through the API
     have no integrator and no webhooks."""
     link = IntegratorCase.objects.filter(case_id=case.id).only("integrator_id", "external_reference").first()
@@ -167,7 +170,7 @@ def webhook_deliver(*, delivery_id) -> AttemptOutcome:
         return AttemptOutcome(done=True)
     endpoint = delivery.endpoint
     body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    status_code, error = None, ""
+    status_code, error, url_refused = None, "", False
     started = time.monotonic()
     if not endpoint.is_active:
         error = "endpoint disabled"
@@ -190,7 +193,7 @@ def webhook_deliver(*, delivery_id) -> AttemptOutcome:
             )
             status_code = response.status_code
         except WebhookUrlRefused as exc:
-            error = str(exc)
+            error, url_refused = str(exc), True
         except httpx.TimeoutException:
             error = "timed out"
         except httpx.HTTPError as exc:
@@ -202,7 +205,7 @@ def webhook_deliver(*, delivery_id) -> AttemptOutcome:
     # 410 Gone: the receiver says the endpoint is gone for good, so the endpoint is disabled (as
     # Stripe and GitHub do), not only this delivery given up; the integrator sees why in the API.
     gone = status_code == 410
-    permanent = not endpoint.is_active or gone or error.startswith("The webhook")
+    permanent = not endpoint.is_active or gone or url_refused
     give_up = not succeeded and (permanent or number >= settings.WEBHOOK_MAX_ATTEMPTS)
     retry_in = None if succeeded or give_up else backoff_seconds(number)
     now = timezone.now()

@@ -1,4 +1,4 @@
-"""The case state machine, in plain Python.
+"""The case state machine, in plain Python (its one refusal, ``IllegalTransition``, is a ``KycError``).
 
 ::
 
@@ -21,6 +21,8 @@ ask the applicant for a new image, or reject. An image the engine cannot read at
 from __future__ import annotations
 
 from enum import StrEnum
+
+from kyc.errors import KycError
 
 
 class CaseState(StrEnum):
@@ -76,14 +78,16 @@ DECIDABLE_STATES = frozenset({CaseState.READY_FOR_REVIEW, CaseState.NEEDS_ATTENT
 EDITABLE_STATES = frozenset({CaseState.DRAFT, CaseState.RESUBMISSION_REQUESTED})
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(KycError):
     """A state change the workflow does not allow; the message says what is allowed instead."""
+
+    code = "illegal_state"
+    http_status = 409
+    message = "A case in state '%(current)s' cannot move to '%(target)s'. Allowed next states: %(allowed)s."
 
     def __init__(self, current: CaseState, target: CaseState) -> None:
         allowed = ", ".join(sorted(ALLOWED_TRANSITIONS[current])) or "none (the case is final)"
-        super().__init__(
-            f"A case in state '{current}' cannot move to '{target}'. Allowed next states: {allowed}."
-        )
+        super().__init__(params={"current": current.value, "target": target.value, "allowed": allowed})
         self.current = current
         self.target = target
 

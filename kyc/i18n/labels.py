@@ -56,11 +56,6 @@ def side_list(kinds: Iterable[str]) -> str:
     return human_list(SIDE_LABELS[str(kind)] for kind in kinds)
 
 
-def sides_missing_message(kinds: Iterable[str]) -> str:
-    """What the applicant is told when they submit before every side is uploaded (active language)."""
-    return gettext("Please add every side before submitting. Missing: %(sides)s.") % {"sides": side_list(kinds)}
-
-
 def applicant_state_label(*, state: str, claimed: bool) -> str:
     """What the applicant reads about their case: only what is true. "A reviewer is looking at your
     document" once a reviewer has claimed it, not before."""

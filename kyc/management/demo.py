@@ -10,10 +10,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from kyc.services.consent import PROCESSING, SENSITIVE, SENSITIVE_KINDS, consent_record
 from kyc.models import Case
 from kyc.core.audit import Actor
 from kyc.services.cases import case_create, case_submit
 from kyc.services.documents import document_attach
+from kyc.uploads.prepare import prepare_upload
 
 logger = logging.getLogger(__name__)
 
@@ -87,11 +89,14 @@ def load_demo_cases() -> int:
                 document_type=document_type,
                 issuing_country=country,
             )
+            # The consents an applicant gives before uploading (a Chinese ID's number needs its own).
+            for scope in (PROCESSING, SENSITIVE) if set(sides) & SENSITIVE_KINDS else (PROCESSING,):
+                consent_record(case_id=case.id, scope=scope, actor=Actor.system("demo"))
             for kind, specimen in sides.items():
                 document_attach(
                     case_id=case.id,
                     kind=kind,
-                    upload=SimpleUploadedFile(specimen.path.name, specimen.read_bytes()),
+                    prepared=prepare_upload(SimpleUploadedFile(specimen.path.name, specimen.read_bytes())),
                     actor=Actor.system("demo"),
                 )
             case_submit(case_id=case.id, actor=Actor.system("demo"))

@@ -20,6 +20,7 @@ from prometheus_client.exposition import generate_latest
 
 from kyc.models import Case, Decision, Document
 from kyc.ops import heartbeat
+from kyc.services import hooks
 from kyc.domain.workflow import CaseState
 
 logger = logging.getLogger(__name__)
@@ -66,20 +67,6 @@ def _vendor_calls() -> CounterMetricFamily:
     for vendor, outcome, n in ocr.attempt_counts():
         family.add_metric([vendor, outcome], n)
     return family
-
-
-def _webhook_backlog() -> list[GaugeMetricFamily]:
-    from kyc.api.models import WebhookDelivery
-
-    pending = WebhookDelivery.objects.filter(state=WebhookDelivery.State.PENDING)
-    figures = pending.aggregate(n=Count("id"), oldest=Min("created_at"))
-    backlog = GaugeMetricFamily("kyc_webhook_backlog", "Webhook deliveries not yet delivered nor given up.")
-    backlog.add_metric([], figures["n"])
-    oldest = GaugeMetricFamily("kyc_webhook_oldest_pending_seconds", "Age of the oldest pending webhook delivery (0 when none).")
-    oldest.add_metric([], max((timezone.now() - figures["oldest"]).total_seconds(), 0.0) if figures["oldest"] else 0.0)
-    failed = GaugeMetricFamily("kyc_webhook_failed", "Webhook deliveries given up after every attempt.")
-    failed.add_metric([], WebhookDelivery.objects.filter(state=WebhookDelivery.State.FAILED).count())
-    return [backlog, oldest, failed]
 
 
 def _time_to_decision() -> list[GaugeMetricFamily]:
@@ -147,7 +134,7 @@ class ProductCollector:
         yield _cases_per_state()
         yield from _reads_waiting()
         yield _vendor_calls()
-        yield from _webhook_backlog()
+        yield from hooks.metric_families()  # the outer apps' own (the API's webhook backlog)
         yield from _time_to_decision()
         yield _worker_heartbeat()
         yield from _broker_queue()

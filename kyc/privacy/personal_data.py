@@ -24,15 +24,15 @@ class PersonalTable:
     """The personal fields of one model, how its rows of a case are found, and how they are erased.
 
     ``erase`` is ``"blank"`` (each field is set to its value in ``fields``), ``"delete"`` (the rows
-    go: nothing in them is worth keeping without the values) or ``"handler"`` (``handler``, a
-    dotted path to ``f(case)``, erases values nested inside a kept record).
+    go: nothing in them is worth keeping without the values) or ``"app"`` (values nested inside a
+    kept record of an outer app, which erases them with the eraser it registered in
+    ``kyc.services.hooks``; ``fields`` then says what goes).
     """
 
     model: str  # app label and model name, "kyc.Case"
     case_lookup: str  # the ORM lookup from the model to the case's id
     fields: dict[str, Any]
     erase: str = "blank"
-    handler: str = ""
     why: str = ""
 
 
@@ -59,11 +59,10 @@ PERSONAL: tuple[PersonalTable, ...] = (
                   " test a guess against them"),
     PersonalTable("kyc_api.IntegratorCase", "case_id", {"external_reference": ""},
                   why="the integrator's own customer reference (an account number, an email)"),
-    PersonalTable("kyc_api.WebhookDelivery", "case_id", {"payload": None}, erase="handler",
-                  handler="kyc.api.services.webhook_payloads_erase",
+    PersonalTable("kyc_api.WebhookDelivery", "case_id", {"payload": None}, erase="app",
                   why="the event posted keeps its type and state, not the state reason"),
     PersonalTable("kyc_api.IdempotencyRecord", "case_id", {"response_body": None, "request_fingerprint": ""},
-                  erase="handler", handler="kyc.api.services.idempotency_records_erase",
+                  erase="app",
                   why="a stored answer quotes the case; the fingerprint hashes the name, email and birth date sent"),
 )
 

@@ -58,7 +58,7 @@ def case_assign(*, case_id, actor: Actor, assignee_id) -> Case:
     policy.refuse(policy.assign_refusal(actor.user))
     assignee = get_user_model().objects.filter(pk=assignee_id).first()
     if assignee is None:
-        raise ValidationFailed("No such reviewer.")
+        raise ValidationFailed(message="No such reviewer.")
     policy.refuse(policy.hold_refusal(assignee))
     case = lock_case(case_id)
     policy.refuse(policy.assignee_refusal(assignee, case))

@@ -7,12 +7,13 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from kyc.api.webhooks import webhooks_case_state_changed
 from kyc.access import policy
 from kyc.core.models import AuditEvent
 from kyc.errors import SidesMissing, ValidationFailed
 from kyc.models import Applicant, Case, Document
+from kyc.services import hooks
 from kyc.core.audit import Actor, audit_record
 from kyc.services.search_index import case_index_for_search
 from kyc.domain.workflow import CaseState, assert_transition
@@ -45,7 +46,8 @@ def case_transition(
         # encrypted note, say), both encrypted and both erased with the case.
         data={"before": before, "after": target.value, "reason_length": len(reason), **(data or {})},
     )
-    webhooks_case_state_changed(case=case, before=before)  # integrators' webhooks, posted on commit
+    # The outer apps' receivers (the integrators' webhooks: a delivery row each, posted on commit).
+    hooks.case_state_changed(case=case, before=before)
     return case
 
 
@@ -69,13 +71,19 @@ def case_create(
         document_type = DocumentType(document_type)
     except ValueError:
         raise ValidationFailed(
-            f"Unknown document type {document_type!r}; choose one of {', '.join(t.value for t in DocumentType)}."
+            message=f"Unknown document type {document_type!r}; choose one of {', '.join(t.value for t in DocumentType)}.",
+            field="document_type",
         ) from None
     issuing_country = issuing_country.strip().upper()
     if issuing_country and not (len(issuing_country) == 3 and issuing_country.isalpha()):
-        raise ValidationFailed("The issuing country must be a three-letter code such as ARE, CHN or GBR.")
+        raise ValidationFailed(
+            message=gettext_noop("The issuing country must be a three-letter code such as ARE, CHN or GBR."),
+            field="issuing_country",
+        )
     if declared_birth_date and declared_birth_date > timezone.now().date():
-        raise ValidationFailed("The birth date cannot be in the future.")
+        raise ValidationFailed(
+            message=gettext_noop("The birth date cannot be in the future."), field="declared_birth_date"
+        )
     applicant = Applicant.objects.create(
         email=email.strip(),
         declared_full_name=declared_full_name.strip(),

@@ -8,9 +8,9 @@ separate, explicit consent before the image is uploaded).
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from kyc.errors import ValidationFailed
+from kyc.errors import ConsentMissing, ValidationFailed
 from kyc.core.models import AuditEvent
 from kyc.models import Case
 from kyc.core.audit import Actor, audit_record
@@ -24,15 +24,11 @@ NOTICE_VERSION = "2026-11-1"
 SENSITIVE_KINDS = frozenset({DocumentKind.CN_ID_PORTRAIT.value, DocumentKind.CN_ID_EMBLEM.value})
 
 
-class ConsentMissing(ValidationFailed):
-    code = "consent_required"
-
-
 @transaction.atomic
 def consent_record(*, case_id, scope: str, actor: Actor) -> None:
     """Record that the applicant consented to ``scope`` (idempotent: a second consent is a no-op)."""
     if scope not in SCOPES:
-        raise ValidationFailed(f"Unknown consent scope {scope!r}; use one of {', '.join(SCOPES)}.")
+        raise ValidationFailed(message=f"Unknown consent scope {scope!r}; use one of {', '.join(SCOPES)}.")
     Case.objects.select_for_update().get(id=case_id)
     if consent_given(case_id=case_id, scope=scope):
         return
@@ -59,7 +55,7 @@ def require_consent_for(*, case_id, kind: str) -> None:
     """Refuse an upload the applicant has not consented to."""
     if kind in SENSITIVE_KINDS and not consent_given(case_id=case_id, scope=SENSITIVE):
         raise ConsentMissing(
-            _(
+            message=gettext_noop(
                 "Before you upload your Chinese resident ID card, please give your separate consent to "
                 "the processing of your ID number, which is sensitive personal information."
             )

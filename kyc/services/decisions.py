@@ -41,15 +41,15 @@ def has_failed_findings(case: Case) -> bool:
 def _clean_reason_codes(codes: list[str] | None, outcome: Decision.Outcome) -> list[str]:
     cleaned = list(dict.fromkeys(code.strip() for code in (codes or []) if code and code.strip()))
     if not cleaned:
-        raise ValidationFailed("Choose at least one reason code for the decision.", field="reason_codes")
+        raise ValidationFailed(message="Choose at least one reason code for the decision.", field="reason_codes")
     known = {rc.code: rc for rc in ReasonCode.objects.filter(code__in=cleaned, is_active=True)}
     unknown = [code for code in cleaned if code not in known]
     if unknown:
-        raise ValidationFailed(f"Unknown or retired reason code: {', '.join(unknown)}.", field="reason_codes")
+        raise ValidationFailed(message=f"Unknown or retired reason code: {', '.join(unknown)}.", field="reason_codes")
     misplaced = [code for code in cleaned if not known[code].applies(outcome.value)]
     if misplaced:
         raise ValidationFailed(
-            f"Reason code {', '.join(misplaced)} does not apply to {outcome.label.lower()}.", field="reason_codes"
+            message=f"Reason code {', '.join(misplaced)} does not apply to {outcome.label.lower()}.", field="reason_codes"
         )
     return cleaned
 
@@ -78,7 +78,7 @@ def case_decide(
     try:
         decision_outcome = Decision.Outcome(outcome)
     except ValueError:
-        raise ValidationFailed(f"Unknown decision {outcome!r}.", field="outcome") from None
+        raise ValidationFailed(message=f"Unknown decision {outcome!r}.", field="outcome") from None
     case = lock_case(case_id)
     policy.refuse(policy.decide_refusal(user, case, pending_approval=_pending_approval(case)))
     codes = _clean_reason_codes(reason_codes, decision_outcome)
@@ -86,22 +86,22 @@ def case_decide(
     requested = list(dict.fromkeys(requested_kinds or []))
     is_override = decision_outcome == Decision.Outcome.APPROVE and has_failed_findings(case)
     if decision_outcome == Decision.Outcome.REJECT and not note:
-        raise ValidationFailed("A note is required when rejecting a case.", field="note")
+        raise ValidationFailed(message="A note is required when rejecting a case.", field="note")
     if is_override and not note:
-        raise ValidationFailed("A check failed on this case: explain in a note why you approve it anyway.",
+        raise ValidationFailed(message="A check failed on this case: explain in a note why you approve it anyway.",
                                field="note")
     if decision_outcome == Decision.Outcome.REQUEST_RESUBMISSION:
         allowed = {k.value for k in REQUIRED_KINDS[DocumentType(case.document_type)]}
         if not requested or not set(requested) <= allowed:
-            raise ValidationFailed("Choose which sides of the document the applicant must send again.",
+            raise ValidationFailed(message="Choose which sides of the document the applicant must send again.",
                                    field="requested_kinds")
         if not note:
-            raise ValidationFailed("Say why, in words the applicant will see, when asking for new images.",
+            raise ValidationFailed(message="Say why, in words the applicant will see, when asking for new images.",
                                    field="note")
     else:
         requested = []
     if decision_outcome == Decision.Outcome.APPROVE and case.state == CaseState.NEEDS_ATTENTION:
-        raise ValidationFailed("A case whose documents could not be read cannot be approved.")
+        raise ValidationFailed(message="A case whose documents could not be read cannot be approved.")
     decision = Decision.objects.create(
         case=case,
         reviewer=user,
@@ -133,18 +133,18 @@ def decision_second_review(*, decision_id, actor: Actor, confirm: bool, note: st
     policy.refuse(policy.second_reviewer_refusal(user))
     case_id = Decision.objects.filter(id=decision_id).values_list("case_id", flat=True).first()
     if case_id is None:
-        raise ValidationFailed("No such decision.")
+        raise ValidationFailed(message="No such decision.")
     case = lock_case(case_id)  # the case first, as every other writer does: no lock-order deadlock
     decision = Decision.objects.select_for_update().get(id=decision_id)
     policy.refuse(policy.second_review_refusal(user, case, decision))
     if confirm and staff_recently_elevated(user=user):
         raise PermissionDenied(
-            f"Your account was created, given a role or had its password reset in the last "
+            message=f"Your account was created, given a role or had its password reset in the last "
             f"{settings.FOUR_EYES_COOLING_OFF_HOURS} hours: another senior reviewer must confirm this approval."
         )
     note = note.strip()
     if not confirm and not note:
-        raise ValidationFailed("Say in a note why you decline this approval; the first reviewer will read it.",
+        raise ValidationFailed(message="Say in a note why you decline this approval; the first reviewer will read it.",
                                field="note")
     decision.second_reviewer = user
     decision.second_note = note

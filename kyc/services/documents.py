@@ -1,50 +1,47 @@
-"""Attaching images to a case."""
+"""Attaching images to a case: the one path every upload takes, from the pages, the API, the demo."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django.core.files.base import File
 from django.db import transaction
 
-from kyc.errors import ValidationFailed
-from kyc.models import Document
+from kyc.services.consent import require_consent_for
+from kyc.errors import CaseErased, CaseNotEditable, DuplicateImage, SideNotInDocument
+from kyc.models import Case, Document
 from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import lock_case
-from kyc.uploads.prepare import prepare_upload, refuse_storage_unavailable
+from kyc.uploads.prepare import PreparedImage, UploadNotKept, capture_gate
 from kyc.domain.workflow import EDITABLE_STATES, CaseState
-from ocr_integration.documents.kinds import KIND_LABELS, REQUIRED_KINDS, DocumentKind, DocumentType
+from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentKind, DocumentType
 
 logger = logging.getLogger(__name__)
 
 
-def document_attach(*, case_id, kind: str, upload, actor: Actor) -> Document:
-    """Validate, re-encode and store one image as the current image of ``kind``.
+@dataclass(frozen=True)
+class AttachedImage:
+    document: Document
+    # A borderline photo is stored; these English msgids say so (translated where shown).
+    capture_warnings: list[str]
 
-    An image replacing an earlier one of the same kind keeps the earlier one (no longer
-    current) for the audit trail. Nothing is stored when anything is refused.
+
+def document_attach(*, case_id, kind: str, prepared: PreparedImage, actor: Actor) -> AttachedImage:
+    """Store ``prepared`` (what ``kyc.uploads.prepare.prepare_upload`` made of the upload, once, before
+    this is called) as the current image of ``kind``, or raise the ``KycError`` that says why not.
+
+    Every rule about what may be attached is checked here, once, with the case locked: the side
+    belongs to the case's document, the case still takes images and was not erased, the applicant
+    consented, the image was never sent for this case before (attached, or replaced: sending back
+    the photo a reviewer refused helps no one), and the quality gate can read it. An image
+    replacing an earlier one of the same kind keeps the earlier one (no longer current) for the
+    audit trail. Nothing is stored when anything is refused.
     """
-    try:
-        document_kind = DocumentKind(kind)
-    except ValueError:
-        raise ValidationFailed(f"Unknown document side {kind!r}.") from None
-    # Decoding and re-encoding happen before the transaction: they are slow and touch no rows.
-    prepared = prepare_upload(upload)
     with transaction.atomic():
         case = lock_case(case_id)
-        if CaseState(case.state) not in EDITABLE_STATES:
-            raise ValidationFailed("This case has been submitted; its images can no longer be changed.")
-        if case.personal_data_erased_at is not None:
-            # Its storage folder is being emptied (retried until it is): nothing may land there.
-            raise ValidationFailed("This case's data has been erased; please start a new case.")
-        allowed = REQUIRED_KINDS[DocumentType(case.document_type)]
-        if document_kind not in allowed:
-            raise ValidationFailed(
-                f"A {KIND_LABELS[document_kind]} does not belong to this case; it needs "
-                f"{', '.join(KIND_LABELS[k] for k in allowed)}."
-            )
-        if case.documents.filter(sha256=prepared.sha256, is_current=True).exists():
-            raise ValidationFailed("This image is already attached to the case. Please upload the other side.")
+        document_kind = _attach_refusals(case=case, kind=kind, prepared=prepared)
+        warnings = capture_gate(prepared, kind=document_kind.value)
         previous = case.documents.filter(kind=document_kind.value, is_current=True).first()
         if previous is not None:
             previous.is_current = False
@@ -67,7 +64,7 @@ def document_attach(*, case_id, kind: str, upload, actor: Actor) -> Document:
                 # S3 unreachable, hanging past its timeouts or refusing (kyc.storage.filesystem.StorageUnavailable),
                 # or a full disk: nothing is stored, the applicant may try again later.
                 logger.error("could not store an uploaded image (%s)", type(exc).__name__)
-                raise refuse_storage_unavailable() from None
+                raise UploadNotKept() from None
             stored_name = document.file.name
             document.save(force_insert=True)
             audit_record(
@@ -88,7 +85,27 @@ def document_attach(*, case_id, kind: str, upload, actor: Actor) -> Document:
             if stored_name:
                 document.file.storage.delete(stored_name)
             raise
-    return document
+    return AttachedImage(document=document, capture_warnings=warnings)
+
+
+def _attach_refusals(*, case: Case, kind: str, prepared: PreparedImage) -> DocumentKind:
+    """The side ``kind`` names, if an image of it may be attached to ``case`` now; else the refusal."""
+    try:
+        document_kind = DocumentKind(kind)
+    except ValueError:
+        raise SideNotInDocument() from None
+    if document_kind not in REQUIRED_KINDS[DocumentType(case.document_type)]:
+        raise SideNotInDocument()
+    if CaseState(case.state) not in EDITABLE_STATES:
+        raise CaseNotEditable()
+    if case.personal_data_erased_at is not None:
+        # Its storage folder is being emptied (retried until it is): nothing may land there.
+        raise CaseErased()
+    require_consent_for(case_id=case.id, kind=document_kind.value)
+    duplicate = case.documents.filter(sha256=prepared.sha256).order_by("-created_at").first()
+    if duplicate is not None:
+        raise DuplicateImage(current=duplicate.is_current)
+    return document_kind
 
 
 @transaction.atomic

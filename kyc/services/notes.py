@@ -19,9 +19,9 @@ def case_note_add(*, case_id, actor: Actor, body: str) -> CaseNote:
     policy.refuse(policy.note_refusal(user))
     body = body.strip()
     if not body:
-        raise ValidationFailed("The note is empty.")
+        raise ValidationFailed(message="The note is empty.")
     if len(body) > NOTE_MAX_LENGTH:
-        raise ValidationFailed(f"Keep notes under {NOTE_MAX_LENGTH} characters.")
+        raise ValidationFailed(message=f"Keep notes under {NOTE_MAX_LENGTH} characters.")
     case = lock_case(case_id)
     note = CaseNote.objects.create(case=case, author=user, body=body)
     # The note's text may mention personal data: the trail records that a note was added, and

@@ -15,11 +15,11 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from kyc.models import Case, PendingFileDeletion
 from kyc.models.document import case_storage_prefix
 from kyc.privacy.personal_data import PERSONAL
+from kyc.services import hooks
 from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import case_transition, lock_case
 from kyc.domain.workflow import FINAL_STATES, CaseState
@@ -81,22 +81,19 @@ def _erase_personal_fields(case: Case) -> None:
             model = apps.get_model(table.model)
         except LookupError:  # an optional app (the API) that is not installed
             continue
+        if table.erase == "app":
+            # A table of an outer app, which erases it: the core does not know its records' shape.
+            eraser = hooks.eraser_for(table.model)
+            if eraser is None:
+                # Installed but never registered its eraser: refuse rather than keep the data.
+                raise RuntimeError(f"{table.model} holds personal data and no eraser is registered for it.")
+            eraser(case=case)
+            continue
         rows = model._base_manager.filter(**{table.case_lookup: case.id})
         if table.erase == "delete":
             rows.delete()
-        elif table.erase == "handler":
-            import_string(table.handler)(case=case)
         else:
             rows.update(**table.fields)
-
-
-def _purge_expired_related() -> None:
-    """Short-lived copies other apps keep past their time (the API app's idempotency answers)."""
-    try:
-        from kyc.api.services import idempotency_records_purge_expired
-    except ImportError:
-        return
-    idempotency_records_purge_expired()
 
 
 def pending_file_deletions_retry(*, case_id=None) -> int:
@@ -152,7 +149,7 @@ def purge_expired_personal_data() -> int:
     """The periodic retention run: deletes left over from earlier erasures are tried again, then
     expired idempotency answers are deleted, and each expired case is erased in its own transaction."""
     pending_file_deletions_retry()
-    _purge_expired_related()
+    hooks.retention_run()  # the outer apps' short-lived copies (the API's idempotency answers)
     count = 0
     for case_id in cases_due_for_purge():
         count += case_purge_personal_data(case_id=case_id, actor=Actor.system("retention"), reason="retention period ended")

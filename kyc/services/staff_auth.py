@@ -117,13 +117,13 @@ def staff_reauthenticate(*, user, password: str, code: str = "") -> None:
     """
     username = user.get_username()
     if not staff_login_attempt_begin(username=username):
-        raise ValidationFailed("Too many failed sign-ins. Try again later, or ask an admin to unlock you.")
+        raise ValidationFailed(message="Too many failed sign-ins. Try again later, or ask an admin to unlock you.")
     if not (password and user.check_password(password)):
         staff_login_failed(username=username, stage="reauthentication")
-        raise ValidationFailed("Your password is not right.")
+        raise ValidationFailed(message="Your password is not right.")
     if has_second_factor(user) and not _totp_check(user=user, code=code):
         staff_login_failed(username=username, stage="reauthentication")
-        raise ValidationFailed("The code from your authenticator is not right.")
+        raise ValidationFailed(message="The code from your authenticator is not right.")
     # Proven again, as at a sign-in: the attempts counted so far are forgiven.
     StaffLoginThrottle.objects.filter(username=_normalise(username)).delete()
 
@@ -136,7 +136,7 @@ def totp_setup_begin(*, user, password: str) -> tuple[str, str]:
     session can neither silently swap the victim's authenticator nor enrol its own.
     """
     if has_second_factor(user):
-        raise ValidationFailed("A second factor is already set up; remove it first to enrol another.")
+        raise ValidationFailed(message="A second factor is already set up; remove it first to enrol another.")
     # Outside the transaction: a wrong password stays counted as a failed sign-in.
     staff_reauthenticate(user=user, password=password)
     with transaction.atomic():
@@ -159,9 +159,9 @@ def totp_pending_enrolment(*, user) -> tuple[str, str] | None:
 def totp_setup_confirm(*, user, code: str) -> None:
     device = TotpDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
     if device is None:
-        raise ValidationFailed("Start the set-up again: no authenticator is waiting for confirmation.")
+        raise ValidationFailed(message="Start the set-up again: no authenticator is waiting for confirmation.")
     if not device.verify_token(code):
-        raise ValidationFailed("That code is not right. Check the time on your phone and try the next code.")
+        raise ValidationFailed(message="That code is not right. Check the time on your phone and try the next code.")
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     audit_record(actor=Actor.staff(user), action="staff.totp_enabled", object_type="user", object_id=user.pk)
@@ -193,7 +193,7 @@ def totp_disable(*, actor: Actor, user, password: str = "", code: str = "") -> N
     block with the check: a wrong answer must stay counted as a failed sign-in.
     """
     if actor.user is None or (actor.user.pk != user.pk and not actor.user.has_perm("kyc.delete_totpdevice")):
-        raise ValidationFailed("Only the user or an admin can remove a second factor.")
+        raise ValidationFailed(message="Only the user or an admin can remove a second factor.")
     if actor.user.pk == user.pk:
         staff_reauthenticate(user=user, password=password, code=code)
     _totp_delete(actor=actor, user=user)
@@ -227,7 +227,7 @@ def staff_account_record_change(
     if actor.user is not None and actor.user.pk == user.pk and (
         added or removed or set(fields) & _ACCOUNT_ELEVATING_FIELDS
     ):
-        raise PermissionDenied("Nobody can change their own roles; ask another admin.")
+        raise PermissionDenied(message="Nobody can change their own roles; ask another admin.")
     if not (created or fields or added or removed):
         return
     audit_record(

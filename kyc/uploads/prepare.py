@@ -27,7 +27,10 @@ Either way the result goes to a temporary file, never into one bytes object, and
 is written.
 
 Every refusal raises :class:`UploadRefused` (a ``ValidationFailed``) with a stable ``code`` for
-the API and a message, in the active language, that says what to do instead.
+the API and the pages, and a message, translated when it is shown, that says what to do instead.
+
+``prepare_upload`` is called once per upload, by the page or the API view that received it; what
+it returns is what ``kyc.services.documents.document_attach`` checks and stores.
 """
 
 from __future__ import annotations
@@ -42,7 +45,6 @@ from typing import IO
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
@@ -64,20 +66,23 @@ Image.MAX_IMAGE_PIXELS = MAX_SIDE_PX * MAX_SIDE_PX
 # A truncated file must be refused, never silently completed with grey.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
-_MEMO_ATTRIBUTE = "_kyc_prepared_image"
 EXIF_ORIENTATION = 0x0112
 
 logger = logging.getLogger(__name__)
 
 
 class UploadRefused(ValidationFailed):
-    """An uploaded file we will not store. ``code`` is stable (API clients switch on it);
-    ``http_status`` is 400 unless the fault is ours (503: try again later)."""
+    """An uploaded file we will not store: ``UploadRefused(code, params, message=msgid)``."""
 
-    def __init__(self, code: str, message: str, *, http_status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.http_status = http_status
+
+class UploadNotKept(UploadRefused):
+    """Our side failed to keep the image (a full disk, object storage down): try again later."""
+
+    code = "storage_unavailable"
+    http_status = 503
+    message = gettext_noop(
+        "We could not save your photo just now; the problem is on our side. Please try again in a few minutes."
+    )
 
 
 class _TemporaryFileFailed(Exception):
@@ -175,34 +180,28 @@ def _size_of(stream) -> int:
 def prepare_upload(stream) -> PreparedImage:
     """Validate and re-encode an uploaded image, or raise UploadRefused saying what is wrong.
 
-    The result is remembered on the stream, so that a view checking for duplicates and the
-    service storing the image decode it once and agree on its hash.
+    Slow (a decode, or a re-mux and a reduced decode) and touching no rows: the caller runs it
+    once, before ``document_attach`` opens its transaction, and hands over what it returns.
     """
-    memo = getattr(stream, _MEMO_ATTRIBUTE, None)
-    if memo is not None:
-        return memo
     try:
-        prepared = _prepare(stream)
+        return _prepare(stream)
     except _TemporaryFileFailed as failure:
         logger.error("could not write a prepared upload to its temporary file (errno %s)", failure.args[0])
-        raise refuse_storage_unavailable() from None
-    try:
-        setattr(stream, _MEMO_ATTRIBUTE, prepared)
-    except AttributeError:  # a stream type that takes no attributes: decode again next time
-        pass
-    return prepared
+        raise UploadNotKept() from None
 
 
 def _prepare(stream) -> PreparedImage:
     max_bytes = settings.UPLOAD_MAX_BYTES
     size = _size_of(stream)
     if size == 0:
-        raise UploadRefused("empty_file", _("The file is empty. Please choose a photo or scan of the document."))
+        raise UploadRefused(
+            "empty_file", message=gettext_noop("The file is empty. Please choose a photo or scan of the document.")
+        )
     if size > max_bytes:
         raise UploadRefused(
             "file_too_large",
-            _("The file is %(size).1f MB; the limit is %(limit).0f MB. Please upload a smaller photo.")
-            % {"size": size / 1_048_576, "limit": max_bytes / 1_048_576},
+            {"size": size / 1_048_576, "limit": max_bytes / 1_048_576},
+            message=gettext_noop("The file is %(size).1f MB; the limit is %(limit).0f MB. Please upload a smaller photo."),
         )
     head = stream.read(64)
     stream.seek(0)
@@ -210,7 +209,7 @@ def _prepare(stream) -> PreparedImage:
     if container == "HEIC":
         raise UploadRefused(
             "heic_not_supported",
-            _(
+            message=gettext_noop(
                 "HEIC/HEIF photos (the iPhone default) are not accepted. Please send a JPEG: on an "
                 "iPhone choose Settings › Camera › Formats › Most Compatible, or share the photo as JPEG."
             ),
@@ -218,12 +217,12 @@ def _prepare(stream) -> PreparedImage:
     if container == "PDF":
         raise UploadRefused(
             "pdf_not_supported",
-            _("PDF files are not accepted. Please upload a photo or scan of the document as a JPEG or PNG image."),
+            message=gettext_noop("PDF files are not accepted. Please upload a photo or scan of the document as a JPEG or PNG image."),
         )
     if container not in ACCEPTED_FORMATS:
         raise UploadRefused(
             "unsupported_type",
-            _("This file is not a JPEG, PNG, BMP or TIFF image. Please upload a photo or scan of the document."),
+            message=gettext_noop("This file is not a JPEG, PNG, BMP or TIFF image. Please upload a photo or scan of the document."),
         )
     try:
         with warnings.catch_warnings():
@@ -248,12 +247,12 @@ def _prepare(stream) -> PreparedImage:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise UploadRefused(
             "decompression_bomb",
-            _("The image claims to be far larger than a document photo. Please upload another photo."),
+            message=gettext_noop("The image claims to be far larger than a document photo. Please upload another photo."),
         ) from None
     except _DAMAGED_IMAGE_ERRORS:
         raise UploadRefused(
             "corrupt_image",
-            _(
+            message=gettext_noop(
                 "This file could not be read as an image (it may be damaged or incomplete). "
                 "Please take the photo again or upload another file."
             ),
@@ -336,17 +335,17 @@ def _check_shape(width: int, height: int) -> None:
     if min(width, height) < MIN_SIDE_PX:
         raise UploadRefused(
             "image_too_small",
-            _(
+            {"width": width, "height": height, "min": MIN_SIDE_PX},
+            message=gettext_noop(
                 "The image is only %(width)d×%(height)d pixels. Please upload a photo at least %(min)d "
                 "pixels on each side so the text can be read."
-            )
-            % {"width": width, "height": height, "min": MIN_SIDE_PX},
+            ),
         )
     if max(width, height) / min(width, height) > MAX_ASPECT_RATIO:
         raise UploadRefused(
             "bad_aspect_ratio",
-            _("The image is a very thin strip (%(width)d×%(height)d pixels), not a photo of a document.")
-            % {"width": width, "height": height},
+            {"width": width, "height": height},
+            message=gettext_noop("The image is a very thin strip (%(width)d×%(height)d pixels), not a photo of a document."),
         )
 
 
@@ -356,11 +355,11 @@ def _check_dimensions(width: int, height: int) -> None:
     if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE_PX:
         raise UploadRefused(
             "image_too_large",
-            _(
+            {"width": width, "height": height, "max": MAX_SIDE_PX, "megapixels": MAX_PIXELS // 1_000_000},
+            message=gettext_noop(
                 "The image is %(width)d×%(height)d pixels, larger than we accept (%(max)d pixels per side, "
                 "%(megapixels)d megapixels). Please upload a smaller photo."
-            )
-            % {"width": width, "height": height, "max": MAX_SIDE_PX, "megapixels": MAX_PIXELS // 1_000_000},
+            ),
         )
 
 
@@ -386,14 +385,6 @@ def _to_rgb_or_grey(image: Image.Image) -> Image.Image:
         scale = 255.0 / (high - low)
         return image.point(lambda value: value * scale - low * scale).convert("L")
     return image.convert("RGB")
-
-
-def find_duplicate(*, case, prepared: PreparedImage):
-    """The document of ``case`` (current or replaced) that is this very image, or None.
-
-    A replaced image counts too: sending back the photo a reviewer refused helps no one.
-    """
-    return case.documents.filter(sha256=prepared.sha256).order_by("-created_at").first()
 
 
 class SizeLimitUploadHandler(FileUploadHandler):
@@ -423,26 +414,17 @@ class SizeLimitUploadHandler(FileUploadHandler):
         return None
 
 
-def refuse_storage_unavailable() -> UploadRefused:
-    """Our side failed to keep the image (a full disk, object storage down): 503, try again later."""
-    return UploadRefused(
-        "storage_unavailable",
-        _("We could not save your photo just now; the problem is on our side. Please try again in a few minutes."),
-        http_status=503,
-    )
-
-
 def refuse_too_large() -> UploadRefused:
     return UploadRefused(
         "file_too_large",
-        _("The file is larger than the %(limit).0f MB limit. Please upload a smaller photo.")
-        % {"limit": settings.UPLOAD_MAX_BYTES / 1_048_576},
+        {"limit": settings.UPLOAD_MAX_BYTES / 1_048_576},
+        message=gettext_noop("The file is larger than the %(limit).0f MB limit. Please upload a smaller photo."),
     )
 
 
 # --- the instant quality gate (kyc/uploads/capture_quality.py) -------------------------------------------
 # One stable code per reason (API clients switch on them), one retake prompt each, in English here
-# and translated where shown (``_(str(error))``, as every refusal).
+# and translated where shown (``str(error)``, as every refusal; a warning with ``gettext``).
 CAPTURE_PROMPTS = {
     ("no_document", ""): gettext_noop("We cannot see a document in this photo. Please photograph the document itself, flat and filling most of the picture."),
     ("blurry", ""): gettext_noop("This photo is blurred. Please hold the camera steady, let it focus, and take the photo again."),
@@ -474,5 +456,5 @@ def capture_gate(prepared: PreparedImage, *, kind: str) -> list[str]:
     refused = result.refused
     if refused is not None:
         prompt = CAPTURE_PROMPTS.get((refused.code, refused.detail)) or CAPTURE_PROMPTS[(refused.code, "")]
-        raise UploadRefused(f"capture_{refused.code}", prompt)
+        raise UploadRefused(f"capture_{refused.code}", message=prompt)
     return [CAPTURE_WARNINGS[w.code] for w in result.warnings if w.code in CAPTURE_WARNINGS]

@@ -21,9 +21,8 @@ from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from django.utils.translation import get_language, gettext_lazy, gettext_noop, pgettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
@@ -35,7 +34,6 @@ from kyc.access.applicants import (
     applicant_require,
     resume_token,
 )
-from kyc.api.services import attach_checked
 from kyc.services.consent import (
     NOTICE_VERSION,
     PROCESSING,
@@ -51,12 +49,12 @@ from kyc.i18n.labels import (
     SIDE_LABELS,
     applicant_state_label,
     resubmission_heading,
-    sides_missing_message,
 )
 from kyc.models import Case, Document
-from kyc.core.audit import Actor
 from kyc.selectors.cases import case_find
-from kyc.services.cases import case_create, case_submit, missing_kinds
+from kyc.core.audit import Actor
+from kyc.services.cases import case_create, case_submit
+from kyc.services.documents import document_attach
 from kyc.services.notifications import resume_link_email_send
 from kyc.services.rate_limits import sliding_window_count
 from kyc.uploads.prepare import (
@@ -64,7 +62,7 @@ from kyc.uploads.prepare import (
     MAX_SIDE_PX,
     MIN_SIDE_PX,
     SizeLimitUploadHandler,
-    UploadRefused,
+    prepare_upload,
     refuse_too_large,
 )
 from kyc.domain.workflow import EDITABLE_STATES, CaseState, IllegalTransition
@@ -88,14 +86,6 @@ READ_STATE_LABELS = {
     Document.ReadState.READ.value: gettext_lazy("Read"),
     Document.ReadState.FAILED.value: gettext_lazy("Could not be read"),
 }
-# Fixed messages raised by the services in English, translated when shown (``_(str(error))``).
-SERVICE_MESSAGES = [
-    gettext_noop("This case has been submitted; its images can no longer be changed."),
-    gettext_noop("This image is already attached to the case. Please upload the other side."),
-    gettext_noop("This is the same image as one sent before for this case. Please take a new photo."),
-    gettext_noop("The birth date cannot be in the future."),
-    gettext_noop("The issuing country must be a three-letter code such as ARE, CHN or GBR."),
-]
 ACCEPT_TYPES = "image/jpeg,image/png,image/bmp,image/tiff,.jpg,.jpeg,.png,.bmp,.tif,.tiff"
 
 
@@ -149,12 +139,6 @@ class StartForm(forms.Form):
             ("", pgettext_lazy("country", "Choose…")), *country_choices(language, first=likely_country)
         ]
         self.likely_country = likely_country
-
-    def clean_declared_birth_date(self):
-        value = self.cleaned_data.get("declared_birth_date")
-        if value and value > timezone.now().date():
-            raise forms.ValidationError(_("The birth date cannot be in the future."))
-        return value
 
     def clean(self):
         cleaned = super().clean()
@@ -287,7 +271,9 @@ def start(request):
             except RateLimited as limited:
                 return _too_many(request, limited)
             except KycError as error:
-                form.add_error(None, _(str(error)))
+                # case_create's own rules (a birth date in the future), shown beside their field.
+                form.add_error(error.field if error.field in form.fields else None, str(error))
+                status = 400
             else:
                 _grant(request, case.id)
                 _send_resume_link(request, case)
@@ -416,10 +402,6 @@ def _upload(request, case_id, kind):
         messages.error(request, message, extra_tags=f"upload-error upload-error-{code}")
         return redirect(f"{reverse('applicant:case', args=[case.id])}#side-{kind}")
 
-    if kind not in {k.value for k in REQUIRED_KINDS[DocumentType(case.document_type)]}:
-        return refuse(_("This side does not belong to your document."), "unknown_side")
-    if case.state not in EDITABLE_STATES:
-        return refuse(_("This case has been submitted; its images can no longer be changed."), "illegal_state", 409)
     email = case.applicant.email
     try:
         _rate_check(request, "upload", email, settings.APPLICANT_UPLOAD_RATE, count=False)
@@ -432,17 +414,17 @@ def _upload(request, case_id, kind):
     if upload_file is None:
         return refuse(_("Please choose a photo or scan of the document."), "no_file")
     try:
-        document = attach_checked(case=case, kind=kind, upload=upload_file, actor=Actor.applicant(case.applicant_id))
+        # Prepared once, here; every rule about attaching it is document_attach's.
+        attached = document_attach(case_id=case.id, kind=kind, prepared=prepare_upload(upload_file),
+                                   actor=Actor.applicant(case.applicant_id))
         # Counted once stored (an image is not taken back for a count); concurrent uploads may pass
         # the look above together, which overshoots by at most the uploads in flight.
         _rate_check_quietly(request, "upload", email, settings.APPLICANT_UPLOAD_RATE)
-    except UploadRefused as error:
-        return refuse(_(str(error)), error.code, error.http_status)
     except KycError as error:
-        return refuse(_(str(error)), getattr(error, "code", "refused"))
+        return refuse(str(error), error.code, error.http_status)
     label = SIDE_LABELS[kind]
     message = _("%(side)s: received.") % {"side": label}
-    warnings = [_(warning) for warning in document.capture_warnings]  # a borderline photo: accepted, said so
+    warnings = [_(warning) for warning in attached.capture_warnings]  # a borderline photo: accepted, said so
     if wants_json:
         sides = _sides(case)
         return JsonResponse({"ok": True, "message": message, "warnings": warnings, "kind": kind,
@@ -456,16 +438,12 @@ def _upload(request, case_id, kind):
 @require_POST
 def submit(request, case_id):
     case = _case_for(request, case_id)
-    missing = missing_kinds(case) if case.state in EDITABLE_STATES else []
-    if missing:
-        messages.error(request, sides_missing_message(missing))
-        return redirect("applicant:case", case_id=case.id)
     try:
         case_submit(case_id=case.id, actor=Actor.applicant(case.applicant_id))
     except IllegalTransition:
         return redirect("applicant:status", case_id=case.id)  # submitted twice (double click, back button)
-    except KycError as error:
-        messages.error(request, _(str(error)))
+    except KycError as error:  # a side missing: the message names it in the applicant's language
+        messages.error(request, str(error))
         return redirect("applicant:case", case_id=case.id)
     return redirect("applicant:status", case_id=case.id)
 

@@ -11,14 +11,19 @@ from ..provider import ErrorClass, OcrError
 
 
 class ShapeError(ValueError):
-    """The vendor's JSON does not have the documented shape (``where`` says which part)."""
+    """The vendor's JSON does not have the documented shape (the message says which part);
+    ``malformed`` when the body is not JSON at all (truncated or garbled on the way)."""
+
+    def __init__(self, message: str, *, malformed: bool = False) -> None:
+        super().__init__(message)
+        self.malformed = malformed
 
 
 def loads(body: bytes) -> Any:
     try:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ShapeError("the body is not JSON") from exc
+        raise ShapeError("the body is not JSON", malformed=True) from exc
 
 
 def obj(value: Any, where: str) -> dict[str, Any]:
@@ -71,7 +76,7 @@ def confidences(data: dict[str, Any], where: str) -> dict[str, float]:
 
 
 def unexpected(vendor: str, exc: ShapeError, *, status: int | None, request_id: str | None) -> OcrError:
-    malformed = str(exc) == "the body is not JSON"
+    malformed = exc.malformed
     return OcrError(
         # A truncated or garbled body is usually a proxy or network fault: retrying can help.
         ErrorClass.TRANSIENT if malformed else ErrorClass.UNKNOWN,

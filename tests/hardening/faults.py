@@ -24,6 +24,7 @@ from kyc.models import Case, CheckFinding, Decision, Document, DocumentReading
 from kyc.core.audit import Actor
 from kyc.services.cases import case_submit
 from kyc.services.documents import document_attach
+from kyc.uploads.prepare import prepare_upload
 from kyc.domain.workflow import CaseState
 from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType
 from tests.support.providers import GREEN, colour_image
@@ -96,7 +97,7 @@ def integrator_case(integrator, document_type: str = "passport", colours: dict[s
     for kind in REQUIRED_KINDS[DocumentType(document_type)]:
         colour = (colours or {}).get(kind.value, GREEN)
         upload = SimpleUploadedFile("photo.png", colour_image(colour), content_type="image/png")
-        document_attach(case_id=case.id, kind=kind.value, upload=upload, actor=integrator_actor(integrator))
+        document_attach(case_id=case.id, kind=kind.value, prepared=prepare_upload(upload), actor=integrator_actor(integrator))
     return case
 
 
@@ -291,7 +292,7 @@ def specimen_case(integrator, document_type: str, seed: int) -> Case:
     for kind in REQUIRED_KINDS[DocumentType(document_type)]:
         specimen = generate_specimen(kind, seed)
         upload = SimpleUploadedFile("photo.png", specimen.image, content_type=specimen.content_type)
-        document_attach(case_id=case.id, kind=kind.value, upload=upload, actor=integrator_actor(integrator))
+        document_attach(case_id=case.id, kind=kind.value, prepared=prepare_upload(upload), actor=integrator_actor(integrator))
     return case
 
 

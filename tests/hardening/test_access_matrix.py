@@ -46,6 +46,7 @@ from kyc.services.decisions import case_decide
 from kyc.services.documents import document_attach
 from kyc.services.notes import case_note_add
 from kyc.services.staff_auth import staff_login_failed, totp_setup_begin
+from kyc.uploads.prepare import prepare_upload
 from kyc.views.applicant import resume_token
 from ocr_integration.models import OcrAttempt, RoutingRule, VendorAccount
 from tests.conftest import make_case, upload
@@ -116,7 +117,7 @@ def _build_world() -> dict:
     _key, integrator_key = api_key_create(integrator=integrator, name="matrix")
     api_case = integrator_case_create(integrator=integrator, email=EMAILS["integrator"], document_type="passport",
                                       declared_full_name=NAMES["integrator"], consents=["processing"])
-    document_attach(case_id=api_case.id, kind="passport", upload=upload(), actor=Actor.integrator(integrator.id,
+    document_attach(case_id=api_case.id, kind="passport", prepared=prepare_upload(upload()), actor=Actor.integrator(integrator.id,
                                                                                                   integrator.name))
     endpoint = webhook_endpoint_create(integrator=integrator, url="https://hooks.example.test/matrix")
     delivery = WebhookDelivery.objects.create(

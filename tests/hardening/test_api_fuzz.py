@@ -36,6 +36,7 @@ from kyc.api.services import (
     webhook_endpoint_create,
 )
 from kyc.services.documents import document_attach
+from kyc.uploads.prepare import prepare_upload
 from tests.conftest import upload
 
 MAX_EXAMPLES = 100
@@ -66,7 +67,7 @@ def fuzz_world(db, settings, tmp_path):
         integrator=integrator, email="fuzz.applicant@example.test", document_type="passport", consents=["processing"]
     )
     # Every side attached, so that a valid submit goes through (200) and the state checks are reached.
-    document_attach(case_id=case.id, kind="passport", upload=upload(), actor=integrator_actor(integrator))
+    document_attach(case_id=case.id, kind="passport", prepared=prepare_upload(upload()), actor=integrator_actor(integrator))
     endpoint = webhook_endpoint_create(integrator=integrator, url="https://hooks.example.test/kyc")
     # The WSGI handler closes the database connection after each request, which would close the
     # test's transaction; Django's own test client detaches the same receivers while it runs.

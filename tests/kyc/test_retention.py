@@ -165,13 +165,14 @@ def test_an_erased_case_takes_no_new_images(scripted_ocr, django_capture_on_comm
     from kyc.errors import ValidationFailed
     from kyc.services.documents import document_attach
     from kyc.services.retention import case_purge_personal_data
+    from kyc.uploads.prepare import prepare_upload
     from tests.conftest import upload
 
     case = make_case("passport")
     with django_capture_on_commit_callbacks(execute=True):
         case_purge_personal_data(case_id=case.id, actor=Actor.system("retention"), reason="abandoned draft")
     with pytest.raises(ValidationFailed, match="erased"):
-        document_attach(case_id=case.id, kind="passport", upload=upload(), actor=Actor.applicant(case.applicant_id))
+        document_attach(case_id=case.id, kind="passport", prepared=prepare_upload(upload()), actor=Actor.applicant(case.applicant_id))
     assert not Path(default_storage.location, "cases", str(case.id)).exists()
 
 

@@ -9,6 +9,7 @@ from kyc.core.audit import Actor
 from kyc.services.cases import case_create, case_submit
 from kyc.services.documents import document_attach
 from kyc.tasks import read_document
+from kyc.uploads.prepare import prepare_upload
 from ocr_integration import services
 from ocr_integration.specimens import generate_specimen
 
@@ -21,7 +22,7 @@ def read_passport_with(settings, primary: str, django_capture_on_commit_callback
     specimen = generate_specimen("passport", 4242)
     case = case_create(actor=Actor.applicant(""), email="s@example.test", document_type="passport")
     document_attach(
-        case_id=case.id, kind="passport", upload=SimpleUploadedFile("p.png", specimen.image),
+        case_id=case.id, kind="passport", prepared=prepare_upload(SimpleUploadedFile("p.png", specimen.image)),
         actor=Actor.applicant(case.applicant_id),
     )
     with django_capture_on_commit_callbacks(execute=False):

@@ -35,6 +35,15 @@ ID_DOCUMENT_PASSPORT_COUNTRIES = frozenset(
 )
 
 
+class HuaweiRefused(OcrError):
+    """Huawei answered with an error; ``token`` is the IAM token the request carried (None when it
+    was signed with AK/SK), so that a token the vendor refuses is dropped, and only that one."""
+
+    def __init__(self, *args: Any, token: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.token = token
+
+
 @dataclass(frozen=True)
 class HuaweiAccount:
     name: str  # the provider name: "huawei", "g42", ...
@@ -170,10 +179,10 @@ class HuaweiOcrClient:
         url = f"{self.account.endpoint.rstrip('/')}/v2/{self.account.project_id}/{api}"
         try:
             return self._send(api, url, body, parse)
-        except OcrError as exc:
-            if is_huawei_token_error(exc.code) and self._tokens is not None and getattr(exc, "_token", None):
+        except HuaweiRefused as exc:
+            if is_huawei_token_error(exc.code) and self._tokens is not None and exc.token:
                 # A token the vendor no longer accepts (expired early, revoked): one fresh token.
-                self._tokens.invalidate(exc._token)  # type: ignore[attr-defined]
+                self._tokens.invalidate(exc.token)
                 return self._send(api, url, body, parse)
             raise
 
@@ -228,11 +237,9 @@ class HuaweiOcrClient:
             retry_after = retry_after if retry_after is not None else 5.0
             self.limiter.penalize(self.account.rate_key, retry_after)
         record(str(error_class), code or f"HTTP.{status}")
-        error = OcrError(error_class, MESSAGES[error_class], code=code or f"HTTP.{status}",
-                         vendor_message=vendor_message[:500], http_status=status, retry_after=retry_after,
-                         vendor_request_id=request_id)
-        error._token = token  # type: ignore[attr-defined]
-        raise error
+        raise HuaweiRefused(error_class, MESSAGES[error_class], code=code or f"HTTP.{status}",
+                            vendor_message=vendor_message[:500], http_status=status, retry_after=retry_after,
+                            vendor_request_id=request_id, token=token)
 
 
 class HuaweiGeneralTextReader:

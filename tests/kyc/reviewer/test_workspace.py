@@ -191,6 +191,7 @@ def read_specimen_passport(settings, provider: str, on_commit):
     from kyc.services.cases import case_create, case_submit
     from kyc.services.documents import document_attach
     from kyc.tasks import read_document
+    from kyc.uploads.prepare import prepare_upload
     from ocr_integration import services
     from ocr_integration.specimens import generate_specimen
 
@@ -198,7 +199,7 @@ def read_specimen_passport(settings, provider: str, on_commit):
     services._providers.clear()
     specimen = generate_specimen("passport", 4242)
     case = case_create(actor=Actor.applicant(""), email="s@example.test", document_type="passport")
-    document_attach(case_id=case.id, kind="passport", upload=SimpleUploadedFile("p.png", specimen.image),
+    document_attach(case_id=case.id, kind="passport", prepared=prepare_upload(SimpleUploadedFile("p.png", specimen.image)),
                     actor=Actor.applicant(case.applicant_id))
     with on_commit(execute=False):
         case_submit(case_id=case.id, actor=Actor.applicant(case.applicant_id))
