@@ -193,8 +193,9 @@ def _finish_case_if_read(case: Case) -> None:
         case_transition(case=case, target=CaseState.READY_FOR_REVIEW, actor=PIPELINE)
 
 
-def case_run_checks(*, case: Case) -> list[CheckFinding]:
-    """Run every cross-check on the case's current readings and store the findings as a new run."""
+def case_readings(*, case: Case) -> CaseReadings:
+    """What the cross-checks need for ``case``: its current readings (the latest per side and role)
+    and what the applicant declared."""
     primary: list[Reading] = []
     second: list[Reading] = []
     readings = DocumentReading.objects.filter(document__case=case, document__is_current=True).select_related(
@@ -216,7 +217,7 @@ def case_run_checks(*, case: Case) -> list[CheckFinding]:
         )
         (primary if role == DocumentReading.Role.PRIMARY else second).append(reading)
     applicant = case.applicant
-    evidence = CaseReadings(
+    return CaseReadings(
         document_type=DocumentType(case.document_type),
         primary=primary,
         second=second,
@@ -225,6 +226,11 @@ def case_run_checks(*, case: Case) -> list[CheckFinding]:
             issuing_state=case.issuing_country or None,
         ),
     )
+
+
+def case_run_checks(*, case: Case) -> list[CheckFinding]:
+    """Run every cross-check on the case's current readings and store the findings as a new run."""
+    evidence = case_readings(case=case)
     findings = ocr.check_case(evidence, today=timezone.now().date(), policy=check_policy())
     case.check_run += 1
     outcomes = Counter(str(f.outcome) for f in findings)
