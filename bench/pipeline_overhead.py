@@ -65,7 +65,6 @@ from bench._common import (  # noqa: E402
     vendor_environ,
 )
 
-
 # Seen by this process, after commit: case id -> aware datetime.
 READY_SEEN: dict = {}
 _WAITING_STATES = ("draft", "submitted", "processing")
