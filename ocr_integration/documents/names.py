@@ -177,30 +177,39 @@ def similarity(a: str, b: str) -> float:
     Insensitive to case, diacritics (both ICAO forms), punctuation, spacing and the order of
     name components. 0.0 when either side has no Latin-comparable letters.
     """
-    best = 0.0
     if not isinstance(a, str) or not isinstance(b, str):
         return 0.0
     sa, sb = script_of(a), script_of(b)
     if sa == sb and sa not in LATIN_COMPARABLE and sa != "other":
-        # Han or Arabic on both sides: compare the characters themselves.
-        xa = "".join(c for c in unicodedata.normalize("NFKC", a) if c.isalpha())
-        xb = "".join(c for c in unicodedata.normalize("NFKC", b) if c.isalpha())
-        return round(_ratio(xa, xb), 4) if xa and xb else 0.0
+        return _same_script_similarity(a, b)
+    best = 0.0
     for fa in fold_variants(a):
         for fb in fold_variants(b):
-            if not fa or not fb:
-                continue
-            for xa in _arrangements(fa):
-                for xb in _arrangements(fb):
-                    best = max(best, _ratio(xa, xb))
-                    if best == 1.0:
-                        return 1.0
-            for short, full in ((fa.split(), fb.split()), (fb.split(), fa.split())):
-                expanded = _expand_initials(short, full)
-                if expanded is not None:
-                    score = max(_ratio(x, y) for x in _arrangements(" ".join(expanded)) for y in _arrangements(" ".join(full)))
-                    best = max(best, min(score, INITIALS_SCORE))
+            if fa and fb:
+                best = max(best, _folded_similarity(fa, fb))
+                if best == 1.0:
+                    return 1.0
     return round(best, 4)
+
+
+def _same_script_similarity(a: str, b: str) -> float:
+    # Han or Arabic on both sides: compare the characters themselves.
+    xa = "".join(c for c in unicodedata.normalize("NFKC", a) if c.isalpha())
+    xb = "".join(c for c in unicodedata.normalize("NFKC", b) if c.isalpha())
+    return round(_ratio(xa, xb), 4) if xa and xb else 0.0
+
+
+def _folded_similarity(fa: str, fb: str) -> float:
+    """Two folded renderings: the best arrangement, or an initials expansion (capped)."""
+    best = max(_ratio(xa, xb) for xa in _arrangements(fa) for xb in _arrangements(fb))
+    if best == 1.0:
+        return best
+    for short, full in ((fa.split(), fb.split()), (fb.split(), fa.split())):
+        expanded = _expand_initials(short, full)
+        if expanded is not None:
+            score = max(_ratio(x, y) for x in _arrangements(" ".join(expanded)) for y in _arrangements(" ".join(full)))
+            best = max(best, min(score, INITIALS_SCORE))
+    return best
 
 
 def omitted_components(shorter: str, longer: str) -> list[str]:
