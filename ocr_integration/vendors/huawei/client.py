@@ -24,8 +24,8 @@ from ...provider import ErrorClass, OcrError, ReadRequest
 from .. import attempts, checks, http, images
 from ..accounts import account_config
 from ..errors import MESSAGES, classify_huawei, is_huawei_token_error
-from ..parsing import ShapeError, loads, unexpected
 from ..ratelimit import RateLimiter
+from ..schema import ShapeError, loads, unexpected
 from . import models, normalise, signing
 from .auth import TokenProvider
 
@@ -113,14 +113,14 @@ class HuaweiOcrClient:
     def passport(self, image: bytes) -> Reading:
         result, data, request_id = self._call(
             "ocr/passport", image, images.HUAWEI_PASSPORT, {},
-            lambda d: models.parse_structured(d, models.PASSPORT_FIELDS, "passport"))
+            lambda d: models.parse_structured(d, models.PassportResponse, "passport"))
         return normalise.passport(self.name, result, models.sanitized(data), request_id)
 
     def emirates_id(self, image: bytes, *, kind: DocumentKind) -> Reading:
         side = "back" if kind == DocumentKind.EMIRATES_ID_BACK else "front"
         result, data, request_id = self._call(
             "ocr/emirates-id-card", image, images.HUAWEI_EMIRATES_ID, {"side": side},
-            lambda d: models.parse_structured(d, models.EMIRATES_FIELDS, "emirates-id-card"))
+            lambda d: models.parse_structured(d, models.EmiratesIdResponse, "emirates-id-card"))
         seen = normalise.emirates_side_seen(result.values)
         if seen is None:
             raise OcrError(ErrorClass.INVALID_IMAGE,
@@ -145,13 +145,13 @@ class HuaweiOcrClient:
             extra["id_type"] = [id_type]
         result, data, request_id = self._call(
             "ocr/id-document", image, images.HUAWEI_ID_DOCUMENT, extra,
-            lambda d: models.parse_structured(d, models.ID_DOCUMENT_FIELDS, "id-document"))
+            lambda d: models.parse_structured(d, models.IdDocumentResponse, "id-document"))
         return normalise.id_document(self.name, kind, result, models.sanitized(data), request_id)
 
     def bankcard(self, image: bytes) -> Reading:
         result, data, request_id = self._call(
             "ocr/bankcard", image, images.HUAWEI_BANKCARD, {},
-            lambda d: models.parse_structured(d, models.BANKCARD_FIELDS, "bankcard"))
+            lambda d: models.parse_structured(d, models.BankCardResponse, "bankcard"))
         return normalise.bankcard(self.name, result, models.sanitized(data), request_id)
 
     def general_text(self, image: bytes, *, kind: DocumentKind, detect_direction: bool = True) -> Reading:
