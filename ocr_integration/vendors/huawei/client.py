@@ -168,13 +168,17 @@ class HuaweiOcrClient:
         prepared = images.prepare(image, limits)
         body = json.dumps({"image": base64.b64encode(prepared.data).decode("ascii"), **extra}).encode()
         url = f"{self.account.endpoint.rstrip('/')}/v2/{self.account.project_id}/{api}"
+        # Token fetched (a call of its own) and request signed before the admission, so that
+        # nothing slow stands between the admission and the send.
+        headers, token = self._headers(url, body)
         try:
-            return self._send(api, url, body, parse)
+            return self._send(api, url, body, parse, headers)
         except OcrError as exc:
-            if is_huawei_token_error(exc.code) and self._tokens is not None and getattr(exc, "_token", None):
+            if is_huawei_token_error(exc.code) and self._tokens is not None and token is not None:
                 # A token the vendor no longer accepts (expired early, revoked): one fresh token.
-                self._tokens.invalidate(exc._token)  # type: ignore[attr-defined]
-                return self._send(api, url, body, parse)
+                self._tokens.invalidate(token)
+                headers, _ = self._headers(url, body)
+                return self._send(api, url, body, parse, headers)
             raise
 
     def _headers(self, url: str, body: bytes) -> tuple[dict[str, str], str | None]:
@@ -186,10 +190,8 @@ class HuaweiOcrClient:
                               access_key=self.account.access_key, secret_key=self.account.secret_key)
         return signed, None
 
-    def _send(self, api: str, url: str, body: bytes, parse: Callable[[Any], Any]) -> tuple[Any, Any, str | None]:
-        # Token fetched (a call of its own) and request signed before the admission, so that
-        # nothing slow stands between the admission and the send.
-        headers, token = self._headers(url, body)
+    def _send(self, api: str, url: str, body: bytes, parse: Callable[[Any], Any],
+              headers: dict[str, str]) -> tuple[Any, Any, str | None]:
         self.limiter.acquire(self.account.rate_key, self.account.qps)
         try:
             exchange = http.post(url, content=body, headers=headers)
@@ -228,11 +230,9 @@ class HuaweiOcrClient:
             retry_after = retry_after if retry_after is not None else 5.0
             self.limiter.penalize(self.account.rate_key, retry_after)
         record(str(error_class), code or f"HTTP.{status}")
-        error = OcrError(error_class, MESSAGES[error_class], code=code or f"HTTP.{status}",
-                         vendor_message=vendor_message[:500], http_status=status, retry_after=retry_after,
-                         vendor_request_id=request_id)
-        error._token = token  # type: ignore[attr-defined]
-        raise error
+        raise OcrError(error_class, MESSAGES[error_class], code=code or f"HTTP.{status}",
+                       vendor_message=vendor_message[:500], http_status=status, retry_after=retry_after,
+                       vendor_request_id=request_id)
 
 
 class HuaweiGeneralTextReader:
