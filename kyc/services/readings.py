@@ -85,16 +85,19 @@ def document_record_reading(*, document_id, token: str, result: ocr.DocumentRead
     after that commit (see :func:`case_check_when_read`), so the document's and the case's row
     locks are not held while the cross-checks compute.
     """
-    case_id = _store_reading(document_id=document_id, token=token, result=result)
-    if case_id is None:
+    stored = _store_reading(document_id=document_id, token=token, result=result)
+    if stored is None:
         return False
-    case_check_when_read(case_id=case_id)
+    case_id, every_side_read = stored
+    if every_side_read:
+        case_check_when_read(case_id=case_id)
     return True
 
 
 @transaction.atomic
 def _store_reading(*, document_id, token: str, result: ocr.DocumentReadResult):
-    """The reading rows, the document's state and their audit row; the case id, or None for a duplicate."""
+    """The reading rows, the document's state and their audit row. ``(case id, every current side
+    read?)``, or None for a duplicate."""
     document = Document.objects.select_for_update().get(id=document_id)
     if document.read_state != Document.ReadState.READING or document.claim_token != token:
         return None
@@ -132,7 +135,7 @@ def _store_reading(*, document_id, token: str, result: ocr.DocumentReadResult):
             "fields": sorted(result.primary.fields),
         },
     )
-    return case.id
+    return case.id, not _unread_sides(case).exists()
 
 
 def case_check_when_read(*, case_id) -> bool:
@@ -147,27 +150,24 @@ def case_check_when_read(*, case_id) -> bool:
     stores the findings and moves the case.
     """
     case = Case.objects.select_related("applicant").get(id=case_id)
-    if not _ready_to_check(case):
+    if case.state != CaseState.PROCESSING:
         return False
     rows = _current_readings(case)
     findings = _findings_for(case, rows)
     with transaction.atomic():
         case = lock_case(case_id)
-        if not _ready_to_check(case):
+        if case.state != CaseState.PROCESSING or _unread_sides(case).exists():
             return False
-        latest_rows = _current_readings(case)
-        if [row.id for row in latest_rows] != [row.id for row in rows]:
+        if _current_reading_ids(case) != {row.id for row in rows}:
             # A reading was stored while the checks ran: check what is there now (rare).
-            findings = _findings_for(case, latest_rows)
+            findings = _findings_for(case, _current_readings(case))
         _store_findings(case, findings)
         case_transition(case=case, target=CaseState.READY_FOR_REVIEW, actor=PIPELINE)
     return True
 
 
-def _ready_to_check(case: Case) -> bool:
-    return case.state == CaseState.PROCESSING and not case.documents.filter(is_current=True).exclude(
-        read_state=Document.ReadState.READ
-    ).exists()
+def _unread_sides(case: Case):
+    return case.documents.filter(is_current=True).exclude(read_state=Document.ReadState.READ)
 
 
 @transaction.atomic
@@ -242,6 +242,15 @@ def _current_readings(case: Case) -> list[DocumentReading]:
     for row in readings.order_by("created_at", "id"):
         latest[(row.document.kind, row.role)] = row
     return list(latest.values())
+
+
+def _current_reading_ids(case: Case) -> set:
+    """The ids :func:`_current_readings` would return, without loading the rows."""
+    latest: dict[tuple[str, str], object] = {}
+    rows = DocumentReading.objects.filter(document__case=case, document__is_current=True)
+    for kind, role, reading_id in rows.order_by("created_at", "id").values_list("document__kind", "role", "id"):
+        latest[(kind, role)] = reading_id
+    return set(latest.values())
 
 
 def _case_readings_from(case: Case, rows: list[DocumentReading]) -> CaseReadings:
