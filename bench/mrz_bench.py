@@ -91,12 +91,12 @@ def _set(lines: Lines, line: int, pos: int, text: str) -> Lines:
 
 
 def _fields(fmt: str) -> dict[str, tuple[int, int, int]]:
-    return ours._LAYOUTS[fmt].fields
+    return ours.layout.LAYOUTS[fmt].fields
 
 
 def _recheck(lines: Lines, fmt: str) -> Lines:
     """Recompute every check digit so that only a field rule is broken."""
-    layout = ours._LAYOUTS[fmt]
+    layout = ours.layout.LAYOUTS[fmt]
     for name, (spans, digit) in layout.checks.items():
         data = "".join(lines[li][a:b] for li, a, b in spans)
         if name == "personal_number" and data == "<" * len(data):
@@ -107,8 +107,8 @@ def _recheck(lines: Lines, fmt: str) -> Lines:
 
 
 def f_check_digit(rng, lines, fmt):
-    name = rng.choice([n for n in ours._LAYOUTS[fmt].checks if n != "personal_number"])
-    li, a, _ = ours._LAYOUTS[fmt].checks[name][1]
+    name = rng.choice([n for n in ours.layout.LAYOUTS[fmt].checks if n != "personal_number"])
+    li, a, _ = ours.layout.LAYOUTS[fmt].checks[name][1]
     old = lines[li][a]
     return _set(lines, li, a, rng.choice([d for d in "0123456789" if d != old]))
 

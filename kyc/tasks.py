@@ -65,6 +65,10 @@ def requeue_stalled_reads() -> int:
         queue_read(document_id)
     if document_ids:
         logger.warning("queued %d stalled document reads again", len(document_ids))
+    # A worker lost between storing a case's last reading and its checks (which run after that
+    # commit) leaves the case processing with every side read: check it here.
+    for case_id in readings.unchecked_read_case_ids():
+        readings.case_check_when_read(case_id=case_id)
     return len(document_ids)
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from kyc.selectors.configuration import check_policy
@@ -20,6 +20,7 @@ from kyc.services.search_index import case_index_for_search, reading_search_valu
 from kyc.domain.workflow import CaseState
 from ocr_integration import services as ocr
 from ocr_integration.documents.crosschecks import CaseReadings, DeclaredData
+from ocr_integration.documents.findings import Finding
 from ocr_integration.documents.kinds import DocumentKind, DocumentType
 from ocr_integration.documents.reading import Reading
 from ocr_integration.services import ErrorClass, OcrError, ReadRequest
@@ -77,12 +78,29 @@ def document_read(*, document_id, token: str) -> bool:
     return document_record_reading(document_id=document.id, token=token, result=result)
 
 
-@transaction.atomic
 def document_record_reading(*, document_id, token: str, result: ocr.DocumentReadResult) -> bool:
-    """Store a finished read. A duplicate (the claim was lost or the work was done) is dropped."""
+    """Store a finished read. A duplicate (the claim was lost or the work was done) is dropped.
+
+    The reading is committed first; once every current side of the case is read, the checks run
+    after that commit (see :func:`case_check_when_read`), so the document's and the case's row
+    locks are not held while the cross-checks compute.
+    """
+    stored = _store_reading(document_id=document_id, token=token, result=result)
+    if stored is None:
+        return False
+    case_id, every_side_read = stored
+    if every_side_read:
+        case_check_when_read(case_id=case_id)
+    return True
+
+
+@transaction.atomic
+def _store_reading(*, document_id, token: str, result: ocr.DocumentReadResult):
+    """The reading rows, the document's state and their audit row. ``(case id, every current side
+    read?)``, or None for a duplicate."""
     document = Document.objects.select_for_update().get(id=document_id)
     if document.read_state != Document.ReadState.READING or document.claim_token != token:
-        return False
+        return None
     case = lock_case(document.case_id)
     for role, reading in ((DocumentReading.Role.PRIMARY, result.primary), (DocumentReading.Role.SECOND, result.second)):
         if reading is None:
@@ -117,8 +135,39 @@ def document_record_reading(*, document_id, token: str, result: ocr.DocumentRead
             "fields": sorted(result.primary.fields),
         },
     )
-    _finish_case_if_read(case)
+    return case.id, not _unread_sides(case).exists()
+
+
+def case_check_when_read(*, case_id) -> bool:
+    """Once every current side of a processing case is read: run the cross-checks, store their
+    findings and hand the case to reviewers (``ready_for_review``). False when there is nothing to
+    do (a side is still being read, or the case is not processing). Safe to run twice.
+
+    The checks are pure computation on a snapshot of the readings, so they run outside any
+    transaction and hold no lock; the short transaction after them locks the case, checks that it
+    is still processing and that its readings are still the ones checked (two sides finishing
+    together both get here: the first one moves the case, the second finds nothing to do), then
+    stores the findings and moves the case.
+    """
+    case = Case.objects.select_related("applicant").get(id=case_id)
+    if case.state != CaseState.PROCESSING:
+        return False
+    rows = _current_readings(case)
+    findings = _findings_for(case, rows)
+    with transaction.atomic():
+        case = lock_case(case_id)
+        if case.state != CaseState.PROCESSING or _unread_sides(case).exists():
+            return False
+        if _current_reading_ids(case) != {row.id for row in rows}:
+            # A reading was stored while the checks ran: check what is there now (rare).
+            findings = _findings_for(case, _current_readings(case))
+        _store_findings(case, findings)
+        case_transition(case=case, target=CaseState.READY_FOR_REVIEW, actor=PIPELINE)
     return True
+
+
+def _unread_sides(case: Case):
+    return case.documents.filter(is_current=True).exclude(read_state=Document.ReadState.READ)
 
 
 @transaction.atomic
@@ -184,39 +233,43 @@ def _reason_for(error: OcrError, document: Document) -> str:
     return f"{label}: reading failed after {document.read_attempts} attempts ({error.error_class}: {error.message})."
 
 
-def _finish_case_if_read(case: Case) -> None:
-    current = list(case.documents.filter(is_current=True))
-    if any(d.read_state != Document.ReadState.READ for d in current):
-        return
-    case_run_checks(case=case)
-    if case.state == CaseState.PROCESSING:
-        case_transition(case=case, target=CaseState.READY_FOR_REVIEW, actor=PIPELINE)
-
-
-def case_run_checks(*, case: Case) -> list[CheckFinding]:
-    """Run every cross-check on the case's current readings and store the findings as a new run."""
-    primary: list[Reading] = []
-    second: list[Reading] = []
+def _current_readings(case: Case) -> list[DocumentReading]:
+    """The latest reading per current side and role, in a stable order."""
     readings = DocumentReading.objects.filter(document__case=case, document__is_current=True).select_related(
         "document"
     )
     latest: dict[tuple[str, str], DocumentReading] = {}
     for row in readings.order_by("created_at", "id"):
         latest[(row.document.kind, row.role)] = row
-    for (kind, role), row in latest.items():
+    return list(latest.values())
+
+
+def _current_reading_ids(case: Case) -> set:
+    """The ids :func:`_current_readings` would return, without loading the rows."""
+    latest: dict[tuple[str, str], object] = {}
+    rows = DocumentReading.objects.filter(document__case=case, document__is_current=True)
+    for kind, role, reading_id in rows.order_by("created_at", "id").values_list("document__kind", "role", "id"):
+        latest[(kind, role)] = reading_id
+    return set(latest.values())
+
+
+def _case_readings_from(case: Case, rows: list[DocumentReading]) -> CaseReadings:
+    primary: list[Reading] = []
+    second: list[Reading] = []
+    for row in rows:
         reading = Reading.from_json(
             {
                 "provider": row.provider,
-                "document_kind": kind,
+                "document_kind": row.document.kind,
                 "fields": row.fields,
                 "mrz_lines": row.mrz_lines,
                 "raw_response": {},
                 "vendor_request_id": row.vendor_request_id,
             }
         )
-        (primary if role == DocumentReading.Role.PRIMARY else second).append(reading)
+        (primary if row.role == DocumentReading.Role.PRIMARY else second).append(reading)
     applicant = case.applicant
-    evidence = CaseReadings(
+    return CaseReadings(
         document_type=DocumentType(case.document_type),
         primary=primary,
         second=second,
@@ -225,7 +278,25 @@ def case_run_checks(*, case: Case) -> list[CheckFinding]:
             issuing_state=case.issuing_country or None,
         ),
     )
-    findings = ocr.check_case(evidence, today=timezone.now().date(), policy=check_policy())
+
+
+def case_readings(*, case: Case) -> CaseReadings:
+    """What the cross-checks need for ``case``: its current readings (the latest per side and role)
+    and what the applicant declared."""
+    return _case_readings_from(case, _current_readings(case))
+
+
+def _findings_for(case: Case, rows: list[DocumentReading]) -> list[Finding]:
+    return ocr.check_case(_case_readings_from(case, rows), today=timezone.now().date(), policy=check_policy())
+
+
+def case_run_checks(*, case: Case) -> list[CheckFinding]:
+    """Run every cross-check on the case's current readings and store the findings as a new run."""
+    return _store_findings(case, _findings_for(case, _current_readings(case)))
+
+
+def _store_findings(case: Case, findings: list[Finding]) -> list[CheckFinding]:
+    """The findings as the case's next check run, with the counts the queue shows and an audit row."""
     case.check_run += 1
     outcomes = Counter(str(f.outcome) for f in findings)
     case.failed_findings_count = outcomes.get("fail", 0)
@@ -249,7 +320,7 @@ def case_run_checks(*, case: Case) -> list[CheckFinding]:
         case_id=case.id,
         object_type="case",
         object_id=case.id,
-        data={"check_run": case.check_run, "outcomes": dict(Counter(str(f.outcome) for f in findings))},
+        data={"check_run": case.check_run, "outcomes": dict(outcomes)},
     )
     return rows
 
@@ -266,5 +337,17 @@ def stalled_document_ids() -> list:
             Q(read_state=Document.ReadState.READING, claimed_at__lt=stale_before)
             | Q(read_state=Document.ReadState.PENDING, case__state_changed_at__lt=stale_before)
         )
+        .values_list("id", flat=True)
+    )
+
+
+def unchecked_read_case_ids() -> list:
+    """Processing cases whose every current side was read long ago but which were never checked:
+    the worker was lost between storing the last reading and the checks (they run after that commit)."""
+    stale_before = timezone.now() - timedelta(seconds=settings.OCR_READ_STALL_SECONDS)
+    unread = Document.objects.filter(case=OuterRef("pk"), is_current=True).exclude(read_state=Document.ReadState.READ)
+    return list(
+        Case.objects.filter(state=CaseState.PROCESSING, state_changed_at__lt=stale_before)
+        .filter(~Exists(unread))
         .values_list("id", flat=True)
     )

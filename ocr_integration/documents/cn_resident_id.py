@@ -26,6 +26,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+# GB 11643's check character is ISO 7064 MOD 11-2 (weights 2^k mod 11, 10 written X).
+from stdnum.iso7064 import mod_11_2
+
 # GB/T 2260 province-level codes (first two digits of the address code).
 PROVINCES: dict[str, str] = {
     "11": "北京", "12": "天津", "13": "河北", "14": "山西", "15": "内蒙古",
@@ -39,8 +42,6 @@ PROVINCES: dict[str, str] = {
     "83": "台湾 (居住证)",
 }
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK_CHARS = "10X98765432"
 _FULLWIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
 
 
@@ -54,8 +55,7 @@ def check_character(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character for the first 17 digits of a GB 11643 number."""
     if len(first17) != 17 or not first17.isdigit():
         raise ValueError("the first 17 characters must be digits")
-    total = sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK_CHARS[total % 11]
+    return mod_11_2.calc_check_digit(first17)
 
 
 def make_number(address_code: str, birth_date: date, sequence: int) -> str:

@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from stdnum import luhn
+
 from . import mrz
 
 _ARABIC_INDIC = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
@@ -36,22 +38,13 @@ class Problem:
 
 def luhn_check_digit(digits: str) -> str:
     """The Luhn (mod 10) digit that makes ``digits + digit`` valid. ``digits`` must be digits."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 0:  # these positions are doubled once the check digit is appended
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return str((10 - total % 10) % 10)
+    return luhn.calc_check_digit(digits)
 
 
 def luhn_valid(digits: str) -> bool:
     """True if ``digits`` (digits only, at least 2) passes the Luhn check."""
-    if len(digits) < 2 or not digits.isdigit():
-        return False
-    return luhn_check_digit(digits[:-1]) == digits[-1]
+    # python-stdnum's luhn also accepts other alphabets: only digits are a card or ID number here.
+    return len(digits) >= 2 and digits.isdigit() and luhn.is_valid(digits)
 
 
 def format_id_number(digits: str) -> str:

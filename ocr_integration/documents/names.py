@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from rapidfuzz.distance import Levenshtein
+
 # Characters whose ICAO form is not just "drop the accent". Tuples: (icao form, plain form).
 _LATIN_SPECIAL: dict[str, tuple[str, str]] = {
     "Ä": ("AE", "A"), "Å": ("AA", "A"), "Æ": ("AE", "AE"), "Ö": ("OE", "O"), "Ø": ("OE", "O"),
@@ -123,27 +125,11 @@ def mrz_name(surname: str, given_names: str, width: int) -> tuple[str, bool]:
     return text[:width].ljust(width, "<"), truncated
 
 
-def _levenshtein(a: str, b: str) -> int:
-    if a == b:
-        return 0
-    if len(a) < len(b):
-        a, b = b, a
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-            )
-        previous = current
-    return previous[-1]
-
-
 def _ratio(a: str, b: str) -> float:
-    if not a and not b:
-        return 1.0
-    longest = max(len(a), len(b))
-    return 1.0 - _levenshtein(a, b) / longest
+    # 1 - Levenshtein distance / length of the longer string: the score every threshold in
+    # CheckPolicy was set against. rapidfuzz computes exactly that (a bit-parallel C++ kernel)
+    # instead of the hand-written O(len(a)*len(b)) Python loop this module had.
+    return Levenshtein.normalized_similarity(a, b)
 
 
 # A name matched only by expanding initials (ANNA M ERIKSSON / ANNA MARIA ERIKSSON) scores at most
@@ -191,30 +177,39 @@ def similarity(a: str, b: str) -> float:
     Insensitive to case, diacritics (both ICAO forms), punctuation, spacing and the order of
     name components. 0.0 when either side has no Latin-comparable letters.
     """
-    best = 0.0
     if not isinstance(a, str) or not isinstance(b, str):
         return 0.0
     sa, sb = script_of(a), script_of(b)
     if sa == sb and sa not in LATIN_COMPARABLE and sa != "other":
-        # Han or Arabic on both sides: compare the characters themselves.
-        xa = "".join(c for c in unicodedata.normalize("NFKC", a) if c.isalpha())
-        xb = "".join(c for c in unicodedata.normalize("NFKC", b) if c.isalpha())
-        return round(_ratio(xa, xb), 4) if xa and xb else 0.0
+        return _same_script_similarity(a, b)
+    best = 0.0
     for fa in fold_variants(a):
         for fb in fold_variants(b):
-            if not fa or not fb:
-                continue
-            for xa in _arrangements(fa):
-                for xb in _arrangements(fb):
-                    best = max(best, _ratio(xa, xb))
-                    if best == 1.0:
-                        return 1.0
-            for short, full in ((fa.split(), fb.split()), (fb.split(), fa.split())):
-                expanded = _expand_initials(short, full)
-                if expanded is not None:
-                    score = max(_ratio(x, y) for x in _arrangements(" ".join(expanded)) for y in _arrangements(" ".join(full)))
-                    best = max(best, min(score, INITIALS_SCORE))
+            if fa and fb:
+                best = max(best, _folded_similarity(fa, fb))
+                if best == 1.0:
+                    return 1.0
     return round(best, 4)
+
+
+def _same_script_similarity(a: str, b: str) -> float:
+    # Han or Arabic on both sides: compare the characters themselves.
+    xa = "".join(c for c in unicodedata.normalize("NFKC", a) if c.isalpha())
+    xb = "".join(c for c in unicodedata.normalize("NFKC", b) if c.isalpha())
+    return round(_ratio(xa, xb), 4) if xa and xb else 0.0
+
+
+def _folded_similarity(fa: str, fb: str) -> float:
+    """Two folded renderings: the best arrangement, or an initials expansion (capped)."""
+    best = max(_ratio(xa, xb) for xa in _arrangements(fa) for xb in _arrangements(fb))
+    if best == 1.0:
+        return best
+    for short, full in ((fa.split(), fb.split()), (fb.split(), fa.split())):
+        expanded = _expand_initials(short, full)
+        if expanded is not None:
+            score = max(_ratio(x, y) for x in _arrangements(" ".join(expanded)) for y in _arrangements(" ".join(full)))
+            best = max(best, min(score, INITIALS_SCORE))
+    return best
 
 
 def omitted_components(shorter: str, longer: str) -> list[str]:

@@ -10,11 +10,12 @@ what they look like and by what the MRZ says they must be.
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+
+from rapidfuzz import fuzz
 
 from .layout import latin
 
@@ -81,7 +82,9 @@ def fold(text: str) -> str:
 
 
 def _ratio(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a, b).ratio()
+    # rapidfuzz's Indel ratio is difflib's 2*M/T with M the longest common subsequence (difflib's
+    # matching blocks are a heuristic for it): the same scale, the same thresholds, C++ speed.
+    return fuzz.ratio(a, b) / 100
 
 
 def _phrase_score(part: str, phrase: str) -> float:

@@ -6,11 +6,12 @@ never invent a value: a field that is not found is simply absent.
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date
+
+from rapidfuzz import fuzz
 
 from ocr_integration.documents import bank_card, cn_resident_id, emirates_id
 from ocr_integration.documents.icao_codes import code_for_name
@@ -64,7 +65,9 @@ def _upper_words(text: str) -> str:
 
 
 def _similarity(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a, b).ratio()
+    # rapidfuzz's Indel ratio is difflib's 2*M/T with M the longest common subsequence (difflib's
+    # matching blocks are a heuristic for it): the same scale, the same thresholds, C++ speed.
+    return fuzz.ratio(a, b) / 100
 
 
 def _norm(text: str) -> str:

@@ -151,3 +151,45 @@ def test_stalled_reads_are_requeued(scripted_ocr, settings, django_capture_on_co
     read_document.apply(args=[str(document.id)], task_id="sweeper-task")  # a new task may take a stale claim
     document.refresh_from_db()
     assert document.read_state == "read"
+
+
+def test_checks_after_the_last_reading_run_once_however_often_they_are_asked(
+    scripted_ocr, django_capture_on_commit_callbacks
+):
+    from kyc.services.readings import case_check_when_read
+
+    case = make_case("emirates_id")
+    submit(case, django_capture_on_commit_callbacks)
+    for index, document in enumerate(case.documents.all()):
+        read_document.apply(args=[str(document.id)], task_id=f"task-{index}")
+    # Both sides finishing at once both ask for the checks: the second finds nothing to do.
+    assert case_check_when_read(case_id=case.id) is False
+    case.refresh_from_db()
+    assert (case.state, case.check_run) == ("ready_for_review", 1)
+    assert AuditEvent.objects.filter(case_id=case.id, action="case.checked").count() == 1
+
+
+def test_a_case_whose_worker_was_lost_before_its_checks_is_checked_by_the_stall_sweep(
+    scripted_ocr, settings, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kyc.services.readings import unchecked_read_case_ids
+    from kyc.tasks import requeue_stalled_reads
+
+    case = make_case("passport")
+    submit(case, django_capture_on_commit_callbacks)
+    read_document.apply(args=[str(case.documents.get().id)], task_id="task")
+    # What a worker lost between the reading's commit and the checks leaves behind: the side is
+    # read, the case still processing, no findings.
+    long_ago = timezone.now() - timedelta(seconds=settings.OCR_READ_STALL_SECONDS + 5)
+    CheckFinding.objects.filter(case=case).delete()
+    Case.objects.filter(id=case.id).update(state="processing", state_changed_at=long_ago, check_run=0)
+    assert unchecked_read_case_ids() == [case.id]
+    requeue_stalled_reads.apply()
+    case.refresh_from_db()
+    assert (case.state, case.check_run) == ("ready_for_review", 1)
+    assert CheckFinding.objects.filter(case=case, check_run=1).exists()
+    assert unchecked_read_case_ids() == []

@@ -19,8 +19,8 @@ from ...provider import ErrorClass, OcrError, ReadRequest
 from .. import attempts, checks, http, images
 from ..accounts import account_config
 from ..errors import CTYUN_CODES, MESSAGES, classify_ctyun, ctyun_code_key
-from ..parsing import ShapeError, loads, unexpected
 from ..ratelimit import RateLimiter
+from ..schema import ShapeError, loads, unexpected
 from . import models, normalise, signing
 from .batching import BatchQueue, error_result, raise_if_error
 

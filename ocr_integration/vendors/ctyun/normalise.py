@@ -12,7 +12,7 @@ from typing import Any
 from ...documents.kinds import DocumentKind
 from ...documents.reading import Box, ReadField, Reading
 from ...provider import ErrorClass, OcrError
-from ..parsing import iso_date, mrz_candidates
+from ..values import iso_date, mrz_candidates
 from .models import IdCardResult, TextLine
 
 CTYUN_NOTE_FOR_KIND = {DocumentKind.CN_ID_EMBLEM: "front", DocumentKind.CN_ID_PORTRAIT: "back"}

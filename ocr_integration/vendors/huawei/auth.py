@@ -24,7 +24,8 @@ from ...provider import ErrorClass, OcrError
 from .. import attempts, http
 from ..coordination import cross_process_lock
 from ..errors import classify_huawei_status
-from ..parsing import ShapeError, loads, obj
+from ..schema import ShapeError, loads, validate
+from .models import IamTokenResponse
 
 TOKEN_LIFETIME = 24 * 3600
 REFRESH_MARGIN = 15 * 60  # drop a cached token this long before the vendor would
@@ -113,9 +114,8 @@ class TokenProvider:
     @staticmethod
     def _expiry(body: bytes) -> float:
         try:
-            token = obj(obj(loads(body), "IAM response").get("token"), "IAM response.token")
-            raw = token.get("expires_at")
-            if isinstance(raw, str):
+            raw = validate(IamTokenResponse, loads(body), "IAM response").token.expires_at
+            if raw is not None:
                 return datetime.fromisoformat(raw.replace("Z", "+00:00")).astimezone(UTC).timestamp()
         except (ShapeError, ValueError):
             pass

@@ -24,8 +24,8 @@ from ...provider import ErrorClass, OcrError, ReadRequest
 from .. import attempts, checks, http, images
 from ..accounts import account_config
 from ..errors import MESSAGES, classify_huawei, is_huawei_token_error
-from ..parsing import ShapeError, loads, unexpected
 from ..ratelimit import RateLimiter
+from ..schema import ShapeError, loads, unexpected
 from . import models, normalise, signing
 from .auth import TokenProvider
 
@@ -33,15 +33,6 @@ from .auth import TokenProvider
 ID_DOCUMENT_PASSPORT_COUNTRIES = frozenset(
     {"VNM", "IND", "PHL", "ALB", "BRA", "IDN", "MYS", "NGA", "PAK", "RUS", "TWN", "UKR", "THA", "CHL"}
 )
-
-
-class HuaweiRefused(OcrError):
-    """Huawei answered with an error; ``token`` is the IAM token the request carried (None when it
-    was signed with AK/SK), so that a token the vendor refuses is dropped, and only that one."""
-
-    def __init__(self, *args: Any, token: str | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.token = token
 
 
 @dataclass(frozen=True)
@@ -122,14 +113,14 @@ class HuaweiOcrClient:
     def passport(self, image: bytes) -> Reading:
         result, data, request_id = self._call(
             "ocr/passport", image, images.HUAWEI_PASSPORT, {},
-            lambda d: models.parse_structured(d, models.PASSPORT_FIELDS, "passport"))
+            lambda d: models.parse_structured(d, models.PassportResponse, "passport"))
         return normalise.passport(self.name, result, models.sanitized(data), request_id)
 
     def emirates_id(self, image: bytes, *, kind: DocumentKind) -> Reading:
         side = "back" if kind == DocumentKind.EMIRATES_ID_BACK else "front"
         result, data, request_id = self._call(
             "ocr/emirates-id-card", image, images.HUAWEI_EMIRATES_ID, {"side": side},
-            lambda d: models.parse_structured(d, models.EMIRATES_FIELDS, "emirates-id-card"))
+            lambda d: models.parse_structured(d, models.EmiratesIdResponse, "emirates-id-card"))
         seen = normalise.emirates_side_seen(result.values)
         if seen is None:
             raise OcrError(ErrorClass.INVALID_IMAGE,
@@ -154,13 +145,13 @@ class HuaweiOcrClient:
             extra["id_type"] = [id_type]
         result, data, request_id = self._call(
             "ocr/id-document", image, images.HUAWEI_ID_DOCUMENT, extra,
-            lambda d: models.parse_structured(d, models.ID_DOCUMENT_FIELDS, "id-document"))
+            lambda d: models.parse_structured(d, models.IdDocumentResponse, "id-document"))
         return normalise.id_document(self.name, kind, result, models.sanitized(data), request_id)
 
     def bankcard(self, image: bytes) -> Reading:
         result, data, request_id = self._call(
             "ocr/bankcard", image, images.HUAWEI_BANKCARD, {},
-            lambda d: models.parse_structured(d, models.BANKCARD_FIELDS, "bankcard"))
+            lambda d: models.parse_structured(d, models.BankCardResponse, "bankcard"))
         return normalise.bankcard(self.name, result, models.sanitized(data), request_id)
 
     def general_text(self, image: bytes, *, kind: DocumentKind, detect_direction: bool = True) -> Reading:
@@ -177,13 +168,17 @@ class HuaweiOcrClient:
         prepared = images.prepare(image, limits)
         body = json.dumps({"image": base64.b64encode(prepared.data).decode("ascii"), **extra}).encode()
         url = f"{self.account.endpoint.rstrip('/')}/v2/{self.account.project_id}/{api}"
+        # Token fetched (a call of its own) and request signed before the admission, so that
+        # nothing slow stands between the admission and the send.
+        headers, token = self._headers(url, body)
         try:
-            return self._send(api, url, body, parse)
-        except HuaweiRefused as exc:
-            if is_huawei_token_error(exc.code) and self._tokens is not None and exc.token:
+            return self._send(api, url, body, parse, headers)
+        except OcrError as exc:
+            if is_huawei_token_error(exc.code) and self._tokens is not None and token is not None:
                 # A token the vendor no longer accepts (expired early, revoked): one fresh token.
-                self._tokens.invalidate(exc.token)
-                return self._send(api, url, body, parse)
+                self._tokens.invalidate(token)
+                headers, _ = self._headers(url, body)
+                return self._send(api, url, body, parse, headers)
             raise
 
     def _headers(self, url: str, body: bytes) -> tuple[dict[str, str], str | None]:
@@ -195,10 +190,8 @@ class HuaweiOcrClient:
                               access_key=self.account.access_key, secret_key=self.account.secret_key)
         return signed, None
 
-    def _send(self, api: str, url: str, body: bytes, parse: Callable[[Any], Any]) -> tuple[Any, Any, str | None]:
-        # Token fetched (a call of its own) and request signed before the admission, so that
-        # nothing slow stands between the admission and the send.
-        headers, token = self._headers(url, body)
+    def _send(self, api: str, url: str, body: bytes, parse: Callable[[Any], Any],
+              headers: dict[str, str]) -> tuple[Any, Any, str | None]:
         self.limiter.acquire(self.account.rate_key, self.account.qps)
         try:
             exchange = http.post(url, content=body, headers=headers)
@@ -237,9 +230,9 @@ class HuaweiOcrClient:
             retry_after = retry_after if retry_after is not None else 5.0
             self.limiter.penalize(self.account.rate_key, retry_after)
         record(str(error_class), code or f"HTTP.{status}")
-        raise HuaweiRefused(error_class, MESSAGES[error_class], code=code or f"HTTP.{status}",
-                            vendor_message=vendor_message[:500], http_status=status, retry_after=retry_after,
-                            vendor_request_id=request_id, token=token)
+        raise OcrError(error_class, MESSAGES[error_class], code=code or f"HTTP.{status}",
+                       vendor_message=vendor_message[:500], http_status=status, retry_after=retry_after,
+                       vendor_request_id=request_id)
 
 
 class HuaweiGeneralTextReader:

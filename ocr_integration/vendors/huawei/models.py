@@ -5,33 +5,135 @@
 # 3-11 (UAE ID), §3.3 Table 3-17 (bank card), §2.4 / §4.2 (error body); vendor-docs/003
 # (id-document, IdDocumentItem); vendor-docs/004 Table 4-6 (general-text).
 
-Known fields are type-checked; fields the documents do not list are kept in ``extra`` (vendors
-add fields without notice) but never used. A missing ``result`` or a wrongly typed field raises
-``ShapeError``.
+Pydantic models in strict mode: known fields are type-checked (a string field holding a number
+is an error); fields the documents do not list are kept in ``extra`` (vendors add fields without
+notice) but never used. A missing ``result`` or a wrongly typed field raises ``ShapeError``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from ..parsing import ShapeError, arr, confidences, obj, opt_int, opt_str, req_str
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..schema import validate
 
 
-@dataclass(frozen=True)
-class ErrorBody:
+class _Model(BaseModel):
+    # Unknown keys are kept (``model_extra``), never an error: vendors add fields without notice.
+    model_config = ConfigDict(strict=True, extra="allow", frozen=True)
+
+
+class ErrorBody(_Model):
     error_code: str
-    error_msg: str
+    error_msg: str = ""
+
+    @field_validator("error_msg", mode="before")
+    @classmethod
+    def _absent_message(cls, value: Any) -> Any:
+        return "" if value is None else value
 
 
 def parse_error(data: Any) -> ErrorBody:
-    body = obj(data, "error body")
-    return ErrorBody(req_str(body, "error_code", "error body"), opt_str(body, "error_msg", "error body") or "")
+    return validate(ErrorBody, data, "error body")
+
+
+Confidence = Annotated[float, Field(ge=0, le=1)]
+
+
+class _Structured(_Model):
+    """A result object of string fields plus ``confidence`` (and, for some, ``extra_info``)."""
+
+    confidence: dict[str, Confidence] | None = None
+    extra_info: dict[str, Any] | None = None
+
+
+class PassportResult(_Structured):
+    # the 7 the documents list, then the 6 more of Huawei's "13 key fields" (optional here)
+    country_code: str | None = None
+    passport_number: str | None = None
+    surname: str | None = None
+    given_name: str | None = None
+    sex: str | None = None
+    date_of_birth: str | None = None
+    date_of_expiry: str | None = None
+    passport_type: str | None = None
+    nationality: str | None = None
+    date_of_issue: str | None = None
+    place_of_birth: str | None = None
+    place_of_issue: str | None = None
+    issuing_authority: str | None = None
+
+
+class EmiratesIdResult(_Structured):
+    side: str | None = None
+    id_number: str | None = None
+    name_arabic: str | None = None
+    name: str | None = None
+    nationality_arabic: str | None = None
+    nationality: str | None = None
+    sex: str | None = None
+    date_of_birth: str | None = None
+    expiry_date: str | None = None
+    card_number: str | None = None
+    country_code: str | None = None
+    machinecode1: str | None = None
+    machinecode2: str | None = None
+    machinecode3: str | None = None
+    laser_number: str | None = None
+    issue_date: str | None = None
+    occupation: str | None = None
+    employer: str | None = None
+
+
+class BankCardResult(_Structured):
+    type: str | None = None
+    card_number: str | None = None
+    issue_date: str | None = None
+    expiry_date: str | None = None
+    card_holder: str | None = None
+    bank_name: str | None = None
+
+
+class IdDocumentResult(_Structured):
+    country_region: str | None = None
+    id_type: str | None = None
+    side: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    sex: str | None = None
+    nationality: str | None = None
+    birth_date: str | None = None
+    issue_date: str | None = None
+    expiry_date: str | None = None
+    document_number: str | None = None
+    address: str | None = None
+    issuing_authority: str | None = None
+
+
+class PassportResponse(_Model):
+    result: PassportResult
+
+
+class EmiratesIdResponse(_Model):
+    result: EmiratesIdResult
+
+
+class BankCardResponse(_Model):
+    result: BankCardResult
+
+
+class IdDocumentResponse(_Model):
+    result: IdDocumentResult
+
+
+NEVER_KEPT = frozenset({"portrait_image"})  # an image of the applicant's face: never stored
 
 
 @dataclass(frozen=True)
 class StructuredResult:
-    """A result object of string fields plus ``confidence`` (passport, UAE ID, bank card, id-document)."""
+    """What the normalisers read: the documented string fields, confidences, the rest apart."""
 
     values: dict[str, str]
     confidence: dict[str, float]
@@ -39,40 +141,52 @@ class StructuredResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-PASSPORT_FIELDS = (
-    # the 7 the documents list, then the 6 more of Huawei's "13 key fields" (optional here)
-    "country_code", "passport_number", "surname", "given_name", "sex", "date_of_birth", "date_of_expiry",
-    "passport_type", "nationality", "date_of_issue", "place_of_birth", "place_of_issue", "issuing_authority",
-)
-EMIRATES_FIELDS = (
-    "side", "id_number", "name_arabic", "name", "nationality_arabic", "nationality", "sex",
-    "date_of_birth", "expiry_date", "card_number", "country_code", "machinecode1", "machinecode2",
-    "machinecode3", "laser_number", "issue_date", "occupation", "employer",
-)
-BANKCARD_FIELDS = ("type", "card_number", "issue_date", "expiry_date", "card_holder", "bank_name")
-ID_DOCUMENT_FIELDS = (
-    "country_region", "id_type", "side", "first_name", "last_name", "sex", "nationality", "birth_date",
-    "issue_date", "expiry_date", "document_number", "address", "issuing_authority",
-)
-NEVER_KEPT = frozenset({"portrait_image"})  # an image of the applicant's face: never stored
+def parse_structured(data: Any, response: type[_Model], where: str) -> StructuredResult:
+    result: _Structured = validate(response, data, where).result  # type: ignore[attr-defined]
+    values = {name: getattr(result, name) for name in type(result).model_fields
+              if name not in ("confidence", "extra_info") and getattr(result, name) is not None}
+    extra = {k: v for k, v in (result.model_extra or {}).items() if k not in NEVER_KEPT}
+    return StructuredResult(values, dict(result.confidence or {}), dict(result.extra_info or {}), extra)
 
 
-def parse_structured(data: Any, names: tuple[str, ...], where: str) -> StructuredResult:
-    top = obj(data, "response")
-    result = obj(top.get("result"), f"{where}.result")
-    values = {}
-    for name in names:
-        value = opt_str(result, name, f"{where}.result")
-        if value is not None:
-            values[name] = value
-    extra_info = result.get("extra_info") or {}
-    if not isinstance(extra_info, dict):
-        raise ShapeError(f"{where}.result.extra_info is not an object")
-    extra = {
-        k: v for k, v in result.items()
-        if k not in names and k not in ("confidence", "extra_info") and k not in NEVER_KEPT
-    }
-    return StructuredResult(values, confidences(result, f"{where}.result"), extra_info, extra)
+def _points(raw: list[float] | list[list[float]]) -> list[tuple[float, float]]:
+    if raw and isinstance(raw[0], list):
+        return [(float(p[0]), float(p[1])) for p in raw]  # type: ignore[index]
+    flat: list[float] = raw  # type: ignore[assignment]
+    return [(float(flat[i]), float(flat[i + 1])) for i in range(0, len(flat), 2)]
+
+
+class WordsBlockModel(_Model):
+    words: str
+    # vendor-docs/004 Table 4-6 types ``location`` as an array of integers (x1, y1, x2, y2 ...)
+    # while its example answers ``[[x, y], ...]`` pairs: both forms are accepted.
+    location: list[float] | list[list[float]] = []
+
+    @field_validator("location")
+    @classmethod
+    def _pairs_or_even(cls, value: list[float] | list[list[float]]) -> list[float] | list[list[float]]:
+        if value and isinstance(value[0], list):
+            if any(len(point) != 2 for point in value):  # type: ignore[arg-type]
+                raise ValueError("location holds neither [x, y] points nor a flat list of coordinates")
+        elif len(value) % 2:
+            raise ValueError("location holds an odd number of coordinates")
+        return value
+
+
+class GeneralTextResultModel(_Model):
+    direction: int | None = None
+    words_block_list: list[WordsBlockModel] = []
+    words_block_count: int | None = None
+
+    @model_validator(mode="after")
+    def _count_matches(self) -> GeneralTextResultModel:
+        if self.words_block_count is not None and self.words_block_count != len(self.words_block_list):
+            raise ValueError("words_block_count does not match words_block_list")
+        return self
+
+
+class GeneralTextResponse(_Model):
+    result: GeneralTextResultModel
 
 
 @dataclass(frozen=True)
@@ -88,38 +202,19 @@ class GeneralTextResult:
 
 
 def parse_general_text(data: Any) -> GeneralTextResult:
-    top = obj(data, "response")
-    result = obj(top.get("result"), "general-text.result")
-    direction = opt_int(result, "direction", "general-text.result")
-    blocks = []
-    for index, raw in enumerate(arr(result.get("words_block_list", []), "general-text.result.words_block_list")):
-        where = f"general-text.result.words_block_list[{index}]"
-        item = obj(raw, where)
-        words = req_str(item, "words", where)
-        blocks.append(WordsBlock(words, _location(arr(item.get("location", []), f"{where}.location"), where)))
-    count = opt_int(result, "words_block_count", "general-text.result")
-    if count is not None and count != len(blocks):
-        raise ShapeError("general-text.result.words_block_count does not match words_block_list")
-    return GeneralTextResult(direction, blocks)
+    result = validate(GeneralTextResponse, data, "general-text").result
+    return GeneralTextResult(result.direction,
+                             [WordsBlock(b.words, _points(b.location)) for b in result.words_block_list])
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+class _IamToken(_Model):
+    expires_at: str | None = None
 
 
-def _location(raw: list[Any], where: str) -> list[tuple[float, float]]:
-    """vendor-docs/004 Table 4-6 types ``location`` as an array of integers (x1, y1, x2, y2 ...)
-    while its example answers ``[[x, y], ...]`` pairs: both forms are accepted."""
-    if all(_number(v) for v in raw):
-        if len(raw) % 2:
-            raise ShapeError(f"{where}.location holds an odd number of coordinates")
-        return [(float(raw[i]), float(raw[i + 1])) for i in range(0, len(raw), 2)]
-    points = []
-    for point in raw:
-        if not (isinstance(point, list) and len(point) == 2 and all(_number(v) for v in point)):
-            raise ShapeError(f"{where}.location holds neither [x, y] points nor a flat list of coordinates")
-        points.append((float(point[0]), float(point[1])))
-    return points
+class IamTokenResponse(_Model):
+    """vendor-docs/001 §2.3 "Token-based Authentication": only ``token.expires_at`` is read."""
+
+    token: _IamToken
 
 
 def sanitized(data: Any) -> Any:

@@ -11,7 +11,7 @@ from typing import Any
 
 from ...documents.kinds import DocumentKind
 from ...documents.reading import Box, ReadField, Reading
-from ..parsing import card_brand, iso_date, luhn_valid, mask_card, mrz_candidates, sex_code
+from ..values import card_brand, iso_date, luhn_valid, mask_card, mrz_candidates, sex_code
 from .models import GeneralTextResult, StructuredResult
 
 DATE_FIELDS = {"birth_date", "expiry_date", "issue_date"}

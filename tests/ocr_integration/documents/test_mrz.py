@@ -433,7 +433,7 @@ def test_generated_mrz_parses_back_to_its_fields(sample):
 
 
 def _protected_positions(fmt):
-    layout = mrz._LAYOUTS[fmt]
+    layout = mrz.layout.LAYOUTS[fmt]
     positions = []
     for spans, digit in layout.checks.values():
         for line, start, end in (*spans, digit):
@@ -452,7 +452,7 @@ def test_every_single_change_in_a_protected_field_is_detected(sample, data):
     old = lines[line][pos]
     new = data.draw(st.sampled_from([c for c in _MRZ_CHARS if c != old]))
     value = {c: i for i, c in enumerate(_MRZ_CHARS[:-1])} | {"<": 0}
-    cls = mrz._CLASS_CACHE[fmt][0][line][pos]
+    cls = mrz.layout.POSITION_CLASSES[fmt][0][line][pos]
     # ICAO's 7-3-1 weights cannot see a change by a multiple of 10 (0/A/K/U, 1/B/L/V, 0/<) in an
     # alphanumeric field: no checker can; everything else must be caught.
     assume(not (cls == "X" and (value[new] - value[old]) % 10 == 0))
@@ -471,8 +471,8 @@ def _candidates(lines, fmt):
     check (and the letter-for-digit swaps in digit-only fields) that makes every check pass."""
     result = parse(lines, correct=False)
     failing = {c.name for c in result.checks if not c.ok}
-    layout = mrz._LAYOUTS[fmt]
-    classes = mrz._CLASS_CACHE[fmt][0]
+    layout = mrz.layout.LAYOUTS[fmt]
+    classes = mrz.layout.POSITION_CLASSES[fmt][0]
     positions = set()
     for name, (spans, digit) in layout.checks.items():
         if name in failing:
@@ -505,7 +505,7 @@ def test_correction_never_accepts_an_ambiguous_fix(sample, data):
     fmt, _, lines = sample
     swappable = [
         (line, pos) for line, pos in _protected_positions(fmt)
-        if lines[line][pos] in _CONFUSE and mrz._CLASS_CACHE[fmt][0][line][pos] in ("X", "N", "C")
+        if lines[line][pos] in _CONFUSE and mrz.layout.POSITION_CLASSES[fmt][0][line][pos] in ("X", "N", "C")
     ]
     assume(swappable)
     line, pos = data.draw(st.sampled_from(swappable))

@@ -301,10 +301,10 @@ def test_general_text_location_as_the_tables_flat_integers_reads_like_the_exampl
 
 # --- fields a reviewer wants, and the 10 MB body limit (vendor-docs/001 §3.1-§3.3, §4.2) ---------
 
-def normalised(answer, names, build):
+def normalised(answer, response_model, build):
     from ocr_integration.vendors.huawei import models
 
-    return build(models.parse_structured(answer, names, "example"))
+    return build(models.parse_structured(answer, response_model, "example"))
 
 
 def test_documented_fields_that_were_dropped_now_reach_the_reading():
@@ -312,19 +312,19 @@ def test_documented_fields_that_were_dropped_now_reach_the_reading():
 
     back = normalised({"result": {"side": "back", "card_number": "123456789", "laser_number": "1234-1234567-12",
                                   "confidence": {"laser_number": 0.9994}}},
-                      models.EMIRATES_FIELDS, lambda r: normalise.emirates_id("g42", K.EMIRATES_ID_BACK, r, {}, None))
+                      models.EmiratesIdResponse, lambda r: normalise.emirates_id("g42", K.EMIRATES_ID_BACK, r, {}, None))
     assert back.value("laser_number") == "1234-1234567-12"
     front = normalised({"result": {"side": "front", "id_number": "784-1990-1234567-1", "nationality": "Egypt",
                                    "nationality_arabic": "مصر", "sex": "أنثى"}},
-                       models.EMIRATES_FIELDS, lambda r: normalise.emirates_id("g42", K.EMIRATES_ID_FRONT, r, {}, None))
+                       models.EmiratesIdResponse, lambda r: normalise.emirates_id("g42", K.EMIRATES_ID_FRONT, r, {}, None))
     assert (front.value("nationality_arabic"), front.value("sex")) == ("مصر", "F")
     card = normalised({"result": {"card_number": "6225 7687 0000 8243", "issue_date": "12/10", "expiry_date": "12/20",
                                   "type": "Visa", "card_holder": "SALIM RASHID"}},
-                      models.BANKCARD_FIELDS, lambda r: normalise.bankcard("g42", r, {}, None))
+                      models.BankCardResponse, lambda r: normalise.bankcard("g42", r, {}, None))
     assert (card.value("card_issue_date"), card.value("card_expiry")) == ("12/10", "12/20")
     passport = normalised({"result": {"country_code": "CHN", "passport_number": "E12345678", "place_of_issue": "BEIJING",
                                       "extra_info": {"name": "张三", "place_of_birth": "北京"}}},
-                          models.PASSPORT_FIELDS, lambda r: normalise.passport("huawei", r, {}, None))
+                          models.PassportResponse, lambda r: normalise.passport("huawei", r, {}, None))
     assert passport.value("place_of_issue") == "BEIJING"
     assert (passport.value("local_name"), passport.value("local_place_of_birth")) == ("张三", "北京")
 
