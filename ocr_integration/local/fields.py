@@ -131,12 +131,33 @@ def _passport_value(name: str, raw: str) -> str | captions.PrintedDate | None:
         return text if re.fullmatch(r"[A-Z0-9<-]{3,16}", text) else None
     if name == "document_code":
         return text if re.fullmatch(r"P[A-Z]?", text) else None
+    raw = _latin_part(raw)
     # A stray accent from the recogniser (MINISTRÝ): MRZ-era values are written without them.
     words = _upper_words("".join(c for c in unicodedata.normalize("NFKD", raw) if not unicodedata.combining(c)))
     # Names, places and authorities are words; a date or a number is some other field.
     if not re.fullmatch(r"[A-Z][A-Z .'-]*", words) or captions.parse_date(raw) is not None:
         return None
     return words
+
+
+def _other_script(word: str) -> bool:
+    """True for a word written in letters of a script other than Latin (孔霞, an Arabic name)."""
+    letters = [c for c in word if c.isalpha()]
+    return bool(letters) and not any("LATIN" in unicodedata.name(c, "") for c in letters)
+
+
+def _latin_part(raw: str) -> str:
+    """The Latin-script words of a value printed beside its national-script form.
+
+    ICAO 9303 lets a state print a name in its own script next to the Latin transliteration
+    ("孔霞 KISALU"); the transliteration is the field (it is what the MRZ spells). A value with no
+    Latin word is left as it is, to be refused by the caller.
+    """
+    words = raw.split()
+    latin_words = [w for w in words if not _other_script(w)]
+    if not latin_words or len(latin_words) == len(words):
+        return raw
+    return " ".join(latin_words)
 
 
 def _nearest_below(values: list[TextLine], label: TextLine, used: set[int]) -> TextLine | None:
@@ -298,7 +319,71 @@ def _passport_by_content(
         if hits:
             line = max(hits, key=lambda item: item.top)
             take("nationality", nationality, line)
-    # Dates: those the MRZ names first, then by order (born before issued before expiring).
+    _dates_by_content(found, free, taken, take, mrz_fields, today)
+    _places_by_order(found, free, taken, take)
+
+
+def _reading_order(lines: list[TextLine]) -> list[TextLine]:
+    """Lines row by row (top to bottom), each row left to right."""
+    rows: list[list[TextLine]] = []
+    for line in sorted(lines, key=lambda item: item.cy):
+        if rows and abs(rows[-1][0].cy - line.cy) < 0.5 * max(rows[-1][0].height, line.height):
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return [line for row in rows for line in sorted(row, key=lambda item: item.left)]
+
+
+def _places_by_order(found: dict, free: list[TextLine], taken: set[int], take: Callable) -> None:
+    """Place of birth and issuing authority on a page whose captions did not say which is which.
+
+    Both are plain words, so content alone cannot tell them apart; ICAO 9303 part 4 fixes the
+    order of the personal data, though: name, nationality, date of birth, (personal number),
+    sex, place of birth, date of issue, authority, date of expiry. So the place of birth is the
+    first line of words after the birth date (in reading order) and before the issue date, and
+    the authority the first line of words after the issue date. Only values are candidates:
+    upper-case words (captions are printed in mixed case or matched as captions already) below
+    the names (the page header names the country above them). Nothing is taken when the dates
+    that anchor the order were not found.
+    """
+    wanted = [name for name in ("place_of_birth", "issuing_authority") if name not in found]
+    if not wanted or "birth_date" not in found or "issue_date" not in found:
+        return
+    names = [found[n][2] for n in _NAME_FIELDS if n in found]
+    if not names:
+        return
+    names_bottom = max(line.cy for line in names)
+    anchors = {id(found[n][2]): found[n][2] for n in _DATE_FIELDS if n in found}
+    order = _reading_order([line for line in free if id(line) not in anchors] + list(anchors.values()))
+    position = {id(line): index for index, line in enumerate(order)}
+    birth_at = position[id(found["birth_date"][2])]
+    issue_at = position[id(found["issue_date"][2])]
+    if issue_at <= birth_at:
+        return
+
+    def candidate(line: TextLine) -> bool:
+        text = latin(line.text)
+        return (
+            id(line) not in taken and id(line) not in anchors and line.cy > names_bottom
+            and not any(c.islower() for c in text)
+            and _passport_value("place_of_birth", line.text) is not None
+            and captions.caption_of(line.text, captions.PASSPORT_CAPTIONS) is None
+        )
+
+    if "place_of_birth" in wanted:
+        between = [line for line in order[birth_at + 1:issue_at] if candidate(line)]
+        if between:
+            take("place_of_birth", _passport_value("place_of_birth", between[0].text), between[0])
+    if "issuing_authority" in wanted:
+        after = [line for line in order[issue_at + 1:] if candidate(line)]
+        if after:
+            take("issuing_authority", _passport_value("issuing_authority", after[0].text), after[0])
+
+
+def _dates_by_content(
+    found: dict, free: list[TextLine], taken: set[int], take: Callable, mrz_fields: dict[str, str], today: date
+) -> None:
+    """Dates: those the MRZ names first, then by order (born before issued before expiring)."""
     missing = [name for name in _DATE_FIELDS if name not in found]
     if not missing:
         return
