@@ -223,7 +223,7 @@ def _num(text: str) -> int | None:
 def parse_date(text: str) -> PrintedDate | None:
     """A whole line read as a date: "12 MAR 1985", "05 FEB/FÉV 63", "05.02.1963", "1963-02-05",
     "05/02/1963", "1963年2月5日". None when the line is not only a date."""
-    t = _fold_upper(text).strip()
+    t = _slash_between_months(_fold_upper(text).strip())
     m = re.fullmatch(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?", t)
     if m:
         return _checked(int(m.group(3)), int(m.group(2)), int(m.group(1)), True)
@@ -249,6 +249,18 @@ def parse_date(text: str) -> PrintedDate | None:
         if None not in (day, month, year):
             return _checked(day, month, year, True)
     return None
+
+
+def _slash_between_months(text: str) -> str:
+    """The slash between two languages' month names, read as a letter ("ENEIJAN", "FEBLFEV").
+
+    Put back only where both sides are month names, so no real word is split.
+    """
+    def split(m: re.Match) -> str:
+        first, second = (g.translate(_LETTER_LOOKALIKES) for g in (m.group(1), m.group(3)))
+        return f"{m.group(1)}/{m.group(3)}" if first in _MONTHS and second in _MONTHS else m.group(0)
+
+    return re.sub(r"(?<![A-Z])([A-Z]{3,4})([I1L|])([A-Z]{3,4})(?![A-Z])", split, text)
 
 
 def _checked(day: int, month: int, year: int, century: bool) -> PrintedDate | None:

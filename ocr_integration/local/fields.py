@@ -12,6 +12,8 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date
 
+import numpy as np
+
 from ocr_integration.documents import bank_card, cn_resident_id, emirates_id
 from ocr_integration.documents.icao_codes import code_for_name
 
@@ -197,11 +199,12 @@ def _letters(text: str) -> str:
 
 def _captioned(
     lines: list[TextLine], lexicon: dict[str, tuple[str, ...]], value_of: Callable[[str, str], object | None]
-) -> tuple[dict, list[TextLine]]:
+) -> tuple[dict, list[TextLine], list[tuple[str, TextLine]]]:
     """Values led to by their captions: in the caption's own box, right of it or under it.
 
     Returns the fields found (``value_of`` gives the canonical value or None when a text cannot
-    be that field) and the lines no caption claimed, for finding the rest by content.
+    be that field), the lines no caption claimed, for finding the rest by content, and the
+    captions whose value was not found (``(field, caption line)``).
     """
     found: dict = {}
     labels: list[tuple[str, TextLine]] = []
@@ -235,19 +238,47 @@ def _captioned(
                 used.add(id(value_line))
                 break
     used |= {id(line) for _, _, line in found.values()}
-    return found, [line for line in values if id(line) not in used]
+    orphans = [(name, label) for name, label in labels if name not in found]
+    return found, [line for line in values if id(line) not in used], orphans
 
 
-def passport(lines: list[TextLine], *, today: date, mrz_fields: dict[str, str] | None = None) -> Found:
+def _under_caption(label: TextLine) -> np.ndarray:
+    """Where a value printed under ``label`` stands: a band one value line high, as wide as the
+    caption (values are printed in larger type than their captions)."""
+    h = label.height
+    top, bottom = label.bottom + 0.05 * h, label.bottom + 1.9 * h
+    left, right = label.left - 0.3 * h, max(label.right, label.left + 6 * h)
+    return np.array([[left, top], [right, top], [right, bottom], [left, bottom]], dtype=np.float32)
+
+
+def passport(
+    lines: list[TextLine],
+    *,
+    today: date,
+    mrz_fields: dict[str, str] | None = None,
+    read_region: Callable[[list[np.ndarray]], list[tuple[str, float]]] | None = None,
+) -> Found:
     """The data page's visual zone, found by caption (any language), by content and by the MRZ.
 
     Values are always what is printed: the MRZ (``mrz_fields``) only says where to look and which
     of several candidates is meant, so a printed birth date that differs from the MRZ's is
-    reported as printed and the cross-checks can see the difference.
+    reported as printed and the cross-checks can see the difference. ``read_region`` recognises
+    image regions as single lines: the detector can miss a value of one or two letters (the
+    type ``P``, sex ``F``) whose caption it found, and the band under that caption is read.
     """
     mrz_fields = mrz_fields or {}
-    found, free = _captioned(lines, captions.PASSPORT_CAPTIONS, _passport_value)
+    found, free, orphans = _captioned(lines, captions.PASSPORT_CAPTIONS, _passport_value)
     _passport_by_content(found, free, mrz_fields, today)
+    orphans = [(name, label) for name, label in orphans if name not in found]
+    if orphans and read_region is not None:
+        bands = [_under_caption(label) for _, label in orphans]
+        for (name, _), band, (text, score) in zip(orphans, bands, read_region(bands), strict=True):
+            value = _passport_value(name, text)
+            # Values are printed in capitals; a line with small letters is the next caption.
+            if value is None or score < 0.5 or any(c.islower() for c in latin(text)):
+                continue
+            if captions.caption_of(text, captions.PASSPORT_CAPTIONS) is None:
+                found[name] = (value, score, TextLine(text, score, band))
     out: Found = {}
     for name, (value, score, line) in found.items():
         if isinstance(value, captions.PrintedDate):
@@ -446,7 +477,7 @@ def emirates_id_front(lines: list[TextLine]) -> Found:
     by content: fifteen digits starting 784 that pass the check digit, wherever they stand (its
     caption is the first thing a poor photo loses, and newer cards print it without one)."""
     found = _emirates_front_by_fixed_caption(lines)
-    captioned, free = _captioned(lines, captions.EMIRATES_FRONT_CAPTIONS, _emirates_front_value)
+    captioned, free, _ = _captioned(lines, captions.EMIRATES_FRONT_CAPTIONS, _emirates_front_value)
     for name, hit in captioned.items():
         found.setdefault(name, hit)
     if "id_number" not in found:
@@ -529,7 +560,7 @@ def emirates_id_back(lines: list[TextLine], *, mrz_fields: dict[str, str] | None
     number itself is still read; the TD1 MRZ carries it as its document number, which says
     which printed nine digits to take (the printed ones are reported, never the MRZ's).
     """
-    found, free = _captioned(lines, captions.EMIRATES_BACK_CAPTIONS, _emirates_back_value)
+    found, free, _ = _captioned(lines, captions.EMIRATES_BACK_CAPTIONS, _emirates_back_value)
     found.pop("issuing_place", None)
     if "card_number" not in found:
         number = (mrz_fields or {}).get("document_number", "").replace("<", "")
@@ -614,23 +645,30 @@ def cn_id_portrait(lines: list[TextLine], *, today: date) -> Found:
     return found
 
 
-def _cn_address(lines: list[TextLine]) -> tuple[str, float, TextLine] | None:
-    first = _cn_value(lines, "住址")
+# Every label either side of the card prints: a line starting with one is not a wrapped value.
+_CN_LABELS = ("姓名", "性别", "民族", "出生", "住址", "公民身份", "签发机关", "有效期限")
+
+
+def _cn_wrapped(lines: list[TextLine], label: str) -> tuple[str, float, TextLine] | None:
+    """The value of ``label`` with the lines it wraps onto (an address, a long authority).
+
+    A continuation line sits just under the previous one, starts under the value (which may
+    begin well right of the label) and is no label itself; the next label ends the value.
+    """
+    first = _cn_value(lines, label)
     if first is None:
         return None
     text, score, anchor = first
-    stop = next((line.top for line in lines if compact(line.text).startswith("公民身份")), None)
     parts, scores = [text], [score]
     previous = anchor
     h = anchor.height
     for line in sorted(lines, key=lambda item: item.top):
         if line is anchor or line.top <= previous.top + previous.height * 0.5:
             continue
-        if stop is not None and line.cy >= stop:
+        if compact(line.text).startswith(_CN_LABELS) and line.cy > anchor.bottom:
             break
         if line.top - previous.bottom > h * 0.8:
             break
-        # Continuation lines start under the value, which may begin well right of the label.
         if anchor.left - h * 1.2 <= line.left <= anchor.left + (anchor.right - anchor.left) * 0.5:
             parts.append(simplified(compact(line.text)))
             scores.append(line.score)
@@ -638,9 +676,13 @@ def _cn_address(lines: list[TextLine]) -> tuple[str, float, TextLine] | None:
     return "".join(parts), min(scores), anchor
 
 
+def _cn_address(lines: list[TextLine]) -> tuple[str, float, TextLine] | None:
+    return _cn_wrapped(lines, "住址")
+
+
 def cn_id_emblem(lines: list[TextLine]) -> Found:
     found: Found = {}
-    authority = _cn_value(lines, "签发机关")
+    authority = _cn_wrapped(lines, "签发机关")
     if authority is not None:
         found["issuing_authority"] = authority
     validity = _cn_value(lines, "有效期限")
