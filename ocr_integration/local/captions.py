@@ -11,6 +11,7 @@ what they look like and by what the MRZ says they must be.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -73,6 +74,7 @@ _NUMBERING = re.compile(r"^\s*\d{1,2}\s*[.)]?\s+|^\s*\d{1,2}\s*[.)]\s*")
 _SPLIT = re.compile(r"\s*[/|]\s*|\s{3,}")
 
 
+@functools.lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """Lower case, accents and punctuation dropped, spaces removed (CJK kept)."""
     decomposed = unicodedata.normalize("NFKD", latin(text))
@@ -80,10 +82,20 @@ def fold(text: str) -> str:
     return re.sub(r"[^0-9a-z\u4e00-\u9fff]", "", kept.lower())
 
 
+# No caption is matched below this similarity (see caption_of and caption_with_value).
+_LOWEST_MATCH = 0.75
+
+
 def _ratio(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a, b).ratio()
+    matcher = difflib.SequenceMatcher(None, a, b)
+    # The full comparison is most of the reader's pure-Python time; a pair whose upper bound
+    # is below any threshold cannot match, so its exact score does not matter.
+    if matcher.real_quick_ratio() < _LOWEST_MATCH or matcher.quick_ratio() < _LOWEST_MATCH:
+        return 0.0
+    return matcher.ratio()
 
 
+@functools.lru_cache(maxsize=65536)
 def _phrase_score(part: str, phrase: str) -> float:
     folded = fold(phrase)
     if not part:

@@ -662,10 +662,15 @@ def _cn_wrapped(lines: list[TextLine], label: str) -> tuple[str, float, TextLine
     parts, scores = [text], [score]
     previous = anchor
     h = anchor.height
+    # The next label's row ends the value (its own value may stand a little higher than it).
+    stop = min(
+        (line.top for line in lines if compact(line.text).startswith(_CN_LABELS) and line.cy > anchor.bottom),
+        default=None,
+    )
     for line in sorted(lines, key=lambda item: item.top):
         if line is anchor or line.top <= previous.top + previous.height * 0.5:
             continue
-        if compact(line.text).startswith(_CN_LABELS) and line.cy > anchor.bottom:
+        if stop is not None and line.cy >= stop:
             break
         if line.top - previous.bottom > h * 0.8:
             break
