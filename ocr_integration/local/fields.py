@@ -345,11 +345,16 @@ def _passport_by_content(
                 break
     nationality = mrz_fields.get("nationality", "")
     if "nationality" not in found and nationality:
-        # The page header usually names the issuing country too; prefer a line below it.
+        # The page header usually names the issuing country too, above the names, and the place
+        # of birth may be the same country further down: ICAO 9303 puts the nationality right
+        # after the names, so take the first such line below them.
         hits = [line for line in free if id(line) not in taken and _passport_value("nationality", line.text) == nationality]
-        if hits:
-            line = max(hits, key=lambda item: item.top)
-            take("nationality", nationality, line)
+        names = [found[n][2] for n in _NAME_FIELDS if n in found]
+        below = [line for line in hits if names and line.cy > max(n.cy for n in names)]
+        if below:
+            take("nationality", nationality, min(below, key=lambda item: item.top))
+        elif hits:
+            take("nationality", nationality, max(hits, key=lambda item: item.top))
     _dates_by_content(found, free, taken, take, mrz_fields, today)
     _places_by_order(found, free, taken, take)
 

@@ -160,3 +160,17 @@ def test_a_digit_read_in_the_mrz_name_reaches_the_checks_and_is_reported_correct
     assert corrected.evidence["corrected_lines"][0] == specimen.truth.mrz_lines[0]
     assert not [f.code for f in findings if str(f.outcome) == "fail"]
 
+
+
+def test_a_place_of_birth_that_names_the_country_is_not_taken_for_the_nationality():
+    mrz = {"surname": "KISALU", "given_names": "RIZUS", "birth_date": "1986-01-21", "nationality": "SGP"}
+    page = [
+        _line("SINGAPORE", 10, 10),
+        _line("KISALU", 10, 60), _line("RIZUS", 10, 100), _line("SINGAPORE", 10, 140),
+        _line("1986-01-21", 10, 180), _line("SINGAPORE", 250, 180),
+        _line("2022-11-28", 10, 220), _line("2032-11-27", 250, 220), _line("ICA", 10, 260),
+    ]
+    found = fields.passport(page, today=TODAY, mrz_fields=mrz)
+    assert found["nationality"][2].top == 140
+    assert found["place_of_birth"][0] == "SINGAPORE" and found["place_of_birth"][2].top == 180
+    assert found["issuing_authority"][0] == "ICA"
