@@ -10,6 +10,7 @@ what they look like and by what the MRZ says they must be.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -74,11 +75,16 @@ _NUMBERING = re.compile(r"^\s*\d{1,2}\s*[.)]?\s+|^\s*\d{1,2}\s*[.)]\s*")
 _SPLIT = re.compile(r"\s*[/|]\s*|\s{3,}")
 
 
+@functools.lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """Lower case, accents and punctuation dropped, spaces removed (CJK kept)."""
     decomposed = unicodedata.normalize("NFKD", latin(text))
     kept = "".join(c for c in decomposed if not unicodedata.combining(c))
     return re.sub(r"[^0-9a-z\u4e00-\u9fff]", "", kept.lower())
+
+
+# No caption is matched below this similarity (see caption_of and caption_with_value).
+_LOWEST_MATCH = 0.75
 
 
 def _ratio(a: str, b: str) -> float:
@@ -87,6 +93,7 @@ def _ratio(a: str, b: str) -> float:
     return fuzz.ratio(a, b) / 100
 
 
+@functools.lru_cache(maxsize=65536)
 def _phrase_score(part: str, phrase: str) -> float:
     folded = fold(phrase)
     if not part:
@@ -226,7 +233,7 @@ def _num(text: str) -> int | None:
 def parse_date(text: str) -> PrintedDate | None:
     """A whole line read as a date: "12 MAR 1985", "05 FEB/FÉV 63", "05.02.1963", "1963-02-05",
     "05/02/1963", "1963年2月5日". None when the line is not only a date."""
-    t = _fold_upper(text).strip()
+    t = _slash_between_months(_fold_upper(text).strip())
     m = re.fullmatch(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?", t)
     if m:
         return _checked(int(m.group(3)), int(m.group(2)), int(m.group(1)), True)
@@ -252,6 +259,18 @@ def parse_date(text: str) -> PrintedDate | None:
         if None not in (day, month, year):
             return _checked(day, month, year, True)
     return None
+
+
+def _slash_between_months(text: str) -> str:
+    """The slash between two languages' month names, read as a letter ("ENEIJAN", "FEBLFEV").
+
+    Put back only where both sides are month names, so no real word is split.
+    """
+    def split(m: re.Match) -> str:
+        first, second = (g.translate(_LETTER_LOOKALIKES) for g in (m.group(1), m.group(3)))
+        return f"{m.group(1)}/{m.group(3)}" if first in _MONTHS and second in _MONTHS else m.group(0)
+
+    return re.sub(r"(?<![A-Z])([A-Z]{3,4})([I1L|])([A-Z]{3,4})(?![A-Z])", split, text)
 
 
 def _checked(day: int, month: int, year: int, century: bool) -> PrintedDate | None:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 
 from rapidfuzz import fuzz
+import numpy as np
 
 from ocr_integration.documents import bank_card, cn_resident_id, emirates_id
 from ocr_integration.documents.icao_codes import code_for_name
@@ -134,12 +135,33 @@ def _passport_value(name: str, raw: str) -> str | captions.PrintedDate | None:
         return text if re.fullmatch(r"[A-Z0-9<-]{3,16}", text) else None
     if name == "document_code":
         return text if re.fullmatch(r"P[A-Z]?", text) else None
+    raw = _latin_part(raw)
     # A stray accent from the recogniser (MINISTRÝ): MRZ-era values are written without them.
     words = _upper_words("".join(c for c in unicodedata.normalize("NFKD", raw) if not unicodedata.combining(c)))
     # Names, places and authorities are words; a date or a number is some other field.
     if not re.fullmatch(r"[A-Z][A-Z .'-]*", words) or captions.parse_date(raw) is not None:
         return None
     return words
+
+
+def _other_script(word: str) -> bool:
+    """True for a word written in letters of a script other than Latin (孔霞, an Arabic name)."""
+    letters = [c for c in word if c.isalpha()]
+    return bool(letters) and not any("LATIN" in unicodedata.name(c, "") for c in letters)
+
+
+def _latin_part(raw: str) -> str:
+    """The Latin-script words of a value printed beside its national-script form.
+
+    ICAO 9303 lets a state print a name in its own script next to the Latin transliteration
+    ("孔霞 KISALU"); the transliteration is the field (it is what the MRZ spells). A value with no
+    Latin word is left as it is, to be refused by the caller.
+    """
+    words = raw.split()
+    latin_words = [w for w in words if not _other_script(w)]
+    if not latin_words or len(latin_words) == len(words):
+        return raw
+    return " ".join(latin_words)
 
 
 def _nearest_below(values: list[TextLine], label: TextLine, used: set[int]) -> TextLine | None:
@@ -179,11 +201,12 @@ def _letters(text: str) -> str:
 
 def _captioned(
     lines: list[TextLine], lexicon: dict[str, tuple[str, ...]], value_of: Callable[[str, str], object | None]
-) -> tuple[dict, list[TextLine]]:
+) -> tuple[dict, list[TextLine], list[tuple[str, TextLine]]]:
     """Values led to by their captions: in the caption's own box, right of it or under it.
 
     Returns the fields found (``value_of`` gives the canonical value or None when a text cannot
-    be that field) and the lines no caption claimed, for finding the rest by content.
+    be that field), the lines no caption claimed, for finding the rest by content, and the
+    captions whose value was not found (``(field, caption line)``).
     """
     found: dict = {}
     labels: list[tuple[str, TextLine]] = []
@@ -217,19 +240,47 @@ def _captioned(
                 used.add(id(value_line))
                 break
     used |= {id(line) for _, _, line in found.values()}
-    return found, [line for line in values if id(line) not in used]
+    orphans = [(name, label) for name, label in labels if name not in found]
+    return found, [line for line in values if id(line) not in used], orphans
 
 
-def passport(lines: list[TextLine], *, today: date, mrz_fields: dict[str, str] | None = None) -> Found:
+def _under_caption(label: TextLine) -> np.ndarray:
+    """Where a value printed under ``label`` stands: a band one value line high, as wide as the
+    caption (values are printed in larger type than their captions)."""
+    h = label.height
+    top, bottom = label.bottom + 0.05 * h, label.bottom + 1.9 * h
+    left, right = label.left - 0.3 * h, max(label.right, label.left + 6 * h)
+    return np.array([[left, top], [right, top], [right, bottom], [left, bottom]], dtype=np.float32)
+
+
+def passport(
+    lines: list[TextLine],
+    *,
+    today: date,
+    mrz_fields: dict[str, str] | None = None,
+    read_region: Callable[[list[np.ndarray]], list[tuple[str, float]]] | None = None,
+) -> Found:
     """The data page's visual zone, found by caption (any language), by content and by the MRZ.
 
     Values are always what is printed: the MRZ (``mrz_fields``) only says where to look and which
     of several candidates is meant, so a printed birth date that differs from the MRZ's is
-    reported as printed and the cross-checks can see the difference.
+    reported as printed and the cross-checks can see the difference. ``read_region`` recognises
+    image regions as single lines: the detector can miss a value of one or two letters (the
+    type ``P``, sex ``F``) whose caption it found, and the band under that caption is read.
     """
     mrz_fields = mrz_fields or {}
-    found, free = _captioned(lines, captions.PASSPORT_CAPTIONS, _passport_value)
+    found, free, orphans = _captioned(lines, captions.PASSPORT_CAPTIONS, _passport_value)
     _passport_by_content(found, free, mrz_fields, today)
+    orphans = [(name, label) for name, label in orphans if name not in found]
+    if orphans and read_region is not None:
+        bands = [_under_caption(label) for _, label in orphans]
+        for (name, _), band, (text, score) in zip(orphans, bands, read_region(bands), strict=True):
+            value = _passport_value(name, text)
+            # Values are printed in capitals; a line with small letters is the next caption.
+            if value is None or score < 0.5 or any(c.islower() for c in latin(text)):
+                continue
+            if captions.caption_of(text, captions.PASSPORT_CAPTIONS) is None:
+                found[name] = (value, score, TextLine(text, score, band))
     out: Found = {}
     for name, (value, score, line) in found.items():
         if isinstance(value, captions.PrintedDate):
@@ -296,12 +347,81 @@ def _passport_by_content(
                 break
     nationality = mrz_fields.get("nationality", "")
     if "nationality" not in found and nationality:
-        # The page header usually names the issuing country too; prefer a line below it.
+        # The page header usually names the issuing country too, above the names, and the place
+        # of birth may be the same country further down: ICAO 9303 puts the nationality right
+        # after the names, so take the first such line below them.
         hits = [line for line in free if id(line) not in taken and _passport_value("nationality", line.text) == nationality]
-        if hits:
-            line = max(hits, key=lambda item: item.top)
-            take("nationality", nationality, line)
-    # Dates: those the MRZ names first, then by order (born before issued before expiring).
+        names = [found[n][2] for n in _NAME_FIELDS if n in found]
+        below = [line for line in hits if names and line.cy > max(n.cy for n in names)]
+        if below:
+            take("nationality", nationality, min(below, key=lambda item: item.top))
+        elif hits:
+            take("nationality", nationality, max(hits, key=lambda item: item.top))
+    _dates_by_content(found, free, taken, take, mrz_fields, today)
+    _places_by_order(found, free, taken, take)
+
+
+def _reading_order(lines: list[TextLine]) -> list[TextLine]:
+    """Lines row by row (top to bottom), each row left to right."""
+    rows: list[list[TextLine]] = []
+    for line in sorted(lines, key=lambda item: item.cy):
+        if rows and abs(rows[-1][0].cy - line.cy) < 0.5 * max(rows[-1][0].height, line.height):
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return [line for row in rows for line in sorted(row, key=lambda item: item.left)]
+
+
+def _places_by_order(found: dict, free: list[TextLine], taken: set[int], take: Callable) -> None:
+    """Place of birth and issuing authority on a page whose captions did not say which is which.
+
+    Both are plain words, so content alone cannot tell them apart; ICAO 9303 part 4 fixes the
+    order of the personal data, though: name, nationality, date of birth, (personal number),
+    sex, place of birth, date of issue, authority, date of expiry. So the place of birth is the
+    first line of words after the birth date (in reading order) and before the issue date, and
+    the authority the first line of words after the issue date. Only values are candidates:
+    upper-case words (captions are printed in mixed case or matched as captions already) below
+    the names (the page header names the country above them). Nothing is taken when the dates
+    that anchor the order were not found.
+    """
+    wanted = [name for name in ("place_of_birth", "issuing_authority") if name not in found]
+    if not wanted or "birth_date" not in found or "issue_date" not in found:
+        return
+    names = [found[n][2] for n in _NAME_FIELDS if n in found]
+    if not names:
+        return
+    names_bottom = max(line.cy for line in names)
+    anchors = {id(found[n][2]): found[n][2] for n in _DATE_FIELDS if n in found}
+    order = _reading_order([line for line in free if id(line) not in anchors] + list(anchors.values()))
+    position = {id(line): index for index, line in enumerate(order)}
+    birth_at = position[id(found["birth_date"][2])]
+    issue_at = position[id(found["issue_date"][2])]
+    if issue_at <= birth_at:
+        return
+
+    def candidate(line: TextLine) -> bool:
+        text = latin(line.text)
+        return (
+            id(line) not in taken and id(line) not in anchors and line.cy > names_bottom
+            and not any(c.islower() for c in text)
+            and _passport_value("place_of_birth", line.text) is not None
+            and captions.caption_of(line.text, captions.PASSPORT_CAPTIONS) is None
+        )
+
+    if "place_of_birth" in wanted:
+        between = [line for line in order[birth_at + 1:issue_at] if candidate(line)]
+        if between:
+            take("place_of_birth", _passport_value("place_of_birth", between[0].text), between[0])
+    if "issuing_authority" in wanted:
+        after = [line for line in order[issue_at + 1:] if candidate(line)]
+        if after:
+            take("issuing_authority", _passport_value("issuing_authority", after[0].text), after[0])
+
+
+def _dates_by_content(
+    found: dict, free: list[TextLine], taken: set[int], take: Callable, mrz_fields: dict[str, str], today: date
+) -> None:
+    """Dates: those the MRZ names first, then by order (born before issued before expiring)."""
     missing = [name for name in _DATE_FIELDS if name not in found]
     if not missing:
         return
@@ -364,7 +484,7 @@ def emirates_id_front(lines: list[TextLine]) -> Found:
     by content: fifteen digits starting 784 that pass the check digit, wherever they stand (its
     caption is the first thing a poor photo loses, and newer cards print it without one)."""
     found = _emirates_front_by_fixed_caption(lines)
-    captioned, free = _captioned(lines, captions.EMIRATES_FRONT_CAPTIONS, _emirates_front_value)
+    captioned, free, _ = _captioned(lines, captions.EMIRATES_FRONT_CAPTIONS, _emirates_front_value)
     for name, hit in captioned.items():
         found.setdefault(name, hit)
     if "id_number" not in found:
@@ -447,7 +567,7 @@ def emirates_id_back(lines: list[TextLine], *, mrz_fields: dict[str, str] | None
     number itself is still read; the TD1 MRZ carries it as its document number, which says
     which printed nine digits to take (the printed ones are reported, never the MRZ's).
     """
-    found, free = _captioned(lines, captions.EMIRATES_BACK_CAPTIONS, _emirates_back_value)
+    found, free, _ = _captioned(lines, captions.EMIRATES_BACK_CAPTIONS, _emirates_back_value)
     found.pop("issuing_place", None)
     if "card_number" not in found:
         number = (mrz_fields or {}).get("document_number", "").replace("<", "")
@@ -532,15 +652,28 @@ def cn_id_portrait(lines: list[TextLine], *, today: date) -> Found:
     return found
 
 
-def _cn_address(lines: list[TextLine]) -> tuple[str, float, TextLine] | None:
-    first = _cn_value(lines, "住址")
+# Every label either side of the card prints: a line starting with one is not a wrapped value.
+_CN_LABELS = ("姓名", "性别", "民族", "出生", "住址", "公民身份", "签发机关", "有效期限")
+
+
+def _cn_wrapped(lines: list[TextLine], label: str) -> tuple[str, float, TextLine] | None:
+    """The value of ``label`` with the lines it wraps onto (an address, a long authority).
+
+    A continuation line sits just under the previous one, starts under the value (which may
+    begin well right of the label) and is no label itself; the next label ends the value.
+    """
+    first = _cn_value(lines, label)
     if first is None:
         return None
     text, score, anchor = first
-    stop = next((line.top for line in lines if compact(line.text).startswith("公民身份")), None)
     parts, scores = [text], [score]
     previous = anchor
     h = anchor.height
+    # The next label's row ends the value (its own value may stand a little higher than it).
+    stop = min(
+        (line.top for line in lines if compact(line.text).startswith(_CN_LABELS) and line.cy > anchor.bottom),
+        default=None,
+    )
     for line in sorted(lines, key=lambda item: item.top):
         if line is anchor or line.top <= previous.top + previous.height * 0.5:
             continue
@@ -548,7 +681,6 @@ def _cn_address(lines: list[TextLine]) -> tuple[str, float, TextLine] | None:
             break
         if line.top - previous.bottom > h * 0.8:
             break
-        # Continuation lines start under the value, which may begin well right of the label.
         if anchor.left - h * 1.2 <= line.left <= anchor.left + (anchor.right - anchor.left) * 0.5:
             parts.append(simplified(compact(line.text)))
             scores.append(line.score)
@@ -556,9 +688,13 @@ def _cn_address(lines: list[TextLine]) -> tuple[str, float, TextLine] | None:
     return "".join(parts), min(scores), anchor
 
 
+def _cn_address(lines: list[TextLine]) -> tuple[str, float, TextLine] | None:
+    return _cn_wrapped(lines, "住址")
+
+
 def cn_id_emblem(lines: list[TextLine]) -> Found:
     found: Found = {}
-    authority = _cn_value(lines, "签发机关")
+    authority = _cn_wrapped(lines, "签发机关")
     if authority is not None:
         found["issuing_authority"] = authority
     validity = _cn_value(lines, "有效期限")

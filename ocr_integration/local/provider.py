@@ -129,37 +129,43 @@ def _reread_row(image: np.ndarray, row: list[TextLine]) -> tuple[str, float]:
 
 
 def _repair_with_visual_zone(result: MrzResult, found: fields.Found, today: date) -> MrzResult | None:
-    """A TD3 MRZ fixed with what the visual zone says, only where independent evidence agrees.
+    """A TD3 MRZ whose document number is taken from the visual zone, when only that settles it.
 
-    Two confusions the check digits cannot settle alone: ``0`` read for ``O`` in a name (no check
-    digit covers names, and ``0`` could be ``O`` or ``Q``) and a document number with several
-    check-passing corrections (``Z``/``2``). A repair is kept only when the repaired name equals the
-    name read from the visual zone, or the visual-zone document number makes every check pass.
-    A wrong check digit as printed stays wrong: the visual zone repeats the same number.
+    A document number can have several check-passing corrections (``Z``/``2``), which the check
+    digits cannot choose between. The printed number is taken into the line as read only when it
+    makes every check pass. A wrong check digit as printed stays wrong: the visual zone repeats
+    the same number. (A ``0`` read for ``O`` in a name needs no help: the MRZ parser corrects
+    digits in names itself and reports it.)
     """
-    if result.format != "TD3" or len(result.lines) != 2:
+    if result.format != "TD3" or len(result.lines) != 2 or result.checks_ok:
+        return None
+    number = found.get("document_number", ("",))[0]
+    if not (0 < len(number) <= 9 and number.isalnum()):
         return None
     line1, line2 = result.lines
-    changed = False
-    vz_name = "".join((found.get("surname", ("",))[0] + found.get("given_names", ("",))[0]).split())
-    name_field = line1[5:]
-    if "0" in name_field and vz_name:
-        fixed = line1[:5] + name_field.replace("0", "O")
-        if fixed[5:].replace("<", "") == vz_name:
-            line1, changed = fixed, True
-    number = found.get("document_number", ("",))[0]
-    if not result.checks_ok and 0 < len(number) <= 9 and number.isalnum():
-        candidate = number.upper().ljust(9, "<") + line2[9:]
-        trial = mrz_parse((line1, candidate), today=today, correct=False)
-        if trial.checks_ok:
-            line2, changed = candidate, True
-    if not changed:
+    candidate = number.upper().ljust(9, "<") + line2[9:]
+    trial = mrz_parse((line1, candidate), today=today, correct=False)
+    if not trial.checks_ok:
         return None
-    repaired = mrz_parse((line1, line2), today=today, correct=True)
+    read1, read2 = result.read_lines
+    repaired = mrz_parse((read1, candidate[:9] + read2[9:]), today=today, correct=True)
     # Keep the repair only if it leaves the MRZ no worse than it was.
     if len(repaired.failed_checks) > len(result.failed_checks) or len(repaired.errors) > len(result.errors):
         return None
     return repaired
+
+
+def _mrz_as_read(result: MrzResult) -> tuple[str, ...]:
+    """The MRZ lines as printed-and-recognised, for the reading.
+
+    The check digits chose which recognition of each row to keep, but the look-alike
+    corrections that made them pass (``0`` for ``O`` in a name, ``Z`` for ``2`` in a date) are
+    left to the cross-checks, which make the same corrections from these lines and list each one
+    as ``MRZ_CORRECTED`` evidence for the reviewer, as for any vendor's MRZ. The one repair kept
+    is a document number taken from the visual zone (``_repair_with_visual_zone``): the checks
+    cannot make it from the MRZ alone, and the raw response records it.
+    """
+    return tuple(result.read_lines)
 
 
 def _space_names_like_mrz(found: fields.Found, mrz_fields: dict[str, str]) -> None:
@@ -240,7 +246,10 @@ def _visual_fields(kind: DocumentKind, page: _Page, today: date, mrz_fields: dic
     """
     lines = page.lines
     if kind is DocumentKind.PASSPORT:
-        return fields.passport(lines, mrz_fields=mrz_fields, today=today)
+        return fields.passport(
+            lines, mrz_fields=mrz_fields, today=today,
+            read_region=lambda quads: engine.recognise([crop(page.image, q, pad=0.0) for q in quads]),
+        )
     if kind is DocumentKind.EMIRATES_ID_BACK:
         return fields.emirates_id_back(lines, mrz_fields=mrz_fields)
     if kind is DocumentKind.EMIRATES_ID_FRONT:
@@ -332,7 +341,7 @@ class LocalOcrProvider:
             provider=self.name,
             document_kind=kind,
             fields=read_fields,
-            mrz_lines=tuple(mrz.result.lines) if mrz is not None else (),
+            mrz_lines=_mrz_as_read(mrz.result) if mrz is not None else (),
             raw_response={
                 "engine": "rapidocr",
                 "seconds": round(elapsed, 3),
