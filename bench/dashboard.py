@@ -232,7 +232,12 @@ def views(size: int) -> dict[str, str]:
     from django.urls import reverse
 
     from kyc.models import Case
-    from kyc.selectors.queue import SORT_FIELDS, QueueFilters, _encode_cursor, reviewer_queue_page_rows
+    from kyc.selectors.queue import (
+        SORT_FIELDS,
+        QueueFilters,
+        _encode_cursor,
+        reviewer_queue_page_rows,
+    )
 
     queue = reverse("reviewer:queue")
     reviewer = next(_staff_users())
@@ -332,9 +337,7 @@ def measure(size: int, requests: int, port: int, server_pid: int) -> dict[str, d
     from django.conf import settings
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    from django.test.utils import setup_test_environment
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
 
     try:
         setup_test_environment()  # so that the test client keeps the page's context (the matching count)
