@@ -298,7 +298,9 @@ def start_gunicorn(port: int) -> subprocess.Popen:
     import httpx
 
     env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1",
-           "LOG_LEVEL": "WARNING"}
+           "LOG_LEVEL": "WARNING",
+           # No recycling of a process in the middle of a view's figures (the README's 2000 would).
+           "GUNICORN_MAX_REQUESTS": "0"}
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "kyc.wsgi"], cwd=REPO, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 60
@@ -315,21 +317,25 @@ def start_gunicorn(port: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not answer in 60 s")
 
 
-def server_cpu_seconds(pid: int) -> float:
-    """CPU seconds used so far by gunicorn's worker processes (user + system): the web tier's
-    own work per request, which other people's load on the machine does not inflate much."""
+def server_cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU seconds used so far by each of gunicorn's worker processes (user + system): the web
+    tier's own work per request, which other people's load on the machine does not inflate much."""
     import os
 
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    seconds = {}
     children = Path(f"/proc/{pid}/task/{pid}/children")
     for child in children.read_text().split() if children.exists() else []:
         try:
             fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
         except FileNotFoundError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+        seconds[child] = (int(fields[11]) + int(fields[12])) / tick
+    return seconds
+
+
+def cpu_used(before: dict[str, float], after: dict[str, float]) -> float:
+    return sum(after[pid] - before[pid] for pid in before.keys() & after.keys())
 
 
 def measure(size: int, requests: int, port: int, server_pid: int) -> dict[str, dict]:
@@ -374,7 +380,7 @@ def measure(size: int, requests: int, port: int, server_pid: int) -> dict[str, d
                 timings.append((time.perf_counter() - started) * 1000)
                 if answer.status_code != 200:
                     raise SystemExit(f"{label}: HTTP {answer.status_code} over HTTP")
-            cpu_ms = (server_cpu_seconds(server_pid) - cpu_before) * 1000 / requests
+            cpu_ms = cpu_used(cpu_before, server_cpu_seconds(server_pid)) * 1000 / requests
             figures[label] = {"ms": timings, "queries": len(queries), "matching": matching, "load": load1(),
                               "server_cpu_ms": cpu_ms}
             print(f"| {label} | {sorted(timings)[len(timings) // 2]:.1f} | {percentile(timings, 0.95):.1f} | "
