@@ -221,7 +221,7 @@ def vendor_environ(sim, **options) -> dict[str, str]:
 
 @contextmanager
 def celery_workers(bench: Bench, count: int, *, concurrency: int, pool: str = "prefork", command: list[str] | None = None,
-                   ready_timeout: float = 180):
+                   ready_timeout: float = 180, queue: str | None = None):
     """Start ``count`` real Celery worker processes on this run's queue; stop them at the end.
 
     ``command`` replaces ``celery -A kyc worker`` (batching.py starts an instrumented worker).
@@ -235,7 +235,7 @@ def celery_workers(bench: Bench, count: int, *, concurrency: int, pool: str = "p
             log_path = bench.data_dir / f"worker-{index}.log"
             log = open(log_path, "w")  # noqa: SIM115 - the worker writes to it until it stops
             argv = [
-                *command, f"--pool={pool}", f"--concurrency={concurrency}", "--loglevel=INFO", "-Q", bench.queue,
+                *command, f"--pool={pool}", f"--concurrency={concurrency}", "--loglevel=INFO", "-Q", queue or bench.queue,
                 "-n", f"{bench.name}-{index}-{os.getpid()}@%h", "--without-mingle", "--without-gossip",
             ]
             process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
