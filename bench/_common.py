@@ -254,6 +254,21 @@ def celery_workers(bench: Bench, count: int, *, concurrency: int, pool: str = "p
     finally:
         for process, _ in processes:
             _stop(process)
+        forget_queue(bench.broker_url, queue or bench.queue)
+
+
+def forget_queue(broker_url: str, queue: str) -> None:
+    """Delete this run's queue and its bindings from a Redis broker (nothing left behind)."""
+    if not broker_url.startswith("redis"):
+        return  # the on-disk broker lives in the run's data folder, removed at exit
+    import redis
+
+    client = redis.Redis.from_url(broker_url)
+    try:
+        client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}",
+                      *[f"{queue}\x06\x16{priority}" for priority in range(10)])
+    finally:
+        client.close()
 
 
 def _stop(process: subprocess.Popen) -> None:
