@@ -445,9 +445,7 @@ def naive_upload_and_read(request, case_id, kind):
     from kyc.services.audit import Actor
     from kyc.services.cases import case_submit
     from kyc.services.documents import document_attach
-    from ocr_integration.provider import OcrError
-
-    from ocr_integration.provider import ErrorClass
+    from ocr_integration.provider import ErrorClass, OcrError
 
     document = document_attach(case_id=case_id, kind=kind, upload=request.FILES["file"], actor=Actor.system("bench"))
     case_submit(case_id=case_id, actor=Actor.system("bench"))
