@@ -263,7 +263,11 @@ def main() -> None:
               f"{throughput['cpu_share']:.0%} | {throughput['load']} |", flush=True)
         print("(CPU efficiency: single-thread CPU per passport / the pool's CPU per passport; machine share: the "
               "pool's CPU seconds / (wall seconds x cores), what the other processes on the machine left it)")
-    case_ids = [c for t in types for c in make_cases(t, args.per_kind, specimens)] if args.per_kind else []
+    if not args.per_kind:  # the throughput figure alone
+        dump_json(args.json, {"throughput": throughput, "machine": machine(), "load": load()})
+        report_throughput(args, throughput, bound)
+        return
+    case_ids = [c for t in types for c in make_cases(t, args.per_kind, specimens)]
     expected = len(specimens)
     print(f"data: {len(case_ids)} cases, {expected} images (clean specimens)", flush=True)
     with celery_workers(bench, args.workers, concurrency=args.concurrency) as workers:
@@ -349,12 +353,16 @@ def main() -> None:
            f"{warm_ups} time(s) for {pool_size} pool process(es); median s per kind: "
            + ", ".join(f"{k} {e['engine_median_s']}" for k, e in figures.items()))
     if throughput:
-        per_minute = throughput["per_minute"]
-        result("local ocr throughput", per_minute >= 0.9 * bound,
-               f"{per_minute:.1f} passports a minute at {args.workers} x --concurrency={args.concurrency}, "
-               f"{per_minute / bound:.0%} of the {bound:.0f}/min single-thread CPU bound (target >= 90 %); "
-               f"CPU efficiency {throughput['cpu_one_thread_s'] / throughput['pool_cpu_per_passport_s']:.0%}, "
-               f"machine share {throughput['cpu_share']:.0%}; load {throughput['load']}")
+        report_throughput(args, throughput, bound)
+
+
+def report_throughput(args, throughput: dict, bound: float) -> None:
+    per_minute = throughput["per_minute"]
+    result("local ocr throughput", per_minute >= 0.9 * bound,
+           f"{per_minute:.1f} passports a minute at {args.workers} x --concurrency={args.concurrency}, "
+           f"{per_minute / bound:.0%} of the {bound:.0f}/min single-thread CPU bound (target >= 90 %); "
+           f"CPU efficiency {throughput['cpu_one_thread_s'] / throughput['pool_cpu_per_passport_s']:.0%}, "
+           f"machine share {throughput['cpu_share']:.0%}; load {throughput['load']}")
 
 if __name__ == "__main__":
     main()
