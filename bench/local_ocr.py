@@ -336,7 +336,7 @@ def main() -> None:
           "Tesseract median s | Tesseract p95 s | key field, Tesseract |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(table))
-    print("(Tesseract: the MRZ band the engine found for passport and Emirates ID back, the whole image otherwise)")
+    print("(Tesseract: the same whole page the engine read; for the MRZ kinds, the MRZ looked for in its page text)")
     pool_size = args.workers * args.concurrency
     print(f"model loading: {warm_ups} warm-up(s) logged for {pool_size} pool process(es); resident memory "
           f"after warm-up -> end: {', '.join(f'{ready_mb[p]:.0f} -> {end_mb.get(p, 0):.0f} MB' for p in ready_mb)}")
