@@ -398,6 +398,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: <BENCH_POSTGRES>/<BENCH_DATABASE_PREFIX>_dashboard")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--smoke", action="store_true", help="tiny run on SQLite for CI")
+    parser.add_argument("--existing", action="store_true",
+                        help="measure the database as it is (no fill, not dropped): for a run whose fill was cut short")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="kyc-bench-dashboard-")
     import atexit
@@ -411,7 +413,7 @@ def main() -> None:
         args.database_url = args.database_url or bench_database_url("dashboard")
         sizes = [min(1000, args.cases), args.cases]
     # A fresh database every run (dropped again at exit): no figure is measured on old data.
-    setup_django(args.database_url, data_dir=folder, fresh=True)
+    setup_django(args.database_url, data_dir=folder, fresh=not args.existing)
     import logging
 
     logging.getLogger().setLevel(logging.WARNING)  # the figures are the output, not request logs
@@ -419,9 +421,16 @@ def main() -> None:
     port = _free_port()
     results = {}
     server = None
+    if args.existing:
+        from kyc.models import Case
+
+        analyse()
+        sizes = [Case.objects.count()]
+        print(f"measuring the existing data only: {sizes[0]} cases (no fill; not a fresh run)")
     try:
         for size in sizes:
-            fill(size)
+            if not args.existing:
+                fill(size)
             if server is None:
                 server = start_gunicorn(port)
             results[size] = measure(size, args.requests, port, server.pid)
