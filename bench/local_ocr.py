@@ -136,6 +136,7 @@ def single_thread_cpu_per_passport(count: int = 4) -> float:
     from ocr_integration.provider import ReadRequest
     from ocr_integration.specimens import generate_specimen
 
+    configured = os.environ.get("LOCAL_OCR_THREADS")  # the workers' setting (--threads), put back after
     os.environ["LOCAL_OCR_THREADS"] = "1"
     try:
         engine.warm_up()
@@ -150,7 +151,10 @@ def single_thread_cpu_per_passport(count: int = 4) -> float:
             read(image)
         return (time.process_time() - started) / count
     finally:
-        os.environ.pop("LOCAL_OCR_THREADS", None)
+        if configured is None:
+            os.environ.pop("LOCAL_OCR_THREADS", None)
+        else:
+            os.environ["LOCAL_OCR_THREADS"] = configured
 
 
 def passport_throughput(bench, args, specimens: dict) -> dict:
