@@ -9,8 +9,10 @@ synthetic specimens) are submitted in one transaction, so all their reads are qu
 simulator (``--latency-ms``, ``--qps`` per account, our limit set to the same).
 
 The batch path blocks the calling thread until its batch is answered, so the images in one call
-can be no more than the reads waiting at the same moment: the workers run a thread pool
-(``--pool=threads --concurrency=--threads``), not the default prefork pool.
+can be no more than the reads waiting at the same moment. The README's deployment therefore
+routes CTyun's reads to a queue of their own (``CTYUN_OCR_BATCH_QUEUE``, ``kyc.tasks.route_read``)
+read by a thread-pool worker (``--pool=threads --concurrency=50``); this script runs exactly that
+(``--workers`` such workers on that queue, ``--threads`` each).
 
 Each image's wait is measured inside the workers: this script starts them itself (``--worker``
 mode: the real ``kyc`` Celery app, with a probe around the batch queue's claim and the HTTP
@@ -21,7 +23,7 @@ Targets: vendor calls <= images / 20 (<= 25 for 500), i.e. >= 20 images per call
 waits longer than the bound (``--max-wait-ms``, default: the batch wait plus one rate-limit slot,
 1/qps) before its call is sent.
 
-    .venv/bin/python bench/batching.py                    # 500 images, 2 workers x 25 threads
+    .venv/bin/python bench/batching.py                    # 500 images, 1 batch worker x 50 threads
     .venv/bin/python bench/batching.py --smoke            # 20 images on SQLite, for CI
 """
 
@@ -122,8 +124,8 @@ def read_waits(folder: Path) -> tuple[list[int], list[float], list[float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=500, help="an even number: two sides per case")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=25, help="threads per worker (--pool=threads)")
+    parser.add_argument("--workers", type=int, default=1, help="batch workers (README: one per machine)")
+    parser.add_argument("--threads", type=int, default=50, help="threads per batch worker (--pool=threads)")
     parser.add_argument("--batch-wait-ms", type=int, default=1000, help="CTYUN_OCR_BATCH_WAIT_MS")
     parser.add_argument("--max-wait-ms", type=float, help="the bound on an image's wait; default batch wait + 1/qps")
     parser.add_argument("--latency-ms", type=int, default=300)
@@ -142,6 +144,9 @@ def main() -> None:
         **vendor_environ(sim, batching=True, batch_wait_ms=args.batch_wait_ms, ctyun_qps=args.qps),
         "CTYUN_OCR_BATCH_MAX": "50", "OCR_DEFAULT_PROVIDER": "ctyun",
     }
+    # The README's deployment: CTyun's reads routed to a queue of their own (CTYUN_OCR_BATCH_QUEUE),
+    # read by a thread-pool worker on that queue.
+    environ["CTYUN_OCR_BATCH_QUEUE"] = f"kyc-bench-batching-{os.getpid()}-ctyun"
     bench = prepare("batching", smoke=args.smoke, database_url=args.database_url, environ=environ)
     wait_log = bench.data_dir / "waits"
     wait_log.mkdir()
@@ -155,7 +160,8 @@ def main() -> None:
         print(f"data: {len(case_ids)} cases ({2 * len(case_ids)} images) attached in "
               f"{time.perf_counter() - started:.0f} s", flush=True)
         command = [sys.executable, str(Path(__file__).resolve()), "--worker"]
-        with celery_workers(bench, args.workers, concurrency=args.threads, pool="threads", command=command):
+        with celery_workers(bench, args.workers, concurrency=args.threads, pool="threads", command=command,
+                            queue=os.environ["CTYUN_OCR_BATCH_QUEUE"]):
             print(f"workers: {args.workers} processes x {args.threads} threads; {load()}", flush=True)
             sim.reset_stats()
             queued_at = submit_all(case_ids)

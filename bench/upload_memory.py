@@ -18,8 +18,11 @@ The measurement runs in a fresh child process (this script with ``--measure``), 
 warm-up upload: for each image, peak resident memory is reset (``/proc/self/clear_refs``), the
 request runs, and the increase is VmHWM (peak) - VmRSS (before). A second upload of the JPEG, to
 another case, runs under ``tracemalloc`` for the peak of Python allocations (Pillow's pixel
-buffers are not Python allocations: only the resident figure sees them). The verdict is on the
-two re-muxed images under the default setting; the re-encoding figures are printed beside them.
+buffers are not Python allocations: only the resident figure sees them). Before each upload the
+memory the previous one freed is handed back (``malloc_trim``), so that no upload reuses resident
+pages and looks smaller than it is. The verdict covers every way: the default setting's (upright
+and turned JPEG, PNG) and ``UPLOAD_SANITIZING=reencode``'s, and a scan-like PNG (which compresses,
+unlike noise) both ways, which is what shows whether ``kyc/png_remux.py`` is needed.
 
     .venv/bin/python bench/upload_memory.py               # 10 MB
     .venv/bin/python bench/upload_memory.py --smoke       # 1 MB on SQLite, for CI
@@ -66,6 +69,39 @@ def noise_image(target_bytes: int, fmt: str = "JPEG", orientation: int = 1) -> t
         if abs(size - target_bytes) <= 0.03 * target_bytes:
             break
         width = int(width * (target_bytes / size) ** 0.5)
+    return best
+
+
+def scan_image(target_bytes: int) -> tuple[bytes, tuple[int, int]]:
+    """A PNG that compresses like a scan of a printed page (dark word-like blocks on a white page,
+    slight grain): several times smaller than its pixels, unlike noise."""
+    import random
+
+    from PIL import Image, ImageChops, ImageDraw
+
+    rng = random.Random(3)
+    width, best = 2000, None
+    for _ in range(6):
+        height = width * 7 // 5
+        image = Image.new("L", (width, height), 250)
+        draw = ImageDraw.Draw(image)
+        for y in range(40, height - 40, 28):
+            x = 40
+            while x < width - 120:
+                word = rng.randrange(20, 110)
+                draw.rectangle((x, y, x + word, y + 14), fill=rng.randrange(10, 60))
+                x += word + rng.randrange(8, 20)
+        grain = Image.frombytes("L", (width, height), os.urandom(width * height)).point(lambda v: 6 if v < 40 else 0)
+        image = ImageChops.subtract(image, grain)
+        image = Image.merge("RGB", [image] * 3)
+        out = io.BytesIO()
+        image.save(out, format="PNG", compress_level=6)
+        size = out.tell()
+        if best is None or abs(size - target_bytes) < abs(len(best[0]) - target_bytes):
+            best = (out.getvalue(), (width, height))
+        if abs(size - target_bytes) <= 0.1 * target_bytes:
+            break
+        width = min(6000, int(width * (target_bytes / size) ** 0.5))
     return best
 
 
@@ -145,7 +181,15 @@ def measure(args) -> None:
     uploads = []
     from django.test import override_settings
 
+    import ctypes
+    import gc
+
+    libc = ctypes.CDLL("libc.so.6")
     for label, body, case_id in zip(args.labels, args.bodies, args.cases, strict=True):
+        # Memory the previous upload freed goes back to the system first: otherwise this upload
+        # could reuse pages that are still resident and its peak would look smaller than it is.
+        gc.collect()
+        libc.malloc_trim(0)
         Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS
         rss_before = status_value("VmRSS")
         with override_settings(**SETTINGS_FOR.get(label, {})):
@@ -214,13 +258,20 @@ IMAGES = (
     # label, format, EXIF orientation, MIME type
     ("JPEG, upright (phone photo: re-muxed)", "JPEG", 1, "image/jpeg"),
     ("PNG, 8-bit RGB (scan: re-muxed)", "PNG", 1, "image/png"),
-    ("JPEG, EXIF says turn 90 degrees (decoded, turned, re-encoded)", "JPEG", 6, "image/jpeg"),
+    ("JPEG, EXIF says turn 90 degrees (re-muxed, the orientation kept)", "JPEG", 6, "image/jpeg"),
     ("JPEG, upright, UPLOAD_SANITIZING=reencode (decoded, re-encoded)", "JPEG", 1, "image/jpeg"),
+    ("JPEG, EXIF says turn 90 degrees, UPLOAD_SANITIZING=reencode (decoded, turned, re-encoded)", "JPEG", 6,
+     "image/jpeg"),
+    # What a PNG would cost without kyc/png_remux.py: decoded and re-encoded. Noise is the
+    # re-encoder's best case (its pixels are no larger than the file); a scan compresses.
+    ("PNG, 8-bit RGB, UPLOAD_SANITIZING=reencode (decoded, re-encoded)", "PNG", 1, "image/png"),
+    ("PNG scan (compresses), re-muxed", "SCAN", 1, "image/png"),
+    ("PNG scan (compresses), UPLOAD_SANITIZING=reencode (decoded, re-encoded)", "SCAN", 1, "image/png"),
 )
 # Uploads (by label) measured with settings of their own.
-SETTINGS_FOR = {IMAGES[3][0]: {"UPLOAD_SANITIZING": "reencode"}}
-# The verdict is on the re-muxed ways; the re-encoding way needs the pixels and is shown beside them.
-JUDGED = 2
+SETTINGS_FOR = {label: {"UPLOAD_SANITIZING": "reencode"} for label, *_ in IMAGES if "reencode" in label}
+# Every way is judged (issue 21, point 5): the default setting's and the re-encoding setting's.
+JUDGED = len(IMAGES)
 
 
 def main() -> None:
@@ -246,7 +297,11 @@ def main() -> None:
     if args.smoke:
         args.megabytes = 1.0
 
-    bench = prepare("upload", smoke=args.smoke, database_url=args.database_url)
+    # The capture gate refuses noise ("no document in this photo") before anything is stored; it
+    # reads a reduced decode (an eighth of the sides for a JPEG), so it is off here and the way
+    # to storage is what is measured.
+    bench = prepare("upload", smoke=args.smoke, database_url=args.database_url,
+                    environ={"CAPTURE_GATE_ENABLED": "false"})
     print(f"machine: {machine()}; database: {bench.database_url.split('@')[-1]}; {load()}")
     from kyc.core.audit import Actor
     from kyc.services.cases import case_create
@@ -263,7 +318,7 @@ def main() -> None:
     made: dict[tuple, tuple] = {}  # the same image under another setting is the same file
     for index, (label, fmt, orientation, mime) in enumerate(IMAGES):
         if (fmt, orientation) not in made:
-            made[fmt, orientation] = noise_image(target, fmt, orientation)
+            made[fmt, orientation] = scan_image(target // 4) if fmt == "SCAN" else noise_image(target, fmt, orientation)
         image, (width, height) = made[fmt, orientation]
         body = bench.data_dir / f"body{index}.bin"
         write_body(body, image, csrf, mime)
@@ -313,12 +368,9 @@ def main() -> None:
     judged = figures["uploads"][:JUDGED]
     passed = all(u["status"] == 200 for u in figures["uploads"]) and all(u["ratio"] <= 2.0 for u in judged)
     dump_json(args.json, {**figures, "machine": machine(), "load": load()})
-    turned, reencoded = figures["uploads"][JUDGED:]
     result("upload memory", passed,
-           "; ".join(f"{u['label'].split(' (')[0]} +{u['peak_increase'] / mib:.1f} MiB = {u['ratio']:.2f} x" for u in judged)
-           + f" (target <= 2); not judged: re-encoded turned JPEG {turned['ratio']:.2f} x, "
-           f"JPEG under UPLOAD_SANITIZING=reencode {reencoded['ratio']:.2f} x")
-
+           "; ".join(f"{u['label'].split(' (')[0]} {u['ratio']:.2f} x" for u in judged)
+           + f" (target <= 2 x the file, every way judged); {load()}")
 
 if __name__ == "__main__":
     main()

@@ -132,6 +132,20 @@ def finding_meaning(code: str) -> str | None:
     return known[1] if known else None
 
 
+def reads_in_batches(kind: str) -> bool:
+    """Whether this document kind's primary reader answers in batches (CTyun with batching on)."""
+    route = routing.route_for(DocumentKind(kind))
+    return route.primary == "ctyun" and bool(settings.OCR_VENDORS["ctyun"].get("batching", True))
+
+
+def share_cores_among_reads(concurrent_reads: int) -> None:
+    """Tell the embedded engine how many reads this worker runs at once (called before its pool
+    starts), so that each read gets its share of the cores and no more."""
+    from ocr_integration.local import engine
+
+    engine.share_cores_among(concurrent_reads)
+
+
 def warm_up_providers() -> None:
     """Build every provider the routing uses, so that model loading happens at worker start."""
     names = {settings.OCR_DEFAULT_PROVIDER}

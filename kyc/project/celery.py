@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun, worker_process_init
+from celery.signals import celeryd_after_setup, task_postrun, task_prerun, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyc.project.settings")
 
@@ -26,6 +26,16 @@ def _add_operations_hooks() -> None:
 
 
 _add_operations_hooks()
+
+
+@celeryd_after_setup.connect
+def _share_cores_among_reads(instance=None, **_kwargs) -> None:
+    """Give each of the worker's concurrent reads its share of the cores (before the pool forks)."""
+    from ocr_integration.services import share_cores_among_reads
+
+    concurrency = getattr(instance, "concurrency", None)
+    if isinstance(concurrency, int) and concurrency > 0:
+        share_cores_among_reads(concurrency)
 
 
 @worker_process_init.connect

@@ -232,6 +232,11 @@ if CELERY_BROKER_URL == "filesystem://":
     for _folder in ("queue", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_QUEUE", "kyc")
+# Reads that CTyun answers in batches go to a queue of their own when this is set, so that a
+# thread-pool worker (README: "Batched reads") can hold up to 50 of them at once; a prefork
+# worker reads one per process and so batches no more than its concurrency.
+CTYUN_OCR_BATCH_QUEUE = env_str("CTYUN_OCR_BATCH_QUEUE", "")
+CELERY_TASK_ROUTES = ("kyc.tasks.route_read",)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -84,8 +84,10 @@ class GateResult:
 
 
 def _decode(data: bytes) -> np.ndarray:
-    image = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+    image = Image.open(io.BytesIO(data))
     image.draft("RGB", (WORK_SIDE_PX * 2, WORK_SIDE_PX * 2))  # JPEG: decode at a reduced scale, fast
+    # Turned after the reduced decode: turning first would decode the whole picture, twice.
+    image = ImageOps.exif_transpose(image)
     rgb = np.asarray(image.convert("RGB"))
     h, w = rgb.shape[:2]
     scale = WORK_SIDE_PX / max(h, w)

@@ -29,6 +29,7 @@ RESTART_MARKERS = range(0xD0, 0xD8)
 # A fresh JFIF header, version 1.01, square pixels, no thumbnail. With it, a decoder reads three
 # components as YCbCr whatever their ids: the colour space no longer depends on dropped markers.
 JFIF_APP0 = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+EXIF_ORIENTATION_TAG = 0x0112
 BLOCK_BYTES = 64 * 1024
 
 
@@ -124,8 +125,21 @@ def _frame_of(payload: bytes, marker: int) -> JpegFrame:
     return JpegFrame(width=width, height=height, components=components, progressive=marker == 0xC2)
 
 
-def remux(source: BinaryIO, sink: BinaryIO) -> JpegFrame:
-    """Copy the picture of the JPEG in ``source`` (at its start) to ``sink``, and nothing else.
+def orientation_app1(orientation: int) -> bytes:
+    """An EXIF segment that holds the orientation tag and nothing else (big-endian TIFF, one
+    IFD entry), so that a photo taken sideways is shown and read upright without its pixels
+    being decoded here: browsers, Pillow's ``exif_transpose`` and OpenCV's ``imdecode`` turn it."""
+    if not 1 <= orientation <= 8:
+        raise ValueError(f"EXIF orientation {orientation} is not 1-8")
+    tiff = (b"MM\x00\x2a" + struct.pack(">I", 8) + struct.pack(">H", 1)
+            + struct.pack(">HHIHH", EXIF_ORIENTATION_TAG, 3, 1, orientation, 0) + struct.pack(">I", 0))
+    payload = b"Exif\x00\x00" + tiff
+    return b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+
+
+def remux(source: BinaryIO, sink: BinaryIO, *, orientation: int = 1) -> JpegFrame:
+    """Copy the picture of the JPEG in ``source`` (at its start) to ``sink``, and nothing else
+    but, when ``orientation`` is not 1, an EXIF segment holding that orientation alone.
 
     Raises RemuxDeclined when the file is not a JPEG the copy can keep exact (see the module's
     docstring); ``sink`` then holds a partial copy that the caller discards.
@@ -133,7 +147,7 @@ def remux(source: BinaryIO, sink: BinaryIO) -> JpegFrame:
     reader = _Reader(source)
     if reader.read(2) != b"\xff\xd8":
         raise RemuxDeclined("no start-of-image marker")
-    sink.write(b"\xff\xd8" + JFIF_APP0)
+    sink.write(b"\xff\xd8" + JFIF_APP0 + (orientation_app1(orientation) if orientation != 1 else b""))
     frame: JpegFrame | None = None
     marker = reader.next_marker()
     while True:

@@ -20,25 +20,66 @@ logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _engine = None
 
-# Inference threads per process (LOCAL_OCR_THREADS; unset: one per CPU this process may run on).
-# A Celery worker running one read per core is fastest with 1: threads of one read fight over
-# the same cores otherwise. onnxruntime's own default counts the machine's cores and ignores the
-# process's CPU affinity: pinned to one core it ran two threads that took turns spinning, and a
-# read cost 1.2 s of CPU instead of 0.8 s (bench/ocr_families.py, 2026-12-06).
 REC_MIN_WIDTH = 64
 # Short side the detector works at (rapidocr scales smaller images up to it). Detection cost
 # grows with the pixel count; the crops for recognition are still cut from the full image.
 DET_SHORT_SIDE = int(os.environ.get("LOCAL_OCR_DET_SIDE", "608"))
-THREADS = int(os.environ.get("LOCAL_OCR_THREADS", "0") or 0)
+# Reads that run at once in this worker (its pool's concurrency), told by the worker at start
+# (kyc/celery.py) before it forks its pool; 1 outside a worker.
+_concurrent_reads = 1
+
+
+def share_cores_among(concurrent_reads: int) -> None:
+    """Tell the engine how many reads this worker runs at once, before the engine is built."""
+    global _concurrent_reads
+    _concurrent_reads = max(1, int(concurrent_reads))
+
+
+def inference_threads() -> int:
+    """Intra-op threads of each inference session: ``LOCAL_OCR_THREADS`` if set, else this
+    machine's cores divided among the reads that run at once (at least 1).
+
+    onnxruntime's default is one thread per core in every process: two pool processes on two
+    cores then run four threads that wait for each other at every operator, and a read costs
+    about 1.5x its single-thread CPU time (issue 21, bench/local_ocr.py).
+    """
+    configured = os.environ.get("LOCAL_OCR_THREADS", "").strip()
+    if configured:
+        return max(1, int(configured))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cores // _concurrent_reads)
+
+
+def _session_options(cfg):
+    """rapidocr's session options, with our thread count and without spinning.
+
+    rapidocr 3.x builds its own ``SessionOptions`` and exposes no way to set session config
+    entries, so its builder is wrapped. Spinning intra-op threads busy-wait for work between
+    operators: they burn a core another process's read needs.
+    """
+    options = _rapidocr_session_options(cfg)
+    options.intra_op_num_threads = inference_threads()
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    return options
+
+
+_rapidocr_session_options = None
 
 
 def engine():
     """The process-wide RapidOCR instance (created on first call, thread-safe)."""
-    global _engine
+    global _engine, _rapidocr_session_options
     if _engine is None:
         with _lock:
             if _engine is None:
                 from rapidocr import RapidOCR
+                from rapidocr.inference_engine.onnxruntime.main import OrtInferSession
+
+                if _rapidocr_session_options is None:
+                    _rapidocr_session_options = OrtInferSession._init_sess_opts
+                    OrtInferSession._init_sess_opts = staticmethod(_session_options)
 
                 params = {
                     "Global.log_level": "error",
@@ -49,11 +90,6 @@ def engine():
                     "Rec.rec_img_shape": [3, 48, REC_MIN_WIDTH],
                     "Det.limit_side_len": DET_SHORT_SIDE,
                 }
-                # Counted when the engine is made: a process may be pinned after import.
-                threads = THREADS or len(os.sched_getaffinity(0))
-                if threads > 0:
-                    params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
-                    params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
                 _engine = RapidOCR(params=params)
     return _engine
 
@@ -66,7 +102,7 @@ def warm_up() -> float:
     detect(blank)
     recognise([blank[16:48, 10:246]])
     elapsed = time.perf_counter() - started
-    logger.info("local OCR engine warmed up in %.2f s", elapsed)
+    logger.info("local OCR engine warmed up in %.2f s (%d inference threads)", elapsed, inference_threads())
     return elapsed
 
 

@@ -7,8 +7,10 @@ import os
 import struct
 import tracemalloc
 
+import cv2
+import numpy as np
 import pytest
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageOps
 
 from kyc.uploads import jpeg_remux
 from kyc.uploads.prepare import prepare_upload
@@ -127,15 +129,27 @@ def test_what_the_copy_cannot_keep_exact_is_declined(make, reason):
         remuxed(make())
 
 
-def test_an_upright_phone_photo_is_stored_remuxed_and_a_turned_one_is_re_encoded_upright():
+def test_an_upright_phone_photo_is_stored_remuxed_and_a_turned_one_keeps_its_orientation_alone():
     upright = prepare_upload(io.BytesIO(encode(noise_photo((640, 420)), quality=90, exif=exif_with_gps())))
     assert upright.remuxed and (upright.width, upright.height) == (640, 420)
     assert b"PhoneMaker" not in upright.read_all()
 
-    exif = Image.Exif()
-    exif[0x0112] = 6  # rotate 90° clockwise to view
-    turned = prepare_upload(io.BytesIO(encode(noise_photo((640, 420)), quality=90, exif=exif.tobytes())))
-    assert not turned.remuxed and (turned.width, turned.height) == (420, 640)
+    photo = noise_photo((640, 420))
+    for orientation in range(2, 9):
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        exif[0x010F] = "PhoneMaker"
+        source = encode(photo, quality=90, exif=exif.tobytes())
+        turned = prepare_upload(io.BytesIO(source))
+        assert turned.remuxed and b"PhoneMaker" not in turned.read_all()
+        # Shown and read upright, pixel for pixel what turning the decoded original gives.
+        expected = ImageOps.exif_transpose(Image.open(io.BytesIO(source)))
+        shown = ImageOps.exif_transpose(Image.open(io.BytesIO(turned.read_all())))
+        assert (turned.width, turned.height) == expected.size == shown.size
+        assert shown.tobytes() == expected.tobytes()
+        # OpenCV (the embedded reader's decoder) turns it too.
+        decoded = cv2.imdecode(np.frombuffer(turned.read_all(), dtype=np.uint8), cv2.IMREAD_COLOR)
+        assert (decoded.shape[1], decoded.shape[0]) == expected.size
 
 
 def test_the_hash_and_size_describe_the_stored_bytes():

@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
+from PIL import Image, ImageOps
 
 from kyc.uploads.prepare import UploadRefused, prepare_upload, sniff
 
@@ -50,14 +50,23 @@ def _exif_with_gps_and_orientation(orientation: int) -> bytes:
     return exif.tobytes()
 
 
-def test_exif_and_gps_are_stripped_and_orientation_applied():
+def test_exif_and_gps_are_stripped_and_only_the_orientation_is_kept():
     original = image_bytes("JPEG", size=(640, 420), exif=_exif_with_gps_and_orientation(6))
     assert b"PhoneMaker" in original
     prepared = prepare_upload(io.BytesIO(original))
-    # Orientation 6 (rotate 90° clockwise to view): the stored image is upright, portrait.
+    # Orientation 6 (rotate 90° clockwise to view): the image is shown and read upright, portrait.
     assert (prepared.width, prepared.height) == (420, 640)
     stored = Image.open(io.BytesIO(prepared.read_all()))
-    assert not stored.getexif()
+    assert dict(stored.getexif()) == {0x0112: 6}
+    assert ImageOps.exif_transpose(stored).size == (420, 640)
+    assert b"PhoneMaker" not in prepared.read_all() and b"GPS" not in prepared.read_all()
+
+
+def test_exif_and_gps_are_stripped_and_orientation_applied_when_re_encoding(settings):
+    settings.UPLOAD_SANITIZING = "reencode"
+    prepared = prepare_upload(io.BytesIO(image_bytes("JPEG", size=(640, 420), exif=_exif_with_gps_and_orientation(6))))
+    assert (prepared.width, prepared.height) == (420, 640)
+    assert not Image.open(io.BytesIO(prepared.read_all())).getexif()
     assert b"PhoneMaker" not in prepared.read_all() and b"Exif" not in prepared.read_all()
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,8 +19,9 @@ from kyc.selectors.queue import (
     WAITING_CHOICES,
     QueueFilterSet,
     deciders,
+    matching_count,
     reviewer_queue_counts,
-    reviewer_queue_page_rows,
+    reviewer_queue_page,
     reviewer_workload,
     sla_target,
 )
@@ -44,22 +44,30 @@ def queue(request):
     except ValueError:
         per_page = 50
     per_page = per_page if per_page in PAGE_SIZES else 50
-    page = Paginator(reviewer_queue_page_rows(filterset), per_page).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
+    try:
+        number = int(request.GET.get("page", 1))
+    except ValueError:
+        number = 1
+    counts = reviewer_queue_counts(filterset)
+    page = reviewer_queue_page(
+        filterset, per_page=per_page, count=matching_count(filters, counts), number=number,
+        after=request.GET.get("after", "")[:500], before=request.GET.get("before", "")[:500],
+    )
     now = timezone.now()
     target = sla_target()
-    for case in page.object_list:
+    for case in page.rows:
         # Time left before the SLA target (negative: over it), for the row's timer.
         case.sla_left = (case.submitted_at + target - now) if case.submitted_at else None
     query = request.GET.copy()
-    query.pop("page", None)
     sort_query = request.GET.copy()
-    for key in ("page", "sort"):
+    for key in ("page", "after", "before"):
+        query.pop(key, None)
         sort_query.pop(key, None)
+    sort_query.pop("sort", None)
     return render(request, "reviewer/queue.html", {
         "page": page,
         "filters": filters,
-        "counts": reviewer_queue_counts(filterset),
+        "counts": counts,
         "state_choices": [(s.value, STATE_LABELS[s]) for s in LISTABLE_STATES],
         "document_types": [t.value for t in DocumentType],
         "document_kinds": [(k.value, KIND_LABELS[k]) for k in DocumentKind],
