@@ -8,7 +8,7 @@ from kyc.errors import PermissionDenied
 from kyc.models import AuditEvent, ReasonCode, SiteConfiguration
 from kyc.services.audit import Actor
 from kyc.services.configuration import site_configuration_update
-from tests.kyc.reviewer.conftest import client_for
+from tests.support.personas import client_for
 
 pytestmark = pytest.mark.django_db
 
