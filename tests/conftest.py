@@ -13,6 +13,13 @@ from tests.support.providers import GREEN, colour_image
 SCRIPTED = "tests.support.providers:ScriptedProvider"
 
 
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):  # the controller (or a run without xdist), before any worker starts
+        from tests.support.brokers import answering_brokers
+
+        answering_brokers()
+
+
 @pytest.fixture
 def scripted_ocr(settings):
     """Route every document kind to the scripted test provider."""

@@ -17,7 +17,6 @@ from PIL import Image
 from ocr_integration.documents.kinds import DocumentKind as K
 from ocr_integration.provider import ErrorClass, OcrError, ReadRequest
 from ocr_integration.simulator.testing import vendor_environ
-from ocr_integration.vendors import http
 from ocr_integration.vendors.ctyun.client import (
     CtyunOcrClient,
     account_from_settings,
@@ -78,8 +77,10 @@ def test_one_call_maps_each_image_success_or_failure_back(vendors, specimen, sim
 
 
 def test_read_many_sends_up_to_50_per_call(vendors, specimen, sim):
-    vendors.OCR_VENDOR_READ_TIMEOUT = 30.0  # 50 images take the simulator more than the fixture's 1.5 s under load
-    http.reset_client()
+    # The simulator answers fifty copies of one specimen in milliseconds (it decodes the specimen
+    # once: simulator/answers.py); the margin is for a machine where this thread may wait seconds
+    # for the CPU. What is tested is how the images are split into calls, not how fast.
+    vendors.OCR_VENDOR_READ_TIMEOUT = 60.0
     spec = specimen(K.PASSPORT)
     results = CtyunOcrClient(account_from_settings()).read_many([ReadRequest(K.PASSPORT, spec.image, "image/png")] * 51)
     assert sim.batch_sizes == [50, 1]
