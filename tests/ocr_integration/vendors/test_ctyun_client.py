@@ -271,8 +271,7 @@ def test_a_burst_of_reads_at_5_qps_from_two_processes_is_spaced_by_the_shared_li
     the limiter (its arithmetic is tested with an injected clock in test_images_and_coordination.py).
     The simulator's own bucket is off for the same reason."""
     sim.config.qps = 0
-    env = {**os.environ, **vendor_environ(sim, str(tmp_path), batching=False, ctyun_qps=5),
-           "DJANGO_SETTINGS_MODULE": "kyc.settings"}
+    env = {**os.environ, **vendor_environ(sim, str(tmp_path), batching=False, ctyun_qps=5)}  # settings: pytest-django's
     env.pop("CACHE_URL", None)
     env.pop("OCR_VENDOR_COORDINATION_URL", None)
     procs = [subprocess.Popen([sys.executable, "-c", STAMPING_WORKER, "20", "5"], env=env, stdout=subprocess.PIPE,
