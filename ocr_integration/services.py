@@ -15,6 +15,8 @@ from datetime import date
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from ocr_integration import routing
 from ocr_integration.documents.crosschecks import FINDING_CODES, CaseReadings, CheckPolicy
@@ -37,6 +39,12 @@ logger = logging.getLogger(__name__)
 
 _providers: dict[str, OcrProvider] = {}
 _providers_lock = threading.Lock()
+# The settings a built provider depends on: which class a name means, and the accounts and
+# timeouts vendor clients are built with.
+PROVIDER_SETTINGS = frozenset({
+    "OCR_PROVIDERS", "OCR_DEFAULT_PROVIDER", "OCR_ROUTING", "OCR_VENDORS", "OCR_VENDOR_ROUTES",
+    "OCR_VENDOR_READ_TIMEOUT", "OCR_VENDOR_CONNECT_TIMEOUT", "OCR_VENDOR_COORDINATION_URL",
+})
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,22 @@ def get_provider(name: str) -> OcrProvider:
             provider = factory()
             _providers[name] = provider
         return provider
+
+
+def forget_providers() -> None:
+    """Drop every provider built so far: the next read builds them again from the current settings.
+
+    Called when a setting they are built from changes (``override_settings`` and pytest-django's
+    ``settings`` fixture send ``setting_changed``); embedded engine models stay loaded (they are
+    cached by ``ocr_integration.local.engine``, once per process)."""
+    with _providers_lock:
+        _providers.clear()
+
+
+@receiver(setting_changed)
+def _forget_providers_built_from_a_changed_setting(*, setting: str, **kwargs) -> None:
+    if setting in PROVIDER_SETTINGS:
+        forget_providers()
 
 
 def read_document(request: ReadRequest, *, subject_ref: str) -> DocumentReadResult:

@@ -1,17 +1,24 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 
 from kyc.services.consent import SENSITIVE, SENSITIVE_KINDS, consent_record
 from kyc.core.audit import Actor
 from kyc.services.cases import case_create
 from kyc.services.documents import document_attach
-from kyc.uploads.prepare import prepare_upload
+from tests.support.personas import staff_member, staff_personas
 from tests.support.providers import GREEN, colour_image
 
 SCRIPTED = "tests.support.providers:ScriptedProvider"
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):  # the controller (or a run without xdist), before any worker starts
+        from tests.support.brokers import answering_brokers
+
+        answering_brokers()
 
 
 @pytest.fixture
@@ -19,23 +26,30 @@ def scripted_ocr(settings):
     """Route every document kind to the scripted test provider."""
     settings.OCR_DEFAULT_PROVIDER = SCRIPTED
     settings.OCR_ROUTING = {}
-    from ocr_integration import services
-
-    services._providers.clear()
     return SCRIPTED
 
 
-def make_staff(username: str, *perms: str) -> User:
-    user = User.objects.create_user(username=username, password="correct-horse-battery", is_staff=True)
-    for perm in perms:
-        app_label, codename = perm.split(".")
-        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-    return User.objects.get(pk=user.pk)  # fresh instance: permission cache empty
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    # Staff personas have passwords: the production hasher would spend a fraction of a second on
+    # each, on purpose. Sign-in behaviour does not depend on the hasher.
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+# Personas (tests/support/personas.py): one way to make the people the tests act as.
 
 
 @pytest.fixture
 def reviewer(db):
-    return make_staff("reviewer", "kyc.review_case", "kyc.decide_case")
+    return staff_member("reviewer", username="reviewer")
+
+
+@pytest.fixture
+def staff(db):
+    """One user per role (the roles are groups created by data migrations), a second reviewer and
+    senior reviewer, and an outsider (staff with no role)."""
+    return staff_personas()
 
 
 def upload(colour=GREEN, name="photo.png", fmt="PNG", size=(640, 420)) -> SimpleUploadedFile:

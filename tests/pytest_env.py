@@ -1,7 +1,13 @@
-"""Loaded with ``-p tests.pytest_env`` before Django's settings: gives each test run its own data folder.
+"""Loaded with ``-p tests.pytest_env`` before Django's settings: gives each test process its own data folder.
 
 Each run (and each developer running tests at the same time on one machine) gets its own SQLite
 test database, broker folder, cache and private media, so runs never see each other's files.
+
+The README's command runs the suite on pytest-xdist workers (``-n`` in pyproject.toml). xdist
+starts each worker with the controller's environment and names it in ``PYTEST_XDIST_WORKER``
+("gw0", "gw1", ...) before this module loads, so each worker takes a sub-folder, a Celery queue and
+a cache key prefix of its own: two workers never share a file, a queue or a rate-limit counter,
+even on CI's shared Redis. (pytest-django suffixes the test database name per worker itself.)
 """
 
 import os
@@ -12,6 +18,19 @@ if "KYC_DATA_DIR" not in os.environ:
 # A queue name of our own, so that a shared broker (Redis in CI) never hands this run's worker
 # another run's messages.
 os.environ.setdefault("CELERY_TASK_QUEUE", f"kyc-test-{os.getpid()}")
+os.environ.setdefault("CACHE_KEY_PREFIX", f"kyc-test-{os.getpid()}")
+
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if XDIST_WORKER and os.environ.get("KYC_TEST_WORKER_SCOPED") != XDIST_WORKER:
+    # Guarded so that a process started by this worker (a Celery worker, a nested interpreter)
+    # that loads this module again keeps the worker's folder instead of nesting another.
+    os.environ["KYC_TEST_WORKER_SCOPED"] = XDIST_WORKER
+    worker_dir = os.path.join(os.environ["KYC_DATA_DIR"], XDIST_WORKER)
+    os.makedirs(worker_dir, exist_ok=True)
+    os.environ["KYC_DATA_DIR"] = worker_dir
+    for name in ("CELERY_TASK_QUEUE", "CACHE_KEY_PREFIX"):
+        os.environ[name] = f"{os.environ[name]}-{XDIST_WORKER}"
+
 os.environ.setdefault("OCR_RETRY_BACKOFF_SECONDS", "0.2")
 os.environ.setdefault("OCR_RETRY_BACKOFF_MAX_SECONDS", "1")
 # Every test comes from 127.0.0.1 and a shared cache (Redis in CI) outlives a test: the applicant

@@ -20,6 +20,8 @@ from ocr_integration.vendors.attempts import current_subject  # pure Python: no 
 
 request_id_var: ContextVar[str | None] = ContextVar("kyc_request_id", default=None)
 case_ref_var: ContextVar[str | None] = ContextVar("kyc_case_ref", default=None)
+# The case's reference (the short code staff and the applicant see): random, not personal data.
+case_reference_var: ContextVar[str | None] = ContextVar("kyc_case_reference", default=None)
 task_id_var: ContextVar[str | None] = ContextVar("kyc_task_id", default=None)
 task_name_var: ContextVar[str | None] = ContextVar("kyc_task_name", default=None)
 
@@ -45,7 +47,8 @@ class JsonFormatter(logging.Formatter):
             "message": message,
         }
         for key, variable in (
-            ("request_id", request_id_var), ("case", case_ref_var), ("task_id", task_id_var), ("task", task_name_var),
+            ("request_id", request_id_var), ("case", case_ref_var), ("case_reference", case_reference_var),
+            ("task_id", task_id_var), ("task", task_name_var),
         ):
             value = getattr(record, key, None) or variable.get()
             if value:
@@ -84,6 +87,7 @@ class RequestLogMiddleware:
         request_id = new_request_id(request.META.get("HTTP_X_REQUEST_ID"))
         request_token = request_id_var.set(request_id)
         case_token = case_ref_var.set(None)
+        reference_token = case_reference_var.set(None)
         started = time.monotonic()
         try:
             response = self.get_response(request)
@@ -103,11 +107,19 @@ class RequestLogMiddleware:
         finally:
             request_id_var.reset(request_token)
             case_ref_var.reset(case_token)
+            case_reference_var.reset(reference_token)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         case_id = view_kwargs.get("case_id")
         if case_id:
             case_ref_var.set(str(case_id))
+
+
+def bind_case(*, case_id, reference: str | None) -> None:
+    """Name the case on every later line of this task or request: its id (as request lines name
+    it) and its reference. Tasks call it once they have reloaded their row (kyc/tasks.py)."""
+    case_ref_var.set(str(case_id))
+    case_reference_var.set(reference)
 
 
 # --- Celery: the task id and name on every line a task logs, and one line per task run. ------------
@@ -117,6 +129,8 @@ _task_started: dict[str, float] = {}
 def task_started(task_id=None, task=None, **_kwargs) -> None:
     task_id_var.set(task_id)
     task_name_var.set(getattr(task, "name", None))
+    case_ref_var.set(None)  # a pool process runs one task after another: no case from the last one
+    case_reference_var.set(None)
     if task_id:
         _task_started[task_id] = time.monotonic()
 
@@ -132,3 +146,5 @@ def task_finished(task_id=None, task=None, state=None, **_kwargs) -> None:
     )
     task_id_var.set(None)
     task_name_var.set(None)
+    case_ref_var.set(None)
+    case_reference_var.set(None)

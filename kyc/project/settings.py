@@ -106,7 +106,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache (shared by all processes: IAM tokens, rate limits) -------------------------------
 CACHE_URL = env_str("CACHE_URL")
 if CACHE_URL and CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                          # Several deployments (or parallel test processes) may share one Redis database.
+                          "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "")}}
 elif CACHE_URL:
     raise ImproperlyConfigured(f"CACHE_URL must be a redis:// or rediss:// URL, not {CACHE_URL!r}")
 else:

@@ -9,6 +9,7 @@ downscaling), else from the embedded engine when installed, else nothing (the AP
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import random
@@ -29,14 +30,9 @@ class Seen:
 
 
 def recognise(image: bytes, expected: DocumentKind | None, *, use_engine: bool) -> Seen | None:
-    from ..specimens import ground_truth_for_image
-
-    try:
-        truth = ground_truth_for_image(image)
-    except Exception:  # an unreadable image is simply not a specimen
-        truth = None
-    if truth is not None:
-        return Seen(truth.kind, dict(truth.fields), tuple(truth.mrz_lines), dict(getattr(truth, "extras", {}) or {}))
+    seen = _specimen_seen(hashlib.sha256(image).digest(), image)
+    if seen is not None:
+        return Seen(seen.kind, dict(seen.fields), seen.mrz_lines, dict(seen.extras))  # callers may change theirs
     if use_engine and expected is not None:
         try:
             from ..provider import ReadRequest
@@ -47,6 +43,30 @@ def recognise(image: bytes, expected: DocumentKind | None, *, use_engine: bool) 
             return None
         return Seen(expected, {k: f.value for k, f in reading.fields.items()}, tuple(reading.mrz_lines), {}, "engine")
     return None
+
+
+_SPECIMENS_SEEN: dict[bytes, Seen | None] = {}
+
+
+def _specimen_seen(digest: bytes, image: bytes) -> Seen | None:
+    """What a specimen shows, remembered by the image's digest: decoding its marker costs tens of
+    milliseconds, and a batch of fifty copies of one specimen (tests, benches) would otherwise pay
+    it fifty times on the simulator's request thread. Keyed by digest: the memo holds no image."""
+    if digest in _SPECIMENS_SEEN:
+        return _SPECIMENS_SEEN[digest]
+    from ..specimens import ground_truth_for_image
+
+    try:
+        truth = ground_truth_for_image(image)
+    except Exception:  # an unreadable image is simply not a specimen
+        truth = None
+    seen = None if truth is None else Seen(
+        truth.kind, dict(truth.fields), tuple(truth.mrz_lines), dict(getattr(truth, "extras", {}) or {})
+    )
+    if len(_SPECIMENS_SEEN) >= 512:
+        _SPECIMENS_SEEN.clear()
+    _SPECIMENS_SEEN[digest] = seen
+    return seen
 
 
 @functools.cache

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import httpx
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from ..provider import ErrorClass, OcrError
 
@@ -44,12 +46,19 @@ def client() -> httpx.Client:
 
 
 def reset_client() -> None:
-    """Close the pooled client (tests change timeouts through settings)."""
+    """Close the pooled client: the next call builds one with the current timeouts."""
     global _client
     with _lock:
         if _client is not None:
             _client.close()
         _client = None
+
+
+@receiver(setting_changed)
+def _reset_client_on_new_timeouts(*, setting: str, **kwargs) -> None:
+    # override_settings (and pytest-django's settings fixture) send this; production never does.
+    if setting in ("OCR_VENDOR_CONNECT_TIMEOUT", "OCR_VENDOR_READ_TIMEOUT"):
+        reset_client()
 
 
 @dataclass

@@ -8,9 +8,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from kyc.core.models import AuditEvent
-from kyc.models import Case
-from tests.kyc.reviewer.conftest import PASSWORD, ensure_roles, make_member, ready_case
+from kyc.models import AuditEvent, Case
+from tests.kyc.reviewer.conftest import ready_case
+from tests.support.personas import PASSWORD, staff_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,8 +28,7 @@ def sign_in(page, username):
 
 
 def test_claim_inspect_decide(browser_page, screenshot, scripted_ocr, fast_hashing):
-    ensure_roles()
-    make_member("rita", "reviewer")
+    staff_member("reviewer", username="rita")
     case = ready_case(declared_full_name="Alex Tester", issuing_country="GBR")
     page = browser_page
 
@@ -86,9 +85,8 @@ def test_claim_inspect_decide(browser_page, screenshot, scripted_ocr, fast_hashi
 
 
 def test_override_needs_a_second_senior_reviewer(browser_page, new_page, screenshot, scripted_ocr, fast_hashing):
-    ensure_roles()
-    make_member("sam", "senior reviewer")
-    make_member("sue", "senior reviewer")
+    staff_member("senior", username="sam")
+    staff_member("senior", username="sue")
     case = ready_case(failed=True)
     page = browser_page
     sign_in(page, "sam")
@@ -126,8 +124,7 @@ def test_override_needs_a_second_senior_reviewer(browser_page, new_page, screens
 
 
 def test_metrics_and_evidence_pages_render(browser_page, screenshot, scripted_ocr, fast_hashing):
-    ensure_roles()
-    make_member("sam", "senior reviewer")
+    staff_member("senior", username="sam")
     case = ready_case(failed=True)
     page = browser_page
     sign_in(page, "sam")
@@ -153,8 +150,7 @@ def _in_viewport(page, selector: str) -> bool:
 @pytest.mark.parametrize("size", [(1280, 800), (1024, 768)], ids=["desktop", "tablet"])
 def test_one_screen_per_case_with_the_decision_always_in_view(new_page, screenshot, scripted_ocr, fast_hashing,
                                                               size):
-    ensure_roles()
-    make_member("rita", "reviewer")
+    staff_member("reviewer", username="rita")
     case = ready_case(failed=True, warned=True)
     page = new_page(viewport={"width": size[0], "height": size[1]})
     sign_in(page, "rita")
@@ -179,8 +175,7 @@ def test_one_screen_per_case_with_the_decision_always_in_view(new_page, screensh
 
 def test_a_clean_case_decided_with_the_keyboard_only_then_the_next_opens(browser_page, screenshot, scripted_ocr,
                                                                          fast_hashing):
-    ensure_roles()
-    make_member("rita", "reviewer")
+    staff_member("reviewer", username="rita")
     first = ready_case()
     second = ready_case()
     page = browser_page
@@ -236,8 +231,7 @@ def test_queue_search_sort_and_sla_filter_also_on_a_phone(new_page, screenshot, 
 
     from django.utils import timezone
 
-    ensure_roles()
-    make_member("rita", "reviewer")
+    staff_member("reviewer", username="rita")
     anna = ready_case(declared_full_name="Anna Müller", failed=True)
     alex = ready_case("emirates_id", declared_full_name="Alex Tester")
     Case.objects.filter(id=anna.id).update(submitted_at=timezone.now() - timedelta(days=2))
@@ -271,8 +265,7 @@ def test_totp_enrolment_shows_a_qr_code_an_authenticator_can_scan(browser_page, 
     import numpy
     import pyotp
 
-    ensure_roles()
-    make_member("rita", "reviewer")
+    staff_member("reviewer", username="rita")
     page = browser_page
     sign_in(page, "rita")
     page.goto("/review/account/second-factor/")
@@ -308,8 +301,7 @@ def test_scripted_reviewer_actions_per_decision(browser_page, scripted_ocr, fast
 
     from tests.browser.conftest import ARTIFACTS
 
-    ensure_roles()
-    make_member("rita", "reviewer")
+    staff_member("reviewer", username="rita")
     clean = ready_case()
     failed = ready_case(failed=True)
     page = browser_page

@@ -50,7 +50,8 @@ from kyc.uploads.prepare import prepare_upload
 from kyc.views.applicant import resume_token
 from ocr_integration.models import OcrAttempt, RoutingRule, VendorAccount
 from tests.conftest import make_case, upload
-from tests.kyc.reviewer.conftest import PASSWORD, ensure_roles, make_member, ready_case
+from tests.kyc.reviewer.conftest import ready_case
+from tests.support.personas import PASSWORD, ensure_roles, staff_member
 
 PERSONAS = [
     "anonymous", "applicant", "other_applicant", "reviewer", "senior", "admin", "integrator", "other_integrator",
@@ -88,11 +89,7 @@ def world(django_db_setup, django_db_blocker):
             OCR_DEFAULT_PROVIDER="tests.support.providers:ScriptedProvider",
             OCR_ROUTING={},
         ):
-            from ocr_integration import services
-
-            services._providers.clear()
             built = _build_world()
-        services._providers.clear()
         yield built
         transaction.set_rollback(True)
 
@@ -100,10 +97,10 @@ def world(django_db_setup, django_db_blocker):
 def _build_world() -> dict:
     ensure_roles()
     users = {
-        "reviewer": make_member("matrix-rita", "reviewer"),
-        "proposer": make_member("matrix-oscar", "reviewer"),
-        "senior": make_member("matrix-sam", "senior reviewer"),
-        "admin": make_member("matrix-ada", "admin"),
+        "reviewer": staff_member("reviewer", username="matrix-rita"),
+        "proposer": staff_member("reviewer", username="matrix-oscar"),
+        "senior": staff_member("senior", username="matrix-sam"),
+        "admin": staff_member("admin", username="matrix-ada"),
     }
     # The applicant's case went through OCR and waits for a second senior reviewer's approval.
     case = ready_case(failed=True, declared_full_name=NAMES["applicant"])

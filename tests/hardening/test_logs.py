@@ -163,6 +163,17 @@ def assert_logs_are_json_events(worker_log: str, web_log: str, case_ids) -> None
     assert all(isinstance(e["duration_ms"], int) for e in vendor_calls)
     read_documents = {str(d) for d in Document.objects.filter(case_id__in=case_ids).values_list("id", flat=True)}
     assert {e.get("document") for e in vendor_calls} <= read_documents  # each call names the document it read
+    # Every line a read writes names its case as the web lines do (the id), and by the reference staff
+    # see; both are random codes, not personal data (the scan above would have found a name).
+    references = {str(case_id): reference for case_id, reference in Case.objects.filter(id__in=case_ids)
+                  .values_list("id", "reference")}
+    # (Only the runs that read this test's documents: the queue may still hold a read that an earlier
+    # test queued, for a document gone with that test's database rows, which names no case.)
+    our_runs = {e["task_id"] for e in vendor_calls if e.get("document") in read_documents}
+    ours = [e for e in reads if e["task_id"] in our_runs]
+    unnamed = [e for e in ours if references.get(e.get("case")) is None or e.get("case_reference") != references[e["case"]]]
+    assert not unnamed, f"task log lines without their case: {unnamed[:3]}"
+    assert {e["case"] for e in ours} == set(references)
 
     web = json_events(web_log)
     answered = [e for e in web if e["message"] == "request answered"]

@@ -2,12 +2,11 @@
 
 import pytest
 from django.contrib import admin
-from django.test import Client
 
 from kyc.api.models import Integrator, WebhookEndpoint
 from kyc.models import TotpDevice
 from ocr_integration.models import VendorAccount
-from tests.conftest import make_staff
+from tests.support.personas import client_for, staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +30,7 @@ def secrets_everywhere():
     )
     integrator = Integrator.objects.create(name="Acme Bank")
     endpoint = WebhookEndpoint.objects.create(integrator=integrator, url="https://hooks.example.test/x", secret=WEBHOOK_SECRET)
-    owner = make_staff("owner-of-totp")
+    owner = staff_member(None, username="owner-of-totp")
     device = TotpDevice.objects.create(user=owner, secret=TOTP_SECRET, confirmed=True)
     return {
         "/admin/ocr_integration/vendoraccount/": account.pk,
@@ -56,11 +55,10 @@ def _assert_no_secret(client, secrets_everywhere):
 
 
 def test_a_view_only_staff_member_never_sees_a_secret(secrets_everywhere):
-    viewer = make_staff(
-        "viewer", "ocr_integration.view_vendoraccount", "kyc_api.view_webhookendpoint", "kyc.view_totpdevice",
-    )
-    client = Client()
-    client.force_login(viewer)
+    viewer = staff_member(None, username="viewer", permissions=[
+        "ocr_integration.view_vendoraccount", "kyc_api.view_webhookendpoint", "kyc.view_totpdevice",
+    ])
+    client = client_for(viewer)
     _assert_no_secret(client, secrets_everywhere)
     # View mode still says which credentials are stored, so an operator can tell a missing one.
     page = client.get(f"/admin/ocr_integration/vendoraccount/{secrets_everywhere['/admin/ocr_integration/vendoraccount/']}/change/")
@@ -68,11 +66,7 @@ def test_a_view_only_staff_member_never_sees_a_secret(secrets_everywhere):
 
 
 def test_a_superuser_never_sees_a_secret_either(secrets_everywhere):
-    root = make_staff("root")
-    root.is_superuser = True
-    root.save(update_fields=["is_superuser"])
-    client = Client()
-    client.force_login(root)
+    client = client_for(staff_member(None, username="root", superuser=True))
     _assert_no_secret(client, secrets_everywhere)
 
 

@@ -10,15 +10,14 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
 from kyc.api.models import Integrator
 from kyc.api.services import api_key_create
-from kyc.core.models import AuditEvent
-from kyc.models import StaffLoginThrottle
+from kyc.models import AuditEvent, StaffLoginThrottle
+from tests.support.personas import PASSWORD, staff_member
 
 pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 24
@@ -50,8 +49,7 @@ def run_at_once(work, count: int) -> list:
 
 def test_concurrent_wrong_passwords_are_checked_no_more_than_the_limit(settings):
     settings.STAFF_LOGIN_MAX_FAILURES = 5
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    User.objects.create_user("rita", password="correct-horse-battery", is_staff=True)
+    staff_member(None, username="rita")
 
     def guess(i: int) -> int:
         response = Client().post("/review/login/", {"username": "rita", "password": f"guess-{i}"})
@@ -64,7 +62,7 @@ def test_concurrent_wrong_passwords_are_checked_no_more_than_the_limit(settings)
     assert checked >= 1
     assert StaffLoginThrottle.objects.get(username="rita").locked_until is not None
     # The right password is refused too while the lockout lasts.
-    response = Client().post("/review/login/", {"username": "rita", "password": "correct-horse-battery"})
+    response = Client().post("/review/login/", {"username": "rita", "password": PASSWORD})
     assert "Too many failed sign-ins" in response.content.decode()
 
 

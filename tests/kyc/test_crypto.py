@@ -68,7 +68,6 @@ def test_production_requires_configured_keys(settings):
 
     settings.PRODUCTION = True
     settings.KYC_ENCRYPTION_KEYS = []
-    crypto._cached = None
     with pytest.raises(ImproperlyConfigured, match="KYC_ENCRYPTION_KEYS"):
         crypto.encrypt_text("x")
 

@@ -1,15 +1,13 @@
 """Admins configure vendor accounts and routing in Django admin: secrets never come back, all audited."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
-from django.test import Client
 
 from kyc.core.models import AuditEvent
 from ocr_integration.documents.kinds import DocumentKind
 from ocr_integration.models import RoutingRule, VendorAccount
 from ocr_integration.routing import route_for
-from tests.conftest import make_staff
+from tests.support.personas import client_for, staff_member
 
 pytestmark = pytest.mark.django_db
 SECRET = "sk-very-secret-value-123"
@@ -17,11 +15,7 @@ SECRET = "sk-very-secret-value-123"
 
 @pytest.fixture
 def admin_client():
-    user = make_staff("ops-admin")
-    user.groups.add(Group.objects.get(name="admin"))
-    client = Client()
-    client.force_login(user)
-    return client
+    return client_for(staff_member("admin", username="ops-admin"))
 
 
 def vendor_form(**overrides):
@@ -90,10 +84,7 @@ def test_unknown_provider_is_refused_with_a_clear_message(admin_client):
 
 
 def test_reviewers_cannot_touch_ocr_configuration(db):
-    user = make_staff("someone")
-    user.groups.add(Group.objects.get(name="reviewer"))
-    client = Client()
-    client.force_login(user)
+    client = client_for(staff_member("reviewer", username="someone"))
     assert client.get("/admin/ocr_integration/vendoraccount/").status_code in (302, 403)
     assert client.post("/admin/ocr_integration/routingrule/add/", {"document_kind": "passport", "primary": "g42"}).status_code in (302, 403)
     assert not RoutingRule.objects.exists()

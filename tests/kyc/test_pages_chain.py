@@ -62,14 +62,15 @@ def test_another_browser_cannot_see_or_change_the_case(scripted_ocr):
 
 
 def test_document_images_are_for_reviewers_only(scripted_ocr, db):
-    from tests.conftest import make_case, make_staff
+    from tests.conftest import make_case
+    from tests.support.personas import staff_member
 
     case = make_case("passport")
     document = case.documents.get()
     url = reverse("reviewer:document_image", args=[document.id])
     assert Client().get(url).status_code in (302, 403, 404)
     outsider = Client()
-    outsider.force_login(make_staff("clerk"))  # staff without the review permission
+    outsider.force_login(staff_member(None, username="clerk"))  # staff without the review permission
     assert outsider.get(url).status_code in (302, 403, 404)
     assert not AuditEvent.objects.filter(action="document.viewed").exists()
     assert not Decision.objects.exists()

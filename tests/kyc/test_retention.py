@@ -16,7 +16,8 @@ from kyc.core.audit import Actor
 from kyc.services.cases import case_submit
 from kyc.services.retention import cases_due_for_purge, purge_expired_personal_data
 from kyc.tasks import read_document
-from tests.conftest import make_case, make_staff
+from tests.conftest import make_case
+from tests.support.personas import client_for, staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -102,12 +103,10 @@ def test_open_cases_are_never_purged_by_retention(scripted_ocr, django_capture_o
 
 
 def test_erasure_request_from_admin_withdraws_and_erases(scripted_ocr, django_capture_on_commit_callbacks):
-    from django.contrib.auth.models import Group
 
     case = read_case(django_capture_on_commit_callbacks)
     file_name = case.documents.get().file.name
-    admin_user = make_staff("privacy-officer")
-    admin_user.groups.add(Group.objects.get(name="admin"))
+    admin_user = staff_member("admin", username="privacy-officer")
     client = Client()
     client.force_login(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
@@ -130,13 +129,9 @@ def test_erasure_request_from_admin_withdraws_and_erases(scripted_ocr, django_ca
 
 
 def test_a_reviewer_cannot_erase(scripted_ocr, django_capture_on_commit_callbacks):
-    from django.contrib.auth.models import Group
 
     case = read_case(django_capture_on_commit_callbacks)
-    reviewer = make_staff("plain-reviewer")
-    reviewer.groups.add(Group.objects.get(name="reviewer"))
-    client = Client()
-    client.force_login(reviewer)
+    client = client_for(staff_member("reviewer", username="plain-reviewer"))
     client.post("/admin/kyc/applicant/", {"action": "erase_personal_data", "_selected_action": [str(case.applicant_id)]})
     case.refresh_from_db()
     assert case.personal_data_erased_at is None

@@ -9,8 +9,6 @@ from kyc.core.audit import Actor
 from kyc.services.cases import case_create, case_submit
 from kyc.services.documents import document_attach
 from kyc.tasks import read_document
-from kyc.uploads.prepare import prepare_upload
-from ocr_integration import services
 from ocr_integration.specimens import generate_specimen
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -18,7 +16,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 def read_passport_with(settings, primary: str, django_capture_on_commit_callbacks):
     settings.OCR_ROUTING = {"passport": {"primary": primary, "fallback": None, "second_reader": "local"}}
-    services._providers.clear()
     specimen = generate_specimen("passport", 4242)
     case = case_create(actor=Actor.applicant(""), email="s@example.test", document_type="passport")
     document_attach(

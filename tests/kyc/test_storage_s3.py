@@ -5,7 +5,6 @@ and uploads answered 503 ``storage_unavailable`` with nothing stored while S3 is
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 
 from kyc.api.models import Integrator
@@ -16,9 +15,10 @@ from kyc.core.audit import Actor
 from kyc.services.retention import case_purge_personal_data
 from kyc.tasks import purge_expired_personal_data
 from kyc.core.encryption import stream
-from tests.conftest import make_case, make_staff
+from tests.conftest import make_case
 from tests.kyc.api.conftest import client_for
 from tests.kyc.api.helpers import create_case, error_code, image_file
+from tests.support.personas import staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -88,8 +88,7 @@ def test_a_delete_that_fails_while_s3_is_down_is_retried_until_it_succeeds(s3_st
     assert "StorageUnavailable" in pending.last_error
 
     # Admins see it.
-    admin_user = make_staff("privacy-officer")
-    admin_user.groups.add(Group.objects.get(name="admin"))
+    admin_user = staff_member("admin", username="privacy-officer")
     browser = Client()
     browser.force_login(admin_user)
     listing = browser.get("/admin/kyc/pendingfiledeletion/")

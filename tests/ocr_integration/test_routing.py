@@ -41,18 +41,30 @@ class Fixed:
         return Reading(self.name, request.document_kind, {"surname": ReadField(self.outcome)})
 
 
+def vendor_without_subscription():
+    return Fixed("vendor", OcrError(ErrorClass.CONFIGURATION, "no subscription"))
+
+
+def backup_reader():
+    return Fixed("backup", "DOE")
+
+
+def second_reader():
+    return Fixed("second", "DOE2")
+
+
 @pytest.mark.django_db
-def test_read_document_uses_fallback_and_second_reader(settings, monkeypatch):
+def test_read_document_uses_fallback_and_second_reader(settings):
     from ocr_integration import services
 
-    providers = {"vendor": Fixed("vendor", OcrError(ErrorClass.CONFIGURATION, "no subscription")),
-                 "backup": Fixed("backup", "DOE"), "second": Fixed("second", "DOE2")}
-    monkeypatch.setattr(services, "_providers", providers)
+    # Named in OCR_PROVIDERS, as a deployment names its vendors.
+    settings.OCR_PROVIDERS = {**settings.OCR_PROVIDERS, "vendor": f"{__name__}:vendor_without_subscription",
+                              "backup": f"{__name__}:backup_reader", "second": f"{__name__}:second_reader"}
     settings.OCR_ROUTING = {"passport": {"primary": "vendor", "fallback": "backup", "second_reader": "second"}}
     settings.OCR_VENDOR_ROUTES = {}
     result = services.read_document(ReadRequest(K.PASSPORT, b"", "image/png"), subject_ref="doc:1")
     assert (result.primary.provider, result.second.provider) == ("backup", "second")
-    providers["vendor"] = Fixed("vendor", OcrError(ErrorClass.TRANSIENT, "later"))
+    services.get_provider("vendor").outcome = OcrError(ErrorClass.TRANSIENT, "later")  # no fallback for that
     with pytest.raises(OcrError):
         services.read_document(ReadRequest(K.PASSPORT, b"", "image/png"), subject_ref="doc:1")
 
@@ -80,12 +92,10 @@ def test_worker_start_warms_up_providers_named_by_environment_and_admin_routes(s
     settings.OCR_DEFAULT_PROVIDER = "scripted"
     settings.OCR_ROUTING = {}
     settings.OCR_VENDOR_ROUTES = {}
-    services._providers.clear()
     WarmUpCountingProvider.warm_ups = 0
     services.warm_up_providers()
     assert WarmUpCountingProvider.warm_ups == 0  # not routed anywhere: not loaded
 
     RoutingRule.objects.create(document_kind="cn_id_portrait", primary="scripted", second_reader="counting")
-    services._providers.clear()
     services.warm_up_providers()
     assert WarmUpCountingProvider.warm_ups == 1

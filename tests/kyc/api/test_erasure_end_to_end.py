@@ -25,9 +25,9 @@ from kyc.services.exports import case_evidence_export
 from kyc.services.notes import case_note_add
 from kyc.services.retention import applicant_erase, purge_expired_personal_data
 from kyc.tasks import read_document
-from tests.conftest import make_staff
 from tests.kyc.api.conftest import client_for
 from tests.kyc.api.helpers import CASE, image_file, upload
+from tests.support.personas import staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -87,8 +87,7 @@ def test_nothing_a_case_ever_held_survives_its_erasure(
     own_storage, scripted_ocr, receiver, integrator, django_capture_on_commit_callbacks
 ):
     api = client_for(integrator)
-    reviewer = make_staff("reviewer", "kyc.review_case", "kyc.decide_case", "kyc.add_casenote",
-                          "kyc.export_evidence")
+    reviewer = staff_member("reviewer", username="reviewer", permissions=["kyc.export_evidence"])
     staff = Actor.staff(reviewer)
     assert api.post("/api/v1/webhooks/", {"url": receiver.url}, format="json").status_code == 201
 

@@ -4,7 +4,6 @@ too-deeply nested one a 400, a NUL byte in a filter a 400, all in the documented
 import json
 
 import pytest
-from django.test import Client
 
 from kyc.models import Case
 from tests.kyc.api.helpers import CASE, error_code
@@ -59,9 +58,8 @@ def test_a_nul_byte_in_any_filter_is_a_400(api, parameter):
 
 
 def test_a_nul_byte_in_a_staff_page_filter_is_a_400_not_a_server_error(db):
-    from tests.conftest import make_staff
+    from tests.support.personas import client_for, staff_member
 
-    client = Client()
-    client.force_login(make_staff("rita", "kyc.review_case"))
+    client = client_for(staff_member("reviewer", username="rita"))
     response = client.get("/review/?q=abc%00def")
     assert response.status_code == 400

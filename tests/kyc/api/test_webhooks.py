@@ -6,7 +6,6 @@ import json
 import time
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.test import Client
 
@@ -17,8 +16,9 @@ from kyc.core.models import AuditEvent
 from kyc.core.audit import Actor
 from kyc.services.cases import case_submit, case_transition, lock_case
 from kyc.domain.workflow import CaseState
-from tests.conftest import make_case, make_staff
+from tests.conftest import make_case
 from tests.kyc.api.helpers import create_case, error_code, upload
+from tests.support.personas import staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -173,8 +173,7 @@ def test_410_gone_disables_the_endpoint_visibly_and_later_events_are_not_posted(
     assert shown["is_active"] is False and shown["disabled_reason"] == "receiver_gone" and shown["disabled_at"]
     assert api.get("/api/v1/webhooks/").json() == []
     # So do admins, and the audit trail.
-    admin_user = make_staff("integrations-admin")
-    admin_user.groups.add(Group.objects.get(name="admin"))
+    admin_user = staff_member("admin", username="integrations-admin")
     browser = Client()
     browser.force_login(admin_user)
     listing = browser.get("/admin/kyc_api/webhookendpoint/").content.decode()

@@ -1,62 +1,14 @@
-"""Personas and ready-to-review cases for the reviewer dashboard tests."""
+"""Ready-to-review cases for the reviewer dashboard tests (personas: tests/support/personas.py)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.contrib.auth.models import Group, User
-from django.test import Client
-from django.utils import timezone
 
 from kyc.models import Case, CheckFinding
 from kyc.core.audit import Actor
 from kyc.services.cases import case_submit
 from kyc.tasks import read_document
 from tests.conftest import make_case
-
-PASSWORD = "correct-horse-battery"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Five personas per test: the production hasher would spend seconds on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def ensure_roles() -> None:
-    """The groups and reason codes come from a data migration; a transactional test elsewhere may
-    have flushed them, so put them back (what every ``migrate`` runs, idempotent). Not the data
-    migration itself: it names the permissions of its day (the audit trail was kyc's then)."""
-    from kyc.access.roles import ensure_roles_and_reason_codes
-
-    ensure_roles_and_reason_codes()
-
-
-# Personas are established staff: their accounts predate the four-eyes cooling-off period
-# (FOUR_EYES_COOLING_OFF_HOURS); tests of that period make fresh accounts themselves.
-ESTABLISHED = timedelta(days=30)
-
-
-def make_member(username: str, group: str | None) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, is_staff=group is not None,
-                                    date_joined=timezone.now() - ESTABLISHED)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return User.objects.get(pk=user.pk)
-
-
-@pytest.fixture
-def staff(db):
-    """One user per role (the roles are groups created by a data migration)."""
-    ensure_roles()
-    return {
-        "reviewer": make_member("rita", "reviewer"),
-        "other_reviewer": make_member("oscar", "reviewer"),
-        "senior": make_member("sam", "senior reviewer"),
-        "other_senior": make_member("sue", "senior reviewer"),
-        "admin": make_member("ada", "admin"),
-    }
 
 
 def ready_case(document_type="passport", *, failed: bool = False, warned: bool = False, **kwargs):
@@ -95,10 +47,3 @@ def ready_case(document_type="passport", *, failed: bool = False, warned: bool =
 @pytest.fixture
 def case_ready(scripted_ocr):
     return ready_case()
-
-
-def client_for(user) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client

@@ -11,7 +11,8 @@ from kyc.models import Case
 from kyc.services.assignments import case_assign, case_claim, case_release
 from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide
-from tests.kyc.reviewer.conftest import make_member, ready_case
+from tests.kyc.reviewer.conftest import ready_case
+from tests.support.personas import staff_member
 
 
 @pytest.mark.django_db
@@ -82,7 +83,7 @@ def test_decided_and_unfinished_cases_cannot_be_claimed(staff, scripted_ocr):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_reviewers_claiming_at_the_same_moment_get_one_winner(scripted_ocr):
-    reviewers = [make_member(f"racer{i}", "reviewer") for i in range(4)]
+    reviewers = [staff_member("reviewer", username=f"racer{i}") for i in range(4)]
     case = ready_case()
     barrier = threading.Barrier(len(reviewers))
     results = []

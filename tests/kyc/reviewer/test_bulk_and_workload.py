@@ -10,7 +10,8 @@ from kyc.core.models import AuditEvent
 from kyc.models import Case
 from kyc.services.assignments import case_claim
 from kyc.core.audit import Actor
-from tests.kyc.reviewer.conftest import client_for, ready_case
+from tests.kyc.reviewer.conftest import ready_case
+from tests.support.personas import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from kyc.core.models import AuditEvent
 from kyc.models import ReasonCode, SiteConfiguration
 from kyc.core.audit import Actor
 from kyc.services.configuration import site_configuration_update
-from tests.kyc.reviewer.conftest import client_for
+from tests.support.personas import client_for
 
 pytestmark = pytest.mark.django_db
 

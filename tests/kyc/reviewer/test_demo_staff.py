@@ -8,7 +8,8 @@ from kyc.models import Decision
 from kyc.services.assignments import case_claim
 from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide, decision_second_review
-from tests.kyc.reviewer.conftest import ensure_roles, ready_case
+from tests.kyc.reviewer.conftest import ready_case
+from tests.support.personas import ensure_roles
 
 pytestmark = pytest.mark.django_db
 

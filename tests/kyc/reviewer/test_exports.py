@@ -13,7 +13,8 @@ from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide
 from kyc.services.exports import case_evidence_export
 from kyc.services.notes import case_note_add
-from tests.kyc.reviewer.conftest import client_for, ready_case
+from tests.kyc.reviewer.conftest import ready_case
+from tests.support.personas import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,8 @@ from kyc.services.assignments import case_claim
 from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide
 from ocr_integration.models import OcrAttempt
-from tests.kyc.reviewer.conftest import client_for, ready_case
+from tests.kyc.reviewer.conftest import ready_case
+from tests.support.personas import client_for
 
 pytestmark = pytest.mark.django_db
 

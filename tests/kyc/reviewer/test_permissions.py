@@ -9,7 +9,8 @@ from kyc.models import Decision
 from kyc.services.assignments import case_claim
 from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide
-from tests.kyc.reviewer.conftest import client_for, ready_case
+from tests.kyc.reviewer.conftest import ready_case
+from tests.support.personas import client_for
 
 pytestmark = pytest.mark.django_db
 

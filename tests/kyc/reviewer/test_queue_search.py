@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from kyc.api.models import Integrator, IntegratorCase
 from kyc.models import Case, CaseSearchDigest
-from tests.kyc.reviewer.conftest import client_for, ready_case
+from tests.kyc.reviewer.conftest import ready_case
+from tests.support.personas import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.kyc.reviewer.conftest import client_for, ready_case
+from tests.kyc.reviewer.conftest import ready_case
 from tests.kyc.reviewer.test_workspace import add_finding
+from tests.support.personas import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,8 @@ from kyc.services.assignments import case_claim
 from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide, decision_second_review
 from kyc.services.staff_auth import staff_account_record_change
-from tests.kyc.reviewer.conftest import PASSWORD, ready_case
+from tests.kyc.reviewer.conftest import ready_case
+from tests.support.personas import PASSWORD
 
 pytestmark = pytest.mark.django_db
 NEW_PASSWORD = {"password1": "An0ther-long-passphrase", "password2": "An0ther-long-passphrase", "usable_password": "true"}

@@ -9,7 +9,7 @@ from django.utils import timezone
 from kyc.core.models import AuditEvent
 from kyc.models import StaffLoginThrottle, TotpDevice
 from kyc.services.staff_auth import totp_setup_begin, totp_setup_confirm
-from tests.kyc.reviewer.conftest import PASSWORD
+from tests.support.personas import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/review/login/"
@@ -45,9 +45,7 @@ def test_unknown_names_lock_out_too(client, db, settings):
 
 
 def test_a_non_staff_account_cannot_use_the_staff_sign_in(client, db):
-    from django.contrib.auth.models import User
-
-    User.objects.create_user("outsider", password=PASSWORD)
+    UserFactory(username="outsider")  # not staff
     response = sign_in(client, "outsider", PASSWORD)
     assert "for staff only" in response.content.decode()
 

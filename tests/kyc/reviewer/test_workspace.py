@@ -12,7 +12,8 @@ from kyc.core.models import AuditEvent
 from kyc.models import CheckFinding, DocumentReading
 from kyc.services.assignments import case_claim
 from kyc.core.audit import Actor
-from tests.kyc.reviewer.conftest import client_for, ready_case
+from tests.kyc.reviewer.conftest import ready_case
+from tests.support.personas import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -191,12 +192,9 @@ def read_specimen_passport(settings, provider: str, on_commit):
     from kyc.services.cases import case_create, case_submit
     from kyc.services.documents import document_attach
     from kyc.tasks import read_document
-    from kyc.uploads.prepare import prepare_upload
-    from ocr_integration import services
     from ocr_integration.specimens import generate_specimen
 
     settings.OCR_ROUTING = {"passport": {"primary": provider, "fallback": None, "second_reader": None}}
-    services._providers.clear()
     specimen = generate_specimen("passport", 4242)
     case = case_create(actor=Actor.applicant(""), email="s@example.test", document_type="passport")
     document_attach(case_id=case.id, kind="passport", prepared=prepare_upload(SimpleUploadedFile("p.png", specimen.image)),

@@ -20,7 +20,6 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client, RequestFactory
 from django.utils import timezone, translation
@@ -32,6 +31,7 @@ from kyc.i18n.labels import side_list
 from kyc.models import Case, Decision
 from kyc.services.notifications import decision_email_send
 from tests.kyc.views.test_applicant import START, ask_for_new_image, photo, start_case, upload
+from tests.support.personas import staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -204,7 +204,7 @@ def applicant_emails(settings, language: str) -> dict[str, str]:
     use_language(client, language)
     case = start_case(client, document_type="emirates_id")
     emails = {"resume link": mail.outbox[0]}
-    reviewer = get_user_model().objects.create_user("reviewer-language-test")
+    reviewer = staff_member("reviewer", username="reviewer-language-test")
     for outcome, kinds in (("approve", []), ("reject", []), ("request_resubmission", ["emirates_id_front", "emirates_id_back"])):
         mail.outbox.clear()
         decision = Decision.objects.create(
@@ -354,7 +354,7 @@ def test_without_a_base_url_the_resubmission_email_points_to_the_first_email(set
     use_language(client, "ar")
     case = start_case(client, document_type="emirates_id")
     decision = Decision.objects.create(
-        case=case, reviewer=get_user_model().objects.create_user("r2"), outcome="request_resubmission",
+        case=case, reviewer=staff_member("reviewer", username="r2"), outcome="request_resubmission",
         note=NOTES["ar"], requested_kinds=["emirates_id_back"],
     )
     mail.outbox.clear()

@@ -4,12 +4,12 @@ until the retry budget is spent; status texts say only what is true."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core import mail
 
 from kyc.models import Case
 from kyc.tasks import read_document, send_unreadable_return_email
 from tests.kyc.views.test_applicant import photo, start_case, upload
+from tests.support.personas import staff_member
 from tests.support.providers import RED
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def test_an_unreadable_image_goes_back_to_the_applicant_in_their_language(
     submit_and_read(client, case, django_capture_on_commit_callbacks)
     assert case.state == "needs_attention"
     assert client.get(f"/cases/{case.id}/status.json").json()["state_label"] == "بانتظار المراجعة"
-    Case.objects.filter(id=case.id).update(assigned_to=get_user_model().objects.create_user("reviewer-a"))
+    Case.objects.filter(id=case.id).update(assigned_to=staff_member("reviewer", username="reviewer-a"))
     assert client.get(f"/cases/{case.id}/status.json").json()["state_label"] == "وثيقتك قيد المراجعة"
 
 

@@ -4,7 +4,6 @@ admin, and by the client before any call: id-document and token auth on G42, a b
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client
@@ -15,7 +14,7 @@ from ocr_integration.provider import ErrorClass, OcrError, ReadRequest
 from ocr_integration.simulator.server import G42_NOT_OFFERED
 from ocr_integration.vendors.checks import system_check
 from ocr_integration.vendors.huawei.client import HuaweiOcrClient, account_from_settings
-from tests.conftest import make_staff
+from tests.support.personas import staff_member
 
 
 def read(name, kind, image, country=None):
@@ -92,8 +91,7 @@ def test_start_up_warns_that_huawei_auto_uses_a_discontinued_api(vendors):
     ({"auth_scheme": "token"}, "auth_scheme", "token-based"),
 ])
 def test_the_admin_refuses_a_g42_account_the_documents_rule_out(change, field, words):
-    user = make_staff("ops-admin")
-    user.groups.add(Group.objects.get(name="admin"))
+    user = staff_member("admin", username="ops-admin")
     client = Client()
     client.force_login(user)
     form = {"name": "g42", "vendor": "g42", "region": "ae-ad-1", "endpoint": "https://ocr.ae-ad-1.g42cloud.com",

@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 from PIL import Image
@@ -17,7 +16,6 @@ from PIL import Image
 from ocr_integration.documents.kinds import DocumentKind as K
 from ocr_integration.provider import ErrorClass, OcrError, ReadRequest
 from ocr_integration.simulator.testing import vendor_environ
-from ocr_integration.vendors import http
 from ocr_integration.vendors.ctyun.client import (
     CtyunOcrClient,
     account_from_settings,
@@ -78,8 +76,10 @@ def test_one_call_maps_each_image_success_or_failure_back(vendors, specimen, sim
 
 
 def test_read_many_sends_up_to_50_per_call(vendors, specimen, sim):
-    vendors.OCR_VENDOR_READ_TIMEOUT = 30.0  # 50 images take the simulator more than the fixture's 1.5 s under load
-    http.reset_client()
+    # The simulator answers fifty copies of one specimen in milliseconds (it decodes the specimen
+    # once: simulator/answers.py); the margin is for a machine where this thread may wait seconds
+    # for the CPU. What is tested is how the images are split into calls, not how fast.
+    vendors.OCR_VENDOR_READ_TIMEOUT = 60.0
     spec = specimen(K.PASSPORT)
     results = CtyunOcrClient(account_from_settings()).read_many([ReadRequest(K.PASSPORT, spec.image, "image/png")] * 51)
     assert sim.batch_sizes == [50, 1]
@@ -217,24 +217,78 @@ def test_batching_groups_images_queued_by_several_processes(sim, tmp_path, speci
     assert len(sim.batch_sizes) < 12 and max(sim.batch_sizes) > 4  # images from different processes shared calls
 
 
+STAMPING_WORKER = textwrap.dedent("""
+    import json, sys, threading, django
+    django.setup()
+    from ocr_integration.documents.kinds import DocumentKind as K
+    from ocr_integration.provider import ReadRequest, OcrError
+    from ocr_integration.specimens import generate_specimen
+    from ocr_integration.vendors import attempts
+    from ocr_integration.vendors.ctyun.client import CtyunOcrClient, account_from_settings
+    from ocr_integration.vendors.ratelimit import RateLimiter
+    attempts.set_sink(lambda a: None)
+
+    class StampingLimiter(RateLimiter):
+        # The shared limiter as the product builds it, also noting the clock reading at which it
+        # admitted each send: the reading taken under the account's lock, so it is the limiter's
+        # own decision, whatever the scheduler does to this thread afterwards.
+        def __init__(self):
+            self.last_reading = threading.local()
+            super().__init__(clock=self.read_clock)
+            self.admitted = []
+        def read_clock(self):
+            self.last_reading.value = time.time()
+            return self.last_reading.value
+        def acquire(self, key, qps, **kw):
+            admission = super().acquire(key, qps, **kw)
+            self.admitted.append(self.last_reading.value)
+            return admission
+
+    import time
+    count, threads = int(sys.argv[1]), int(sys.argv[2])
+    limiter = StampingLimiter()
+    client = CtyunOcrClient(account_from_settings(), limiter=limiter)
+    image = generate_specimen(K.CN_ID_PORTRAIT, 11).image
+    out = []
+    def work(n):
+        for _ in range(n):
+            try:
+                out.append(client.read(ReadRequest(K.CN_ID_PORTRAIT, image, "image/png")).value("id_number"))
+            except OcrError as exc:
+                out.append("error:" + exc.code)
+    ts = [threading.Thread(target=work, args=(count // threads,)) for _ in range(threads)]
+    [t.start() for t in ts]; [t.join() for t in ts]
+    print(json.dumps({"results": out, "admitted": limiter.admitted}))
+""")
+
+
 @pytest.mark.slow
-def test_a_burst_of_100_reads_at_5_qps_draws_no_throttle_error(sim, tmp_path, specimen, capsys):
-    sim.config.qps = 5
-    started = time.monotonic()
-    outputs = run_workers(sim, tmp_path, processes=2, count=50, threads=5, batching=False, ctyun_qps=5)
-    elapsed = time.monotonic() - started
+def test_a_burst_of_reads_at_5_qps_from_two_processes_is_spaced_by_the_shared_limiter(sim, tmp_path, specimen):
+    """Two processes of five threads each send 40 reads on one account limited to 5 QPS. What is
+    asserted is what the shared limiter decided (the clock readings at which it admitted each send,
+    taken under the account's lock), not when the simulator saw the requests arrive: on a loaded
+    machine the scheduler moves arrivals by more than the limiter's margin, which says nothing about
+    the limiter (its arithmetic is tested with an injected clock in test_images_and_coordination.py).
+    The simulator's own bucket is off for the same reason."""
+    sim.config.qps = 0
+    env = {**os.environ, **vendor_environ(sim, str(tmp_path), batching=False, ctyun_qps=5)}  # settings: pytest-django's
+    env.pop("CACHE_URL", None)
+    env.pop("OCR_VENDOR_COORDINATION_URL", None)
+    procs = [subprocess.Popen([sys.executable, "-c", STAMPING_WORKER, "20", "5"], env=env, stdout=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    outputs = [json.loads(p.communicate(timeout=300)[0]) for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+
     results = [r for o in outputs for r in o["results"]]
-    assert len(results) == 100 and not [r for r in results if r.startswith("error")]
-    assert sim.stats["throttled"] == 0
-    most = sim.most_in_any_window(1.0)
-    with capsys.disabled():
-        print(f"\nburst: 100 reads from 2 processes x 5 threads in {elapsed:.1f} s, at most {most} calls "
-              f"in any second, 0 throttled")
-    # The limiter's guarantee (never more than qps sends in a second, with 100 ms of jitter
-    # absorbed) is tested with an injected clock in test_images_and_coordination.py. Here, on a
-    # shared machine, the simulator's own thread scheduling moves its arrival stamps by more than
-    # that (7 in a second seen at load 7, with no throttle from its bucket): the figure is
-    # printed, not asserted.
+    assert results == [specimen(K.CN_ID_PORTRAIT).truth.fields["id_number"]] * 40
+    assert sim.stats["requests"] == 40  # one call per read: nothing sent twice, nothing refused locally
+    admitted = sorted(stamp for o in outputs for stamp in o["admitted"])
+    assert len(admitted) == 40 and min(len(o["admitted"]) for o in outputs) == 20
+    interval = RateLimiter().interval(5)  # 1.1 / 5 s: the 10 % margin included
+    gaps = [later - earlier for earlier, later in zip(admitted, admitted[1:], strict=False)]
+    assert min(gaps) >= interval - 1e-6, f"two sends {min(gaps):.4f} s apart across processes"
+    # Hence never more than 5 admissions in any one second.
+    assert max(sum(1 for t in admitted if start <= t < start + 1.0) for start in admitted) <= 5
 
 
 def test_default_account_signs_beijing_time_which_the_gateway_accepts(vendors, specimen, recorded):

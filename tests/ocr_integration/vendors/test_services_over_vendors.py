@@ -22,13 +22,8 @@ from ocr_integration.vendors.ctyun.client import ctyun_provider
 from ocr_integration.vendors.huawei.client import g42_provider
 
 
-@pytest.fixture
-def fresh_providers(monkeypatch):
-    monkeypatch.setattr(services, "_providers", {})  # providers are built once per process
-
-
 @pytest.mark.django_db
-def test_vendor_primary_with_vendor_second_reader_records_every_call(vendors, sim, specimen, fresh_providers):
+def test_vendor_primary_with_vendor_second_reader_records_every_call(vendors, sim, specimen):
     attempts.set_sink(None)
     vendors.OCR_VENDOR_ROUTES = {"passport": "g42,,huawei_text"}
     spec = specimen(K.PASSPORT)
@@ -41,7 +36,7 @@ def test_vendor_primary_with_vendor_second_reader_records_every_call(vendors, si
 
 
 @pytest.mark.django_db
-def test_configuration_error_on_the_primary_falls_back(vendors, sim, specimen, fresh_providers):
+def test_configuration_error_on_the_primary_falls_back(vendors, sim, specimen):
     attempts.set_sink(None)
     sim.config.unsubscribed = {"passport"}
     vendors.OCR_VENDOR_ROUTES = {"passport": "g42,ctyun_text,"}
@@ -53,7 +48,7 @@ def test_configuration_error_on_the_primary_falls_back(vendors, sim, specimen, f
 
 
 @pytest.mark.django_db
-def test_transient_error_is_not_hidden_by_the_fallback(vendors, sim, specimen, fresh_providers):
+def test_transient_error_is_not_hidden_by_the_fallback(vendors, sim, specimen):
     attempts.set_sink(None)
     sim.inject("5xx")
     vendors.OCR_VENDOR_ROUTES = {"passport": "g42,ctyun_text,"}
@@ -104,7 +99,7 @@ def test_an_undocumented_shape_is_a_clear_unknown_error_and_a_failed_attempt(ven
 
 
 @pytest.mark.django_db
-def test_the_embedded_engine_is_counted_as_a_reader_with_its_latency(vendors, sim, specimen, fresh_providers):
+def test_the_embedded_engine_is_counted_as_a_reader_with_its_latency(vendors, sim, specimen):
     from kyc.selectors.metrics import vendor_figures
 
     attempts.set_sink(None)
