@@ -1,11 +1,70 @@
 """Human names for document types and sides on the reviewer pages (the same labels as kyc.labels)."""
 
 from django import template
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext_lazy
 
 from kyc.labels import DOCUMENT_TYPE_LABELS, SIDE_LABELS
 
 register = template.Library()
+
+# What a reviewer reads a case's state, a decision and a finding's outcome called. The models keep
+# their English choice labels (changing them would be a migration for every language); these are
+# the same words, translated when shown.
+REVIEW_STATE_LABELS = {
+    "draft": pgettext_lazy("case state", "Draft"),
+    "submitted": pgettext_lazy("case state", "Submitted"),
+    "processing": pgettext_lazy("case state", "Processing"),
+    "ready_for_review": pgettext_lazy("case state", "Ready for review"),
+    "needs_attention": pgettext_lazy("case state", "Needs attention"),
+    "resubmission_requested": pgettext_lazy("case state", "Resubmission requested"),
+    "approved": pgettext_lazy("case state", "Approved"),
+    "rejected": pgettext_lazy("case state", "Rejected"),
+    "withdrawn": pgettext_lazy("case state", "Withdrawn"),
+}
+OUTCOME_LABELS = {
+    "approve": pgettext_lazy("decision", "Approve"),
+    "reject": pgettext_lazy("decision", "Reject"),
+    "request_resubmission": pgettext_lazy("decision", "Ask for resubmission"),
+}
+DECISION_STATUS_LABELS = {
+    "final": pgettext_lazy("decision status", "Final"),
+    "awaiting_second": gettext_lazy("Waiting for a second senior reviewer"),
+    "declined": gettext_lazy("Declined by the second reviewer"),
+}
+FINDING_OUTCOME_LABELS = {
+    "fail": pgettext_lazy("finding outcome", "FAIL"),
+    "warn": pgettext_lazy("finding outcome", "WARN"),
+    "pass": pgettext_lazy("finding outcome", "PASS"),
+}
+READING_ROLE_LABELS = {
+    "primary": gettext_lazy("Primary reader"),
+    "second": gettext_lazy("Second, independent reader"),
+}
+
+
+@register.filter
+def review_state_label(value: str) -> str:
+    return str(REVIEW_STATE_LABELS.get(str(value), value))
+
+
+@register.filter
+def outcome_label(value: str) -> str:
+    return str(OUTCOME_LABELS.get(str(value), value))
+
+
+@register.filter
+def decision_status_label(value: str) -> str:
+    return str(DECISION_STATUS_LABELS.get(str(value), value))
+
+
+@register.filter
+def finding_outcome_label(value: str) -> str:
+    return str(FINDING_OUTCOME_LABELS.get(str(value), value))
+
+
+@register.filter
+def reading_role_label(value: str) -> str:
+    return str(READING_ROLE_LABELS.get(str(value), value))
 
 
 @register.filter

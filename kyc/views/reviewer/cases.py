@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from kyc.errors import KycError, ValidationFailed
+from kyc.evidence_pdf import evidence_pdf
 from kyc.models import Case, Document, ReasonCode
 from kyc.selectors.queue import deciders, queue_neighbours
 from kyc.selectors.workspace import SOURCES, case_workspace
@@ -227,6 +228,18 @@ def export_json(request, case_id):
     evidence = case_evidence_export(case_id=case_id, actor=Actor.staff(request.user), export_format="json")
     response = HttpResponse(json.dumps(evidence, indent=2, ensure_ascii=False), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="evidence-{evidence["case"]["reference"]}.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_permission_required("kyc.review_case", "kyc.export_evidence")
+def export_pdf(request, case_id):
+    """The evidence as a PDF (images, findings as sentences, decisions, chain verification), in the
+    reviewer's language; audited as the other formats are."""
+    get_object_or_404(Case, id=case_id)
+    evidence = case_evidence_export(case_id=case_id, actor=Actor.staff(request.user), export_format="pdf")
+    response = HttpResponse(evidence_pdf(evidence), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="evidence-{evidence["case"]["reference"]}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
 
