@@ -62,6 +62,11 @@ class EvidenceRow:
     found: str
     where: str
 
+    @property
+    def not_read(self) -> bool:
+        """The found value is the "not read" marker (in the language the row was built in)."""
+        return self.found == _("not read")
+
 
 @dataclass
 class Evidence:
@@ -199,3 +204,29 @@ def flagged_fields(findings: list) -> dict[str | None, set[str]]:
         if names:
             flagged.setdefault(finding.document_kind or None, set()).update(names)
     return flagged
+
+
+# The reason codes (seeded by migration 0003) a failed finding points at. A suggestion only: the
+# reviewer sees it ticked and marked as suggested when choosing reject or resubmission, and can
+# untick it; an approval is never pre-filled.
+_SUGGESTED_REASONS = {
+    "DOC_EXPIRY": "document-expired", "CN_ID_VALIDITY_PERIOD": "document-expired",
+    "BANK_CARD_EXPIRY": "document-expired",
+    "APPLICANT_AGE": "underage",
+    "DOC_SIDE_MISSING": "wrong-side", "MRZ_DOCUMENT_TYPE": "wrong-side",
+    "MRZ_MISSING": "image-unreadable", "MRZ_UNREADABLE": "image-unreadable",
+}
+_MISMATCH_FAMILIES = ("VIZ_MRZ_", "DECLARED_", "READERS_DISAGREE", "EID_", "MRZ_CHECK_DIGIT", "CN_ID_")
+
+
+def suggested_reason_codes(findings: list) -> set[str]:
+    """Reason codes the run's failed findings point at (see _SUGGESTED_REASONS)."""
+    suggested: set[str] = set()
+    for finding in findings:
+        if finding.outcome != "fail":
+            continue
+        if finding.code in _SUGGESTED_REASONS:
+            suggested.add(_SUGGESTED_REASONS[finding.code])
+        elif finding.code.startswith(_MISMATCH_FAMILIES):
+            suggested.add("data-mismatch")
+    return suggested

@@ -6,18 +6,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy
 
 from kyc.models import AuditEvent, Case, CaseNote, CheckFinding, Decision, Document, DocumentReading
 from kyc.selectors.audit import case_audit_timeline
-from kyc.selectors.evidence import flagged_fields, present_evidence
+from kyc.selectors.evidence import field_label, flagged_fields, present_evidence
 from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind
 from ocr_integration.services import finding_meaning
 
 SOURCES = (
-    ("visual", "Visual zone"),
-    ("mrz", "MRZ"),
-    ("second", "Second read"),
-    ("declared", "Applicant-declared"),
+    ("visual", gettext_lazy("Printed zone")),
+    ("mrz", gettext_lazy("MRZ")),
+    ("second", gettext_lazy("Second read")),
+    ("declared", gettext_lazy("Applicant-declared")),
 )
 
 # Unknown codes (from an older engine, say) fall back on what their family checks.
@@ -75,12 +76,7 @@ class DocumentPanel:
     not_compared: list[NotCompared] = field(default_factory=list)
 
 
-_FIELD_LABELS = {
-    "name": "name", "surname": "surname", "given_names": "given names", "birth_date": "birth date",
-    "expiry_date": "expiry date", "document_number": "document number", "card_number": "card number",
-    "nationality": "nationality", "issuing_state": "issuing state", "sex": "sex",
-}
-_SOURCE_LABELS = {"mrz": "the MRZ", "id_number": "the ID number"}
+_SOURCE_LABELS = {"mrz": gettext_lazy("the MRZ"), "id_number": gettext_lazy("the ID number")}
 # The rows of the comparison table a not-read name stands for.
 _NAME_ROWS = {"name": ("surname", "given_names", "full_name")}
 
@@ -98,7 +94,7 @@ def _not_compared(findings: list[CheckFinding]) -> dict[str, list[NotCompared]]:
             source = str(reference.get("source", ""))
             by_kind.setdefault(finding.document_kind, []).append(NotCompared(
                 field=name,
-                label=_FIELD_LABELS.get(name, name.replace("_", " ")),
+                label=field_label(name),
                 against_source=_SOURCE_LABELS.get(source, source),
                 against_value=str(reference.get("value", "")),
             ))

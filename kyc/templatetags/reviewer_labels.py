@@ -1,7 +1,7 @@
 """Human names for document types and sides on the reviewer pages (the same labels as kyc.labels)."""
 
 from django import template
-from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext, pgettext_lazy
 
 from kyc.labels import DOCUMENT_TYPE_LABELS, SIDE_LABELS
 
@@ -110,3 +110,31 @@ def field_label_filter(value: str) -> str:
     from kyc.selectors.evidence import field_label
 
     return field_label(str(value))
+
+
+READ_STATE_LABELS = {
+    "pending": gettext_lazy("Waiting to be read"),
+    "reading": gettext_lazy("Being read"),
+    "read": pgettext_lazy("document read state", "Read"),
+    "failed": gettext_lazy("Could not be read"),
+}
+
+
+@register.filter
+def read_state_label(value: str) -> str:
+    return str(READ_STATE_LABELS.get(str(value), value))
+
+
+# The reason codes migration 0003 seeds: their labels are data an admin may edit, so the decision
+# panel translates a label only when it is still one of these (``{% translate rc.label %}``).
+SEEDED_REASON_CODE_LABELS = (
+    gettext_noop("Documents read cleanly and agree with each other"),
+    gettext_noop("Verified by hand despite a failed automated check"),
+    gettext_noop("The document has expired"),
+    gettext_noop("Signs that the document was altered"),
+    gettext_noop("The document's data disagree with each other or with the declaration"),
+    gettext_noop("The applicant is below the minimum age"),
+    gettext_noop("This document type or issuer is not accepted"),
+    gettext_noop("An image is blurred, cropped or has glare"),
+    gettext_noop("The wrong side or the wrong document was uploaded"),
+)
