@@ -52,6 +52,14 @@
     });
   });
 
+  // The language picker (base.html) changes the language as soon as one is chosen; its button
+  // does the same without JavaScript. The choice is kept in Django's language cookie.
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    var button = select.form && select.form.querySelector(".language-go");
+    if (button) button.hidden = true;
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+
   // The workspace columns fill the window below the header (see reviewer.css, --ws-top).
   var workspace = document.querySelector(".workspace");
   if (workspace) {
