@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from kyc.labels import SIDE_LABELS
 
@@ -169,8 +170,32 @@ def _side_missing(finding, evidence: dict[str, Any]) -> Evidence:
     return Evidence(finding.message, [EvidenceRow(_("side"), str(side), _("not read"), str(side))])
 
 
+_OUTCOME_WORDS = {
+    "pass": pgettext_lazy("finding sentence", "Passed"),
+    "warn": pgettext_lazy("finding sentence", "Warning"),
+    "fail": pgettext_lazy("finding sentence", "Failed"),
+}
+
+
 def present_evidence(finding, run: list) -> Evidence:
-    """``finding`` as a sentence and rows; ``run`` is every finding of the same check run."""
+    """``finding`` as a sentence and rows, in the active language; ``run`` is every finding of the
+    same check run.
+
+    The sentences of the codes below are written here in every language. For the other codes the
+    engine's own sentence (stored with the finding, in English) is the English one; in Arabic and
+    Chinese the sentence says the outcome and what the code checks, and the rows give the values.
+    """
+    evidence = _present(finding, run)
+    if evidence.sentence is finding.message and not (translation.get_language() or "en").startswith("en"):
+        from kyc.selectors.workspace import explain_finding
+
+        evidence.sentence = _("%(outcome)s: %(meaning)s") % {
+            "outcome": _OUTCOME_WORDS.get(finding.outcome, finding.outcome),
+            "meaning": explain_finding(finding.code)}
+    return evidence
+
+
+def _present(finding, run: list) -> Evidence:
     evidence = finding.evidence if isinstance(finding.evidence, dict) else {}
     code = finding.code
     if code == "MRZ_CHECK_DIGIT":

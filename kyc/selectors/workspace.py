@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from kyc.models import AuditEvent, Case, CaseNote, CheckFinding, Decision, Document, DocumentReading
 from kyc.selectors.audit import case_audit_timeline
 from kyc.selectors.evidence import field_label, flagged_fields, present_evidence
+from kyc.selectors.finding_meanings import FINDING_MEANINGS
 from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind
 from ocr_integration.services import finding_meaning
 
@@ -23,23 +24,28 @@ SOURCES = (
 
 # Unknown codes (from an older engine, say) fall back on what their family checks.
 _FAMILY_EXPLANATIONS = {
-    "MRZ": "A check on the machine-readable zone (the two or three lines of <<< at the bottom).",
-    "VIZ": "Compares a value printed in the visual zone with the same field in the MRZ.",
-    "DOC": "A check on the document itself (its sides, its dates).",
-    "EID": "A check specific to the UAE Emirates ID (number format, check digit, front and back agreeing).",
-    "CN": "A check specific to the Chinese resident ID (number, check character, dates, validity).",
-    "BANK": "A check on the bank card (number, Luhn check, expiry).",
-    "DECLARED": "Compares what the applicant typed in with what the document says.",
-    "READERS": "Compares two independent readings of the same image.",
+    "MRZ": gettext_lazy("A check on the machine-readable zone (the two or three lines of <<< at the bottom)."),
+    "VIZ": gettext_lazy("Compares a value printed in the visual zone with the same field in the MRZ."),
+    "DOC": gettext_lazy("A check on the document itself (its sides, its dates)."),
+    "EID": gettext_lazy("A check specific to the UAE Emirates ID (number format, check digit, front and back agreeing)."),
+    "CN": gettext_lazy("A check specific to the Chinese resident ID (number, check character, dates, validity)."),
+    "BANK": gettext_lazy("A check on the bank card (number, Luhn check, expiry)."),
+    "DECLARED": gettext_lazy("Compares what the applicant typed in with what the document says."),
+    "READERS": gettext_lazy("Compares two independent readings of the same image."),
 }
 
 
 def explain_finding(code: str) -> str:
+    """What the code checks, in the active language (the engine's English for a code not yet
+    translated)."""
+    if code in FINDING_MEANINGS:
+        return str(FINDING_MEANINGS[code])
     meaning = finding_meaning(code)
     if meaning:
         return meaning
     family = code.split("_", 1)[0]
-    return _FAMILY_EXPLANATIONS.get(family, "An automated check; its message and evidence say what was compared.")
+    return str(_FAMILY_EXPLANATIONS.get(
+        family, gettext_lazy("An automated check; its message and evidence say what was compared.")))
 
 
 @dataclass
