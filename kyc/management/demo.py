@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from kyc.errors import KycError
 from kyc.services.consent import PROCESSING, SENSITIVE, SENSITIVE_KINDS, consent_record
 from kyc.models import Case
 from kyc.core.audit import Actor
@@ -76,29 +77,92 @@ def demo_document_sets() -> list[tuple[str, str, dict[str, object]]]:
     return sets
 
 
+def _submit_demo_case(document_type: str, country: str, sides: dict[str, object], **declared) -> Case:
+    with transaction.atomic():
+        case = case_create(
+            actor=Actor.system("demo"),
+            email="demo-applicant@example.test",
+            document_type=document_type,
+            issuing_country=country,
+            **declared,
+        )
+        # The consents an applicant gives before uploading (a Chinese ID's number needs its own).
+        for scope in (PROCESSING, SENSITIVE) if set(sides) & SENSITIVE_KINDS else (PROCESSING,):
+            consent_record(case_id=case.id, scope=scope, actor=Actor.system("demo"))
+        for kind, specimen in sides.items():
+            document_attach(
+                case_id=case.id,
+                kind=kind,
+                prepared=prepare_upload(SimpleUploadedFile(specimen.path.name, specimen.read_bytes())),
+                actor=Actor.system("demo"),
+            )
+        return case_submit(case_id=case.id, actor=Actor.system("demo"))
+
+
 def load_demo_cases() -> int:
-    """Create and submit one case per bundled specimen set, once. Returns how many were created."""
+    """Create and submit one case per bundled specimen set, once, and the two four-eyes cases
+    (see demo_four_eyes_cases). Returns how many were created."""
     if Case.objects.exists():
         return 0
-    created = 0
-    for document_type, country, sides in demo_document_sets():
-        with transaction.atomic():
-            case = case_create(
-                actor=Actor.system("demo"),
-                email="demo-applicant@example.test",
-                document_type=document_type,
-                issuing_country=country,
-            )
-            # The consents an applicant gives before uploading (a Chinese ID's number needs its own).
-            for scope in (PROCESSING, SENSITIVE) if set(sides) & SENSITIVE_KINDS else (PROCESSING,):
-                consent_record(case_id=case.id, scope=scope, actor=Actor.system("demo"))
-            for kind, specimen in sides.items():
-                document_attach(
-                    case_id=case.id,
-                    kind=kind,
-                    prepared=prepare_upload(SimpleUploadedFile(specimen.path.name, specimen.read_bytes())),
-                    actor=Actor.system("demo"),
-                )
-            case_submit(case_id=case.id, actor=Actor.system("demo"))
-        created += 1
-    return created
+    sets = demo_document_sets()
+    for document_type, country, sides in sets:
+        _submit_demo_case(document_type, country, sides)
+    return len(sets) + len(demo_four_eyes_cases(sets))
+
+
+# What the demo's senior reviewers wrote: a demo, so the words say so.
+DEMO_OVERRIDE_NOTE = ("Demo: the applicant typed the birth date a year out; the document and its MRZ agree. "
+                      "Approved on the document.")
+DEMO_CONFIRM_NOTE = "Demo: compared the image with the MRZ myself; I agree."
+
+
+def demo_four_eyes_cases(sets=None) -> list[Case]:
+    """Two passport cases whose declared birth date is a year off the document's, so that
+    DECLARED_BIRTH_DATE fails and approving is an override (four eyes):
+
+    - one approved by ``senior`` and waiting for a second senior: sign in as ``senior2`` to
+      confirm or decline it;
+    - one approved by ``senior`` and confirmed by ``senior2``: the whole path in its timeline and
+      its evidence export.
+
+    Their images are read here, in this process (the worker would read them too; a read is done
+    once whoever comes first). If the reader is not available, they are left in the queue as they
+    are and the demo says so in the log.
+    """
+    from datetime import date
+
+    from kyc.services.assignments import case_claim
+    from kyc.services.decisions import case_decide, decision_second_review
+    from kyc.tasks import read_document
+    from kyc.domain.workflow import CaseState
+
+    ensure_demo_users()
+    passports = [s for s in (sets or demo_document_sets()) if s[0] == "passport"]
+    if not passports:
+        return []
+    document_type, country, sides = passports[0]
+    born = date.fromisoformat(str(next(iter(sides.values())).truth.fields["birth_date"]))
+    declared = born.replace(year=born.year - 1)
+    senior, senior2 = User.objects.get(username="senior"), User.objects.get(username="senior2")
+    cases = []
+    for confirm in (False, True):
+        case = _submit_demo_case(document_type, country, sides, declared_full_name="Demo Four-Eyes",
+                                 declared_birth_date=declared)
+        cases.append(case)
+        for document in case.documents.filter(is_current=True):
+            read_document.apply(args=[str(document.id)])
+        case.refresh_from_db()
+        if case.state not in (CaseState.READY_FOR_REVIEW, CaseState.NEEDS_ATTENTION) or not case.failed_findings_count:
+            logger.warning("Demo four-eyes case %s: not ready with a failed check (%s); left in the queue.",
+                           case.reference, case.state)
+            continue
+        try:
+            case_claim(case_id=case.id, actor=Actor.staff(senior))
+            proposal = case_decide(case_id=case.id, actor=Actor.staff(senior), outcome="approve",
+                                   reason_codes=["manual-verification"], note=DEMO_OVERRIDE_NOTE)
+            if confirm:
+                decision_second_review(decision_id=proposal.id, actor=Actor.staff(senior2), confirm=True,
+                                       note=DEMO_CONFIRM_NOTE)
+        except KycError as error:  # e.g. a reason code an admin retired: the demo goes on without it
+            logger.warning("Demo four-eyes case %s: %s", case.reference, error)
+    return cases

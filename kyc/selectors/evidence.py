@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from kyc.i18n.labels import SIDE_LABELS
 
@@ -61,6 +62,11 @@ class EvidenceRow:
     expected: str
     found: str
     where: str
+
+    @property
+    def not_read(self) -> bool:
+        """The found value is the "not read" marker (in the language the row was built in)."""
+        return self.found == _("not read")
 
 
 @dataclass
@@ -164,8 +170,32 @@ def _side_missing(finding, evidence: dict[str, Any]) -> Evidence:
     return Evidence(finding.message, [EvidenceRow(_("side"), str(side), _("not read"), str(side))])
 
 
+_OUTCOME_WORDS = {
+    "pass": pgettext_lazy("finding sentence", "Passed"),
+    "warn": pgettext_lazy("finding sentence", "Warning"),
+    "fail": pgettext_lazy("finding sentence", "Failed"),
+}
+
+
 def present_evidence(finding, run: list) -> Evidence:
-    """``finding`` as a sentence and rows; ``run`` is every finding of the same check run."""
+    """``finding`` as a sentence and rows, in the active language; ``run`` is every finding of the
+    same check run.
+
+    The sentences of the codes below are written here in every language. For the other codes the
+    engine's own sentence (stored with the finding, in English) is the English one; in Arabic and
+    Chinese the sentence says the outcome and what the code checks, and the rows give the values.
+    """
+    evidence = _present(finding, run)
+    if evidence.sentence is finding.message and not (translation.get_language() or "en").startswith("en"):
+        from kyc.selectors.workspace import explain_finding
+
+        evidence.sentence = _("%(outcome)s: %(meaning)s") % {
+            "outcome": _OUTCOME_WORDS.get(finding.outcome, finding.outcome),
+            "meaning": explain_finding(finding.code)}
+    return evidence
+
+
+def _present(finding, run: list) -> Evidence:
     evidence = finding.evidence if isinstance(finding.evidence, dict) else {}
     code = finding.code
     if code == "MRZ_CHECK_DIGIT":
@@ -199,3 +229,29 @@ def flagged_fields(findings: list) -> dict[str | None, set[str]]:
         if names:
             flagged.setdefault(finding.document_kind or None, set()).update(names)
     return flagged
+
+
+# The reason codes (seeded by migration 0003) a failed finding points at. A suggestion only: the
+# reviewer sees it ticked and marked as suggested when choosing reject or resubmission, and can
+# untick it; an approval is never pre-filled.
+_SUGGESTED_REASONS = {
+    "DOC_EXPIRY": "document-expired", "CN_ID_VALIDITY_PERIOD": "document-expired",
+    "BANK_CARD_EXPIRY": "document-expired",
+    "APPLICANT_AGE": "underage",
+    "DOC_SIDE_MISSING": "wrong-side", "MRZ_DOCUMENT_TYPE": "wrong-side",
+    "MRZ_MISSING": "image-unreadable", "MRZ_UNREADABLE": "image-unreadable",
+}
+_MISMATCH_FAMILIES = ("VIZ_MRZ_", "DECLARED_", "READERS_DISAGREE", "EID_", "MRZ_CHECK_DIGIT", "CN_ID_")
+
+
+def suggested_reason_codes(findings: list) -> set[str]:
+    """Reason codes the run's failed findings point at (see _SUGGESTED_REASONS)."""
+    suggested: set[str] = set()
+    for finding in findings:
+        if finding.outcome != "fail":
+            continue
+        if finding.code in _SUGGESTED_REASONS:
+            suggested.add(_SUGGESTED_REASONS[finding.code])
+        elif finding.code.startswith(_MISMATCH_FAMILIES):
+            suggested.add("data-mismatch")
+    return suggested

@@ -6,41 +6,48 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy
 
 from kyc.core.models import AuditEvent
 from kyc.models import Case, CaseNote, CheckFinding, Decision, Document, DocumentReading
 from kyc.core.audit_verification import case_audit_timeline
-from kyc.selectors.evidence import flagged_fields, present_evidence
+from kyc.selectors.evidence import field_label, flagged_fields, present_evidence
+from kyc.selectors.finding_meanings import FINDING_MEANINGS
 from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind
 from ocr_integration import services as ocr
 from ocr_integration.services import finding_meaning
 
 SOURCES = (
-    ("visual", "Visual zone"),
-    ("mrz", "MRZ"),
-    ("second", "Second read"),
-    ("declared", "Applicant-declared"),
+    ("visual", gettext_lazy("Printed zone")),
+    ("mrz", gettext_lazy("MRZ")),
+    ("second", gettext_lazy("Second read")),
+    ("declared", gettext_lazy("Applicant-declared")),
 )
 
 # Unknown codes (from an older engine, say) fall back on what their family checks.
 _FAMILY_EXPLANATIONS = {
-    "MRZ": "A check on the machine-readable zone (the two or three lines of <<< at the bottom).",
-    "VIZ": "Compares a value printed in the visual zone with the same field in the MRZ.",
-    "DOC": "A check on the document itself (its sides, its dates).",
-    "EID": "A check specific to the UAE Emirates ID (number format, check digit, front and back agreeing).",
-    "CN": "A check specific to the Chinese resident ID (number, check character, dates, validity).",
-    "BANK": "A check on the bank card (number, Luhn check, expiry).",
-    "DECLARED": "Compares what the applicant typed in with what the document says.",
-    "READERS": "Compares two independent readings of the same image.",
+    "MRZ": gettext_lazy("A check on the machine-readable zone (the two or three lines of <<< at the bottom)."),
+    "VIZ": gettext_lazy("Compares a value printed in the visual zone with the same field in the MRZ."),
+    "DOC": gettext_lazy("A check on the document itself (its sides, its dates)."),
+    "EID": gettext_lazy("A check specific to the UAE Emirates ID (number format, check digit, front and back agreeing)."),
+    "CN": gettext_lazy("A check specific to the Chinese resident ID (number, check character, dates, validity)."),
+    "BANK": gettext_lazy("A check on the bank card (number, Luhn check, expiry)."),
+    "DECLARED": gettext_lazy("Compares what the applicant typed in with what the document says."),
+    "READERS": gettext_lazy("Compares two independent readings of the same image."),
 }
 
 
 def explain_finding(code: str) -> str:
+    """What the code checks, in the active language (the engine's English for a code not yet
+    translated)."""
+    if code in FINDING_MEANINGS:
+        return str(FINDING_MEANINGS[code])
     meaning = finding_meaning(code)
     if meaning:
         return meaning
     family = code.split("_", 1)[0]
-    return _FAMILY_EXPLANATIONS.get(family, "An automated check; its message and evidence say what was compared.")
+    return str(_FAMILY_EXPLANATIONS.get(
+        family, gettext_lazy("An automated check; its message and evidence say what was compared.")))
 
 
 @dataclass
@@ -77,12 +84,7 @@ class DocumentPanel:
     not_compared: list[NotCompared] = field(default_factory=list)
 
 
-_FIELD_LABELS = {
-    "name": "name", "surname": "surname", "given_names": "given names", "birth_date": "birth date",
-    "expiry_date": "expiry date", "document_number": "document number", "card_number": "card number",
-    "nationality": "nationality", "issuing_state": "issuing state", "sex": "sex",
-}
-_SOURCE_LABELS = {"mrz": "the MRZ", "id_number": "the ID number"}
+_SOURCE_LABELS = {"mrz": gettext_lazy("the MRZ"), "id_number": gettext_lazy("the ID number")}
 # The rows of the comparison table a not-read name stands for.
 _NAME_ROWS = {"name": ("surname", "given_names", "full_name")}
 
@@ -100,7 +102,7 @@ def _not_compared(findings: list[CheckFinding]) -> dict[str, list[NotCompared]]:
             source = str(reference.get("source", ""))
             by_kind.setdefault(finding.document_kind, []).append(NotCompared(
                 field=name,
-                label=_FIELD_LABELS.get(name, name.replace("_", " ")),
+                label=field_label(name),
                 against_source=_SOURCE_LABELS.get(source, source),
                 against_value=str(reference.get("value", "")),
             ))

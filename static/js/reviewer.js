@@ -52,6 +52,14 @@
     });
   });
 
+  // The language picker (base.html) changes the language as soon as one is chosen; its button
+  // does the same without JavaScript. The choice is kept in Django's language cookie.
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    var button = select.form && select.form.querySelector(".language-go");
+    if (button) button.hidden = true;
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+
   // The workspace columns fill the window below the header (see reviewer.css, --ws-top).
   var workspace = document.querySelector(".workspace");
   if (workspace) {
@@ -111,6 +119,15 @@
     input.checked = true;
     input.dispatchEvent(new Event("change", { bubbles: true }));
     input.focus();
+    if (outcome === "approve") return;
+    // Rejecting or asking for new images needs a note: the reasons the failed checks point at
+    // (marked "suggested") are ticked, and the note takes the focus, ready for the reviewer's words.
+    // Esc leaves the note; 1-9 then tick or untick reasons as before.
+    form.querySelectorAll('.reason-code[data-suggested]').forEach(function (label) {
+      if (!label.hidden) label.querySelector("input").checked = true;
+    });
+    var note = form.querySelector("textarea[name=note]");
+    if (note) note.focus();
   }
   // Queue: j / k move a highlighted row, Enter or o opens it.
   var rows = Array.prototype.slice.call(document.querySelectorAll("tr.queue-row"));

@@ -295,7 +295,8 @@ def test_scripted_reviewer_actions_per_decision(browser_page, scripted_ocr, fast
 
     Before this page (issue 15): per case, open it from the queue, Claim, scroll ~4,900 px to the
     form, choose the outcome, tick a reason, (a failed case: click the note, type it,) Record, back to
-    the queue: 7 actions for a clean case, 9 for a failed one."""
+    the queue: 7 actions for a clean case, 9 for a failed one. bench/reviewer_actions.py measures the
+    same path on cases the embedded reader read."""
     import json
     import time
 
@@ -333,22 +334,26 @@ def test_scripted_reviewer_actions_per_decision(browser_page, scripted_ocr, fast
     page.wait_for_load_state("load")
     seconds["clean"] = round(time.monotonic() - started, 2)
     started = time.monotonic()
-    # The next case opened claimed. A failed check: reject, with a reason and a note.
+    # The next case opened claimed. A failed check: reject; the reason the failed check points at
+    # is ticked for the reviewer (marked "suggested") and the note has the focus.
     expect(page.locator("#assignee")).to_have_text("you")
     act("failed", "x")
-    expect(page.locator("label.reason-code", has_text="The document has expired")).to_be_visible()
-    act("failed", "1")
-    act("failed", "n")
+    suggested = page.locator("label.reason-code[data-suggested]")
+    expect(suggested).to_contain_text("disagree with each other")
+    expect(suggested.locator("input")).to_be_checked()
+    expect(page.locator("textarea[name=note]")).to_be_focused()
     act("failed", text="The MRZ birth date contradicts the printed one.")
     act("failed", "Control+Enter")
     expect(page.locator(".message.info")).to_contain_text("the queue is clear")
     seconds["failed"] = round(time.monotonic() - started, 2)
     assert Case.objects.get(id=clean.id).state == "approved"
-    assert Case.objects.get(id=failed.id).state == "rejected"
+    rejected = Case.objects.get(id=failed.id)
+    assert rejected.state == "rejected"
+    assert rejected.decisions.get().reason_codes == ["data-mismatch"]
     # The first case needs its claim (c); every next case opens claimed: 3 actions, against 7.
-    assert actions == {"clean": 4, "failed": 5}
+    assert actions == {"clean": 4, "failed": 3}
     before = {"clean": 7, "failed": 9}
-    assert before["clean"] / (actions["clean"] - 1) >= 2 and before["failed"] / actions["failed"] >= 1.8
+    assert before["clean"] / (actions["clean"] - 1) >= 2 and before["failed"] / actions["failed"] >= 2
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "reviewer-actions.json").write_text(json.dumps(
         {"actions_after": actions, "actions_before": before, "seconds_after": seconds}, indent=2))

@@ -308,6 +308,8 @@ REVIEWER_ROWS = [
         lambda w: reverse("reviewer:export_json", args=[_case(w)]), shows=dict.fromkeys(STAFF, "applicant")),
     Row("review/cases/<uuid:case_id>/evidence/", "get", staff_only("403", "200", "200"),
         lambda w: reverse("reviewer:export_html", args=[_case(w)]), shows=dict.fromkeys(STAFF, "applicant")),
+    Row("review/cases/<uuid:case_id>/evidence.pdf", "get", staff_only("403", "200", "200"),
+        lambda w: reverse("reviewer:export_pdf", args=[_case(w)])),
     Row("review/documents/<uuid:document_id>/image/", "get", staff_only("200", "200", "200"),
         lambda w: reverse("reviewer:document_image", args=[w["document"].id])),
 ]

@@ -89,7 +89,8 @@ class Command(BaseCommand):
                 f"  API docs:         {url}api/docs/\n"
                 f"  Demo logins:\n{logins}\n"
                 "  The worker reads the demo cases with the embedded OCR engine; they appear in the\n"
-                "  reviewer queue within a minute. Stop with Ctrl-C.\n"
+                "  reviewer queue within a minute. Four eyes: \"Demo Four-Eyes\" cases, one approved by\n"
+                "  senior and waiting for senior2, one confirmed by senior2. Stop with Ctrl-C.\n"
             )
         )
         serve_error_pages_like_production()

@@ -31,5 +31,6 @@ urlpatterns = [
     path("cases/<uuid:case_id>/notes/", cases.add_note, name="add_note"),
     path("cases/<uuid:case_id>/evidence.json", cases.export_json, name="export_json"),
     path("cases/<uuid:case_id>/evidence/", cases.export_html, name="export_html"),
+    path("cases/<uuid:case_id>/evidence.pdf", cases.export_pdf, name="export_pdf"),
     path("documents/<uuid:document_id>/image/", cases.document_image, name="document_image"),
 ]

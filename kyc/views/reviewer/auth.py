@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from kyc.errors import KycError, ValidationFailed
 from kyc.core.audit import Actor
@@ -66,7 +67,7 @@ def login_verify(request):
     if request.method == "POST" and form.is_valid():
         if login_locked_until(username=user.get_username()):
             request.session.pop(PENDING_USER, None)
-            messages.error(request, "Too many failed sign-ins. Try again later, or ask an admin to unlock you.")
+            messages.error(request, gettext("Too many failed sign-ins. Try again later, or ask an admin to unlock you."))
             return redirect("reviewer:login")
         if totp_verify(user=user, code=form.cleaned_data["code"]):
             next_url = request.session.get(PENDING_NEXT, "")
@@ -74,7 +75,7 @@ def login_verify(request):
             login(request, user)  # cycles the session key, dropping the pending keys' session
             staff_login_succeeded(user=user, second_factor=True)
             return redirect(_safe_next(request, next_url))
-        form.add_error("code", "That code is not right.")
+        form.add_error("code", gettext("That code is not right."))
     return render(request, "reviewer/login_verify.html", {"form": form})
 
 
@@ -103,12 +104,12 @@ def second_factor(request):
                     context["qr_svg"] = totp_qr_svg(uri)
                     return render(request, "reviewer/second_factor.html", context)
                 totp_disable(actor=Actor.staff(user), user=user, password=password, code=code)
-                messages.success(request, "Second factor removed.")
+                messages.success(request, gettext("Second factor removed."))
                 return redirect("reviewer:second_factor")
         if request.method == "POST" and action == "confirm":
             if form.is_valid():
                 totp_setup_confirm(user=user, code=form.cleaned_data["code"])
-                messages.success(request, "Second factor enabled. You will be asked for a code at each sign-in.")
+                messages.success(request, gettext("Second factor enabled. You will be asked for a code at each sign-in."))
                 return redirect("reviewer:second_factor")
             _keep_pending_enrolment(context, user, form)
     except ValidationFailed as error:

@@ -7,12 +7,15 @@ import json
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from kyc.access import policy
 from kyc.errors import KycError, ValidationFailed
 from kyc.models import Case
 from kyc.selectors.cases import active_reason_codes, case_find, document_find
+from kyc.evidence_pdf import evidence_pdf
+from kyc.selectors.evidence import suggested_reason_codes
 from kyc.selectors.queue import deciders, queue_neighbours
 from kyc.selectors.workspace import SOURCES, case_workspace
 from kyc.services.assignments import case_assign, case_claim, case_release
@@ -50,7 +53,7 @@ def _workspace_page(request, case_id, *, form: DecisionForm | None = None,
     try:
         workspace = case_workspace(case_id=case_id)
     except Case.DoesNotExist:
-        raise Http404("No such case.") from None
+        raise Http404(gettext("No such case.")) from None
     case = workspace.case
     # The workspace shows names, numbers and dates: looking at it is recorded.
     case_record_view(case_id=case.id, actor=Actor.staff(request.user))
@@ -76,6 +79,7 @@ def _workspace_page(request, case_id, *, form: DecisionForm | None = None,
         "deciders": deciders() if policy.can_assign(user) else [],
         "form": form,
         "chosen_reason_codes": set(form["reason_codes"].value() or []),
+        "suggested_reason_codes": suggested_reason_codes(workspace.findings),
         "reason_codes_json": json.dumps({rc.code: rc.applies_to for rc in reason_codes}),
         "second_form": second_form or SecondReviewForm(),
         "note_form": NoteForm(),
@@ -97,7 +101,7 @@ def _act(request, case_id, action, success: str):
 def claim(request, case_id):
     _case_or_404(case_id)
     return _act(request, case_id, lambda: case_claim(case_id=case_id, actor=Actor.staff(request.user)),
-                "The case is yours until you decide or release it.")
+                gettext("The case is yours until you decide or release it."))
 
 
 @staff_permission_required("kyc.review_case", "kyc.decide_case")
@@ -105,7 +109,7 @@ def claim(request, case_id):
 def release(request, case_id):
     _case_or_404(case_id)
     return _act(request, case_id, lambda: case_release(case_id=case_id, actor=Actor.staff(request.user)),
-                "The case is back in the queue.")
+                gettext("The case is back in the queue."))
 
 
 @staff_permission_required("kyc.review_case", "kyc.assign_case")
@@ -114,11 +118,11 @@ def assign(request, case_id):
     _case_or_404(case_id)
     form = AssignForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a reviewer.")
+        messages.error(request, gettext("Choose a reviewer."))
         return redirect("reviewer:case", case_id=case_id)
     return _act(request, case_id, lambda: case_assign(
         case_id=case_id, actor=Actor.staff(request.user), assignee_id=form.cleaned_data["assignee"]),
-        "Case assigned.")
+        gettext("Case assigned."))
 
 
 @staff_permission_required("kyc.review_case", "kyc.decide_case")
@@ -144,9 +148,9 @@ def decide(request, case_id):
     except KycError as error:
         messages.error(request, str(error))
         return redirect("reviewer:case", case_id=case.id)
-    messages.success(request, "Decision recorded.")
+    messages.success(request, gettext("Decision recorded."))
     if decision.status == "awaiting_second":
-        messages.info(request, "A check failed on this case: a second senior reviewer must confirm the approval.")
+        messages.info(request, gettext("A check failed on this case: a second senior reviewer must confirm the approval."))
     return _then(request, case)
 
 
@@ -163,7 +167,7 @@ def _then(request, case: Case):
             except KycError as error:
                 messages.info(request, str(error))
             return redirect("reviewer:case", case_id=next_id)
-        messages.info(request, "No other case is waiting for you: the queue is clear.")
+        messages.info(request, gettext("No other case is waiting for you: the queue is clear."))
         return redirect("reviewer:queue")
     return redirect("reviewer:case", case_id=case.id)
 
@@ -185,7 +189,7 @@ def second_review(request, case_id, decision_id):
     except KycError as error:
         messages.error(request, str(error))
         return redirect("reviewer:case", case_id=case_id)
-    messages.success(request, "Approval confirmed: the case is approved." if confirm else "Approval declined.")
+    messages.success(request, gettext("Approval confirmed: the case is approved.") if confirm else gettext("Approval declined."))
     return redirect("reviewer:case", case_id=case_id)
 
 
@@ -195,7 +199,7 @@ def retry_reading(request, case_id):
     """A case the machine gave up on (needs attention): read its failed images again."""
     case = _case_or_404(case_id)
     return _act(request, case.id, lambda: case_retry_reading(case_id=case.id, actor=Actor.staff(request.user)),
-                "The images will be read again; the case returns to the queue when they are.")
+                gettext("The images will be read again; the case returns to the queue when they are."))
 
 
 @staff_permission_required("kyc.review_case", "kyc.add_casenote")
@@ -204,10 +208,10 @@ def add_note(request, case_id):
     _case_or_404(case_id)
     form = NoteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "The note is empty or too long.")
+        messages.error(request, gettext("The note is empty or too long."))
         return redirect("reviewer:case", case_id=case_id)
     return _act(request, case_id, lambda: case_note_add(
-        case_id=case_id, actor=Actor.staff(request.user), body=form.cleaned_data["body"]), "Note added.")
+        case_id=case_id, actor=Actor.staff(request.user), body=form.cleaned_data["body"]), gettext("Note added."))
 
 
 @review_required
@@ -228,6 +232,18 @@ def export_json(request, case_id):
     evidence = case_evidence_export(case_id=case_id, actor=Actor.staff(request.user), export_format="json")
     response = HttpResponse(json.dumps(evidence, indent=2, ensure_ascii=False), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="evidence-{evidence["case"]["reference"]}.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_permission_required("kyc.review_case", "kyc.export_evidence")
+def export_pdf(request, case_id):
+    """The evidence as a PDF (images, findings as sentences, decisions, chain verification), in the
+    reviewer's language; audited as the other formats are."""
+    _case_or_404(case_id)
+    evidence = case_evidence_export(case_id=case_id, actor=Actor.staff(request.user), export_format="pdf")
+    response = HttpResponse(evidence_pdf(evidence), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="evidence-{evidence["case"]["reference"]}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from kyc.selectors.metrics import review_metrics
+from kyc.templatetags.reviewer_labels import OUTCOME_LABELS
 from kyc.views.reviewer.access import staff_permission_required
 from kyc.views.reviewer.charts import line_chart, stacked_bars
 
@@ -20,18 +22,18 @@ def metrics(request):
     labels = [d.strftime("%d %b") for d in m.days]
     outcome_keys = ["approve", "reject", "request_resubmission"]
     charts = {
-        "queue": line_chart(labels, m.queue_size, title="Cases waiting for a decision (end of day)"),
-        "median": line_chart(labels, m.median_hours_to_decision, title="Median time to decision (hours)", unit="h"),
-        "outcomes": stacked_bars([("Final decisions", {k: m.outcomes.get(k, 0) for k in outcome_keys})],
-                                 title="Decisions by outcome", keys=outcome_keys, percent=True),
-        "findings": stacked_bars(m.findings_by_code[:25], title="Findings by code (current check runs)",
+        "queue": line_chart(labels, m.queue_size, title=gettext("Cases waiting for a decision (end of day)")),
+        "median": line_chart(labels, m.median_hours_to_decision, title=gettext("Median time to decision (hours)"), unit="h"),
+        "outcomes": stacked_bars([(gettext("Final decisions"), {k: m.outcomes.get(k, 0) for k in outcome_keys})],
+                                 title=gettext("Decisions by outcome"), keys=outcome_keys, percent=True),
+        "findings": stacked_bars(m.findings_by_code[:25], title=gettext("Findings by code (current check runs)"),
                                  keys=["fail", "warn", "pass"]),
         "vendor_errors": stacked_bars(
             [(v.vendor, {"success": v.attempts - v.errors, "fail": v.errors}) for v in m.vendors],
-            title="Vendor calls: successes and errors", keys=["success", "fail"], percent=True),
+            title=gettext("Vendor calls: successes and errors"), keys=["success", "fail"], percent=True),
         "vendor_latency": stacked_bars(
             [(v.vendor, {"p50": v.p50_ms, "p95 extra": max(v.p95_ms - v.p50_ms, 0)}) for v in m.vendors],
-            title="Vendor latency (ms): median, then up to the 95th percentile", keys=["p50", "p95 extra"]),
+            title=gettext("Vendor latency (ms): median, then up to the 95th percentile"), keys=["p50", "p95 extra"]),
     }
-    rates = [(k.replace("_", " "), m.rate(k), m.outcomes.get(k, 0)) for k in outcome_keys]
+    rates = [(OUTCOME_LABELS[k], m.rate(k), m.outcomes.get(k, 0)) for k in outcome_keys]
     return render(request, "reviewer/metrics.html", {"m": m, "charts": charts, "rates": rates, "days": days})

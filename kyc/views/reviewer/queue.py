@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from kyc.access import policy
@@ -113,9 +114,10 @@ def bulk_assign(request):
             refused.append(f"{case.reference}: {error}")
         else:
             done += 1
-    verb = "released" if form.cleaned_data["action"] == "release" else "assigned"
-    if done:
-        messages.success(request, f"{done} case(s) {verb}.")
+    if done and form.cleaned_data["action"] == "release":
+        messages.success(request, ngettext("%(n)d case released.", "%(n)d cases released.", done) % {"n": done})
+    elif done:
+        messages.success(request, ngettext("%(n)d case assigned.", "%(n)d cases assigned.", done) % {"n": done})
     for line in refused:
         messages.error(request, line)
     return redirect(_back(request))

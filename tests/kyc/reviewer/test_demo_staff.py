@@ -30,3 +30,28 @@ def test_one_demo_senior_confirms_the_others_override(scripted_ocr):
     assert case.state == "approved"
     ensure_demo_users()  # running the quick start again changes nothing
     assert User.objects.filter(username__startswith="senior").count() == 2
+
+
+@pytest.mark.slow
+def test_the_demo_holds_a_four_eyes_case_waiting_for_senior2_and_one_it_confirmed(tmp_path, settings):
+    """The demo's own images, read by the embedded reader: a declared birth date a year out fails
+    DECLARED_BIRTH_DATE, senior's approval is an override; senior2 has confirmed one and can
+    confirm the other."""
+    from kyc.management.demo import DEMO_OVERRIDE_NOTE, demo_four_eyes_cases
+
+    settings.MEDIA_ROOT = tmp_path
+    ensure_roles()
+    waiting, confirmed = demo_four_eyes_cases()
+    pending = Decision.objects.get(case=waiting)
+    assert pending.status == Decision.Status.AWAITING_SECOND and pending.is_override
+    assert pending.reviewer.username == "senior" and pending.note == DEMO_OVERRIDE_NOTE
+    assert waiting.findings.filter(code="DECLARED_BIRTH_DATE", outcome="fail").exists()
+    final = Decision.objects.get(case=confirmed)
+    assert final.status == Decision.Status.FINAL and final.second_reviewer.username == "senior2"
+    confirmed.refresh_from_db()
+    assert confirmed.state == "approved"
+    # senior2 can finish the waiting one (and senior cannot confirm his own).
+    decision_second_review(decision_id=pending.id, actor=Actor.staff(User.objects.get(username="senior2")),
+                           confirm=True)
+    waiting.refresh_from_db()
+    assert waiting.state == "approved"

@@ -1,6 +1,8 @@
 """Per-case evidence export for regulators: JSON and printable HTML, with the chain's verification."""
 
 import json
+import shutil
+import subprocess
 
 import pytest
 from django.db import connection
@@ -83,3 +85,56 @@ def test_the_printable_export_shows_the_images_and_reads_the_evidence_as_sentenc
         reverse("reviewer:export_json", args=[decided_case.id])).content)
     assert evidence["findings"][0]["table"][0] == {
         "field": "birth date", "expected": "1990-01-07", "found": "1990-01-01", "where": "printed zone against MRZ"}
+
+
+def _pdf_text(pdf: bytes, tmp_path) -> str:
+    path = tmp_path / "evidence.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def _pdf_images(pdf: bytes, tmp_path) -> list[str]:
+    path = tmp_path / "evidence.pdf"
+    path.write_bytes(pdf)
+    listing = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True).stdout
+    return listing.splitlines()[2:]  # two header lines, then one line per embedded image
+
+
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed")
+
+
+@needs_poppler
+def test_the_pdf_export_holds_the_image_the_findings_as_sentences_the_decision_and_the_chain(
+        staff, decided_case, tmp_path):
+    response = client_for(staff["senior"]).get(reverse("reviewer:export_pdf", args=[decided_case.id]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="evidence-{decided_case.reference}.pdf"'
+    text = " ".join(_pdf_text(response.content, tmp_path).split())
+    assert f"Evidence for case {decided_case.reference}" in text
+    assert "Intact" in text and "every hash links to the one before" in text
+    assert "The birth date in the MRZ differs from the visual zone." in text
+    assert "1990-01-07 1990-01-01" in text  # expected (MRZ), found (printed)
+    assert "Reject · Final" in text and "Note Birth dates differ." in text
+    assert len(_pdf_images(response.content, tmp_path)) == decided_case.documents.count()
+    # Audited as the other formats are.
+    assert AuditEvent.objects.filter(action="case.exported", case_id=decided_case.id,
+                                     data__format="pdf").exists()
+
+
+@needs_poppler
+def test_the_pdf_export_in_arabic_and_chinese_renders_their_text(staff, decided_case, tmp_path):
+    client = client_for(staff["senior"])
+    client.cookies["django_language"] = "ar"
+    arabic = _pdf_text(client.get(reverse("reviewer:export_pdf", args=[decided_case.id])).content, tmp_path)
+    assert "سلسلة" in arabic  # "chain", from the heading of the verification, in Arabic letters
+    client.cookies["django_language"] = "zh-hans"
+    chinese = _pdf_text(client.get(reverse("reviewer:export_pdf", args=[decided_case.id])).content, tmp_path)
+    assert "证据" in chinese  # "evidence"
+
+
+def test_a_reviewer_cannot_export_the_pdf_and_nothing_is_recorded(staff, decided_case):
+    response = client_for(staff["reviewer"]).get(reverse("reviewer:export_pdf", args=[decided_case.id]))
+    assert response.status_code == 403
+    assert not AuditEvent.objects.filter(action="case.exported").exists()

@@ -31,6 +31,7 @@ MATRIX = {
     "retry_reading": ("post", OK, OK, DENIED),
     "export_json": ("get", DENIED, OK, OK),
     "export_html": ("get", DENIED, OK, OK),
+    "export_pdf": ("get", DENIED, OK, OK),
     "metrics": ("get", DENIED, OK, OK),
     "admin:kyc_reasoncode_changelist": ("get", DENIED, DENIED, OK),
     "admin:kyc_reasoncode_add": ("get", DENIED, DENIED, OK),
