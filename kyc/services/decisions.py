@@ -24,7 +24,6 @@ from kyc.services.audit import Actor, audit_record
 from kyc.services.cases import case_transition, lock_case
 from kyc.services.staff_auth import staff_recently_elevated
 from kyc.workflow import DECIDABLE_STATES, CaseState
-from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType
 
 _TARGET = {
     Decision.Outcome.APPROVE: CaseState.APPROVED,
@@ -102,7 +101,7 @@ def case_decide(
         raise ValidationFailed("A check failed on this case: explain in a note why you approve it anyway.",
                                field="note")
     if decision_outcome == Decision.Outcome.REQUEST_RESUBMISSION:
-        allowed = {k.value for k in REQUIRED_KINDS[DocumentType(case.document_type)]}
+        allowed = {k.value for k in case.allowed_kinds}
         if not requested or not set(requested) <= allowed:
             raise ValidationFailed("Choose which sides of the document the applicant must send again.",
                                    field="requested_kinds")

@@ -13,7 +13,7 @@ from kyc.services.audit import Actor, audit_record
 from kyc.services.cases import lock_case
 from kyc.uploads import prepare_upload, refuse_storage_unavailable
 from kyc.workflow import EDITABLE_STATES, CaseState
-from ocr_integration.documents.kinds import KIND_LABELS, REQUIRED_KINDS, DocumentKind, DocumentType
+from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def document_attach(*, case_id, kind: str, upload, actor: Actor) -> Document:
         if case.personal_data_erased_at is not None:
             # Its storage folder is being emptied (retried until it is): nothing may land there.
             raise ValidationFailed("This case's data has been erased; please start a new case.")
-        allowed = REQUIRED_KINDS[DocumentType(case.document_type)]
+        allowed = case.allowed_kinds
         if document_kind not in allowed:
             raise ValidationFailed(
                 f"A {KIND_LABELS[document_kind]} does not belong to this case; it needs "

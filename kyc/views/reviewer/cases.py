@@ -23,11 +23,11 @@ from kyc.services.notes import case_note_add
 from kyc.views.reviewer.access import review_required, staff_permission_required
 from kyc.views.reviewer.forms import AssignForm, DecisionForm, NoteForm, SecondReviewForm
 from kyc.workflow import DECIDABLE_STATES, FINAL_STATES, CaseState
-from ocr_integration.documents.kinds import KIND_LABELS, REQUIRED_KINDS, DocumentType
+from ocr_integration.documents.kinds import KIND_LABELS
 
 
 def _kinds(case: Case) -> list[tuple[str, str]]:
-    return [(k.value, KIND_LABELS[k]) for k in REQUIRED_KINDS[DocumentType(case.document_type)]]
+    return [(k.value, KIND_LABELS[k]) for k in case.allowed_kinds]
 
 
 @review_required

@@ -1,0 +1,155 @@
+"""A bank card as an optional or required supporting document (issue 16, point 9).
+
+The admin decides per identity document type whether a case asks for a bank card; a case keeps
+what was configured when it started. The card is read like any side (the embedded engine here),
+its number is kept masked everywhere, and the checks compare its Luhn digit, expiry and
+cardholder name.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from kyc.errors import SidesMissing, ValidationFailed
+from kyc.models import AuditEvent, Case, CheckFinding, DocumentReading, SiteConfiguration
+from kyc.services.audit import Actor
+from kyc.services.cases import case_create, case_submit
+from kyc.services.configuration import site_configuration_update
+from kyc.services.documents import document_attach
+from kyc.tasks import read_document
+from ocr_integration import services
+from ocr_integration.specimens import generate_specimen
+from tests.conftest import make_staff
+from tests.support.providers import GREEN, colour_image
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_actor():
+    return Actor.staff(make_staff("site-admin", "kyc.change_siteconfiguration"))
+
+
+def ask_for_bank_card(actor, document_type: str, requirement: str) -> None:
+    site_configuration_update(actor=actor, values={f"bank_card_{document_type}": requirement})
+
+
+def attach(case, kind, image: bytes):
+    return document_attach(
+        case_id=case.id, kind=kind, upload=SimpleUploadedFile(f"{kind}.png", image),
+        actor=Actor.applicant(case.applicant_id),
+    )
+
+
+def new_case(document_type="passport") -> Case:
+    return case_create(actor=Actor.applicant(""), email="card@example.test", document_type=document_type)
+
+
+def test_a_required_bank_card_must_be_sent_before_the_case_can_be_submitted(admin_actor):
+    ask_for_bank_card(admin_actor, "passport", "required")
+    case = new_case()
+    assert [k.value for k in case.required_kinds] == ["passport", "bank_card"]
+    attach(case, "passport", colour_image(GREEN))
+    with pytest.raises(SidesMissing):
+        case_submit(case_id=case.id, actor=Actor.applicant(case.applicant_id))
+    attach(case, "bank_card", colour_image((10, 120, 200)))
+    assert case_submit(case_id=case.id, actor=Actor.applicant(case.applicant_id)).state == "submitted"
+
+
+def test_the_requirement_a_case_started_with_stays_when_the_admin_changes_it(admin_actor):
+    ask_for_bank_card(admin_actor, "emirates_id", "required")
+    started_before = new_case("emirates_id")
+    ask_for_bank_card(admin_actor, "emirates_id", "not_asked")
+    started_after = new_case("emirates_id")
+    assert "bank_card" in [k.value for k in Case.objects.get(id=started_before.id).required_kinds]
+    assert "bank_card" not in [k.value for k in started_after.allowed_kinds]
+    created = AuditEvent.objects.get(case_id=started_before.id, action="case.created")
+    assert created.data["bank_card"] == "required"
+    change = AuditEvent.objects.filter(action="configuration.changed").last()
+    assert change.data["changes"]["bank_card_emirates_id"] == {"before": "required", "after": "not_asked"}
+
+
+def test_a_bank_card_is_refused_where_the_site_does_not_ask_for_one():
+    case = new_case("cn_resident_id")
+    with pytest.raises(ValidationFailed):
+        attach(case, "bank_card", colour_image(GREEN))
+    assert not case.documents.exists()
+
+
+def test_the_applicant_page_offers_an_optional_card_and_submits_without_it(admin_actor, settings, tmp_path):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": str(tmp_path)}}
+    ask_for_bank_card(admin_actor, "passport", "optional")
+    client = Client()
+    response = client.post("/", {"email": "a@example.test", "document_type": "passport", "consent_processing": "on"})
+    case = Case.objects.get(id=response["Location"].split("/")[2])
+    page = client.get(f"/cases/{case.id}/").content.decode()
+    assert 'id="side-bank_card"' in page and "(optional)" in page
+    assert "first six and last four digits" in page
+    assert "data-incomplete" in page  # the passport is still missing
+    client.post(f"/cases/{case.id}/documents/passport/",
+                {"file": SimpleUploadedFile("p.png", colour_image(GREEN), content_type="image/png")})
+    page = client.get(f"/cases/{case.id}/").content.decode()
+    assert "data-incomplete" not in page
+    client.post(f"/cases/{case.id}/submit/")
+    assert Case.objects.get(id=case.id).state == "submitted"
+
+
+def test_the_applicant_page_does_not_show_a_card_where_none_is_asked():
+    client = Client()
+    response = client.post("/", {"email": "a@example.test", "document_type": "passport", "consent_processing": "on"})
+    case = Case.objects.get(id=response["Location"].split("/")[2])
+    page = client.get(f"/cases/{case.id}/").content.decode()
+    assert 'id="side-bank_card"' not in page
+    refused = client.post(f"/cases/{case.id}/documents/bank_card/",
+                          {"file": SimpleUploadedFile("c.png", colour_image(GREEN), content_type="image/png")},
+                          HTTP_ACCEPT="application/json")
+    assert refused.status_code == 400 and refused.json()["code"] == "unknown_side"
+
+
+@pytest.mark.slow
+def test_a_card_read_by_the_embedded_engine_is_checked_and_never_shown_unmasked(
+    admin_actor, settings, django_capture_on_commit_callbacks
+):
+    settings.OCR_DEFAULT_PROVIDER = "local"
+    settings.OCR_ROUTING = {}
+    services._providers.clear()
+    ask_for_bank_card(admin_actor, "passport", "required")
+    passport = generate_specimen("passport", 4242)
+    card = generate_specimen("bank_card", 3)
+    case = new_case()
+    attach(case, "passport", passport.image)
+    attach(case, "bank_card", card.image)
+    with django_capture_on_commit_callbacks(execute=False):
+        case_submit(case_id=case.id, actor=Actor.applicant(case.applicant_id))
+    for document in case.documents.all():
+        read_document.apply(args=[str(document.id)], task_id=f"card-{document.kind}")
+    case.refresh_from_db()
+    assert case.state == "ready_for_review"
+
+    reading = DocumentReading.objects.get(document__case=case, document__kind="bank_card")
+    assert reading.fields["card_number_masked"]["value"] == card.truth.fields["card_number_masked"]
+    findings = dict(CheckFinding.objects.filter(case=case, check_run=case.check_run)
+                    .values_list("code", "outcome"))
+    assert findings["BANK_CARD_NUMBER"] == "pass"
+    assert findings["BANK_CARD_EXPIRY"] == "pass"
+    # The generated card belongs to someone else than the passport holder: the reviewer is told.
+    assert findings["BANK_CARD_NAME"] == "fail"
+
+    # The full number is nowhere a reviewer, an integrator or the audit trail could see it.
+    reviewer = make_staff("card-reviewer", "kyc.review_case", "kyc.decide_case")
+    client = Client()
+    client.force_login(reviewer)
+    workspace = client.get(f"/review/cases/{case.id}/").content.decode()
+    assert card.truth.fields["card_number_masked"] in workspace
+    trail = json.dumps(list(AuditEvent.objects.filter(case_id=case.id).values("data")), default=str)
+    stored = json.dumps(reading.fields) + json.dumps(reading.raw_response, default=str)
+    pan = card.truth.fields["card_number_masked"]
+    digits = card.truth.extras["card_number"]
+    for text in (workspace, trail, stored):
+        assert digits not in text.replace(" ", "")
+    assert pan[:6] in stored
