@@ -115,6 +115,15 @@ def check_case(case: CaseReadings, *, today: date, policy: CheckPolicy) -> list[
     return _check_case(case, today=today, policy=policy)
 
 
+def mask_card_number_on_image(image: bytes, content_type: str):
+    """The card image with the digits the masked number hides painted over, by the embedded engine
+    (whichever reader read the card). Returns a ``MaskedImage``; ``numbers_masked == 0`` when no
+    card number was found on it (the bytes are then unchanged)."""
+    from ocr_integration.local.card_mask import mask_card_numbers
+
+    return mask_card_numbers(image, content_type)
+
+
 def finding_meaning(code: str) -> str | None:
     """What a finding code checks, in a reviewer's words (None for a code the engine does not emit)."""
     known = FINDING_CODES.get(code)

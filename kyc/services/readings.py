@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from kyc.configuration import check_policy
 from kyc.labels import UNREADABLE_RETURN_REASON
-from kyc.models import Case, CheckFinding, Document, DocumentReading
+from kyc.models import Case, CheckFinding, Document, DocumentReading, PendingFileDeletion
+from kyc.models.document import case_storage_prefix
 from kyc.services.audit import Actor, audit_record
 from kyc.services.cases import case_transition, lock_case
+from kyc.services.retention import pending_file_deletions_retry
 from kyc.services.search_index import case_index_for_search, reading_search_values
 from kyc.workflow import CaseState
 from ocr_integration import services as ocr
@@ -74,16 +79,80 @@ def document_read(*, document_id, token: str) -> bool:
         issuing_country=document.case.issuing_country or None,
     )
     result = ocr.read_document(request, subject_ref=str(document.id))
-    return document_record_reading(document_id=document.id, token=token, result=result)
+    masked_image = _store_masked_card_image(document, image) if document.kind == DocumentKind.BANK_CARD else None
+    try:
+        recorded = document_record_reading(document_id=document.id, token=token, result=result,
+                                           masked_image=masked_image)
+    except BaseException:
+        if masked_image:
+            document.file.storage.delete(masked_image.name)
+        raise
+    if not recorded and masked_image:
+        document.file.storage.delete(masked_image.name)
+    return recorded
+
+
+@dataclass(frozen=True)
+class StoredMaskedImage:
+    """A bank card image with its hidden digits painted over, stored beside the image as sent."""
+
+    name: str
+    sha256: str
+    byte_size: int
+    content_type: str
+
+
+def _store_masked_card_image(document: Document, image: bytes) -> StoredMaskedImage | None:
+    """Store the card image with its hidden digits painted over, or None when no number was found
+    on it (the image then stays as sent, and the reviewer is told)."""
+    masked = ocr.mask_card_number_on_image(image, document.content_type)
+    if not masked.numbers_masked:
+        return None
+    extension = "png" if masked.content_type == "image/png" else "jpg"
+    name = f"{case_storage_prefix(document.case_id)}{document.id}-masked.{extension}"
+    stored = document.file.storage.save(name, ContentFile(masked.image))
+    return StoredMaskedImage(stored, hashlib.sha256(masked.image).hexdigest(), len(masked.image), masked.content_type)
+
+
+def _swap_in_masked_card_image(document: Document, masked_image: StoredMaskedImage | None) -> None:
+    document.card_number_masked_on_image = masked_image is not None
+    if masked_image is None:
+        document.save(update_fields=["card_number_masked_on_image"])
+    else:
+        as_sent = document.file.name
+        document.file.name = masked_image.name
+        document.sha256 = masked_image.sha256
+        document.byte_size = masked_image.byte_size
+        document.content_type = masked_image.content_type
+        document.save(update_fields=["file", "sha256", "byte_size", "content_type", "card_number_masked_on_image"])
+        # The image as sent goes once this commits; a failed delete is retried by every retention run.
+        PendingFileDeletion.objects.create(case_id=document.case_id, name=as_sent)
+        case_id = document.case_id
+        transaction.on_commit(lambda: pending_file_deletions_retry(case_id=case_id))
+    audit_record(
+        actor=PIPELINE,
+        action="document.card_number_masked" if masked_image else "document.card_number_not_found",
+        case_id=document.case_id,
+        object_type="document",
+        object_id=document.id,
+        data={"kind": document.kind},
+    )
 
 
 @transaction.atomic
-def document_record_reading(*, document_id, token: str, result: ocr.DocumentReadResult) -> bool:
-    """Store a finished read. A duplicate (the claim was lost or the work was done) is dropped."""
+def document_record_reading(
+    *, document_id, token: str, result: ocr.DocumentReadResult, masked_image: StoredMaskedImage | None = None
+) -> bool:
+    """Store a finished read. A duplicate (the claim was lost or the work was done) is dropped.
+
+    ``masked_image``: for a bank card, the stored copy of its image with the hidden digits
+    painted over, which replaces the image as sent (deleted once this commits)."""
     document = Document.objects.select_for_update().get(id=document_id)
     if document.read_state != Document.ReadState.READING or document.claim_token != token:
         return False
     case = lock_case(document.case_id)
+    if document.kind == DocumentKind.BANK_CARD:
+        _swap_in_masked_card_image(document, masked_image)
     for role, reading in ((DocumentReading.Role.PRIMARY, result.primary), (DocumentReading.Role.SECOND, result.second)):
         if reading is None:
             continue

@@ -11,6 +11,7 @@ Public API:
   ``discover``, ``diners``, ``maestro`` or ``unknown`` (works on a masked number's first 6 digits).
 - ``parse_expiry(text: str) -> CardExpiry | None`` ``MM/YY`` (also ``MM/YYYY``, ``MM-YY``).
 - ``is_masked_number(text: str) -> bool``.
+- ``card_number_runs(text: str) -> list[re.Match]`` where card numbers stand in free text.
 - ``mask_numbers_in_text(text: str) -> str`` every card-number-like run of digits in free text
   (an OCR line, a raw response) masked.
 """
@@ -54,6 +55,11 @@ def mask(digits: str) -> str:
 
 # 12 to 19 digits, possibly grouped by spaces or dashes (4-4-4-4, 4-6-5 ...), as OCR prints them.
 _NUMBER_IN_TEXT = re.compile(r"(?<!\d)\d(?:[ \-\u00a0]?\d){11,18}(?!\d)")
+
+
+def card_number_runs(text: str) -> list[re.Match]:
+    """Every run of free text that could be a card number (12-19 digits, grouped or not)."""
+    return list(_NUMBER_IN_TEXT.finditer(text))
 
 
 def mask_numbers_in_text(text: str) -> str:

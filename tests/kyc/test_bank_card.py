@@ -123,11 +123,13 @@ def test_a_card_read_by_the_embedded_engine_is_checked_and_never_shown_unmasked(
     card = generate_specimen("bank_card", 3)
     case = new_case()
     attach(case, "passport", passport.image)
-    attach(case, "bank_card", card.image)
+    card_document = attach(case, "bank_card", card.image)
+    original_sha256, original_name = card_document.sha256, card_document.file.name
     with django_capture_on_commit_callbacks(execute=False):
         case_submit(case_id=case.id, actor=Actor.applicant(case.applicant_id))
-    for document in case.documents.all():
-        read_document.apply(args=[str(document.id)], task_id=f"card-{document.kind}")
+    with django_capture_on_commit_callbacks(execute=True):  # what runs once each read commits
+        for document in case.documents.all():
+            read_document.apply(args=[str(document.id)], task_id=f"card-{document.kind}")
     case.refresh_from_db()
     assert case.state == "ready_for_review"
 
@@ -153,3 +155,47 @@ def test_a_card_read_by_the_embedded_engine_is_checked_and_never_shown_unmasked(
     for text in (workspace, trail, stored):
         assert digits not in text.replace(" ", "")
     assert pan[:6] in stored
+
+    # The image kept for reviewers has the hidden digits painted over; the image as sent is gone.
+    document = case.documents.get(kind="bank_card")
+    assert document.card_number_masked_on_image is True
+    assert document.sha256 != original_sha256
+    assert not document.file.storage.exists(original_name)
+    with document.file.open("rb") as stream:
+        kept = stream.read()
+    from ocr_integration.local import engine
+    from ocr_integration.local.layout import crop
+    import cv2
+    import numpy as np
+
+    picture = cv2.imdecode(np.frombuffer(kept, dtype=np.uint8), cv2.IMREAD_COLOR)
+    quads = engine.detect(picture)
+    seen = "".join(text for text, _ in engine.recognise([crop(picture, q) for q in quads])).replace(" ", "")
+    assert digits[:4] in seen and digits[-4:] in seen  # the card is still there, and readable
+    assert digits[6:12] not in seen and digits not in seen
+    assert AuditEvent.objects.filter(case_id=case.id, action="document.card_number_masked").count() == 1
+    assert "The middle digits of the card number are masked" in workspace
+
+
+
+def test_a_card_image_with_no_number_found_is_kept_and_the_reviewer_is_told(
+    admin_actor, scripted_ocr, django_capture_on_commit_callbacks
+):
+    ask_for_bank_card(admin_actor, "passport", "required")
+    case = new_case()
+    attach(case, "passport", colour_image(GREEN))
+    card = attach(case, "bank_card", colour_image((10, 120, 200)))
+    with django_capture_on_commit_callbacks(execute=False):
+        case_submit(case_id=case.id, actor=Actor.applicant(case.applicant_id))
+    with django_capture_on_commit_callbacks(execute=True):
+        for document in case.documents.all():
+            read_document.apply(args=[str(document.id)], task_id=f"plain-{document.kind}")
+    kept = case.documents.get(kind="bank_card")
+    assert kept.card_number_masked_on_image is False and kept.sha256 == card.sha256
+    assert kept.file.storage.exists(kept.file.name)
+    assert AuditEvent.objects.filter(case_id=case.id, action="document.card_number_not_found").exists()
+    reviewer = make_staff("plain-reviewer", "kyc.review_case")
+    client = Client()
+    client.force_login(reviewer)
+    workspace = client.get(f"/review/cases/{case.id}/").content.decode()
+    assert "No card number was found on this image to mask" in workspace
