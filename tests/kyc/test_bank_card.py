@@ -199,3 +199,14 @@ def test_a_card_image_with_no_number_found_is_kept_and_the_reviewer_is_told(
     client.force_login(reviewer)
     workspace = client.get(f"/review/cases/{case.id}/").content.decode()
     assert "No card number was found on this image to mask" in workspace
+
+
+@pytest.mark.parametrize(("language", "optional", "hint"), [("ar", "(اختياري)", "أول ستة أرقام"), ("zh-hans", "（选填）", "前六位")])
+def test_the_card_slot_speaks_the_applicants_language(admin_actor, language, optional, hint):
+    ask_for_bank_card(admin_actor, "passport", "optional")
+    client = Client()
+    client.post("/i18n/setlang/", {"language": language, "next": "/"})
+    response = client.post("/", {"email": "a@example.test", "document_type": "passport", "consent_processing": "on"})
+    case = Case.objects.get(id=response["Location"].split("/")[2])
+    page = client.get(f"/cases/{case.id}/").content.decode()
+    assert optional in page and hint in page
