@@ -16,12 +16,13 @@ from django.utils import timezone
 
 from kyc.configuration import check_policy
 from kyc.labels import UNREADABLE_RETURN_REASON
-from kyc.models import Case, CheckFinding, Document, DocumentReading, PendingFileDeletion
+from kyc.models import Case, CaseSearchDigest, CheckFinding, Document, DocumentReading, PendingFileDeletion
 from kyc.models.document import case_storage_prefix
 from kyc.services.audit import Actor, audit_record
 from kyc.services.cases import case_transition, lock_case
 from kyc.services.retention import pending_file_deletions_retry
-from kyc.services.search_index import case_index_for_search, reading_search_values
+from kyc.search_index import DOCUMENT_IDENTITY
+from kyc.services.search_index import case_index_document_identity, case_index_for_search, reading_search_values
 from kyc.workflow import CaseState
 from ocr_integration import services as ocr
 from ocr_integration.documents.crosschecks import CaseReadings, DeclaredData
@@ -262,6 +263,29 @@ def _finish_case_if_read(case: Case) -> None:
         case_transition(case=case, target=CaseState.READY_FOR_REVIEW, actor=PIPELINE)
 
 
+def _duplicate_document_findings(case: Case, primary: list[Reading]) -> list:
+    """DUPLICATE_DOCUMENT: other cases whose document has the same keyed identity digest (the
+    numbers themselves are never compared in clear, nor decrypted)."""
+    findings = []
+    for identity in ocr.document_identities(DocumentType(case.document_type), primary):
+        value = case_index_document_identity(case_id=case.id, identity_key=identity.key)
+        others = (
+            CaseSearchDigest.objects.filter(field=DOCUMENT_IDENTITY, digest=value)
+            .exclude(case_id=case.id)
+            .filter(case__personal_data_erased_at__isnull=True)
+            .order_by("-case__created_at")
+            .values_list("case_id", "case__reference", "case__state")[:_DUPLICATES_LISTED]
+        )
+        findings.append(ocr.duplicate_document_finding(
+            identity, [ocr.OtherCase(str(case_id), reference, state) for case_id, reference, state in others]
+        ))
+    return findings
+
+
+# A document behind more cases than this is a pattern the reviewer sees from the first few.
+_DUPLICATES_LISTED = 10
+
+
 def case_run_checks(*, case: Case) -> list[CheckFinding]:
     """Run every cross-check on the case's current readings and store the findings as a new run."""
     primary: list[Reading] = []
@@ -295,6 +319,7 @@ def case_run_checks(*, case: Case) -> list[CheckFinding]:
         ),
     )
     findings = ocr.check_case(evidence, today=timezone.now().date(), policy=check_policy())
+    findings += _duplicate_document_findings(case, primary)
     case.check_run += 1
     outcomes = Counter(str(f.outcome) for f in findings)
     case.failed_findings_count = outcomes.get("fail", 0)

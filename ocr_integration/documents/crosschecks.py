@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from . import bank_card, cn_resident_id, emirates_id, mrz, names
+from . import bank_card, cn_resident_id, duplicates, emirates_id, mrz, names
 from .findings import Finding, Outcome
 from .icao_codes import code_for_name, is_icao_code
 from .kinds import KIND_LABELS, REQUIRED_KINDS, DocumentKind, DocumentType
@@ -79,6 +79,9 @@ class CaseReadings:
 # code -> (possible outcomes, meaning); docs/finding-codes.md is generated from the same facts.
 FINDING_CODES: dict[str, tuple[tuple[str, ...], str]] = {
     "DOC_SIDE_MISSING": (("fail",), "A side the document type needs was not read."),
+    # Emitted beside the engine by the case's owner, which alone can see other cases
+    # (ocr_integration/documents/duplicates.py).
+    duplicates.CODE: (("pass", "warn"), duplicates.MEANING),
     "DOC_DUPLICATE_READING": (("warn",), "Two primary readings of the same side; the first is used."),
     "OCR_CONFIDENCE": (("pass", "warn"), "Provider confidence of every field against the minimum."),
     "FIELD_UNREADABLE": (("warn",), "A printed value could not be interpreted (garbled date ...)."),
