@@ -21,6 +21,7 @@ from django.dispatch import receiver
 from ocr_integration import routing
 from ocr_integration.documents.crosschecks import FINDING_CODES, CaseReadings, CheckPolicy
 from ocr_integration.documents.crosschecks import check_case as _check_case
+from ocr_integration.documents import duplicates
 from ocr_integration.documents.findings import Finding
 from ocr_integration.documents.kinds import DocumentKind
 from ocr_integration.documents.reading import Reading
@@ -148,6 +149,27 @@ def _read_with(name: str, request: ReadRequest) -> Reading:
 
 def check_case(case: CaseReadings, *, today: date, policy: CheckPolicy) -> list[Finding]:
     return _check_case(case, today=today, policy=policy)
+
+
+def document_identities(document_type, readings: list[Reading]):
+    """What identifies the case's document (issuing state and number), for the duplicate search."""
+    return duplicates.document_identities(document_type, readings)
+
+
+def duplicate_document_finding(identity, others) -> Finding:
+    return duplicates.duplicate_document_finding(identity, others)
+
+
+OtherCase = duplicates.OtherCase
+
+
+def mask_card_number_on_image(image: bytes, content_type: str):
+    """The card image with the digits the masked number hides painted over, by the embedded engine
+    (whichever reader read the card). Returns a ``MaskedImage``; ``numbers_masked == 0`` when no
+    card number was found on it (the bytes are then unchanged)."""
+    from ocr_integration.local.card_mask import mask_card_numbers
+
+    return mask_card_numbers(image, content_type)
 
 
 def finding_meaning(code: str) -> str | None:

@@ -73,7 +73,7 @@ class DocumentUploadSerializer(serializers.Serializer):
         if resolved is None:
             raise serializers.ValidationError(
                 {"kind": [f"Unknown document side {kind!r}{' / ' + side if side else ''}. Use one of "
-                          + ", ".join(k.value for k in DocumentKind if k != DocumentKind.BANK_CARD) + "."]}
+                          + ", ".join(k.value for k in DocumentKind) + "."]}
             )
         attrs["document_kind"] = resolved.value
         return attrs
@@ -125,12 +125,14 @@ class CaseSummarySerializer(serializers.ModelSerializer):
     state = serializers.ChoiceField(choices=CASE_STATE_CHOICES)
     external_reference = serializers.SerializerMethodField()
     missing_kinds = serializers.SerializerMethodField()
+    optional_kinds = serializers.SerializerMethodField()
 
     class Meta:
         model = Case
         fields = [
             "id", "reference", "external_reference", "document_type", "issuing_country", "state", "state_label",
             "state_reason", "created_at", "submitted_at", "state_changed_at", "missing_kinds",
+            "bank_card", "optional_kinds",
         ]
 
     def get_external_reference(self, case) -> str:
@@ -138,10 +140,12 @@ class CaseSummarySerializer(serializers.ModelSerializer):
         return link.external_reference if link else ""
 
     def get_missing_kinds(self, case) -> list[str]:
-        from ocr_integration.documents.kinds import REQUIRED_KINDS
-
         present = {d.kind for d in _current_documents(case)}
-        return [k.value for k in REQUIRED_KINDS[DocumentType(case.document_type)] if k.value not in present]
+        return [k.value for k in case.required_kinds if k.value not in present]
+
+    def get_optional_kinds(self, case) -> list[str]:
+        """Sides the case may have but can be submitted without (a bank card the site does not insist on)."""
+        return [k.value for k in case.optional_kinds]
 
 
 def _current_documents(case):

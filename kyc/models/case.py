@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 
 from kyc.domain.workflow import STATE_LABELS, CaseState
-from ocr_integration.documents.kinds import DocumentType
+from ocr_integration.documents.kinds import DocumentKind, DocumentType, SupportingRequirement, case_kinds
 from kyc.core.encryption.fields import EncryptedTextField
 
 # No 0/O, 1/I/L: references are read out over the phone.
@@ -24,6 +24,14 @@ class Case(models.Model):
     applicant = models.ForeignKey("kyc.Applicant", on_delete=models.PROTECT, related_name="cases")
     document_type = models.CharField(max_length=20, choices=[(t.value, t.value) for t in DocumentType])
     issuing_country = models.CharField(max_length=3, blank=True, help_text="ICAO code chosen by the applicant")
+    # Whether this case asks for a bank card beside the identity document: the site configuration's
+    # value for the document type when the case started, kept so that an admin's later change does
+    # not move the goal posts of a case in flight.
+    bank_card = models.CharField(
+        max_length=10,
+        choices=[(r.value, r.value.replace("_", " ")) for r in SupportingRequirement],
+        default=SupportingRequirement.NOT_ASKED.value,
+    )
     state = models.CharField(
         max_length=30,
         choices=[(s.value, STATE_LABELS[s]) for s in CaseState],
@@ -90,3 +98,17 @@ class Case(models.Model):
     @property
     def state_label(self) -> str:
         return STATE_LABELS[CaseState(self.state)]
+
+    @property
+    def required_kinds(self) -> tuple[DocumentKind, ...]:
+        """The sides this case cannot be submitted without."""
+        return case_kinds(DocumentType(self.document_type), SupportingRequirement(self.bank_card))[0]
+
+    @property
+    def optional_kinds(self) -> tuple[DocumentKind, ...]:
+        """Sides the applicant may add (a bank card where the site asks for one but does not insist)."""
+        return case_kinds(DocumentType(self.document_type), SupportingRequirement(self.bank_card))[1]
+
+    @property
+    def allowed_kinds(self) -> tuple[DocumentKind, ...]:
+        return self.required_kinds + self.optional_kinds

@@ -3,6 +3,14 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from ocr_integration.documents.kinds import SupportingRequirement
+
+_BANK_CARD_CHOICES = [
+    (SupportingRequirement.NOT_ASKED.value, "Not asked"),
+    (SupportingRequirement.OPTIONAL.value, "Optional"),
+    (SupportingRequirement.REQUIRED.value, "Required"),
+]
+
 
 class SiteConfiguration(models.Model):
     """Thresholds for the automated checks and retention periods.
@@ -37,6 +45,20 @@ class SiteConfiguration(models.Model):
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(50)],
         help_text="Upload gate: this many printed lines running into the photo's edge mean the document is cut off (default 2).",
     )
+    # A bank card as a supporting document (e.g. for account funding), per identity document type.
+    bank_card_passport = models.CharField(
+        max_length=10, choices=_BANK_CARD_CHOICES, default=SupportingRequirement.NOT_ASKED.value,
+        help_text="Ask applicants who present a passport for a bank card too. Applies to cases started afterwards.",
+    )
+    bank_card_emirates_id = models.CharField(
+        max_length=10, choices=_BANK_CARD_CHOICES, default=SupportingRequirement.NOT_ASKED.value,
+        help_text="Ask applicants who present an Emirates ID for a bank card too. Applies to cases started afterwards.",
+    )
+    bank_card_cn_resident_id = models.CharField(
+        max_length=10, choices=_BANK_CARD_CHOICES, default=SupportingRequirement.NOT_ASKED.value,
+        help_text="Ask applicants who present a Chinese resident ID for a bank card too. "
+                  "Applies to cases started afterwards.",
+    )
     retention_approved_days = models.PositiveIntegerField(
         default=5 * 365, validators=[MinValueValidator(1)],
         help_text="Days to keep the images and personal data of an approved case after the decision.",
@@ -67,4 +89,5 @@ class SiteConfiguration(models.Model):
         "min_confidence", "expiry_warning_days", "minimum_age_years",
         "retention_approved_days", "retention_rejected_days", "retention_abandoned_days",
         "retention_audit_days", "capture_sharpness_refuse", "capture_glare_refuse", "capture_edge_lines_refuse",
+        "bank_card_passport", "bank_card_emirates_id", "bank_card_cn_resident_id",
     )

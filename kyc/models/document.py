@@ -44,6 +44,10 @@ class Document(models.Model):
     read_attempts = models.PositiveIntegerField(default=0)
     failure_class = models.CharField(max_length=30, blank=True)
     failure_reason = models.TextField(blank=True)
+    # Bank cards only: True once the stored image is a copy with the hidden digits of the number
+    # painted over (the image as sent is deleted); False when no number was found on it, so the
+    # image is kept as sent and the reviewer is told. None for every other side, and before reading.
+    card_number_masked_on_image = models.BooleanField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -19,6 +19,8 @@ from django.conf import settings
 
 NAME = "name"
 DOCUMENT_NUMBER = "document_number"
+# A whole document identity (type, issuer, number): finds the same document behind other cases.
+DOCUMENT_IDENTITY = "document_identity"
 
 
 def _key() -> bytes:
@@ -62,6 +64,10 @@ def digests_for(*, names: Iterable[str] = (), numbers: Iterable[str] = ()) -> se
     pairs |= {(DOCUMENT_NUMBER, digest(DOCUMENT_NUMBER, term)) for value in numbers
               if (term := document_number_term(value))}
     return pairs
+
+
+def document_identity_digest(identity_key: str) -> str:
+    return digest(DOCUMENT_IDENTITY, identity_key)
 
 
 def query_digests(term: str) -> list[str]:

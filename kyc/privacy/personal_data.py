@@ -70,6 +70,7 @@ PERSONAL: tuple[PersonalTable, ...] = (
 # kept as long as the account (not a case's).
 NOT_PERSONAL: dict[str, str] = {
     "kyc.CaseSearchDigest.field": "which kind of value a digest is of (name, document_number)",
+    **{f"kyc.SiteConfiguration.bank_card_{t}": "a choice" for t in ("passport", "emirates_id", "cn_resident_id")},
     # Django's own tables.
     "admin.LogEntry.object_id": "a primary key",
     "admin.LogEntry.object_repr": "str() of a row: every model's __str__ names ids and references, never values",
@@ -96,11 +97,13 @@ NOT_PERSONAL: dict[str, str] = {
     "kyc.Applicant.language": "a language code",
     "kyc.Case.reference": "random", "kyc.Case.document_type": "a choice",
     "kyc.Case.issuing_country": "a country code", "kyc.Case.state": "a choice",
+    "kyc.Case.bank_card": "a choice",
     "kyc.Decision.outcome": "a choice", "kyc.Decision.status": "a choice",
     "kyc.Decision.reason_codes": "codes from the reason code list", "kyc.Decision.requested_kinds": "document kinds",
     "kyc.Document.kind": "a choice", "kyc.Document.content_type": "a MIME type",
     "kyc.Document.read_state": "a choice", "kyc.Document.claim_token": "a task id",
     "kyc.Document.failure_class": "an error class",
+    "kyc.Document.card_number_masked_on_image": "a flag",
     "kyc.DocumentReading.role": "a choice", "kyc.DocumentReading.provider": "a provider name",
     "kyc.DocumentReading.vendor_request_id": "the vendor's id", "kyc.DocumentReading.claim_token": "a task id",
     "kyc.CheckFinding.code": "a finding code", "kyc.CheckFinding.outcome": "a choice",

@@ -8,6 +8,7 @@ from django.conf import settings
 
 from kyc.uploads.capture_quality import GateThresholds
 from ocr_integration.documents.crosschecks import CheckPolicy
+from ocr_integration.documents.kinds import DocumentType
 
 
 def site_configuration():
@@ -28,6 +29,11 @@ def check_policy() -> CheckPolicy:
         expiry_warning_days=pick(config.expiry_warning_days, settings.CHECK_EXPIRY_WARNING_DAYS),
         minimum_age_years=pick(config.minimum_age_years, settings.CHECK_MINIMUM_AGE_YEARS),
     )
+
+
+def bank_card_requirement(document_type: str) -> str:
+    """Whether a case of this document type starts asking for a bank card (the admin's choice)."""
+    return getattr(site_configuration(), f"bank_card_{DocumentType(document_type).value}")
 
 
 def capture_thresholds() -> GateThresholds:

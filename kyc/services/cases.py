@@ -11,13 +11,14 @@ from django.utils.translation import gettext_noop
 
 from kyc.access import policy
 from kyc.core.models import AuditEvent
+from kyc.selectors.configuration import bank_card_requirement
 from kyc.errors import SidesMissing, ValidationFailed
 from kyc.models import Applicant, Case, Document
 from kyc.services import hooks
 from kyc.core.audit import Actor, audit_record
 from kyc.services.search_index import case_index_for_search
 from kyc.domain.workflow import CaseState, assert_transition
-from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType
+from ocr_integration.documents.kinds import DocumentType
 
 
 def case_transition(
@@ -94,6 +95,7 @@ def case_create(
         applicant=applicant,
         document_type=document_type.value,
         issuing_country=issuing_country,
+        bank_card=bank_card_requirement(document_type.value),
         created_by=created_by,
     )
     case_index_for_search(case_id=case.id, names=[applicant.declared_full_name])
@@ -105,14 +107,15 @@ def case_create(
         case_id=case.id,
         object_type="case",
         object_id=case.id,
-        data={"document_type": document_type.value, "issuing_country": issuing_country},
+        data={"document_type": document_type.value, "issuing_country": issuing_country,
+              "bank_card": case.bank_card},
     )
     return case
 
 
 def missing_kinds(case: Case) -> list[str]:
     present = set(case.documents.filter(is_current=True).values_list("kind", flat=True))
-    return [k.value for k in REQUIRED_KINDS[DocumentType(case.document_type)] if k.value not in present]
+    return [k.value for k in case.required_kinds if k.value not in present]
 
 
 @transaction.atomic

@@ -25,7 +25,7 @@ from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import case_transition, lock_case
 from kyc.services.staff_auth import staff_recently_elevated
 from kyc.domain.workflow import CaseState
-from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType
+from ocr_integration.documents.kinds import DocumentType
 
 _TARGET = {
     Decision.Outcome.APPROVE: CaseState.APPROVED,
@@ -91,7 +91,7 @@ def case_decide(
         raise ValidationFailed(message="A check failed on this case: explain in a note why you approve it anyway.",
                                field="note")
     if decision_outcome == Decision.Outcome.REQUEST_RESUBMISSION:
-        allowed = {k.value for k in REQUIRED_KINDS[DocumentType(case.document_type)]}
+        allowed = {k.value for k in case.allowed_kinds}
         if not requested or not set(requested) <= allowed:
             raise ValidationFailed(message="Choose which sides of the document the applicant must send again.",
                                    field="requested_kinds")

@@ -15,7 +15,7 @@ from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import lock_case
 from kyc.uploads.prepare import PreparedImage, UploadNotKept, capture_gate
 from kyc.domain.workflow import EDITABLE_STATES, CaseState
-from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentKind, DocumentType
+from ocr_integration.documents.kinds import DocumentKind, DocumentType
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def _attach_refusals(*, case: Case, kind: str, prepared: PreparedImage) -> Docum
         document_kind = DocumentKind(kind)
     except ValueError:
         raise SideNotInDocument() from None
-    if document_kind not in REQUIRED_KINDS[DocumentType(case.document_type)]:
+    if document_kind not in case.allowed_kinds:
         raise SideNotInDocument()
     if CaseState(case.state) not in EDITABLE_STATES:
         raise CaseNotEditable()

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from kyc.selectors.configuration import check_policy
 from kyc.i18n.labels import UNREADABLE_RETURN_REASON
-from kyc.models import Case, CheckFinding, Document, DocumentReading
+from kyc.models import Case, CaseSearchDigest, CheckFinding, Document, DocumentReading, PendingFileDeletion
+from kyc.models.document import case_storage_prefix
+from kyc.privacy.blind_index import DOCUMENT_IDENTITY
+from kyc.services.retention import pending_file_deletions_retry
 from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import case_transition, lock_case
-from kyc.services.search_index import case_index_for_search, reading_search_values
+from kyc.services.search_index import case_index_document_identity, case_index_for_search, reading_search_values
 from kyc.domain.workflow import CaseState
 from ocr_integration import services as ocr
 from ocr_integration.documents.crosschecks import CaseReadings, DeclaredData
@@ -75,17 +81,79 @@ def document_read(*, document_id, token: str) -> bool:
         issuing_country=document.case.issuing_country or None,
     )
     result = ocr.read_document(request, subject_ref=str(document.id))
-    return document_record_reading(document_id=document.id, token=token, result=result)
+    masked_image = _store_masked_card_image(document, image) if document.kind == DocumentKind.BANK_CARD else None
+    try:
+        recorded = document_record_reading(document_id=document.id, token=token, result=result,
+                                           masked_image=masked_image)
+    except BaseException:
+        if masked_image:
+            document.file.storage.delete(masked_image.name)
+        raise
+    if not recorded and masked_image:
+        document.file.storage.delete(masked_image.name)
+    return recorded
 
 
-def document_record_reading(*, document_id, token: str, result: ocr.DocumentReadResult) -> bool:
+@dataclass(frozen=True)
+class StoredMaskedImage:
+    """A bank card image with its hidden digits painted over, stored beside the image as sent."""
+
+    name: str
+    sha256: str
+    byte_size: int
+    content_type: str
+
+
+def _store_masked_card_image(document: Document, image: bytes) -> StoredMaskedImage | None:
+    """Store the card image with its hidden digits painted over, or None when no number was found
+    on it (the image then stays as sent, and the reviewer is told)."""
+    masked = ocr.mask_card_number_on_image(image, document.content_type)
+    if not masked.numbers_masked:
+        return None
+    extension = "png" if masked.content_type == "image/png" else "jpg"
+    name = f"{case_storage_prefix(document.case_id)}{document.id}-masked.{extension}"
+    stored = document.file.storage.save(name, ContentFile(masked.image))
+    return StoredMaskedImage(stored, hashlib.sha256(masked.image).hexdigest(), len(masked.image), masked.content_type)
+
+
+def _swap_in_masked_card_image(document: Document, masked_image: StoredMaskedImage | None) -> None:
+    document.card_number_masked_on_image = masked_image is not None
+    if masked_image is None:
+        document.save(update_fields=["card_number_masked_on_image"])
+    else:
+        as_sent = document.file.name
+        document.file.name = masked_image.name
+        document.sha256 = masked_image.sha256
+        document.byte_size = masked_image.byte_size
+        document.content_type = masked_image.content_type
+        document.save(update_fields=["file", "sha256", "byte_size", "content_type", "card_number_masked_on_image"])
+        # The image as sent goes once this commits; a failed delete is retried by every retention run.
+        PendingFileDeletion.objects.create(case_id=document.case_id, name=as_sent)
+        case_id = document.case_id
+        transaction.on_commit(lambda: pending_file_deletions_retry(case_id=case_id))
+    audit_record(
+        actor=PIPELINE,
+        action="document.card_number_masked" if masked_image else "document.card_number_not_found",
+        case_id=document.case_id,
+        object_type="document",
+        object_id=document.id,
+        data={"kind": document.kind},
+    )
+
+
+def document_record_reading(
+    *, document_id, token: str, result: ocr.DocumentReadResult, masked_image: StoredMaskedImage | None = None
+) -> bool:
     """Store a finished read. A duplicate (the claim was lost or the work was done) is dropped.
+
+    ``masked_image``: for a bank card, the stored copy of its image with the hidden digits painted
+    over, which replaces the image as sent in the same transaction (deleted once that commits).
 
     The reading is committed first; once every current side of the case is read, the checks run
     after that commit (see :func:`case_check_when_read`), so the document's and the case's row
     locks are not held while the cross-checks compute.
     """
-    stored = _store_reading(document_id=document_id, token=token, result=result)
+    stored = _store_reading(document_id=document_id, token=token, result=result, masked_image=masked_image)
     if stored is None:
         return False
     case_id, every_side_read = stored
@@ -95,13 +163,16 @@ def document_record_reading(*, document_id, token: str, result: ocr.DocumentRead
 
 
 @transaction.atomic
-def _store_reading(*, document_id, token: str, result: ocr.DocumentReadResult):
+def _store_reading(*, document_id, token: str, result: ocr.DocumentReadResult,
+                   masked_image: StoredMaskedImage | None = None):
     """The reading rows, the document's state and their audit row. ``(case id, every current side
     read?)``, or None for a duplicate."""
     document = Document.objects.select_for_update().get(id=document_id)
     if document.read_state != Document.ReadState.READING or document.claim_token != token:
         return None
     case = lock_case(document.case_id)
+    if document.kind == DocumentKind.BANK_CARD:
+        _swap_in_masked_card_image(document, masked_image)
     for role, reading in ((DocumentReading.Role.PRIMARY, result.primary), (DocumentReading.Role.SECOND, result.second)):
         if reading is None:
             continue
@@ -287,7 +358,32 @@ def case_readings(*, case: Case) -> CaseReadings:
 
 
 def _findings_for(case: Case, rows: list[DocumentReading]) -> list[Finding]:
-    return ocr.check_case(_case_readings_from(case, rows), today=timezone.now().date(), policy=check_policy())
+    readings = _case_readings_from(case, rows)
+    findings = ocr.check_case(readings, today=timezone.now().date(), policy=check_policy())
+    return findings + _duplicate_document_findings(case, readings.primary)
+
+
+def _duplicate_document_findings(case: Case, primary: list[Reading]) -> list[Finding]:
+    """DUPLICATE_DOCUMENT: other cases whose document has the same keyed identity digest (the
+    numbers themselves are never compared in clear, nor decrypted)."""
+    findings = []
+    for identity in ocr.document_identities(DocumentType(case.document_type), primary):
+        value = case_index_document_identity(case_id=case.id, identity_key=identity.key)
+        others = (
+            CaseSearchDigest.objects.filter(field=DOCUMENT_IDENTITY, digest=value)
+            .exclude(case_id=case.id)
+            .filter(case__personal_data_erased_at__isnull=True)
+            .order_by("-case__created_at")
+            .values_list("case_id", "case__reference", "case__state")[:_DUPLICATES_LISTED]
+        )
+        findings.append(ocr.duplicate_document_finding(
+            identity, [ocr.OtherCase(str(case_id), reference, state) for case_id, reference, state in others]
+        ))
+    return findings
+
+
+# A document behind more cases than this is a pattern the reviewer sees from the first few.
+_DUPLICATES_LISTED = 10
 
 
 def case_run_checks(*, case: Case) -> list[CheckFinding]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kyc.models import CaseSearchDigest
-from kyc.privacy.blind_index import digests_for
+from kyc.privacy.blind_index import DOCUMENT_IDENTITY, digests_for, document_identity_digest
 
 # Fields of a reading whose values a reviewer may search for.
 READING_NAME_FIELDS = ("full_name", "name", "surname", "given_names", "name_en", "name_zh")
@@ -20,6 +20,15 @@ def case_index_for_search(*, case_id, names: Iterable[str] = (), numbers: Iterab
         [CaseSearchDigest(case_id=case_id, field=field, digest=value) for field, value in pairs],
         ignore_conflicts=True,
     )
+
+
+def case_index_document_identity(*, case_id, identity_key: str) -> str:
+    """Index the case's document identity (ocr_integration.documents.duplicates); its digest."""
+    value = document_identity_digest(identity_key)
+    CaseSearchDigest.objects.bulk_create(
+        [CaseSearchDigest(case_id=case_id, field=DOCUMENT_IDENTITY, digest=value)], ignore_conflicts=True
+    )
+    return value
 
 
 def reading_search_values(fields: dict) -> tuple[list[str], list[str]]:

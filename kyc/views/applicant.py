@@ -66,7 +66,7 @@ from kyc.uploads.prepare import (
     refuse_too_large,
 )
 from kyc.domain.workflow import EDITABLE_STATES, CaseState, IllegalTransition
-from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentKind, DocumentType
+from ocr_integration.documents.kinds import DocumentKind, DocumentType
 
 app_name = "applicant"
 
@@ -78,7 +78,10 @@ SIDE_HINTS = {
     DocumentKind.EMIRATES_ID_BACK.value: gettext_lazy("The side with the three machine-readable lines."),
     DocumentKind.CN_ID_PORTRAIT.value: gettext_lazy("The side with your photo, name and ID number."),
     DocumentKind.CN_ID_EMBLEM.value: gettext_lazy("The side with the national emblem and the validity period."),
-    DocumentKind.BANK_CARD.value: "",
+    DocumentKind.BANK_CARD.value: gettext_lazy(
+        "The front of the card, with the card number, your name and the expiry date. Reviewers see only the "
+        "first six and last four digits of the number."
+    ),
 }
 READ_STATE_LABELS = {
     Document.ReadState.PENDING.value: gettext_lazy("Waiting"),
@@ -319,7 +322,8 @@ def _sides(case: Case) -> list[dict]:
     replaced = set(case.documents.filter(is_current=False).values_list("kind", flat=True))
     resubmitting = case.state == CaseState.RESUBMISSION_REQUESTED
     sides = []
-    for kind in REQUIRED_KINDS[DocumentType(case.document_type)]:
+    optional = set(case.optional_kinds)
+    for kind in case.allowed_kinds:
         document = current.get(kind.value)
         sides.append(
             {
@@ -332,6 +336,7 @@ def _sides(case: Case) -> list[dict]:
                 # Asked for again: no current image any more, and an earlier one was replaced.
                 "requested": resubmitting and document is None and kind.value in replaced,
                 "sensitive": kind.value in SENSITIVE_KINDS,
+                "optional": kind in optional,
             }
         )
     return sides
@@ -361,7 +366,7 @@ def case_page(request, case_id):
         "resubmission_heading": resubmission_heading(state_reason=case.state_reason),
         "decision_note": _decision_note(case),
         "needs_sensitive_consent": needs_sensitive_consent,
-        "all_present": all(s["document"] for s in sides),
+        "all_present": all(s["document"] or s["optional"] for s in sides),
         "accept_types": ACCEPT_TYPES,
         "limits": _limits(),
     }
@@ -428,7 +433,7 @@ def _upload(request, case_id, kind):
     if wants_json:
         sides = _sides(case)
         return JsonResponse({"ok": True, "message": message, "warnings": warnings, "kind": kind,
-                             "all_present": all(s["document"] for s in sides)})
+                             "all_present": all(s["document"] or s["optional"] for s in sides)})
     messages.success(request, message)
     for warning in warnings:
         messages.warning(request, warning, extra_tags="upload-warning")

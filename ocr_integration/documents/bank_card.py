@@ -11,6 +11,9 @@ Public API:
   ``discover``, ``diners``, ``maestro`` or ``unknown`` (works on a masked number's first 6 digits).
 - ``parse_expiry(text: str) -> CardExpiry | None`` ``MM/YY`` (also ``MM/YYYY``, ``MM-YY``).
 - ``is_masked_number(text: str) -> bool``.
+- ``card_number_runs(text: str) -> list[re.Match]`` where card numbers stand in free text.
+- ``mask_numbers_in_text(text: str) -> str`` every card-number-like run of digits in free text
+  (an OCR line, a raw response) masked.
 """
 
 from __future__ import annotations
@@ -48,6 +51,31 @@ def _digits(raw: str) -> str:
 
 def mask(digits: str) -> str:
     return digits[:6] + MASK_CHAR * (len(digits) - 10) + digits[-4:]
+
+
+# 12 to 19 digits, possibly grouped by spaces or dashes (4-4-4-4, 4-6-5 ...), as OCR prints them.
+_NUMBER_IN_TEXT = re.compile(r"(?<!\d)\d(?:[ \-\u00a0]?\d){11,18}(?!\d)")
+
+
+def card_number_runs(text: str) -> list[re.Match]:
+    """Every run of free text that could be a card number (12-19 digits, grouped or not)."""
+    return list(_NUMBER_IN_TEXT.finditer(text))
+
+
+def mask_numbers_in_text(text: str) -> str:
+    """Mask every run that could be a card number, keeping its grouping (``4111 11** **** 1111``).
+
+    Used on everything a reader kept besides its fields (the recognised lines of the embedded
+    engine), so that no copy of a full number is stored with a reading.
+    """
+
+    def masked(match: re.Match) -> str:
+        run = match.group(0)
+        digit_positions = [i for i, c in enumerate(run) if c.isdigit()]
+        hidden = set(digit_positions[6:-4])
+        return "".join(MASK_CHAR if i in hidden else c for i, c in enumerate(run))
+
+    return _NUMBER_IN_TEXT.sub(masked, text)
 
 
 def describe_card_number(raw: object) -> CardNumber | None:

@@ -32,6 +32,29 @@ REQUIRED_KINDS: dict[DocumentType, tuple[DocumentKind, ...]] = {
     DocumentType.CN_RESIDENT_ID: (DocumentKind.CN_ID_PORTRAIT, DocumentKind.CN_ID_EMBLEM),
 }
 
+
+class SupportingRequirement(StrEnum):
+    """Whether a case asks for a supporting document (a bank card, for account funding) beside its
+    identity document. The admin sets it per document type; a case keeps the value it started with."""
+
+    NOT_ASKED = "not_asked"
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
+def case_kinds(
+    document_type: DocumentType, bank_card: SupportingRequirement = SupportingRequirement.NOT_ASKED
+) -> tuple[tuple[DocumentKind, ...], tuple[DocumentKind, ...]]:
+    """The sides a case must have, and the sides it may have besides: ``(required, optional)``."""
+    required = REQUIRED_KINDS[DocumentType(document_type)]
+    bank_card = SupportingRequirement(bank_card)
+    if bank_card is SupportingRequirement.REQUIRED:
+        return (*required, DocumentKind.BANK_CARD), ()
+    if bank_card is SupportingRequirement.OPTIONAL:
+        return required, (DocumentKind.BANK_CARD,)
+    return required, ()
+
+
 KIND_LABELS: dict[DocumentKind, str] = {
     DocumentKind.PASSPORT: "Passport data page",
     DocumentKind.EMIRATES_ID_FRONT: "Emirates ID, front",

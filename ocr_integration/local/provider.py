@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 import cv2
 import numpy as np
 
+from ocr_integration.documents import bank_card
 from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind
 from ocr_integration.documents.mrz import MrzResult
 from ocr_integration.documents.mrz import parse as mrz_parse
@@ -331,6 +332,14 @@ class LocalOcrProvider:
             name: ReadField(value=value, confidence=round(score, 4), box=page.working.box(line.quad))
             for name, (value, score, line) in found.items()
         }
+        recognised = [
+            {"text": line.text, "score": round(line.score, 4), "box": page.working.box(line.quad).to_json()}
+            for line in page.lines
+        ]
+        if kind is DocumentKind.BANK_CARD:
+            # The full card number is never stored, not even in the recognised lines kept for the reviewer.
+            for line in recognised:
+                line["text"] = bank_card.mask_numbers_in_text(line["text"])
         elapsed = time.perf_counter() - started
         # Counts and timings only: never the text.
         logger.info(
@@ -348,9 +357,6 @@ class LocalOcrProvider:
                 "working_scale": round(page.working.scale, 4),
                 "rectified": page.working.rectified is not None,
                 "mrz": raw_mrz,
-                "lines": [
-                    {"text": line.text, "score": round(line.score, 4), "box": page.working.box(line.quad).to_json()}
-                    for line in page.lines
-                ],
+                "lines": recognised,
             },
         )

@@ -28,7 +28,7 @@ from kyc.services.notes import case_note_add
 from kyc.views.reviewer.access import review_required, staff_permission_required
 from kyc.views.reviewer.forms import AssignForm, DecisionForm, NoteForm, SecondReviewForm
 from kyc.domain.workflow import DECIDABLE_STATES
-from ocr_integration.documents.kinds import KIND_LABELS, REQUIRED_KINDS, DocumentType
+from ocr_integration.documents.kinds import KIND_LABELS
 
 
 def _case_or_404(case_id) -> Case:
@@ -39,7 +39,7 @@ def _case_or_404(case_id) -> Case:
 
 
 def _kinds(case: Case) -> list[tuple[str, str]]:
-    return [(k.value, KIND_LABELS[k]) for k in REQUIRED_KINDS[DocumentType(case.document_type)]]
+    return [(k.value, KIND_LABELS[k]) for k in case.allowed_kinds]
 
 
 @review_required

@@ -5,9 +5,14 @@
 
 from __future__ import annotations
 
+from .. import duplicates
+
 # code -> (possible outcomes, meaning); docs/finding-codes.md is generated from the same facts.
 FINDING_CODES: dict[str, tuple[tuple[str, ...], str]] = {
     "DOC_SIDE_MISSING": (("fail",), "A side the document type needs was not read."),
+    # Emitted beside the engine by the case's owner, which alone can see other cases
+    # (ocr_integration/documents/duplicates.py).
+    duplicates.CODE: (("pass", "warn"), duplicates.MEANING),
     "DOC_DUPLICATE_READING": (("warn",), "Two primary readings of the same side; the first is used."),
     "OCR_CONFIDENCE": (("pass", "warn"), "Provider confidence of every field against the minimum."),
     "FIELD_UNREADABLE": (("warn",), "A printed value could not be interpreted (garbled date ...)."),

@@ -36,6 +36,7 @@ def test_changing_thresholds_in_the_admin_is_audited(staff):
     response = client.post(reverse("admin:kyc_siteconfiguration_add"), {
         "min_confidence": "0.9", "expiry_warning_days": "60", "minimum_age_years": "",
         "retention_approved_days": "1825", "retention_rejected_days": "2555", "retention_abandoned_days": "14", "retention_audit_days": "3650",
+        "bank_card_passport": "required", "bank_card_emirates_id": "not_asked", "bank_card_cn_resident_id": "optional",
     })
     assert response.status_code == 302, response.content.decode()[:2000]
     assert check_policy().min_confidence == 0.9
@@ -43,6 +44,8 @@ def test_changing_thresholds_in_the_admin_is_audited(staff):
     assert changes["expiry_warning_days"] == {"before": None, "after": 60}
     assert changes["retention_abandoned_days"] == {"before": 30, "after": 14}
     assert changes["retention_rejected_days"] == {"before": 1825, "after": 2555}
+    assert changes["bank_card_passport"] == {"before": "not_asked", "after": "required"}
+    assert "bank_card_emirates_id" not in changes
     assert AuditEvent.objects.get(action="configuration.changed").actor_label == "ada"
 
 

@@ -57,3 +57,18 @@ def test_expiry(text, last_day):
 @pytest.mark.parametrize("text", ["13/27", "0827", "", None, "aa/bb"])
 def test_unreadable_expiry(text):
     assert bank_card.parse_expiry(text) is None
+
+
+
+@pytest.mark.parametrize(
+    ("line", "masked"),
+    [
+        ("4111 1111 1111 1111", "4111 11** **** 1111"),
+        ("CARD 5105105105105100 VALID", "CARD 510510******5100 VALID"),
+        ("3782-822463-10005", "3782-82****-*0005"),
+        ("VALID THRU 03/30", "VALID THRU 03/30"),
+        ("MEMBER SINCE 2019 0042", "MEMBER SINCE 2019 0042"),
+    ],
+)
+def test_card_numbers_in_free_text_are_masked_and_nothing_else(line, masked):
+    assert bank_card.mask_numbers_in_text(line) == masked

@@ -825,3 +825,15 @@ def test_declared_issuing_country_against_the_mrz():
     german = passport(mrz_kw={"issuing_state": "D", "nationality": "D"})
     expect(run(passport_case(german, declared=DeclaredData(issuing_state="DEU"))), "DECLARED_COUNTRY", PASS)
     assert "DECLARED_COUNTRY" not in [f.code for f in run(passport_case(french))]
+
+
+def test_duplicate_documents_are_reported_with_the_engines_codes():
+    # Emitted by the case's owner (only it can see other cases) from documents/duplicates.py.
+    from ocr_integration.documents.duplicates import OtherCase, document_identities, duplicate_document_finding
+
+    [identity] = document_identities(DocumentType.PASSPORT, [Reading(
+        "local", DocumentKind.PASSPORT, {"document_number": ReadField("L898902C3"), "issuing_state": ReadField("UTO")})])
+    alone = duplicate_document_finding(identity, [])
+    assert (alone.code, alone.outcome) == ("DUPLICATE_DOCUMENT", PASS)
+    shared = duplicate_document_finding(identity, [OtherCase("id", "K-2345ABCD", "approved")])
+    assert (shared.code, shared.outcome) == ("DUPLICATE_DOCUMENT", WARN)
