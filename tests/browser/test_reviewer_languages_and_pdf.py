@@ -14,7 +14,8 @@ from kyc.services.assignments import case_claim
 from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide
 from tests.browser.test_reviewer_flow import _in_viewport, sign_in
-from tests.kyc.reviewer.conftest import ensure_roles, make_member, ready_case
+from tests.kyc.reviewer.conftest import ready_case
+from tests.support.personas import ensure_roles, staff_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +39,7 @@ def _choose_language(page, code: str) -> None:
 def test_the_workspace_in_arabic_runs_right_to_left_and_keeps_documents_left_to_right(
         new_page, screenshot, scripted_ocr, fast_hashing, size):
     ensure_roles()
-    make_member("rita", "reviewer")
+    staff_member("reviewer", username="rita")
     case = ready_case(failed=True, warned=True)
     page = new_page(viewport={"width": size[0], "height": size[1]})
     sign_in(page, "rita")
@@ -83,7 +84,7 @@ def test_the_workspace_in_arabic_runs_right_to_left_and_keeps_documents_left_to_
 
 def test_the_queue_and_the_workspace_in_chinese(browser_page, screenshot, scripted_ocr, fast_hashing):
     ensure_roles()
-    make_member("rita", "reviewer")
+    staff_member("reviewer", username="rita")
     case = ready_case("emirates_id", failed=True)
     page = browser_page
     sign_in(page, "rita")
@@ -115,8 +116,8 @@ def test_a_senior_downloads_the_evidence_pdf_and_it_renders_with_the_image_and_t
     from PIL import Image
 
     ensure_roles()
-    rita = make_member("rita", "reviewer")
-    make_member("sam", "senior reviewer")
+    rita = staff_member("reviewer", username="rita")
+    staff_member("senior", username="sam")
     case = ready_case(failed=True)
     case_claim(case_id=case.id, actor=Actor.staff(rita))
     case_decide(case_id=case.id, actor=Actor.staff(rita), outcome="reject", reason_codes=["data-mismatch"],

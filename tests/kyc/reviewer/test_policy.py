@@ -11,7 +11,7 @@ from kyc.errors import ConflictError, KycError, PermissionDenied
 from kyc.models import Case
 from kyc.services.assignments import case_claim, case_release
 from kyc.services.cases import case_retry_reading
-from tests.kyc.reviewer.conftest import client_for
+from tests.support.personas import client_for
 
 PERSONAS = ("reviewer", "other_reviewer", "senior", "admin")
 
