@@ -74,12 +74,11 @@ def fill(target: int, *, batch: int = 2000, seed: int = 7) -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from kyc import search_index
     from kyc.api.models import Integrator, IntegratorCase
+    from kyc.privacy import blind_index
+    from kyc.core.models import AuditChain, AuditEvent
     from kyc.models import (
         Applicant,
-        AuditChain,
-        AuditEvent,
         Case,
         CaseSearchDigest,
         CheckFinding,
@@ -165,7 +164,7 @@ def fill(target: int, *, batch: int = 2000, seed: int = 7) -> None:
             CaseSearchDigest.objects.bulk_create(
                 CaseSearchDigest(case=case, field=field, digest=digest)
                 for n, case in enumerate(cases)
-                for field, digest in search_index.digests_for(names=[" ".join(_name(offset + n))],
+                for field, digest in blind_index.digests_for(names=[" ".join(_name(offset + n))],
                                                               numbers=[_document_number(offset + n)])
             )
             events, chains = [], []
@@ -198,7 +197,7 @@ def _advance_event_sequence() -> None:
     """The events were inserted with explicit ids: move PostgreSQL's sequence past them."""
     from django.db import connection
 
-    from kyc.models import AuditEvent
+    from kyc.core.models import AuditEvent
 
     if connection.vendor == "postgresql":
         table = AuditEvent._meta.db_table

@@ -8,6 +8,7 @@ from kyc.services.consent import SENSITIVE, SENSITIVE_KINDS, consent_record
 from kyc.core.audit import Actor
 from kyc.services.cases import case_create
 from kyc.services.documents import document_attach
+from kyc.uploads.prepare import prepare_upload
 from tests.support.personas import staff_member, staff_personas
 from tests.support.providers import GREEN, colour_image
 

@@ -15,7 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from kyc.errors import SidesMissing, ValidationFailed
-from kyc.models import AuditEvent, Case, CheckFinding, DocumentReading, SiteConfiguration
+from kyc.core.models import AuditEvent
+from kyc.models import Case, CheckFinding, DocumentReading, SiteConfiguration
 from kyc.core.audit import Actor
 from kyc.services.cases import case_create, case_submit
 from kyc.services.configuration import site_configuration_update

@@ -16,7 +16,8 @@ from rest_framework.test import APIClient
 
 from kyc.api.models import Integrator
 from kyc.api.services import api_key_create
-from kyc.models import AuditEvent, StaffLoginThrottle
+from kyc.core.models import AuditEvent
+from kyc.models import StaffLoginThrottle
 from tests.support.personas import PASSWORD, staff_member
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,7 +7,8 @@ from django.utils import translation
 
 from kyc.selectors.finding_meanings import FINDING_MEANINGS
 from ocr_integration.documents.crosschecks import FINDING_CODES
-from tests.kyc.reviewer.conftest import client_for, ready_case
+from tests.kyc.reviewer.conftest import ready_case
+from tests.support.personas import client_for
 
 pytestmark = pytest.mark.django_db
 

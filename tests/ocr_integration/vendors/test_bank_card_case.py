@@ -8,7 +8,9 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from kyc.models import AuditEvent, CheckFinding, DocumentReading, SiteConfiguration
+from kyc.core.models import AuditEvent
+
+from kyc.models import CheckFinding, DocumentReading, SiteConfiguration
 from kyc.core.audit import Actor
 from kyc.services.cases import case_create, case_submit
 from kyc.services.documents import document_attach
