@@ -16,7 +16,9 @@ from kyc.models import ReasonCode, SiteConfiguration
 from kyc.services.audit import Actor, audit_record
 from ocr_integration.models import RoutingRule, VendorAccount
 
-_REASON_CODE_FIELDS = ("code", "label", "applies_to", "is_active", "position")
+_REASON_CODE_FIELDS = (
+    "code", "label", "applies_to", "is_active", "position", "applicant_text", "applicant_text_ar", "applicant_text_zh_hans",
+)
 
 
 def _require(actor: Actor, perm: str) -> None:
