@@ -1,10 +1,12 @@
-"""Reason codes get the text a rejected applicant reads, in each applicant language (issue 14).
+"""Reason codes get the text a rejected applicant reads, in each applicant language, and the upload
+quality gate two more admin thresholds (cut-off document, missing machine-readable lines); issue 14.
 
 The seeded rejection reasons get a default text in English, Arabic and Chinese (the wording of
 docs/glossary.md); admins change it in the admin. Reasons an admin added are left empty (not shown
 to applicants) until someone writes a text for them.
 """
 
+import django.core.validators
 from django.db import migrations, models
 
 DEFAULTS = {
@@ -67,4 +69,21 @@ class Migration(migrations.Migration):
             field=models.TextField(blank=True, help_text="The same text in Simplified Chinese. Empty: the English text."),
         ),
         migrations.RunPython(forwards, migrations.RunPython.noop),
+        migrations.AddField(
+            model_name="siteconfiguration",
+            name="capture_open_sides_refuse",
+            field=models.PositiveIntegerField(
+                blank=True, null=True,
+                validators=[django.core.validators.MaxValueValidator(4)],
+                help_text="Upload gate: a photo is refused as cut off when one side (up to this many) of the printed area has no document edge before the photo's edge (default 1; 0 turns the check off).",
+            ),
+        ),
+        migrations.AddField(
+            model_name="siteconfiguration",
+            name="capture_mrz_min_lines",
+            field=models.PositiveIntegerField(
+                blank=True, null=True, validators=[django.core.validators.MaxValueValidator(3)],
+                help_text="Upload gate: a passport page or Emirates ID back with fewer machine-readable lines found than this is refused as the wrong side (default 2; 0 only warns).",
+            ),
+        ),
     ]
