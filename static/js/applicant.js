@@ -306,9 +306,18 @@
 
   if (camera && config && navigator.mediaDevices && typeof navigator.mediaDevices.getUserMedia === "function") {
     document.querySelectorAll(".upload-form .camera-open").forEach(function (button) {
-      button.hidden = false;
       button.addEventListener("click", function () { cameraOpen(button.form); });
     });
+    // Offered only where there is a camera (a desktop without one keeps the file input alone).
+    const offer = function (devices) {
+      const any = devices.some(function (device) { return device.kind === "videoinput"; });
+      document.querySelectorAll(".upload-form .camera-open").forEach(function (button) { button.hidden = !any; });
+    };
+    if (typeof navigator.mediaDevices.enumerateDevices === "function") {
+      navigator.mediaDevices.enumerateDevices().then(offer, function () { offer([{ kind: "videoinput" }]); });
+    } else {
+      offer([{ kind: "videoinput" }]);
+    }
     camera.querySelector(".camera-cancel").addEventListener("click", cameraClose);
     camera.addEventListener("keydown", function (event) { if (event.key === "Escape") cameraClose(); });
     camera.querySelector(".camera-shoot").addEventListener("click", async function () {
