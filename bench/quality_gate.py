@@ -50,7 +50,13 @@ from PIL import Image  # noqa: E402
 
 from kyc.capture_quality import check_capture  # noqa: E402
 from ocr_integration.documents.kinds import DocumentKind  # noqa: E402
-from ocr_integration.specimens.families import CAPTURES, FAMILIES, held_out_families, render, tuning_families  # noqa: E402
+from ocr_integration.specimens.families import (  # noqa: E402
+    CAPTURES,
+    FAMILIES,
+    held_out_families,
+    render,
+    tuning_families,
+)
 from ocr_integration.specimens.families import capture as family_capture  # noqa: E402
 
 KINDS = ["passport", "emirates_id_front", "emirates_id_back", "cn_id_portrait", "cn_id_emblem"]

@@ -20,7 +20,7 @@ from PIL import Image
 from kyc.models import Case, Decision, Document
 from ocr_integration.specimens.families import render
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE
-from tests.browser.test_applicant_flow import CASE_URL, choose_language, start_case
+from tests.browser.test_applicant_flow import choose_language, start_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -323,7 +323,9 @@ def test_each_error_page_is_ours_in_the_applicants_language(new_page, screenshot
     # that the browser loads the page's own styles (nothing here can make a real view fail).
     from django.test import RequestFactory
     from django.utils import translation
-    from django.views.defaults import server_error  # Django's handler500, rendering templates/500.html
+    from django.views.defaults import (
+        server_error,  # Django's handler500, rendering templates/500.html
+    )
 
     with translation.override(language):
         failed = server_error(RequestFactory().get("/"))
