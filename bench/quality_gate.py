@@ -1,39 +1,40 @@
 """The instant quality gate (kyc/uploads/capture_quality.py) on generated good and bad captures.
 
-    .venv/bin/python bench/quality_gate.py                 # 30 good and 30 bad per kind
-    .venv/bin/python bench/quality_gate.py --per-kind 10   # quicker
+    .venv/bin/python bench/quality_gate.py                       # evaluation set, 30 good + 30 bad per kind
+    .venv/bin/python bench/quality_gate.py --split tuning        # the set the thresholds were tuned on
+    .venv/bin/python bench/quality_gate.py --per-kind 10         # quicker
 
-Issue 14, point 1. Good captures: every layout family of ``ocr_integration.specimens.families``
-(tuning and held-out), through its three captures (clean scan, degraded scan, phone photo on a
-desk with tilt, uneven light and sometimes mild glare). Bad captures, made from good ones or from
-nothing, in equal shares:
+Issue 14, point 1. Two disjoint sets, so the figures are not read off the data the thresholds
+were fitted to:
 
-- ``blur``: the good capture under a Gaussian blur of 0.3-0.8 % of its long side (out of focus);
+- ``tuning``: the *tuning* layout families of ``ocr_integration.specimens.families`` only, seeds
+  from 100 (good) and 10 000 (bad). Thresholds were chosen looking at this set alone.
+- ``evaluation`` (the default): seeds from 700 000 (good) and 800 000 (bad), every family, and the
+  figures split into tuning families and *held-out* families (designs never looked at).
+
+Good captures: each family through its three captures (clean scan, degraded scan, phone photo on
+a desk with tilt, uneven light and sometimes mild glare). Bad captures, in equal shares:
+
+- ``blur``: a good capture under a Gaussian blur of 0.3-0.8 % of its long side (out of focus);
 - ``glare``: a burnt-out ellipse (a flash or lamp on the laminate) over 3-8 % of the photo;
-- ``crop``: 20-35 % of the photo cut off one side (the document runs out of the frame);
-- ``wrong_side``: the other side of the card (Emirates ID, Chinese ID), or an ID card side
-  given as a passport page;
+- ``crop``: the frame cuts 12-30 % off the *document* on one side (two corners outside the
+  photo). Where the document lies is found by capturing an all-white and an all-black page of the
+  same size through the same capture and seed: cutting only the desk around it is no fault;
+- ``wrong_side``: the other side of the card (Emirates ID, Chinese ID), or an ID card side given
+  as a passport page;
 - ``not_a_document``: uniform noise, a plain colour square, an empty desk, a colour gradient.
 
 Reported: the share of bad captures refused (per kind of badness), the share of good captures
 refused (with each refusal's reason), warnings on good ones, and the time per image (measure and
-judge, decoding included). Targets (the issue): >= 95 % of bad refused, <= 1 % of good refused,
-< 2 s per image.
-
-Figures (``--per-kind 20``: 100 good, 100 bad, on the shared 2-core machine, 2026-12-06):
-bad refused 77/100 = 77 % (blur 20/20, glare 20/20, not a document 19/20, crop 9/20, wrong side
-9/20); good refused 1/100 = 1 % (one passport photo taken as cut off); good with a warning: 7
-(MRZ not found) + 4 (near an edge); median 84 ms, max 613 ms per image. So: blur, glare, non-
-documents and speed meet the targets; cut-off pages and wrong sides do not yet. A missing MRZ only
-warns (small MRZ print in distant photos is missed by the line measure: refusing would refuse ~7 %
-of good photos), and a crop is seen only when it cuts through printed lines. Next: find the
-document's outline (corners in frame) and use the engine's text detector for the MRZ band.
+judge, decoding included: what the applicant waits for). Targets (the issue): >= 95 % of bad
+refused, <= 1 % of good refused, < 2 s per image. Figures: docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import os
 import random
 import statistics
 import sys
@@ -48,7 +49,14 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from kyc.uploads.capture_quality import check_capture  # noqa: E402
-from ocr_integration.specimens.families import CAPTURES, FAMILIES, render  # noqa: E402
+from ocr_integration.documents.kinds import DocumentKind  # noqa: E402
+from ocr_integration.specimens.families import (  # noqa: E402
+    CAPTURES,
+    FAMILIES,
+    held_out_families,
+    render,
+    tuning_families,
+)
 from ocr_integration.specimens.families import capture as family_capture  # noqa: E402
 
 KINDS = ["passport", "emirates_id_front", "emirates_id_back", "cn_id_portrait", "cn_id_emblem"]
@@ -56,9 +64,11 @@ OTHER_SIDE = {
     "emirates_id_front": "emirates_id_back", "emirates_id_back": "emirates_id_front",
     "cn_id_portrait": "cn_id_emblem", "cn_id_emblem": "cn_id_portrait",
 }
+BADNESS = ["blur", "glare", "crop", "wrong_side", "not_a_document"]
+SPLITS = {"tuning": (100, 10_000), "evaluation": (700_000, 800_000)}
 
 
-def _png(rgb: np.ndarray) -> bytes:
+def _jpeg(rgb: np.ndarray) -> bytes:
     out = io.BytesIO()
     Image.fromarray(rgb).save(out, format="JPEG", quality=85)
     return out.getvalue()
@@ -68,89 +78,137 @@ def _rgb(data: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
 
 
-def good_capture(kind: str, index: int) -> bytes:
-    families = sorted(f.name for f in FAMILIES.values() if kind in f.kinds)
-    return render(kind, families[index % len(families)], 100 + index, capture=CAPTURES[index % len(CAPTURES)]).image
+def families_of(kind: str, split: str) -> list[str]:
+    return tuning_families(kind) if split == "tuning" else tuning_families(kind) + held_out_families(kind)
 
 
-def bad_capture(kind: str, index: int, rng: random.Random) -> tuple[str, bytes]:
-    badness = ["blur", "glare", "crop", "wrong_side", "not_a_document"][index % 5]
-    rgb = _rgb(good_capture(kind, 1000 + index))
-    h, w = rgb.shape[:2]
-    if badness == "blur":
-        return badness, _png(cv2.GaussianBlur(rgb, (0, 0), max(h, w) * rng.uniform(0.003, 0.008)))
-    if badness == "glare":
+def pick(kind: str, index: int, split: str) -> tuple[str, str]:
+    """The family and capture of the index-th image of ``kind``: every pair in turn."""
+    families = families_of(kind, split)
+    return families[index % len(families)], CAPTURES[(index // len(families)) % len(CAPTURES)]
+
+
+def good_capture(kind: str, index: int, split: str) -> tuple[str, bytes]:
+    family, capture = pick(kind, index, split)
+    return family, render(kind, family, SPLITS[split][0] + index, capture=capture).image
+
+
+def _cut_document(kind: str, family: str, capture: str, seed: int, rng: random.Random) -> bytes:
+    """The capture with 12-30 % of the document itself outside the frame, on one side."""
+    document, _truth = FAMILIES[family].draw(DocumentKind(kind), seed, frozenset(), random.Random(f"gate:{family}:{kind}:{seed}"))
+    shoot = family_capture.CAPTURE_FUNCTIONS[capture]
+    image = _rgb(shoot(document, random.Random(seed))[0])
+    white = _rgb(shoot(Image.new("RGB", document.size, "white"), random.Random(seed))[0]).astype(np.int16)
+    black = _rgb(shoot(Image.new("RGB", document.size, "black"), random.Random(seed))[0]).astype(np.int16)
+    ys, xs = np.nonzero(np.abs(white - black).mean(axis=2) > 80)
+    x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()
+    cut = rng.uniform(0.12, 0.3)
+    side = rng.randrange(4)
+    if side == 0:
+        image = image[:, int(x0 + cut * (x1 - x0)):]
+    elif side == 1:
+        image = image[:, : int(x1 - cut * (x1 - x0))]
+    elif side == 2:
+        image = image[int(y0 + cut * (y1 - y0)):]
+    else:
+        image = image[: int(y1 - cut * (y1 - y0))]
+    return _jpeg(np.ascontiguousarray(image))
+
+
+def bad_capture(kind: str, index: int, split: str, rng: random.Random) -> tuple[str, bytes]:
+    badness = BADNESS[index % len(BADNESS)]
+    seed = SPLITS[split][1] + index
+    family, capture = pick(kind, index // len(BADNESS) + index, split)
+    if badness == "crop":
+        return badness, _cut_document(kind, family, capture, seed, rng)
+    if badness == "wrong_side":
+        other = OTHER_SIDE.get(kind) or rng.choice(["emirates_id_front", "cn_id_portrait", "cn_id_emblem"])
+        other_family = family if other in FAMILIES[family].kinds else rng.choice(families_of(other, split))
+        return badness, render(other, other_family, seed, capture=capture).image
+    if badness in ("blur", "glare"):
+        rgb = _rgb(render(kind, family, seed, capture=capture).image)
+        h, w = rgb.shape[:2]
+        if badness == "blur":
+            return badness, _jpeg(cv2.GaussianBlur(rgb, (0, 0), max(h, w) * rng.uniform(0.003, 0.008)))
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
         cx, cy = rng.uniform(0.35, 0.65) * w, rng.uniform(0.35, 0.65) * h
         rx, ry = rng.uniform(0.15, 0.25) * w, rng.uniform(0.12, 0.2) * h
         light = np.clip(1.6 * np.exp(-(((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2)), 0, 1)[..., None]
-        return badness, _png(np.clip(rgb * (1 - light) + 255 * light, 0, 255).astype(np.uint8))
-    if badness == "crop":
-        cut = rng.uniform(0.2, 0.35)
-        side = rng.randrange(4)
-        cropped = [rgb[:, int(w * cut):], rgb[:, : int(w * (1 - cut))], rgb[int(h * cut):], rgb[: int(h * (1 - cut))]][side]
-        return badness, _png(np.ascontiguousarray(cropped))
-    if badness == "wrong_side":
-        other = OTHER_SIDE.get(kind) or rng.choice(["emirates_id_front", "cn_id_portrait", "cn_id_emblem"])
-        return badness, good_capture(other, 2000 + index)
+        return badness, _jpeg(np.clip(rgb * (1 - light) + 255 * light, 0, 255).astype(np.uint8))
     size = (rng.randint(700, 1400), rng.randint(700, 1400))
-    choice = index // 5 % 4
+    choice = index // len(BADNESS) % 4
     if choice == 0:
-        noise = np.random.default_rng(index).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
-        return badness, _png(noise)
+        return badness, _jpeg(np.random.default_rng(seed).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8))
     if choice == 1:
-        return badness, _png(np.full((size[1], size[0], 3), [rng.randrange(256) for _ in range(3)], np.uint8))
+        return badness, _jpeg(np.full((size[1], size[0], 3), [rng.randrange(256) for _ in range(3)], np.uint8))
     if choice == 2:
-        return badness, _png(np.asarray(family_capture._desk(size, rng).convert("RGB")))
+        return badness, _jpeg(np.asarray(family_capture._desk(size, rng).convert("RGB")))
     ramp = np.linspace(0, 1, size[0], dtype=np.float32)[None, :, None]
     a, b = np.array([rng.randrange(256) for _ in range(3)]), np.array([rng.randrange(256) for _ in range(3)])
-    return badness, _png(np.broadcast_to(a + (b - a) * ramp, (size[1], size[0], 3)).astype(np.uint8))
+    return badness, _jpeg(np.broadcast_to(a + (b - a) * ramp, (size[1], size[0], 3)).astype(np.uint8))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--per-kind", type=int, default=30, help="good and bad captures per kind")
+    parser.add_argument("--split", choices=sorted(SPLITS), default="evaluation")
+    parser.add_argument("--verbose", action="store_true", help="print every miss and false refusal")
     args = parser.parse_args()
-    rng = random.Random(14)
+    rng = random.Random(f"quality-gate:{args.split}")
     timings: list[float] = []
+    cpu: list[float] = []
+    held_out = {name for kind in KINDS for name in held_out_families(kind)}
+    good_total: Counter = Counter()
     good_refused: Counter = Counter()
+    refusals: Counter = Counter()
     good_warned: Counter = Counter()
-    good_total = 0
     bad_total: Counter = Counter()
     bad_refused: Counter = Counter()
-    missed: list[str] = []
+    notes: list[str] = []
     for kind in KINDS:
         for index in range(args.per_kind):
-            data = good_capture(kind, index)
-            started = time.perf_counter()
+            family, data = good_capture(kind, index, args.split)
+            group = "held-out families" if family in held_out else "tuning families"
+            started, started_cpu = time.perf_counter(), time.process_time()
             result = check_capture(data, kind=kind)
             timings.append(time.perf_counter() - started)
-            good_total += 1
+            cpu.append(time.process_time() - started_cpu)
+            good_total[group] += 1
             if result.refused:
-                good_refused[(kind, result.refused.code, result.refused.detail)] += 1
+                good_refused[group] += 1
+                refusals[(kind, result.refused.code, result.refused.detail)] += 1
+                notes.append(f"good refused {kind}/{family}/{pick(kind, index, args.split)[1]}#{index}: {result.refused} {result.measures}")
             for warning in result.warnings:
                 good_warned[warning.code] += 1
-            badness, data = bad_capture(kind, index, rng)
-            started = time.perf_counter()
+            badness, data = bad_capture(kind, index, args.split, rng)
+            started, started_cpu = time.perf_counter(), time.process_time()
             result = check_capture(data, kind=kind)
             timings.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
             bad_total[badness] += 1
             if result.refused:
                 bad_refused[badness] += 1
             else:
-                missed.append(f"{kind}/{badness}#{index} {result.measures}")
+                notes.append(f"bad accepted {kind}/{badness}#{index}: {result.measures}")
+    load = " ".join(f"{v:.2f}" for v in os.getloadavg())
+    print(f"split: {args.split}, {args.per_kind} good + {args.per_kind} bad per kind; load average {load} (shared machine)")
     bad_sum, bad_refused_sum = sum(bad_total.values()), sum(bad_refused.values())
     print(f"bad captures refused:  {bad_refused_sum}/{bad_sum} = {100 * bad_refused_sum / bad_sum:.1f} %  (target >= 95 %)")
-    for badness in sorted(bad_total):
+    for badness in BADNESS:
         print(f"  {badness:<15} {bad_refused[badness]}/{bad_total[badness]}")
-    refused = sum(good_refused.values())
-    print(f"good captures refused: {refused}/{good_total} = {100 * refused / good_total:.1f} %  (target <= 1 %)")
-    for (kind, code, detail), count in sorted(good_refused.items()):
-        print(f"  {kind} {code} {detail}: {count}")
+    refused, good_sum = sum(good_refused.values()), sum(good_total.values())
+    print(f"good captures refused: {refused}/{good_sum} = {100 * refused / good_sum:.1f} %  (target <= 1 %)")
+    for group in sorted(good_total):
+        print(f"  {group:<18} {good_refused[group]}/{good_total[group]}")
+    for (kind, code, detail), count in sorted(refusals.items()):
+        print(f"  refused as {code} {detail} ({kind}): {count}")
     print(f"good captures with a warning: {dict(good_warned)}")
-    print(f"time per image: median {1000 * statistics.median(timings):.0f} ms, max {1000 * max(timings):.0f} ms  (target < 2000 ms)")
-    for line in missed[:15]:
-        print("  missed:", line)
+    print(
+        f"time per image: median {1000 * statistics.median(timings):.0f} ms, max {1000 * max(timings):.0f} ms wall; "
+        f"median {1000 * statistics.median(cpu):.0f} ms CPU  (target < 2000 ms)"
+    )
+    for line in notes if args.verbose else notes[:10]:
+        print("  ", line)
     return 0
 
 

@@ -171,7 +171,8 @@ class SiteConfigurationAdmin(admin.ModelAdmin):
     fieldsets = [
         ("Check thresholds", {"fields": ["min_confidence", "expiry_warning_days", "minimum_age_years"]}),
         ("Upload quality gate", {"fields": ["capture_sharpness_refuse", "capture_glare_refuse",
-                                            "capture_edge_lines_refuse"]}),
+                                            "capture_edge_lines_refuse", "capture_open_sides_refuse",
+                                            "capture_mrz_min_lines"]}),
         ("Supporting documents", {"fields": ["bank_card_passport", "bank_card_emirates_id",
                                              "bank_card_cn_resident_id"]}),
         ("Retention periods", {"fields": ["retention_approved_days", "retention_rejected_days",

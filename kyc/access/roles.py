@@ -50,6 +50,36 @@ REASON_CODES = [
     ("wrong-side", "The wrong side or the wrong document was uploaded", "request_resubmission"),
 ]
 
+# What a rejected applicant reads for each rejection reason, in English, Arabic and Chinese (issue 14);
+# new rows get it, an admin's edits are kept (migration 0014 gave existing rows the same text).
+REASON_APPLICANT_TEXTS = {
+    "document-expired": (
+        "The document you sent has expired. You can start a new verification with a valid document.",
+        "الوثيقة التي أرسلتها منتهية الصلاحية. يمكنك بدء عملية تحقق جديدة باستخدام وثيقة سارية المفعول.",
+        "您提交的证件已过期。您可以使用有效证件重新开始身份验证。",
+    ),
+    "document-tampered": (
+        "We could not accept the document because parts of it appear to have been changed.",
+        "تعذّر علينا قبول الوثيقة لأن أجزاءً منها تبدو معدَّلة.",
+        "由于证件的部分内容似乎被改动过，我们无法接受该证件。",
+    ),
+    "data-mismatch": (
+        "The details on the document do not match each other or the details you entered.",
+        "البيانات الواردة في الوثيقة لا تتطابق فيما بينها أو مع البيانات التي أدخلتها.",
+        "证件上的信息彼此不一致，或与您填写的信息不一致。",
+    ),
+    "underage": (
+        "You must be of the minimum age for this service to be verified.",
+        "يجب أن تكون قد بلغت الحد الأدنى للسن المطلوب لهذه الخدمة حتى يتم التحقق من هويتك.",
+        "您必须达到本服务要求的最低年龄才能通过验证。",
+    ),
+    "unsupported-document": (
+        "We cannot accept this type of document or documents from this issuing country. You can start again with another document.",
+        "لا يمكننا قبول هذا النوع من الوثائق أو الوثائق الصادرة من بلد الإصدار هذا. يمكنك البدء من جديد باستخدام وثيقة أخرى.",
+        "我们无法接受此类证件或该签发国家/地区的证件。您可以使用其他证件重新开始。",
+    ),
+}
+
 
 def ensure_roles_and_reason_codes(*, using: str = "default", **_kwargs) -> None:
     from django.contrib.auth.models import Group, Permission
@@ -68,6 +98,11 @@ def ensure_roles_and_reason_codes(*, using: str = "default", **_kwargs) -> None:
                 wanted.append(permission)
         group.permissions.add(*wanted)
     for position, (code, label, applies_to) in enumerate(REASON_CODES):
+        english, arabic, chinese = REASON_APPLICANT_TEXTS.get(code, ("", "", ""))
         ReasonCode.objects.using(using).get_or_create(
-            code=code, defaults={"label": label, "applies_to": applies_to, "position": (position + 1) * 10}
+            code=code,
+            defaults={
+                "label": label, "applies_to": applies_to, "position": (position + 1) * 10,
+                "applicant_text": english, "applicant_text_ar": arabic, "applicant_text_zh_hans": chinese,
+            },
         )

@@ -59,6 +59,14 @@ class SiteConfiguration(models.Model):
         help_text="Ask applicants who present a Chinese resident ID for a bank card too. "
                   "Applies to cases started afterwards.",
     )
+    capture_open_sides_refuse = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(4)],
+        help_text="Upload gate: a photo is refused as cut off when one side (up to this many) of the printed area has no document edge before the photo's edge (default 1; 0 turns the check off).",
+    )
+    capture_mrz_min_lines = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(3)],
+        help_text="Upload gate: a passport page or Emirates ID back with fewer machine-readable lines found than this is refused as the wrong side (default 2; 0 only warns).",
+    )
     retention_approved_days = models.PositiveIntegerField(
         default=5 * 365, validators=[MinValueValidator(1)],
         help_text="Days to keep the images and personal data of an approved case after the decision.",
@@ -90,4 +98,5 @@ class SiteConfiguration(models.Model):
         "retention_approved_days", "retention_rejected_days", "retention_abandoned_days",
         "retention_audit_days", "capture_sharpness_refuse", "capture_glare_refuse", "capture_edge_lines_refuse",
         "bank_card_passport", "bank_card_emirates_id", "bank_card_cn_resident_id",
+        "capture_open_sides_refuse", "capture_mrz_min_lines",
     )

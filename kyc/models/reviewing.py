@@ -20,6 +20,13 @@ class ReasonCode(models.Model):
     applies_to = models.CharField(max_length=30, choices=AppliesTo.choices, default=AppliesTo.ANY)
     is_active = models.BooleanField(default=True, help_text="Retired codes stay on past decisions")
     position = models.PositiveSmallIntegerField(default=100)
+    # What a rejected applicant reads about this reason, in each applicant language (issue 14).
+    # Empty English text: the reason is not shown to applicants; an empty translation: English.
+    applicant_text = models.TextField(
+        blank=True, help_text="Shown to a rejected applicant (English). Say what was wrong and what they can do; empty: not shown."
+    )
+    applicant_text_ar = models.TextField(blank=True, help_text="The same text in Arabic. Empty: the English text.")
+    applicant_text_zh_hans = models.TextField(blank=True, help_text="The same text in Simplified Chinese. Empty: the English text.")
 
     class Meta:
         ordering = ["position", "code"]
@@ -29,6 +36,12 @@ class ReasonCode(models.Model):
 
     def applies(self, outcome: str) -> bool:
         return self.applies_to in (self.AppliesTo.ANY, outcome)
+
+    def applicant_text_in(self, language: str) -> str:
+        """The applicant-facing text in ``language`` (a Django language code), English where it
+        has no translation; "" when the reason is not for applicants' eyes."""
+        translated = {"ar": self.applicant_text_ar, "zh-hans": self.applicant_text_zh_hans}.get(language, "")
+        return (translated or self.applicant_text).strip() if self.applicant_text.strip() else ""
 
 
 class CaseNote(models.Model):

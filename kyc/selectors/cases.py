@@ -45,3 +45,18 @@ def active_reason_codes() -> list[ReasonCode]:
 
 def document_find(*, document_id) -> Document | None:
     return Document.objects.filter(id=document_id).first()
+def rejection_reasons_for_applicant(*, case: Case, language: str) -> list[str]:
+    """What the final rejection's reason codes tell the applicant, in ``language`` (the admin's
+    applicant text of each code, in the order the reviewer chose them); reasons without an
+    applicant text are left out: they were written for reviewers."""
+    from kyc.models import Decision, ReasonCode
+
+    decision = (
+        case.decisions.filter(outcome=Decision.Outcome.REJECT, status=Decision.Status.FINAL).order_by("-created_at").first()
+    )
+    if decision is None:
+        return []
+    codes = [code for code in decision.reason_codes if isinstance(code, str)]
+    by_code = {reason.code: reason for reason in ReasonCode.objects.filter(code__in=codes)}
+    texts = [by_code[code].applicant_text_in(language) for code in codes if code in by_code]
+    return list(dict.fromkeys(text for text in texts if text))

@@ -44,6 +44,8 @@ def capture_thresholds() -> GateThresholds:
         "sharpness_refuse": config.capture_sharpness_refuse,
         "glare_refuse": config.capture_glare_refuse,
         "edge_lines_refuse": config.capture_edge_lines_refuse,
+        "open_sides_refuse": config.capture_open_sides_refuse,
+        "mrz_min_lines": config.capture_mrz_min_lines,
     }
     changed = {name: value for name, value in chosen.items() if value is not None}
     if "sharpness_refuse" in changed:  # keep the warning band above the refusal

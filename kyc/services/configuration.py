@@ -17,7 +17,9 @@ from kyc.access import policy
 from kyc.models import ReasonCode, SiteConfiguration
 from kyc.core.audit import Actor, audit_record, field_changes
 
-_REASON_CODE_FIELDS = ("code", "label", "applies_to", "is_active", "position")
+_REASON_CODE_FIELDS = (
+    "code", "label", "applies_to", "is_active", "position", "applicant_text", "applicant_text_ar", "applicant_text_zh_hans",
+)
 
 
 def _require(actor: Actor, perm: str) -> None:

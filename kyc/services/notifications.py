@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from kyc.access.applicants import resume_token
 from kyc.i18n.labels import UNREADABLE_RETURN_REASON, side_list
 from kyc.models import Case, Decision
+from kyc.selectors.cases import rejection_reasons_for_applicant
 from kyc.domain.workflow import CaseState
 
 logger = logging.getLogger(__name__)
@@ -80,11 +81,24 @@ def _decision_paragraphs(decision: Decision) -> list[str]:
     if decision.outcome == Decision.Outcome.APPROVE:
         return [_("Good news: your identity has been verified. You can continue where you left off.")]
     if decision.outcome == Decision.Outcome.REJECT:
-        return [_("We could not verify your identity with the documents you sent, so your application was not approved.")]
+        paragraphs = [_("We could not verify your identity with the documents you sent, so your application was not approved.")]
+        reasons = rejection_reasons_for_applicant(case=case, language=translation.get_language())
+        if reasons:
+            paragraphs.append("\n".join([_("Why:"), *(f"- {reason}" for reason in reasons)]))
+        return [*paragraphs, _start_again_paragraph()]
     paragraphs = [_("A reviewer asked you for new images of: %(sides)s.") % {"sides": side_list(decision.requested_kinds)}]
     if decision.note:  # the reviewer's own words, shown as written (also on the status page)
         paragraphs.append(_("The reviewer's reason: %(note)s") % {"note": decision.note})
     return [*paragraphs, *_send_again_paragraphs(case)]
+
+
+def _start_again_paragraph() -> str:
+    """What a rejected applicant can do next, with the link to do it where one can be built."""
+    if settings.APPLICANT_BASE_URL:
+        return _("You can start a new verification with another valid document here:\n%(link)s") % {
+            "link": settings.APPLICANT_BASE_URL + reverse("applicant:start")
+        }
+    return _("You can start a new verification with another valid document on our website.")
 
 
 def _send_again_paragraphs(case) -> list[str]:

@@ -6,16 +6,19 @@ answers, for the side that was asked for, a list of problems, each ``refuse`` or
 - ``no_document``: nothing that looks like a printed document (a plain colour, noise, a desk);
 - ``blurry``: the printed text has no sharp edges left;
 - ``glare``: a patch of light burns out part of the document;
-- ``cut_off``: printed lines run into an edge of the photo (part of the document is outside it);
+- ``cut_off``: printed lines run into an edge of the photo, or one side of the printed area has
+  no document edge (a long straight edge along it) before the photo's edge: two corners of the
+  document are outside the photo;
 - ``wrong_side``: the side does not match what was asked for: the machine-readable lines (MRZ)
   missing where they must be (passport page, Emirates ID back) or present where they cannot be
   (Emirates ID front: it is the back); the Chinese ID's red emblem on the portrait side, or no
   emblem on the emblem side.
 
 The measures are deliberately simple (morphology on the grey image: dark strokes on a light
-ground, lines of them, their width and place; saturated blobs; red pixels): fast, explainable and
-tunable in the admin (:class:`GateThresholds`). ``bench/quality_gate.py`` measures them on
-generated captures. Imports nothing from Django.
+ground, lines of them as turned rectangles, their width, place and alignment; straight edges
+around them; saturated blobs; red pixels): fast, explainable and tunable in the admin
+(:class:`GateThresholds`). ``bench/quality_gate.py`` measures them on generated captures, with
+the thresholds tuned on one set and measured on another. Imports nothing from Django.
 """
 
 from __future__ import annotations
@@ -44,9 +47,15 @@ class GateThresholds:
     glare_refuse: float = 0.035  # largest burnt-out patch, share of the image
     glare_warn: float = 0.015
     edge_lines_refuse: int = 2  # printed lines touching an edge of the photo
+    # Sides of the print with no document edge before the photo's edge: refused from 1 up to this
+    # many (0: never). More open sides than that mean no edge was found at all (a surface as light
+    # as the card), not a document cut on several sides.
+    open_sides_refuse: int = 1
+    open_gap_refuse: float = 0.16  # ... and only when the print comes this close (share of the photo) to that edge
+    mrz_min_lines: int = 2  # MRZ lines that must be found on a passport page / Emirates ID back (0: warn only)
     mrz_back_lines: int = 3  # long, even lines on an "Emirates ID front": it is the back
-    emblem_red_min: float = 0.003  # share of strongly red pixels below which there is no emblem
-    emblem_red_refuse: float = 0.03  # ... above which a "portrait side" shows the emblem
+    emblem_red_min: float = 0.012  # largest strongly red patch (share of the photo) below which there is no emblem
+    emblem_red_refuse: float = 0.012  # ... a round one with gold stars above which a "portrait side" shows the emblem
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,9 @@ class Measures:
     mrz_lines: int
     red: float
     structure: float  # spread of brightness at a coarse scale: a blurred document still has it
+    open_sides: int = 0  # sides of the print with no document edge before the photo's edge
+    open_gap: float = 1.0  # the narrowest room between the print and the photo's edge on such a side
+    red_disc: float = 0.0  # the largest red patch (share of the photo) when it is round: an emblem
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,156 @@ def _decode(data: bytes) -> np.ndarray:
     return rgb
 
 
+@dataclass(frozen=True)
+class _Line:
+    """A printed line: strokes joined along it, as a turned rectangle (photos are not level)."""
+
+    cx: float
+    cy: float
+    long: float
+    short: float
+    angle: float  # radians, of the long side, from the horizontal, in (-pi/2, pi/2]
+    fill: float  # share of the rectangle that is ink
+    box: tuple[int, int, int, int]  # x, y, w, h, upright
+
+
+def _lines(joined: np.ndarray) -> list[_Line]:
+    contours, _ = cv2.findContours(joined, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    found = []
+    for contour in contours:
+        area = cv2.contourArea(contour)
+        if area < 20:
+            continue
+        (cx, cy), (w, h), angle = cv2.minAreaRect(contour)
+        if w < h:
+            w, h, angle = h, w, angle + 90
+        angle = (angle + 90) % 180 - 90
+        found.append(_Line(cx, cy, w, max(h, 1.0), np.radians(angle), area / max(1.0, w * h), cv2.boundingRect(contour)))
+    return found
+
+
+MAX_TILT = np.radians(20)  # a document photographed askew; pens and cables lie at any angle
+
+
+def _is_text(line: _Line) -> bool:
+    return line.long > 2.5 * line.short and 4 <= line.short <= 40 and line.fill > 0.3 and abs(line.angle) <= MAX_TILT
+
+
+def _print_box(lines: list[_Line]) -> tuple[int, int, int, int] | None:
+    """left, top, right, bottom of the printed lines, or None with fewer than two."""
+    text = [ln.box for ln in lines if _is_text(ln)]
+    if len(text) < 2:
+        return None
+    return (
+        min(x for x, y, w, h in text), min(y for x, y, w, h in text),
+        max(x + w for x, y, w, h in text), max(y + h for x, y, w, h in text),
+    )
+
+
+def _mrz_rows(lines: list[_Line], side: int, print_width: int) -> int:
+    """The largest set of long, even lines of one height that run parallel and start and end
+    together, each spanning most of the printed area's width.
+
+    MRZ lines all have the same number of characters in one fixed-pitch font and run across the
+    whole page; other printed lines on a card front are shorter, and do not line up like that."""
+    candidates = [
+        ln for ln in lines
+        if ln.long > 10 * ln.short and ln.long > 0.25 * side and ln.long > 0.6 * print_width and ln.fill > 0.35
+        and abs(ln.angle) <= MAX_TILT
+    ]
+    best = 0
+    for a in candidates:
+        direction = np.array([np.cos(a.angle), np.sin(a.angle)])
+        normal = np.array([-direction[1], direction[0]])
+        together = 0
+        for b in candidates:
+            offset = np.array([b.cx - a.cx, b.cy - a.cy])
+            if (
+                abs(np.sin(b.angle - a.angle)) < 0.05
+                and abs(b.long - a.long) <= 0.06 * a.long
+                and abs(b.short - a.short) <= 0.4 * a.short
+                and abs(offset @ direction) <= 0.04 * a.long
+                and abs(offset @ normal) <= 10 * a.short
+            ):
+                together += 1
+        best = max(best, together)
+    return best
+
+
+def _covered(intervals: list[tuple[float, float]], low: float, high: float) -> float:
+    """Length of [low, high] that the union of ``intervals`` covers."""
+    covered, reach = 0.0, low
+    for start, stop in sorted(intervals):
+        start, stop = max(start, reach), min(stop, high)
+        if stop > start:
+            covered += stop - start
+            reach = stop
+    return covered
+
+
+def _open_sides(grey: np.ndarray, lines: list[_Line]) -> tuple[int, float]:
+    """How many sides of the printed area have no document edge between them and the photo's
+    edge: straight edges roughly parallel to that side, outside the print, that together run
+    along most of it. A document cut off by the frame has one side (two corners) with none.
+    Also: the narrowest gap between the print and the photo's edge on such a side, as a share
+    of the photo (1.0 with none).
+
+    Worked out on the photo turned level by the print's median slant (so a card photographed
+    askew keeps its edges outside its print), one strip per side (so the print's own strokes do
+    not drown the edge in the line search)."""
+    text = [ln for ln in lines if _is_text(ln)]
+    if len(text) < 2:
+        return 0, 1.0
+    height, width = grey.shape
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), float(np.degrees(np.median([ln.angle for ln in text]))), 1.0)
+    # Replicated borders: a constant fill would draw a straight edge of its own.
+    level = cv2.warpAffine(grey, turn, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    boxes = []
+    for ln in text:
+        corners = cv2.transform(cv2.boxPoints(((ln.cx, ln.cy), (ln.long, ln.short), float(np.degrees(ln.angle))))[None], turn)[0]
+        boxes.append((*corners.min(axis=0), *corners.max(axis=0)))
+    left, top, right, bottom = (int(round(v)) for v in _trimmed_box(boxes))
+    left, top = max(0, left), max(0, top)
+    right, bottom = min(width, right), min(height, bottom)
+    if right - left < 20 or bottom - top < 20:
+        return 0, 1.0
+    edges = cv2.Canny(cv2.GaussianBlur(level, (5, 5), 0), 15, 45)
+    slack = int(0.01 * max(height, width))
+    strips = {  # (edge pixels beside the print, runs along its rows (True) or columns, gap to the photo's edge)
+        "left": (edges[top:bottom, : left + slack], True, left / width),
+        "right": (edges[top:bottom, right - slack:], True, (width - right) / width),
+        "top": (edges[: top + slack, left:right], False, top / height),
+        "bottom": (edges[bottom - slack:, left:right], False, (height - bottom) / height),
+    }
+    open_sides, gap = 0, 1.0
+    for strip, along_rows, room in strips.values():
+        span = strip.shape[0] if along_rows else strip.shape[1]
+        segments = None
+        if strip.size and min(strip.shape) >= 3:
+            segments = cv2.HoughLinesP(strip, 1, np.pi / 360, threshold=25, minLineLength=max(15, int(0.1 * span)), maxLineGap=10)
+        runs = []
+        for x1, y1, x2, y2 in ([] if segments is None else segments.reshape(-1, 4)):
+            dx, dy = abs(int(x2) - int(x1)), abs(int(y2) - int(y1))
+            if along_rows and dy > 2 * dx:
+                runs.append((min(y1, y2), max(y1, y2)))
+            elif not along_rows and dx > 2 * dy:
+                runs.append((min(x1, x2), max(x1, x2)))
+        if _covered(runs, 0, span) < 0.6 * span:
+            open_sides += 1
+            gap = min(gap, room)
+    return open_sides, gap
+
+
+def _trimmed_box(boxes: list[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:
+    """The box around (left, top, right, bottom) boxes, leaving out the outermost eighth on each
+    side: on a desk, a few stray strokes (a pen, another sheet's lines) pass for print."""
+    k = min(len(boxes) // 8, 3)
+    return (
+        sorted(b[0] for b in boxes)[k], sorted(b[1] for b in boxes)[k],
+        sorted((b[2] for b in boxes), reverse=True)[k], sorted((b[3] for b in boxes), reverse=True)[k],
+    )
+
+
 def measure(data: bytes) -> Measures:
     rgb = _decode(data)
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
@@ -108,26 +270,38 @@ def measure(data: bytes) -> Measures:
     sharpness = float(laplacian[ink].mean() / max(1.0, float(strokes[ink].mean()))) if ink.sum() > 50 else 0.0
     # Strokes joined along the line: printed lines are long, thin and well filled.
     joined = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (25, 3)))
-    _count, _labels, stats, _centres = cv2.connectedComponentsWithStats(joined)
-    lines = [(x, y, w, h) for x, y, w, h, area in stats[1:] if w > 2.5 * h and 4 <= h <= 40 and area > 0.3 * w * h]
+    lines = _lines(joined)
+    text = [ln for ln in lines if _is_text(ln)]
+    box = _print_box(lines)
     margin = 3
-    edge_lines = sum(1 for x, y, w, h in lines if x <= margin or y <= margin or x + w >= width - margin or y + h >= height - margin)
-    # An MRZ line: very long for its height, a large share of the photo's width, evenly filled.
-    # MRZ lines all have the same number of characters: count the largest set of candidates that
-    # start and end together (other long printed lines on a card front do not line up like that).
-    candidates = [(x, w) for x, y, w, h, area in stats[1:] if w > 12 * h and w > 0.3 * width and area > 0.35 * w * h]
-    mrz_lines = max(
-        (sum(1 for x2, w2 in candidates if abs(x2 - x) <= 0.03 * width and abs(w2 - w) <= 0.05 * w) for x, w in candidates),
-        default=0,
+    edge_lines = sum(
+        1 for ln in text
+        if ln.box[0] <= margin or ln.box[1] <= margin or ln.box[0] + ln.box[2] >= width - margin or ln.box[1] + ln.box[3] >= height - margin
     )
+    mrz_lines = _mrz_rows(lines, max(height, width), box[2] - box[0] if box else width)
+    open_sides, open_gap = _open_sides(grey, lines)
     # Burnt-out light: the darkest channel saturated, smoothed so sensor noise does not break it up.
     burnt = (cv2.GaussianBlur(rgb.min(axis=2), (5, 5), 0) >= 253).astype(np.uint8)
     _n, _l, burnt_stats, _c = cv2.connectedComponentsWithStats(burnt)
     glare = float(max((s[4] for s in burnt_stats[1:]), default=0)) / grey.size
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
-    red = float((((hsv[..., 0] < 8) | (hsv[..., 0] > 172)) & (hsv[..., 1] > 120) & (hsv[..., 2] > 90)).mean())
+    reds = (((hsv[..., 0] < 8) | (hsv[..., 0] > 172)) & (hsv[..., 1] > 120) & (hsv[..., 2] > 90)).astype(np.uint8)
+    # The emblem is one red disc: the largest red patch (closed over the gold stars), not red
+    # scattered over a portrait or a desk.
+    reds = cv2.morphologyEx(reds, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9)))
+    _n, _l, red_stats, _c = cv2.connectedComponentsWithStats(reds)
+    largest = max(red_stats[1:], key=lambda s: s[4], default=None)
+    red = float(largest[4]) / grey.size if largest is not None else 0.0
+    # ... and an emblem: round (about as wide as high) with gold stars in it; a pink face in the
+    # portrait is round too, but has no gold.
+    red_disc = 0.0
+    if largest is not None and 0.7 <= largest[2] / max(1, largest[3]) <= 1.4:
+        x, y, w, h = largest[:4]
+        patch = hsv[y: y + h, x: x + w]
+        gold = ((patch[..., 0] >= 15) & (patch[..., 0] <= 35) & (patch[..., 1] > 100) & (patch[..., 2] > 120)).mean()
+        red_disc = red if gold >= 0.02 else 0.0
     structure = float(cv2.resize(grey, (32, 32), interpolation=cv2.INTER_AREA).std())
-    return Measures(text_fraction, len(lines), sharpness, glare, edge_lines, mrz_lines, red, structure)
+    return Measures(text_fraction, len(text), sharpness, glare, edge_lines, mrz_lines, red, structure, open_sides, open_gap, red_disc)
 
 
 def judge(measures: Measures, *, kind: str, thresholds: GateThresholds) -> GateResult:
@@ -149,7 +323,7 @@ def judge(measures: Measures, *, kind: str, thresholds: GateThresholds) -> GateR
         problems.append(Problem("glare", True))
     elif m.glare >= t.glare_warn:
         problems.append(Problem("glare", False))
-    if m.edge_lines >= t.edge_lines_refuse:
+    if m.edge_lines >= t.edge_lines_refuse or (1 <= m.open_sides <= t.open_sides_refuse and m.open_gap <= t.open_gap_refuse):
         problems.append(Problem("cut_off", True))
     elif m.edge_lines:
         problems.append(Problem("cut_off", False))
@@ -160,16 +334,16 @@ def judge(measures: Measures, *, kind: str, thresholds: GateThresholds) -> GateR
 
 
 def _side_problem(m: Measures, *, kind: str, thresholds: GateThresholds) -> Problem | None:
-    # Refused only on strong evidence (a wrong refusal costs the applicant more than a warning):
-    # three MRZ lines on an Emirates ID front are its back; a large red emblem on the Chinese ID's
-    # portrait side is the other side; no red at all on the emblem side is the portrait side.
-    # Missing MRZ lines where they must be only warn: small MRZ print in a distant photo is missed.
+    # Three MRZ lines on an Emirates ID front are its back; fewer MRZ lines than the page has on
+    # a passport page or an Emirates ID back: another side or another document (the lines are
+    # found turned, so a tilted photo keeps them); a large red emblem on the Chinese ID's portrait
+    # side is the other side; no red at all on the emblem side is the portrait side.
     t = thresholds
     if kind == "emirates_id_front" and m.mrz_lines >= t.mrz_back_lines:
         return Problem("wrong_side", True, "back")
-    if kind in MRZ_KINDS and m.mrz_lines == 0:
-        return Problem("wrong_side", False, "no_mrz" if kind == "passport" else "front")
-    if kind == "cn_id_portrait" and m.red >= t.emblem_red_refuse:
+    if kind in MRZ_KINDS and (m.mrz_lines < t.mrz_min_lines or m.mrz_lines == 0):
+        return Problem("wrong_side", m.mrz_lines < t.mrz_min_lines, "no_mrz" if kind == "passport" else "front")
+    if kind == "cn_id_portrait" and m.red_disc >= t.emblem_red_refuse:
         return Problem("wrong_side", True, "emblem")
     if kind == "cn_id_emblem" and m.red < t.emblem_red_min:
         return Problem("wrong_side", True, "portrait")

@@ -51,7 +51,7 @@ from kyc.i18n.labels import (
     resubmission_heading,
 )
 from kyc.models import Case, Document
-from kyc.selectors.cases import case_find
+from kyc.selectors.cases import case_find, rejection_reasons_for_applicant
 from kyc.core.audit import Actor
 from kyc.services.cases import case_create, case_submit
 from kyc.services.documents import document_attach
@@ -304,6 +304,24 @@ def _send_resume_link(request, case: Case) -> None:
     resume_link_email_send(case=case, link=link)
 
 
+# Sending the link again costs an email: a few an hour per address and per case's email is plenty.
+LINK_RESEND_RATE = "5/3600"
+
+
+@require_POST
+def send_link(request, case_id):
+    """Email the link to continue (on another device, or later) again, on the applicant's request."""
+    case = _case_for(request, case_id)
+    try:
+        _rate_check(request, "link", case.applicant.email, LINK_RESEND_RATE, count=True)
+    except RateLimited:
+        messages.error(request, _("You asked for the link several times. Please check your email, including the spam folder."))
+    else:
+        _send_resume_link(request, case)
+        messages.success(request, _("We sent the link again to %(email)s.") % {"email": case.applicant.email})
+    return redirect("applicant:case", case_id=case.id)
+
+
 def privacy(request):
     return render(request, "applicant/privacy.html", {"notice_version": NOTICE_VERSION})
 
@@ -485,6 +503,10 @@ def status(request, case_id):
         "resubmission_heading": resubmission_heading(state_reason=case.state_reason),
         "document_type_label": DOCUMENT_TYPE_LABELS[case.document_type],
         "decision_note": _decision_note(case),
+        "rejection_reasons": (
+            rejection_reasons_for_applicant(case=case, language=get_language() or settings.LANGUAGE_CODE)
+            if case.state == CaseState.REJECTED else []
+        ),
         # Still moving until decided or sent back: a case waiting for a person keeps updating.
         "moving": case.state in (
             CaseState.SUBMITTED, CaseState.PROCESSING, CaseState.READY_FOR_REVIEW, CaseState.NEEDS_ATTENTION,
@@ -506,6 +528,7 @@ urlpatterns = [
     path("resume/<str:token>/", resume, name="resume"),
     path("cases/<uuid:case_id>/", case_page, name="case"),
     path("cases/<uuid:case_id>/consent/", consent, name="consent"),
+    path("cases/<uuid:case_id>/send-link/", send_link, name="send_link"),
     path("cases/<uuid:case_id>/documents/<str:kind>/", upload, name="upload"),
     path("cases/<uuid:case_id>/submit/", submit, name="submit"),
     path("cases/<uuid:case_id>/status/", status, name="status"),

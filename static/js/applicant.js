@@ -3,6 +3,7 @@
 // - start page: the issuing country is implied by an Emirates ID or a Chinese resident ID;
 // - upload forms: instant preview, client-side checks (type, size, dimensions; the server stays
 //   authoritative), drag and drop, an upload progress bar, the server's message in place;
+// - in-page camera: a live view with a document-shaped frame and hints, a still at full resolution;
 // - status page: live progress by polling the status endpoint.
 (function () {
   "use strict";
@@ -193,10 +194,150 @@
     request.send(new FormData(form));
   }
 
+  // --- in-page camera -----------------------------------------------------------------------
+  // Where getUserMedia exists (a secure page, a browser that has it) each side gets a camera
+  // button: a live view with a frame the shape of the document, hints from the live picture
+  // (too dark, hold still, move closer), and a still taken at the sensor's full resolution
+  // (ImageCapture.takePhoto where the browser has it, else the largest video frame). The still
+  // goes through the same checks and upload as a chosen file; the file input stays beside it.
+  const camera = document.getElementById("camera");
+  const cameraState = { stream: null, form: null, timer: null, last: null };
+
+  function cameraHint(message) {
+    camera.querySelector(".camera-hint").textContent = message;
+  }
+
+  function cameraClose() {
+    if (cameraState.timer) clearInterval(cameraState.timer);
+    if (cameraState.stream) cameraState.stream.getTracks().forEach(function (track) { track.stop(); });
+    cameraState.stream = null;
+    cameraState.timer = null;
+    cameraState.last = null;
+    camera.querySelector(".camera-video").srcObject = null;
+    camera.hidden = true;
+    const opener = cameraState.form && cameraState.form.querySelector(".camera-open");
+    if (opener) opener.focus();
+  }
+
+  // Hints from a small copy of the live picture: mean brightness, change since the last look,
+  // and how much of the frame the detailed (printed) part spans.
+  function cameraLook() {
+    const video = camera.querySelector(".camera-video");
+    if (!video.videoWidth) return;
+    const w = 64;
+    const h = Math.round((w * video.videoHeight) / video.videoWidth);
+    const canvas = document.createElement("canvas");
+    canvas.width = w;
+    canvas.height = h;
+    const context = canvas.getContext("2d", { willReadFrequently: true });
+    context.drawImage(video, 0, 0, w, h);
+    const pixels = context.getImageData(0, 0, w, h).data;
+    const grey = new Float32Array(w * h);
+    let sum = 0;
+    for (let i = 0; i < w * h; i++) {
+      grey[i] = 0.299 * pixels[4 * i] + 0.587 * pixels[4 * i + 1] + 0.114 * pixels[4 * i + 2];
+      sum += grey[i];
+    }
+    const d = camera.dataset;
+    let moved = 0;
+    if (cameraState.last && cameraState.last.length === grey.length) {
+      for (let i = 0; i < grey.length; i++) moved += Math.abs(grey[i] - cameraState.last[i]);
+      moved /= grey.length;
+    }
+    cameraState.last = grey;
+    let minX = w, maxX = -1;
+    for (let y = 1; y < h - 1; y++) {
+      for (let x = 1; x < w - 1; x++) {
+        const i = y * w + x;
+        if (Math.abs(grey[i + 1] - grey[i - 1]) + Math.abs(grey[i + w] - grey[i - w]) > 40) {
+          if (x < minX) minX = x;
+          if (x > maxX) maxX = x;
+        }
+      }
+    }
+    let hint = d.msgReady;
+    if (sum / (w * h) < 60) hint = d.msgDark;
+    else if (moved > 12) hint = d.msgStill;
+    else if (maxX < 0) hint = d.msgFrame;
+    else if (maxX - minX < 0.5 * w) hint = d.msgCloser;
+    camera.dataset.hint = hint === d.msgReady ? "ready" : hint === d.msgDark ? "dark" : hint === d.msgStill ? "still" : hint === d.msgFrame ? "frame" : "closer";
+    cameraHint(hint);
+  }
+
+  async function cameraOpen(form) {
+    const d = camera.dataset;
+    cameraState.form = form;
+    camera.querySelector(".camera-title").textContent = form.closest(".side").querySelector("h2").textContent;
+    camera.dataset.shape = form.querySelector(".camera-open").dataset.shape;
+    camera.hidden = false;
+    cameraHint(d.msgFrame);
+    try {
+      // Ask for far more than any sensor has: the browser picks the largest it can give.
+      cameraState.stream = await navigator.mediaDevices.getUserMedia({
+        audio: false,
+        video: { facingMode: { ideal: "environment" }, width: { ideal: 4096 }, height: { ideal: 3072 } },
+      });
+    } catch (error) {
+      camera.hidden = true;
+      showError(form, d.msgFailed);
+      return;
+    }
+    const video = camera.querySelector(".camera-video");
+    video.srcObject = cameraState.stream;
+    cameraState.timer = setInterval(cameraLook, 350);
+    camera.querySelector(".camera-shoot").focus();
+  }
+
+  async function cameraStill() {
+    const track = cameraState.stream && cameraState.stream.getVideoTracks()[0];
+    if (!track) return null;
+    if (typeof window.ImageCapture === "function") {
+      try {
+        return await new window.ImageCapture(track).takePhoto();
+      } catch (error) { /* some cameras refuse stills: take the video frame */ }
+    }
+    const video = camera.querySelector(".camera-video");
+    const canvas = document.createElement("canvas");
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    canvas.getContext("2d").drawImage(video, 0, 0);
+    return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.92); });
+  }
+
+  if (camera && config && navigator.mediaDevices && typeof navigator.mediaDevices.getUserMedia === "function") {
+    document.querySelectorAll(".upload-form .camera-open").forEach(function (button) {
+      button.addEventListener("click", function () { cameraOpen(button.form); });
+    });
+    // Offered only where there is a camera (a desktop without one keeps the file input alone).
+    const offer = function (devices) {
+      const any = devices.some(function (device) { return device.kind === "videoinput"; });
+      document.querySelectorAll(".upload-form .camera-open").forEach(function (button) { button.hidden = !any; });
+    };
+    if (typeof navigator.mediaDevices.enumerateDevices === "function") {
+      navigator.mediaDevices.enumerateDevices().then(offer, function () { offer([{ kind: "videoinput" }]); });
+    } else {
+      offer([{ kind: "videoinput" }]);
+    }
+    camera.querySelector(".camera-cancel").addEventListener("click", cameraClose);
+    camera.addEventListener("keydown", function (event) { if (event.key === "Escape") cameraClose(); });
+    camera.querySelector(".camera-shoot").addEventListener("click", async function () {
+      const form = cameraState.form;
+      const blob = await cameraStill();
+      cameraClose();
+      if (!blob) return;
+      const type = blob.type || "image/jpeg";
+      const file = new File([blob], "camera." + (type === "image/png" ? "png" : "jpg"), { type: type });
+      if (await setChosen(form, file)) upload(form);
+    });
+  }
+
   if (config) {
     document.querySelectorAll(".upload-form").forEach(function (form) {
       const input = form.querySelector("input[type=file]");
       const zone = form.querySelector(".dropzone");
+      // Dropping a file works with this script only: say so only then.
+      const dropHint = zone.querySelector(".dropzone-hint");
+      if (dropHint) dropHint.hidden = false;
       input.addEventListener("change", function () { onChosen(form); });
       ["dragenter", "dragover"].forEach(function (name) {
         zone.addEventListener(name, function (event) { event.preventDefault(); zone.classList.add("dragging"); });
@@ -266,6 +407,11 @@
         }
         // Until a decision or a request for new images: a case a person still has to look at
         // (ready for review, needs attention) keeps updating too.
+        // A decision arrived while the page was open: load the page that explains it.
+        if ((status.state === "approved" || status.state === "rejected") && list.dataset.moving === "true") {
+          window.location.reload();
+          return;
+        }
         if (moving.has(status.state) || status.state === "ready_for_review" || status.state === "needs_attention") {
           delay = Math.min(delay * 1.3, 10000);
           setTimeout(poll, delay);

@@ -89,3 +89,35 @@ def test_thresholds_set_in_the_admin_apply(client):
     SiteConfiguration.objects.update_or_create(id=1, defaults={"capture_sharpness_refuse": 4.5})
     refused = upload(client, case, "passport", file=jpeg(capture(*PASSPORT)), json=True)
     assert refused.status_code == 400 and refused.json()["code"] == "capture_blurry"
+
+
+def test_a_page_cut_off_where_no_line_runs_into_the_edge_is_refused_unless_the_admin_turns_it_off(client):
+    # The top 30 % of the page outside the photo: the cut passes above the print, so only the
+    # missing document edge on that side tells.
+    page = capture(*PASSPORT)
+    cut = np.ascontiguousarray(page[int(page.shape[0] * 0.3):])
+    result = check_capture(jpeg(cut).read(), kind="passport")
+    assert result.refused.code == "cut_off" and result.measures.edge_lines < 2
+    case = start_case(client)
+    refused = upload(client, case, "passport", file=jpeg(cut), json=True)
+    assert refused.status_code == 400 and refused.json()["code"] == "capture_cut_off"
+    SiteConfiguration.objects.update_or_create(id=1, defaults={"capture_open_sides_refuse": 0})
+    assert upload(client, case, "passport", file=jpeg(cut), json=True).status_code == 200
+
+
+def test_an_emirates_id_front_given_as_its_back_is_refused_unless_the_admin_relaxes_the_mrz_rule(client):
+    case = start_case(client, document_type="emirates_id")
+    front = jpeg(capture("emirates_id_front", "eid_classic_inline"))
+    refused = upload(client, case, "emirates_id_back", file=front, json=True)
+    assert refused.status_code == 400 and refused.json()["code"] == "capture_wrong_side"
+    assert refused.json()["message"].startswith("This looks like the front of the card")
+    SiteConfiguration.objects.update_or_create(id=1, defaults={"capture_mrz_min_lines": 0})
+    accepted = upload(client, case, "emirates_id_back", file=jpeg(capture("emirates_id_front", "eid_classic_inline")), json=True)
+    assert accepted.status_code == 200 and accepted.json()["warnings"]
+
+
+def test_a_passport_page_without_its_machine_readable_lines_is_refused():
+    page = capture(*PASSPORT)
+    no_mrz = np.ascontiguousarray(page[: int(page.shape[0] * 0.7)])
+    result = check_capture(jpeg(no_mrz).read(), kind="passport")
+    assert (result.refused.code, result.refused.detail) == ("wrong_side", "no_mrz")
