@@ -149,34 +149,76 @@ def document_record_reading(
     ``masked_image``: for a bank card, the stored copy of its image with the hidden digits painted
     over, which replaces the image as sent in the same transaction (deleted once that commits).
 
-    The reading is committed first; once every current side of the case is read, the checks run
-    after that commit (see :func:`case_check_when_read`), so the document's and the case's row
-    locks are not held while the cross-checks compute.
+    The cross-checks never run inside the reading's transaction nor under its locks. When this is
+    the last side to be read, they run before it, on the other sides' committed readings and this
+    one (still in memory); the transaction that stores the reading then only confirms that nothing
+    changed meanwhile (the case still processing, every side read, the same readings) and stores
+    the findings and the move to ``ready_for_review`` with it: one commit. If something changed
+    (two last sides finishing together), the checks run again after the commit
+    (:func:`case_check_when_read`).
     """
-    stored = _store_reading(document_id=document_id, token=token, result=result, masked_image=masked_image)
+    ahead = _checks_ahead(document_id=document_id, result=result)
+    stored = _store_reading(document_id=document_id, token=token, result=result, ahead=ahead,
+                           masked_image=masked_image)
     if stored is None:
         return False
-    case_id, every_side_read = stored
-    if every_side_read:
+    case_id, still_to_check = stored
+    if still_to_check:
         case_check_when_read(case_id=case_id)
     return True
 
 
+_ROLES = (DocumentReading.Role.PRIMARY, DocumentReading.Role.SECOND)
+
+
+@dataclass(frozen=True)
+class _ChecksAhead:
+    """Checks computed before the reading's transaction, and the other readings they used."""
+
+    findings: list[Finding]
+    other_reading_ids: frozenset
+
+
+def _checks_ahead(*, document_id, result: ocr.DocumentReadResult) -> _ChecksAhead | None:
+    """The case's checks with this reading, when every other current side is already read; None
+    when another side is still to come (then this reading is not the last) or the case moved on."""
+    document = Document.objects.select_related("case__applicant").get(id=document_id)
+    case = document.case
+    if case.state != CaseState.PROCESSING or _unread_sides(case).exclude(id=document_id).exists():
+        return None
+    latest: dict[tuple[str, str], tuple[str, Reading]] = {}
+    used: dict[tuple[str, str], int] = {}
+    for row in _current_readings(case):
+        latest[(row.document.kind, row.role)] = (row.role, _reading_of(row))
+        used[(row.document.kind, row.role)] = row.id
+    for role, reading in zip(_ROLES, (result.primary, result.second), strict=True):
+        if reading is not None:
+            # A side read again: this reading replaces the earlier one, in the earlier one's place.
+            latest[(document.kind, role)] = (role, reading)
+            used.pop((document.kind, role), None)
+    evidence = _evidence(case, list(latest.values()))
+    findings = ocr.check_case(evidence, today=timezone.now().date(), policy=check_policy())
+    findings += _duplicate_document_findings(case, evidence.primary)
+    return _ChecksAhead(findings, frozenset(used.values()))
+
+
 @transaction.atomic
-def _store_reading(*, document_id, token: str, result: ocr.DocumentReadResult,
+def _store_reading(*, document_id, token: str, result: ocr.DocumentReadResult, ahead: _ChecksAhead | None,
                    masked_image: StoredMaskedImage | None = None):
-    """The reading rows, the document's state and their audit row. ``(case id, every current side
-    read?)``, or None for a duplicate."""
+    """The reading rows, the document's state and their audit row; with them, the checks computed
+    ahead and the move to review when they still hold (a bank card's masked image replaces the one
+    as sent). ``(case id, checks still to run?)``, or None for a duplicate."""
     document = Document.objects.select_for_update().get(id=document_id)
     if document.read_state != Document.ReadState.READING or document.claim_token != token:
         return None
     case = lock_case(document.case_id)
     if document.kind == DocumentKind.BANK_CARD:
         _swap_in_masked_card_image(document, masked_image)
+    new_ids = set()
     for role, reading in ((DocumentReading.Role.PRIMARY, result.primary), (DocumentReading.Role.SECOND, result.second)):
         if reading is None:
             continue
-        DocumentReading.objects.create(
+        stored = DocumentReading.objects.create(
             document=document,
             role=role,
             provider=reading.provider,
@@ -186,6 +228,7 @@ def _store_reading(*, document_id, token: str, result: ocr.DocumentReadResult,
             vendor_request_id=reading.vendor_request_id or "",
             claim_token=token,
         )
+        new_ids.add(stored.id)
         names, numbers = reading_search_values({name: f.to_json() for name, f in reading.fields.items()})
         case_index_for_search(case_id=case.id, names=names, numbers=numbers)
     document.read_state = Document.ReadState.READ
@@ -206,7 +249,13 @@ def _store_reading(*, document_id, token: str, result: ocr.DocumentReadResult,
             "fields": sorted(result.primary.fields),
         },
     )
-    return case.id, not _unread_sides(case).exists()
+    if case.state != CaseState.PROCESSING or _unread_sides(case).exists():
+        return case.id, False
+    if ahead is not None and _current_reading_ids(case) == ahead.other_reading_ids | new_ids:
+        _store_findings(case, ahead.findings)
+        case_transition(case=case, target=CaseState.READY_FOR_REVIEW, actor=PIPELINE)
+        return case.id, False
+    return case.id, True
 
 
 def case_check_when_read(*, case_id) -> bool:
@@ -324,21 +373,26 @@ def _current_reading_ids(case: Case) -> set:
     return set(latest.values())
 
 
+def _reading_of(row: DocumentReading) -> Reading:
+    return Reading.from_json(
+        {
+            "provider": row.provider,
+            "document_kind": row.document.kind,
+            "fields": row.fields,
+            "mrz_lines": row.mrz_lines,
+            "raw_response": {},
+            "vendor_request_id": row.vendor_request_id,
+        }
+    )
+
+
 def _case_readings_from(case: Case, rows: list[DocumentReading]) -> CaseReadings:
-    primary: list[Reading] = []
-    second: list[Reading] = []
-    for row in rows:
-        reading = Reading.from_json(
-            {
-                "provider": row.provider,
-                "document_kind": row.document.kind,
-                "fields": row.fields,
-                "mrz_lines": row.mrz_lines,
-                "raw_response": {},
-                "vendor_request_id": row.vendor_request_id,
-            }
-        )
-        (primary if row.role == DocumentReading.Role.PRIMARY else second).append(reading)
+    return _evidence(case, [(row.role, _reading_of(row)) for row in rows])
+
+
+def _evidence(case: Case, readings: list[tuple[str, Reading]]) -> CaseReadings:
+    primary = [reading for role, reading in readings if role == DocumentReading.Role.PRIMARY]
+    second = [reading for role, reading in readings if role != DocumentReading.Role.PRIMARY]
     applicant = case.applicant
     return CaseReadings(
         document_type=DocumentType(case.document_type),
