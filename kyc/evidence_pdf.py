@@ -48,9 +48,23 @@ def _fetcher(document_ids: set[str]):
     return CaseImageFetcher(fail_on_errors=True, allowed_protocols=["document-image"])
 
 
+def _weasyprint_html():
+    """WeasyPrint's HTML class, imported on first use (loading Pango costs ~0.3 s, paid only by an
+    export), with Pillow's process-wide LOAD_TRUNCATED_IMAGES put back as it was: WeasyPrint turns
+    it on when imported (weasyprint/images.py), which would make every later upload check in the
+    same process accept a truncated image (kyc.uploads refuses them)."""
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    from weasyprint import HTML
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = before
+    return HTML
+
+
 def evidence_pdf(evidence: dict[str, Any]) -> bytes:
     """``evidence`` (from kyc.services.exports.case_evidence_export) as PDF bytes, in the active language."""
-    from weasyprint import HTML  # imported here: loading Pango costs ~0.3 s, paid only by an export
+    HTML = _weasyprint_html()  # noqa: N806 (a class)
 
     document_ids = {str(d["id"]) for d in evidence["documents"]}
     html = render_to_string("reviewer/export_pdf.html", {

@@ -121,6 +121,11 @@ def test_the_pdf_export_holds_the_image_the_findings_as_sentences_the_decision_a
     # Audited as the other formats are.
     assert AuditEvent.objects.filter(action="case.exported", case_id=decided_case.id,
                                      data__format="pdf").exists()
+    # Rendering leaves Pillow as it found it: a truncated upload is still refused afterwards
+    # (WeasyPrint turns LOAD_TRUNCATED_IMAGES on when it is imported).
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
 
 
 @needs_poppler
