@@ -52,7 +52,7 @@ def _weasyprint_html():
     """WeasyPrint's HTML class, imported on first use (loading Pango costs ~0.3 s, paid only by an
     export), with Pillow's process-wide LOAD_TRUNCATED_IMAGES put back as it was: WeasyPrint turns
     it on when imported (weasyprint/images.py), which would make every later upload check in the
-    same process accept a truncated image (kyc.uploads refuses them)."""
+    same process accept a truncated image (kyc.uploads.prepare refuses them)."""
     from PIL import ImageFile
 
     before = ImageFile.LOAD_TRUNCATED_IMAGES
