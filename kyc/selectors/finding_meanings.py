@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy
 
 FINDING_MEANINGS = {
     "DOC_SIDE_MISSING": gettext_lazy("A side the document type needs was not read."),
+    "DUPLICATE_DOCUMENT": gettext_lazy(
+        "The same identity document (issuing state and number) was presented in another case."
+    ),
     "DOC_DUPLICATE_READING": gettext_lazy("Two primary readings of the same side; the first is used."),
     "OCR_CONFIDENCE": gettext_lazy("Provider confidence of every field against the minimum."),
     "FIELD_UNREADABLE": gettext_lazy("A printed value could not be interpreted (garbled date ...)."),

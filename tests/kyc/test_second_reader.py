@@ -8,6 +8,7 @@ from kyc.models import CheckFinding, DocumentReading
 from kyc.core.audit import Actor
 from kyc.services.cases import case_create, case_submit
 from kyc.services.documents import document_attach
+from kyc.uploads.prepare import prepare_upload
 from kyc.tasks import read_document
 from ocr_integration.specimens import generate_specimen
 

@@ -192,6 +192,7 @@ def read_specimen_passport(settings, provider: str, on_commit):
 
     from kyc.services.cases import case_create, case_submit
     from kyc.services.documents import document_attach
+    from kyc.uploads.prepare import prepare_upload
     from kyc.tasks import read_document
     from ocr_integration.specimens import generate_specimen
 
