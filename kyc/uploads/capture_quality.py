@@ -205,7 +205,7 @@ def _open_sides(grey: np.ndarray, lines: list[_Line]) -> tuple[int, float]:
     Worked out on the photo turned level by the print's median slant (so a card photographed
     askew keeps its edges outside its print), one strip per side (so the print's own strokes do
     not drown the edge in the line search)."""
-    text = [ln for ln in lines if _is_text(ln)]
+    text = _main_print(ln for ln in lines if _is_text(ln))
     if len(text) < 2:
         return 0, 1.0
     height, width = grey.shape
@@ -246,6 +246,39 @@ def _open_sides(grey: np.ndarray, lines: list[_Line]) -> tuple[int, float]:
             open_sides += 1
             gap = min(gap, room)
     return open_sides, gap
+
+
+def _main_print(lines) -> list[_Line]:
+    """The largest group of printed lines that lie close together: the document's own print.
+
+    Print apart from it (a label or another sheet on the desk, a sticker beside the card) is left
+    out, or its side would be taken for the document's and the document called cut off there.
+    Two lines belong together when the gap between their boxes is under four line heights, more
+    than any line spacing or margin inside a passport page or an ID card."""
+    lines = list(lines)
+    if len(lines) < 3:
+        return lines
+    reach = 4 * float(np.median([ln.short for ln in lines]))
+    group = list(range(len(lines)))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
+    for i, a in enumerate(lines):
+        ax, ay, aw, ah = a.box
+        for j in range(i + 1, len(lines)):
+            bx, by, bw, bh = lines[j].box
+            gap_x = max(0, max(ax, bx) - min(ax + aw, bx + bw))
+            gap_y = max(0, max(ay, by) - min(ay + ah, by + bh))
+            if gap_x <= reach and gap_y <= reach:
+                group[root(i)] = root(j)
+    members: dict[int, list[_Line]] = {}
+    for i, line in enumerate(lines):
+        members.setdefault(root(i), []).append(line)
+    return max(members.values(), key=lambda m: sum(ln.long * ln.short for ln in m))
 
 
 def _trimmed_box(boxes: list[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:
