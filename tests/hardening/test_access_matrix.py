@@ -434,7 +434,7 @@ ADMIN_ROWS = [
     # No model has a public page ("view on site"): nothing to redirect to.
     Row("admin/r/<path:content_type_id>/<path:object_id>/", "get", staff_only("404", "404", "404"),
         lambda w: reverse("admin:view_on_site", args=[ContentType.objects.get_for_model(w["case"]).pk, _case(w)])),
-    Row("admin/^(?P<app_label>auth|kyc|ocr_integration|kyc_api)/$", "get", staff_only("404", "404", "200"),
+    Row("admin/^(?P<app_label>auth|kyc_core|kyc|kyc_api|ocr_integration)/$", "get", staff_only("404", "404", "200"),
         lambda w: reverse("admin:app_list", args=["kyc"])),
     Row("admin/(?P<url>.*)$", "get", staff_only("404", "404", "404"), lambda w: "/admin/no-such-page/"),
     # Setting a staff member's password: the admin role may change staff accounts.
