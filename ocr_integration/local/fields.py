@@ -666,22 +666,26 @@ def _cn_wrapped(lines: list[TextLine], label: str) -> tuple[str, float, TextLine
     if first is None:
         return None
     text, score, anchor = first
+    label_line = next(line for line in lines if compact(line.text).startswith(label))
+    # Lines already in the first value (the detector may cut a tilted row in two).
+    claimed = {id(label_line), id(anchor)} | {id(line) for line in right_of(lines, label_line)}
+    later_labels = [line for line in lines if compact(line.text).startswith(_CN_LABELS) and line.cy > label_line.cy]
+    stop = min((line.top for line in later_labels), default=None)
     parts, scores = [text], [score]
     previous = anchor
     h = anchor.height
-    # The next label's row ends the value (its own value may stand a little higher than it).
-    stop = min(
-        (line.top for line in lines if compact(line.text).startswith(_CN_LABELS) and line.cy > anchor.bottom),
-        default=None,
-    )
     for line in sorted(lines, key=lambda item: item.top):
-        if line is anchor or line.top <= previous.top + previous.height * 0.5:
+        if id(line) in claimed or line.top <= previous.top + previous.height * 0.5:
             continue
         if stop is not None and line.cy >= stop:
             break
         if line.top - previous.bottom > h * 0.8:
             break
         if anchor.left - h * 1.2 <= line.left <= anchor.left + (anchor.right - anchor.left) * 0.5:
+            # A Chinese value wraps onto lines of Chinese text; one without any (a date range,
+            # the ID number) is the next field's value, even where a tilt lifts it above its label.
+            if not any("\u4e00" <= c <= "\u9fff" for c in line.text):
+                break
             parts.append(simplified(compact(line.text)))
             scores.append(line.score)
             previous = line

@@ -113,6 +113,18 @@ def below(lines: list[TextLine], label: TextLine) -> TextLine | None:
     return best
 
 
+def _row_offset(label: TextLine, line: TextLine) -> float:
+    """How far ``line``'s centre lies above or below the row through ``label``, the row following
+    the label's own slant (on a photo still tilted a little, a value far right of its label
+    stands higher or lower than the label)."""
+    tl, tr = label.quad[0], label.quad[1]
+    dx = float(tr[0] - tl[0])
+    slope = float(tr[1] - tl[1]) / dx if dx > 1 else 0.0
+    slope = max(-0.25, min(0.25, slope))
+    lc, vc = label.quad.mean(axis=0), line.quad.mean(axis=0)
+    return float(vc[1] - (lc[1] + slope * (vc[0] - lc[0])))
+
+
 def right_of(lines: list[TextLine], label: TextLine) -> list[TextLine]:
     """Lines on the same row, to the right of ``label``, left to right."""
     row = [
@@ -120,6 +132,6 @@ def right_of(lines: list[TextLine], label: TextLine) -> list[TextLine]:
         for line in lines
         if line is not label
         and line.left > label.left + (label.right - label.left) * 0.5
-        and abs(line.cy - label.cy) < max(label.height, line.height) * 0.6
+        and abs(_row_offset(label, line)) < max(label.height, line.height) * 0.6
     ]
     return sorted(row, key=lambda line: line.left)

@@ -123,20 +123,22 @@ def test_a_value_the_detector_missed_under_its_caption_is_read(provider):
 
 
 def _with_digit_in_mrz_name(provider, specimen) -> tuple[bytes, int]:
-    """The specimen with one O of its MRZ name printed as the digit 0 (as a worn print or a poor
+    """The specimen with one S of its MRZ name printed as the digit 5 (as a worn print or a poor
     recognition gives it); returns the PNG and the position changed in the first line."""
     line1 = specimen.truth.mrz_lines[0]
-    position = line1.index("O", 5)
+    position = line1.index("S", 5)
     box = read(provider, specimen).raw_response["mrz"]["boxes"][0]
     image = Image.open(io.BytesIO(specimen.image)).convert("RGB")
     left, top, right, bottom = box
     pitch = (right - left) / 44
-    cell = (round(left + position * pitch), top, round(left + (position + 1) * pitch), bottom)
+    cell = (round(left + position * pitch), top - 2, round(left + (position + 1) * pitch), bottom + 2)
     draw = ImageDraw.Draw(image)
-    paper = image.getpixel((cell[0] - 2, top - 4))
-    draw.rectangle(cell, fill=paper)
-    size = round((bottom - top) * 1.25)
-    draw.text(((cell[0] + cell[2]) / 2, bottom), "0", font=font("ocrb", size), fill=(20, 20, 20), anchor="ms")
+    draw.rectangle(cell, fill=image.getpixel((cell[0] - 2, top - 6)))
+    # The OCR-B digit at the cap height of its neighbours.
+    size = 10
+    while font("ocrb", size + 1).getbbox("5")[3] - font("ocrb", size + 1).getbbox("5")[1] <= (bottom - top) * 0.9:
+        size += 1
+    draw.text(((cell[0] + cell[2]) / 2, bottom - 1), "5", font=font("ocrb", size), fill=(20, 20, 20), anchor="ms")
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue(), position
@@ -145,32 +147,17 @@ def _with_digit_in_mrz_name(provider, specimen) -> tuple[bytes, int]:
 def test_a_digit_read_in_the_mrz_name_reaches_the_checks_and_is_reported_corrected(provider):
     specimen = next(
         sp for seed in range(5200, 5300)
-        if "O" in (sp := render(DocumentKind.PASSPORT, "passport_no_captions", seed)).truth.mrz_lines[0][5:]
+        if "S" in (sp := render(DocumentKind.PASSPORT, "passport_no_captions", seed)).truth.mrz_lines[0][5:]
     )
     image, position = _with_digit_in_mrz_name(provider, specimen)
     reading = provider.read(ReadRequest(DocumentKind.PASSPORT, image, "image/png"))
     # The reading carries the MRZ as recognised ...
-    assert reading.mrz_lines[0][position] == "0"
+    assert reading.mrz_lines[0][position] == "5"
     findings = check_case(CaseReadings(document_type=DocumentType.PASSPORT, primary=[reading]), today=TODAY,
                           policy=CheckPolicy())
     by_code = {f.code: f for f in findings}
     # ... and the checks correct it, list the change for the reviewer and compare the names.
     corrected = by_code["MRZ_CORRECTED"]
-    assert {"line": 1, "position": position + 1, "read": "0", "corrected": "O"}.items() <= corrected.evidence["corrections"][0].items()
+    assert {"line": 1, "position": position + 1, "read": "5", "corrected": "S"}.items() <= corrected.evidence["corrections"][0].items()
     assert corrected.evidence["corrected_lines"][0] == specimen.truth.mrz_lines[0]
     assert not [f.code for f in findings if str(f.outcome) == "fail"]
-
-
-
-def test_a_place_of_birth_that_names_the_country_is_not_taken_for_the_nationality():
-    mrz = {"surname": "KISALU", "given_names": "RIZUS", "birth_date": "1986-01-21", "nationality": "SGP"}
-    page = [
-        _line("SINGAPORE", 10, 10),
-        _line("KISALU", 10, 60), _line("RIZUS", 10, 100), _line("SINGAPORE", 10, 140),
-        _line("1986-01-21", 10, 180), _line("SINGAPORE", 250, 180),
-        _line("2022-11-28", 10, 220), _line("2032-11-27", 250, 220), _line("ICA", 10, 260),
-    ]
-    found = fields.passport(page, today=TODAY, mrz_fields=mrz)
-    assert found["nationality"][2].top == 140
-    assert found["place_of_birth"][0] == "SINGAPORE" and found["place_of_birth"][2].top == 180
-    assert found["issuing_authority"][0] == "ICA"

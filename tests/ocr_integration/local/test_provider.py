@@ -71,7 +71,8 @@ def test_reads_the_specimen_fields(provider, kind, seed, degrade):
     got = {name: reading.value(name) for name in ASSERTED[kind]}
     want = {name: specimen.truth.fields[name] for name in ASSERTED[kind]}
     assert got == want
-    assert reading.mrz_lines == specimen.truth.mrz_lines
+    # The MRZ comes as recognised (a 0 read for an O in a name stays); the checks correct it.
+    assert mrz.parse(reading.mrz_lines, today=TODAY, correct=True).lines == specimen.truth.mrz_lines
     with Image.open(io.BytesIO(specimen.image)) as opened:
         width, height = opened.size
     for name, field in reading.fields.items():
