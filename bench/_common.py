@@ -242,19 +242,27 @@ def celery_workers(bench: Bench, count: int, *, concurrency: int, pool: str = "p
                                        start_new_session=True)
             log.close()
             processes.append((process, log_path))
+            if bench.broker_url.startswith("filesystem"):
+                # Kombu's on-disk broker rewrites its exchange table in place: two workers binding
+                # their queue at the same moment can read it half written. One at a time there.
+                _wait_ready(process, log_path, time.monotonic() + ready_timeout)
         deadline = time.monotonic() + ready_timeout
         for process, log_path in processes:
-            while " ready." not in log_path.read_text(errors="replace"):
-                if process.poll() is not None:
-                    raise RuntimeError(f"a Celery worker exited early:\n{log_path.read_text()[-3000:]}")
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"a Celery worker was not ready in time:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.2)
+            _wait_ready(process, log_path, deadline)
         yield [process for process, _ in processes]
     finally:
         for process, _ in processes:
             _stop(process)
         forget_queue(bench.broker_url, queue or bench.queue)
+
+
+def _wait_ready(process: subprocess.Popen, log_path: Path, deadline: float) -> None:
+    while " ready." not in log_path.read_text(errors="replace"):
+        if process.poll() is not None:
+            raise RuntimeError(f"a Celery worker exited early:\n{log_path.read_text()[-3000:]}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"a Celery worker was not ready in time:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.2)
 
 
 def forget_queue(broker_url: str, queue: str) -> None:

@@ -233,7 +233,7 @@ def views(size: int) -> dict[str, str]:
     from kyc.models import Case
     from kyc.selectors.queue import (
         SORT_FIELDS,
-        QueueFilters,
+        QueueFilterSet,
         _encode_cursor,
         reviewer_queue_page_rows,
     )
@@ -246,7 +246,7 @@ def views(size: int) -> dict[str, str]:
     waiting = list(Case.objects.filter(state="ready_for_review").values_list("id", flat=True)[:500])
     all_states = "&".join(f"state={s}" for s in ("ready_for_review", "needs_attention", "submitted", "processing",
                                                     "resubmission_requested", "approved", "rejected"))
-    rows = reviewer_queue_page_rows(QueueFilters(), user=reviewer)
+    rows = reviewer_queue_page_rows(QueueFilterSet({}, user=reviewer))
     deep = rows[min(rows.count() - 1, 40 * 50 - 1)]  # the last row of page 40
     deep_cursor = _encode_cursor(deep, SORT_FIELDS["waiting"])
     result = {

@@ -71,6 +71,8 @@ PERSONAL: tuple[PersonalTable, ...] = (
 NOT_PERSONAL: dict[str, str] = {
     "kyc.CaseSearchDigest.field": "which kind of value a digest is of (name, document_number)",
     **{f"kyc.SiteConfiguration.bank_card_{t}": "a choice" for t in ("passport", "emirates_id", "cn_resident_id")},
+    **{f"kyc.ReasonCode.{name}": "what applicants are told a reason code means, written by an admin" for name in (
+        "applicant_text", "applicant_text_ar", "applicant_text_zh_hans")},
     # Django's own tables.
     "admin.LogEntry.object_id": "a primary key",
     "admin.LogEntry.object_repr": "str() of a row: every model's __str__ names ids and references, never values",

@@ -262,6 +262,9 @@ APPLICANT_ROWS = [
         multipart=True),
     Row("cases/<uuid:case_id>/submit/", "post", applicant_only("302"),
         lambda w: reverse("applicant:submit", args=[_case(w)])),
+    # The continue link sent again: only to the case's own applicant, by email.
+    Row("cases/<uuid:case_id>/send-link/", "post", applicant_only("302"),
+        lambda w: reverse("applicant:send_link", args=[_case(w)])),
     Row("cases/<uuid:case_id>/status/", "get", applicant_only("200"),
         lambda w: reverse("applicant:status", args=[_case(w)]), shows={"applicant": "applicant"}),
     Row("cases/<uuid:case_id>/status.json", "get", applicant_only("200"),
