@@ -23,10 +23,12 @@ def _backoff_seconds(retries: int, error: OcrError) -> float:
     return min(base * (0.5 + random.random()), settings.OCR_RETRY_BACKOFF_MAX_SECONDS)
 
 
-def _log_lines_name_the_case(**lookup) -> None:
+def log_lines_name_the_case(**lookup) -> None:
     """Every line this task logs from here on names its case (id and reference, never personal data)."""
     from kyc.models import Case
 
+    if not lookup or None in lookup.values():
+        return
     try:
         found = Case.objects.filter(**lookup).values_list("id", "reference").first()
     except Exception:  # a malformed id or a lost database: the service below reports it, with its retry rules
@@ -38,7 +40,7 @@ def _log_lines_name_the_case(**lookup) -> None:
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def read_document(self, document_id: str) -> None:
     token = self.request.id or f"direct-{document_id}"
-    _log_lines_name_the_case(documents__id=document_id)
+    log_lines_name_the_case(documents__id=document_id)
     try:
         readings.document_read(document_id=document_id, token=token)
     except OcrError as error:
@@ -107,7 +109,7 @@ def send_decision_email(self, decision_id: int) -> None:
     """Tell the applicant about a decision (queued on commit by services.decisions)."""
     from kyc.services.notifications import decision_email_send
 
-    _log_lines_name_the_case(decisions__id=decision_id)
+    log_lines_name_the_case(decisions__id=decision_id)
     try:
         decision_email_send(decision_id=decision_id)
     except OSError as exc:  # the mail server is unreachable: try again later
@@ -119,7 +121,7 @@ def send_unreadable_return_email(self, case_id: str, kind: str) -> None:
     """Ask the applicant for a new photo of a side that could not be read (queued on commit)."""
     from kyc.services.notifications import unreadable_return_email_send
 
-    _log_lines_name_the_case(id=case_id)
+    log_lines_name_the_case(id=case_id)
     try:
         unreadable_return_email_send(case_id=case_id, kind=kind)
     except OSError as exc:  # the mail server is unreachable: try again later

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -249,3 +250,11 @@ def due_delivery_ids(*, grace_seconds: int = 120) -> list:
         .order_by("next_attempt_at")
         .values_list("id", flat=True)[:500]
     )
+
+
+def delivery_case_id(delivery_id):
+    """The case a delivery is about (for the task's log lines), or None for an unknown or malformed id."""
+    try:
+        return WebhookDelivery.objects.filter(id=delivery_id).values_list("case_id", flat=True).first()
+    except (ValueError, ValidationError):
+        return None
