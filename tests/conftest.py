@@ -136,3 +136,24 @@ def s3_storage(settings, s3_server):
     storage = S3TestStorage(settings, s3_server)
     yield storage
     storage.close()
+
+
+@pytest.fixture
+def json_lines():
+    """The log lines written while the test runs, as the production JSON formatter writes them."""
+    import io
+    import json
+    import logging
+
+    from kyc.ops.logs import JsonFormatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    previous_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
+    root.removeHandler(handler)
+    root.setLevel(previous_level)

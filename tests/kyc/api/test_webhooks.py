@@ -271,29 +271,11 @@ def test_listing_deliveries_costs_the_same_queries_however_many_attempts(api, re
     assert len(three.captured_queries) == len(one.captured_queries)
 
 
-def test_the_delivery_tasks_log_lines_name_their_case(api, receiver, django_capture_on_commit_callbacks):
-    import io
-    import json
-    import logging
-
-    from kyc.ops.logs import JsonFormatter
-
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    previous_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    try:
-        register(api, receiver.url)
-        case, _ = submit_case(api, django_capture_on_commit_callbacks)
-        deliver_webhook.apply(args=[str(WebhookDelivery.objects.get().id)], task_id="hook-1")
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(previous_level)
-    lines = [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
-    hook_lines = [line for line in lines if line.get("task_id") == "hook-1"]
+def test_the_delivery_tasks_log_lines_name_their_case(api, receiver, json_lines, django_capture_on_commit_callbacks):
+    register(api, receiver.url)
+    case, _ = submit_case(api, django_capture_on_commit_callbacks)
+    deliver_webhook.apply(args=[str(WebhookDelivery.objects.get().id)], task_id="hook-1")
+    hook_lines = [line for line in json_lines() if line.get("task_id") == "hook-1"]
     assert hook_lines
     assert all(line.get("case") == case["id"] and line.get("case_reference") == case["reference"]
                for line in hook_lines), hook_lines

@@ -3,13 +3,10 @@ the same process does not inherit it. The full worker run is in tests/hardening/
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 
 import pytest
 
-from kyc.ops.logs import JsonFormatter
 from kyc.core.audit import Actor
 from kyc.services.cases import case_submit
 from kyc.tasks import read_document, requeue_stalled_reads
@@ -17,20 +14,6 @@ from tests.conftest import make_case
 from tests.support.providers import BLUE
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def json_lines():
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    previous_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
-    root.removeHandler(handler)
-    root.setLevel(previous_level)
 
 
 def test_every_line_of_a_read_names_its_case_and_the_next_task_does_not(
