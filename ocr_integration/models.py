@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from .documents.kinds import KIND_LABELS, DocumentKind
+from .documents.kinds import KIND_LABELS, READ_KINDS
 from kyc.core.encryption.fields import EncryptedTextField
 
 
@@ -109,7 +109,7 @@ class RoutingRule(models.Model):
     """
 
     document_kind = models.CharField(
-        max_length=30, unique=True, choices=[(k.value, KIND_LABELS[k]) for k in DocumentKind]
+        max_length=30, unique=True, choices=[(k.value, KIND_LABELS[k]) for k in READ_KINDS]
     )
     primary = models.CharField(max_length=40)
     fallback = models.CharField(max_length=40, blank=True)

@@ -23,7 +23,7 @@ from ocr_integration.documents.crosschecks import FINDING_CODES, CaseReadings, C
 from ocr_integration.documents.crosschecks import check_case as _check_case
 from ocr_integration.documents import duplicates
 from ocr_integration.documents.findings import Finding
-from ocr_integration.documents.kinds import DocumentKind
+from ocr_integration.documents.kinds import READ_KINDS, DocumentKind
 from ocr_integration.documents.reading import Reading
 from ocr_integration.provider import MAX_IMAGE_PIXELS, ErrorClass, OcrError, OcrProvider, ReadRequest
 from ocr_integration.selectors import VendorFigures, attempt_counts, attempts_for_subjects, vendor_figures
@@ -196,7 +196,7 @@ def warm_up_providers() -> None:
     """Build every provider the routing uses, so that model loading happens at worker start."""
     names = {settings.OCR_DEFAULT_PROVIDER}
     try:
-        for kind in DocumentKind:
+        for kind in READ_KINDS:
             route = routing.route_for(kind)  # settings, environment and admin rules alike
             names.update(n for n in (route.primary, route.fallback, route.second_reader) if n)
     except Exception:  # the database may not be reachable yet: warm up the default at least

@@ -39,4 +39,6 @@ os.environ.setdefault("APPLICANT_CASE_RATE", "100000/3600")
 # Most tests upload plain synthetic images that drive the scripted OCR provider by colour; the
 # quality gate would rightly refuse them. Its own tests turn it on (tests/kyc/views/test_capture_gate.py).
 os.environ.setdefault("CAPTURE_GATE_ENABLED", "false")
+# Likewise cases ask for no selfie unless a test asks for one (tests/kyc/test_selfie*.py).
+os.environ.setdefault("SELFIE_REQUIREMENT", "not_asked")
 os.environ.setdefault("APPLICANT_UPLOAD_RATE", "100000/3600")

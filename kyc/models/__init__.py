@@ -4,6 +4,7 @@ from kyc.models.configuration import SiteConfiguration
 from kyc.models.decision import Decision
 from kyc.models.document import Document, DocumentReading
 from kyc.models.finding import CheckFinding
+from kyc.models.liveness import LivenessCapture, LivenessFrame
 from kyc.models.retention import PendingFileDeletion
 from kyc.models.reviewing import CaseNote, CaseSearchDigest, ReasonCode
 from kyc.models.security import RateCounter, StaffLoginThrottle, TotpDevice
@@ -17,6 +18,8 @@ __all__ = [
     "Decision",
     "Document",
     "DocumentReading",
+    "LivenessCapture",
+    "LivenessFrame",
     "PendingFileDeletion",
     "RateCounter",
     "ReasonCode",

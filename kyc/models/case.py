@@ -5,7 +5,13 @@ from django.conf import settings
 from django.db import models
 
 from kyc.domain.workflow import STATE_LABELS, CaseState
-from ocr_integration.documents.kinds import DocumentKind, DocumentType, SupportingRequirement, case_kinds
+from ocr_integration.documents.kinds import (
+    DocumentKind,
+    DocumentType,
+    SelfieRequirement,
+    SupportingRequirement,
+    case_kinds,
+)
 from kyc.core.encryption.fields import EncryptedTextField
 
 # No 0/O, 1/I/L: references are read out over the phone.
@@ -31,6 +37,13 @@ class Case(models.Model):
         max_length=10,
         choices=[(r.value, r.value.replace("_", " ")) for r in SupportingRequirement],
         default=SupportingRequirement.NOT_ASKED.value,
+    )
+    # Whether this case asks for a selfie and a liveness capture after its documents, kept from the
+    # site configuration when the case started (like ``bank_card``).
+    selfie_requirement = models.CharField(
+        max_length=10,
+        choices=[(r.value, r.value.replace("_", " ")) for r in SelfieRequirement],
+        default=SelfieRequirement.NOT_ASKED.value,
     )
     state = models.CharField(
         max_length=30,
@@ -108,6 +121,11 @@ class Case(models.Model):
     def optional_kinds(self) -> tuple[DocumentKind, ...]:
         """Sides the applicant may add (a bank card where the site asks for one but does not insist)."""
         return case_kinds(DocumentType(self.document_type), SupportingRequirement(self.bank_card))[1]
+
+    @property
+    def asks_for_selfie(self) -> bool:
+        """Whether the applicant is asked for a selfie and a liveness capture (both required)."""
+        return self.selfie_requirement == SelfieRequirement.REQUIRED.value
 
     @property
     def allowed_kinds(self) -> tuple[DocumentKind, ...]:

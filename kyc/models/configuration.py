@@ -3,12 +3,17 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from ocr_integration.documents.kinds import SupportingRequirement
+from ocr_integration.documents.kinds import SelfieRequirement, SupportingRequirement
 
 _BANK_CARD_CHOICES = [
     (SupportingRequirement.NOT_ASKED.value, "Not asked"),
     (SupportingRequirement.OPTIONAL.value, "Optional"),
     (SupportingRequirement.REQUIRED.value, "Required"),
+]
+_SELFIE_CHOICES = [
+    ("", "As the environment says (SELFIE_REQUIREMENT)"),
+    (SelfieRequirement.NOT_ASKED.value, "Not asked"),
+    (SelfieRequirement.REQUIRED.value, "Required"),
 ]
 
 
@@ -59,6 +64,23 @@ class SiteConfiguration(models.Model):
         help_text="Ask applicants who present a Chinese resident ID for a bank card too. "
                   "Applies to cases started afterwards.",
     )
+    # A selfie and a liveness capture after the documents (issue 19), per identity document type.
+    # Empty: settings.SELFIE_REQUIREMENT ("required" unless the environment says otherwise).
+    selfie_passport = models.CharField(
+        max_length=10, choices=_SELFIE_CHOICES, blank=True, default="",
+        help_text="Ask applicants who present a passport for a selfie and a liveness check. "
+                  "Applies to cases started afterwards.",
+    )
+    selfie_emirates_id = models.CharField(
+        max_length=10, choices=_SELFIE_CHOICES, blank=True, default="",
+        help_text="Ask applicants who present an Emirates ID for a selfie and a liveness check. "
+                  "Applies to cases started afterwards.",
+    )
+    selfie_cn_resident_id = models.CharField(
+        max_length=10, choices=_SELFIE_CHOICES, blank=True, default="",
+        help_text="Ask applicants who present a Chinese resident ID for a selfie and a liveness check. "
+                  "Applies to cases started afterwards.",
+    )
     capture_open_sides_refuse = models.PositiveIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(4)],
         help_text="Upload gate: a photo is refused as cut off when one side (up to this many) of the printed area has no document edge before the photo's edge (default 1; 0 turns the check off).",
@@ -99,4 +121,5 @@ class SiteConfiguration(models.Model):
         "retention_audit_days", "capture_sharpness_refuse", "capture_glare_refuse", "capture_edge_lines_refuse",
         "bank_card_passport", "bank_card_emirates_id", "bank_card_cn_resident_id",
         "capture_open_sides_refuse", "capture_mrz_min_lines",
+        "selfie_passport", "selfie_emirates_id", "selfie_cn_resident_id",
     )

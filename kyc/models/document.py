@@ -25,6 +25,11 @@ class Document(models.Model):
         READING = "reading", "Being read"
         READ = "read", "Read"
         FAILED = "failed", "Could not be read"
+        # A selfie: stored like every image, never sent to an OCR reader.
+        NOT_READ = "not_read", "Not read (no text to read)"
+
+    # The states in which a current image holds up nothing: read, or never to be read.
+    SETTLED_READ_STATES = (ReadState.READ, ReadState.NOT_READ)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey("kyc.Case", on_delete=models.CASCADE, related_name="documents")

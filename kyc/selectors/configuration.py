@@ -36,6 +36,13 @@ def bank_card_requirement(document_type: str) -> str:
     return getattr(site_configuration(), f"bank_card_{DocumentType(document_type).value}")
 
 
+def selfie_requirement(document_type: str) -> str:
+    """Whether a case of this document type starts asking for a selfie: the admin's choice, else the
+    environment's (settings.SELFIE_REQUIREMENT)."""
+    chosen = getattr(site_configuration(), f"selfie_{DocumentType(document_type).value}")
+    return chosen or settings.SELFIE_REQUIREMENT
+
+
 def capture_thresholds() -> GateThresholds:
     """The upload quality gate's thresholds: the admin's where set, the tested defaults otherwise."""
     config = site_configuration()

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_noop
 
 from kyc.access import policy
 from kyc.core.models import AuditEvent
-from kyc.selectors.configuration import bank_card_requirement
+from kyc.selectors.configuration import bank_card_requirement, selfie_requirement
 from kyc.errors import SidesMissing, ValidationFailed
 from kyc.models import Applicant, Case, Document
 from kyc.services import hooks
@@ -96,6 +96,7 @@ def case_create(
         document_type=document_type.value,
         issuing_country=issuing_country,
         bank_card=bank_card_requirement(document_type.value),
+        selfie_requirement=selfie_requirement(document_type.value),
         created_by=created_by,
     )
     case_index_for_search(case_id=case.id, names=[applicant.declared_full_name])
@@ -108,7 +109,7 @@ def case_create(
         object_type="case",
         object_id=case.id,
         data={"document_type": document_type.value, "issuing_country": issuing_country,
-              "bank_card": case.bank_card},
+              "bank_card": case.bank_card, "selfie_requirement": case.selfie_requirement},
     )
     return case
 

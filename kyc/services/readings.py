@@ -287,7 +287,7 @@ def case_check_when_read(*, case_id) -> bool:
 
 
 def _unread_sides(case: Case):
-    return case.documents.filter(is_current=True).exclude(read_state=Document.ReadState.READ)
+    return case.documents.filter(is_current=True).exclude(read_state__in=Document.SETTLED_READ_STATES)
 
 
 @transaction.atomic
@@ -495,7 +495,9 @@ def unchecked_read_case_ids() -> list:
     """Processing cases whose every current side was read long ago but which were never checked:
     the worker was lost between storing the last reading and the checks (they run after that commit)."""
     stale_before = timezone.now() - timedelta(seconds=settings.OCR_READ_STALL_SECONDS)
-    unread = Document.objects.filter(case=OuterRef("pk"), is_current=True).exclude(read_state=Document.ReadState.READ)
+    unread = Document.objects.filter(case=OuterRef("pk"), is_current=True).exclude(
+        read_state__in=Document.SETTLED_READ_STATES
+    )
     return list(
         Case.objects.filter(state=CaseState.PROCESSING, state_changed_at__lt=stale_before)
         .filter(~Exists(unread))

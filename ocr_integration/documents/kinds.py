@@ -16,6 +16,18 @@ class DocumentKind(StrEnum):
     CN_ID_PORTRAIT = "cn_id_portrait"  # name, sex, ethnicity, birth date, address, number
     CN_ID_EMBLEM = "cn_id_emblem"  # issuing authority, validity period
     BANK_CARD = "bank_card"
+    # Not a side of a document: the applicant's own face, matched against the document portrait.
+    # No OCR reader ever reads it (READ_KINDS leaves it out).
+    SELFIE = "selfie"
+
+
+# The kinds an OCR reader reads: every kind but the selfie.
+READ_KINDS: tuple[DocumentKind, ...] = tuple(k for k in DocumentKind if k is not DocumentKind.SELFIE)
+
+
+def is_read_by_ocr(kind: str) -> bool:
+    """Whether an image of ``kind`` goes to an OCR reader (a selfie never does)."""
+    return kind != DocumentKind.SELFIE.value
 
 
 class DocumentType(StrEnum):
@@ -42,6 +54,26 @@ class SupportingRequirement(StrEnum):
     REQUIRED = "required"
 
 
+class SelfieRequirement(StrEnum):
+    """Whether a case asks for a selfie and a liveness capture after its documents. The admin sets it
+    per document type; a case keeps the value it started with."""
+
+    NOT_ASKED = "not_asked"
+    REQUIRED = "required"
+
+
+class LivenessChallenge(StrEnum):
+    """What the applicant is asked to do while the camera takes a burst of frames.
+
+    Left and right are the applicant's own (turning to their left shows the camera their right
+    cheek); frames are stored as the camera saw them, never mirrored. The server picks one at random
+    per capture, so a recording made for one challenge does not answer the other.
+    """
+
+    TURN_LEFT_THEN_RIGHT = "turn_left_then_right"
+    TURN_RIGHT_THEN_LEFT = "turn_right_then_left"
+
+
 def case_kinds(
     document_type: DocumentType, bank_card: SupportingRequirement = SupportingRequirement.NOT_ASKED
 ) -> tuple[tuple[DocumentKind, ...], tuple[DocumentKind, ...]]:
@@ -62,4 +94,5 @@ KIND_LABELS: dict[DocumentKind, str] = {
     DocumentKind.CN_ID_PORTRAIT: "Chinese resident ID, portrait side",
     DocumentKind.CN_ID_EMBLEM: "Chinese resident ID, national-emblem side",
     DocumentKind.BANK_CARD: "Bank card",
+    DocumentKind.SELFIE: "Selfie",
 }
