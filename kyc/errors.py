@@ -120,6 +120,31 @@ class ConsentMissing(ValidationFailed):
     code = "consent_required"
 
 
+class SelfieNotAsked(ValidationFailed):
+    """A selfie or liveness frames for a case that does not ask for them."""
+
+    code = "selfie_not_asked"
+    message = gettext_noop("This case does not ask for a selfie.")
+
+
+class SelfieMissing(ValidationFailed):
+    """Submitted without the selfie or the liveness capture the case asks for."""
+
+    code = "selfie_missing"
+
+    def __init__(self, *, selfie: bool, liveness: bool) -> None:
+        if selfie and liveness:
+            message = gettext_noop("Please take your selfie and the short head-turn check before submitting.")
+        elif selfie:
+            message = gettext_noop("Please take your selfie before submitting.")
+        else:
+            message = gettext_noop("Please do the short head-turn check before submitting.")
+        super().__init__(params={"selfie": selfie, "liveness": liveness}, message=message)
+
+    def shown_params(self) -> dict[str, Any]:
+        return {}  # the message names no value
+
+
 class PermissionDenied(KycError):
     """The acting user may not do this to this case."""
 
@@ -136,5 +161,5 @@ class ConflictError(KycError):
 
 __all__ = [
     "KycError", "ValidationFailed", "SidesMissing", "SideNotInDocument", "CaseNotEditable", "CaseErased",
-    "DuplicateImage", "ConsentMissing", "PermissionDenied", "ConflictError",
+    "DuplicateImage", "ConsentMissing", "SelfieNotAsked", "SelfieMissing", "PermissionDenied", "ConflictError",
 ]

@@ -4,7 +4,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from kyc.api import views
+from kyc.api import liveness, views
 from kyc.api.errors import error_body
 
 
@@ -34,6 +34,9 @@ urlpatterns = [
     path("v1/cases/<uuid:case_id>/documents/", views.CaseDocumentsView.as_view(), name="api-case-documents"),
     path("v1/cases/<uuid:case_id>/consents/", views.CaseConsentView.as_view(), name="api-case-consents"),
     path("v1/cases/<uuid:case_id>/submit/", views.CaseSubmitView.as_view(), name="api-case-submit"),
+    path("v1/cases/<uuid:case_id>/liveness/challenge/", liveness.CaseLivenessChallengeView.as_view(),
+         name="api-case-liveness-challenge"),
+    path("v1/cases/<uuid:case_id>/liveness/", liveness.CaseLivenessFramesView.as_view(), name="api-case-liveness"),
     path("v1/webhooks/", views.WebhookListView.as_view(), name="api-webhooks"),
     path("v1/webhooks/<uuid:endpoint_id>/", views.WebhookDetailView.as_view(), name="api-webhook"),
     path("v1/webhooks/<uuid:endpoint_id>/deliveries/", views.WebhookDeliveriesView.as_view(),

@@ -27,6 +27,7 @@ SIDE_LABELS = {
     DocumentKind.CN_ID_PORTRAIT.value: gettext_lazy("Resident ID, side with your photo"),
     DocumentKind.CN_ID_EMBLEM.value: gettext_lazy("Resident ID, side with the national emblem"),
     DocumentKind.BANK_CARD.value: gettext_lazy("Bank card"),
+    DocumentKind.SELFIE.value: gettext_lazy("Selfie"),
 }
 # The reason an unreadable image went back to the applicant (kyc.services.readings): stored as the
 # case's state reason in English, translated when shown and in the email.

@@ -12,13 +12,13 @@ from django.utils.translation import gettext_noop
 from kyc.access import policy
 from kyc.core.models import AuditEvent
 from kyc.selectors.configuration import bank_card_requirement, selfie_requirement
-from kyc.errors import SidesMissing, ValidationFailed
+from kyc.errors import SelfieMissing, SidesMissing, ValidationFailed
 from kyc.models import Applicant, Case, Document
 from kyc.services import hooks
 from kyc.core.audit import Actor, audit_record
 from kyc.services.search_index import case_index_for_search
 from kyc.domain.workflow import CaseState, assert_transition
-from ocr_integration.documents.kinds import DocumentType
+from ocr_integration.documents.kinds import DocumentKind, DocumentType
 
 
 def case_transition(
@@ -126,6 +126,11 @@ def case_submit(*, case_id, actor: Actor) -> Case:
     missing = missing_kinds(case)
     if missing:
         raise SidesMissing(missing)
+    if case.asks_for_selfie:
+        no_selfie = not case.documents.filter(kind=DocumentKind.SELFIE.value, is_current=True).exists()
+        no_liveness = not case.liveness_captures.filter(is_current=True).exists()
+        if no_selfie or no_liveness:
+            raise SelfieMissing(selfie=no_selfie, liveness=no_liveness)
     case_transition(case=case, target=CaseState.SUBMITTED, actor=actor)
     _queue_reads(case)
     return case

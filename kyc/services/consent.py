@@ -1,8 +1,11 @@
 """Consent to processing, recorded on the audit chain (append-only, hash-chained, kept after erasure).
 
-Two scopes: ``processing`` (every case, with the privacy notice) and ``sensitive_personal_information``
+Three scopes: ``processing`` (every case, with the privacy notice), ``sensitive_personal_information``
 (a Chinese resident ID number is sensitive personal information under PIPL art. 28-29: it needs a
-separate, explicit consent before the image is uploaded).
+separate, explicit consent before the image is uploaded) and ``biometric`` (a selfie and the
+liveness frames are biometric data: sensitive personal information under PIPL art. 28-29 and
+sensitive personal data under the UAE PDPL (Federal Decree-Law 45/2021, art. 4): a separate,
+explicit consent before any image of the face is stored).
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from ocr_integration.documents.kinds import DocumentKind
 
 PROCESSING = "processing"
 SENSITIVE = "sensitive_personal_information"
-SCOPES = (PROCESSING, SENSITIVE)
+BIOMETRIC = "biometric"
+SCOPES = (PROCESSING, SENSITIVE, BIOMETRIC)
 # Bump when the wording of templates/applicant/privacy.html changes materially.
-NOTICE_VERSION = "2026-11-1"
+NOTICE_VERSION = "2026-12-1"  # the biometric section (issue 19)
 SENSITIVE_KINDS = frozenset({DocumentKind.CN_ID_PORTRAIT.value, DocumentKind.CN_ID_EMBLEM.value})
 
 
@@ -59,4 +63,18 @@ def require_consent_for(*, case_id, kind: str) -> None:
                 "Before you upload your Chinese resident ID card, please give your separate consent to "
                 "the processing of your ID number, which is sensitive personal information."
             )
+        )
+    if kind == DocumentKind.SELFIE.value:
+        require_biometric_consent(case_id=case_id)
+
+
+def require_biometric_consent(*, case_id) -> None:
+    """Refuse an image of the applicant's face (a selfie, liveness frames) before the separate consent."""
+    if not consent_given(case_id=case_id, scope=BIOMETRIC):
+        raise ConsentMissing(
+            "biometric_consent_required",
+            message=gettext_noop(
+                "Before you take a selfie, please give your separate consent to the processing of your "
+                "facial images, which are biometric data."
+            ),
         )

@@ -9,13 +9,13 @@ from django.core.files.base import File
 from django.db import transaction
 
 from kyc.services.consent import require_consent_for
-from kyc.errors import CaseErased, CaseNotEditable, DuplicateImage, SideNotInDocument
+from kyc.errors import CaseErased, CaseNotEditable, DuplicateImage, SelfieNotAsked, SideNotInDocument
 from kyc.models import Case, Document
 from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import lock_case
 from kyc.uploads.prepare import PreparedImage, UploadNotKept, capture_gate
 from kyc.domain.workflow import EDITABLE_STATES, CaseState
-from ocr_integration.documents.kinds import DocumentKind, DocumentType
+from ocr_integration.documents.kinds import DocumentKind, DocumentType, is_read_by_ocr
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,9 @@ def document_attach(*, case_id, kind: str, prepared: PreparedImage, actor: Actor
     with transaction.atomic():
         case = lock_case(case_id)
         document_kind = _attach_refusals(case=case, kind=kind, prepared=prepared)
-        warnings = capture_gate(prepared, kind=document_kind.value)
+        # The gate judges a printed document (sharpness of print, edges, machine-readable lines);
+        # a face is judged by the face checks after submission instead.
+        warnings = capture_gate(prepared, kind=document_kind.value) if is_read_by_ocr(document_kind.value) else []
         previous = case.documents.filter(kind=document_kind.value, is_current=True).first()
         if previous is not None:
             previous.is_current = False
@@ -54,6 +56,8 @@ def document_attach(*, case_id, kind: str, prepared: PreparedImage, actor: Actor
             width=prepared.width,
             height=prepared.height,
             content_type=prepared.content_type,
+            # A selfie is stored and checked like every image, but there is no text on it to read.
+            read_state=Document.ReadState.PENDING if is_read_by_ocr(document_kind.value) else Document.ReadState.NOT_READ,
         )
         stored_name = None
         try:
@@ -94,7 +98,10 @@ def _attach_refusals(*, case: Case, kind: str, prepared: PreparedImage) -> Docum
         document_kind = DocumentKind(kind)
     except ValueError:
         raise SideNotInDocument() from None
-    if document_kind not in case.allowed_kinds:
+    if document_kind is DocumentKind.SELFIE:
+        if not case.asks_for_selfie:
+            raise SelfieNotAsked()
+    elif document_kind not in case.allowed_kinds:
         raise SideNotInDocument()
     if CaseState(case.state) not in EDITABLE_STATES:
         raise CaseNotEditable()

@@ -35,6 +35,7 @@ from kyc.access.applicants import (
     resume_token,
 )
 from kyc.services.consent import (
+    BIOMETRIC,
     NOTICE_VERSION,
     PROCESSING,
     SENSITIVE,
@@ -55,6 +56,7 @@ from kyc.selectors.cases import case_find, rejection_reasons_for_applicant
 from kyc.core.audit import Actor
 from kyc.services.cases import case_create, case_submit
 from kyc.services.documents import document_attach
+from kyc.services.liveness import BurstFrame, burst_limits, liveness_challenge_issue, liveness_frames_attach
 from kyc.services.notifications import resume_link_email_send
 from kyc.services.rate_limits import sliding_window_count
 from kyc.uploads.prepare import (
@@ -82,6 +84,16 @@ SIDE_HINTS = {
         "The front of the card, with the card number, your name and the expiry date. Reviewers see only the "
         "first six and last four digits of the number."
     ),
+    DocumentKind.SELFIE.value: gettext_lazy(
+        "A photo of your face, looking straight at the camera, in good light, without glasses or a hat."
+    ),
+}
+# What the applicant is asked to do during the liveness burst, in their own left and right.
+LIVENESS_STEPS = {
+    "turn_left_then_right": (gettext_lazy("Slowly turn your head to your left…"),
+                             gettext_lazy("…now slowly turn it to your right.")),
+    "turn_right_then_left": (gettext_lazy("Slowly turn your head to your right…"),
+                             gettext_lazy("…now slowly turn it to your left.")),
 }
 READ_STATE_LABELS = {
     Document.ReadState.PENDING.value: gettext_lazy("Waiting"),
@@ -360,6 +372,27 @@ def _sides(case: Case) -> list[dict]:
     return sides
 
 
+def _selfie_step(case: Case) -> dict | None:
+    """The selfie step after the documents, when the case asks for it."""
+    if not case.asks_for_selfie:
+        return None
+    selfie = case.documents.filter(kind=DocumentKind.SELFIE.value, is_current=True).first()
+    return {
+        "kind": DocumentKind.SELFIE.value,
+        "label": SIDE_LABELS[DocumentKind.SELFIE.value],
+        "hint": SIDE_HINTS[DocumentKind.SELFIE.value],
+        "document": selfie,
+        "needs_consent": not consent_given(case_id=case.id, scope=BIOMETRIC),
+        "liveness_done": case.liveness_captures.filter(is_current=True).exists(),
+        "limits": burst_limits(),
+    }
+
+
+def _ready_to_submit(case: Case, sides: list[dict], selfie: dict | None) -> bool:
+    documents = all(s["document"] or s["optional"] for s in sides)
+    return documents and (selfie is None or bool(selfie["document"] and selfie["liveness_done"]))
+
+
 def _limits() -> dict:
     return {
         "max_bytes": settings.UPLOAD_MAX_BYTES,
@@ -376,6 +409,7 @@ def case_page(request, case_id):
         return redirect("applicant:status", case_id=case.id)
     sides = _sides(case)
     needs_sensitive_consent = any(s["sensitive"] for s in sides) and not consent_given(case_id=case.id, scope=SENSITIVE)
+    selfie = _selfie_step(case)
     context = {
         "case": case,
         "sides": sides,
@@ -384,7 +418,8 @@ def case_page(request, case_id):
         "resubmission_heading": resubmission_heading(state_reason=case.state_reason),
         "decision_note": _decision_note(case),
         "needs_sensitive_consent": needs_sensitive_consent,
-        "all_present": all(s["document"] or s["optional"] for s in sides),
+        "all_present": _ready_to_submit(case, sides, selfie),
+        "selfie": selfie,
         "accept_types": ACCEPT_TYPES,
         "limits": _limits(),
     }
@@ -400,6 +435,18 @@ def consent(request, case_id):
         consent_record(case_id=case.id, scope=SENSITIVE, actor=Actor.applicant(case.applicant_id))
         messages.success(request, _("Thank you. You can now upload your ID card."))
     return redirect("applicant:case", case_id=case.id)
+
+
+@require_POST
+def biometric_consent(request, case_id):
+    """The separate consent to the processing of the applicant's facial images (PIPL, UAE PDPL)."""
+    case = _case_for(request, case_id)
+    if request.POST.get("consent_biometric") != "yes":
+        messages.error(request, _("Please tick the box to give your separate consent to the processing of your facial images."))
+    else:
+        consent_record(case_id=case.id, scope=BIOMETRIC, actor=Actor.applicant(case.applicant_id))
+        messages.success(request, _("Thank you. You can now take your selfie."))
+    return redirect(f"{reverse('applicant:case', args=[case.id])}#selfie-step")
 
 
 def _wants_json(request) -> bool:
@@ -449,13 +496,68 @@ def _upload(request, case_id, kind):
     message = _("%(side)s: received.") % {"side": label}
     warnings = [_(warning) for warning in attached.capture_warnings]  # a borderline photo: accepted, said so
     if wants_json:
-        sides = _sides(case)
         return JsonResponse({"ok": True, "message": message, "warnings": warnings, "kind": kind,
-                             "all_present": all(s["document"] or s["optional"] for s in sides)})
+                             "all_present": _ready_to_submit(case, _sides(case), _selfie_step(case))})
     messages.success(request, message)
     for warning in warnings:
         messages.warning(request, warning, extra_tags="upload-warning")
     return redirect("applicant:case", case_id=case.id)
+
+
+@require_POST
+def liveness_challenge(request, case_id):
+    """Issue (or repeat) the head-turn challenge the applicant's camera answers next (JSON)."""
+    case = _case_for(request, case_id)
+    try:
+        capture = liveness_challenge_issue(case_id=case.id, actor=Actor.applicant(case.applicant_id))
+    except KycError as error:
+        return JsonResponse({"ok": False, "code": error.code, "message": str(error)}, status=error.http_status)
+    limits = burst_limits()
+    return JsonResponse({
+        "ok": True, "challenge": capture.challenge, "nonce": capture.nonce,
+        "steps": [str(step) for step in LIVENESS_STEPS[capture.challenge]],
+        "min_frames": limits.min_frames, "max_frames": limits.max_frames, "max_duration_ms": limits.max_duration_ms,
+    })
+
+
+@csrf_exempt  # the CSRF check runs in _liveness_upload, after the size guard is in place
+@require_POST
+def liveness_upload(request, case_id):
+    request.upload_handlers.insert(0, SizeLimitUploadHandler(request))
+    return _liveness_upload(request, case_id)
+
+
+@csrf_protect
+def _liveness_upload(request, case_id):
+    """The burst of frames that answers a challenge (JSON): ``nonce``, then ``frame`` files and their
+    ``offset_ms`` in the order taken. The whole burst counts as one upload for the rate limit."""
+    case = _case_for(request, case_id)
+
+    def refuse(message: str, code: str, status: int = 400):
+        return JsonResponse({"ok": False, "code": code, "message": message}, status=status)
+
+    email = case.applicant.email
+    try:
+        _rate_check(request, "upload", email, settings.APPLICANT_UPLOAD_RATE, count=False)
+    except RateLimited:
+        return refuse(_("Too many uploads. Please wait a while and try again."), "rate_limited", 429)
+    if getattr(request, "upload_too_large", False):
+        error = refuse_too_large()
+        return refuse(str(error), error.code)
+    files = request.FILES.getlist("frame")
+    offsets = request.POST.getlist("offset_ms")
+    if not files or len(offsets) != len(files) or not all(o.isdigit() and len(o) <= 9 for o in offsets):
+        return refuse(_("The photos of the check did not arrive complete. Please do the head turn again."),
+                      "liveness_incomplete")
+    try:
+        frames = [BurstFrame(image=prepare_upload(f), offset_ms=int(o)) for f, o in zip(files, offsets, strict=True)]
+        liveness_frames_attach(case_id=case.id, nonce=request.POST.get("nonce", ""), frames=frames,
+                               actor=Actor.applicant(case.applicant_id))
+        _rate_check_quietly(request, "upload", email, settings.APPLICANT_UPLOAD_RATE)
+    except KycError as error:
+        return refuse(str(error), error.code, error.http_status)
+    return JsonResponse({"ok": True, "message": _("Head-turn check: received."),
+                         "all_present": _ready_to_submit(case, _sides(case), _selfie_step(case))})
 
 
 @require_POST
@@ -528,6 +630,9 @@ urlpatterns = [
     path("resume/<str:token>/", resume, name="resume"),
     path("cases/<uuid:case_id>/", case_page, name="case"),
     path("cases/<uuid:case_id>/consent/", consent, name="consent"),
+    path("cases/<uuid:case_id>/consent/biometric/", biometric_consent, name="biometric_consent"),
+    path("cases/<uuid:case_id>/liveness/challenge/", liveness_challenge, name="liveness_challenge"),
+    path("cases/<uuid:case_id>/liveness/", liveness_upload, name="liveness_upload"),
     path("cases/<uuid:case_id>/send-link/", send_link, name="send_link"),
     path("cases/<uuid:case_id>/documents/<str:kind>/", upload, name="upload"),
     path("cases/<uuid:case_id>/submit/", submit, name="submit"),

@@ -275,7 +275,8 @@
       // Ask for far more than any sensor has: the browser picks the largest it can give.
       cameraState.stream = await navigator.mediaDevices.getUserMedia({
         audio: false,
-        video: { facingMode: { ideal: "environment" }, width: { ideal: 4096 }, height: { ideal: 3072 } },
+        // A selfie is taken with the front camera, a document with the back one.
+        video: { facingMode: { ideal: camera.dataset.shape === "face" ? "user" : "environment" }, width: { ideal: 4096 }, height: { ideal: 3072 } },
       });
     } catch (error) {
       camera.hidden = true;
@@ -357,6 +358,153 @@
         upload(form);
       });
     });
+  }
+
+  // --- liveness (head-turn) check ----------------------------------------------------------
+  // The server issues a challenge (turn left then right, or the reverse) and a nonce; the front
+  // camera takes a burst of frames (about ten in three seconds) while the page says which way to
+  // turn; the frames go up in one request with their times from the start. The frames are sent
+  // as the camera saw them (the live view is mirrored for the applicant's comfort only). The
+  // server refuses a burst of the wrong shape; the face engine judges the movement after submission.
+  const liveness = document.getElementById("side-liveness");
+  const livenessCamera = document.getElementById("liveness-camera");
+  const FRAME_COUNT = 10;
+  const FRAME_INTERVAL_MS = 300;
+  const FRAME_MAX_SIDE = 640;
+  const livenessState = { stream: null, cancelled: false };
+
+  function livenessError(message) {
+    const box = liveness.querySelector(".client-error");
+    box.textContent = message || "";
+    box.hidden = !message;
+  }
+
+  function livenessClose() {
+    livenessState.cancelled = true;
+    if (livenessState.stream) livenessState.stream.getTracks().forEach(function (track) { track.stop(); });
+    livenessState.stream = null;
+    livenessCamera.querySelector(".camera-video").srcObject = null;
+    livenessCamera.hidden = true;
+    liveness.querySelector(".liveness-start").disabled = false;
+  }
+
+  function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+
+  function grabFrame(video) {
+    const scale = Math.min(1, FRAME_MAX_SIDE / Math.max(video.videoWidth, video.videoHeight));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(video.videoWidth * scale);
+    canvas.height = Math.round(video.videoHeight * scale);
+    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+    return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.9); });
+  }
+
+  function csrfToken() {
+    const input = liveness.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  async function livenessRun() {
+    const d = liveness.dataset;
+    const start = liveness.querySelector(".liveness-start");
+    const instruction = livenessCamera.querySelector(".liveness-instruction");
+    const progress = livenessCamera.querySelector(".liveness-progress");
+    livenessError("");
+    start.disabled = true;
+    livenessState.cancelled = false;
+    let challenge;
+    try {
+      const response = await fetch(d.challengeUrl, {
+        method: "POST", credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+      });
+      challenge = await response.json();
+    } catch (error) {
+      start.disabled = false;
+      livenessError(d.msgNetwork);
+      return;
+    }
+    if (!challenge.ok) {
+      start.disabled = false;
+      livenessError(challenge.message);
+      return;
+    }
+    livenessCamera.hidden = false;
+    progress.value = 0;
+    instruction.textContent = d.msgReady;
+    try {
+      livenessState.stream = await navigator.mediaDevices.getUserMedia({
+        audio: false, video: { facingMode: { ideal: "user" }, width: { ideal: 1280 }, height: { ideal: 720 } },
+      });
+    } catch (error) {
+      livenessClose();
+      livenessError(d.msgFailed);
+      return;
+    }
+    const video = livenessCamera.querySelector(".camera-video");
+    video.srcObject = livenessState.stream;
+    await new Promise(function (resolve) {
+      if (video.readyState >= 2 && video.videoWidth) resolve();
+      else video.addEventListener("loadeddata", resolve, { once: true });
+    });
+    await sleep(800); // a moment to look at the camera before the first frame
+    const form = new FormData();
+    form.append("nonce", challenge.nonce);
+    const began = performance.now();
+    for (let i = 0; i < FRAME_COUNT; i++) {
+      if (livenessState.cancelled) return;
+      instruction.textContent = challenge.steps[i < FRAME_COUNT / 2 ? 0 : 1];
+      const target = began + i * FRAME_INTERVAL_MS;
+      const wait = target - performance.now();
+      if (wait > 0) await sleep(wait);
+      const offset = Math.round(performance.now() - began);
+      const blob = await grabFrame(video);
+      if (!blob) continue;
+      form.append("frame", new File([blob], "frame-" + i + ".jpg", { type: "image/jpeg" }));
+      form.append("offset_ms", String(offset));
+      progress.value = Math.round(((i + 1) / FRAME_COUNT) * 100);
+    }
+    instruction.textContent = d.msgSending;
+    livenessState.stream.getTracks().forEach(function (track) { track.stop(); });
+    let body = null;
+    let status = 0;
+    try {
+      const response = await fetch(d.uploadUrl, {
+        method: "POST", credentials: "same-origin", body: form,
+        headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+      });
+      status = response.status;
+      body = await response.json();
+    } catch (error) {
+      body = null;
+    }
+    livenessClose();
+    if (status === 413 || !body) {
+      livenessError(d.msgNetwork);
+      return;
+    }
+    if (!body.ok) {
+      liveness.dataset.serverCode = body.code || "";
+      livenessError(body.message);
+      return;
+    }
+    liveness.classList.add("has-document");
+    liveness.querySelector(".received").hidden = false;
+    const submit = document.getElementById("submit-case");
+    if (submit && body.all_present) delete submit.dataset.incomplete;
+  }
+
+  if (liveness && livenessCamera) {
+    const start = liveness.querySelector(".liveness-start");
+    liveness.querySelector(".liveness-nojs").hidden = true;
+    if (navigator.mediaDevices && typeof navigator.mediaDevices.getUserMedia === "function") {
+      start.hidden = false;
+      start.addEventListener("click", livenessRun);
+      livenessCamera.querySelector(".liveness-cancel").addEventListener("click", livenessClose);
+      livenessCamera.addEventListener("keydown", function (event) { if (event.key === "Escape") livenessClose(); });
+    } else {
+      livenessError(liveness.dataset.msgFailed);
+    }
   }
 
   // --- local time --------------------------------------------------------------------------

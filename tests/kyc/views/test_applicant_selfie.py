@@ -1,0 +1,108 @@
+"""The applicant's selfie step (issue 19): consent, selfie, head-turn burst, submit; in the pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from kyc.models import Case, LivenessFrame
+from tests.support.providers import GREEN, colour_image
+
+pytestmark = pytest.mark.django_db
+
+START = {"email": "applicant@example.test", "document_type": "passport", "consent_processing": "on"}
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_and_selfie_asked(settings, tmp_path):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}}
+    settings.SELFIE_REQUIREMENT = "required"
+
+
+def jpeg(size=(320, 240)) -> SimpleUploadedFile:
+    return SimpleUploadedFile("f.jpg", colour_image((190, 150, 130), size=size, fmt="JPEG"), content_type="image/jpeg")
+
+
+def start_case(client, language="en") -> Case:
+    response = client.post("/", START, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 302
+    case = Case.objects.get(id=response["Location"].split("/")[2])
+    client.post(f"/cases/{case.id}/documents/passport/",
+                {"file": SimpleUploadedFile("p.png", colour_image(GREEN), content_type="image/png")})
+    return case
+
+
+def burst(client, case, nonce, count=10):
+    return client.post(f"/cases/{case.id}/liveness/",
+                       {"nonce": nonce, "frame": [jpeg() for _ in range(count)], "offset_ms": [i * 300 for i in range(count)]},
+                       HTTP_ACCEPT="application/json")
+
+
+def test_the_step_asks_for_consent_first_then_takes_the_selfie_and_the_burst():
+    client = Client()
+    case = start_case(client)
+    page = client.get(f"/cases/{case.id}/").content.decode()
+    assert 'id="biometric-consent"' in page and 'id="side-selfie"' not in page
+    refused = client.post(f"/cases/{case.id}/documents/selfie/", {"file": jpeg((480, 640))}, HTTP_ACCEPT="application/json")
+    assert refused.status_code == 400 and refused.json()["code"] == "biometric_consent_required"
+
+    client.post(f"/cases/{case.id}/consent/biometric/", {})  # box not ticked: no consent
+    assert 'id="biometric-consent"' in client.get(f"/cases/{case.id}/").content.decode()
+    client.post(f"/cases/{case.id}/consent/biometric/", {"consent_biometric": "yes"})
+    page = client.get(f"/cases/{case.id}/").content.decode()
+    assert 'id="biometric-consent"' not in page and 'id="side-selfie"' in page and 'id="side-liveness"' in page
+    assert "data-incomplete" in page
+
+    selfie = client.post(f"/cases/{case.id}/documents/selfie/", {"file": jpeg((480, 640))}, HTTP_ACCEPT="application/json")
+    assert selfie.status_code == 200 and selfie.json()["ok"] and not selfie.json()["all_present"]
+    issued = client.post(f"/cases/{case.id}/liveness/challenge/", HTTP_ACCEPT="application/json").json()
+    assert issued["ok"] and len(issued["steps"]) == 2
+    stored = burst(client, case, issued["nonce"])
+    assert stored.status_code == 200 and stored.json()["ok"] and stored.json()["all_present"]
+    assert "data-incomplete" not in client.get(f"/cases/{case.id}/").content.decode()
+    assert client.post(f"/cases/{case.id}/submit/")["Location"].endswith("/status/")
+
+
+def test_submit_without_the_selfie_says_what_is_missing_in_the_applicants_language():
+    client = Client()
+    case = start_case(client, language="ar")
+    response = client.post(f"/cases/{case.id}/submit/", follow=True, HTTP_ACCEPT_LANGUAGE="ar")
+    assert Case.objects.get(id=case.id).state == "draft"
+    assert "Please take your selfie" not in response.content.decode()
+    assert "صورة" in response.content.decode()  # the Arabic message names the selfie photo
+
+
+def test_a_burst_of_the_wrong_shape_is_refused_in_the_page_with_its_code():
+    client = Client()
+    case = start_case(client)
+    client.post(f"/cases/{case.id}/consent/biometric/", {"consent_biometric": "yes"})
+    issued = client.post(f"/cases/{case.id}/liveness/challenge/").json()
+    refused = burst(client, case, issued["nonce"], count=2)
+    assert refused.status_code == 400 and refused.json()["code"] == "liveness_too_few_frames"
+    incomplete = client.post(f"/cases/{case.id}/liveness/",
+                             {"nonce": issued["nonce"], "frame": [jpeg(), jpeg()], "offset_ms": ["0"]})
+    assert incomplete.status_code == 400 and incomplete.json()["code"] == "liveness_incomplete"
+    assert not LivenessFrame.objects.exists()
+
+
+def test_another_session_cannot_send_frames_to_the_case():
+    client = Client()
+    case = start_case(client)
+    client.post(f"/cases/{case.id}/consent/biometric/", {"consent_biometric": "yes"})
+    nonce = client.post(f"/cases/{case.id}/liveness/challenge/").json()["nonce"]
+    assert Client().post(f"/cases/{case.id}/liveness/challenge/").status_code == 404
+    assert burst(Client(), case, nonce).status_code == 404
+    assert not LivenessFrame.objects.exists()
+
+
+def test_bursts_count_against_the_upload_rate_limit(settings):
+    settings.APPLICANT_UPLOAD_RATE = "2/3600"
+    client = Client()
+    case = start_case(client)  # the passport page: one upload
+    client.post(f"/cases/{case.id}/consent/biometric/", {"consent_biometric": "yes"})
+    nonce = client.post(f"/cases/{case.id}/liveness/challenge/").json()["nonce"]
+    assert burst(client, case, nonce).status_code == 200  # the second
+    nonce = client.post(f"/cases/{case.id}/liveness/challenge/").json()["nonce"]
+    limited = burst(client, case, nonce)
+    assert limited.status_code == 429 and limited.json()["code"] == "rate_limited"
