@@ -62,4 +62,16 @@ FINDING_MEANINGS = {
     "BANK_CARD_EXPIRY": gettext_lazy("Bank card MM/YY expiry against today."),
     "BANK_CARD_NAME": gettext_lazy("Cardholder name against the identity document name."),
     "CHECK_ERROR": gettext_lazy("A check could not run on this input (a bug); the reviewer must check by hand."),
+    "FACE_MATCH": gettext_lazy(
+        "The selfie's face against the document portrait's face (descriptor distance, lower is closer)."
+    ),
+    "FACE_NOT_FOUND": gettext_lazy(
+        "No face was found in an image that should show one (the selfie, a liveness frame or the document portrait)."
+    ),
+    "LIVENESS": gettext_lazy(
+        "The liveness burst: the head turned as asked, the same face throughout, no repeated frames."
+    ),
+    "DUPLICATE_FACE": gettext_lazy(
+        "The selfie's face is the face of another case's selfie."
+    ),
 }

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from .. import duplicates
+from .. import duplicates, faces
 
 # code -> (possible outcomes, meaning); docs/finding-codes.md is generated from the same facts.
 FINDING_CODES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -62,4 +62,8 @@ FINDING_CODES: dict[str, tuple[tuple[str, ...], str]] = {
     "BANK_CARD_EXPIRY": (("pass", "warn", "fail"), "Bank card MM/YY expiry against today."),
     "BANK_CARD_NAME": (("pass", "warn", "fail"), "Cardholder name against the identity document name."),
     "CHECK_ERROR": (("fail",), "A check could not run on this input (a bug); the reviewer must check by hand."),
+    # Emitted by the case's owner beside the engine, from the face engine's measurements
+    # (ocr_integration/documents/faces.py).
+    **{code: (faces.OUTCOMES[code], faces.MEANINGS[code]) for code in
+       (faces.FACE_MATCH, faces.FACE_NOT_FOUND, faces.LIVENESS, faces.DUPLICATE_FACE)},
 }

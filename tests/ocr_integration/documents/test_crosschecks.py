@@ -837,3 +837,20 @@ def test_duplicate_documents_are_reported_with_the_engines_codes():
     assert (alone.code, alone.outcome) == ("DUPLICATE_DOCUMENT", PASS)
     shared = duplicate_document_finding(identity, [OtherCase("id", "K-2345ABCD", "approved")])
     assert (shared.code, shared.outcome) == ("DUPLICATE_DOCUMENT", WARN)
+
+
+def test_face_checks_are_reported_with_the_engines_codes():
+    # Emitted by the case's owner beside the engine, from documents/faces.py (tested there).
+    from ocr_integration.documents import faces
+
+    thresholds = faces.FaceThresholds()
+    assert (faces.face_match_finding(0.3, thresholds=thresholds, document_kind="passport").code,
+            faces.face_match_finding(0.3, thresholds=thresholds, document_kind="passport").outcome) == ("FACE_MATCH", PASS)
+    assert faces.face_match_finding(0.55, thresholds=thresholds, document_kind="passport").outcome == WARN
+    not_found = faces.face_not_found_finding("selfie", document_kind="selfie")
+    assert (not_found.code, not_found.outcome) == ("FACE_NOT_FOUND", FAIL)
+    spoof = faces.liveness_finding([], challenge="turn_left_then_right", selfie_descriptor=None,
+                                   policy=faces.LivenessPolicy())
+    assert (spoof.code, spoof.outcome) == ("LIVENESS", FAIL)
+    alone = faces.duplicate_face_finding([])
+    assert (alone.code, alone.outcome) == ("DUPLICATE_FACE", PASS)
