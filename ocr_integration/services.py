@@ -33,6 +33,7 @@ from ocr_integration.selectors import VendorFigures, attempt_counts, attempts_fo
 __all__ = [
     "MAX_IMAGE_PIXELS", "DocumentReadResult", "ErrorClass", "OcrError", "ReadRequest", "VendorFigures",
     "attempt_counts", "attempts_for_subjects", "bundled_specimens", "check_case",
+    "FaceAnalysis", "FaceImageError", "analyse_face", "face_crop", "face_distance", "warm_up_face_engine",
     "finding_meaning", "get_provider", "read_document", "vendor_figures", "warm_up_providers",
 ]
 
@@ -210,6 +211,43 @@ def warm_up_providers() -> None:
         warm_up = getattr(provider, "warm_up", None)
         if callable(warm_up):
             warm_up()
+
+
+# --- faces (issue 19): bytes in, plain results out --------------------------------------------------
+# The engine (dlib) is imported when first asked for, so that a process that never checks a face
+# never loads it; its models are loaded once per process (ocr_integration.faces.engine).
+
+from ocr_integration.faces.engine import FaceAnalysis, FaceImageError  # noqa: E402 - plain types, no dlib import
+
+
+def analyse_face(image: bytes) -> FaceAnalysis | None:
+    """The most face-like face in an encoded image (box, 68 landmarks, descriptor, yaw), or None.
+
+    Raises FaceImageError for bytes that are no image."""
+    from ocr_integration.faces import engine
+
+    return engine.analyse(image)
+
+
+def face_distance(a, b) -> float:
+    """Distance between two face descriptors (dlib's Euclidean distance)."""
+    from ocr_integration.faces import engine
+
+    return engine.distance(a, b)
+
+
+def face_crop(image: bytes, box) -> bytes:
+    """A small JPEG of the face box of ``image`` with a margin (the reviewer's side-by-side view)."""
+    from ocr_integration.faces import engine
+
+    return engine.face_crop(image, box)
+
+
+def warm_up_face_engine() -> None:
+    """Load the face models now (worker start), not on the first case."""
+    from ocr_integration.faces import engine
+
+    engine.warm_up()
 
 
 def bundled_specimens(kind=None):

@@ -3,6 +3,7 @@ from kyc.models.case import Case
 from kyc.models.configuration import SiteConfiguration
 from kyc.models.decision import Decision
 from kyc.models.document import Document, DocumentReading
+from kyc.models.faces import FaceDescriptor, FaceIndexEntry
 from kyc.models.finding import CheckFinding
 from kyc.models.liveness import LivenessCapture, LivenessFrame
 from kyc.models.retention import PendingFileDeletion
@@ -18,6 +19,8 @@ __all__ = [
     "Decision",
     "Document",
     "DocumentReading",
+    "FaceDescriptor",
+    "FaceIndexEntry",
     "LivenessCapture",
     "LivenessFrame",
     "PendingFileDeletion",

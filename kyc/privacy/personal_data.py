@@ -60,6 +60,10 @@ PERSONAL: tuple[PersonalTable, ...] = (
     PersonalTable("kyc.CaseSearchDigest", "case_id", {"digest": ""}, erase="delete",
                   why="keyed digests of the name and document number: whoever holds the search key can"
                   " test a guess against them"),
+    PersonalTable("kyc.FaceDescriptor", "case_id", {"descriptor": ""}, erase="delete",
+                  why="the face in the selfie as 128 numbers (biometric data)"),
+    PersonalTable("kyc.FaceIndexEntry", "case_id", {"bucket": ""}, erase="delete",
+                  why="keyed buckets of the face descriptor: whoever holds the search key can test a face against them"),
     PersonalTable("kyc_api.IntegratorCase", "case_id", {"external_reference": ""},
                   why="the integrator's own customer reference (an account number, an email)"),
     PersonalTable("kyc_api.WebhookDelivery", "case_id", {"payload": None}, erase="app",

@@ -44,3 +44,17 @@ def _warm_up_local_ocr(**_kwargs) -> None:
     from ocr_integration.services import warm_up_providers
 
     warm_up_providers()
+
+
+@worker_process_init.connect
+def _warm_up_face_engine(**_kwargs) -> None:
+    """Load the face models (issue 19) once per worker process too: the checks of a case with a
+    selfie run in the worker that read its last side."""
+    import logging
+
+    from ocr_integration.services import warm_up_face_engine
+
+    try:
+        warm_up_face_engine()
+    except Exception:  # a missing model must not stop the worker: the face check reports it per case
+        logging.getLogger(__name__).exception("could not load the face engine at worker start")

@@ -343,6 +343,17 @@ LIVENESS_MIN_FRAMES = env_int("LIVENESS_MIN_FRAMES", 6, minimum=2)
 LIVENESS_MAX_FRAMES = env_int("LIVENESS_MAX_FRAMES", 16, minimum=2)
 # A burst longer than this is not one movement (a recording stitched together, a paused page).
 LIVENESS_MAX_DURATION_MS = env_int("LIVENESS_MAX_DURATION_MS", 10_000, minimum=1000)
+# Issue 19, the face checks (ocr_integration/documents/faces.py): descriptor distances (dlib's Euclidean
+# distance; 0.6 is dlib's published same-person threshold). Selfie against the document portrait:
+# pass at FACE_MATCH_THRESHOLD or less, fail above FACE_MISMATCH_THRESHOLD, warn between. Two cases'
+# selfies closer than FACE_DUPLICATE_THRESHOLD are the same face (DUPLICATE_FACE).
+FACE_MATCH_THRESHOLD = env_float("FACE_MATCH_THRESHOLD", 0.5, minimum=0.05)
+FACE_MISMATCH_THRESHOLD = env_float("FACE_MISMATCH_THRESHOLD", 0.6, minimum=0.05)
+FACE_DUPLICATE_THRESHOLD = env_float("FACE_DUPLICATE_THRESHOLD", 0.45, minimum=0.05)
+# Degrees each way from the middle position that a liveness burst must turn the head.
+LIVENESS_MIN_TURN_DEGREES = env_float("LIVENESS_MIN_TURN_DEGREES", 10.0, minimum=1.0)
+if FACE_MATCH_THRESHOLD > FACE_MISMATCH_THRESHOLD:
+    raise ImproperlyConfigured("FACE_MATCH_THRESHOLD must not be above FACE_MISMATCH_THRESHOLD")
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(

@@ -109,6 +109,60 @@ def _not_compared(findings: list[CheckFinding]) -> dict[str, list[NotCompared]]:
     return by_kind
 
 
+@dataclass(frozen=True)
+class FaceView:
+    """One face of the side-by-side view: the image it is in and the region around the face (an
+    SVG viewBox into the access-checked image, so no cropped copy is ever stored)."""
+
+    document: Document
+    view_box: str
+
+
+@dataclass(frozen=True)
+class FaceCompare:
+    """The selfie and the document portrait side by side, with the FACE_MATCH distance."""
+
+    selfie: FaceView
+    portrait: FaceView
+    distance: float
+    outcome: str
+    match_threshold: float
+    mismatch_threshold: float
+
+    @property
+    def faces(self) -> tuple[FaceView, FaceView]:
+        return (self.selfie, self.portrait)
+
+
+def _face_view(document: Document | None, box) -> FaceView | None:
+    if document is None or not isinstance(box, list) or len(box) != 4:
+        return None
+    left, top, right, bottom = (float(v) for v in box)
+    # The head with some margin (more above, for the hair), clipped to the image.
+    pad = (right - left) * 0.35
+    x0, y0 = max(0.0, left - pad), max(0.0, top - pad * 1.3)
+    x1 = min(float(document.width or right + pad), right + pad)
+    y1 = min(float(document.height or bottom + pad), bottom + pad)
+    return FaceView(document, f"{x0:.0f} {y0:.0f} {max(x1 - x0, 1):.0f} {max(y1 - y0, 1):.0f}")
+
+
+def _face_compare(findings: list[CheckFinding], documents: list[Document]) -> FaceCompare | None:
+    """From the FACE_MATCH finding's evidence (document ids and face boxes); None without one."""
+    match = next((f for f in findings if f.code == "FACE_MATCH" and isinstance(f.evidence, dict)), None)
+    if match is None:
+        return None
+    by_id = {str(d.id): d for d in documents}
+    evidence = match.evidence
+    selfie = _face_view(by_id.get(str((evidence.get("selfie") or {}).get("document_id"))),
+                        (evidence.get("selfie") or {}).get("box"))
+    portrait = _face_view(by_id.get(str((evidence.get("portrait") or {}).get("document_id"))),
+                          (evidence.get("portrait") or {}).get("box"))
+    if selfie is None or portrait is None:
+        return None
+    return FaceCompare(selfie, portrait, float(evidence.get("distance", 0.0)), match.outcome,
+                       float(evidence.get("match_threshold", 0.0)), float(evidence.get("mismatch_threshold", 0.0)))
+
+
 @dataclass
 class Workspace:
     case: Case
@@ -120,6 +174,7 @@ class Workspace:
     timeline: list[AuditEvent]
     attempts: list[Any] = field(default_factory=list)
     has_failed_findings: bool = False
+    face_compare: FaceCompare | None = None
 
     @property
     def passed_findings(self) -> list[CheckFinding]:
@@ -245,4 +300,5 @@ def case_workspace(*, case_id) -> Workspace:
         timeline=case_audit_timeline(case_id=case.id),
         attempts=vendor_attempts(all_document_ids),
         has_failed_findings=any(f.outcome == "fail" for f in findings),
+        face_compare=_face_compare(findings, case.current_documents),
     )

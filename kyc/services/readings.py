@@ -22,6 +22,7 @@ from kyc.privacy.blind_index import DOCUMENT_IDENTITY
 from kyc.services.retention import pending_file_deletions_retry
 from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import case_transition, lock_case
+from kyc.services.faces import case_face_findings
 from kyc.services.search_index import case_index_document_identity, case_index_for_search, reading_search_values
 from kyc.domain.workflow import CaseState
 from ocr_integration import services as ocr
@@ -199,6 +200,7 @@ def _checks_ahead(*, document_id, result: ocr.DocumentReadResult) -> _ChecksAhea
     evidence = _evidence(case, list(latest.values()))
     findings = ocr.check_case(evidence, today=timezone.now().date(), policy=check_policy())
     findings += _duplicate_document_findings(case, evidence.primary)
+    findings += case_face_findings(case=case)
     return _ChecksAhead(findings, frozenset(used.values()))
 
 
@@ -414,7 +416,7 @@ def case_readings(*, case: Case) -> CaseReadings:
 def _findings_for(case: Case, rows: list[DocumentReading]) -> list[Finding]:
     readings = _case_readings_from(case, rows)
     findings = ocr.check_case(readings, today=timezone.now().date(), policy=check_policy())
-    return findings + _duplicate_document_findings(case, readings.primary)
+    return findings + _duplicate_document_findings(case, readings.primary) + case_face_findings(case=case)
 
 
 def _duplicate_document_findings(case: Case, primary: list[Reading]) -> list[Finding]:

@@ -1,0 +1,175 @@
+"""The face checks through the pipeline (issue 19): a case with a selfie and a liveness burst gets
+FACE_MATCH, FACE_NOT_FOUND, LIVENESS and DUPLICATE_FACE findings before it is ready for review,
+the same face in two cases is found through keyed buckets, and an erased case drops out.
+
+Faces are public-domain portraits shipped by scikit-image and matplotlib
+(ocr_integration/specimens/faces.py): two identities, "collins" and "hopper".
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from kyc.core.audit import Actor
+from kyc.models import CheckFinding, FaceDescriptor, FaceIndexEntry
+from kyc.services.cases import case_create, case_submit
+from kyc.services.consent import BIOMETRIC, consent_record
+from kyc.services.documents import document_attach
+from kyc.services.liveness import BurstFrame, liveness_challenge_issue, liveness_frames_attach
+from kyc.services.retention import case_purge_personal_data
+from kyc.tasks import read_document
+from kyc.uploads.prepare import prepare_upload
+from ocr_integration import services
+from ocr_integration.specimens import faces as face_specimens
+from tests.support.personas import staff_member
+from tests.support.providers import colour_image
+
+pytest.importorskip("dlib")
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def faces_asked(settings):
+    settings.OCR_DEFAULT_PROVIDER = "tests.support.providers:SpecimenAnswerProvider"
+    settings.OCR_ROUTING = {}
+    settings.SELFIE_REQUIREMENT = "required"
+    services._providers.clear()
+
+
+@pytest.fixture(scope="module")
+def images():
+    """Generated once: the generator warps and encodes (a second or two per burst)."""
+    return {
+        "collins_passport": face_specimens.document_with_portrait("passport", 41, "collins").image,
+        "collins_selfie": face_specimens.selfie("collins", 2).image,
+        "collins_selfie_again": face_specimens.selfie("collins", 5).image,
+        "hopper_selfie": face_specimens.selfie("hopper", 1).image,
+        "collins_burst": [f.image for f in face_specimens.liveness_burst("collins", "turn_left_then_right")],
+        "replayed_still": [f.image for f in face_specimens.replayed_still_burst("collins")],
+        "no_face": colour_image((190, 170, 150), size=(480, 640), fmt="JPEG"),
+    }
+
+
+def upload(image: bytes, name="image.jpg"):
+    return prepare_upload(SimpleUploadedFile(name, image, content_type="image/jpeg"))
+
+
+def checked_case(django_capture_on_commit_callbacks, *, passport: bytes, selfie: bytes, burst: list[bytes],
+                 challenge="turn_left_then_right"):
+    case = case_create(actor=Actor.applicant(""), email="faces@example.test", document_type="passport")
+    applicant = Actor.applicant(case.applicant_id)
+    consent_record(case_id=case.id, scope=BIOMETRIC, actor=applicant)
+    document_attach(case_id=case.id, kind="passport", prepared=upload(passport), actor=applicant)
+    document_attach(case_id=case.id, kind="selfie", prepared=upload(selfie), actor=applicant)
+    issued = liveness_challenge_issue(case_id=case.id, actor=applicant)
+    if issued.challenge != challenge:  # the server picks the challenge; the burst must answer it
+        issued.challenge = challenge
+        issued.save(update_fields=["challenge"])
+    liveness_frames_attach(case_id=case.id, nonce=issued.nonce, actor=applicant,
+                           frames=[BurstFrame(image=upload(frame), offset_ms=i * 330) for i, frame in enumerate(burst)])
+    with django_capture_on_commit_callbacks(execute=False):
+        case_submit(case_id=case.id, actor=applicant)
+    for document in case.documents.filter(kind="passport"):
+        read_document.apply(args=[str(document.id)], task_id=f"faces-{document.id}")
+    case.refresh_from_db()
+    assert case.state == "ready_for_review"
+    return case
+
+
+def findings(case) -> dict[str, CheckFinding]:
+    rows = CheckFinding.objects.filter(case=case, check_run=case.check_run, code__in=[
+        "FACE_MATCH", "FACE_NOT_FOUND", "LIVENESS", "DUPLICATE_FACE", "CHECK_ERROR"])
+    out = {}
+    for row in rows:
+        out[row.code] = row
+    return out
+
+
+def test_the_holder_passes_face_match_and_liveness_before_review(django_capture_on_commit_callbacks, images):
+    case = checked_case(django_capture_on_commit_callbacks, passport=images["collins_passport"],
+                        selfie=images["collins_selfie"], burst=images["collins_burst"])
+    found = findings(case)
+    assert "CHECK_ERROR" not in found
+    assert found["FACE_MATCH"].outcome == "pass", found["FACE_MATCH"].message
+    assert found["FACE_MATCH"].evidence["distance"] < 0.5
+    assert found["LIVENESS"].outcome == "pass", found["LIVENESS"].evidence
+    assert found["DUPLICATE_FACE"].outcome == "pass"
+    # The descriptor is kept encrypted, with its bucket digests.
+    stored = FaceDescriptor.objects.get(case=case)
+    assert FaceIndexEntry.objects.filter(descriptor=stored).count() >= 10
+
+    # The reviewer sees the two faces side by side with the distance.
+    reviewer = staff_member(username="face-reviewer", permissions=["kyc.review_case"])
+    client = Client()
+    client.force_login(reviewer)
+    page = client.get(f"/review/cases/{case.id}/").content.decode()
+    assert 'class="face-compare"' in page
+    assert f"/review/documents/{found['FACE_MATCH'].evidence['selfie']['document_id']}/image" in page
+    assert f"{found['FACE_MATCH'].evidence['distance']:.2f}" in page
+
+
+def test_someone_else_holding_the_passport_fails_face_match(django_capture_on_commit_callbacks, images):
+    case = checked_case(django_capture_on_commit_callbacks, passport=images["collins_passport"],
+                        selfie=images["hopper_selfie"], burst=images["collins_burst"])
+    found = findings(case)
+    assert found["FACE_MATCH"].outcome == "fail"
+    assert found["FACE_MATCH"].evidence["distance"] > 0.6
+    # The burst is the passport holder's, not the selfie's: the liveness check says so too.
+    assert (found["LIVENESS"].outcome, found["LIVENESS"].evidence["reason"]) == ("fail", "different_faces")
+
+
+def test_a_selfie_without_a_face_is_named_in_face_not_found(django_capture_on_commit_callbacks, images):
+    case = checked_case(django_capture_on_commit_callbacks, passport=images["collins_passport"],
+                        selfie=images["no_face"], burst=images["collins_burst"])
+    found = findings(case)
+    assert found["FACE_NOT_FOUND"].outcome == "fail"
+    assert found["FACE_NOT_FOUND"].evidence["image"] == "selfie"
+    assert "the selfie" in found["FACE_NOT_FOUND"].message
+    assert "FACE_MATCH" not in found and "DUPLICATE_FACE" not in found
+
+
+def test_a_still_replayed_as_the_burst_fails_liveness_with_the_reason(django_capture_on_commit_callbacks, images):
+    case = checked_case(django_capture_on_commit_callbacks, passport=images["collins_passport"],
+                        selfie=images["collins_selfie"], burst=images["replayed_still"])
+    liveness = findings(case)["LIVENESS"]
+    assert (liveness.outcome, liveness.evidence["reason"]) == ("fail", "repeated_frames")
+    assert "still image replayed" in liveness.message
+
+
+def test_the_burst_must_answer_the_challenge_asked(django_capture_on_commit_callbacks, images):
+    case = checked_case(django_capture_on_commit_callbacks, passport=images["collins_passport"],
+                        selfie=images["collins_selfie"], burst=images["collins_burst"],
+                        challenge="turn_right_then_left")
+    liveness = findings(case)["LIVENESS"]
+    assert (liveness.outcome, liveness.evidence["reason"]) == ("fail", "wrong_order")
+
+
+def test_the_same_face_in_two_cases_is_found_and_an_erased_case_drops_out(django_capture_on_commit_callbacks, images):
+    first = checked_case(django_capture_on_commit_callbacks, passport=images["collins_passport"],
+                         selfie=images["collins_selfie"], burst=images["collins_burst"])
+    other = checked_case(django_capture_on_commit_callbacks, passport=images["collins_passport"],
+                         selfie=images["hopper_selfie"], burst=images["collins_burst"])
+    assert findings(other)["DUPLICATE_FACE"].outcome == "pass"
+
+    second = checked_case(django_capture_on_commit_callbacks, passport=images["collins_passport"],
+                          selfie=images["collins_selfie_again"], burst=images["collins_burst"])
+    duplicate = findings(second)["DUPLICATE_FACE"]
+    assert duplicate.outcome == "warn"
+    assert [o["reference"] for o in duplicate.evidence["other_cases"]] == [first.reference]
+    assert first.reference in duplicate.message
+
+    reviewer = staff_member(username="dup-face-reviewer", permissions=["kyc.review_case"])
+    client = Client()
+    client.force_login(reviewer)
+    page = client.get(f"/review/cases/{second.id}/").content.decode()
+    assert f'href="/review/cases/{first.id}/"' in page
+
+    case_purge_personal_data(case_id=first.id, actor=Actor.system("test"), reason="erasure request")
+    assert not FaceDescriptor.objects.filter(case=first).exists()
+    assert not FaceIndexEntry.objects.filter(case=first).exists()
+    third = checked_case(django_capture_on_commit_callbacks, passport=images["collins_passport"],
+                         selfie=images["collins_selfie"], burst=images["collins_burst"])
+    listed = [o["reference"] for o in findings(third)["DUPLICATE_FACE"].evidence["other_cases"]]
+    assert first.reference not in listed and second.reference in listed
