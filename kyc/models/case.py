@@ -128,5 +128,11 @@ class Case(models.Model):
         return self.selfie_requirement == SelfieRequirement.REQUIRED.value
 
     @property
+    def resubmittable_kinds(self) -> tuple[DocumentKind, ...]:
+        """What a reviewer may ask the applicant to send again: the sides, and the selfie (with a new
+        liveness burst) where the case asks for one."""
+        return self.allowed_kinds + ((DocumentKind.SELFIE,) if self.asks_for_selfie else ())
+
+    @property
     def allowed_kinds(self) -> tuple[DocumentKind, ...]:
         return self.required_kinds + self.optional_kinds

@@ -25,7 +25,7 @@ from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import case_transition, lock_case
 from kyc.services.staff_auth import staff_recently_elevated
 from kyc.domain.workflow import CaseState
-from ocr_integration.documents.kinds import DocumentType
+from ocr_integration.documents.kinds import DocumentKind, DocumentType
 
 _TARGET = {
     Decision.Outcome.APPROVE: CaseState.APPROVED,
@@ -91,7 +91,7 @@ def case_decide(
         raise ValidationFailed(message="A check failed on this case: explain in a note why you approve it anyway.",
                                field="note")
     if decision_outcome == Decision.Outcome.REQUEST_RESUBMISSION:
-        allowed = {k.value for k in case.allowed_kinds}
+        allowed = {k.value for k in case.resubmittable_kinds}
         if not requested or not set(requested) <= allowed:
             raise ValidationFailed(message="Choose which sides of the document the applicant must send again.",
                                    field="requested_kinds")
@@ -177,6 +177,9 @@ def _finish(*, case: Case, decision: Decision, actor: Actor) -> None:
     if outcome == Decision.Outcome.REQUEST_RESUBMISSION:
         # The sides to replace go back to the applicant; the others keep their readings.
         case.documents.filter(is_current=True, kind__in=decision.requested_kinds).update(is_current=False)
+        if DocumentKind.SELFIE.value in decision.requested_kinds:
+            # A new selfie comes with a new head-turn burst: the face checks compare the two.
+            case.liveness_captures.filter(is_current=True).update(is_current=False)
         # The case comes back to the shared queue when the applicant resubmits.
         case.assigned_to = None
         case.assigned_at = None

@@ -289,3 +289,33 @@ def test_a_case_with_a_selfie_reaches_review_once_its_document_is_read_and_the_r
     image = reviewer.get(reverse("reviewer:document_image", args=[selfie.id]))
     assert image.status_code == 200 and b"".join(image.streaming_content if image.streaming else [image.content])[:3] == b"\xff\xd8\xff"
     assert AuditEvent.objects.filter(case_id=case.id, action="document.viewed", data__kind="selfie").exists()
+
+
+def test_a_reviewer_may_ask_for_a_new_selfie_and_the_applicant_then_sends_both_again(
+        selfie_asked, scripted_ocr, django_capture_on_commit_callbacks):
+    from kyc.services.assignments import case_claim
+    from kyc.services.decisions import case_decide
+    from kyc.tasks import read_document
+
+    case = new_case()
+    consent(case)
+    attach_selfie(case)
+    capture(case)
+    with django_capture_on_commit_callbacks(execute=False):
+        submit(case)
+    read_document.apply(args=[str(case.documents.get(kind="passport").id)], task_id=f"read-{case.id}")
+    reviewer = Actor.staff(staff_member("reviewer", username="selfie-decider"))
+    case_claim(case_id=case.id, actor=reviewer)
+    with django_capture_on_commit_callbacks(execute=False):
+        case_decide(case_id=case.id, actor=reviewer, outcome="request_resubmission", reason_codes=["image-unreadable"],
+                    note="Your face is not visible on the selfie.", requested_kinds=["selfie"])
+    case.refresh_from_db()
+    assert case.state == "resubmission_requested"
+    assert case.documents.filter(kind="passport", is_current=True).exists()  # kept
+    with pytest.raises(SelfieMissing) as refused:
+        submit(case)
+    assert refused.value.params == {"selfie": True, "liveness": True}
+    attach_selfie(case)
+    capture(case)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert submit(case).state == "submitted"

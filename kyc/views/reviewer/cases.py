@@ -39,7 +39,7 @@ def _case_or_404(case_id) -> Case:
 
 
 def _kinds(case: Case) -> list[tuple[str, str]]:
-    return [(k.value, KIND_LABELS[k]) for k in case.allowed_kinds]
+    return [(k.value, KIND_LABELS[k]) for k in case.resubmittable_kinds]
 
 
 @review_required
