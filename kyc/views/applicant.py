@@ -377,7 +377,11 @@ def _selfie_step(case: Case) -> dict | None:
     if not case.asks_for_selfie:
         return None
     selfie = case.documents.filter(kind=DocumentKind.SELFIE.value, is_current=True).first()
+    # Asked for again by a reviewer: no current selfie any more, and an earlier one was replaced.
+    requested = (case.state == CaseState.RESUBMISSION_REQUESTED and selfie is None
+                 and case.documents.filter(kind=DocumentKind.SELFIE.value, is_current=False).exists())
     return {
+        "requested": requested,
         "kind": DocumentKind.SELFIE.value,
         "label": SIDE_LABELS[DocumentKind.SELFIE.value],
         "hint": SIDE_HINTS[DocumentKind.SELFIE.value],

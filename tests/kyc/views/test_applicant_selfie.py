@@ -106,3 +106,30 @@ def test_bursts_count_against_the_upload_rate_limit(settings):
     nonce = client.post(f"/cases/{case.id}/liveness/challenge/").json()["nonce"]
     limited = burst(client, case, nonce)
     assert limited.status_code == 429 and limited.json()["code"] == "rate_limited"
+
+
+def test_a_selfie_a_reviewer_asked_for_again_is_marked_on_the_page(scripted_ocr, django_capture_on_commit_callbacks):
+    from kyc.core.audit import Actor
+    from kyc.services.assignments import case_claim
+    from kyc.services.decisions import case_decide
+    from kyc.tasks import read_document
+    from tests.support.personas import staff_member
+
+    client = Client()
+    case = start_case(client)
+    client.post(f"/cases/{case.id}/consent/biometric/", {"consent_biometric": "yes"})
+    client.post(f"/cases/{case.id}/documents/selfie/", {"file": jpeg((480, 640))})
+    burst(client, case, client.post(f"/cases/{case.id}/liveness/challenge/").json()["nonce"])
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(f"/cases/{case.id}/submit/")
+    read_document.apply(args=[str(case.documents.get(kind="passport").id)], task_id=f"read-{case.id}")
+    reviewer = Actor.staff(staff_member("reviewer", username="page-decider"))
+    case_claim(case_id=case.id, actor=reviewer)
+    with django_capture_on_commit_callbacks(execute=False):
+        case_decide(case_id=case.id, actor=reviewer, outcome="request_resubmission", reason_codes=["image-unreadable"],
+                    note="Please take the selfie again in better light.", requested_kinds=["selfie"])
+    page = client.get(f"/cases/{case.id}/").content.decode()
+    selfie_item = page[page.index('id="side-selfie"') - 80: page.index('id="side-liveness"')]
+    assert "requested" in selfie_item and "New image needed" in selfie_item
+    assert "Please take the selfie again in better light." in page
+    assert "data-incomplete" in page
