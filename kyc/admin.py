@@ -175,6 +175,7 @@ class SiteConfigurationAdmin(admin.ModelAdmin):
                                             "capture_mrz_min_lines"]}),
         ("Supporting documents", {"fields": ["bank_card_passport", "bank_card_emirates_id",
                                              "bank_card_cn_resident_id"]}),
+        ("Selfie and liveness", {"fields": ["selfie_passport", "selfie_emirates_id", "selfie_cn_resident_id"]}),
         ("Retention periods", {"fields": ["retention_approved_days", "retention_rejected_days",
                                           "retention_abandoned_days", "retention_audit_days"]}),
     ]

@@ -257,3 +257,13 @@ def bundled_specimens(kind=None):
     from ocr_integration.specimens.bundled import bundled_specimens as bundled
 
     return bundled(kind)
+
+
+def face_specimens():
+    """The face specimens (``ocr_integration.specimens.faces``: document portraits, selfies, liveness
+    bursts of public-domain faces) for the demo; its photographs need the ``test`` extra.
+
+    Imported when asked for, like the bundled specimens."""
+    from ocr_integration.specimens import faces
+
+    return faces

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth.models import User
@@ -11,12 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from kyc.errors import KycError
-from kyc.services.consent import PROCESSING, SENSITIVE, SENSITIVE_KINDS, consent_record
+from kyc.services.consent import BIOMETRIC, PROCESSING, SENSITIVE, SENSITIVE_KINDS, consent_record
 from kyc.models import Case
 from kyc.core.audit import Actor
 from kyc.services.cases import case_create, case_submit
 from kyc.services.documents import document_attach
 from kyc.uploads.prepare import prepare_upload
+from ocr_integration.documents.kinds import DocumentKind
 
 logger = logging.getLogger(__name__)
 
@@ -77,26 +80,81 @@ def demo_document_sets() -> list[tuple[str, str, dict[str, object]]]:
     return sets
 
 
-def _submit_demo_case(document_type: str, country: str, sides: dict[str, object], **declared) -> Case:
+def _submit_demo_case(document_type: str, country: str, sides: dict[str, object], *, face=None, **declared) -> Case:
+    """Create and submit a demo case with ``sides`` (bundled specimens, or ``(name, bytes)``) and,
+    with ``face`` (a ``DemoFace``), a selfie and a liveness burst; without one, the case asks for
+    no selfie (the bundled documents carry no face to compare it with)."""
     with transaction.atomic():
         case = case_create(
             actor=Actor.system("demo"),
             email="demo-applicant@example.test",
             document_type=document_type,
             issuing_country=country,
+            selfie_requirement="required" if face else "not_asked",
             **declared,
         )
         # The consents an applicant gives before uploading (a Chinese ID's number needs its own).
         for scope in (PROCESSING, SENSITIVE) if set(sides) & SENSITIVE_KINDS else (PROCESSING,):
             consent_record(case_id=case.id, scope=scope, actor=Actor.system("demo"))
         for kind, specimen in sides.items():
+            name, data = specimen if isinstance(specimen, tuple) else (specimen.path.name, specimen.read_bytes())
             document_attach(
                 case_id=case.id,
                 kind=kind,
-                prepared=prepare_upload(SimpleUploadedFile(specimen.path.name, specimen.read_bytes())),
+                prepared=prepare_upload(SimpleUploadedFile(name, data)),
                 actor=Actor.system("demo"),
             )
+        if face is not None:
+            _attach_demo_face(case, face)
         return case_submit(case_id=case.id, actor=Actor.system("demo"))
+
+
+@dataclass(frozen=True)
+class DemoFace:
+    selfie: bytes
+    # (challenge) -> [(jpeg, offset_ms)]: the burst answering whichever challenge is issued.
+    burst: Callable[[str], list[tuple[bytes, int]]]
+
+
+def _attach_demo_face(case: Case, face: DemoFace) -> None:
+    from kyc.services.liveness import BurstFrame, liveness_challenge_issue, liveness_frames_attach
+
+    consent_record(case_id=case.id, scope=BIOMETRIC, actor=Actor.system("demo"))
+    document_attach(case_id=case.id, kind=DocumentKind.SELFIE.value,
+                    prepared=prepare_upload(SimpleUploadedFile("selfie.jpg", face.selfie)), actor=Actor.system("demo"))
+    challenge = liveness_challenge_issue(case_id=case.id, actor=Actor.system("demo"))
+    frames = [BurstFrame(image=prepare_upload(SimpleUploadedFile(f"frame-{i}.jpg", jpeg)), offset_ms=offset)
+              for i, (jpeg, offset) in enumerate(face.burst(challenge.challenge))]
+    liveness_frames_attach(case_id=case.id, nonce=challenge.nonce, frames=frames, actor=Actor.system("demo"))
+
+
+def demo_selfie_cases() -> list[Case]:
+    """Two passport cases with a selfie and a head-turn burst of one public-domain face (the
+    specimens of ocr_integration.specimens.faces, whose photographs ship with scikit-image, a
+    test dependency): one whose burst turns as asked, one whose burst replays one still (the spoof
+    the liveness check must catch). Without scikit-image, none (the log says so)."""
+    from ocr_integration.services import face_specimens
+
+    faces = face_specimens()
+    try:
+        portrait = faces.document_with_portrait(DocumentKind.PASSPORT, 41, "collins")
+        selfie = faces.selfie("collins", 1).image
+    except faces.FaceSourceMissing as missing:
+        logger.warning("No demo cases with a selfie: %s", missing)
+        return []
+
+    def turning(challenge: str) -> list[tuple[bytes, int]]:
+        return [(frame.image, frame.offset_ms) for frame in faces.liveness_burst("collins", challenge)]
+
+    def replayed(_challenge: str) -> list[tuple[bytes, int]]:
+        return [(frame.image, frame.offset_ms) for frame in faces.replayed_still_burst("collins")]
+
+    sides = {DocumentKind.PASSPORT.value: ("passport.jpg", portrait.image)}
+    return [
+        _submit_demo_case("passport", "", sides, face=DemoFace(selfie=selfie, burst=burst),
+                          declared_full_name=name)
+        for burst, name in ((turning, "Demo Selfie"), (replayed, "Demo Replayed Still"))
+    ]
 
 
 def load_demo_cases() -> int:
@@ -107,7 +165,7 @@ def load_demo_cases() -> int:
     sets = demo_document_sets()
     for document_type, country, sides in sets:
         _submit_demo_case(document_type, country, sides)
-    return len(sets) + len(demo_four_eyes_cases(sets))
+    return len(sets) + len(demo_four_eyes_cases(sets)) + len(demo_selfie_cases())
 
 
 # What the demo's senior reviewers wrote: a demo, so the words say so.

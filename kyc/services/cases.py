@@ -11,14 +11,15 @@ from django.utils.translation import gettext_noop
 
 from kyc.access import policy
 from kyc.core.models import AuditEvent
-from kyc.selectors.configuration import bank_card_requirement, selfie_requirement
+from kyc.selectors.configuration import bank_card_requirement
+from kyc.selectors.configuration import selfie_requirement as site_selfie_requirement
 from kyc.errors import SelfieMissing, SidesMissing, ValidationFailed
 from kyc.models import Applicant, Case, Document
 from kyc.services import hooks
 from kyc.core.audit import Actor, audit_record
 from kyc.services.search_index import case_index_for_search
 from kyc.domain.workflow import CaseState, assert_transition
-from ocr_integration.documents.kinds import DocumentKind, DocumentType
+from ocr_integration.documents.kinds import DocumentKind, DocumentType, SelfieRequirement
 
 
 def case_transition(
@@ -67,7 +68,10 @@ def case_create(
     declared_birth_date: date | None = None,
     language: str = "en",
     created_by=None,
+    selfie_requirement: str | None = None,
 ) -> Case:
+    """Start a case. ``selfie_requirement`` overrides the site's (the demo's document-only cases);
+    None: the site configuration's value for the document type, as for every applicant."""
     try:
         document_type = DocumentType(document_type)
     except ValueError:
@@ -96,7 +100,7 @@ def case_create(
         document_type=document_type.value,
         issuing_country=issuing_country,
         bank_card=bank_card_requirement(document_type.value),
-        selfie_requirement=selfie_requirement(document_type.value),
+        selfie_requirement=SelfieRequirement(selfie_requirement or site_selfie_requirement(document_type.value)).value,
         created_by=created_by,
     )
     case_index_for_search(case_id=case.id, names=[applicant.declared_full_name])

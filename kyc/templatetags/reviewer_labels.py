@@ -117,6 +117,8 @@ READ_STATE_LABELS = {
     "reading": gettext_lazy("Being read"),
     "read": pgettext_lazy("document read state", "Read"),
     "failed": gettext_lazy("Could not be read"),
+    # A selfie: no text on it for a reader; the face checks judge it.
+    "not_read": gettext_lazy("Not read: no text on it"),
 }
 
 

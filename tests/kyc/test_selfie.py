@@ -260,3 +260,32 @@ def test_erasure_removes_the_selfie_and_every_frame_files_and_rows(selfie_asked,
     selfie.refresh_from_db()
     assert (selfie.file.name, selfie.sha256) == ("", "")
     assert not Path(default_storage.path(f"cases/{case.id}")).exists()
+
+
+# --- after submit -----------------------------------------------------------------------------------
+
+
+def test_a_case_with_a_selfie_reaches_review_once_its_document_is_read_and_the_reviewer_sees_the_selfie(
+        selfie_asked, scripted_ocr, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    from kyc.tasks import read_document
+    from tests.support.personas import client_for
+
+    case = new_case()
+    consent(case)
+    selfie = attach_selfie(case)
+    capture(case)
+    with django_capture_on_commit_callbacks(execute=False):
+        submit(case)
+    read_document.apply(args=[str(case.documents.get(kind="passport").id)], task_id=f"read-{case.id}")
+    case.refresh_from_db()
+    # The selfie, never read, holds nothing up.
+    assert case.state == "ready_for_review"
+    reviewer = client_for(staff_member("reviewer", username="selfie-reviewer"))
+    html = reviewer.get(reverse("reviewer:case", args=[case.id])).content.decode()
+    assert reverse("reviewer:document_image", args=[selfie.id]) in html
+    assert "Not read: no text on it" in html
+    image = reviewer.get(reverse("reviewer:document_image", args=[selfie.id]))
+    assert image.status_code == 200 and b"".join(image.streaming_content if image.streaming else [image.content])[:3] == b"\xff\xd8\xff"
+    assert AuditEvent.objects.filter(case_id=case.id, action="document.viewed", data__kind="selfie").exists()
