@@ -176,11 +176,12 @@ def duplicate_search(sizes: list[int], queries: int, *, smoke: bool):
         present = rng.choice(len(population), queries // 2, replace=False)
         second_selfie = population[present] + rng.normal(0, 0.33 / np.sqrt(128), (len(present), 128))
         absent = synthetic_descriptors(queries - len(present), rng)
-        times, found, false_hits = [], 0, 0
+        times, cpu, found, false_hits = [], [], 0, 0
         for i, query in enumerate(np.vstack([second_selfie, absent])):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.thread_time()
             hits = face_search(query)
             times.append((time.perf_counter() - t) * 1000)
+            cpu.append((time.thread_time() - c) * 1000)
             if i < len(present):
                 found += bool(hits)
             else:
@@ -188,6 +189,9 @@ def duplicate_search(sizes: list[int], queries: int, *, smoke: bool):
         recall = found / max(len(present), 1)
         print(f"duplicate search at {size}: {describe(times)}; recall {recall:.1%} of {len(present)} present "
               f"(second selfie ~0.33 away), {false_hits} of {len(absent)} absent faces matched; {load()}")
+        # Wall clock on a shared machine is mostly waiting for a core; the client's CPU time (the
+        # database server's is not in it) says what one search costs.
+        print(f"  CPU time of this process per search (not the database server's): {describe(cpu)}")
         p95 = percentile(times, 0.95)
         if size >= 100_000 or smoke:
             passed &= result(f"duplicate search {size}", p95 <= 50,
