@@ -43,7 +43,8 @@ class CaseCreateSerializer(serializers.Serializer):
     consents = serializers.ListField(
         child=serializers.ChoiceField(choices=list(SCOPES)), allow_empty=True,
         help_text="Consents the applicant gave you: 'processing' is required; "
-        "'sensitive_personal_information' before a Chinese resident ID is uploaded (PIPL).",
+        "'sensitive_personal_information' before a Chinese resident ID is uploaded (PIPL); "
+        "'biometric' before a selfie or liveness frames (PIPL, UAE PDPL).",
     )
 
 
@@ -132,7 +133,7 @@ class CaseSummarySerializer(serializers.ModelSerializer):
         fields = [
             "id", "reference", "external_reference", "document_type", "issuing_country", "state", "state_label",
             "state_reason", "created_at", "submitted_at", "state_changed_at", "missing_kinds",
-            "bank_card", "optional_kinds",
+            "bank_card", "optional_kinds", "selfie_requirement",
         ]
 
     def get_external_reference(self, case) -> str:
@@ -141,7 +142,9 @@ class CaseSummarySerializer(serializers.ModelSerializer):
 
     def get_missing_kinds(self, case) -> list[str]:
         present = {d.kind for d in _current_documents(case)}
-        return [k.value for k in case.required_kinds if k.value not in present]
+        # A selfie the case asks for is listed like a side (the liveness burst: ``liveness_missing``).
+        wanted = [*case.required_kinds, *([DocumentKind.SELFIE] if case.asks_for_selfie else [])]
+        return [k.value for k in wanted if k.value not in present]
 
     def get_optional_kinds(self, case) -> list[str]:
         """Sides the case may have but can be submitted without (a bank card the site does not insist on)."""
@@ -172,7 +175,15 @@ class CaseDetailSerializer(CaseSummarySerializer):
     decision = serializers.SerializerMethodField()
 
     class Meta(CaseSummarySerializer.Meta):
-        fields = [*CaseSummarySerializer.Meta.fields, "applicant", "consents", "documents", "findings", "decision"]
+        fields = [*CaseSummarySerializer.Meta.fields, "applicant", "consents", "documents", "findings", "decision",
+                  "liveness_missing"]
+
+    liveness_missing = serializers.SerializerMethodField(
+        help_text="True while the case asks for a selfie and has no liveness burst yet (POST .../liveness/)."
+    )
+
+    def get_liveness_missing(self, case) -> bool:
+        return case.asks_for_selfie and not case.liveness_captures.filter(is_current=True).exists()
 
     def get_consents(self, case) -> list[str]:
         return self.context["consents"]

@@ -52,6 +52,8 @@ def send_burst(api, case_id, nonce, frames=None, offsets=None, **headers):
 
 def test_selfie_and_burst_then_submit(api, django_capture_on_commit_callbacks):
     case = create_case(api, consents=["processing"])
+    assert case["selfie_requirement"] == "required"
+    assert case["missing_kinds"] == ["passport", "selfie"] and case["liveness_missing"] is True
     upload(api, case["id"], "passport")
     refused = api.post(f"/api/v1/cases/{case['id']}/submit/")
     assert refused.status_code == 400 and error_code(refused) == "selfie_missing"
@@ -65,6 +67,8 @@ def test_selfie_and_burst_then_submit(api, django_capture_on_commit_callbacks):
     stored = send_burst(api, case["id"], issued["nonce"])
     assert stored.status_code == 201, stored.json()
     assert stored.json()["frame_count"] == 10 and stored.json()["is_current"] is True
+    detail = api.get(f"/api/v1/cases/{case['id']}/").json()
+    assert detail["missing_kinds"] == [] and detail["liveness_missing"] is False
     with django_capture_on_commit_callbacks(execute=False) as reads:
         assert api.post(f"/api/v1/cases/{case['id']}/submit/").status_code == 200
     assert len(reads) == 1  # the passport page: a selfie is never sent to an OCR reader
