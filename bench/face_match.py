@@ -208,12 +208,15 @@ def main() -> int:
     parser.add_argument("--extra-faces", type=Path, default=None)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--skip-search", action="store_true")
+    parser.add_argument("--search-only", action="store_true", help="only the duplicate search")
     args = parser.parse_args()
     prepare("faces", smoke=args.smoke, database_url=args.database_url)
     print(f"face bench on {machine()}; {load()}")
-    selfies, portraits = labelled_set(args.extra_faces, smoke=args.smoke)
-    ok = accuracy(selfies, portraits, extra_photos=args.extra_faces is not None)
-    ok &= timing(selfies, portraits, rounds=3 if args.smoke else args.rounds)
+    ok = True
+    if not args.search_only:
+        selfies, portraits = labelled_set(args.extra_faces, smoke=args.smoke)
+        ok &= accuracy(selfies, portraits, extra_photos=args.extra_faces is not None)
+        ok &= timing(selfies, portraits, rounds=3 if args.smoke else args.rounds)
     if not args.skip_search:
         sizes = [300] if args.smoke else [int(s) for s in args.sizes.split(",")]
         ok &= duplicate_search(sizes, 20 if args.smoke else args.queries, smoke=args.smoke)
