@@ -22,11 +22,11 @@ import threading
 import numpy as np
 from django.conf import settings
 
-TABLES = 20
-BITS = 4
+TABLES = 40
+BITS = 8
 # Bucket width in descriptor units: dlib's same-person distances run 0.2-0.5, different people's
 # 0.7-1.0.
-WIDTH = 0.5
+WIDTH = 1.0
 DIMENSIONS = 128
 
 _lock = threading.Lock()

@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 PORTRAIT_KINDS = (DocumentKind.PASSPORT, DocumentKind.EMIRATES_ID_FRONT, DocumentKind.CN_ID_PORTRAIT)
 # Candidates whose descriptors are decrypted per search (those in the most tables first), and
 # other cases listed in a finding.
-SEARCH_CANDIDATES = 200
+SEARCH_CANDIDATES = 500
 DUPLICATES_LISTED = 10
 
 

@@ -28,6 +28,7 @@ SCRIPTS = {
     "upload_memory.py": ["upload memory"],
     "local_ocr.py": ["local ocr"],
     "audit_writes.py": ["audit writes"],
+    "face_match.py": ["face accuracy", "face compare time", "duplicate search 300"],
     "ocr_families.py": ["held-out document-exact", "false failures", "inconsistencies flagged", "read time", "ocr families"],
 }
 STARTS_WORKERS = {"vendor_quota.py", "batching.py", "pipeline_overhead.py", "local_ocr.py"}

@@ -173,3 +173,17 @@ def test_the_same_face_in_two_cases_is_found_and_an_erased_case_drops_out(django
                          selfie=images["collins_selfie"], burst=images["collins_burst"])
     listed = [o["reference"] for o in findings(third)["DUPLICATE_FACE"].evidence["other_cases"]]
     assert first.reference not in listed and second.reference in listed
+
+
+def test_a_document_portrait_without_a_face_is_named_in_face_not_found(django_capture_on_commit_callbacks, images):
+    from ocr_integration.specimens import generate_specimen
+
+    # The plain specimen's photo box is a grey silhouette, never a face.
+    case = checked_case(django_capture_on_commit_callbacks, passport=generate_specimen("passport", 41).image,
+                        selfie=images["collins_selfie"], burst=images["collins_burst"])
+    found = findings(case)
+    assert (found["FACE_NOT_FOUND"].outcome, found["FACE_NOT_FOUND"].evidence["image"]) == ("fail", "document_portrait")
+    assert found["FACE_NOT_FOUND"].document_kind == "passport"
+    assert "the document portrait" in found["FACE_NOT_FOUND"].message
+    assert "FACE_MATCH" not in found
+    assert found["LIVENESS"].outcome == "pass"
