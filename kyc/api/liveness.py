@@ -17,7 +17,12 @@ from kyc.api.services import integrator_actor
 from kyc.api.throttling import IntegratorRateThrottle, IntegratorUploadThrottle
 from kyc.api.views import ERRORS, IDEMPOTENCY_HEADER, IntegratorView, idempotent
 from kyc.models import LivenessCapture
-from kyc.services.liveness import BurstFrame, burst_limits, liveness_challenge_issue, liveness_frames_attach
+from kyc.services.liveness import (
+    BurstFrame,
+    burst_limits,
+    liveness_challenge_issue,
+    liveness_frames_attach,
+)
 from kyc.uploads.prepare import SizeLimitUploadHandler, prepare_upload, refuse_too_large
 
 

@@ -23,7 +23,6 @@ from kyc.models import Case, CheckFinding, Document
 from kyc.services.liveness import liveness_challenge_issue
 from kyc.tasks import read_document
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
-from tests.browser.test_applicant_capture import jpeg_file
 from tests.browser.test_applicant_flow import start_case
 from tests.browser.test_reviewer_flow import sign_in
 from tests.support.personas import staff_member

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from kyc.core.audit import Actor
 from kyc.core.models import AuditEvent

@@ -7,8 +7,8 @@ import io
 import os
 
 import pytest
-from PIL import Image
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from kyc.models import Document, LivenessFrame
 from tests.kyc.api.helpers import create_case, error_code, image_file, upload
