@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from tests.hardening import support
 from tests.support import worker as worker_support
+from tests.support.static import use_production_static
 from tests.support.worker import REPO_ROOT
 
 PRODUCTION_HOST = "kyc.example.test"
@@ -193,6 +194,7 @@ def test_check_deploy_reports_nothing(tmp_path):
 def test_production_responses(tmp_path):
     env = production_environ(tmp_path)
     env["DATABASE_URL"] = worker_support.test_database_url()
+    use_production_static(tmp_path)  # collected once per run, not by the probe
     result = subprocess.run(
         [sys.executable, "-m", "tests.hardening.production_probe"],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
