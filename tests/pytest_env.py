@@ -15,6 +15,9 @@ import tempfile
 
 if "KYC_DATA_DIR" not in os.environ:
     os.environ["KYC_DATA_DIR"] = tempfile.mkdtemp(prefix="kyc-test-")
+# The run's folder, before a worker takes a sub-folder of it: what the workers share
+# (tests/support/static.py builds the production static files there once per run).
+os.environ.setdefault("KYC_TEST_RUN_DIR", os.environ["KYC_DATA_DIR"])
 # A queue name of our own, so that a shared broker (Redis in CI) never hands this run's worker
 # another run's messages.
 os.environ.setdefault("CELERY_TASK_QUEUE", f"kyc-test-{os.getpid()}")

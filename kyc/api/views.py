@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime
 
-from django.db.models import Prefetch
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import is_naive, make_aware
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -21,6 +20,13 @@ from kyc.api.authentication import ApiKeyAuthentication
 from kyc.api.errors import ApiError, api_exception_handler
 from kyc.api.models import WebhookEndpoint
 from kyc.api.parsers import BoundedJSONParser
+from kyc.api.selectors import (
+    integrator_case_find,
+    integrator_case_list,
+    webhook_deliveries,
+    webhook_endpoint_find,
+    webhook_endpoints_active,
+)
 from kyc.api.permissions import IsIntegrator
 from kyc.api.services import (
     idempotency_claim,
@@ -33,8 +39,9 @@ from kyc.api.services import (
 )
 from kyc.api.throttling import IntegratorRateThrottle, IntegratorUploadThrottle
 from kyc.services.consent import consent_record, consents_of
-from kyc.models import Case, Document, DocumentReading
+from kyc.models import Case
 from kyc.selectors.cases import case_detail, current_findings
+from kyc.selectors.documents import document_with_readings
 from kyc.services.cases import case_submit
 from kyc.services.documents import document_attach
 from kyc.uploads.prepare import SizeLimitUploadHandler, prepare_upload, refuse_too_large
@@ -101,7 +108,7 @@ class IntegratorView(APIView):
         return api_exception_handler
 
     def get_case(self, case_id) -> Case:
-        case = Case.objects.filter(id=case_id, integrator_link__integrator=self.request.user).first()
+        case = integrator_case_find(integrator=self.request.user, case_id=case_id)
         if case is None:
             # Another integrator's case and no case look the same.
             raise NotFound("No such case.")
@@ -143,33 +150,20 @@ class CaseListView(IntegratorView):
         responses={200: s.CaseListItemSerializer(many=True), **{k: ERRORS[k] for k in (400, 401, 429)}},
     )
     def get(self, request):
-        cases = (
-            Case.objects.filter(integrator_link__integrator=request.user)
-            .select_related("integrator_link")
-            .prefetch_related(
-                Prefetch("documents", queryset=Document.objects.filter(is_current=True), to_attr="current_documents")
-            )
-            .order_by("-created_at", "id")
-        )
         query = request.query_params
         states = [st for value in query.getlist("state") for st in value.split(",") if st]
         unknown = sorted(set(states) - {st.value for st in CaseState})
         if unknown:
             raise ApiError("invalid_request", f"Unknown state {unknown[0]!r}; use one of {', '.join(CaseState)}.")
-        if states:
-            cases = cases.filter(state__in=states)
-        if document_type := query.get("document_type"):
-            if document_type not in {t.value for t in DocumentType}:
-                raise ApiError("invalid_request", f"Unknown document_type {document_type!r}.")
-            cases = cases.filter(document_type=document_type)
-        if reference := query.get("reference"):
-            cases = cases.filter(reference=reference.strip().upper())
-        if external := query.get("external_reference"):
-            cases = cases.filter(integrator_link__external_reference=external)
-        for name, lookup in (("created_after", "created_at__gte"), ("created_before", "created_at__lt"),
-                             ("updated_after", "updated_at__gte")):
-            if value := query.get(name):
-                cases = cases.filter(**{lookup: _aware(value, name)})
+        document_type = query.get("document_type")
+        if document_type and document_type not in {t.value for t in DocumentType}:
+            raise ApiError("invalid_request", f"Unknown document_type {document_type!r}.")
+        instants = {name: _aware(value, name) for name in ("created_after", "created_before", "updated_after")
+                    if (value := query.get(name))}
+        cases = integrator_case_list(
+            integrator=request.user, states=states, document_type=document_type,
+            reference=query.get("reference"), external_reference=query.get("external_reference"), **instants,
+        )
         paginator = LimitOffsetPagination()
         paginator.default_limit, paginator.max_limit = 50, 200
         page = paginator.paginate_queryset(cases, request, view=self)
@@ -230,9 +224,7 @@ class CaseDocumentsView(IntegratorView):
             case_id=case.id, kind=serializer.validated_data["document_kind"],
             prepared=prepare_upload(serializer.validated_data["file"]), actor=integrator_actor(request.user),
         )
-        document = Document.objects.prefetch_related(
-            Prefetch("readings", queryset=DocumentReading.objects.order_by("created_at"))
-        ).get(id=attached.document.id)
+        document = document_with_readings(document_id=attached.document.id)
         body = s.DocumentSerializer(document).data
         # A borderline photo is accepted; the integrator may still ask its user for a better one.
         body["capture_warnings"] = attached.capture_warnings
@@ -265,7 +257,7 @@ class CaseSubmitView(IntegratorView):
 class WebhookListView(IntegratorView):
     @extend_schema(summary="Your webhook endpoints", responses={200: s.WebhookEndpointSerializer(many=True)})
     def get(self, request):
-        endpoints = WebhookEndpoint.objects.filter(integrator=request.user, is_active=True)
+        endpoints = webhook_endpoints_active(integrator=request.user)
         return Response(s.WebhookEndpointSerializer(endpoints, many=True).data)
 
     @extend_schema(summary="Register a webhook endpoint", request=s.WebhookEndpointSerializer,
@@ -281,7 +273,7 @@ class WebhookListView(IntegratorView):
 
 class WebhookDetailView(IntegratorView):
     def get_endpoint(self, endpoint_id) -> WebhookEndpoint:
-        endpoint = WebhookEndpoint.objects.filter(id=endpoint_id, integrator=self.request.user).first()
+        endpoint = webhook_endpoint_find(integrator=self.request.user, endpoint_id=endpoint_id)
         if endpoint is None:
             raise NotFound("No such webhook endpoint.")
         return endpoint
@@ -311,6 +303,6 @@ class WebhookDeliveriesView(WebhookDetailView):
         endpoint = self.get_endpoint(endpoint_id)
         paginator = LimitOffsetPagination()
         paginator.default_limit, paginator.max_limit = 50, 200
-        deliveries = endpoint.deliveries.order_by("-created_at").prefetch_related("attempt_records")
+        deliveries = webhook_deliveries(endpoint=endpoint)
         page = paginator.paginate_queryset(deliveries, request, view=self)
         return paginator.get_paginated_response(s.WebhookDeliverySerializer(page, many=True).data)

@@ -68,6 +68,11 @@ class PrivateS3Storage(S3Storage):
         except _S3_FAILURES as exc:
             raise _unavailable(exc) from None
 
+    def url(self, name, parameters=None, expire=None, http_method=None):
+        # As on the filesystem: an image is shown only through the permission-checked, audited
+        # document view. A presigned URL would skip both and hand out KYCENC2 ciphertext anyway.
+        raise ValueError("Document files have no public URL; serve them through the document view.")
+
     def size(self, name):
         """The plaintext size, as on the filesystem (S3's own size is the encrypted one)."""
         with self._open(name) as opened:

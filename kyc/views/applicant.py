@@ -53,6 +53,7 @@ from kyc.i18n.labels import (
 )
 from kyc.models import Case, Document
 from kyc.selectors.cases import case_find, rejection_reasons_for_applicant
+from kyc.selectors.documents import case_sides
 from kyc.core.audit import Actor
 from kyc.services.cases import case_create, case_submit
 from kyc.services.documents import document_attach
@@ -348,8 +349,7 @@ def _state_label(case: Case) -> str:
 
 
 def _sides(case: Case) -> list[dict]:
-    current = {d.kind: d for d in case.documents.filter(is_current=True)}
-    replaced = set(case.documents.filter(is_current=False).values_list("kind", flat=True))
+    current, replaced = case_sides(case=case)
     resubmitting = case.state == CaseState.RESUBMISSION_REQUESTED
     sides = []
     optional = set(case.optional_kinds)

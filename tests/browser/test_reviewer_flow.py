@@ -262,9 +262,46 @@ def test_queue_search_sort_and_sla_filter_also_on_a_phone(new_page, screenshot, 
     expect(page.locator("tr.queue-row").first).to_contain_text(alex.reference)
 
 
-def test_totp_enrolment_shows_a_qr_code_an_authenticator_can_scan(browser_page, screenshot, fast_hashing, db):
+# The QR code as the browser paints it, read back at its own size: the served SVG drawn by Chromium
+# onto a canvas once the image is decoded (img.decode(): complete, naturalWidth > 0). A screenshot of
+# the page instead depended on when the compositor had painted it, and under load OpenCV sometimes
+# found no code in it.
+PAINT_QR = """async (svg) => {
+    const image = new Image();
+    image.src = "data:image/svg+xml;base64," + btoa(new XMLSerializer().serializeToString(svg));
+    await image.decode();
+    const canvas = document.createElement("canvas");
+    canvas.width = image.naturalWidth;
+    canvas.height = image.naturalHeight;
+    const context = canvas.getContext("2d");
+    context.fillStyle = "#ffffff";
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    context.drawImage(image, 0, 0);
+    const shown = svg.getBoundingClientRect();
+    return {png: canvas.toDataURL("image/png"), natural: [image.naturalWidth, image.naturalHeight],
+            shown: [shown.width, shown.height]};
+}"""
+
+
+def decode_qr(png: bytes) -> str:
+    """The text of the QR code in ``png`` as a phone's scanner would read it, or "" if none is found."""
     import cv2
     import numpy
+
+    image = cv2.imdecode(numpy.frombuffer(png, numpy.uint8), cv2.IMREAD_GRAYSCALE)
+    # Black and white at the painted size, with a quiet zone around it: a scanner sees no anti-aliasing.
+    _, binary = cv2.threshold(image, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    framed = cv2.copyMakeBorder(binary, 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=255)
+    for detector in (cv2.QRCodeDetector(), cv2.QRCodeDetectorAruco()):
+        if text := detector.detectAndDecode(framed)[0]:
+            return text
+    return ""
+
+
+def test_totp_enrolment_shows_a_qr_code_an_authenticator_can_scan(browser_page, new_page, screenshot, fast_hashing, db):
+    import base64
+    import time
+
     import pyotp
 
     staff_member("reviewer", username="rita")
@@ -275,22 +312,28 @@ def test_totp_enrolment_shows_a_qr_code_an_authenticator_can_scan(browser_page, 
     page.get_by_role("button", name="Set up").click()
     qr = page.locator("#totp-qr svg")
     expect(qr).to_be_visible()
-    secret = page.locator("#totp-secret").inner_text()
-    png = qr.screenshot()
-    image = cv2.imdecode(numpy.frombuffer(png, numpy.uint8), cv2.IMREAD_GRAYSCALE)
-    framed = cv2.copyMakeBorder(image, 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=255)
-    # As a phone camera would: the code as drawn, and larger (OpenCV's finder misses small modules).
-    decodings = [cv2.QRCodeDetector().detectAndDecode(candidate)[0] for candidate in (
-        framed, cv2.resize(framed, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST))]
-    decoded = next((text for text in decodings if text), "")
-    assert decoded.startswith("otpauth://totp/") and f"secret={secret}" in decoded
+    painted = qr.evaluate(PAINT_QR)
+    assert painted["shown"] == painted["natural"]  # on screen at the size decoded here, not squeezed
+    decoded = decode_qr(base64.b64decode(painted["png"].split(",", 1)[1]))
+    assert decoded.startswith("otpauth://totp/"), "no QR code found in the painted image"
+    scanned = pyotp.parse_uri(decoded)  # what the authenticator app keeps from the scan
+    assert scanned.secret == page.locator("#totp-secret").inner_text()  # the key shown for typing too
     screenshot(page, "totp-qr")
-    page.fill("input[name=code]", f"{(int(pyotp.TOTP(secret).now()) + 1) % 1_000_000:06d}")
+    page.fill("input[name=code]", f"{(int(scanned.now()) + 1) % 1_000_000:06d}")
     page.get_by_role("button", name="Confirm").click()
-    expect(page.locator("#totp-secret")).to_have_text(secret)  # the same key: the app's entry still works
-    page.fill("input[name=code]", pyotp.TOTP(secret).now())
+    expect(page.locator("#totp-secret")).to_have_text(scanned.secret)  # the same key: the app's entry still works
+    page.fill("input[name=code]", scanned.now())
     page.get_by_role("button", name="Confirm").click()
     expect(page.locator(".message.success")).to_contain_text("Second factor enabled")
+
+    # The scanned entry signs rita in. A code is accepted once, so she types the next step's code
+    # (accepted one step early) rather than wait up to 30 s for the app to show a new one.
+    later = new_page()
+    sign_in(later, "rita")
+    expect(later.locator("h1")).to_have_text("Enter the code from your authenticator")
+    later.fill("input[name=code]", scanned.at(time.time() + scanned.interval))
+    later.get_by_role("button", name="Verify").click()
+    expect(later.locator("h1")).to_have_text("Queue")
 
 
 def test_scripted_reviewer_actions_per_decision(browser_page, scripted_ocr, fast_hashing):

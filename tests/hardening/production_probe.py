@@ -11,6 +11,7 @@ import json
 import os
 import re
 import sys
+from pathlib import Path
 
 
 def _cookies(response) -> dict:
@@ -35,8 +36,10 @@ def main() -> None:
     from django.core.management import call_command
     from django.test import Client
 
-    # The production static storage serves hashed names from a manifest: build it as a deploy does.
-    call_command("collectstatic", interactive=False, verbosity=0)
+    # The production static storage serves hashed names from a manifest: build it as a deploy does,
+    # unless the test run built it already (tests/support/static.py: once per run, ~50 s of CPU).
+    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
+        call_command("collectstatic", interactive=False, verbosity=0)
     host = settings.ALLOWED_HOSTS[0]
     plain = Client(HTTP_HOST=host)
     tls = Client(HTTP_HOST=host, HTTP_X_FORWARDED_PROTO="https", enforce_csrf_checks=True)

@@ -23,7 +23,6 @@ from kyc.services.configuration import site_configuration_update
 from kyc.services.documents import document_attach
 from kyc.uploads.prepare import prepare_upload
 from kyc.tasks import read_document
-from ocr_integration import services
 from ocr_integration.specimens import generate_specimen
 from tests.support.personas import staff_member
 from tests.support.providers import GREEN, colour_image
@@ -119,7 +118,6 @@ def test_a_card_read_by_the_embedded_engine_is_checked_and_never_shown_unmasked(
 ):
     settings.OCR_DEFAULT_PROVIDER = "local"
     settings.OCR_ROUTING = {}
-    services._providers.clear()
     ask_for_bank_card(admin_actor, "passport", "required")
     passport = generate_specimen("passport", 4242)
     card = generate_specimen("bank_card", 3)

@@ -14,7 +14,6 @@ from kyc.services.documents import document_attach
 from kyc.uploads.prepare import prepare_upload
 from kyc.services.retention import case_purge_personal_data
 from kyc.tasks import read_document
-from ocr_integration import services
 from ocr_integration.specimens import generate_specimen
 from tests.support.personas import staff_member
 
@@ -25,7 +24,6 @@ pytestmark = pytest.mark.django_db
 def specimen_vendor(settings):
     settings.OCR_DEFAULT_PROVIDER = "tests.support.providers:SpecimenAnswerProvider"
     settings.OCR_ROUTING = {}
-    services._providers.clear()
 
 
 def checked_case(django_capture_on_commit_callbacks, document_type: str, images: dict[str, bytes]):

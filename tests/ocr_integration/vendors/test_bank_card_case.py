@@ -16,7 +16,6 @@ from kyc.services.cases import case_create, case_submit
 from kyc.services.documents import document_attach
 from kyc.uploads.prepare import prepare_upload
 from kyc.tasks import read_document
-from ocr_integration import services
 from ocr_integration.documents.kinds import DocumentKind as K
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -25,7 +24,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 def test_a_case_with_a_bank_card_read_by_g42(vendors, sim, specimen, recorded, django_capture_on_commit_callbacks):
     vendors.OCR_ROUTING = {"passport": {"primary": "g42", "fallback": None, "second_reader": None},
                            "bank_card": {"primary": "g42", "fallback": None, "second_reader": None}}
-    services._providers.clear()
     SiteConfiguration.objects.update_or_create(id=1, defaults={"bank_card_passport": "required"})
     passport, card = specimen(K.PASSPORT, 21), specimen(K.BANK_CARD, 2)
     case = case_create(actor=Actor.applicant(""), email="g42@example.test", document_type="passport")
