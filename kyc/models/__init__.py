@@ -4,6 +4,7 @@ from kyc.models.configuration import SiteConfiguration
 from kyc.models.decision import Decision
 from kyc.models.document import Document, DocumentReading
 from kyc.models.finding import CheckFinding
+from kyc.models.queue_count import QueueCount
 from kyc.models.retention import PendingFileDeletion
 from kyc.models.reviewing import CaseNote, CaseSearchDigest, ReasonCode
 from kyc.models.security import RateCounter, StaffLoginThrottle, TotpDevice
@@ -18,6 +19,7 @@ __all__ = [
     "Document",
     "DocumentReading",
     "PendingFileDeletion",
+    "QueueCount",
     "RateCounter",
     "ReasonCode",
     "SiteConfiguration",
