@@ -8,6 +8,7 @@ from kyc.models.queue_count import QueueCount
 from kyc.models.retention import PendingFileDeletion
 from kyc.models.reviewing import CaseNote, CaseSearchDigest, ReasonCode
 from kyc.models.security import RateCounter, StaffLoginThrottle, TotpDevice
+from kyc.models.staff_preferences import StaffPreferences
 
 __all__ = [
     "Applicant",
@@ -24,5 +25,6 @@ __all__ = [
     "ReasonCode",
     "SiteConfiguration",
     "StaffLoginThrottle",
+    "StaffPreferences",
     "TotpDevice",
 ]
