@@ -1,4 +1,5 @@
-"""The reviewer queue's counter table and the triggers that keep it (issue 21, point 4).
+"""The reviewer queue's counter table and the triggers that keep it, and the index that reads
+the queue over every state in order (issue 21, point 4).
 
 See kyc/models/queue_count.py for why the database keeps it. The table starts with the current
 count of every group, taken in the same transaction as the triggers are created.
@@ -55,4 +56,8 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(install, uninstall),
+        migrations.AddIndex(
+            model_name="case",
+            index=models.Index(fields=["submitted_at", "created_at", "id"], name="case_listing_order"),
+        ),
     ]
