@@ -1,5 +1,6 @@
-"""The reviewer queue's counter table and the triggers that keep it, and the index that reads
-the queue over every state in order (issue 21, point 4).
+"""The reviewer queue's counter table and the triggers that keep it, and the indexes that read
+the queue over every state, and the waiting cases in each sortable order, in order (issue 21,
+point 4).
 
 See kyc/models/queue_count.py for why the database keeps it. The table starts with the current
 count of every group, taken in the same transaction as the triggers are created.
@@ -59,5 +60,26 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="case",
             index=models.Index(fields=["submitted_at", "created_at", "id"], name="case_listing_order"),
+        ),
+
+        migrations.AddIndex(
+            model_name='case',
+            index=models.Index(condition=models.Q(('state__in', ['ready_for_review', 'needs_attention'])), fields=['document_type', 'issuing_country', 'submitted_at', 'id'], name='case_queue_by_document'),
+        ),
+        migrations.AddIndex(
+            model_name='case',
+            index=models.Index(condition=models.Q(('state__in', ['ready_for_review', 'needs_attention'])), fields=['-document_type', '-issuing_country', 'submitted_at', 'id'], name='case_queue_by_document_desc'),
+        ),
+        migrations.AddIndex(
+            model_name='case',
+            index=models.Index(condition=models.Q(('state__in', ['ready_for_review', 'needs_attention'])), fields=['-state', 'submitted_at', 'id'], name='case_queue_by_state_desc'),
+        ),
+        migrations.AddIndex(
+            model_name='case',
+            index=models.Index(condition=models.Q(('state__in', ['ready_for_review', 'needs_attention'])), fields=['-failed_findings_count', '-warned_findings_count', 'submitted_at', 'id'], name='case_queue_by_checks'),
+        ),
+        migrations.AddIndex(
+            model_name='case',
+            index=models.Index(condition=models.Q(('state__in', ['ready_for_review', 'needs_attention'])), fields=['failed_findings_count', 'warned_findings_count', 'submitted_at', 'id'], name='case_queue_by_checks_asc'),
         ),
     ]

@@ -66,10 +66,13 @@ def _order_by(fields: tuple[str, ...], *, reverse: bool = False) -> list:
     for name in fields:
         column, descending = name.lstrip("-"), name.startswith("-")
         if column == "submitted_at":
-            # A case not yet submitted (none is listable today) sorts last either way.
-            term = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
-            if reverse:
-                term = F(column).asc(nulls_first=True) if descending else F(column).desc(nulls_first=True)
+            # Ascending puts a case not yet submitted (none is listable today) last, and
+            # descending is its exact reverse, so that either order reads the same index (forwards
+            # or backwards) instead of sorting the waiting cases.
+            if descending == reverse:
+                term = F(column).asc(nulls_last=True)
+            else:
+                term = F(column).desc(nulls_first=True)
         else:
             term = f"-{column}" if descending != reverse else column
         terms.append(term)
