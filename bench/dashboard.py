@@ -371,7 +371,7 @@ def explain_ms(queries: list[dict], repeats: int = 3) -> tuple[float, float, str
             ms = sorted(times)[len(times) // 2]
             total += ms
             if ms > worst:
-                worst, worst_sql = ms, " ".join(sql.split()[:6])
+                worst, worst_sql = ms, " ".join(sql.split()[:6])[:70]
     return total, worst, worst_sql, jit
 
 
@@ -389,6 +389,7 @@ def measure(size: int, requests: int, port: int, server_pid: int) -> dict[str, d
     reviewer = next(_staff_users())
     in_process = Client()
     in_process.force_login(reviewer)
+    in_process.get("/review/")  # the session's first page looks up the reviewer's language once
     session = in_process.cookies[settings.SESSION_COOKIE_NAME].value
     http = httpx.Client(base_url=f"http://127.0.0.1:{port}", cookies={settings.SESSION_COOKIE_NAME: session},
                         timeout=30)
@@ -400,6 +401,7 @@ def measure(size: int, requests: int, port: int, server_pid: int) -> dict[str, d
     try:
         for label, path in views(size).items():
             url = path if isinstance(path, str) else None
+            connection.queries_log.clear()  # a full log (9 000 entries under DEBUG) would shift the capture's slice
             with CaptureQueriesContext(connection) as queries:
                 response = in_process.get(url or path())
             if response.status_code != 200:
@@ -432,6 +434,44 @@ def measure(size: int, requests: int, port: int, server_pid: int) -> dict[str, d
     return figures
 
 
+def measure_in_process(size: int, requests: int) -> dict[str, dict]:
+    """Load-independent figures only, no HTTP: per view, the queries, PostgreSQL's execution time
+    of each (EXPLAIN ANALYZE) and the CPU time of the whole request in this process (Django's test
+    client: middleware, view, template), for ``--existing --in-process``."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    setup_test_environment()
+    client = Client()
+    client.force_login(next(_staff_users()))
+    client.get("/review/")
+    print(f"--- {size} cases, in process as 'bench-reviewer', {requests} requests per view ({load()})", flush=True)
+    print("| view | queries | PostgreSQL ms (all queries) | slowest query ms | slowest query | CPU ms/request "
+          "(in process) | matching | load |")
+    print("|---|---:|---:|---:|---|---:|---:|---:|")
+    figures = {}
+    for label, path in views(size).items():
+        url = path if isinstance(path, str) else path()
+        connection.queries_log.clear()  # a full log (9 000 entries under DEBUG) would shift the capture's slice
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        try:
+            matching = response.context["page"].paginator.count
+        except (KeyError, TypeError):
+            matching = None
+        db_ms, worst_ms, worst_sql, jit = explain_ms(queries.captured_queries)
+        started = time.process_time()
+        for _ in range(requests):
+            client.get(url)
+        cpu_ms = (time.process_time() - started) * 1000 / requests
+        figures[label] = {"queries": len(queries), "db_ms": db_ms, "slowest_query_ms": worst_ms, "jit": jit,
+                          "cpu_ms": cpu_ms, "matching": matching}
+        print(f"| {label} | {len(queries)} | {db_ms:.1f}{' JIT' if jit else ''} | {worst_ms:.1f} | {worst_sql} | "
+              f"{cpu_ms:.1f} | {'' if matching is None else matching} | {load1()} |", flush=True)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=100_000)
@@ -443,6 +483,10 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="tiny run on SQLite for CI")
     parser.add_argument("--existing", action="store_true",
                         help="measure the database as it is (no fill, not dropped): for a run whose fill was cut short")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="with --existing: the data folder of the run that filled the database (its key file)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="with --existing: no HTTP, only queries, EXPLAIN ANALYZE times and in-process CPU")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="kyc-bench-dashboard-")
     import atexit
@@ -456,7 +500,8 @@ def main() -> None:
         args.database_url = args.database_url or bench_database_url("dashboard")
         sizes = sorted({min(int(n), args.cases) for n in args.sizes.split(",") if n.strip()} | {args.cases})
     # A fresh database every run (dropped again at exit): no figure is measured on old data.
-    setup_django(args.database_url, data_dir=folder, fresh=not args.existing)
+    setup_django(args.database_url, data_dir=str(args.data_dir) if args.existing and args.data_dir else folder,
+                 fresh=not args.existing)
     import logging
 
     logging.getLogger().setLevel(logging.WARNING)  # the figures are the output, not request logs
@@ -467,9 +512,14 @@ def main() -> None:
     if args.existing:
         from kyc.models import Case
 
-        analyse()
+        if not args.in_process:  # the run that filled it analysed it; measure it as it is
+            analyse()
         sizes = [Case.objects.count()]
         print(f"measuring the existing data only: {sizes[0]} cases (no fill; not a fresh run)")
+        if args.in_process:
+            logging.getLogger().setLevel(logging.ERROR)
+            measure_in_process(sizes[0], max(1, min(args.requests, 10)))
+            return
     try:
         for size in sizes:
             if not args.existing:
