@@ -142,6 +142,7 @@ class QueueFilterSet(django_filters.FilterSet):
     def __init__(self, data=None, *, user, **kwargs) -> None:
         super().__init__(data, queryset=Case.objects.all(), **kwargs)
         self.user = user
+        self._every_listable_state = False
 
     @property
     def values(self) -> QueueFilters:
@@ -179,7 +180,11 @@ class QueueFilterSet(django_filters.FilterSet):
     def cases(self, *, include_states: bool = True) -> QuerySet[Case]:
         """The filtered cases: in the chosen states, or (``include_states=False``) in any listable one."""
         self.form.is_valid()
-        cases = self.filter_queryset(Case.objects.all())
+        self._every_listable_state = not include_states  # read by filter_document_kind
+        try:
+            cases = self.filter_queryset(Case.objects.all())
+        finally:
+            self._every_listable_state = False
         states = self.values.states if include_states else tuple(s.value for s in LISTABLE_STATES)
         return cases.filter(state__in=states)
 
@@ -199,9 +204,12 @@ class QueueFilterSet(django_filters.FilterSet):
         side_attached = Exists(Document.objects.filter(case=OuterRef("pk"), is_current=True, kind=kind.value))
         if document_type is None:  # a supporting side (a bank card): only its documents can say
             return queryset.filter(side_attached)
-        return queryset.filter(document_type=document_type.value).filter(
-            ~Q(state=CaseState.RESUBMISSION_REQUESTED) | side_attached
-        )
+        of_type = queryset.filter(document_type=document_type.value)
+        if not self._every_listable_state and CaseState.RESUBMISSION_REQUESTED.value not in self.values.states:
+            # No case waiting for a resubmission is listed: the documents need not be read (at
+            # 100 000 cases that sub-plan hashed every current document of the side).
+            return of_type
+        return of_type.filter(~Q(state=CaseState.RESUBMISSION_REQUESTED) | side_attached)
 
     def filter_country(self, queryset, name, value):
         country = value.strip().upper()[:3]
