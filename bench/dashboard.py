@@ -4,8 +4,9 @@ Issue 21, point 4 (and issue 15, point 9: the queue with search). Each run start
 PostgreSQL database (``<BENCH_DATABASE_PREFIX>_dashboard``, dropped and created, dropped again at
 the end) and fills it with synthetic cases — each with its documents, primary and second
 readings, findings, search digests (names and document numbers, as the readings service stores
-them) and audit events on the case's hash chain (valid hashes) — first 1 000 cases, then up to
-``--cases``.
+them) and audit events on the case's hash chain (valid hashes) — first 1 000 cases, then 10 000,
+then up to ``--cases`` (``--sizes``). The queue's counter table is folded after each fill, as the
+beat job does every minute.
 
 At each size it times, **over HTTP** against ``gunicorn kyc.project.wsgi`` (the README's web command, with
 the repository's gunicorn.conf.py, on a free loopback port) and **as a normal reviewer** (the
@@ -16,7 +17,7 @@ and a term that finds nothing), a page reached by number, a deep page reached th
 of the answer. Query counts are taken in-process (Django's test client, same user, same URLs) and
 must not grow from 1 000 to 100 000 cases.
 
-    python bench/dashboard.py                 # 1 000 then 100 000 cases, 60 requests per view
+    python bench/dashboard.py                 # 1 000, 10 000 then 100 000 cases, 60 requests per view
     python bench/dashboard.py --smoke         # 150 cases on SQLite, for CI
 Target: p95 <= 100 ms for every view at 100 000 cases, constant query counts.
 """
@@ -206,9 +207,17 @@ def _advance_event_sequence() -> None:
 
 
 def analyse() -> None:
-    """Fresh planner statistics and visibility map, as autovacuum would leave them soon after a bulk load."""
+    """Fresh planner statistics and visibility map, as autovacuum would leave them soon after a bulk
+    load; and the queue's counter rows folded, as the beat job does every minute (the fill's
+    bulk inserts left one row per case; a minute of a real queue's changes leaves a few hundred)."""
     from django.db import connection
 
+    from kyc.models import QueueCount
+    from kyc.services.queue_counts import queue_counts_compact
+
+    rows = QueueCount.objects.count()
+    groups = queue_counts_compact()
+    print(f"queue counter table: {rows} change rows folded into {groups} groups")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
@@ -258,6 +267,7 @@ def views(size: int) -> dict[str, str]:
         "document type": "document_type=emirates_id",
         "side (document kind)": "document_kind=emirates_id_front",
         "side, all states": f"document_kind=cn_id_emblem&{all_states}",
+        "supporting side (bank card)": "document_kind=bank_card",
         "country": "country=GBR",
         "finding fail": "finding=fail",
         "finding warn": "finding=warn",
@@ -265,6 +275,7 @@ def views(size: int) -> dict[str, str]:
         "assigned me": "assigned=me",
         "assigned unassigned": "assigned=unassigned",
         "assigned others": "assigned=others",
+        "waiting > 1h": "waiting=1h",
         "waiting > 24h": "waiting=24h",
         "waiting > 7d": "waiting=7d",
         "awaiting second approval": "awaiting_second=1",
@@ -337,6 +348,33 @@ def cpu_used(before: dict[str, float], after: dict[str, float]) -> float:
     return sum(after[pid] - before[pid] for pid in before.keys() & after.keys())
 
 
+def explain_ms(queries: list[dict], repeats: int = 3) -> tuple[float, float, str, bool]:
+    """PostgreSQL's own execution time of a view's queries (``EXPLAIN (ANALYZE)`` on the statements
+    the view ran, as it ran them): the sum over the view's queries and the slowest one (median of
+    ``repeats``), the slowest one's first words, and whether any plan used JIT. Independent of the
+    web tier and of HTTP; the load still slows it, far less than the wall clock."""
+    from django.db import connection
+
+    total, worst, worst_sql, jit = 0.0, 0.0, "", False
+    with connection.cursor() as cursor:
+        for query in queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            times = []
+            for _ in range(repeats):
+                cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+                plan = cursor.fetchone()[0]
+                plan = plan[0] if isinstance(plan, list) else plan
+                times.append(plan["Planning Time"] + plan["Execution Time"])
+                jit = jit or "JIT" in plan
+            ms = sorted(times)[len(times) // 2]
+            total += ms
+            if ms > worst:
+                worst, worst_sql = ms, " ".join(sql.split()[:6])[:70]
+    return total, worst, worst_sql, jit
+
+
 def measure(size: int, requests: int, port: int, server_pid: int) -> dict[str, dict]:
     import httpx
     from django.conf import settings
@@ -351,16 +389,19 @@ def measure(size: int, requests: int, port: int, server_pid: int) -> dict[str, d
     reviewer = next(_staff_users())
     in_process = Client()
     in_process.force_login(reviewer)
+    in_process.get("/review/")  # the session's first page looks up the reviewer's language once
     session = in_process.cookies[settings.SESSION_COOKIE_NAME].value
     http = httpx.Client(base_url=f"http://127.0.0.1:{port}", cookies={settings.SESSION_COOKIE_NAME: session},
                         timeout=30)
     figures: dict[str, dict] = {}
     print(f"--- {size} cases, {requests} requests per view, over HTTP as 'bench-reviewer' ({load()})", flush=True)
-    print("| view | median ms | p95 ms | max ms | web CPU ms/request | queries | matching | load |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| view | median ms | p95 ms | max ms | web CPU ms/request | queries | PostgreSQL ms (all queries) | "
+          "slowest query ms | matching | load |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     try:
         for label, path in views(size).items():
             url = path if isinstance(path, str) else None
+            connection.queries_log.clear()  # a full log (9 000 entries under DEBUG) would shift the capture's slice
             with CaptureQueriesContext(connection) as queries:
                 response = in_process.get(url or path())
             if response.status_code != 200:
@@ -380,25 +421,72 @@ def measure(size: int, requests: int, port: int, server_pid: int) -> dict[str, d
                 if answer.status_code != 200:
                     raise SystemExit(f"{label}: HTTP {answer.status_code} over HTTP")
             cpu_ms = cpu_used(cpu_before, server_cpu_seconds(server_pid)) * 1000 / requests
+            db_ms, worst_ms, worst_sql, jit = (explain_ms(queries.captured_queries) if connection.vendor == "postgresql"
+                                               else (float("nan"), float("nan"), "", False))
             figures[label] = {"ms": timings, "queries": len(queries), "matching": matching, "load": load1(),
-                              "server_cpu_ms": cpu_ms}
+                              "server_cpu_ms": cpu_ms, "db_ms": db_ms, "slowest_query_ms": worst_ms,
+                              "slowest_query": worst_sql, "jit": jit}
             print(f"| {label} | {sorted(timings)[len(timings) // 2]:.1f} | {percentile(timings, 0.95):.1f} | "
-                  f"{max(timings):.1f} | {cpu_ms:.1f} | {len(queries)} | {'' if matching is None else matching} | "
-                  f"{load1()} |", flush=True)
+                  f"{max(timings):.1f} | {cpu_ms:.1f} | {len(queries)} | {db_ms:.1f}{' JIT' if jit else ''} | "
+                  f"{worst_ms:.1f} | {'' if matching is None else matching} | {load1()} |", flush=True)
     finally:
         http.close()
+    return figures
+
+
+def measure_in_process(size: int, requests: int) -> dict[str, dict]:
+    """Load-independent figures only, no HTTP: per view, the queries, PostgreSQL's execution time
+    of each (EXPLAIN ANALYZE) and the CPU time of the whole request in this process (Django's test
+    client: middleware, view, template), for ``--existing --in-process``."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    setup_test_environment()
+    client = Client()
+    client.force_login(next(_staff_users()))
+    client.get("/review/")
+    print(f"--- {size} cases, in process as 'bench-reviewer', {requests} requests per view ({load()})", flush=True)
+    print("| view | queries | PostgreSQL ms (all queries) | slowest query ms | slowest query | CPU ms/request "
+          "(in process) | matching | load |")
+    print("|---|---:|---:|---:|---|---:|---:|---:|")
+    figures = {}
+    for label, path in views(size).items():
+        url = path if isinstance(path, str) else path()
+        connection.queries_log.clear()  # a full log (9 000 entries under DEBUG) would shift the capture's slice
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        try:
+            matching = response.context["page"].paginator.count
+        except (KeyError, TypeError):
+            matching = None
+        db_ms, worst_ms, worst_sql, jit = explain_ms(queries.captured_queries)
+        started = time.process_time()
+        for _ in range(requests):
+            client.get(url)
+        cpu_ms = (time.process_time() - started) * 1000 / requests
+        figures[label] = {"queries": len(queries), "db_ms": db_ms, "slowest_query_ms": worst_ms, "jit": jit,
+                          "cpu_ms": cpu_ms, "matching": matching}
+        print(f"| {label} | {len(queries)} | {db_ms:.1f}{' JIT' if jit else ''} | {worst_ms:.1f} | {worst_sql} | "
+              f"{cpu_ms:.1f} | {'' if matching is None else matching} | {load1()} |", flush=True)
     return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--sizes", default="1000,10000",
+                        help="smaller sizes measured on the way to --cases (comma-separated)")
     parser.add_argument("--requests", type=int, default=60, help="timed requests per view")
     parser.add_argument("--database-url", default=None, help="default: <BENCH_POSTGRES>/<BENCH_DATABASE_PREFIX>_dashboard")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--smoke", action="store_true", help="tiny run on SQLite for CI")
     parser.add_argument("--existing", action="store_true",
                         help="measure the database as it is (no fill, not dropped): for a run whose fill was cut short")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="with --existing: the data folder of the run that filled the database (its key file)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="with --existing: no HTTP, only queries, EXPLAIN ANALYZE times and in-process CPU")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="kyc-bench-dashboard-")
     import atexit
@@ -411,9 +499,10 @@ def main() -> None:
         args.cases, args.requests, sizes = 150, 2, [50, 150]
     else:
         args.database_url = args.database_url or bench_database_url("dashboard")
-        sizes = [min(1000, args.cases), args.cases]
+        sizes = sorted({min(int(n), args.cases) for n in args.sizes.split(",") if n.strip()} | {args.cases})
     # A fresh database every run (dropped again at exit): no figure is measured on old data.
-    setup_django(args.database_url, data_dir=folder, fresh=not args.existing)
+    setup_django(args.database_url, data_dir=str(args.data_dir) if args.existing and args.data_dir else folder,
+                 fresh=not args.existing)
     import logging
 
     logging.getLogger().setLevel(logging.WARNING)  # the figures are the output, not request logs
@@ -424,9 +513,14 @@ def main() -> None:
     if args.existing:
         from kyc.models import Case
 
-        analyse()
+        if not args.in_process:  # the run that filled it analysed it; measure it as it is
+            analyse()
         sizes = [Case.objects.count()]
         print(f"measuring the existing data only: {sizes[0]} cases (no fill; not a fresh run)")
+        if args.in_process:
+            logging.getLogger().setLevel(logging.ERROR)
+            measure_in_process(sizes[0], max(1, min(args.requests, 10)))
+            return
     try:
         for size in sizes:
             if not args.existing:

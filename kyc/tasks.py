@@ -149,6 +149,22 @@ def purge_rate_counters() -> int:
 
 
 @shared_task
+def compact_queue_counts() -> int:
+    """Periodic (every minute): fold the queue's counter rows into one per group."""
+    from kyc.services.queue_counts import queue_counts_compact
+
+    return queue_counts_compact()
+
+
+@shared_task
+def reconcile_queue_counts() -> int:
+    """Periodic (hourly): recount the queue's counter table from the cases; returns the groups fixed."""
+    from kyc.services.queue_counts import queue_counts_reconcile
+
+    return queue_counts_reconcile()
+
+
+@shared_task
 def write_audit_checkpoint() -> int | None:
     """Periodic (beat): sign where the audit chain stands, when it moved since the last checkpoint."""
     from kyc.core import audit_keys

@@ -6,9 +6,11 @@ from kyc.models.document import Document, DocumentReading
 from kyc.models.faces import FaceDescriptor, FaceIndexEntry
 from kyc.models.finding import CheckFinding
 from kyc.models.liveness import LivenessCapture, LivenessFrame
+from kyc.models.queue_count import QueueCount
 from kyc.models.retention import PendingFileDeletion
 from kyc.models.reviewing import CaseNote, CaseSearchDigest, ReasonCode
 from kyc.models.security import RateCounter, StaffLoginThrottle, TotpDevice
+from kyc.models.staff_preferences import StaffPreferences
 
 __all__ = [
     "Applicant",
@@ -24,9 +26,11 @@ __all__ = [
     "LivenessCapture",
     "LivenessFrame",
     "PendingFileDeletion",
+    "QueueCount",
     "RateCounter",
     "ReasonCode",
     "SiteConfiguration",
     "StaffLoginThrottle",
+    "StaffPreferences",
     "TotpDevice",
 ]

@@ -96,6 +96,24 @@ class Case(models.Model):
                 condition=models.Q(state__in=["ready_for_review", "needs_attention"]),
                 name="case_review_queue_order",
             ),
+            # The queue over every listable state, oldest first (the "all states" filter, a side
+            # over all states): the first page is read in order instead of sorting every case.
+            models.Index(fields=["submitted_at", "created_at", "id"], name="case_listing_order"),
+            # The queue's sortable columns (issue 15 point 4) on the waiting cases: each order's
+            # first page is read from its index instead of sorting every waiting case (20-30 ms
+            # at 10 000 cases, ten times that at 100 000). "reference" has its unique index;
+            # "state" ascending uses (state, submitted_at); "-waiting" reads case_review_queue_order backwards.
+            *[
+                models.Index(fields=[*fields, "submitted_at", "id"], condition=models.Q(
+                    state__in=["ready_for_review", "needs_attention"]), name=name)
+                for name, fields in (
+                    ("case_queue_by_document", ["document_type", "issuing_country"]),
+                    ("case_queue_by_document_desc", ["-document_type", "-issuing_country"]),
+                    ("case_queue_by_state_desc", ["-state"]),
+                    ("case_queue_by_checks", ["-failed_findings_count", "-warned_findings_count"]),
+                    ("case_queue_by_checks_asc", ["failed_findings_count", "warned_findings_count"]),
+                )
+            ],
             # The queue's counts per state are answered from the index alone (PostgreSQL).
             models.Index(
                 fields=["state"],

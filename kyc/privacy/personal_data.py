@@ -127,6 +127,9 @@ NOT_PERSONAL: dict[str, str] = {
     "kyc.TotpDevice.secret": "a staff second factor",
     "kyc.TotpDevice.name": "the name of a staff member's authenticator (always the default)",
     "kyc.RateCounter.key": "an integrator id and a scope",
+    "kyc.QueueCount.state": "a choice", "kyc.QueueCount.document_type": "a choice",
+    "kyc.QueueCount.issuing_country": "a country code (a count of cases, no case)",
+    "kyc.StaffPreferences.language": "a language code",
     # kyc_api
     "kyc_api.Integrator.name": "a company", "kyc_api.ApiKey.name": "what the key is for",
     "kyc_api.ApiKey.prefix": "random", "kyc_api.ApiKey.hashed_key": "a hash",

@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the user is known: a signed-in reviewer's own language, over the cookie's (issue 15, point 6).
+    "kyc.views.reviewer.language.ReviewerLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -252,6 +254,9 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-personal-data": {"task": "kyc.tasks.purge_expired_personal_data", "schedule": 3600.0},
     "requeue-due-webhooks": {"task": "kyc.api.tasks.requeue_due_webhooks", "schedule": 60.0},
     "purge-rate-counters": {"task": "kyc.tasks.purge_rate_counters", "schedule": 86400.0},
+    # The reviewer queue's counter table (kyc/models/queue_count.py): folded often, recounted hourly.
+    "compact-queue-counts": {"task": "kyc.tasks.compact_queue_counts", "schedule": 60.0},
+    "reconcile-queue-counts": {"task": "kyc.tasks.reconcile_queue_counts", "schedule": 3600.0},
     "write-audit-checkpoint": {
         "task": "kyc.tasks.write_audit_checkpoint", "schedule": float(AUDIT_CHECKPOINT_INTERVAL_SECONDS),
     },

@@ -7,7 +7,7 @@ an audited service, which enforces the same rules again.
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from kyc.views.reviewer import auth, cases, metrics, queue
+from kyc.views.reviewer import auth, cases, language, metrics, queue
 
 app_name = "reviewer"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("login/verify/", auth.login_verify, name="login_verify"),
     path("logout/", auth_views.LogoutView.as_view(next_page="reviewer:login"), name="logout"),
     path("account/second-factor/", auth.second_factor, name="second_factor"),
+    path("account/language/", language.choose_language, name="language"),
     path("", queue.queue, name="queue"),
     path("metrics/", metrics.metrics, name="metrics"),
     path("workload/", queue.workload, name="workload"),

@@ -26,6 +26,7 @@ from kyc.services.staff_auth import (
 )
 from kyc.selectors.staff import active_staff_user
 from kyc.views.reviewer.forms import CodeForm, ReauthenticationForm, StaffAuthenticationForm
+from kyc.views.reviewer.language import apply_account_language
 
 PENDING_USER = "kyc_2fa_user"
 PENDING_BACKEND = "kyc_2fa_backend"
@@ -55,7 +56,7 @@ class StaffLoginView(auth_views.LoginView):
             return redirect("reviewer:login_verify")
         login(self.request, user)
         staff_login_succeeded(user=user, second_factor=False)
-        return redirect(self.get_success_url())
+        return apply_account_language(self.request, redirect(self.get_success_url()), user=user)
 
 
 def login_verify(request):
@@ -74,7 +75,7 @@ def login_verify(request):
             user.backend = request.session.get(PENDING_BACKEND)
             login(request, user)  # cycles the session key, dropping the pending keys' session
             staff_login_succeeded(user=user, second_factor=True)
-            return redirect(_safe_next(request, next_url))
+            return apply_account_language(request, redirect(_safe_next(request, next_url)), user=user)
         form.add_error("code", gettext("That code is not right."))
     return render(request, "reviewer/login_verify.html", {"form": form})
 
