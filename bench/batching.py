@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import sys
 import threading
@@ -110,6 +111,12 @@ def worker_main(argv: list[str]) -> None:
 # --- bench side -------------------------------------------------------------------------------
 
 
+def workers_cpu_seconds() -> float:
+    """User + system CPU of this process's finished children (the workers, once stopped)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def read_waits(folder: Path) -> tuple[list[int], list[float], list[float]]:
     sizes, claim_waits, send_waits = [], [], []
     for path in folder.glob("waits-*.jsonl"):
@@ -160,6 +167,7 @@ def main() -> None:
         print(f"data: {len(case_ids)} cases ({2 * len(case_ids)} images) attached in "
               f"{time.perf_counter() - started:.0f} s", flush=True)
         command = [sys.executable, str(Path(__file__).resolve()), "--worker"]
+        cpu_before = workers_cpu_seconds()
         with celery_workers(bench, args.workers, concurrency=args.threads, pool="threads", command=command,
                             queue=os.environ["CTYUN_OCR_BATCH_QUEUE"]):
             print(f"workers: {args.workers} processes x {args.threads} threads; {load()}", flush=True)
@@ -167,6 +175,8 @@ def main() -> None:
             queued_at = submit_all(case_ids)
             done = wait_until_read(2 * len(case_ids), timeout=300)
             finished = time.time()
+        # Stopped and waited for by now: their CPU (and their pool children's) is counted.
+        worker_cpu = workers_cpu_seconds() - cpu_before
     finally:
         sim.stop()
     images = 2 * len(case_ids)
@@ -184,11 +194,13 @@ def main() -> None:
     print(f"wait, queued -> batch claimed:   {describe(claim_waits)}")
     print(f"wait, queued -> vendor call sent: {describe(send_waits)} (bound {args.max_wait_ms:.0f} ms)")
     print(f"submit -> reading stored (includes waiting for a free worker thread): {describe(end_to_end)}")
+    print(f"worker CPU (every worker process, start-up included): {worker_cpu:.1f} s")
     print(f"after the run: {load()}")
     worst = max(send_waits, default=float("inf"))
     dump_json(args.json, {
         "images": images, "read": len(rows), "calls": calls, "batch_sizes": sizes, "probe_batches": len(probe_sizes),
         "claim_wait_ms_p95": percentile(claim_waits, 0.95), "send_wait_ms_max": worst,
+        "worker_cpu_s": worker_cpu, "throttled": sim.stats["throttled"],
         "batch_wait_ms": args.batch_wait_ms, "bound_ms": args.max_wait_ms, "machine": machine(), "load": load(),
     })
     result("batching", len(rows) == images and calls * 20 <= images and worst <= args.max_wait_ms,

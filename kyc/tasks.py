@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 
 from kyc.ops import logs
-from kyc.services import readings
+from kyc.services import batched_reads, readings
 from ocr_integration.services import ErrorClass, OcrError
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,13 @@ def log_lines_name_the_case(**lookup) -> None:
 def read_document(self, document_id: str) -> None:
     token = self.request.id or f"direct-{document_id}"
     log_lines_name_the_case(documents__id=document_id)
+    group = batched_reads.document_batch_group(document_id=document_id)
+    if group is not None:
+        # This read joins the others waiting in the database (batched_reads): one batch task reads
+        # whatever of them still waits once this one's wait bound is over; a full batch goes now.
+        read_batch.apply_async((group,), countdown=batched_reads.batch_wait_seconds())
+        _read_batch_or_retry(self, group=group, token=token, only_if_full=True)
+        return
     try:
         readings.document_read(document_id=document_id, token=token)
     except OcrError as error:
@@ -56,6 +63,26 @@ def read_document(self, document_id: str) -> None:
         )
         raise self.retry(countdown=_backoff_seconds(self.request.retries, failure), exc=failure)
     readings.document_mark_unreadable(document_id=document_id, token=token, error=failure)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def read_batch(self, group: str) -> None:
+    """Read whatever of ``group`` waits (up to a batch) in one vendor call."""
+    _read_batch_or_retry(self, group=group, token=self.request.id or f"direct-batch-{group}", only_if_full=False)
+
+
+def _read_batch_or_retry(task, *, group: str, token: str, only_if_full: bool) -> None:
+    try:
+        failure = batched_reads.documents_read_batch(group=group, token=token, only_if_full=only_if_full).retry
+    except Exception as exc:  # a bug or a dropped connection: retry, and give up like any other failure
+        logger.exception("a batch of %s reads failed unexpectedly", group)
+        failure = OcrError(ErrorClass.UNKNOWN, f"internal error ({type(exc).__name__})")
+    if failure is None:
+        return
+    if failure.retryable and task.request.retries < settings.OCR_READ_MAX_RETRIES:
+        logger.info("a batch of %s reads failed (%s), retry %d", group, failure.error_class, task.request.retries + 1)
+        raise task.retry(countdown=_backoff_seconds(task.request.retries, failure), exc=failure)
+    batched_reads.documents_give_up_batch(token=token, error=failure)
 
 
 def route_read(name, args, kwargs, options, task=None, **_kw) -> dict | None:

@@ -90,12 +90,17 @@ class CtyunOcrClient:
         ))
         return Reading.from_json(result["reading"])
 
-    def read_many(self, requests: list[ReadRequest]) -> list[Reading | OcrError]:
-        """Read a list of images of one API family in as few calls as allowed (50 per call)."""
+    def read_many(self, requests: list[ReadRequest], *, subject_refs: list[str] | None = None) -> list[Reading | OcrError]:
+        """Read a list of images of one API family in as few calls as allowed (50 per call): one
+        Reading or OcrError per request, in order. ``subject_refs``: whom each image's attempt is
+        recorded for (default: the current subject, for all)."""
         self.account.check()
+        subjects = subject_refs if subject_refs is not None else [attempts.current_subject()] * len(requests)
+        if len(subjects) != len(requests):
+            raise ValueError("read_many takes one subject per request")
         out: list[Reading | OcrError] = []
         for start in range(0, len(requests), MAX_BATCH):
-            chunk = requests[start:start + MAX_BATCH]
+            chunk, chunk_subjects = requests[start:start + MAX_BATCH], subjects[start:start + MAX_BATCH]
             api = "idcard" if chunk[0].document_kind in ID_KINDS else "general"
             if any((r.document_kind in ID_KINDS) != (api == "idcard") for r in chunk):
                 raise ValueError("read_many takes ID-card images or general images, not both")
@@ -106,7 +111,8 @@ class CtyunOcrClient:
                 except OcrError as exc:
                     prepared.append(exc)
             sendable = [p for p in prepared if not isinstance(p, OcrError)]
-            results = iter(self._read_batch(api, sendable, [attempts.current_subject()] * len(sendable)) if sendable else [])
+            sendable_subjects = [s for p, s in zip(prepared, chunk_subjects, strict=True) if not isinstance(p, OcrError)]
+            results = iter(self._read_batch(api, sendable, sendable_subjects, raise_single=False) if sendable else [])
             out.extend(p if isinstance(p, OcrError) else next(results) for p in prepared)
         return out
 
@@ -116,10 +122,11 @@ class CtyunOcrClient:
         readings = self._read_batch(api, items, [job.get("subject_ref", "") for job in jobs])
         return [error_result(r) if isinstance(r, OcrError) else {"reading": r.to_json()} for r in readings]
 
-    def _read_batch(self, api: str, items: list[tuple[DocumentKind, bytes]], subjects: list[str]) -> list[Any]:
+    def _read_batch(self, api: str, items: list[tuple[DocumentKind, bytes]], subjects: list[str], *,
+                    raise_single: bool = True) -> list[Any]:
         """One call for up to 50 images; one Reading or OcrError per image, in order.
-        (With one image, the error is raised rather than returned.)"""
-        single = len(items) == 1
+        (With one image and ``raise_single``, the error is raised rather than returned.)"""
+        single = len(items) == 1 and raise_single
         try:
             envelope, request_id, duration_ms = self._call(api, [image for _, image in items], subjects)
         except OcrError as exc:
