@@ -209,7 +209,11 @@ def batch_group(kind: str) -> str | None:
 
 def batch_group_kinds(group: str) -> list[str]:
     """Every document kind whose reads join ``group`` now."""
-    return [str(kind) for kind in DocumentKind if batch_group(kind) == group]
+    from ocr_integration.vendors.ctyun.client import ID_KINDS
+
+    # Only the kinds of the group's API family can be in it (each routing look-up is a query).
+    family = [k for k in DocumentKind if (k in ID_KINDS) == (group == "ctyun:idcard")]
+    return [str(kind) for kind in family if batch_group(kind) == group]
 
 
 def batch_limits() -> BatchLimits:

@@ -40,6 +40,12 @@ from ocr_integration.services import ErrorClass, OcrError, ReadRequest
 
 logger = logging.getLogger(__name__)
 
+# Batches one claim may take when several full ones wait (a burst of submissions): their calls
+# then go one after another at the account's rate, before any reading is stored, instead of each
+# waiting for the previous batch's readings to be stored (seconds of CPU each). Five is a second
+# of calls at CTyun's default 5 requests/s, so what one claim holds back stays small.
+BATCHES_PER_CLAIM = 5
+
 
 @dataclass(frozen=True)
 class BatchRead:
@@ -78,11 +84,12 @@ def _claimable(*, token: str, stale_before) -> Q:
 
 
 def documents_claim_batch(*, group: str, token: str, only_if_full: bool) -> list[Document]:
-    """Claim up to a batch of the group's waiting reads, oldest submission first, under ``token``.
+    """Claim the group's waiting reads, oldest submission first, under ``token``: every full batch
+    waiting (up to ``BATCHES_PER_CLAIM``), and without ``only_if_full`` what is left over too
+    (the oldest read's wait is over); with it, nothing unless a full batch waits.
 
     A token that already holds documents (its task delivered again, or retried) gets exactly those
-    back. Otherwise: ``only_if_full`` claims nothing unless a full batch waits; without it,
-    whatever waits (the oldest read's wait is over). Each claimed document's case moves from
+    back. Each claimed document's case moves from
     ``submitted`` to ``processing``; a document whose case moved on meanwhile is let go.
     """
     own = list(Document.objects.filter(read_state=Document.ReadState.READING, claim_token=token,
@@ -97,14 +104,16 @@ def documents_claim_batch(*, group: str, token: str, only_if_full: bool) -> list
                      read_attempts=F("read_attempts") + 1)
         if connection.features.has_select_for_update_skip_locked:
             with transaction.atomic():
-                ids = list(waiting.select_for_update(skip_locked=True, of=("self",))
-                           .values_list("id", flat=True)[:limits.max_items])
-                if only_if_full and len(ids) < limits.max_items:
+                ids = _whole_batches(list(waiting.select_for_update(skip_locked=True, of=("self",))
+                                          .values_list("id", flat=True)[:limits.max_items * BATCHES_PER_CLAIM]),
+                                     limits.max_items, only_if_full=only_if_full)
+                if not ids:
                     return []
                 Document.objects.filter(id__in=ids).update(**claim)
         else:
-            ids = list(waiting.values_list("id", flat=True)[:limits.max_items])
-            if only_if_full and len(ids) < limits.max_items:
+            ids = _whole_batches(list(waiting.values_list("id", flat=True)[:limits.max_items * BATCHES_PER_CLAIM]),
+                                 limits.max_items, only_if_full=only_if_full)
+            if not ids:
                 return []
             # One statement: of two claimers that picked the same documents, the first takes them.
             Document.objects.filter(_claimable(token=token, stale_before=stale_before), id__in=ids).update(**claim)
@@ -112,6 +121,12 @@ def documents_claim_batch(*, group: str, token: str, only_if_full: bool) -> list
                                                                   claim_token=token, is_current=True)
                    .order_by("case__submitted_at", "created_at"))
     return [document for document in claimed if _case_moves_to_processing(document)]
+
+
+def _whole_batches(ids: list, max_items: int, *, only_if_full: bool) -> list:
+    """``ids`` cut to whole batches when ``only_if_full`` (the rest stays waiting, unlocked once
+    the claim commits), else all of them."""
+    return ids[:len(ids) - len(ids) % max_items] if only_if_full else ids
 
 
 def _case_moves_to_processing(document: Document) -> bool:
@@ -129,7 +144,8 @@ def _case_moves_to_processing(document: Document) -> bool:
 
 
 def documents_read_batch(*, group: str, token: str, only_if_full: bool) -> BatchRead:
-    """Claim a batch (:func:`documents_claim_batch`), read it in one vendor call, store each reading.
+    """Claim a batch (:func:`documents_claim_batch`), read it in one vendor call per 50 images,
+    store each reading.
 
     An image that cannot be read (a permanent error) is given up for good, as a single read's
     would be; the ones that failed in a way a retry can fix stay claimed under ``token`` and the

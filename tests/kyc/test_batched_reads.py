@@ -153,7 +153,7 @@ def test_an_image_the_vendor_refuses_fails_alone(ctyun, sim, django_capture_on_c
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SKIP LOCKED: PostgreSQL (SQLite runs one claimer at a time)")
-def test_two_processes_claiming_at_once_take_different_batches(ctyun, django_capture_on_commit_callbacks):
+def test_two_processes_claiming_at_once_never_claim_the_same_read(ctyun, django_capture_on_commit_callbacks):
     cases = [submitted_chinese_id(seed, django_capture_on_commit_callbacks) for seed in (10, 11, 12, 13)]
     claims: dict[str, list] = {}
     start = threading.Barrier(2)
@@ -169,6 +169,7 @@ def test_two_processes_claiming_at_once_take_different_batches(ctyun, django_cap
     threads = [threading.Thread(target=claim, args=(token,)) for token in ("one", "two")]
     [t.start() for t in threads]
     [t.join() for t in threads]
-    assert len(claims["one"]) == len(claims["two"]) == 4
+    # Whole batches of four each (one may take both: a claim takes every full batch waiting).
+    assert len(claims["one"]) % 4 == 0 and len(claims["two"]) % 4 == 0
     assert set(claims["one"]).isdisjoint(claims["two"])
     assert set(claims["one"]) | set(claims["two"]) == set(Document.objects.filter(case__in=cases).values_list("id", flat=True))
