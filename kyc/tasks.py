@@ -85,22 +85,6 @@ def _read_batch_or_retry(task, *, group: str, token: str, only_if_full: bool) ->
     batched_reads.documents_give_up_batch(token=token, error=failure)
 
 
-def route_read(name, args, kwargs, options, task=None, **_kw) -> dict | None:
-    """Celery router (``CELERY_TASK_ROUTES``): a read whose document CTyun reads in batches goes
-    to ``CTYUN_OCR_BATCH_QUEUE`` when it is set; everything else to the default queue. Applied
-    at every publish (first queueing, retries, the stall sweep)."""
-    if name != read_document.name or not settings.CTYUN_OCR_BATCH_QUEUE:
-        return None
-    document_id = (args or [None])[0] or (kwargs or {}).get("document_id")
-    from kyc.models import Document
-    from ocr_integration.services import reads_in_batches
-
-    kind = Document.objects.filter(id=document_id).values_list("kind", flat=True).first()
-    if kind and reads_in_batches(kind):
-        return {"queue": settings.CTYUN_OCR_BATCH_QUEUE}
-    return None
-
-
 def queue_read(document_id) -> bool:
     """Queue one read; False when the broker cannot take it now.
 

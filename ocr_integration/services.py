@@ -179,11 +179,6 @@ def finding_meaning(code: str) -> str | None:
     return known[1] if known else None
 
 
-def reads_in_batches(kind: str) -> bool:
-    """Whether this document kind's primary reader answers in batches (CTyun with batching on)."""
-    return batch_group(kind) is not None
-
-
 @dataclass(frozen=True)
 class BatchLimits:
     """How a batch of pending reads forms: at most ``max_items`` per vendor call, and no read

@@ -89,8 +89,9 @@ def documents_claim_batch(*, group: str, token: str, only_if_full: bool) -> list
     (the oldest read's wait is over); with it, nothing unless a full batch waits.
 
     A token that already holds documents (its task delivered again, or retried) gets exactly those
-    back. Each claimed document's case moves from
-    ``submitted`` to ``processing``; a document whose case moved on meanwhile is let go.
+    back. Only documents of cases still submitted or processing are claimed; their case moves to
+    ``processing`` when the reading is stored (:func:`documents_read_batch`), so that a claim is
+    one statement and its first call goes out at once.
     """
     own = list(Document.objects.filter(read_state=Document.ReadState.READING, claim_token=token,
                                        is_current=True).values_list("id", flat=True))
@@ -117,10 +118,9 @@ def documents_claim_batch(*, group: str, token: str, only_if_full: bool) -> list
                 return []
             # One statement: of two claimers that picked the same documents, the first takes them.
             Document.objects.filter(_claimable(token=token, stale_before=stale_before), id__in=ids).update(**claim)
-    claimed = list(Document.objects.select_related("case").filter(read_state=Document.ReadState.READING,
-                                                                  claim_token=token, is_current=True)
-                   .order_by("case__submitted_at", "created_at"))
-    return [document for document in claimed if _case_moves_to_processing(document)]
+    return list(Document.objects.select_related("case").filter(read_state=Document.ReadState.READING,
+                                                               claim_token=token, is_current=True)
+                .order_by("case__submitted_at", "created_at"))
 
 
 def _whole_batches(ids: list, max_items: int, *, only_if_full: bool) -> list:
@@ -130,8 +130,8 @@ def _whole_batches(ids: list, max_items: int, *, only_if_full: bool) -> list:
 
 
 def _case_moves_to_processing(document: Document) -> bool:
-    """Start the case's processing, as a single read's claim does; False (the claim let go) when
-    the case was decided or withdrawn while its read waited."""
+    """Start the case's processing, as a single read's claim does; False (the claim let go, the
+    reading dropped) when the case was decided or withdrawn while its batch was read."""
     with transaction.atomic():
         case = lock_case(document.case_id)
         if case.state == CaseState.SUBMITTED:
@@ -154,25 +154,18 @@ def documents_read_batch(*, group: str, token: str, only_if_full: bool) -> Batch
     documents = documents_claim_batch(group=group, token=token, only_if_full=only_if_full)
     if not documents:
         return BatchRead()
-    requests, unreadable = [], {}
-    for document in documents:
-        try:
-            with document.file.open("rb") as stream:
-                image = stream.read()
-        except OSError as exc:  # the store is unreachable: this one waits for the retry
-            unreadable[document.id] = OcrError(ErrorClass.TRANSIENT, f"the stored image could not be opened ({type(exc).__name__})")
-            image = b""
-        requests.append(ReadRequest(document_kind=DocumentKind(document.kind), image=image,
-                                    content_type=document.content_type,
-                                    issuing_country=document.case.issuing_country or None))
-    sendable = [(d, r) for d, r in zip(documents, requests, strict=True) if d.id not in unreadable]
-    results = dict(zip((d.id for d, _ in sendable), ocr.read_documents_together(
-        [r for _, r in sendable], subject_refs=[str(d.id) for d, _ in sendable]), strict=True))
-    results.update(unreadable)
+    max_items = ocr.batch_limits().max_items
+    results: dict = {}
+    # Every call first, batch after batch at the account's rate; then the readings are stored
+    # (seconds of CPU for a few hundred), so that no batch's call waits for another's storing.
+    for start in range(0, len(documents), max_items):
+        results.update(_read_together(documents[start:start + max_items]))
     read = given_up = 0
     retry: OcrError | None = None
     for document in documents:
         result = results[document.id]
+        if not _case_moves_to_processing(document):
+            continue
         if isinstance(result, OcrError):
             if result.retryable:
                 # The longest back-off asked for wins: a throttle's quiet time covers every image.
@@ -183,6 +176,25 @@ def documents_read_batch(*, group: str, token: str, only_if_full: bool) -> Batch
         elif document_record_reading(document_id=document.id, token=token, result=result):
             read += 1
     return BatchRead(claimed=len(documents), read=read, given_up=given_up, retry=retry)
+
+
+def _read_together(documents: list[Document]) -> dict:
+    """{document id: DocumentReadResult or OcrError} for one batch, read in one vendor call."""
+    requests, results = {}, {}
+    for document in documents:
+        try:
+            with document.file.open("rb") as stream:
+                image = stream.read()
+        except OSError as exc:  # the store is unreachable: this one waits for the retry
+            results[document.id] = OcrError(ErrorClass.TRANSIENT,
+                                            f"the stored image could not be opened ({type(exc).__name__})")
+            continue
+        requests[document.id] = ReadRequest(document_kind=DocumentKind(document.kind), image=image,
+                                            content_type=document.content_type,
+                                            issuing_country=document.case.issuing_country or None)
+    read = ocr.read_documents_together(list(requests.values()), subject_refs=[str(i) for i in requests])
+    results.update(zip(requests, read, strict=True))
+    return results
 
 
 def documents_give_up_batch(*, token: str, error: OcrError) -> int:
