@@ -84,9 +84,10 @@ def _claimable(*, token: str, stale_before) -> Q:
 
 
 def documents_claim_batch(*, group: str, token: str, only_if_full: bool) -> list[Document]:
-    """Claim the group's waiting reads, oldest submission first, under ``token``: every full batch
-    waiting (up to ``BATCHES_PER_CLAIM``), and without ``only_if_full`` what is left over too
-    (the oldest read's wait is over); with it, nothing unless a full batch waits.
+    """Claim the group's waiting reads, oldest submission first, under ``token``: with
+    ``only_if_full``, every full batch waiting (up to ``BATCHES_PER_CLAIM``); without it, whatever
+    waits (up to as many), provided the oldest has waited the batch wait since its case was
+    submitted.
 
     A token that already holds documents (its task delivered again, or retried) gets exactly those
     back. Only documents of cases still submitted or processing are claimed; their case moves to
@@ -105,15 +106,15 @@ def documents_claim_batch(*, group: str, token: str, only_if_full: bool) -> list
                      read_attempts=F("read_attempts") + 1)
         if connection.features.has_select_for_update_skip_locked:
             with transaction.atomic():
-                ids = _whole_batches(list(waiting.select_for_update(skip_locked=True, of=("self",))
-                                          .values_list("id", flat=True)[:limits.max_items * BATCHES_PER_CLAIM]),
-                                     limits.max_items, only_if_full=only_if_full)
+                ids = _to_claim(list(waiting.select_for_update(skip_locked=True, of=("self",))
+                                     .values_list("id", "case__submitted_at")[:limits.max_items * BATCHES_PER_CLAIM]),
+                                limits, now=now, only_if_full=only_if_full)
                 if not ids:
                     return []
                 Document.objects.filter(id__in=ids).update(**claim)
         else:
-            ids = _whole_batches(list(waiting.values_list("id", flat=True)[:limits.max_items * BATCHES_PER_CLAIM]),
-                                 limits.max_items, only_if_full=only_if_full)
+            ids = _to_claim(list(waiting.values_list("id", "case__submitted_at")[:limits.max_items * BATCHES_PER_CLAIM]),
+                            limits, now=now, only_if_full=only_if_full)
             if not ids:
                 return []
             # One statement: of two claimers that picked the same documents, the first takes them.
@@ -123,10 +124,20 @@ def documents_claim_batch(*, group: str, token: str, only_if_full: bool) -> list
                 .order_by("case__submitted_at", "created_at"))
 
 
-def _whole_batches(ids: list, max_items: int, *, only_if_full: bool) -> list:
-    """``ids`` cut to whole batches when ``only_if_full`` (the rest stays waiting, unlocked once
-    the claim commits), else all of them."""
-    return ids[:len(ids) - len(ids) % max_items] if only_if_full else ids
+def _to_claim(waiting: list[tuple], limits: ocr.BatchLimits, *, now, only_if_full: bool) -> list:
+    """Of the waiting ``(id, submitted at)`` pairs, oldest first, the ids to claim now: the whole
+    batches among them when ``only_if_full``; else all of them once the oldest has waited the batch
+    wait since its submit, and none before (its own batch task comes then: a steady trickle of
+    reads still makes batches of a wait's worth, not one call per batch task)."""
+    if only_if_full:
+        whole = len(waiting) - len(waiting) % limits.max_items
+        return [document_id for document_id, _ in waiting[:whole]]
+    if not waiting:
+        return []
+    oldest = waiting[0][1]
+    if oldest is not None and oldest > now - timedelta(seconds=limits.wait_seconds):
+        return []
+    return [document_id for document_id, _ in waiting]
 
 
 def _case_moves_to_processing(document: Document) -> bool:

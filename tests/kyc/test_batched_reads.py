@@ -35,9 +35,10 @@ def sim():
 
 @pytest.fixture
 def ctyun(settings, sim, tmp_path):
-    """Chinese ID sides read by CTyun (the simulator), in batches of at most four."""
+    """Chinese ID sides read by CTyun (the simulator), in batches of at most four; no batch wait
+    (a read is due at once), unless a test sets one."""
     sim.reset_stats()
-    settings.OCR_VENDORS = vendor_settings(sim, batching=True, batch_max=4, batch_wait_ms=200)
+    settings.OCR_VENDORS = vendor_settings(sim, batching=True, batch_max=4, batch_wait_ms=0)
     settings.OCR_VENDOR_COORDINATION_URL = str(tmp_path / "coordination")
     settings.OCR_VENDOR_READ_TIMEOUT = 60.0
     settings.OCR_ROUTING = {kind: {"primary": "ctyun", "fallback": None, "second_reader": None}
@@ -86,11 +87,15 @@ def test_reads_waiting_in_the_database_share_one_vendor_call(ctyun, sim, django_
         assert id_number_read(case) == generate_specimen("cn_id_portrait", seed).truth.fields["id_number"]
 
 
-def test_a_read_task_leaves_a_batch_that_is_not_full_to_wait(ctyun, sim, django_capture_on_commit_callbacks):
+def test_a_batch_that_is_not_full_waits_until_its_oldest_read_is_due(ctyun, sim, django_capture_on_commit_callbacks):
+    ctyun.OCR_VENDORS["ctyun"]["batch_wait_ms"] = 600_000
     case = submitted_chinese_id(4, django_capture_on_commit_callbacks)
     read_document.apply(args=[str(case.documents.first().id)], task_id="read-alone")
+    # Neither the read task (no full batch) nor a batch task (submitted less than the wait ago) sends it.
+    read_batch.apply(args=[GROUP], task_id="batch-too-soon")
     assert sim.batch_sizes == []
     assert set(case.documents.values_list("read_state", flat=True)) == {"pending"}
+    ctyun.OCR_VENDORS["ctyun"]["batch_wait_ms"] = 0  # as if the wait were over
     read_batch.apply(args=[GROUP], task_id="batch-after-wait")
     assert sim.batch_sizes == [2]
     case.refresh_from_db()
