@@ -178,3 +178,15 @@ def test_two_processes_claiming_at_once_never_claim_the_same_read(ctyun, django_
     assert len(claims["one"]) % 4 == 0 and len(claims["two"]) % 4 == 0
     assert set(claims["one"]).isdisjoint(claims["two"])
     assert set(claims["one"]) | set(claims["two"]) == set(Document.objects.filter(case__in=cases).values_list("id", flat=True))
+
+
+def test_without_a_ctyun_account_the_read_fails_with_its_reason(ctyun, sim, django_capture_on_commit_callbacks):
+    ctyun.OCR_VENDOR_ACCOUNTS = "database"  # and no CTyun account in the admin
+    case = submitted_chinese_id(14, django_capture_on_commit_callbacks)
+    portrait = case.documents.get(kind="cn_id_portrait")
+    read_document.apply(args=[str(portrait.id)], task_id="read-unconfigured")
+    portrait.refresh_from_db()
+    case.refresh_from_db()
+    assert sim.batch_sizes == []
+    assert (portrait.read_state, portrait.failure_class) == ("failed", "configuration")
+    assert case.state == "needs_attention"
