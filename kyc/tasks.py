@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 
 from kyc.ops import logs
-from kyc.services import readings
+from kyc.services import batched_reads, readings
 from ocr_integration.services import ErrorClass, OcrError
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,20 @@ def read_document(self, document_id: str) -> None:
     token = self.request.id or f"direct-{document_id}"
     log_lines_name_the_case(documents__id=document_id)
     try:
+        group = batched_reads.document_batch_group(document_id=document_id)
+    except Exception:  # the routing could not be read: the single read below reports it, with its retry rules
+        group = None
+    if group is not None:
+        # This read joins the others waiting in the database (batched_reads): one batch task reads
+        # whatever of them still waits once this one's wait bound is over; a full batch goes now.
+        try:
+            wait = batched_reads.batch_wait_seconds()
+        except OcrError:  # the CTyun account is missing: the claim below fails and says so
+            wait = 0.0
+        read_batch.apply_async((group,), countdown=wait)
+        _read_batch_or_retry(self, group=group, token=token, only_if_full=True, document_id=document_id)
+        return
+    try:
         readings.document_read(document_id=document_id, token=token)
     except OcrError as error:
         failure = error
@@ -58,20 +72,29 @@ def read_document(self, document_id: str) -> None:
     readings.document_mark_unreadable(document_id=document_id, token=token, error=failure)
 
 
-def route_read(name, args, kwargs, options, task=None, **_kw) -> dict | None:
-    """Celery router (``CELERY_TASK_ROUTES``): a read whose document CTyun reads in batches goes
-    to ``CTYUN_OCR_BATCH_QUEUE`` when it is set; everything else to the default queue. Applied
-    at every publish (first queueing, retries, the stall sweep)."""
-    if name != read_document.name or not settings.CTYUN_OCR_BATCH_QUEUE:
-        return None
-    document_id = (args or [None])[0] or (kwargs or {}).get("document_id")
-    from kyc.models import Document
-    from ocr_integration.services import reads_in_batches
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def read_batch(self, group: str) -> None:
+    """Read whatever of ``group`` waits (up to a batch) in one vendor call."""
+    _read_batch_or_retry(self, group=group, token=self.request.id or f"direct-batch-{group}", only_if_full=False)
 
-    kind = Document.objects.filter(id=document_id).values_list("kind", flat=True).first()
-    if kind and reads_in_batches(kind):
-        return {"queue": settings.CTYUN_OCR_BATCH_QUEUE}
-    return None
+
+def _read_batch_or_retry(task, *, group: str, token: str, only_if_full: bool, document_id: str | None = None) -> None:
+    try:
+        failure = batched_reads.documents_read_batch(group=group, token=token, only_if_full=only_if_full).retry
+    except OcrError as error:  # before any call: the CTyun account is missing
+        failure = error
+    except Exception as exc:  # a bug or a dropped connection: retry, and give up like any other failure
+        logger.exception("a batch of %s reads failed unexpectedly", group)
+        failure = OcrError(ErrorClass.UNKNOWN, f"internal error ({type(exc).__name__})")
+    if failure is None:
+        return
+    if failure.retryable and task.request.retries < settings.OCR_READ_MAX_RETRIES:
+        logger.info("a batch of %s reads failed (%s), retry %d", group, failure.error_class, task.request.retries + 1)
+        raise task.retry(countdown=_backoff_seconds(task.request.retries, failure), exc=failure)
+    batched_reads.documents_give_up_batch(token=token, error=failure)
+    if document_id is not None and failure.error_class == ErrorClass.CONFIGURATION:
+        # Nothing could be claimed: this read fails for good as a single read would, with the reason.
+        readings.document_mark_unreadable(document_id=document_id, token=token, error=failure)
 
 
 def queue_read(document_id) -> bool:

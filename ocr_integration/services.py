@@ -32,7 +32,8 @@ from ocr_integration.selectors import VendorFigures, attempt_counts, attempts_fo
 # pixel bound every reader accepts, the records of attempts.
 __all__ = [
     "MAX_IMAGE_PIXELS", "DocumentReadResult", "ErrorClass", "OcrError", "ReadRequest", "VendorFigures",
-    "attempt_counts", "attempts_for_subjects", "bundled_specimens", "check_case",
+    "BatchLimits", "attempt_counts", "attempts_for_subjects", "batch_group", "batch_group_kinds", "batch_limits",
+    "bundled_specimens", "check_case", "read_documents_together",
     "FaceAnalysis", "FaceImageError", "analyse_face", "face_crop", "face_distance", "warm_up_face_engine",
     "finding_meaning", "get_provider", "read_document", "vendor_figures", "warm_up_providers",
 ]
@@ -179,10 +180,82 @@ def finding_meaning(code: str) -> str | None:
     return known[1] if known else None
 
 
-def reads_in_batches(kind: str) -> bool:
-    """Whether this document kind's primary reader answers in batches (CTyun with batching on)."""
+@dataclass(frozen=True)
+class BatchLimits:
+    """How a batch of pending reads forms: at most ``max_items`` per vendor call, and no read
+    waits for company longer than ``wait_seconds``."""
+
+    max_items: int
+    wait_seconds: float
+
+
+def batch_group(kind: str) -> str | None:
+    """The batch a read of this kind joins (reads of one group can share one vendor call), or
+    None when its primary reader reads one image per call. Bank cards never batch: their image is
+    masked around the read, one at a time."""
+    if kind == DocumentKind.BANK_CARD:
+        return None
     route = routing.route_for(DocumentKind(kind))
-    return route.primary == "ctyun" and bool(settings.OCR_VENDORS["ctyun"].get("batching", True))
+    if route.primary != "ctyun" or not bool(settings.OCR_VENDORS["ctyun"].get("batching", True)):
+        return None
+    from ocr_integration.vendors.ctyun.client import ID_KINDS
+
+    return "ctyun:idcard" if DocumentKind(kind) in ID_KINDS else "ctyun:general"
+
+
+def batch_group_kinds(group: str) -> list[str]:
+    """Every document kind whose reads join ``group`` now."""
+    from ocr_integration.vendors.ctyun.client import ID_KINDS
+
+    # Only the kinds of the group's API family can be in it (each routing look-up is a query).
+    family = [k for k in DocumentKind if (k in ID_KINDS) == (group == "ctyun:idcard")]
+    return [str(kind) for kind in family if batch_group(kind) == group]
+
+
+def batch_limits() -> BatchLimits:
+    """The CTyun account's batch size and wait bound (settings or the admin's account)."""
+    from ocr_integration.vendors.ctyun.client import account_from_settings
+
+    account = account_from_settings("ctyun")
+    return BatchLimits(max_items=max(1, min(50, account.batch_max)), wait_seconds=max(0, account.batch_wait_ms) / 1000)
+
+
+def read_documents_together(requests: list[ReadRequest], *, subject_refs: list[str]) -> list[DocumentReadResult | OcrError]:
+    """Read images of one batch group in as few vendor calls as allowed (50 images per call), then
+    each one's fallback (where its primary failed) and second reader, one by one, as
+    :func:`read_document` would. One result or OcrError per request, in order."""
+    from ocr_integration.vendors import attempts
+
+    if not requests:
+        return []
+    try:
+        primaries = get_provider("ctyun").read_many(requests, subject_refs=subject_refs)
+    except OcrError as exc:  # the account is not configured: every image fails alike
+        primaries = [exc] * len(requests)
+    results: list[DocumentReadResult | OcrError] = []
+    for request, subject_ref, primary in zip(requests, subject_refs, primaries, strict=True):
+        route = routing.route_for(request.document_kind)
+        with attempts.subject(subject_ref):
+            if isinstance(primary, OcrError):
+                if route.fallback is None or not routing.should_fall_back(primary):
+                    results.append(primary)
+                    continue
+                logger.warning("primary OCR provider ctyun failed (%s); trying fallback %s", primary.error_class,
+                               route.fallback)
+                try:
+                    primary = _read_with(route.fallback, request)
+                except OcrError as exc:
+                    results.append(exc)
+                    continue
+            second = None
+            if route.second_reader:
+                try:
+                    second = _read_with(route.second_reader, request)
+                except OcrError as exc:
+                    logger.warning("second reader %s failed for %s: %s", route.second_reader, subject_ref,
+                                   exc.error_class)
+        results.append(DocumentReadResult(primary=primary, second=second))
+    return results
 
 
 def share_cores_among_reads(concurrent_reads: int) -> None:

@@ -236,11 +236,6 @@ if CELERY_BROKER_URL == "filesystem://":
     for _folder in ("queue", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_QUEUE", "kyc")
-# Reads that CTyun answers in batches go to a queue of their own when this is set, so that a
-# thread-pool worker (README: "Batched reads") can hold up to 50 of them at once; a prefork
-# worker reads one per process and so batches no more than its concurrency.
-CTYUN_OCR_BATCH_QUEUE = env_str("CTYUN_OCR_BATCH_QUEUE", "")
-CELERY_TASK_ROUTES = ("kyc.tasks.route_read",)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -455,7 +450,7 @@ OCR_VENDOR_READ_TIMEOUT = env_float("OCR_VENDOR_READ_TIMEOUT", 30.0, minimum=0.1
 # Accounts from the variables below ("settings") or from VendorAccount rows in the admin ("database").
 OCR_VENDOR_ACCOUNTS = env_choice("OCR_VENDOR_ACCOUNTS", "settings", {"settings", "database"})
 OCR_VENDOR_CACHE_ALIAS = "default"  # IAM tokens: shared by every process through CACHES above
-# Rate limits and the CTyun batch queue: redis:// (every host) or a directory (one host).
+# Rate limits and the Huawei token lock: redis:// (every host) or a directory (one host).
 OCR_VENDOR_COORDINATION_URL = env_str(
     "OCR_VENDOR_COORDINATION_URL", CACHE_URL or str(DATA_DIR / "ocr-vendors")
 )

@@ -1,8 +1,9 @@
 """Where worker processes coordinate: Redis in production, a directory on the quick start.
 
-``settings.OCR_VENDOR_COORDINATION_URL`` is either ``redis://...`` or a filesystem path. Both
-rate limits and the CTyun batch queue use it, so every worker process on the host (file) or on
-every host (Redis) shares one budget and one queue per vendor account.
+``settings.OCR_VENDOR_COORDINATION_URL`` is either ``redis://...`` or a filesystem path. The rate
+limits and the Huawei token lock use it, so every worker process on the host (file) or on every
+host (Redis) shares one budget per vendor account. (CTyun's batches need none of it: they are
+claimed from the database.)
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""China Telecom Cloud (CTyun) OCR client: Chinese resident ID card and general OCR, batched.
+"""China Telecom Cloud (CTyun) OCR client: Chinese resident ID card and general OCR, up to 50
+images per call (``read_many``; the batches are assembled from the database of pending reads by
+the caller, kyc/services/batched_reads.py). ``read`` sends one image.
 
 # Reference: vendor-docs/002 §4.1.2 构造请求 (headers), §4.1.3 认证鉴权 (EOP signing), §4.3.1
 # 通用型OCR and §4.3.2 身份证识别 (URL, ``data`` list of up to 50 URL-safe base64 images,
@@ -22,7 +24,6 @@ from ..errors import CTYUN_CODES, MESSAGES, classify_ctyun, ctyun_code_key
 from ..ratelimit import RateLimiter
 from ..schema import ShapeError, loads, unexpected
 from . import models, normalise, signing
-from .batching import BatchQueue, error_result, raise_if_error
 
 GENERAL_PATH = "/v1/aiop/api/2f3p1pnxpqm8/ocrdetect/ocr/v1/image.json"
 IDCARD_PATH = "/v1/aiop/api/2f3os7qq79xc/IdentityCard/ocr/v1/idcard.json"
@@ -64,7 +65,7 @@ class CtyunAccount:
 
 
 class CtyunOcrClient:
-    """``OcrProvider`` for CTyun. ``read`` goes through the batch queue when batching is on."""
+    """``OcrProvider`` for CTyun: ``read`` one image per call, ``read_many`` up to 50 per call."""
 
     records_attempts = True  # every HTTP call is recorded here (services records the others)
 
@@ -79,23 +80,19 @@ class CtyunOcrClient:
         api = "idcard" if request.document_kind in ID_KINDS else "general"
         # Prepared before queueing, so one bad photo fails alone and the batch stays sendable.
         prepared = images.prepare(request.image, images.CTYUN)
-        if not self.account.batching:
-            return self._read_batch(api, [(request.document_kind, prepared.data)], [attempts.current_subject()])[0]
-        queue = BatchQueue(f"{self.account.rate_key}:{api}", max_items=self.account.batch_max,
-                           max_wait_ms=self.account.batch_wait_ms)
-        timeout = self.account.batch_wait_ms / 1000 + http.timeouts().read + 60 / max(self.account.qps, 0.1) + 10
-        result = raise_if_error(queue.submit(
-            {"kind": str(request.document_kind), "image": prepared.data, "subject_ref": attempts.current_subject()},
-            lambda jobs: self._flush(api, jobs), timeout=timeout,
-        ))
-        return Reading.from_json(result["reading"])
+        return self._read_batch(api, [(request.document_kind, prepared.data)], [attempts.current_subject()])[0]
 
-    def read_many(self, requests: list[ReadRequest]) -> list[Reading | OcrError]:
-        """Read a list of images of one API family in as few calls as allowed (50 per call)."""
+    def read_many(self, requests: list[ReadRequest], *, subject_refs: list[str] | None = None) -> list[Reading | OcrError]:
+        """Read a list of images of one API family in as few calls as allowed (50 per call): one
+        Reading or OcrError per request, in order. ``subject_refs``: whom each image's attempt is
+        recorded for (default: the current subject, for all)."""
         self.account.check()
+        subjects = subject_refs if subject_refs is not None else [attempts.current_subject()] * len(requests)
+        if len(subjects) != len(requests):
+            raise ValueError("read_many takes one subject per request")
         out: list[Reading | OcrError] = []
         for start in range(0, len(requests), MAX_BATCH):
-            chunk = requests[start:start + MAX_BATCH]
+            chunk, chunk_subjects = requests[start:start + MAX_BATCH], subjects[start:start + MAX_BATCH]
             api = "idcard" if chunk[0].document_kind in ID_KINDS else "general"
             if any((r.document_kind in ID_KINDS) != (api == "idcard") for r in chunk):
                 raise ValueError("read_many takes ID-card images or general images, not both")
@@ -106,20 +103,17 @@ class CtyunOcrClient:
                 except OcrError as exc:
                     prepared.append(exc)
             sendable = [p for p in prepared if not isinstance(p, OcrError)]
-            results = iter(self._read_batch(api, sendable, [attempts.current_subject()] * len(sendable)) if sendable else [])
+            sendable_subjects = [s for p, s in zip(prepared, chunk_subjects, strict=True) if not isinstance(p, OcrError)]
+            results = iter(self._read_batch(api, sendable, sendable_subjects, raise_single=False) if sendable else [])
             out.extend(p if isinstance(p, OcrError) else next(results) for p in prepared)
         return out
 
-    # -- batch ------------------------------------------------------------------------------------
-    def _flush(self, api: str, jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        items = [(DocumentKind(job["kind"]), job["image"]) for job in jobs]
-        readings = self._read_batch(api, items, [job.get("subject_ref", "") for job in jobs])
-        return [error_result(r) if isinstance(r, OcrError) else {"reading": r.to_json()} for r in readings]
-
-    def _read_batch(self, api: str, items: list[tuple[DocumentKind, bytes]], subjects: list[str]) -> list[Any]:
+    # -- calls ----------------------------------------------------------------------------------
+    def _read_batch(self, api: str, items: list[tuple[DocumentKind, bytes]], subjects: list[str], *,
+                    raise_single: bool = True) -> list[Any]:
         """One call for up to 50 images; one Reading or OcrError per image, in order.
-        (With one image, the error is raised rather than returned.)"""
-        single = len(items) == 1
+        (With one image and ``raise_single``, the error is raised rather than returned.)"""
+        single = len(items) == 1 and raise_single
         try:
             envelope, request_id, duration_ms = self._call(api, [image for _, image in items], subjects)
         except OcrError as exc:

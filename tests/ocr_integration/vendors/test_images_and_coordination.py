@@ -1,25 +1,21 @@
-"""Image preparation to each API's limits; rate limiter and batch queue on Redis (a real
-redis-server on loopback) as well as on the file backend."""
+"""Image preparation to each API's limits; the rate limiter on Redis (a real redis-server on
+loopback) as well as on the file backend."""
 
 from __future__ import annotations
 
-import base64
 import io
-import json
 import random
 import shutil
 import socket
 import subprocess
 import threading
 import time
-import uuid
 
 import pytest
 from PIL import Image
 
 from ocr_integration.provider import ErrorClass, OcrError
 from ocr_integration.vendors import images
-from ocr_integration.vendors.ctyun.batching import IDLE_WAIT, BatchQueue
 from ocr_integration.vendors.ratelimit import RateLimiter
 
 
@@ -169,190 +165,3 @@ def test_rate_limiter_refuses_to_queue_beyond_max_wait(coordination_url):
     with pytest.raises(OcrError) as caught:
         limiter.acquire(key, 10, max_wait=1)
     assert caught.value.error_class == ErrorClass.THROTTLED and caught.value.retry_after > 3
-
-
-def test_batch_queue_groups_concurrent_submissions(coordination_url):
-    queue = BatchQueue(f"test:{time.time_ns()}", max_items=4, max_wait_ms=300, url=coordination_url)
-    calls = []
-
-    def flush(jobs):
-        calls.append(len(jobs))
-        return [{"echo": job["image"].decode()} for job in jobs]
-
-    results = {}
-
-    def submit(n):
-        results[n] = queue.submit({"image": str(n).encode()}, flush, timeout=10)["echo"]
-
-    threads = [threading.Thread(target=submit, args=(n,)) for n in range(10)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    assert results == {n: str(n) for n in range(10)}
-    assert sum(calls) == 10 and max(calls) <= 4 and len(calls) <= 4
-
-
-def test_a_full_batch_is_sent_at_once_not_at_the_deadline(coordination_url):
-    # A 20 s batch wait: the only way the eight reads finish quickly is the full-batch rule.
-    queue = BatchQueue(f"test:{time.time_ns()}", max_items=4, max_wait_ms=20_000, url=coordination_url)
-    calls = []
-
-    def flush(jobs):
-        calls.append(len(jobs))
-        return [{"echo": job["image"].decode()} for job in jobs]
-
-    results = {}
-
-    def submit(n):
-        results[n] = queue.submit({"image": str(n).encode()}, flush, timeout=30)["echo"]
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=submit, args=(n,)) for n in range(8)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    assert results == {n: str(n) for n in range(8)}
-    assert calls == [4, 4]
-    assert time.monotonic() - started < 10
-
-
-def test_a_read_that_gave_up_before_its_batch_was_claimed_is_never_sent(coordination_url):
-    queue = BatchQueue(f"test:{time.time_ns()}", max_items=10, max_wait_ms=400, url=coordination_url)
-    sent = []
-
-    def flush(jobs):
-        sent.extend(job["image"] for job in jobs)
-        return [{"ok": True} for _ in jobs]
-
-    with pytest.raises(OcrError) as caught:
-        queue.submit({"image": b"impatient"}, flush, timeout=0.05)
-    assert caught.value.error_class == ErrorClass.TRANSIENT and caught.value.code == "batch_timeout"
-    assert queue.submit({"image": b"patient"}, flush, timeout=10) == {"ok": True}
-    assert sent == [b"patient"]
-
-
-def test_no_image_is_left_in_redis_once_the_batch_is_answered(redis_url):
-    import redis
-
-    queue = BatchQueue(f"test:{time.time_ns()}", max_items=3, max_wait_ms=100, url=redis_url)
-    marker = f"synthetic-image-{time.time_ns()}".encode()
-    threads = [threading.Thread(target=queue.submit, args=({"image": marker + bytes([n])}, lambda jobs: [{}] * len(jobs)),
-                                kwargs={"timeout": 10}) for n in range(3)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    client = redis.Redis.from_url(redis_url)
-    encoded = base64.b64encode(marker)[:16]
-    for key in client.scan_iter("ocr:batch*"):
-        kind = client.type(key)
-        values = [client.get(key)] if kind == b"string" else client.lrange(key, 0, -1) if kind == b"list" else []
-        assert not any(value and (marker in value or encoded in value) for value in values), key
-
-
-# -- the Redis queue: wake-ups, foreign entries, expiry, clean-up ---------------------------------
-
-
-def echo(calls):
-    def flush(jobs):
-        calls.append([job["image"] for job in jobs])
-        return [{"echo": job["image"].decode()} for job in jobs]
-    return flush
-
-
-def timed_submit(queue, image, flush, *, timeout=10):
-    started = time.monotonic()
-    result = queue.submit({"image": image}, flush, timeout=timeout)
-    return result, time.monotonic() - started
-
-
-def test_a_leader_whose_own_job_missed_its_batch_sends_it_when_due(redis_url):
-    # Three callers (other processes, not looking yet) queued ahead: this caller's push makes four,
-    # it claims the oldest three, and its own job must then go when due, not after the idle wait.
-    queue = BatchQueue(f"test:{time.time_ns()}", max_items=3, max_wait_ms=100, url=redis_url)
-    for n in range(3):
-        job_id = uuid.uuid4().hex
-        queue._push(job_id, {"image": base64.b64encode(b"ahead%d" % n).decode(), "id": job_id,
-                             "queued_at": time.time()}, timeout=10)
-    calls = []
-    result, took = timed_submit(queue, b"mine", echo(calls))
-    assert result == {"echo": "mine"} and calls == [[b"ahead0", b"ahead1", b"ahead2"], [b"mine"]]
-    assert took < IDLE_WAIT * 0.6
-
-
-def test_entries_of_callers_that_gave_up_do_not_delay_the_next_job(redis_url):
-    queue = BatchQueue(f"test:{time.time_ns()}", max_items=3, max_wait_ms=100, url=redis_url)
-    for _ in range(3):
-        with pytest.raises(OcrError):
-            queue.submit({"image": b"impatient"}, echo([]), timeout=0)
-    calls = []
-    result, took = timed_submit(queue, b"mine", echo(calls))
-    assert result == {"echo": "mine"} and calls == [[b"mine"]]
-    assert took < IDLE_WAIT * 0.6
-
-
-def test_an_unreadable_entry_at_the_head_is_dropped_not_fatal(redis_url):
-    queue = BatchQueue(f"test:{time.time_ns()}", max_items=3, max_wait_ms=100, url=redis_url)
-    queue.redis.rpush(queue._list_key(), json.dumps({"id": "abc", "queued_at": 1.7e9, "image": ""}))
-    calls = []
-    assert queue.submit({"image": b"mine"}, echo(calls), timeout=5) == {"echo": "mine"}
-    assert calls == [[b"mine"]] and queue.redis.llen(queue._list_key()) == 0
-
-
-def test_the_previous_releases_queue_of_the_same_account_is_left_alone(redis_url):
-    # During a rolling deploy the old workers still drain their own list of JSON records.
-    key = f"test:{time.time_ns()}"
-    old_record = json.dumps({"id": "abc", "queued_at": time.time(), "image": ""})
-    queue = BatchQueue(key, max_items=3, max_wait_ms=100, url=redis_url)
-    queue.redis.rpush(f"ocr:batch:{key}", old_record)
-    try:
-        calls = []
-        assert queue.submit({"image": b"mine"}, echo(calls), timeout=5) == {"echo": "mine"}
-        assert calls == [[b"mine"]]
-        assert queue.redis.lrange(f"ocr:batch:{key}", 0, -1) == [old_record.encode()]
-    finally:
-        queue.redis.delete(f"ocr:batch:{key}")
-
-
-def test_a_head_dated_in_the_future_does_not_hold_the_queue(redis_url):
-    # A job queued by a host whose clock is an hour ahead.
-    queue = BatchQueue(f"test:{time.time_ns()}", max_items=3, max_wait_ms=100, url=redis_url)
-    queue.redis.rpush(queue._list_key(), f"{time.time() + 3600:.6f} {uuid.uuid4().hex}")
-    result, took = timed_submit(queue, b"mine", echo([]), timeout=5)
-    assert result == {"echo": "mine"} and took < 1
-
-
-def test_a_waiter_looks_again_at_least_every_idle_wait(redis_url, monkeypatch):
-    # A due time 20 s away: what the waiter learned may stop being true (a clock, a lost wake-up).
-    queue = BatchQueue(f"test:{time.time_ns()}", max_items=5, max_wait_ms=20_000, url=redis_url)
-    looks = []
-    claim_if_due = queue._claim_if_due
-    monkeypatch.setattr(queue, "_claim_if_due", lambda: looks.append(time.monotonic()) or claim_if_due())
-    with pytest.raises(OcrError):
-        queue.submit({"image": b"mine"}, echo([]), timeout=2.5)
-    assert max(b - a for a, b in zip(looks, looks[1:], strict=False)) < IDLE_WAIT + 0.3
-
-
-def test_the_account_list_expires_when_nobody_pushes_to_it(redis_url):
-    queue = BatchQueue(f"test:{time.time_ns()}", max_items=3, max_wait_ms=100, url=redis_url)
-    with pytest.raises(OcrError):
-        queue.submit({"image": b"impatient"}, echo([]), timeout=0)
-    assert queue.redis.llen(queue._list_key()) == 1
-    assert 0 < queue.redis.ttl(queue._list_key()) <= 300 + 1
-
-
-@pytest.mark.parametrize("cleanup_fails", [False, True])
-def test_a_job_whose_wait_failed_is_withdrawn_and_the_error_raised(redis_url, monkeypatch, cleanup_fails):
-    import redis
-
-    queue = BatchQueue(f"test:{time.time_ns()}", max_items=3, max_wait_ms=100, url=redis_url)
-    pushed = []
-    push = queue._push
-    monkeypatch.setattr(queue, "_push", lambda job_id, record, **kw: (pushed.append(job_id), push(job_id, record, **kw)))
-
-    def connection_lost(job_id, *, wait):
-        raise redis.exceptions.ConnectionError("connection lost")
-
-    monkeypatch.setattr(queue, "_result", connection_lost)
-    if cleanup_fails:
-        monkeypatch.setattr(queue, "_discard", lambda job_id: connection_lost(job_id, wait=0))
-    with pytest.raises(redis.exceptions.ConnectionError):
-        queue.submit({"image": b"mine"}, echo([]), timeout=5)
-    assert queue.redis.exists(queue._job_key(pushed[0])) == (1 if cleanup_fails else 0)
-    queue.redis.delete(queue._job_key(pushed[0]), queue._list_key())
