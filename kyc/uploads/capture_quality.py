@@ -34,6 +34,11 @@ from PIL import Image, ImageOps
 
 WORK_SIDE_PX = 1000
 MRZ_KINDS = {"passport", "emirates_id_back"}
+# How far a whole document's print reaches across it, against most documents: an Emirates ID
+# back's machine-readable lines run the card's full width; the emblem side of a Chinese ID
+# prints one compact block. A document photographed from too far away is told by its print's
+# span in the photo, so that span is measured against what the kind's print can cover.
+PRINT_EXTENT = {"emirates_id_back": 1.5, "cn_id_emblem": 0.9}
 
 
 @dataclass(frozen=True)
@@ -66,9 +71,10 @@ class GateThresholds:
     # in the dark; its print cannot be told from sensor noise.
     dark_refuse: float = 90.0
     dark_warn: float = 120.0
+    dark_min_structure: float = 1.5  # below: a plain surface (no document), however dark
     # The document's print spans less than this share of the photo's width (or height): taken
     # from too far away; the print is too small to read.
-    min_print_span: float = 0.22
+    min_print_span: float = 0.26  # times PRINT_EXTENT for the kind
 
 
 @dataclass(frozen=True)
@@ -416,18 +422,18 @@ def measure(data: bytes) -> Measures:
 def judge(measures: Measures, *, kind: str, thresholds: GateThresholds) -> GateResult:
     t, m = thresholds, measures
     problems: list[Problem] = []
-    if m.text_fraction > t.max_text_fraction or (
-        m.text_fraction < t.min_text_fraction and m.text_lines == 0 and m.structure < t.min_structure
-    ):
-        # Noise, or a plain surface (a blue square is dark too, but no lamp will make it a document).
+    if m.text_fraction > t.max_text_fraction:  # noise, not print
         return GateResult(measures, [Problem("no_document", True)])
-    # Then the dark: in the dark every other measure reads as no document or blurred, and "turn
-    # on a light" is what helps.
-    if m.brightness < t.dark_refuse:
+    # The dark before the rest: in the dark every other measure reads as no document or blurred,
+    # and "turn on a light" is what helps. Not a plain surface, though (a blue square is dark
+    # too, but no lamp will make it a document): a dim photo still has some light and shade.
+    if m.brightness < t.dark_refuse and m.structure >= t.dark_min_structure:
         return GateResult(measures, [Problem("too_dark", True)])
+    if m.text_fraction < t.min_text_fraction and m.text_lines == 0 and m.structure < t.min_structure:
+        return GateResult(measures, [Problem("no_document", True)])
     if m.brightness < t.dark_warn:
         problems.append(Problem("too_dark", False))
-    if m.text_lines >= t.min_text_lines and m.print_span < t.min_print_span:
+    if m.text_lines >= t.min_text_lines and m.print_span < t.min_print_span * PRINT_EXTENT.get(kind, 1.0):
         problems.append(Problem("too_small", True))
     elif m.text_fraction < t.min_text_fraction or m.sharpness < t.sharpness_refuse:
         problems.append(Problem("blurry", True))
