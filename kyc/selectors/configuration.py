@@ -59,4 +59,6 @@ def capture_thresholds() -> GateThresholds:
         changed["sharpness_warn"] = max(defaults.sharpness_warn, changed["sharpness_refuse"] * 1.5)
     if "glare_refuse" in changed:
         changed["glare_warn"] = min(defaults.glare_warn, changed["glare_refuse"] / 2)
+    if changed.get("open_sides_refuse") == 0:  # "0 turns the check off": both checks of the document's edges
+        changed["edges_into_frame_refuse"] = 0
     return replace(defaults, **changed)

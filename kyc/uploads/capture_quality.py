@@ -3,7 +3,9 @@
 Measures one image (decoded, downscaled to 1000 px on its long side, well under a second) and
 answers, for the side that was asked for, a list of problems, each ``refuse`` or ``warn``:
 
+- ``too_dark``: the brightest part of the photo (a page's white) is still dark: taken in the dark;
 - ``no_document``: nothing that looks like a printed document (a plain colour, noise, a desk);
+- ``too_small``: the document's print spans a small part of the photo: taken from too far away;
 - ``blurry``: the printed text has no sharp edges left;
 - ``glare``: a patch of light burns out part of the document;
 - ``cut_off``: printed lines run into an edge of the photo, or one side of the printed area has
@@ -32,6 +34,11 @@ from PIL import Image, ImageOps
 
 WORK_SIDE_PX = 1000
 MRZ_KINDS = {"passport", "emirates_id_back"}
+# How far a whole document's print reaches across it, against most documents: an Emirates ID
+# back's machine-readable lines run the card's full width; the emblem side of a Chinese ID
+# prints one compact block. A document photographed from too far away is told by its print's
+# span in the photo, so that span is measured against what the kind's print can cover.
+PRINT_EXTENT = {"emirates_id_back": 1.5, "cn_id_emblem": 0.9}
 
 
 @dataclass(frozen=True)
@@ -52,15 +59,27 @@ class GateThresholds:
     # as the card), not a document cut on several sides.
     open_sides_refuse: int = 1
     open_gap_refuse: float = 0.16  # ... and only when the print comes this close (share of the photo) to that edge
+    # The document's edges on both sides of the print run on into one edge of the photo (the two
+    # long sides of a card cut at its top both run into the top of the photo): 2 refuses; 1 would
+    # refuse on one such edge (a desk's clutter makes those in good photos); 0 never.
+    edges_into_frame_refuse: int = 2
     mrz_min_lines: int = 2  # MRZ lines that must be found on a passport page / Emirates ID back (0: warn only)
     mrz_back_lines: int = 3  # long, even lines on an "Emirates ID front": it is the back
     emblem_red_min: float = 0.012  # largest strongly red patch (share of the photo) below which there is no emblem
     emblem_red_refuse: float = 0.012  # ... a round one with gold stars above which a "portrait side" shows the emblem
+    # The brightest part of the photo (a page's white) darker than this grey level (of 255): taken
+    # in the dark; its print cannot be told from sensor noise.
+    dark_refuse: float = 90.0
+    dark_warn: float = 120.0
+    dark_min_structure: float = 1.5  # below: a plain surface (no document), however dark
+    # The document's print spans less than this share of the photo's width (or height): taken
+    # from too far away; the print is too small to read.
+    min_print_span: float = 0.26  # times PRINT_EXTENT for the kind
 
 
 @dataclass(frozen=True)
 class Problem:
-    code: str  # no_document, blurry, glare, cut_off, wrong_side
+    code: str  # too_dark, no_document, too_small, blurry, glare, cut_off, wrong_side
     refuse: bool
     detail: str = ""  # e.g. "back" for a wrong side: which side it looks like
 
@@ -78,6 +97,12 @@ class Measures:
     open_sides: int = 0  # sides of the print with no document edge before the photo's edge
     open_gap: float = 1.0  # the narrowest room between the print and the photo's edge on such a side
     red_disc: float = 0.0  # the largest red patch (share of the photo) when it is round: an emblem
+    brightness: float = 255.0  # the brightest grey (99th percentile): a page's white, however lit
+    print_span: float = 1.0  # the document's print across the photo (share of its width or height, the larger)
+    # Of the document's two edges beside its print (left and right of it, or above and below), how
+    # many run on into one edge of the photo, at most: 2 when the document goes on past the frame
+    # there (its corners on that side are outside the photo).
+    edges_into_frame: int = 0
 
 
 @dataclass(frozen=True)
@@ -195,19 +220,20 @@ def _covered(intervals: list[tuple[float, float]], low: float, high: float) -> f
     return covered
 
 
-def _open_sides(grey: np.ndarray, lines: list[_Line]) -> tuple[int, float]:
+def _open_sides(grey: np.ndarray, lines: list[_Line]) -> tuple[int, float, float]:
     """How many sides of the printed area have no document edge between them and the photo's
     edge: straight edges roughly parallel to that side, outside the print, that together run
     along most of it. A document cut off by the frame has one side (two corners) with none.
     Also: the narrowest gap between the print and the photo's edge on such a side, as a share
-    of the photo (1.0 with none).
+    of the photo (1.0 with none). And how much of the photo's width or height the print spans
+    (1.0 with too little print to tell).
 
     Worked out on the photo turned level by the print's median slant (so a card photographed
     askew keeps its edges outside its print), one strip per side (so the print's own strokes do
     not drown the edge in the line search)."""
     text = _main_print(ln for ln in lines if _is_text(ln))
     if len(text) < 2:
-        return 0, 1.0
+        return 0, 1.0, 1.0
     height, width = grey.shape
     turn = cv2.getRotationMatrix2D((width / 2, height / 2), float(np.degrees(np.median([ln.angle for ln in text]))), 1.0)
     # Replicated borders: a constant fill would draw a straight edge of its own.
@@ -219,8 +245,9 @@ def _open_sides(grey: np.ndarray, lines: list[_Line]) -> tuple[int, float]:
     left, top, right, bottom = (int(round(v)) for v in _trimmed_box(boxes))
     left, top = max(0, left), max(0, top)
     right, bottom = min(width, right), min(height, bottom)
+    print_span = max((right - left) / width, (bottom - top) / height)
     if right - left < 20 or bottom - top < 20:
-        return 0, 1.0
+        return 0, 1.0, print_span
     edges = cv2.Canny(cv2.GaussianBlur(level, (5, 5), 0), 15, 45)
     slack = int(0.01 * max(height, width))
     strips = {  # (edge pixels beside the print, runs along its rows (True) or columns, gap to the photo's edge)
@@ -245,7 +272,58 @@ def _open_sides(grey: np.ndarray, lines: list[_Line]) -> tuple[int, float]:
         if _covered(runs, 0, span) < 0.6 * span:
             open_sides += 1
             gap = min(gap, room)
-    return open_sides, gap
+    return open_sides, gap, print_span
+
+
+def _edges_into_frame(grey: np.ndarray, lines: list[_Line]) -> int:
+    """How many of the document's two edges beside its print (0, 1 or 2) run on into one edge of
+    the photo, at most: a document cut by the frame at its top has its left and right edges
+    running up into the top of the photo; a whole document's edges end at its corners, inside it.
+
+    An edge counts when it lies outside the print, runs across the cut side's direction (within
+    about 25 degrees), comes within 1 % of the photo's edge, reaches at least a quarter of the
+    way along the print, lies within 1.5 times the print's size of it (a document's edge is close to its
+    print; a keyboard or a sheet further off is not), and does not also run into the opposite
+    edge of the photo (a table's edge or a keyboard crosses the whole picture)."""
+    text = _main_print(ln for ln in lines if _is_text(ln))
+    if len(text) < 2:
+        return 0
+    height, width = grey.shape
+    left, top, right, bottom = _trimmed_box([(ln.box[0], ln.box[1], ln.box[0] + ln.box[2], ln.box[1] + ln.box[3]) for ln in text])
+    print_w, print_h = right - left, bottom - top
+    if print_w < 20 or print_h < 20:
+        return 0
+    edges = cv2.Canny(cv2.GaussianBlur(grey, (5, 5), 0), 15, 45)
+    tol_x, tol_y = max(3, int(0.01 * width)), max(3, int(0.01 * height))
+    # Outside the print only: its own strokes would make edges of their own.
+    beside = edges.copy()
+    beside[top:bottom, left:right] = 0
+    segments = cv2.HoughLinesP(beside, 1, np.pi / 360, threshold=30, minLineLength=max(20, int(0.15 * min(print_w, print_h))), maxLineGap=15)
+    # Which of the document's two edges beside the print (before it, after it) run into each
+    # edge of the photo.
+    into: dict[str, set[str]] = {"top": set(), "bottom": set(), "left": set(), "right": set()}
+    # A card's print can be compact (the emblem side of a Chinese ID): its edges lie up to about
+    # one and a half times the print's own size away from it.
+    reach = 1.5 * max(print_w, print_h)
+    for x1, y1, x2, y2 in ([] if segments is None else segments.reshape(-1, 4)):
+        x_lo, x_hi, y_lo, y_hi = (int(v) for v in (min(x1, x2), max(x1, x2), min(y1, y2), max(y1, y2)))
+        if y_hi - y_lo > 2 * (x_hi - x_lo):  # runs up and down: left or right of the print
+            where = "before" if x_hi <= left else "after" if x_lo >= right else None
+            if where is None or min(abs(x_hi - left), abs(x_lo - right)) > reach or (y_lo <= tol_y and y_hi >= height - tol_y):
+                continue
+            if y_lo <= tol_y and y_hi >= top + 0.25 * print_h:
+                into["top"].add(where)
+            elif y_hi >= height - tol_y and y_lo <= bottom - 0.25 * print_h:
+                into["bottom"].add(where)
+        elif x_hi - x_lo > 2 * (y_hi - y_lo):  # runs across: above or below the print
+            where = "before" if y_hi <= top else "after" if y_lo >= bottom else None
+            if where is None or min(abs(y_hi - top), abs(y_lo - bottom)) > reach or (x_lo <= tol_x and x_hi >= width - tol_x):
+                continue
+            if x_lo <= tol_x and x_hi >= left + 0.25 * print_w:
+                into["left"].add(where)
+            elif x_hi >= width - tol_x and x_lo <= right - 0.25 * print_w:
+                into["right"].add(where)
+    return max(len(sides) for sides in into.values())
 
 
 def _main_print(lines) -> list[_Line]:
@@ -312,7 +390,7 @@ def measure(data: bytes) -> Measures:
         if ln.box[0] <= margin or ln.box[1] <= margin or ln.box[0] + ln.box[2] >= width - margin or ln.box[1] + ln.box[3] >= height - margin
     )
     mrz_lines = _mrz_rows(lines, max(height, width), box[2] - box[0] if box else width)
-    open_sides, open_gap = _open_sides(grey, lines)
+    open_sides, open_gap, print_span = _open_sides(grey, lines)
     # Burnt-out light: the darkest channel saturated, smoothed so sensor noise does not break it up.
     burnt = (cv2.GaussianBlur(rgb.min(axis=2), (5, 5), 0) >= 253).astype(np.uint8)
     _n, _l, burnt_stats, _c = cv2.connectedComponentsWithStats(burnt)
@@ -334,29 +412,46 @@ def measure(data: bytes) -> Measures:
         gold = ((patch[..., 0] >= 15) & (patch[..., 0] <= 35) & (patch[..., 1] > 100) & (patch[..., 2] > 120)).mean()
         red_disc = red if gold >= 0.02 else 0.0
     structure = float(cv2.resize(grey, (32, 32), interpolation=cv2.INTER_AREA).std())
-    return Measures(text_fraction, len(text), sharpness, glare, edge_lines, mrz_lines, red, structure, open_sides, open_gap, red_disc)
+    brightness = float(np.percentile(grey, 99))
+    return Measures(
+        text_fraction, len(text), sharpness, glare, edge_lines, mrz_lines, red, structure, open_sides, open_gap, red_disc,
+        brightness, print_span, _edges_into_frame(grey, lines),
+    )
 
 
 def judge(measures: Measures, *, kind: str, thresholds: GateThresholds) -> GateResult:
     t, m = thresholds, measures
     problems: list[Problem] = []
-    if m.text_fraction > t.max_text_fraction or (
-        m.text_fraction < t.min_text_fraction and m.text_lines == 0 and m.structure < t.min_structure
-    ):
-        problems.append(Problem("no_document", True))
+    if m.text_fraction > t.max_text_fraction:  # noise, not print
+        return GateResult(measures, [Problem("no_document", True)])
+    # The dark before the rest: in the dark every other measure reads as no document or blurred,
+    # and "turn on a light" is what helps. Not a plain surface, though (a blue square is dark
+    # too, but no lamp will make it a document): a dim photo still has some light and shade.
+    if m.brightness < t.dark_refuse and m.structure >= t.dark_min_structure:
+        return GateResult(measures, [Problem("too_dark", True)])
+    if m.text_fraction < t.min_text_fraction and m.text_lines == 0 and m.structure < t.min_structure:
+        return GateResult(measures, [Problem("no_document", True)])
+    if m.brightness < t.dark_warn:
+        problems.append(Problem("too_dark", False))
+    if m.text_lines >= t.min_text_lines and m.print_span < t.min_print_span * PRINT_EXTENT.get(kind, 1.0):
+        problems.append(Problem("too_small", True))
     elif m.text_fraction < t.min_text_fraction or m.sharpness < t.sharpness_refuse:
         problems.append(Problem("blurry", True))
     elif m.text_lines < t.min_text_lines:
         problems.append(Problem("no_document", True))
     elif m.sharpness < t.sharpness_warn:
         problems.append(Problem("blurry", False))
-    if problems and problems[0].refuse:
+    if any(p.refuse for p in problems):
         return GateResult(measures, problems)
     if m.glare >= t.glare_refuse:
         problems.append(Problem("glare", True))
     elif m.glare >= t.glare_warn:
         problems.append(Problem("glare", False))
-    if m.edge_lines >= t.edge_lines_refuse or (1 <= m.open_sides <= t.open_sides_refuse and m.open_gap <= t.open_gap_refuse):
+    if (
+        m.edge_lines >= t.edge_lines_refuse
+        or (1 <= m.open_sides <= t.open_sides_refuse and m.open_gap <= t.open_gap_refuse)
+        or (t.edges_into_frame_refuse and m.edges_into_frame >= t.edges_into_frame_refuse)
+    ):
         problems.append(Problem("cut_off", True))
     elif m.edge_lines:
         problems.append(Problem("cut_off", False))

@@ -444,12 +444,15 @@ CAPTURE_PROMPTS = {
     ("wrong_side", "no_mrz"): gettext_noop("We cannot find the two machine-readable lines at the bottom of the page. Please photograph the page with your photo, including those lines."),
     ("wrong_side", "emblem"): gettext_noop("This looks like the side with the national emblem. Please photograph the side with your photo."),
     ("wrong_side", "portrait"): gettext_noop("This looks like the side with your photo. Please photograph the side with the national emblem."),
+    ("too_dark", ""): gettext_noop("This photo is too dark to read. Please turn on a light or move somewhere brighter, and take the photo again."),
+    ("too_small", ""): gettext_noop("The document is too far away to read. Please move closer so that the document fills most of the picture."),
 }
 CAPTURE_WARNINGS = {
     "blurry": gettext_noop("Received, but the photo is a little blurred. If we cannot read it, we will ask you for a new one."),
     "glare": gettext_noop("Received, but there is some glare on the document. If we cannot read it, we will ask you for a new one."),
     "cut_off": gettext_noop("Received, but the document may be close to the edge of the photo. If we cannot read it, we will ask you for a new one."),
     "wrong_side": gettext_noop("Received, but we could not find the machine-readable lines. If we cannot read them, we will ask you for a new photo."),
+    "too_dark": gettext_noop("Received, but the photo is rather dark. If we cannot read it, we will ask you for a new one."),
 }
 
 
