@@ -35,7 +35,7 @@ def uninstall(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("kyc", "0018_perf_document_kind_index"),
+        ("kyc", "0019_selfie_capture_and_liveness"),
     ]
 
     operations = [

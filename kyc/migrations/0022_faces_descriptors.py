@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kyc', '0019_selfie_capture_and_liveness'),
+        ('kyc', '0021_queue_staff_language'),
     ]
 
     operations = [
