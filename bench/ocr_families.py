@@ -342,30 +342,46 @@ def seconds_table(image_seconds: list) -> dict:
 
 
 def merge_reports(reports: list[dict]) -> dict:
-    """One report from the reports of runs that each read other kinds or splits (``--merge``).
+    """One report from the reports of runs over other families, kinds or splits (``--merge``).
 
-    Accuracy rows are per kind and split, so runs over disjoint kinds or splits merge by
-    concatenation; seconds are recomputed from every image's seconds.
+    Per-family rows and the lists of documents concatenate; the tuning / held-out rows are
+    recomputed from the per-family rows (field accuracy weighted by each family's sides, every
+    side of a family printing the same fields); seconds are pooled from every image's.
     """
-    keys = [(r["kind"], r["split"], r["group"]) for rep in reports for r in rep["accuracy"]]
+    keys = [(r["kind"], r["split"], r["group"]) for rep in reports for r in rep["accuracy"]
+            if r["group"] not in ("tuning", "held_out")]
     if len(keys) != len(set(keys)):
-        raise SystemExit("--merge: the reports overlap (the same kind and split read twice)")
+        raise SystemExit("--merge: the reports overlap (the same family, kind and split read twice)")
     out = {"today": reports[0]["today"], "per_family": sorted({r["per_family"] for r in reports}),
            "splits": sorted({s for r in reports for s in r["splits"]}), "families": {}, "cores": [],
            "accuracy": [], "wrong_sides": [], "false_failures": [], "faults": [], "image_seconds": []}
     for rep in reports:
         out["families"].update(rep["families"])
         out["cores"] = sorted(set(out["cores"]) | set(rep.get("cores", [])))
-        for key in ("accuracy", "wrong_sides", "false_failures", "faults"):
+        out["accuracy"] += [r for r in rep["accuracy"] if r["group"] not in ("tuning", "held_out")]
+        for key in ("wrong_sides", "false_failures", "faults"):
             out[key] += rep[key]
         out["image_seconds"] += rep.get("image_seconds", [])
+    pooled: dict = defaultdict(lambda: {"n": 0, "exact": 0.0, "refused": 0, "fields": defaultdict(lambda: [0.0, 0]),
+                                        "spurious": Counter()})
+    for row in out["accuracy"]:
+        held = "held_out" if out["families"][row["group"]]["held_out"] else "tuning"
+        g = pooled[(row["kind"], row["split"], held)]
+        g["n"] += row["n"]
+        g["exact"] += row["document_exact"] * row["n"]
+        g["refused"] += row["refused"]
+        for name, accuracy in row["fields"].items():
+            g["fields"][name][0] += accuracy * row["n"]
+            g["fields"][name][1] += row["n"]
+        g["spurious"].update(row["spurious"])
+    out["accuracy"] += [
+        {"kind": k, "split": sp, "group": grp, "n": g["n"], "document_exact": round(g["exact"]) / g["n"],
+         "refused": g["refused"], "fields": {n: round(a / b, 4) for n, (a, b) in sorted(g["fields"].items())},
+         "spurious": dict(g["spurious"])}
+        for (k, sp, grp), g in pooled.items()
+    ]
     out["accuracy"].sort(key=lambda r: (r["kind"], r["split"], r["group"]))
     out["seconds"] = seconds_table(out["image_seconds"]) if out["image_seconds"] else {}
-    for rep in reports:
-        if "image_seconds" not in rep:
-            # A report from before every image's seconds were kept: its own rows, labelled.
-            kinds = "+".join(sorted({r["kind"] for r in rep["accuracy"]}))
-            out["seconds"].update({f"{split} [{kinds}]": row for split, row in rep["seconds"].items()})
     return out
 
 
