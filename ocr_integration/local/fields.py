@@ -527,6 +527,12 @@ def emirates_id_front(lines: list[TextLine]) -> Found:
     captioned, free, _ = _captioned(lines, captions.EMIRATES_FRONT_CAPTIONS, _emirates_front_value)
     for name, hit in captioned.items():
         found.setdefault(name, hit)
+    if "sex" not in found:
+        # The sex is the card's one value of a single letter; its short caption is the first
+        # to lose a letter ("ex /"), and a caption of three letters must be read exactly.
+        letters = [line for line in free if latin(line.text).strip().upper() in ("M", "F")]
+        if len(letters) == 1:
+            found["sex"] = (latin(letters[0].text).strip().upper(), letters[0].score, letters[0])
     if "id_number" not in found:
         for line in free or lines:
             digits = _digits_only(line.text)
@@ -553,7 +559,9 @@ def _emirates_front_value(name: str, raw: str) -> str | None:
     if name in ("birth_date", "issue_date", "expiry_date"):
         return parse_dmy_slashes(raw)
     if name == "nationality":
-        return code_for_name(raw) or _upper_words(raw) or None
+        # A country is words: a lone "/" is what is left of a bilingual caption ("Nationality / ...").
+        words = _upper_words(raw)
+        return code_for_name(raw) or (words if re.search(r"[A-Z]{2}", words) else None)
     if name == "sex":
         first = _upper_words(raw)[:1]
         return first if first in ("M", "F") else None
@@ -571,16 +579,18 @@ def _emirates_front_by_fixed_caption(lines: list[TextLine]) -> Found:
         if len(digits) == 15:
             result = emirates_id.validate_id_number(digits)
             found["id_number"] = (result.formatted or digits, number[1], number[2])
+    # On a bilingual card "Name / <Arabic>" leaves "/" after the English caption: the values
+    # are checked as the captioned ones are, so such a remnant is no value.
     name = _inline(lines, "Name")
-    if name is not None:
-        found["full_name"] = (" ".join(latin(name[0]).split()), name[1], name[2])
+    if name is not None and (value := _emirates_front_value("full_name", name[0])):
+        found["full_name"] = (value, name[1], name[2])
     for field, label in (("birth_date", "Date of Birth"), ("issue_date", "Issuing Date"), ("expiry_date", "Expiry Date")):
         hit = _inline(lines, label)
         if hit is not None and (value := parse_dmy_slashes(hit[0])):
             found[field] = (value, hit[1], hit[2])
     nationality = _inline(lines, "Nationality")
-    if nationality is not None:
-        found["nationality"] = (code_for_name(nationality[0]) or _upper_words(nationality[0]), nationality[1], nationality[2])
+    if nationality is not None and (value := _emirates_front_value("nationality", nationality[0])):
+        found["nationality"] = (value, nationality[1], nationality[2])
     sex = _inline(lines, "Sex")
     if sex is not None and _upper_words(sex[0])[:1] in ("M", "F"):
         found["sex"] = (_upper_words(sex[0])[:1], sex[1], sex[2])

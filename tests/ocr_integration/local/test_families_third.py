@@ -160,3 +160,46 @@ def test_a_birth_date_not_read_is_not_copied_from_the_number(mismatched_card):
     # Not compared, and said so: never a pass of the number against itself.
     assert ("VIZ_FIELD_NOT_READ", "warn") in outcomes
     assert ("CN_ID_BIRTH_DATE", "pass") not in outcomes
+
+
+@pytest.fixture(scope="module")
+def emirates_front(provider):
+    specimen = render(DocumentKind.EMIRATES_ID_FRONT, "eid_alt_vocabulary", 6301)
+    return specimen, page_lines(read(provider, specimen))
+
+
+def _captions_above(lines: list[TextLine], captions: dict[str, str]) -> list[TextLine]:
+    """The card's "Caption: value" lines laid out as the tuning family eid_bilingual_above prints
+    them, the caption above its value, with the captions given (by English caption word) read as
+    ``captions`` says: the held-out card's values in the arrangement the rule was found on."""
+    out = []
+    for line in lines:
+        head, colon, value = line.text.partition(":")
+        if not colon:
+            out.append(line)
+            continue
+        h = line.height
+        word = head.strip().split()[0]
+        out.append(TextLine(captions.get(word, head.strip()), line.score, _quad(line.left, line.top, line.right, line.bottom)))
+        out.append(TextLine(value.strip(), line.score, _quad(line.left, line.bottom + 0.2 * h, line.right, line.bottom + 1.2 * h)))
+    return out
+
+
+def test_what_a_bilingual_caption_leaves_on_the_emirates_front_is_no_value(emirates_front):
+    # On the tuning family eid_bilingual_above, "Name / <Arabic>" came back as "Name / " and the
+    # "/" was taken for the name (and "Nationality / " likewise).
+    specimen, lines = emirates_front
+    assert "eid_alt_vocabulary" in held_out_families("emirates_id_front")
+    truth = specimen.truth.fields
+    found = fields.emirates_id_front(_captions_above(lines, {"Name": "Name / ", "Nationality": "Nationality / "}))
+    assert found["full_name"][0] == truth["full_name"]
+    assert found["nationality"][0] == truth["nationality"]
+
+
+def test_the_emirates_sex_is_found_by_its_single_letter_when_its_caption_lost_one(emirates_front):
+    specimen, lines = emirates_front
+    page = _captions_above(lines, {"Gender": "ex/ "})
+    assert fields.emirates_id_front(page)["sex"][0] == specimen.truth.fields["sex"]
+    # Two lone letters: which one is the sex is not known, so none is taken.
+    stray = TextLine("M" if specimen.truth.fields["sex"] == "F" else "F", 0.9, _quad(0, 0, 20, 20))
+    assert "sex" not in fields.emirates_id_front([*page, stray])
