@@ -289,6 +289,9 @@ REVIEWER_ROWS = [
     Row("review/logout/", "post", everyone(LOGIN), lambda w: reverse("reviewer:logout")),
     Row("review/account/second-factor/", "get", staff_only("200", "200", "200"),
         lambda w: reverse("reviewer:second_factor")),
+    # Every staff member chooses their own reviewer-page language (kept on their account).
+    Row("review/account/language/", "post", staff_only("302", "302", "302"), lambda w: reverse("reviewer:language"),
+        lambda w: {"language": "ar", "next": "/review/"}),
     Row("review/", "get", staff_only("200", "200", "200"), lambda w: reverse("reviewer:queue")),
     Row("review/metrics/", "get", staff_only("403", "200", "200"), lambda w: reverse("reviewer:metrics")),
     # Bulk assignment and the workload page are for those who assign cases: senior reviewers.
