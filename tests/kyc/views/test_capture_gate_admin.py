@@ -114,9 +114,26 @@ def test_the_open_sides_switch_still_turns_both_edge_checks_off_unless_the_new_r
     assert refused.status_code == 400 and refused.json()["code"] == "capture_cut_off"
 
 
-def test_the_too_far_away_level_set_in_the_admin_reaches_the_gate(staff):
-    assert capture_thresholds().min_print_span == 0.26
+def page_on_a_table(page: np.ndarray, times: float = 3.0) -> np.ndarray:
+    """The page on a plain table, the photo ``times`` as wide as the page: taken from a way off."""
+    h, w = page.shape[:2]
+    table = np.full((int(h * times * 0.75), int(w * times), 3), (120, 90, 60), np.uint8)
+    y, x = (table.shape[0] - h) // 2, (table.shape[1] - w) // 2
+    table[y: y + h, x: x + w] = page
+    return table
+
+
+def test_raising_the_too_far_away_level_in_the_admin_refuses_a_page_taken_from_a_way_off(client, staff):
+    # The print spans about a quarter of the photo's width: just above the default (0.26).
+    case = start_case(client)
+    assert upload(client, case, "passport", file=jpeg(page_on_a_table(capture(*PASSPORT))), json=True).status_code == 200
+    assert admin_save(staff["admin"], capture_min_print_span=0.3).status_code == 302
+    assert AuditEvent.objects.get(action="configuration.changed").data["changes"] == {
+        "capture_min_print_span": {"before": None, "after": 0.3}}
+    refused = upload(client, start_case(client), "passport", file=jpeg(page_on_a_table(capture(*PASSPORT))), json=True)
+    assert refused.status_code == 400 and refused.json()["code"] == "capture_too_small"
+    # The page filling the photo is still fine.
+    assert upload(client, start_case(client), "passport", file=jpeg(capture(*PASSPORT)), json=True).status_code == 200
+    # 0 turns the check off.
     assert admin_save(staff["admin"], capture_min_print_span=0).status_code == 302
     assert capture_thresholds().min_print_span == 0
-    changes = AuditEvent.objects.get(action="configuration.changed").data["changes"]
-    assert changes == {"capture_min_print_span": {"before": None, "after": 0.0}}
