@@ -1,5 +1,6 @@
 """Site configuration that admins change at run time (thresholds, retention); one row."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -89,6 +90,23 @@ class SiteConfiguration(models.Model):
         null=True, blank=True, validators=[MaxValueValidator(3)],
         help_text="Upload gate: a passport page or Emirates ID back with fewer machine-readable lines found than this is refused as the wrong side (default 2; 0 only warns).",
     )
+    # The gate's newer rules (issue 14 follow-up): too dark, too far away, edges running into the frame.
+    capture_dark_refuse = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(255.0)],
+        help_text="Upload gate: a photo whose brightest part (a page's white, grey level 0 to 255) is darker than this is refused as too dark (default 90; 0 turns the refusal off).",
+    )
+    capture_dark_warn = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(255.0)],
+        help_text="Upload gate: a photo whose brightest part is darker than this (but not than the refusal level) is accepted with a warning (default 120; not below the refusal level; empty follows the refusal level up when that is set higher).",
+    )
+    capture_min_print_span = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(0.6)],
+        help_text="Upload gate: a document whose print spans less than this share of the photo's width or height is refused as too far away (default 0.26; higher refuses more; 0 turns the check off).",
+    )
+    capture_edges_into_frame_refuse = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(2)],
+        help_text="Upload gate: a photo is refused as cut off when this many of the document's edges beside its print run on into the photo's edge (default 2; 1 refuses more; 0 turns the check off). Empty: off when the open-sides check is 0.",
+    )
     retention_approved_days = models.PositiveIntegerField(
         default=5 * 365, validators=[MinValueValidator(1)],
         help_text="Days to keep the images and personal data of an approved case after the decision.",
@@ -122,4 +140,18 @@ class SiteConfiguration(models.Model):
         "bank_card_passport", "bank_card_emirates_id", "bank_card_cn_resident_id",
         "capture_open_sides_refuse", "capture_mrz_min_lines",
         "selfie_passport", "selfie_emirates_id", "selfie_cn_resident_id",
+        "capture_dark_refuse", "capture_dark_warn", "capture_min_print_span", "capture_edges_into_frame_refuse",
     )
+
+    def clean(self):
+        # The warning band must lie above the refusal: a warn level below it would never show.
+        from kyc.uploads.capture_quality import GateThresholds
+
+        super().clean()
+        if self.capture_dark_warn is not None:
+            refuse = GateThresholds.dark_refuse if self.capture_dark_refuse is None else self.capture_dark_refuse
+            if self.capture_dark_warn < refuse:
+                raise ValidationError({"capture_dark_warn": (
+                    f"The warning level ({self.capture_dark_warn:g}) must not be below the refusal level "
+                    f"({refuse:g}): a photo darker than the refusal level is refused before any warning."
+                )})

@@ -53,12 +53,20 @@ def capture_thresholds() -> GateThresholds:
         "edge_lines_refuse": config.capture_edge_lines_refuse,
         "open_sides_refuse": config.capture_open_sides_refuse,
         "mrz_min_lines": config.capture_mrz_min_lines,
+        "dark_refuse": config.capture_dark_refuse,
+        "dark_warn": config.capture_dark_warn,
+        "min_print_span": config.capture_min_print_span,
+        "edges_into_frame_refuse": config.capture_edges_into_frame_refuse,
     }
     changed = {name: value for name, value in chosen.items() if value is not None}
     if "sharpness_refuse" in changed:  # keep the warning band above the refusal
         changed["sharpness_warn"] = max(defaults.sharpness_warn, changed["sharpness_refuse"] * 1.5)
     if "glare_refuse" in changed:
         changed["glare_warn"] = min(defaults.glare_warn, changed["glare_refuse"] / 2)
-    if changed.get("open_sides_refuse") == 0:  # "0 turns the check off": both checks of the document's edges
+    if "dark_refuse" in changed and "dark_warn" not in changed:  # the warning band starts at the refusal
+        changed["dark_warn"] = max(defaults.dark_warn, changed["dark_refuse"])
+    if changed.get("open_sides_refuse") == 0 and "edges_into_frame_refuse" not in changed:
+        # "0 turns the check off" meant both checks of the document's edges before the latter had
+        # its own field; an admin's own choice for it wins.
         changed["edges_into_frame_refuse"] = 0
     return replace(defaults, **changed)
