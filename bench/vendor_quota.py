@@ -138,7 +138,9 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="tiny run on SQLite and the on-disk broker, for CI")
     args = parser.parse_args()
     if args.smoke:
-        args.documents, args.concurrency, args.baseline_requests = 6, 1, 4
+        # Still two workers sharing the quota and one baseline request per thread: the smoke run
+        # proves every step runs and prints its figures, not the figures.
+        args.documents, args.concurrency, args.baseline_requests = 4, 1, 2
     args.baseline_threads = args.baseline_threads or args.workers * args.concurrency
 
     sim = start_simulator(latency_ms=args.latency_ms, qps=args.qps)
