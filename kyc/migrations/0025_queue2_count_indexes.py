@@ -8,6 +8,14 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def analyse_cases(apps, schema_editor):
+    """Statistics for the new expression index: until the table is analysed PostgreSQL has none,
+    guesses a third of all cases for any cutoff and reads the whole table (25 ms instead of 4 ms
+    for the queue's default page at 100 000 cases). Autovacuum would do it, later."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ANALYZE kyc_case")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -28,4 +36,5 @@ class Migration(migrations.Migration):
             model_name='casesearchdigest',
             index=models.Index(fields=['digest'], include=('case',), name='search_digest_case'),
         ),
+        migrations.RunPython(analyse_cases, migrations.RunPython.noop, elidable=True),
     ]
