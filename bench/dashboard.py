@@ -348,7 +348,7 @@ def cpu_used(before: dict[str, float], after: dict[str, float]) -> float:
     return sum(after[pid] - before[pid] for pid in before.keys() & after.keys())
 
 
-def explain_ms(queries: list[dict], repeats: int = 3) -> tuple[float, float, str, bool]:
+def explain_ms(queries: list[dict], repeats: int = 3, *, show_plans: bool = False) -> tuple[float, float, str, bool]:
     """PostgreSQL's own execution time of a view's queries (``EXPLAIN (ANALYZE)`` on the statements
     the view ran, as it ran them): the sum over the view's queries and the slowest one (median of
     ``repeats``), the slowest one's first words, and whether any plan used JIT. Independent of the
@@ -369,6 +369,9 @@ def explain_ms(queries: list[dict], repeats: int = 3) -> tuple[float, float, str
                 times.append(plan["Planning Time"] + plan["Execution Time"])
                 jit = jit or "JIT" in plan
             ms = sorted(times)[len(times) // 2]
+            if show_plans:  # --plans: every query's text plan, to see where the time goes
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                print(f"  {ms:.1f} ms: {sql[:300]}\n    " + "\n    ".join(row[0] for row in cursor.fetchall()))
             total += ms
             if ms > worst:
                 worst, worst_sql = ms, " ".join(sql.split()[:6])[:70]
@@ -434,7 +437,7 @@ def measure(size: int, requests: int, port: int, server_pid: int) -> dict[str, d
     return figures
 
 
-def measure_in_process(size: int, requests: int) -> dict[str, dict]:
+def measure_in_process(size: int, requests: int, *, only: str = "", show_plans: bool = False) -> dict[str, dict]:
     """Load-independent figures only, no HTTP: per view, the queries, PostgreSQL's execution time
     of each (EXPLAIN ANALYZE) and the CPU time of the whole request in this process (Django's test
     client: middleware, view, template), for ``--existing --in-process``."""
@@ -452,6 +455,8 @@ def measure_in_process(size: int, requests: int) -> dict[str, dict]:
     print("|---|---:|---:|---:|---|---:|---:|---:|")
     figures = {}
     for label, path in views(size).items():
+        if only and not any(part.strip() and part.strip() in label for part in only.split(",")):
+            continue
         url = path if isinstance(path, str) else path()
         connection.queries_log.clear()  # a full log (9 000 entries under DEBUG) would shift the capture's slice
         with CaptureQueriesContext(connection) as queries:
@@ -460,7 +465,7 @@ def measure_in_process(size: int, requests: int) -> dict[str, dict]:
             matching = response.context["page"].paginator.count
         except (KeyError, TypeError):
             matching = None
-        db_ms, worst_ms, worst_sql, jit = explain_ms(queries.captured_queries)
+        db_ms, worst_ms, worst_sql, jit = explain_ms(queries.captured_queries, show_plans=show_plans)
         started = time.process_time()
         for _ in range(requests):
             client.get(url)
@@ -487,6 +492,10 @@ def main() -> None:
                         help="with --existing: the data folder of the run that filled the database (its key file)")
     parser.add_argument("--in-process", action="store_true",
                         help="with --existing: no HTTP, only queries, EXPLAIN ANALYZE times and in-process CPU")
+    parser.add_argument("--views", default="",
+                        help="with --in-process: only the views whose label contains one of these (comma-separated)")
+    parser.add_argument("--plans", action="store_true",
+                        help="with --in-process: print every query's plan (EXPLAIN ANALYZE, BUFFERS)")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="kyc-bench-dashboard-")
     import atexit
@@ -519,7 +528,7 @@ def main() -> None:
         print(f"measuring the existing data only: {sizes[0]} cases (no fill; not a fresh run)")
         if args.in_process:
             logging.getLogger().setLevel(logging.ERROR)
-            measure_in_process(sizes[0], max(1, min(args.requests, 10)))
+            measure_in_process(sizes[0], max(1, min(args.requests, 10)), only=args.views, show_plans=args.plans)
             return
     try:
         for size in sizes:

@@ -1,8 +1,10 @@
 import secrets
 import uuid
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 
 from kyc.domain.workflow import STATE_LABELS, CaseState
 from ocr_integration.documents.kinds import (
@@ -20,6 +22,17 @@ _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 def new_case_reference() -> str:
     return "K-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+
+
+# A case not yet submitted sorts after every submitted one in the queue's time filters: the queue
+# compares COALESCE(submitted_at, NOT_YET_SUBMITTED) so that "submitted after the cutoff, or not
+# yet" is one index range (an OR with IS NULL made PostgreSQL read the table instead of the index).
+NOT_YET_SUBMITTED = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def submitted_or_never():
+    """The expression the queue's time filters compare (and index ``case_recent_counts`` holds)."""
+    return Coalesce("submitted_at", models.Value(NOT_YET_SUBMITTED, output_field=models.DateTimeField()))
 
 
 class Case(models.Model):
@@ -120,6 +133,15 @@ class Case(models.Model):
                 include=["assigned_to", "failed_findings_count", "awaiting_second_approval", "document_type",
                          "issuing_country", "submitted_at"],
                 name="case_state_counts",
+            ),
+            # The time filters' counts ("waiting longer than", over the SLA) subtract the cases
+            # submitted after a cutoff from the counter table: an index range per state read from
+            # the index alone (a week of cases was 23 000 heap rows, 114 ms at 100 000 cases).
+            models.Index(
+                models.F("state"), submitted_or_never(),
+                include=["submitted_at", "assigned_to", "failed_findings_count", "warned_findings_count",
+                         "awaiting_second_approval", "document_type", "issuing_country"],
+                name="case_recent_counts",
             ),
         ]
 

@@ -69,7 +69,11 @@ class CaseSearchDigest(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "field", "digest"], name="one_search_digest")]
-        indexes = [models.Index(fields=["digest"], name="kyc_search_digest_idx")]
+        indexes = [
+            # A search for a common name (10 000 cases at 100 000) reads the cases' ids from the
+            # index alone instead of one heap row per match (it replaces the digest-only index).
+            models.Index(fields=["digest"], include=["case"], name="search_digest_case"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.field} digest of case {self.case_id}"

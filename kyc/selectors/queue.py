@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, 
 from django.utils import timezone
 
 from kyc.models import Case, CaseSearchDigest, Document
+from kyc.models.case import submitted_or_never
 from kyc.privacy.blind_index import query_digests
 from kyc.domain.workflow import CaseState
 from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentKind, DocumentType
@@ -80,6 +81,15 @@ def _order_by(fields: tuple[str, ...], *, reverse: bool = False) -> list:
 
 
 SORTS = {key: tuple(_order_by(fields)) for key, fields in SORT_FIELDS.items()}
+
+
+class ExistsForEachRow(Exists):
+    """EXISTS that PostgreSQL evaluates row by row (an index probe) and never turns into a hashed
+    sub-plan: ``OFFSET 0`` keeps the planner from rewriting it. Under an OR, a hashed sub-plan read
+    every current document of a side first (111 ms at 100 000 cases) although only the few cases
+    waiting for a resubmission need asking."""
+
+    template = "EXISTS(%(subquery)s OFFSET 0)"
 
 
 def sla_target() -> timedelta:
@@ -201,9 +211,10 @@ class QueueFilterSet(django_filters.FilterSet):
         # documents. (An EXISTS over every case's documents cost 165 ms at 100 000 cases.)
         kind = DocumentKind(value)
         document_type = next((t for t, kinds in REQUIRED_KINDS.items() if kind in kinds), None)
-        side_attached = Exists(Document.objects.filter(case=OuterRef("pk"), is_current=True, kind=kind.value))
+        side_documents = Document.objects.filter(case=OuterRef("pk"), is_current=True, kind=kind.value)
         if document_type is None:  # a supporting side (a bank card): only its documents can say
-            return queryset.filter(side_attached)
+            return queryset.filter(Exists(side_documents))
+        side_attached = ExistsForEachRow(side_documents)
         of_type = queryset.filter(document_type=document_type.value)
         if not self._every_listable_state and CaseState.RESUBMISSION_REQUESTED.value not in self.values.states:
             # No case waiting for a resubmission is listed: the documents need not be read (at
@@ -365,10 +376,12 @@ def reviewer_queue_counts(filters: QueueFilterSet) -> QueueCounts:
     time_cutoff = min(cutoffs) if cutoffs else None
     recent_from = min(time_cutoff, sla_cutoff) if time_cutoff else sla_cutoff
     recent_states = counted_states if time_cutoff else [s for s in values.states if s in counted_states]
+    # "Submitted after the cutoff, or not yet" as one range of index case_recent_counts, which
+    # also holds every column the counts and the other filters read (no heap row is visited).
     recent = (
         filters.cases_filtered(skip=(*_TIME_FILTERS, "document_kind"))
-        .filter(state__in=recent_states)
-        .filter(Q(submitted_at__gt=recent_from) | Q(submitted_at__isnull=True))
+        .alias(submitted_or_never=submitted_or_never())
+        .filter(state__in=recent_states, submitted_or_never__gt=recent_from)
     )
     if kind_type is not None:
         recent = recent.filter(document_type=kind_type.value)
@@ -376,7 +389,9 @@ def reviewer_queue_counts(filters: QueueFilterSet) -> QueueCounts:
     if time_cutoff:
         row = _counter_aggregates(values=values, user=user, states=values.states, counted_states=counted_states,
                                   document_type=document_type)
-        left_out = Q(submitted_at__gt=time_cutoff) | Q(submitted_at__isnull=True)
+        # The cases the time filter leaves out; when its cutoff is the earlier one, that is all of
+        # ``recent`` (no condition per row).
+        left_out = None if time_cutoff <= sla_cutoff else Q(submitted_or_never__gt=time_cutoff)
         subtract = _case_aggregates(recent, states=values.states, user=user, sla_cutoff=None, count_only=left_out)
         row = {key: row[key] - subtract[key] for key in row}
     else:  # only "over SLA" leaves recent cases out: subtracted inside the counters' query

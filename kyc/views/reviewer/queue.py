@@ -8,7 +8,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import ngettext
+from django.utils.timesince import timesince
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from kyc.access import policy
@@ -27,6 +28,7 @@ from kyc.selectors.queue import (
     sla_target,
 )
 from kyc.services.assignments import case_assign, case_release
+from kyc.templatetags.reviewer_labels import document_type_label, review_state_label, sla_timer
 from kyc.core.audit import Actor
 from kyc.views.reviewer.access import review_required, staff_permission_required
 from kyc.views.reviewer.forms import BulkAssignForm
@@ -54,11 +56,7 @@ def queue(request):
         filterset, per_page=per_page, count=matching_count(filters, counts), number=number,
         after=request.GET.get("after", "")[:500], before=request.GET.get("before", "")[:500],
     )
-    now = timezone.now()
-    target = sla_target()
-    for case in page.rows:
-        # Time left before the SLA target (negative: over it), for the row's timer.
-        case.sla_left = (case.submitted_at + target - now) if case.submitted_at else None
+    _label_rows(page.rows)
     query = request.GET.copy()
     sort_query = request.GET.copy()
     for key in ("page", "after", "before"):
@@ -84,6 +82,38 @@ def queue(request):
         "deciders": deciders() if policy.can_assign(request.user) else [],
         "full_path": request.get_full_path(),
     })
+
+
+def _label_rows(rows) -> None:
+    """Give each row the words and link it shows, worked out here once per distinct value rather than
+    by template tags in every row (a filter, a plural translation, a URL reversal and a
+    ``timesince`` per row were most of the page's CPU: ~0.5 ms a row)."""
+    now = timezone.now()
+    target = sla_target()
+    # One reversal: every case link differs only by the id (a UUID, so the placeholder is unique).
+    placeholder = "00000000-0000-0000-0000-000000000000"
+    case_url = reverse("reviewer:case", args=[placeholder])
+    memo: dict[tuple, str] = {}
+
+    def once(key: tuple, make) -> str:
+        if key not in memo:
+            memo[key] = make()
+        return memo[key]
+
+    for case in rows:
+        case.url = case_url.replace(placeholder, str(case.id))
+        case.select_label = gettext("Select %(reference)s") % {"reference": case.reference}
+        # Time left before the SLA target (negative: over it), for the row's timer.
+        case.sla_left = (case.submitted_at + target - now) if case.submitted_at else None
+        case.over_sla = case.sla_left is not None and case.sla_left.total_seconds() < 0
+        case.sla_text = sla_timer(case.sla_left)
+        case.waiting_text = timesince(case.submitted_at, now) if case.submitted_at else ""
+        case.document_label = once(("type", case.document_type), lambda: document_type_label(case.document_type))
+        case.state_text = once(("state", case.state), lambda: review_state_label(case.state))
+        case.failed_text = once(("failed", case.failed_findings), lambda: ngettext(
+            "%(n)s failed", "%(n)s failed", case.failed_findings) % {"n": case.failed_findings})
+        case.warned_text = once(("warned", case.warned_findings), lambda: ngettext(
+            "%(n)s warning", "%(n)s warnings", case.warned_findings) % {"n": case.warned_findings})
 
 
 @staff_permission_required("kyc.review_case", "kyc.assign_case")

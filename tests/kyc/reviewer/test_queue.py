@@ -134,3 +134,31 @@ def test_side_filter_leaves_out_a_case_whose_side_was_asked_for_again(staff, scr
     assert refs(front) == [waiting.reference] and front.context["page"].paginator.count == 1
     assert set(refs(client.get(url, {**listed, "document_kind": "emirates_id_back"}))) == {
         waiting.reference, asked_again.reference}
+
+
+def _row(response, case) -> str:
+    """The queue row (its HTML) that shows ``case``."""
+    rows = response.content.decode().split('<tr class="queue-row')[1:]
+    return next(row.split("</tr>")[0] for row in rows if f">{case.reference}</a>" in row)
+
+
+@pytest.mark.parametrize(("language", "failed", "over", "state"), [
+    ("en", "1 failed", "over by", "Ready for review"),
+    ("ar", "لم ينجح فحص واحد", "متجاوز بمقدار", "جاهز للمراجعة"),
+])
+def test_each_row_shows_its_link_checks_waiting_time_and_sla_in_the_reviewers_language(
+    staff, scripted_ocr, language, failed, over, state
+):
+    overdue = ready_case(failed=True, warned=True)
+    Case.objects.filter(id=overdue.id).update(submitted_at=timezone.now() - timedelta(days=3, minutes=5))
+    fresh = ready_case()
+    client = client_for(staff["reviewer"])
+    client.cookies["django_language"] = language
+    response = client.get(reverse("reviewer:queue"))
+    late, recent = _row(response, overdue), _row(response, fresh)
+    assert f'href="{reverse("reviewer:case", args=[overdue.id])}"' in late
+    assert late.startswith(' has-fail over-sla"') and "over-sla" not in recent.split(">")[0]
+    assert failed in late and over in late and over not in recent
+    assert state in late and state in recent
+    if language == "en":
+        assert "1 warning" in late and "3\xa0days" in late and "—" in recent
