@@ -19,7 +19,7 @@ def analyse_cases(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kyc', '0022_faces_descriptors'),
+        ('kyc', '0024_gate2_capture_gate_thresholds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
