@@ -8,6 +8,9 @@ Faces are public-domain portraits shipped by scikit-image and matplotlib
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -87,7 +90,7 @@ def findings(case) -> dict[str, CheckFinding]:
     return out
 
 
-def test_the_holder_passes_face_match_and_liveness_before_review(django_capture_on_commit_callbacks, images):
+def test_the_holder_passes_face_match_and_liveness_before_review(django_capture_on_commit_callbacks, images, tmp_path):
     case = checked_case(django_capture_on_commit_callbacks, passport=images["collins_passport"],
                         selfie=images["collins_selfie"], burst=images["collins_burst"])
     found = findings(case)
@@ -108,6 +111,21 @@ def test_the_holder_passes_face_match_and_liveness_before_review(django_capture_
     assert 'class="face-compare"' in page
     assert f"/review/documents/{found['FACE_MATCH'].evidence['selfie']['document_id']}/image" in page
     assert f"{found['FACE_MATCH'].evidence['distance']:.2f}" in page
+
+    # So does the evidence PDF: the two faces side by side above the findings, with the distance.
+    if shutil.which("pdftotext"):
+        exporter = staff_member(username="face-exporter", permissions=["kyc.review_case", "kyc.export_evidence"])
+        client.force_login(exporter)
+        pdf = tmp_path / "evidence.pdf"
+        pdf.write_bytes(client.get(f"/review/cases/{case.id}/evidence.pdf").content)
+        text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                       check=True).stdout.split())
+        assert "Selfie and document portrait" in text
+        assert f"Face distance {found['FACE_MATCH'].evidence['distance']:.2f}" in text
+        assert text.index("Selfie and document portrait") < text.index("Findings")
+        images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+        # Each document image once in the Documents section and the two faces again above.
+        assert len(images.splitlines()[2:]) >= case.documents.count() + 2
 
 
 def test_someone_else_holding_the_passport_fails_face_match(django_capture_on_commit_callbacks, images):
