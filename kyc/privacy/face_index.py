@@ -61,9 +61,11 @@ def _projections_for(key: bytes) -> tuple[np.ndarray, np.ndarray]:
         return found
 
 
-def _digest(key: bytes, table: int, cell) -> str:
-    # 128 bits are plenty to keep buckets apart, and halve the index and each search's query text.
-    return hmac.new(key, f"{table}:{','.join(map(str, cell))}".encode(), hashlib.sha256).hexdigest()[:32]
+def _digests(key: bytes, cells: np.ndarray) -> list[str]:
+    """The digest of each bucket, given as rows of (table, cell on each projection): HMAC of the
+    row as little-endian int32 bytes, cut to 128 bits (plenty to keep buckets apart, and half the
+    index and each search's query text of the full 256)."""
+    return [hmac.digest(key, row.tobytes(), "sha256").hex()[:32] for row in np.ascontiguousarray(cells, dtype="<i4")]
 
 
 def _positions(key: bytes, descriptors: np.ndarray) -> np.ndarray:
@@ -81,7 +83,9 @@ def bucket_digests_many(descriptors) -> list[list[str]]:
     """``bucket_digests`` of each row of a matrix of descriptors (one projection for all)."""
     key = _key()
     cells = np.floor(_positions(key, np.asarray(descriptors, dtype=np.float64))).astype(np.int64)
-    return [[_digest(key, t, row) for t, row in enumerate(table_cells)] for table_cells in cells.tolist()]
+    tables = np.broadcast_to(np.arange(TABLES)[None, :, None], (len(cells), TABLES, 1))
+    digests = _digests(key, np.concatenate([tables, cells], axis=2).reshape(-1, BITS + 1))
+    return [digests[i * TABLES:(i + 1) * TABLES] for i in range(len(cells))]
 
 
 def probe_digests(descriptor) -> list[str]:
@@ -91,16 +95,14 @@ def probe_digests(descriptor) -> list[str]:
     position = _positions(key, np.asarray(descriptor, dtype=np.float64)[None, :])[0]
     cells = np.floor(position).astype(np.int64)
     below = position - cells  # distance to the lower boundary; 1 - below to the upper one
-    digests = []
-    for table in range(TABLES):
-        home = cells[table]
-        digests.append(_digest(key, table, home.tolist()))
-        gaps = np.concatenate([below[table], 1 - below[table]])
-        for choice in np.argsort(gaps, kind="stable")[:PROBES]:
-            neighbour = home.copy()
-            neighbour[choice % BITS] += -1 if choice < BITS else 1
-            digests.append(_digest(key, table, neighbour.tolist()))
-    return digests
+    nearest = np.argsort(np.concatenate([below, 1 - below], axis=1), axis=1, kind="stable")[:, :PROBES]
+    probes = np.repeat(cells[:, None, :], PROBES + 1, axis=1)  # TABLES x (1 + PROBES) x BITS
+    tables = np.arange(TABLES)
+    for probe in range(PROBES):
+        choice = nearest[:, probe]
+        probes[tables, probe + 1, choice % BITS] += np.where(choice < BITS, -1, 1)
+    tables = np.broadcast_to(np.arange(TABLES)[:, None, None], (TABLES, PROBES + 1, 1))
+    return _digests(key, np.concatenate([tables, probes], axis=2).reshape(-1, BITS + 1))
 
 
 def encode_descriptor(descriptor) -> str:
