@@ -62,6 +62,46 @@ def _weasyprint_html():
     return HTML
 
 
+# Width of each face crop in the PDF, in millimetres.
+FACE_CROP_MM = 45.0
+
+
+def _face_crop(document: dict[str, Any] | None, box) -> dict[str, Any] | None:
+    """Where to place a document's image inside a clipping frame so that only the face (with the
+    margin the reviewer page uses) shows: WeasyPrint has no SVG viewBox into a fetched image, so
+    the image is scaled and shifted in CSS. No cropped copy is made."""
+    if not document or not isinstance(box, list) or len(box) != 4 or not document.get("width"):
+        return None
+    left, top, right, bottom = (float(v) for v in box)
+    width, height = float(document["width"]), float(document["height"] or bottom)
+    pad = (right - left) * 0.35
+    x0, y0 = max(0.0, left - pad), max(0.0, top - pad * 1.3)
+    x1, y1 = min(width, right + pad), min(height, bottom + pad)
+    scale = FACE_CROP_MM / max(x1 - x0, 1.0)  # mm per pixel
+    return {"document": document, "frame_height": round((y1 - y0) * scale, 2), "image_width": round(width * scale, 2),
+            "left": round(-x0 * scale, 2), "top": round(-y0 * scale, 2)}
+
+
+def _face_compare(evidence: dict[str, Any]) -> dict[str, Any] | None:
+    """The selfie and the document portrait side by side with the FACE_MATCH distance, from the
+    finding's evidence (document ids and face boxes), as on the reviewer's page."""
+    match = next((f for f in evidence.get("findings", []) if f.get("code") == "FACE_MATCH"
+                  and isinstance(f.get("evidence"), dict)), None)
+    if match is None:
+        return None
+    by_id = {str(d["id"]): d for d in evidence["documents"]}
+    faces = []
+    for side in ("selfie", "portrait"):
+        face = match["evidence"].get(side) or {}
+        faces.append(_face_crop(by_id.get(str(face.get("document_id"))), face.get("box")))
+    if None in faces:
+        return None
+    found = match["evidence"]
+    return {"faces": faces, "outcome": match["outcome"], "distance": float(found.get("distance", 0.0)),
+            "match_threshold": float(found.get("match_threshold", 0.0)),
+            "mismatch_threshold": float(found.get("mismatch_threshold", 0.0)), "width": FACE_CROP_MM}
+
+
 def evidence_pdf(evidence: dict[str, Any]) -> bytes:
     """``evidence`` (from kyc.services.exports.case_evidence_export) as PDF bytes, in the active language."""
     HTML = _weasyprint_html()  # noqa: N806 (a class)
@@ -70,6 +110,7 @@ def evidence_pdf(evidence: dict[str, Any]) -> bytes:
     html = render_to_string("reviewer/export_pdf.html", {
         "e": evidence,
         "image_scheme": IMAGE_SCHEME,
+        "face_compare": _face_compare(evidence),
         "language": translation.get_language() or "en",
         "bidi": translation.get_language_bidi(),
     })

@@ -33,9 +33,9 @@ logger = logging.getLogger(__name__)
 
 # The side that carries the holder's photo, per document type.
 PORTRAIT_KINDS = (DocumentKind.PASSPORT, DocumentKind.EMIRATES_ID_FRONT, DocumentKind.CN_ID_PORTRAIT)
-# Candidates whose descriptors are decrypted per search (those in the most tables first), and
-# other cases listed in a finding.
-SEARCH_CANDIDATES = 500
+# Candidates whose descriptors are decrypted per search (those in the most probed buckets first;
+# a few dozen are expected at 100k cases), and other cases listed in a finding.
+SEARCH_CANDIDATES = 200
 DUPLICATES_LISTED = 10
 
 
@@ -168,23 +168,29 @@ def case_index_face(*, case: Case, document: Document, descriptor) -> FaceDescri
 def face_search(descriptor, *, exclude_case_id=None, threshold: float | None = None) -> list[rules.DuplicateFace]:
     """Other (not erased) cases whose selfie is within ``threshold`` of ``descriptor``, closest first.
 
-    The buckets' digests find the candidates (those sharing the most tables first, at most
-    ``SEARCH_CANDIDATES``); only their descriptors are decrypted."""
+    One query over the bucket index alone (bucket, descriptor) finds the candidates, those in the
+    most probed buckets first, at most ``SEARCH_CANDIDATES`` (a few dozen are expected at 100k
+    cases, kyc.privacy.face_index); a second fetches and decrypts only their descriptors."""
     threshold = settings.FACE_DUPLICATE_THRESHOLD if threshold is None else threshold
-    entries = FaceIndexEntry.objects.filter(bucket__in=face_index.bucket_digests(descriptor),
-                                            case__personal_data_erased_at__isnull=True)
-    if exclude_case_id is not None:
-        entries = entries.exclude(case_id=exclude_case_id)
-    candidates = (entries.values("descriptor_id").annotate(tables=Count("id"))
-                  .order_by("-tables").values_list("descriptor_id", flat=True)[:SEARCH_CANDIDATES])
-    rows = (FaceDescriptor.objects.filter(id__in=list(candidates))
+    candidates = list(candidate_query(descriptor).values_list("descriptor_id", flat=True))
+    rows = (FaceDescriptor.objects.filter(id__in=candidates, case__personal_data_erased_at__isnull=True)
             .values_list("descriptor", "case_id", "case__reference", "case__state"))
+    if exclude_case_id is not None:
+        rows = rows.exclude(case_id=exclude_case_id)
     found = []
     for text, case_id, reference, state in rows:
         distance = engine.face_distance(descriptor, face_index.decode_descriptor(text))
         if distance <= threshold:
             found.append(rules.DuplicateFace(str(case_id), reference, state, distance))
     return sorted(found, key=lambda d: d.distance)[:DUPLICATES_LISTED]
+
+
+def candidate_query(descriptor):
+    """The candidates' descriptor ids, most shared buckets first: an index-only scan of
+    (bucket, descriptor) on PostgreSQL. The asking case's own row may be among them (one slot;
+    the fetch excludes it), and so may an erased case's only until erasure deletes its rows."""
+    return (FaceIndexEntry.objects.filter(bucket__in=face_index.probe_digests(descriptor))
+            .values("descriptor_id").annotate(tables=Count("*")).order_by("-tables")[:SEARCH_CANDIDATES + 1])
 
 
 def _same_faces(case: Case, descriptor) -> list[rules.DuplicateFace]:

@@ -191,11 +191,16 @@ def _count_failure(ordered: Sequence[FrameFace], policy: LivenessPolicy) -> _Fai
 
 
 def _missing_face_failure(ordered: Sequence[FrameFace]) -> _Failure | None:
-    missing = [f.index for f in ordered if f.descriptor is None]
+    missing = [f for f in ordered if f.descriptor is None]
     if not missing:
         return None
-    return _Failure("face_missing", f"No face was found in liveness frames {_listed(missing)}.",
-                    {"frames_without_face": missing})
+    # Counted from 1 for the reviewer, with the moment in the burst; the evidence keeps the
+    # stored frame indexes (from 0).
+    named = ", ".join(f"{f.index + 1} (at {f.offset_ms / 1000:.1f} s)" for f in missing)
+    return _Failure("face_missing", f"No face was found in {len(missing)} of the {len(ordered)} liveness frames: "
+                    f"{'frame' if len(missing) == 1 else 'frames'} {named}.",
+                    {"frames_without_face": [f.index for f in missing],
+                     "frames_without_face_at_ms": [f.offset_ms for f in missing]})
 
 
 def _repeat_failure(ordered: Sequence[FrameFace], policy: LivenessPolicy) -> _Failure | None:

@@ -8,6 +8,9 @@ Faces are public-domain portraits shipped by scikit-image and matplotlib
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -94,7 +97,7 @@ def findings(case) -> dict[str, CheckFinding]:
     return out
 
 
-def test_the_holder_passes_face_match_and_liveness_before_review(django_capture_on_commit_callbacks, images):
+def test_the_holder_passes_face_match_and_liveness_before_review(django_capture_on_commit_callbacks, images, tmp_path):
     case = checked_case(django_capture_on_commit_callbacks, passport=images["collins_passport"],
                         selfie=images["collins_selfie"], burst=images["collins_burst"])
     found = findings(case)
@@ -115,6 +118,21 @@ def test_the_holder_passes_face_match_and_liveness_before_review(django_capture_
     assert 'class="face-compare"' in page
     assert f"/review/documents/{found['FACE_MATCH'].evidence['selfie']['document_id']}/image" in page
     assert f"{found['FACE_MATCH'].evidence['distance']:.2f}" in page
+
+    # So does the evidence PDF: the two faces side by side above the findings, with the distance.
+    if shutil.which("pdftotext"):
+        exporter = staff_member(username="face-exporter", permissions=["kyc.review_case", "kyc.export_evidence"])
+        client.force_login(exporter)
+        pdf = tmp_path / "evidence.pdf"
+        pdf.write_bytes(client.get(f"/review/cases/{case.id}/evidence.pdf").content)
+        text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                       check=True).stdout.split())
+        assert "Selfie and document portrait" in text
+        assert f"Face distance {found['FACE_MATCH'].evidence['distance']:.2f}" in text
+        assert text.index("Selfie and document portrait") < text.index("Findings")
+        images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+        # Each document image once in the Documents section and the two faces again above.
+        assert len(images.splitlines()[2:]) >= case.documents.count() + 2
 
 
 def test_someone_else_holding_the_passport_fails_face_match(django_capture_on_commit_callbacks, images):
@@ -194,3 +212,35 @@ def test_a_document_portrait_without_a_face_is_named_in_face_not_found(django_ca
     assert "the document portrait" in found["FACE_NOT_FOUND"].message
     assert "FACE_MATCH" not in found
     assert found["LIVENESS"].outcome == "pass"
+
+
+def test_the_search_finds_a_second_selfie_among_many_faces_and_decrypts_only_a_few(db):
+    """The keyed buckets narrow 400 stored faces to a handful of candidates (the only descriptors
+    decrypted) and still find a second selfie of the same person; a new face matches no one.
+    Synthetic descriptors spread like dlib's (strangers ~0.9 apart, a person's selfies ~0.33)."""
+    import numpy as np
+
+    from kyc.models import Applicant, Case, Document
+    from kyc.services.faces import candidate_query, case_index_face, face_search
+
+    rng = np.random.default_rng(7)
+    faces = rng.normal(0, 0.09, 128) + rng.normal(0, 0.9 / np.sqrt(256), (400, 128))
+    applicant = Applicant.objects.create(email="many-faces@example.test")
+    cases = Case.objects.bulk_create([Case(applicant=applicant, document_type="passport") for _ in faces])
+    selfies = Document.objects.bulk_create([
+        Document(case=c, kind="selfie", file=f"x/{c.id}.jpg", sha256="0" * 64, byte_size=1, width=1, height=1,
+                 content_type="image/jpeg", read_state="not_read") for c in cases])
+    for case, selfie, face in zip(cases, selfies, faces, strict=True):
+        case_index_face(case=case, document=selfie, descriptor=face)
+
+    people = rng.choice(len(faces), 20, replace=False)
+    found = 0
+    for person in people:
+        second_selfie = faces[person] + rng.normal(0, 0.33 / np.sqrt(128), 128)
+        hits = face_search(second_selfie)
+        found += bool(hits) and hits[0].case_id == str(cases[person].id)
+        assert len(candidate_query(second_selfie)) <= 10
+    assert found >= 18
+
+    strangers = rng.normal(0, 0.09, 128) + rng.normal(0, 0.9 / np.sqrt(256), (20, 128))
+    assert not any(face_search(stranger) for stranger in strangers)

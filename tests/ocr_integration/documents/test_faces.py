@@ -121,6 +121,8 @@ def test_too_few_frames_and_frames_without_a_face_fail_with_their_reason():
     blind = liveness_finding(frames(LEFT_THEN_RIGHT, missing={2, 6}), challenge="turn_left_then_right",
                              selfie_descriptor=FACE, policy=POLICY)
     assert (blind.evidence["reason"], blind.evidence["frames_without_face"]) == ("face_missing", [2, 6])
+    # The reviewer reads which frames, counted from 1, and when in the burst.
+    assert "2 of the 10 liveness frames: frames 3 (at 0.6 s), 7 (at 1.8 s)" in blind.message
 
 
 def test_duplicate_face_lists_the_other_cases_closest_first():
