@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kyc', '0022_faces_descriptors'),
+        ('kyc', '0023_faces2_bucket_index'),
     ]
 
     operations = [
