@@ -338,9 +338,9 @@ def make_cases(document_type: str, count: int, specimens: Specimens | None, *, i
                start: int = 0) -> list:
     """``count`` draft cases, through case_create, with every side attached through document_attach
     (none when ``specimens`` is None: a bench view attaches them)."""
-    from kyc.services.consent import SENSITIVE, consent_record
     from kyc.core.audit import Actor
     from kyc.services.cases import case_create
+    from kyc.services.consent import SENSITIVE, consent_record
     from kyc.services.documents import document_attach
     from kyc.uploads.prepare import prepare_upload
     from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType
@@ -457,8 +457,8 @@ def naive_upload_and_read(request, case_id, kind):
     """
     from django.http import JsonResponse
 
-    from kyc.services import readings
     from kyc.core.audit import Actor
+    from kyc.services import readings
     from kyc.services.cases import case_submit
     from kyc.services.documents import document_attach
     from kyc.uploads.prepare import prepare_upload

@@ -40,8 +40,8 @@ def make_cases(count: int) -> list:
 def run(writers: int, case_ids: list, seconds: float, hold_ms: float) -> float:
     from django.db import connection, transaction
 
-    from kyc.models import Case
     from kyc.core.audit import Actor, audit_record
+    from kyc.models import Case
 
     actor = Actor.system("bench")
     counts = [0] * writers

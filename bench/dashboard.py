@@ -76,8 +76,7 @@ def fill(target: int, *, batch: int = 2000, seed: int = 7) -> None:
     from django.utils import timezone
 
     from kyc.api.models import Integrator, IntegratorCase
-    from kyc.privacy import blind_index
-    from kyc.core.models import AuditChain, AuditEvent
+    from kyc.core.models import GENESIS_HASH, AuditChain, AuditEvent
     from kyc.models import (
         Applicant,
         Case,
@@ -86,7 +85,7 @@ def fill(target: int, *, batch: int = 2000, seed: int = 7) -> None:
         Document,
         DocumentReading,
     )
-    from kyc.core.models import GENESIS_HASH
+    from kyc.privacy import blind_index
 
     rng = random.Random(seed + target)
     existing = Case.objects.count()

@@ -62,9 +62,9 @@ ENGINE_LINE = re.compile(r"/([\w-]+)\] local OCR read (\S+): .* in ([0-9.]+) s")
 
 def make_cases(document_type: str, count: int, specimens: dict, seed_offset: int = 0) -> list:
     from bench.ocr_accuracy import SEED_BASE
-    from kyc.services.consent import SENSITIVE, consent_record
     from kyc.core.audit import Actor
     from kyc.services.cases import case_create
+    from kyc.services.consent import SENSITIVE, consent_record
     from kyc.services.documents import document_attach
     from kyc.uploads.prepare import prepare_upload
     from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType

@@ -160,8 +160,8 @@ def time_checks(case_ids: list, rounds: int = 3) -> dict:
     from django.db import transaction
     from django.utils import timezone
 
-    from kyc.selectors.configuration import check_policy
     from kyc.models import Case
+    from kyc.selectors.configuration import check_policy
     from kyc.services import readings
     from ocr_integration import services as ocr
 

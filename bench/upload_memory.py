@@ -179,10 +179,10 @@ def measure(args) -> None:
     if warm["status"] != 200:
         raise SystemExit(f"warm-up upload refused: {warm}")
     uploads = []
-    from django.test import override_settings
-
     import ctypes
     import gc
+
+    from django.test import override_settings
 
     libc = ctypes.CDLL("libc.so.6")
     for label, body, case_id in zip(args.labels, args.bodies, args.cases, strict=True):

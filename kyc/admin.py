@@ -6,6 +6,7 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 
 from kyc.core.admin import ReadOnlyAdmin
+from kyc.core.audit import Actor
 from kyc.models import (
     Applicant,
     Case,
@@ -20,7 +21,6 @@ from kyc.models import (
     StaffLoginThrottle,
     TotpDevice,
 )
-from kyc.core.audit import Actor
 from kyc.services.configuration import (
     reason_code_retire,
     reason_code_save,

@@ -10,8 +10,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from .documents.kinds import KIND_LABELS, READ_KINDS
 from kyc.core.encryption.fields import EncryptedTextField
+
+from .documents.kinds import KIND_LABELS, READ_KINDS
 
 
 class VendorAccount(models.Model):

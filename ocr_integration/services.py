@@ -14,19 +14,30 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.utils.module_loading import import_string
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils.module_loading import import_string
 
 from ocr_integration import routing
+from ocr_integration.documents import duplicates
 from ocr_integration.documents.crosschecks import FINDING_CODES, CaseReadings, CheckPolicy
 from ocr_integration.documents.crosschecks import check_case as _check_case
-from ocr_integration.documents import duplicates
 from ocr_integration.documents.findings import Finding
 from ocr_integration.documents.kinds import READ_KINDS, DocumentKind
 from ocr_integration.documents.reading import Reading
-from ocr_integration.provider import MAX_IMAGE_PIXELS, ErrorClass, OcrError, OcrProvider, ReadRequest
-from ocr_integration.selectors import VendorFigures, attempt_counts, attempts_for_subjects, vendor_figures
+from ocr_integration.provider import (
+    MAX_IMAGE_PIXELS,
+    ErrorClass,
+    OcrError,
+    OcrProvider,
+    ReadRequest,
+)
+from ocr_integration.selectors import (
+    VendorFigures,
+    attempt_counts,
+    attempts_for_subjects,
+    vendor_figures,
+)
 
 # What callers may use besides the functions below: the request and error types of a read, the
 # pixel bound every reader accepts, the records of attempts.

@@ -4,9 +4,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from kyc.services.consent import SENSITIVE, SENSITIVE_KINDS, consent_record
 from kyc.core.audit import Actor
 from kyc.services.cases import case_create
+from kyc.services.consent import SENSITIVE, SENSITIVE_KINDS, consent_record
 from kyc.services.documents import document_attach
 from kyc.uploads.prepare import prepare_upload
 from tests.support.personas import staff_member, staff_personas

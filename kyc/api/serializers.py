@@ -7,9 +7,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kyc.api.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from kyc.services.consent import SCOPES
-from kyc.models import Case, CheckFinding, Decision, Document, DocumentReading
 from kyc.domain.workflow import CaseState
+from kyc.models import Case, CheckFinding, Decision, Document, DocumentReading
+from kyc.services.consent import SCOPES
 from ocr_integration.documents.kinds import DocumentKind, DocumentType
 
 # ``kind`` + ``side`` as the issue names them, onto our document kinds. ``kind`` may also be a

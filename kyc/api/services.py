@@ -24,11 +24,11 @@ from kyc.api.models import (
     hash_key,
 )
 from kyc.api.webhooks import check_url
-from kyc.services.consent import PROCESSING, consent_record
+from kyc.core.audit import Actor, audit_record
 from kyc.errors import ConsentMissing, KycError
 from kyc.models import Case
-from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import case_create
+from kyc.services.consent import PROCESSING, consent_record
 
 
 def integrator_actor(integrator: Integrator) -> Actor:

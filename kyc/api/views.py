@@ -20,6 +20,7 @@ from kyc.api.authentication import ApiKeyAuthentication
 from kyc.api.errors import ApiError, api_exception_handler
 from kyc.api.models import WebhookEndpoint
 from kyc.api.parsers import BoundedJSONParser
+from kyc.api.permissions import IsIntegrator
 from kyc.api.selectors import (
     integrator_case_find,
     integrator_case_list,
@@ -27,7 +28,6 @@ from kyc.api.selectors import (
     webhook_endpoint_find,
     webhook_endpoints_active,
 )
-from kyc.api.permissions import IsIntegrator
 from kyc.api.services import (
     idempotency_claim,
     idempotency_finish,
@@ -38,14 +38,14 @@ from kyc.api.services import (
     webhook_endpoint_disable,
 )
 from kyc.api.throttling import IntegratorRateThrottle, IntegratorUploadThrottle
-from kyc.services.consent import consent_record, consents_of
+from kyc.domain.workflow import CaseState
 from kyc.models import Case
 from kyc.selectors.cases import case_detail, current_findings
 from kyc.selectors.documents import document_with_readings
 from kyc.services.cases import case_submit
+from kyc.services.consent import consent_record, consents_of
 from kyc.services.documents import document_attach
 from kyc.uploads.prepare import SizeLimitUploadHandler, prepare_upload, refuse_too_large
-from kyc.domain.workflow import CaseState
 from ocr_integration.documents.kinds import DocumentType
 
 ERRORS = {

@@ -31,8 +31,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from kyc.api.models import IntegratorCase, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from kyc.errors import ValidationFailed
 from kyc.core.audit import Actor, audit_record
+from kyc.errors import ValidationFailed
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from kyc.core.models import AuditChain, AuditEvent
-from kyc.core.models import GLOBAL_CHAIN
+from kyc.core.models import GLOBAL_CHAIN, AuditChain, AuditEvent
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from kyc.core import audit_keys
-from kyc.core.models import AuditChain, AuditCheckpoint, AuditEvent
 from kyc.core.audit_verification import checkpoint_digest
+from kyc.core.models import AuditChain, AuditCheckpoint, AuditEvent
 
 CHECKPOINT_VERSION = 2
 

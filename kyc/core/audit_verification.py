@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from kyc.core import audit_keys
-from kyc.core.models import AuditChain, AuditCheckpoint, AuditEvent
-from kyc.core.models import GENESIS_HASH, GLOBAL_CHAIN
+from kyc.core.models import GENESIS_HASH, GLOBAL_CHAIN, AuditChain, AuditCheckpoint, AuditEvent
 
 
 @dataclass(frozen=True)

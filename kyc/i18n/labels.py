@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext, gettext_lazy, gettext_noop, pgettext_lazy
 
-from kyc.i18n.lists import human_list
 from kyc.domain.workflow import CaseState
+from kyc.i18n.lists import human_list
 from ocr_integration.documents.kinds import DocumentKind, DocumentType
 
 DOCUMENT_TYPE_LABELS = {

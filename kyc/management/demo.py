@@ -12,11 +12,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from kyc.errors import KycError
-from kyc.services.consent import BIOMETRIC, PROCESSING, SENSITIVE, SENSITIVE_KINDS, consent_record
-from kyc.models import Case
 from kyc.core.audit import Actor
+from kyc.errors import KycError
+from kyc.models import Case
 from kyc.services.cases import case_create, case_submit
+from kyc.services.consent import BIOMETRIC, PROCESSING, SENSITIVE, SENSITIVE_KINDS, consent_record
 from kyc.services.documents import document_attach
 from kyc.uploads.prepare import prepare_upload
 from ocr_integration.documents.kinds import DocumentKind
@@ -189,10 +189,10 @@ def demo_four_eyes_cases(sets=None) -> list[Case]:
     """
     from datetime import date
 
+    from kyc.domain.workflow import CaseState
     from kyc.services.assignments import case_claim
     from kyc.services.decisions import case_decide, decision_second_review
     from kyc.tasks import read_document
-    from kyc.domain.workflow import CaseState
 
     ensure_demo_users()
     passports = [s for s in (sets or demo_document_sets()) if s[0] == "passport"]

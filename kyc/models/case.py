@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce
 
+from kyc.core.encryption.fields import EncryptedTextField
 from kyc.domain.workflow import STATE_LABELS, CaseState
 from ocr_integration.documents.kinds import (
     DocumentKind,
@@ -14,7 +15,6 @@ from ocr_integration.documents.kinds import (
     SupportingRequirement,
     case_kinds,
 )
-from kyc.core.encryption.fields import EncryptedTextField
 
 # No 0/O, 1/I/L: references are read out over the phone.
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

@@ -2,8 +2,8 @@ import uuid
 
 from django.db import models
 
-from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind
 from kyc.core.encryption.fields import EncryptedJSONField
+from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind
 
 
 def case_storage_prefix(case_id) -> str:

@@ -1,7 +1,7 @@
 from django.db import models
 
-from ocr_integration.documents.findings import Outcome
 from kyc.core.encryption.fields import EncryptedJSONField, EncryptedTextField
+from ocr_integration.documents.findings import Outcome
 
 
 class CheckFinding(models.Model):

@@ -63,7 +63,8 @@ _WATCHED = "state, document_type, issuing_country, failed_findings_count, warned
 
 
 def _insert(table: str, row: str, sign: int) -> str:
-    return f"INSERT INTO {table} ({_GROUP_COLUMNS}) VALUES ({_group_values(row, sign)});"
+    # Table and column names come from the models, never from input.
+    return f"INSERT INTO {table} ({_GROUP_COLUMNS}) VALUES ({_group_values(row, sign)});"  # noqa: S608
 
 
 def trigger_statements(vendor: str, *, case_table: str, count_table: str) -> list[str]:

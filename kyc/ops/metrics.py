@@ -18,10 +18,10 @@ from django.utils import timezone
 from prometheus_client.core import CollectorRegistry, CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import generate_latest
 
+from kyc.domain.workflow import CaseState
 from kyc.models import Case, Decision, Document
 from kyc.ops import heartbeat
 from kyc.services import hooks
-from kyc.domain.workflow import CaseState
 
 logger = logging.getLogger(__name__)
 

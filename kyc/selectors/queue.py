@@ -9,13 +9,24 @@ from datetime import timedelta
 
 import django_filters
 from django.conf import settings
-from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.utils import timezone
 
+from kyc.domain.workflow import CaseState
 from kyc.models import Case, CaseSearchDigest, Document
 from kyc.models.case import submitted_or_never
 from kyc.privacy.blind_index import query_digests
-from kyc.domain.workflow import CaseState
 from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentKind, DocumentType
 
 QUEUE_STATES = (CaseState.READY_FOR_REVIEW, CaseState.NEEDS_ATTENTION)

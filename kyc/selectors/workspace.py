@@ -8,13 +8,13 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy
 
+from kyc.core.audit_verification import case_audit_timeline
 from kyc.core.models import AuditEvent
 from kyc.models import Case, CaseNote, CheckFinding, Decision, Document, DocumentReading
-from kyc.core.audit_verification import case_audit_timeline
 from kyc.selectors.evidence import field_label, flagged_fields, present_evidence
 from kyc.selectors.finding_meanings import FINDING_MEANINGS
-from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind
 from ocr_integration import services as ocr
+from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind
 from ocr_integration.services import finding_meaning
 
 SOURCES = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from kyc.models import Case
 from kyc.core.audit import Actor, audit_record
+from kyc.models import Case
 
 
 @transaction.atomic

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from kyc.access import policy
+from kyc.core.audit import Actor, audit_record
 from kyc.errors import ValidationFailed
 from kyc.models import Case
-from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import lock_case
 
 

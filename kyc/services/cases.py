@@ -10,15 +10,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from kyc.access import policy
+from kyc.core.audit import Actor, audit_record
 from kyc.core.models import AuditEvent
-from kyc.selectors.configuration import bank_card_requirement
-from kyc.selectors.configuration import selfie_requirement as site_selfie_requirement
+from kyc.domain.workflow import CaseState, assert_transition
 from kyc.errors import SelfieMissing, SidesMissing, ValidationFailed
 from kyc.models import Applicant, Case, Document
+from kyc.selectors.configuration import bank_card_requirement
+from kyc.selectors.configuration import selfie_requirement as site_selfie_requirement
 from kyc.services import hooks
-from kyc.core.audit import Actor, audit_record
 from kyc.services.search_index import case_index_for_search
-from kyc.domain.workflow import CaseState, assert_transition
 from ocr_integration.documents.kinds import DocumentKind, DocumentType, SelfieRequirement
 
 

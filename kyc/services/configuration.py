@@ -14,8 +14,8 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 
 from kyc.access import policy
-from kyc.models import ReasonCode, SiteConfiguration
 from kyc.core.audit import Actor, audit_record, field_changes
+from kyc.models import ReasonCode, SiteConfiguration
 
 _REASON_CODE_FIELDS = (
     "code", "label", "applies_to", "is_active", "position", "applicant_text", "applicant_text_ar", "applicant_text_zh_hans",

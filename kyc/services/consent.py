@@ -13,10 +13,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext_noop
 
-from kyc.errors import ConsentMissing, ValidationFailed
-from kyc.core.models import AuditEvent
-from kyc.models import Case
 from kyc.core.audit import Actor, audit_record
+from kyc.core.models import AuditEvent
+from kyc.errors import ConsentMissing, ValidationFailed
+from kyc.models import Case
 from ocr_integration.documents.kinds import DocumentKind
 
 PROCESSING = "processing"

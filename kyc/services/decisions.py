@@ -19,13 +19,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from kyc.access import policy
+from kyc.core.audit import Actor, audit_record
+from kyc.domain.workflow import CaseState
 from kyc.errors import PermissionDenied, ValidationFailed
 from kyc.models import Case, Decision, ReasonCode
-from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import case_transition, lock_case
 from kyc.services.staff_auth import staff_recently_elevated
-from kyc.domain.workflow import CaseState
-from ocr_integration.documents.kinds import DocumentKind, DocumentType
+from ocr_integration.documents.kinds import DocumentKind
 
 _TARGET = {
     Decision.Outcome.APPROVE: CaseState.APPROVED,

@@ -8,14 +8,20 @@ from dataclasses import dataclass
 from django.core.files.base import File
 from django.db import transaction
 
-from kyc.services.consent import require_consent_for
-from kyc.errors import CaseErased, CaseNotEditable, DuplicateImage, SelfieNotAsked, SideNotInDocument
-from kyc.models import Case, Document
 from kyc.core.audit import Actor, audit_record
-from kyc.services.cases import lock_case
-from kyc.uploads.prepare import PreparedImage, UploadNotKept, capture_gate
 from kyc.domain.workflow import EDITABLE_STATES, CaseState
-from ocr_integration.documents.kinds import DocumentKind, DocumentType, is_read_by_ocr
+from kyc.errors import (
+    CaseErased,
+    CaseNotEditable,
+    DuplicateImage,
+    SelfieNotAsked,
+    SideNotInDocument,
+)
+from kyc.models import Case, Document
+from kyc.services.cases import lock_case
+from kyc.services.consent import require_consent_for
+from kyc.uploads.prepare import PreparedImage, UploadNotKept, capture_gate
+from ocr_integration.documents.kinds import DocumentKind, is_read_by_ocr
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from kyc.access import policy
+from kyc.core.audit import Actor, audit_record
 from kyc.core.audit_verification import audit_chain_verify
 from kyc.selectors.workspace import case_workspace
-from kyc.core.audit import Actor, audit_record
 
 EXPORT_FORMAT_VERSION = 1
 

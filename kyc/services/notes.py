@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db import transaction
 
 from kyc.access import policy
+from kyc.core.audit import Actor, audit_record
 from kyc.errors import ValidationFailed
 from kyc.models import CaseNote
-from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import lock_case
 
 NOTE_MAX_LENGTH = 5000

@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kyc.access.applicants import resume_token
+from kyc.domain.workflow import CaseState
 from kyc.i18n.labels import UNREADABLE_RETURN_REASON, side_list
 from kyc.models import Case, Decision
 from kyc.selectors.cases import rejection_reasons_for_applicant
-from kyc.domain.workflow import CaseState
 
 logger = logging.getLogger(__name__)
 

@@ -14,17 +14,28 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from kyc.selectors.configuration import check_policy
+from kyc.core.audit import Actor, audit_record
+from kyc.domain.workflow import CaseState
 from kyc.i18n.labels import UNREADABLE_RETURN_REASON
-from kyc.models import Case, CaseSearchDigest, CheckFinding, Document, DocumentReading, PendingFileDeletion
+from kyc.models import (
+    Case,
+    CaseSearchDigest,
+    CheckFinding,
+    Document,
+    DocumentReading,
+    PendingFileDeletion,
+)
 from kyc.models.document import case_storage_prefix
 from kyc.privacy.blind_index import DOCUMENT_IDENTITY
-from kyc.services.retention import pending_file_deletions_retry
-from kyc.core.audit import Actor, audit_record
+from kyc.selectors.configuration import check_policy
 from kyc.services.cases import case_transition, lock_case
 from kyc.services.faces import case_face_findings
-from kyc.services.search_index import case_index_document_identity, case_index_for_search, reading_search_values
-from kyc.domain.workflow import CaseState
+from kyc.services.retention import pending_file_deletions_retry
+from kyc.services.search_index import (
+    case_index_document_identity,
+    case_index_for_search,
+    reading_search_values,
+)
 from ocr_integration import services as ocr
 from ocr_integration.documents.crosschecks import CaseReadings, DeclaredData
 from ocr_integration.documents.findings import Finding

@@ -16,13 +16,13 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from kyc.core.audit import Actor, audit_record
+from kyc.domain.workflow import FINAL_STATES, CaseState
 from kyc.models import Case, PendingFileDeletion
 from kyc.models.document import case_storage_prefix
 from kyc.privacy.personal_data import PERSONAL
 from kyc.services import hooks
-from kyc.core.audit import Actor, audit_record
 from kyc.services.cases import case_transition, lock_case
-from kyc.domain.workflow import FINAL_STATES, CaseState
 
 logger = logging.getLogger(__name__)
 

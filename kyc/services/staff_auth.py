@@ -12,10 +12,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from kyc.errors import PermissionDenied, ValidationFailed
-from kyc.core.models import AuditEvent
-from kyc.models import StaffLoginThrottle, TotpDevice
 from kyc.core.audit import Actor, audit_record
+from kyc.core.models import AuditEvent
+from kyc.errors import PermissionDenied, ValidationFailed
+from kyc.models import StaffLoginThrottle, TotpDevice
+
 
 def _max_failures() -> int:
     return settings.STAFF_LOGIN_MAX_FAILURES

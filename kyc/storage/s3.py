@@ -19,8 +19,13 @@ from botocore.config import Config
 from django.core.files.base import File
 from storages.backends.s3 import S3Storage
 
-from kyc.storage.filesystem import EncryptedStream, StorageUnavailable, decrypted_file, rotated_chunks
 from kyc.core.encryption import crypto, stream
+from kyc.storage.filesystem import (
+    EncryptedStream,
+    StorageUnavailable,
+    decrypted_file,
+    rotated_chunks,
+)
 
 _S3_FAILURES = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, boto3.exceptions.Boto3Error)
 

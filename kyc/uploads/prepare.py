@@ -49,8 +49,8 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.utils.translation import gettext_noop
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from kyc.uploads import jpeg_remux, png_remux
 from kyc.errors import ValidationFailed
+from kyc.uploads import jpeg_remux, png_remux
 from ocr_integration.services import MAX_IMAGE_PIXELS
 
 ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "BMP": "image/bmp", "TIFF": "image/tiff"}
@@ -459,8 +459,8 @@ CAPTURE_WARNINGS = {
 def capture_gate(prepared: PreparedImage, *, kind: str) -> list[str]:
     """Refuse a photo that cannot be read (``UploadRefused`` with ``capture_<reason>``); return the
     English warnings for a borderline one. Off with CAPTURE_GATE_ENABLED=false."""
-    from kyc.uploads.capture_quality import check_capture
     from kyc.selectors.configuration import capture_thresholds
+    from kyc.uploads.capture_quality import check_capture
 
     if not settings.CAPTURE_GATE_ENABLED:
         return []

@@ -34,17 +34,10 @@ from kyc.access.applicants import (
     applicant_require,
     resume_token,
 )
-from kyc.services.consent import (
-    BIOMETRIC,
-    NOTICE_VERSION,
-    PROCESSING,
-    SENSITIVE,
-    SENSITIVE_KINDS,
-    consent_given,
-    consent_record,
-)
-from kyc.i18n.countries import country_choices, likely_country
+from kyc.core.audit import Actor
+from kyc.domain.workflow import EDITABLE_STATES, CaseState, IllegalTransition
 from kyc.errors import KycError
+from kyc.i18n.countries import country_choices, likely_country
 from kyc.i18n.labels import (
     DOCUMENT_TYPE_LABELS,
     SIDE_LABELS,
@@ -54,10 +47,23 @@ from kyc.i18n.labels import (
 from kyc.models import Case, Document
 from kyc.selectors.cases import case_find, rejection_reasons_for_applicant
 from kyc.selectors.documents import case_sides
-from kyc.core.audit import Actor
 from kyc.services.cases import case_create, case_submit
+from kyc.services.consent import (
+    BIOMETRIC,
+    NOTICE_VERSION,
+    PROCESSING,
+    SENSITIVE,
+    SENSITIVE_KINDS,
+    consent_given,
+    consent_record,
+)
 from kyc.services.documents import document_attach
-from kyc.services.liveness import BurstFrame, burst_limits, liveness_challenge_issue, liveness_frames_attach
+from kyc.services.liveness import (
+    BurstFrame,
+    burst_limits,
+    liveness_challenge_issue,
+    liveness_frames_attach,
+)
 from kyc.services.notifications import resume_link_email_send
 from kyc.services.rate_limits import sliding_window_count
 from kyc.uploads.prepare import (
@@ -68,7 +74,6 @@ from kyc.uploads.prepare import (
     prepare_upload,
     refuse_too_large,
 )
-from kyc.domain.workflow import EDITABLE_STATES, CaseState, IllegalTransition
 from ocr_integration.documents.kinds import DocumentKind, DocumentType
 
 app_name = "applicant"

@@ -11,8 +11,8 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from rapidfuzz import fuzz
 import numpy as np
+from rapidfuzz import fuzz
 
 from ocr_integration.documents import bank_card, cn_resident_id, emirates_id
 from ocr_integration.documents.icao_codes import code_for_name

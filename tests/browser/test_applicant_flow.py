@@ -14,11 +14,11 @@ from django.db import transaction
 from django.utils import translation
 from PIL import Image
 
-from kyc.models import Case, Document
 from kyc.core.audit import Actor
+from kyc.domain.workflow import CaseState
+from kyc.models import Case, Document
 from kyc.services.cases import case_transition
 from kyc.tasks import read_document
-from kyc.domain.workflow import CaseState
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.support.providers import GREEN, colour_image
 

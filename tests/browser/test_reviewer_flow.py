@@ -9,7 +9,6 @@ import pytest
 from playwright.sync_api import expect
 
 from kyc.core.models import AuditEvent
-
 from kyc.models import Case
 from tests.kyc.reviewer.conftest import ready_case
 from tests.support.personas import PASSWORD, staff_member

@@ -9,9 +9,9 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
+from kyc.core.audit import Actor
 from kyc.models import Case
 from kyc.services.assignments import case_claim
-from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide
 from tests.browser.test_reviewer_flow import _in_viewport, sign_in
 from tests.kyc.reviewer.conftest import ready_case

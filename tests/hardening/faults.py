@@ -19,13 +19,13 @@ from pathlib import Path
 from celery import current_app
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from kyc.core.models import AuditEvent
-from kyc.models import Case, CheckFinding, Decision, Document, DocumentReading
 from kyc.core.audit import Actor
+from kyc.core.models import AuditEvent
+from kyc.domain.workflow import CaseState
+from kyc.models import Case, CheckFinding, Decision, Document, DocumentReading
 from kyc.services.cases import case_submit
 from kyc.services.documents import document_attach
 from kyc.uploads.prepare import prepare_upload
-from kyc.domain.workflow import CaseState
 from ocr_integration.documents.kinds import REQUIRED_KINDS, DocumentType
 from tests.support.providers import GREEN, colour_image
 from tests.support.worker import wait_for

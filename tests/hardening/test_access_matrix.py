@@ -30,6 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kyc.api.models import ApiKey, Integrator, IntegratorCase, WebhookDelivery
 from kyc.api.services import api_key_create, integrator_case_create, webhook_endpoint_create
+from kyc.core.audit import Actor
 from kyc.core.models import AuditEvent
 from kyc.models import (
     CheckFinding,
@@ -41,7 +42,6 @@ from kyc.models import (
     TotpDevice,
 )
 from kyc.services.assignments import case_claim
-from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide
 from kyc.services.documents import document_attach
 from kyc.services.notes import case_note_add

@@ -195,8 +195,8 @@ ERASED_NAME, ERASED_EMAIL, ERASED_BIRTH_DATE = "Erased Person", "erased.person@e
 def test_an_idempotency_key_replayed_after_erasure_never_returns_the_erased_values(fuzz_world, replay, status):
     from rest_framework.test import APIClient
 
-    from kyc.models import Case
     from kyc.core.audit import Actor
+    from kyc.models import Case
     from kyc.services.retention import applicant_erase
     from tests.kyc.api.helpers import image_file
 

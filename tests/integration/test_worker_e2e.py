@@ -29,10 +29,10 @@ from django.core.management import call_command
 from django.test import Client
 from kombu import Connection
 
+from kyc.core.audit import Actor
 from kyc.core.models import AuditEvent
 from kyc.models import Case, CheckFinding, DocumentReading
 from kyc.ops.heartbeat import HEARTBEAT_KEY
-from kyc.core.audit import Actor
 from kyc.services.cases import case_submit
 from tests.conftest import SCRIPTED, make_case
 from tests.hardening.faults import PrivateRedis, only_document, publishing_to

@@ -5,9 +5,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from kyc.core.models import AuditChain, AuditEvent
-from kyc.core.models import AuditTrailIsAppendOnly
 from kyc.core.audit import Actor, audit_record
+from kyc.core.models import AuditChain, AuditEvent, AuditTrailIsAppendOnly
 from kyc.services.cases import case_create
 
 pytestmark = pytest.mark.django_db

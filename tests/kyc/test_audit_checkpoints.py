@@ -13,9 +13,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from kyc.core import audit_keys
-from kyc.core.models import AuditChain, AuditCheckpoint, AuditEvent
 from kyc.core.audit import Actor, audit_record
 from kyc.core.audit_checkpoints import audit_checkpoint_write
+from kyc.core.models import AuditChain, AuditCheckpoint, AuditEvent
 from kyc.services.cases import case_create
 from kyc.tasks import write_audit_checkpoint
 

@@ -14,15 +14,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from kyc.errors import SidesMissing, ValidationFailed
-from kyc.core.models import AuditEvent
-from kyc.models import Case, CheckFinding, DocumentReading, SiteConfiguration
 from kyc.core.audit import Actor
+from kyc.core.models import AuditEvent
+from kyc.errors import SidesMissing, ValidationFailed
+from kyc.models import Case, CheckFinding, DocumentReading
 from kyc.services.cases import case_create, case_submit
 from kyc.services.configuration import site_configuration_update
 from kyc.services.documents import document_attach
-from kyc.uploads.prepare import prepare_upload
 from kyc.tasks import read_document
+from kyc.uploads.prepare import prepare_upload
 from ocr_integration.specimens import generate_specimen
 from tests.support.personas import staff_member
 from tests.support.providers import GREEN, colour_image
@@ -163,10 +163,11 @@ def test_a_card_read_by_the_embedded_engine_is_checked_and_never_shown_unmasked(
     assert not document.file.storage.exists(original_name)
     with document.file.open("rb") as stream:
         kept = stream.read()
-    from ocr_integration.local import engine
-    from ocr_integration.local.layout import crop
     import cv2
     import numpy as np
+
+    from ocr_integration.local import engine
+    from ocr_integration.local.layout import crop
 
     picture = cv2.imdecode(np.frombuffer(kept, dtype=np.uint8), cv2.IMREAD_COLOR)
     quads = engine.detect(picture)

@@ -11,8 +11,8 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.files.base import ContentFile
 
-from kyc.storage.filesystem import PrivateFileSystemStorage
 from kyc.core.encryption import crypto, stream
+from kyc.storage.filesystem import PrivateFileSystemStorage
 from tests.conftest import make_case
 
 
@@ -76,8 +76,8 @@ def test_production_requires_configured_keys(settings):
 def test_rotate_encryption_keys_command_re_encrypts_rows_and_files(scripted_ocr, keys, django_capture_on_commit_callbacks):
     from django.core.management import call_command
 
-    from kyc.models import Applicant, DocumentReading
     from kyc.core.audit import Actor
+    from kyc.models import Applicant, DocumentReading
     from kyc.services.cases import case_submit
     from kyc.tasks import read_document
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kyc.services.consent import BIOMETRIC, SENSITIVE, consent_given
 from kyc.management.demo import demo_document_sets, load_demo_cases
 from kyc.models import Case
+from kyc.services.consent import BIOMETRIC, SENSITIVE, consent_given
 
 pytestmark = pytest.mark.django_db
 

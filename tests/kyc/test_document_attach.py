@@ -6,9 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
+from kyc.core.audit import Actor
 from kyc.errors import CaseNotEditable, ConsentMissing, DuplicateImage, KycError, SideNotInDocument
 from kyc.models import Document
-from kyc.core.audit import Actor
 from kyc.services.cases import case_create, case_submit
 from kyc.services.documents import document_attach
 from kyc.uploads.prepare import prepare_upload

@@ -7,13 +7,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from kyc.models import CaseSearchDigest, CheckFinding
 from kyc.core.audit import Actor
+from kyc.models import CaseSearchDigest, CheckFinding
 from kyc.services.cases import case_create, case_submit
 from kyc.services.documents import document_attach
-from kyc.uploads.prepare import prepare_upload
 from kyc.services.retention import case_purge_personal_data
 from kyc.tasks import read_document
+from kyc.uploads.prepare import prepare_upload
 from ocr_integration.specimens import generate_specimen
 from tests.support.personas import staff_member
 

@@ -6,6 +6,7 @@ import pytest
 from django.utils import translation
 
 from kyc.api.errors import api_exception_handler
+from kyc.domain.workflow import CaseState, IllegalTransition, assert_transition
 from kyc.errors import (
     CaseNotEditable,
     ConflictError,
@@ -16,7 +17,6 @@ from kyc.errors import (
     ValidationFailed,
 )
 from kyc.uploads.prepare import UploadNotKept
-from kyc.domain.workflow import CaseState, IllegalTransition, assert_transition
 
 
 def test_an_illegal_transition_is_a_kyc_error_with_its_code_and_status():

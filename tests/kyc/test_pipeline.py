@@ -7,9 +7,9 @@ is in tests/integration/test_worker_e2e.py.
 
 import pytest
 
+from kyc.core.audit import Actor
 from kyc.core.models import AuditEvent
 from kyc.models import Case, CheckFinding, Document, DocumentReading
-from kyc.core.audit import Actor
 from kyc.services.cases import case_submit
 from kyc.tasks import read_document
 from tests.conftest import make_case

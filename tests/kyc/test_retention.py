@@ -10,9 +10,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from kyc.core.audit import Actor
 from kyc.core.models import AuditEvent
 from kyc.models import Case, Document, DocumentReading, PendingFileDeletion
-from kyc.core.audit import Actor
 from kyc.services.cases import case_submit
 from kyc.services.retention import cases_due_for_purge, purge_expired_personal_data
 from kyc.tasks import read_document

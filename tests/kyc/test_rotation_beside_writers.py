@@ -19,11 +19,11 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 
-from kyc.models import Applicant, Case
 from kyc.core.audit import Actor
+from kyc.domain.workflow import CaseState
+from kyc.models import Applicant, Case
 from kyc.services.cases import case_transition, lock_case
 from kyc.services.retention import case_purge_personal_data
-from kyc.domain.workflow import CaseState
 from tests.conftest import make_case
 
 if connection.vendor == "postgresql":

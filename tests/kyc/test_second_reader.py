@@ -4,12 +4,12 @@ on a check-protected field both reach the reviewer as findings."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from kyc.models import CheckFinding, DocumentReading
 from kyc.core.audit import Actor
+from kyc.models import CheckFinding, DocumentReading
 from kyc.services.cases import case_create, case_submit
 from kyc.services.documents import document_attach
-from kyc.uploads.prepare import prepare_upload
 from kyc.tasks import read_document
+from kyc.uploads.prepare import prepare_upload
 from ocr_integration.specimens import generate_specimen
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]

@@ -8,13 +8,13 @@ import pytest
 from django.test import Client
 
 from kyc.api.models import Integrator
+from kyc.core.audit import Actor
+from kyc.core.encryption import stream
 from kyc.core.models import AuditEvent
 from kyc.models import Case, Document, PendingFileDeletion
 from kyc.models.document import case_storage_prefix
-from kyc.core.audit import Actor
 from kyc.services.retention import case_purge_personal_data
 from kyc.tasks import purge_expired_personal_data
-from kyc.core.encryption import stream
 from tests.conftest import make_case
 from tests.kyc.api.conftest import client_for
 from tests.kyc.api.helpers import create_case, error_code, image_file

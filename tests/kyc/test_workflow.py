@@ -5,11 +5,11 @@ import itertools
 import pytest
 from django.db import transaction
 
-from kyc.core.models import AuditEvent
-from kyc.models import Case
 from kyc.core.audit import Actor
-from kyc.services.cases import case_create, case_transition
+from kyc.core.models import AuditEvent
 from kyc.domain.workflow import ALLOWED_TRANSITIONS, CaseState, IllegalTransition, assert_transition
+from kyc.models import Case
+from kyc.services.cases import case_create, case_transition
 
 ALL_PAIRS = list(itertools.product(CaseState, CaseState))
 ALLOWED = [

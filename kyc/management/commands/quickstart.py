@@ -17,8 +17,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from kyc.management.demo import DEMO_LOGINS, ensure_demo_users, load_demo_cases
 from kyc.core.env import env_bool
+from kyc.management.demo import DEMO_LOGINS, ensure_demo_users, load_demo_cases
 
 
 def serve_error_pages_like_production() -> None:

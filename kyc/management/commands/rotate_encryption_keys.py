@@ -10,15 +10,15 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from kyc.models import Document
-from kyc.models.document import case_storage_prefix
-from kyc.services.cases import lock_case
 from kyc.core.encryption import crypto
 from kyc.core.encryption.fields import (
     EncryptedDateField,
     EncryptedJSONField,
     EncryptedTextField,
 )
+from kyc.models import Document
+from kyc.models.document import case_storage_prefix
+from kyc.services.cases import lock_case
 
 ENCRYPTED_FIELDS = (EncryptedTextField, EncryptedJSONField, EncryptedDateField)
 

@@ -12,8 +12,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from kyc.errors import KycError, ValidationFailed
 from kyc.core.audit import Actor
+from kyc.errors import KycError, ValidationFailed
+from kyc.selectors.staff import active_staff_user
 from kyc.services.staff_auth import (
     has_second_factor,
     login_locked_until,
@@ -24,7 +25,6 @@ from kyc.services.staff_auth import (
     totp_setup_confirm,
     totp_verify,
 )
-from kyc.selectors.staff import active_staff_user
 from kyc.views.reviewer.forms import CodeForm, ReauthenticationForm, StaffAuthenticationForm
 from kyc.views.reviewer.language import apply_account_language
 

@@ -11,15 +11,16 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from kyc.access import policy
+from kyc.core.audit import Actor
+from kyc.domain.workflow import DECIDABLE_STATES
 from kyc.errors import KycError, ValidationFailed
+from kyc.evidence_pdf import evidence_pdf
 from kyc.models import Case
 from kyc.selectors.cases import active_reason_codes, case_find, document_find
-from kyc.evidence_pdf import evidence_pdf
 from kyc.selectors.evidence import suggested_reason_codes
 from kyc.selectors.queue import deciders, queue_neighbours
 from kyc.selectors.workspace import SOURCES, case_workspace
 from kyc.services.assignments import case_assign, case_claim, case_release
-from kyc.core.audit import Actor
 from kyc.services.cases import case_retry_reading
 from kyc.services.decisions import case_decide, decision_second_review
 from kyc.services.documents import document_record_view
@@ -27,7 +28,6 @@ from kyc.services.exports import case_evidence_export, case_record_view
 from kyc.services.notes import case_note_add
 from kyc.views.reviewer.access import review_required, staff_permission_required
 from kyc.views.reviewer.forms import AssignForm, DecisionForm, NoteForm, SecondReviewForm
-from kyc.domain.workflow import DECIDABLE_STATES
 from ocr_integration.documents.kinds import KIND_LABELS
 
 

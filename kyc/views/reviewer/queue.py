@@ -13,6 +13,8 @@ from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from kyc.access import policy
+from kyc.core.audit import Actor
+from kyc.domain.workflow import STATE_LABELS
 from kyc.errors import KycError
 from kyc.i18n.labels import DOCUMENT_TYPE_LABELS
 from kyc.selectors.cases import cases_in_queue_order
@@ -29,10 +31,8 @@ from kyc.selectors.queue import (
 )
 from kyc.services.assignments import case_assign, case_release
 from kyc.templatetags.reviewer_labels import document_type_label, review_state_label, sla_timer
-from kyc.core.audit import Actor
 from kyc.views.reviewer.access import review_required, staff_permission_required
 from kyc.views.reviewer.forms import BulkAssignForm
-from kyc.domain.workflow import STATE_LABELS
 from ocr_integration.documents.kinds import KIND_LABELS, DocumentKind, DocumentType
 
 PAGE_SIZES = (10, 25, 50, 100, 200)
@@ -95,9 +95,9 @@ def _label_rows(rows) -> None:
     case_url = reverse("reviewer:case", args=[placeholder])
     memo: dict[tuple, str] = {}
 
-    def once(key: tuple, make) -> str:
+    def once(key: tuple, make, *args) -> str:
         if key not in memo:
-            memo[key] = make()
+            memo[key] = make(*args)
         return memo[key]
 
     for case in rows:
@@ -108,12 +108,12 @@ def _label_rows(rows) -> None:
         case.over_sla = case.sla_left is not None and case.sla_left.total_seconds() < 0
         case.sla_text = sla_timer(case.sla_left)
         case.waiting_text = timesince(case.submitted_at, now) if case.submitted_at else ""
-        case.document_label = once(("type", case.document_type), lambda: document_type_label(case.document_type))
-        case.state_text = once(("state", case.state), lambda: review_state_label(case.state))
-        case.failed_text = once(("failed", case.failed_findings), lambda: ngettext(
-            "%(n)s failed", "%(n)s failed", case.failed_findings) % {"n": case.failed_findings})
-        case.warned_text = once(("warned", case.warned_findings), lambda: ngettext(
-            "%(n)s warning", "%(n)s warnings", case.warned_findings) % {"n": case.warned_findings})
+        case.document_label = once(("type", case.document_type), document_type_label, case.document_type)
+        case.state_text = once(("state", case.state), review_state_label, case.state)
+        case.failed_text = once(("failed", case.failed_findings), lambda n: ngettext(
+            "%(n)s failed", "%(n)s failed", n) % {"n": n}, case.failed_findings)
+        case.warned_text = once(("warned", case.warned_findings), lambda n: ngettext(
+            "%(n)s warning", "%(n)s warnings", n) % {"n": n}, case.warned_findings)
 
 
 @staff_permission_required("kyc.review_case", "kyc.assign_case")

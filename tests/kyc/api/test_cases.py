@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from kyc.core.models import AuditEvent
-from kyc.models import Case, Document
 from kyc.core.audit import Actor
+from kyc.core.models import AuditEvent
+from kyc.domain.workflow import CaseState
+from kyc.models import Case, Document
 from kyc.services.cases import case_transition
 from kyc.tasks import read_document
-from kyc.domain.workflow import CaseState
 from tests.kyc.api.helpers import CASE, create_case, error_code, image_file, upload
 
 pytestmark = pytest.mark.django_db

@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from kyc.api.models import WebhookDelivery
 from kyc.api.tasks import deliver_webhook
+from kyc.core.audit import Actor
 from kyc.models import Case
 from kyc.privacy.personal_data import PERSONAL
 from kyc.services.assignments import case_claim
-from kyc.core.audit import Actor
 from kyc.services.cases import case_submit
 from kyc.services.decisions import case_decide
 from kyc.services.exports import case_evidence_export

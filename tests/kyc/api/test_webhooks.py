@@ -12,10 +12,10 @@ from django.test import Client
 from kyc.api import webhooks
 from kyc.api.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from kyc.api.tasks import deliver_webhook, requeue_due_webhooks
-from kyc.core.models import AuditEvent
 from kyc.core.audit import Actor
-from kyc.services.cases import case_submit, case_transition, lock_case
+from kyc.core.models import AuditEvent
 from kyc.domain.workflow import CaseState
+from kyc.services.cases import case_submit, case_transition, lock_case
 from tests.conftest import make_case
 from tests.kyc.api.helpers import create_case, error_code, upload
 from tests.support.personas import staff_member

@@ -10,9 +10,9 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from kyc.api.models import Integrator, WebhookDelivery, WebhookEndpoint
+from kyc.core.audit import Actor
 from kyc.models import Case, Decision
 from kyc.ops import heartbeat
-from kyc.core.audit import Actor
 from kyc.services.cases import case_submit
 from ocr_integration.models import OcrAttempt
 from tests.conftest import make_case

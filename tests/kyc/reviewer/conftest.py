@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kyc.models import Case, CheckFinding
 from kyc.core.audit import Actor
+from kyc.models import Case, CheckFinding
 from kyc.services.cases import case_submit
 from kyc.tasks import read_document
 from tests.conftest import make_case

@@ -5,11 +5,11 @@ import threading
 import pytest
 from django.db import connection
 
-from kyc.errors import ConflictError, PermissionDenied, ValidationFailed
+from kyc.core.audit import Actor
 from kyc.core.models import AuditEvent
+from kyc.errors import ConflictError, PermissionDenied, ValidationFailed
 from kyc.models import Case
 from kyc.services.assignments import case_assign, case_claim, case_release
-from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide
 from tests.kyc.reviewer.conftest import ready_case
 from tests.support.personas import staff_member

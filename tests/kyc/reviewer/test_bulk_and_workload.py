@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from kyc.core.audit import Actor
 from kyc.core.models import AuditEvent
 from kyc.models import Case
 from kyc.services.assignments import case_claim
-from kyc.core.audit import Actor
 from tests.kyc.reviewer.conftest import ready_case
 from tests.support.personas import client_for
 

@@ -3,11 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from kyc.selectors.configuration import check_policy
-from kyc.errors import PermissionDenied
-from kyc.core.models import AuditEvent
-from kyc.models import ReasonCode, SiteConfiguration
 from kyc.core.audit import Actor
+from kyc.core.models import AuditEvent
+from kyc.errors import PermissionDenied
+from kyc.models import ReasonCode, SiteConfiguration
+from kyc.selectors.configuration import check_policy
 from kyc.services.configuration import site_configuration_update
 from tests.support.personas import client_for
 

@@ -3,11 +3,11 @@
 import pytest
 from django.core import mail
 
-from kyc.errors import ConflictError, PermissionDenied, ValidationFailed
+from kyc.core.audit import Actor
 from kyc.core.models import AuditEvent
+from kyc.errors import ConflictError, PermissionDenied, ValidationFailed
 from kyc.models import Decision
 from kyc.services.assignments import case_claim
-from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide, decision_second_review
 from kyc.tasks import send_decision_email
 from tests.kyc.reviewer.conftest import ready_case

@@ -3,10 +3,10 @@
 import pytest
 from django.contrib.auth.models import User
 
+from kyc.core.audit import Actor
 from kyc.management.demo import ensure_demo_users
 from kyc.models import Decision
 from kyc.services.assignments import case_claim
-from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide, decision_second_review
 from tests.kyc.reviewer.conftest import ready_case
 from tests.support.personas import ensure_roles

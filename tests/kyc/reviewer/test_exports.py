@@ -8,10 +8,10 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from kyc.errors import PermissionDenied
-from kyc.core.models import AuditEvent
-from kyc.services.assignments import case_claim
 from kyc.core.audit import Actor
+from kyc.core.models import AuditEvent
+from kyc.errors import PermissionDenied
+from kyc.services.assignments import case_claim
 from kyc.services.decisions import case_decide
 from kyc.services.exports import case_evidence_export
 from kyc.services.notes import case_note_add

@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from kyc.core.audit import Actor
 from kyc.models import Case, Decision
 from kyc.selectors.metrics import review_metrics
 from kyc.services.assignments import case_claim
-from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide
 from ocr_integration.models import OcrAttempt
 from tests.kyc.reviewer.conftest import ready_case

@@ -5,9 +5,9 @@ from django.test import Client
 from django.urls import reverse
 
 from kyc.access.applicants import SESSION_CASES_KEY
+from kyc.core.audit import Actor
 from kyc.models import Decision
 from kyc.services.assignments import case_claim
-from kyc.core.audit import Actor
 from kyc.services.decisions import case_decide
 from tests.kyc.reviewer.conftest import ready_case
 from tests.support.personas import client_for

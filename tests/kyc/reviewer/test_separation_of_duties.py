@@ -8,11 +8,11 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
 
-from kyc.errors import PermissionDenied
-from kyc.core.models import AuditEvent
-from kyc.core.audit_verification import audit_chain_verify
-from kyc.services.assignments import case_claim
 from kyc.core.audit import Actor
+from kyc.core.audit_verification import audit_chain_verify
+from kyc.core.models import AuditEvent
+from kyc.errors import PermissionDenied
+from kyc.services.assignments import case_claim
 from kyc.services.decisions import case_decide, decision_second_review
 from kyc.services.staff_auth import staff_account_record_change
 from tests.kyc.reviewer.conftest import ready_case

@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
+from kyc.core.audit import Actor
 from kyc.core.models import AuditEvent
 from kyc.models import CheckFinding, DocumentReading
 from kyc.services.assignments import case_claim
-from kyc.core.audit import Actor
 from tests.kyc.reviewer.conftest import ready_case
 from tests.support.personas import client_for
 
@@ -192,8 +192,8 @@ def read_specimen_passport(settings, provider: str, on_commit):
 
     from kyc.services.cases import case_create, case_submit
     from kyc.services.documents import document_attach
-    from kyc.uploads.prepare import prepare_upload
     from kyc.tasks import read_document
+    from kyc.uploads.prepare import prepare_upload
     from ocr_integration.specimens import generate_specimen
 
     settings.OCR_ROUTING = {"passport": {"primary": provider, "fallback": None, "second_reader": None}}

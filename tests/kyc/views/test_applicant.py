@@ -12,13 +12,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 
-from kyc.core.models import AuditEvent
-from kyc.models import Case, Document
 from kyc.core.audit import Actor
+from kyc.core.models import AuditEvent
+from kyc.domain.workflow import CaseState
+from kyc.models import Case, Document
 from kyc.services.cases import case_transition
 from kyc.tasks import read_document
 from kyc.views.applicant import SESSION_GRANTS_KEY
-from kyc.domain.workflow import CaseState
 from tests.support.providers import GREEN, colour_image
 
 pytestmark = pytest.mark.django_db

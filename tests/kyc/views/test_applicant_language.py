@@ -26,8 +26,8 @@ from django.utils import timezone, translation
 from django.utils.translation import ngettext
 from django.views.defaults import permission_denied, server_error
 
-from kyc.i18n.lists import human_list
 from kyc.i18n.labels import side_list
+from kyc.i18n.lists import human_list
 from kyc.models import Case, Decision
 from kyc.services.notifications import decision_email_send
 from tests.kyc.views.test_applicant import START, ask_for_new_image, photo, start_case, upload

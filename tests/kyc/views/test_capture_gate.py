@@ -11,8 +11,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from kyc.uploads.capture_quality import check_capture
 from kyc.models import Document, SiteConfiguration
+from kyc.uploads.capture_quality import check_capture
 from ocr_integration.specimens.families import render
 from tests.kyc.views.test_applicant import start_case, upload
 

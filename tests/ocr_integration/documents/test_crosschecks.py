@@ -829,7 +829,11 @@ def test_declared_issuing_country_against_the_mrz():
 
 def test_duplicate_documents_are_reported_with_the_engines_codes():
     # Emitted by the case's owner (only it can see other cases) from documents/duplicates.py.
-    from ocr_integration.documents.duplicates import OtherCase, document_identities, duplicate_document_finding
+    from ocr_integration.documents.duplicates import (
+        OtherCase,
+        document_identities,
+        duplicate_document_finding,
+    )
 
     [identity] = document_identities(DocumentType.PASSPORT, [Reading(
         "local", DocumentKind.PASSPORT, {"document_number": ReadField("L898902C3"), "issuing_state": ReadField("UTO")})])

@@ -8,14 +8,13 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from kyc.core.models import AuditEvent
-
-from kyc.models import CheckFinding, DocumentReading, SiteConfiguration
 from kyc.core.audit import Actor
+from kyc.core.models import AuditEvent
+from kyc.models import CheckFinding, DocumentReading, SiteConfiguration
 from kyc.services.cases import case_create, case_submit
 from kyc.services.documents import document_attach
-from kyc.uploads.prepare import prepare_upload
 from kyc.tasks import read_document
+from kyc.uploads.prepare import prepare_upload
 from ocr_integration.documents.kinds import DocumentKind as K
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]

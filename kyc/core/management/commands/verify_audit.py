@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kyc.core.audit_verification import audit_chain_verify
 from kyc.core.audit_checkpoints import read_exported_checkpoints
+from kyc.core.audit_verification import audit_chain_verify
 
 
 class Command(BaseCommand):
