@@ -314,6 +314,12 @@ def passport(
                 continue
             value = iso
         out[name] = (value, score, line)
+    if "issue_date" in out and "expiry_date" in out and out["issue_date"][0] > out["expiry_date"][0]:
+        # No passport is issued after it expires: the two dates were paired with each other's
+        # captions (seen on photos of the tuning family passport_numbered, whose values sit
+        # above their captions and the tilt moves a value closer to the other caption). Both
+        # values stay as printed; only which is which is corrected.
+        out["issue_date"], out["expiry_date"] = out["expiry_date"], out["issue_date"]
     return out
 
 
