@@ -314,6 +314,12 @@ def passport(
                 continue
             value = iso
         out[name] = (value, score, line)
+    if "issue_date" in out and "expiry_date" in out and out["issue_date"][0] > out["expiry_date"][0]:
+        # No passport is issued after it expires: the two dates were paired with each other's
+        # captions (seen on photos of the tuning family passport_numbered, whose values sit
+        # above their captions and the tilt moves a value closer to the other caption). Both
+        # values stay as printed; only which is which is corrected.
+        out["issue_date"], out["expiry_date"] = out["expiry_date"], out["issue_date"]
     return out
 
 
@@ -674,7 +680,6 @@ def cn_id_portrait(lines: list[TextLine], *, today: date) -> Found:
         if m:
             number_hit = (m.group(0), line.score, line)
             break
-    number = cn_resident_id.validate_number(number_hit[0], today=today) if number_hit else None
     if number_hit is not None:
         found["id_number"] = number_hit
     name = _cn_value(lines, "姓名")
@@ -684,10 +689,12 @@ def cn_id_portrait(lines: list[TextLine], *, today: date) -> Found:
     if ethnicity is not None:
         found["ethnicity"] = ethnicity
     sex = _cn_value(lines, "性别")
-    if number is not None and number.ok and number.sex:
-        # The validated number is more reliable than the recognised word.
-        found["sex"] = ("男" if number.sex == "M" else "女", number_hit[1], sex[2] if sex else number_hit[2])
-    elif sex is not None and sex[0][:1] in ("男", "女"):
+    if sex is None or sex[0][:1] not in ("男", "女"):
+        sex = _cn_sex_by_content(lines)
+    if sex is not None:
+        # Kept as printed and never taken from the number (even a valid one): the checks compare
+        # the two, and a copy of the number's sex would pass that comparison with itself. Not
+        # read, it is reported as not read.
         found["sex"] = (sex[0][:1], sex[1], sex[2])
     birth = _cn_value(lines, "出生")
     printed_birth = parse_cn_date(birth[0]) if birth else None
@@ -703,6 +710,20 @@ def cn_id_portrait(lines: list[TextLine], *, today: date) -> Found:
     if address is not None:
         found["address"] = address
     return found
+
+
+# A box holding the printed sex alone, or with the end of its label or the next label beside it
+# (性 | 别男, 男民族汉): what the detector makes of the row when it cuts the label 性别 apart.
+_CN_SEX_BOX = re.compile(r"^(?:性?别)?([男女])(?:民族.*)?$")
+
+
+def _cn_sex_by_content(lines: list[TextLine]) -> tuple[str, float, TextLine] | None:
+    """The printed sex found by its form when its label was not read as one box."""
+    found = [
+        (m.group(1), line.score, line) for line in lines
+        if (m := _CN_SEX_BOX.match(simplified(compact(line.text))))
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _cn_date_by_content(lines: list[TextLine], number_line: TextLine | None) -> tuple[str, float, TextLine] | None:
