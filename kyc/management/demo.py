@@ -130,9 +130,9 @@ def _attach_demo_face(case: Case, face: DemoFace) -> None:
 
 def demo_selfie_cases() -> list[Case]:
     """Two passport cases with a selfie and a head-turn burst of one public-domain face (the
-    specimens of ocr_integration.specimens.faces, whose photographs ship with scikit-image, a
-    test dependency): one whose burst turns as asked, one whose burst replays one still (the spoof
-    the liveness check must catch). Without scikit-image, none (the log says so)."""
+    specimens of ocr_integration.specimens.faces, whose photograph ships with scikit-image, a
+    dependency for this reason): one whose burst turns as asked, one whose burst replays one still
+    (the spoof the liveness check must catch). Without scikit-image, none (the log says so)."""
     from ocr_integration.services import face_specimens
 
     faces = face_specimens()

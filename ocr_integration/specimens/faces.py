@@ -50,7 +50,7 @@ def face_photo(identity: str) -> Image.Image:
         try:
             from skimage import data
         except ImportError as exc:
-            raise FaceSourceMissing("scikit-image is needed for the 'collins' face (pip install -e .[test])") from exc
+            raise FaceSourceMissing("scikit-image is needed for the 'collins' face (pip install -e .)") from exc
         return Image.fromarray(data.astronaut()).convert("RGB")
     if identity == "hopper":
         try:
