@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from kyc.api.errors import ApiError
 from kyc.api.services import integrator_actor
-from kyc.api.throttling import IntegratorRateThrottle, IntegratorUploadThrottle
-from kyc.api.views import ERRORS, IDEMPOTENCY_HEADER, IntegratorView, idempotent
+from kyc.api.views import (
+    ERRORS,
+    IDEMPOTENCY_HEADER,
+    IntegratorUploadView,
+    IntegratorView,
+    idempotent,
+)
 from kyc.models import LivenessCapture
 from kyc.services.liveness import (
     BurstFrame,
@@ -23,7 +27,7 @@ from kyc.services.liveness import (
     liveness_challenge_issue,
     liveness_frames_attach,
 )
-from kyc.uploads.prepare import SizeLimitUploadHandler, prepare_upload, refuse_too_large
+from kyc.uploads.prepare import prepare_upload, refuse_too_large
 
 
 class LivenessChallengeSerializer(serializers.Serializer):
@@ -81,14 +85,7 @@ class CaseLivenessChallengeView(IntegratorView):
         return Response(_challenge_body(capture))
 
 
-class CaseLivenessFramesView(IntegratorView):
-    parser_classes = [MultiPartParser, FormParser]
-    throttle_classes = [IntegratorRateThrottle, IntegratorUploadThrottle]
-
-    def initial(self, request, *args, **kwargs):
-        # Before the body is parsed: an oversized burst is cut off instead of spooled to disk.
-        request.upload_handlers.insert(0, SizeLimitUploadHandler(request._request))
-        super().initial(request, *args, **kwargs)
+class CaseLivenessFramesView(IntegratorUploadView):
 
     @extend_schema(
         summary="Upload the burst of frames that answers the liveness challenge",

@@ -198,14 +198,20 @@ class CaseDetailView(IntegratorView):
         return Response(_case_body(case.id))
 
 
-class CaseDocumentsView(IntegratorView):
+class IntegratorUploadView(IntegratorView):
+    """An endpoint that takes images (multipart): counted against the upload rate as well, and
+    cut off at the size limit while the body is read."""
+
     parser_classes = [MultiPartParser, FormParser]
     throttle_classes = [IntegratorRateThrottle, IntegratorUploadThrottle]
 
     def initial(self, request, *args, **kwargs):
-        # Before the body is parsed: an oversized file is cut off instead of spooled to disk.
+        # Before the body is parsed: an oversized upload is cut off instead of spooled to disk.
         request.upload_handlers.insert(0, SizeLimitUploadHandler(request._request))
         super().initial(request, *args, **kwargs)
+
+
+class CaseDocumentsView(IntegratorUploadView):
 
     @extend_schema(
         summary="Upload one side of the document",
