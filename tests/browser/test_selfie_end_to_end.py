@@ -33,14 +33,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(autouse=True)
 def _settings(settings, tmp_path):
-    from ocr_integration import services
-
+    # Changing the OCR settings resets the providers (a setting_changed receiver): no reset by hand.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}}
     settings.SELFIE_REQUIREMENT = "required"
     settings.OCR_DEFAULT_PROVIDER = "tests.support.providers:SpecimenAnswerProvider"
     settings.OCR_ROUTING = {}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    services._providers.clear()
 
 
 def _rgb(jpeg: bytes) -> np.ndarray:
@@ -51,7 +49,12 @@ def head_turn_video(path, fps: int = 10) -> str:
     from ocr_integration.specimens import faces
 
     ahead = [f.image for f in faces.liveness_burst("collins", frames=fps, seed=1, turn=0.0)]
-    turning = [f.image for f in faces.liveness_burst("collins", "turn_left_then_right", frames=3 * fps, seed=2)]
+    # A smaller turn than the specimen's default (±17° of yaw instead of ±20°, still well past the
+    # rule's 10°): at the default, the 2-D warp distorts the two most turned frames of 30 so far that
+    # the engine puts them 0.79 from the selfie ("different_faces"), and whether the page's timing
+    # keeps one of them decided the test under load. Here every frame of the video is within 0.38.
+    turning = [f.image for f in faces.liveness_burst("collins", "turn_left_then_right", frames=3 * fps, seed=2,
+                                                     turn=0.33)]
     ahead_again = [f.image for f in faces.liveness_burst("collins", frames=2 * fps, seed=3, turn=0.0)]
     frames = [_rgb(jpeg) for jpeg in ahead + turning + ahead_again]
     h, w = frames[0].shape[:2]
