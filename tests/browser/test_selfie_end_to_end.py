@@ -27,7 +27,6 @@ from tests.browser.test_applicant_flow import start_case
 from tests.browser.test_reviewer_flow import sign_in
 from tests.support.personas import staff_member
 
-pytest.importorskip("dlib")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 

@@ -29,7 +29,6 @@ from ocr_integration.specimens import faces as face_specimens
 from tests.support.personas import staff_member
 from tests.support.providers import colour_image
 
-pytest.importorskip("dlib")
 pytestmark = pytest.mark.django_db
 
 

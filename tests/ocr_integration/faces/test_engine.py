@@ -8,9 +8,6 @@ from PIL import Image
 from ocr_integration.faces import engine
 from ocr_integration.specimens import faces as specimens
 
-pytest.importorskip("dlib")
-pytest.importorskip("face_recognition_models")
-
 
 @pytest.fixture(scope="module")
 def collins():
