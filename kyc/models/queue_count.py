@@ -19,6 +19,7 @@ were made for that; a shared counter row would be a global lock again).
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 
@@ -97,7 +98,8 @@ BEGIN {_insert(count_table, 'OLD', -1)} END""",
 WHEN NOT ({unchanged})
 BEGIN {_insert(count_table, 'OLD', -1)} {_insert(count_table, 'NEW', 1)} END""",
         ]
-    raise NotImplementedError(f"queue counts need triggers written for {vendor}")
+    # The product runs on PostgreSQL and SQLite only (README); say so at migrate time on any other.
+    raise ImproperlyConfigured(f"the review queue's counts need PostgreSQL or SQLite, not {vendor}")
 
 
 def drop_statements(vendor: str, *, case_table: str) -> list[str]:
