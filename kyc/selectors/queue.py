@@ -10,8 +10,10 @@ from datetime import timedelta
 import django_filters
 from django.conf import settings
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     Func,
     IntegerField,
@@ -20,6 +22,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
 )
 from django.utils import timezone
 
@@ -289,19 +292,37 @@ _TIME_FILTERS = ("waiting", "over_sla")
 def _case_aggregates(cases: QuerySet[Case], *, states, user, sla_cutoff, count_only=None) -> dict[str, int]:
     """The filter bar's numbers counted on ``cases``: per listable state, and within ``states``
     mine, unassigned, failed, awaiting second approval and over the SLA. ``count_only``, if
-    given, restricts every number but "over SLA" to the cases it matches."""
-    only = count_only if count_only is not None else Q()
-    in_states = Q(state__in=states)
-    aggregates = {f"state_{s.value}": Count("state", filter=only & Q(state=s.value)) for s in LISTABLE_STATES}
-    aggregates.update(
-        mine=Count("state", filter=only & in_states & Q(assigned_to=user)),
-        unassigned=Count("state", filter=only & in_states & Q(assigned_to__isnull=True)),
-        failed=Count("state", filter=only & in_states & Q(failed_findings_count__gt=0)),
-        awaiting_second=Count("state", filter=only & in_states & Q(awaiting_second_approval=True)),
-        over_sla=Count("state", filter=in_states & Q(submitted_at__lte=sla_cutoff)) if sla_cutoff is not None
-        else Count("state", filter=in_states),
-    )
-    return cases.aggregate(**aggregates)
+    given, restricts every number but "over SLA" to the cases it matches.
+
+    One GROUP BY over the few columns the numbers depend on, added up here: twelve filtered
+    COUNTs evaluated each of their conditions on every case (a week of cases, 23 000 index
+    entries at 100 000, cost 36-39 ms under load); a hash of five values per case is cheaper."""
+    def flag(condition: Q) -> ExpressionWrapper:
+        return ExpressionWrapper(condition, output_field=BooleanField())
+
+    groups = cases.order_by().annotate(
+        counted=flag(count_only) if count_only is not None else Value(True, output_field=BooleanField()),
+        has_failed=flag(Q(failed_findings_count__gt=0)),
+        over=flag(Q(submitted_at__lte=sla_cutoff)) if sla_cutoff is not None else Value(True, output_field=BooleanField()),
+    ).values("state", "assigned_to_id", "awaiting_second_approval", "counted", "has_failed", "over").annotate(
+        n=Count("*"))
+    totals = {f"state_{s.value}": 0 for s in LISTABLE_STATES}
+    totals.update(dict.fromkeys(_COUNT_KEYS, 0))
+    for group in groups:
+        n, in_states = group["n"], group["state"] in states
+        if in_states and group["over"]:
+            totals["over_sla"] += n
+        if not group["counted"]:
+            continue
+        if f"state_{group['state']}" in totals:
+            totals[f"state_{group['state']}"] += n
+        if in_states:
+            assignee = group["assigned_to_id"]
+            totals["mine"] += n if assignee is not None and assignee == user.pk else 0
+            totals["unassigned"] += n if assignee is None else 0
+            totals["failed"] += n if group["has_failed"] else 0
+            totals["awaiting_second"] += n if group["awaiting_second_approval"] else 0
+    return totals
 
 
 def _counter_aggregates(*, values: QueueFilters, user, states, counted_states, document_type: str,
