@@ -110,3 +110,32 @@ def test_erasing_a_case_drops_its_search_digests(staff, three):
     assert not CaseSearchDigest.objects.filter(case=anna).exists()
     assert CaseSearchDigest.objects.filter(case=alex).exists()
     assert refs(client_for(staff["reviewer"]).get(reverse("reviewer:queue"), {"q": "Anna Müller"})) == []
+
+
+@pytest.mark.parametrize("broad_above", [None, 0], ids=["few matches: by id", "many matches: walking the order"])
+def test_a_search_lists_the_same_cases_whichever_way_it_reads_them(staff, three, monkeypatch, broad_above):
+    """A search matching many cases reads its page by walking the queue's order and asking each
+    case whether it matches (instead of fetching every match by id): the same cases, the same
+    order, the same counts and the same pages either way."""
+    from kyc.selectors import queue as queue_selectors
+
+    if broad_above is not None:
+        monkeypatch.setattr(queue_selectors, "BROAD_SEARCH_MATCHES", broad_above)
+    anna, alex, li = three
+    IntegratorCase.objects.create(case=alex, integrator=Integrator.objects.create(name="Bank"),
+                                  external_reference="crm-7781")
+    Case.objects.filter(id=li.id).update(state="approved")
+    client = client_for(staff["reviewer"])
+    url = reverse("reviewer:queue")
+    assert refs(client.get(url, {"q": anna.reference})) == [anna.reference]
+    assert refs(client.get(url, {"q": "crm-7781"})) == [alex.reference]
+    assert refs(client.get(url, {"q": "wei"})) == [li.reference]  # a decided case too
+    assert refs(client.get(url, {"q": "nobody"})) == []
+    # Both passports carry the scripted number X1234567: oldest first, newest first, a page at a time.
+    both = client.get(url, {"q": "X1234567"})
+    assert refs(both) == [anna.reference, alex.reference]
+    assert both.context["counts"].by_state["ready_for_review"] == 2
+    assert refs(client.get(url, {"q": "X1234567", "sort": "-waiting"})) == [alex.reference, anna.reference]
+    first = client.get(url, {"q": "X1234567", "per_page": 10, "state": "ready_for_review"})
+    assert refs(first) == [anna.reference, alex.reference]
+    assert refs(client.get(url, {"q": "X1234567", "finding": "fail"})) == [anna.reference]
