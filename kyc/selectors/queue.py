@@ -382,8 +382,11 @@ def _counter_aggregates(*, values: QueueFilters, user, states, counted_states, d
         over_sla=Sum("n", filter=in_states, default=0),
     )
     if not_over_sla is not None:
+        # COUNT(*), not COUNT(id): the id is not in index case_recent_counts, and counting it made
+        # PostgreSQL visit the heap row of every case submitted within the SLA (1 300 pages for
+        # every page of the queue at 100 000 cases, instead of ~35 index pages).
         recent = not_over_sla.order_by().annotate(
-            n=Func(F("pk"), function="COUNT", output_field=IntegerField())).values("n")
+            n=Func(Value(1), function="COUNT", output_field=IntegerField())).values("n")
         aggregates["over_sla"] = aggregates["over_sla"] - Subquery(recent, output_field=IntegerField())
     return groups.aggregate(**aggregates)
 
