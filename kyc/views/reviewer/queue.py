@@ -7,7 +7,9 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
@@ -57,6 +59,7 @@ def queue(request):
         after=request.GET.get("after", "")[:500], before=request.GET.get("before", "")[:500],
     )
     _label_rows(page.rows)
+    rows_html = _rows_html(page.rows, can_assign=policy.can_assign(request.user), user_pk=request.user.pk)
     query = request.GET.copy()
     sort_query = request.GET.copy()
     for key in ("page", "after", "before"):
@@ -65,6 +68,7 @@ def queue(request):
     sort_query.pop("sort", None)
     return render(request, "reviewer/queue.html", {
         "page": page,
+        "rows_html": rows_html,
         "filters": filters,
         "counts": counts,
         "state_choices": [(s.value, STATE_LABELS[s]) for s in LISTABLE_STATES],
@@ -114,6 +118,47 @@ def _label_rows(rows) -> None:
             "%(n)s failed", "%(n)s failed", n) % {"n": n}, case.failed_findings)
         case.warned_text = once(("warned", case.warned_findings), lambda n: ngettext(
             "%(n)s warning", "%(n)s warnings", n) % {"n": n}, case.warned_findings)
+
+
+def _rows_html(rows, *, can_assign: bool, user_pk) -> str:
+    """The table's rows as HTML, built here rather than by the template: ~20 template nodes per
+    row were most of a page's CPU after _label_rows (about 0.2 ms a row; 200 rows, 40 ms). Every
+    value goes through ``escape``; the words every row repeats are translated once."""
+    words = {key: escape(gettext(text)) for key, text in (
+        ("case", "Case"), ("document", "Document"), ("state", "State"), ("checks", "Checks"),
+        ("assigned", "Assigned to"), ("waiting", "Waiting"), ("sla", "SLA"), ("me", "me"),
+        ("unassigned", "unassigned"), ("second", "2nd approval"))}
+    cells = (
+        '<td data-label="{case}"><a href="{url}">{reference}</a></td>\n'
+        '      <td data-label="{document}">{document_label} {country}</td>\n'
+        '      <td data-label="{state}"><span class="state state-{state_value}">{state_text}</span>{second}</td>\n'
+        '      <td data-label="{checks}">{failed} {warned}{clean}</td>\n'
+        '      <td data-label="{assigned}">{assignee}</td>\n'
+        '      <td data-label="{waiting}">{waiting_text}</td>\n'
+        '      <td data-label="{sla}" class="sla">{sla_timer}</td></tr>'
+    )
+    html = []
+    for case in rows:
+        row_class = "queue-row" + (" has-fail" if case.failed_findings else "") + (" over-sla" if case.over_sla else "")
+        select = (f'<td class="select"><input type="checkbox" name="cases" value="{case.id}" form="bulk-form" '
+                  f'aria-label="{escape(case.select_label)}"></td>' if can_assign else "")
+        if case.assigned_to_id:
+            assignee = (f"<strong>{words['me']}</strong>" if case.assigned_to_id == user_pk
+                        else escape(case.assigned_to.get_username()))
+        else:
+            assignee = f'<span class="muted">{words["unassigned"]}</span>'
+        html.append(f'<tr class="{row_class}">{select}' + cells.format(
+            **words | {"second": f' <span class="badge">{words["second"]}</span>' if case.awaiting_second else ""},
+            url=escape(case.url), reference=escape(case.reference), document_label=escape(case.document_label),
+            country=escape(case.issuing_country), state_value=escape(case.state), state_text=escape(case.state_text),
+            failed=f'<span class="outcome-fail">{escape(case.failed_text)}</span>' if case.failed_findings else "",
+            warned=f'<span class="outcome-warn">{escape(case.warned_text)}</span>' if case.warned_findings else "",
+            clean='<span class="muted">—</span>' if not case.failed_findings and not case.warned_findings else "",
+            assignee=assignee, waiting_text=escape(case.waiting_text) if case.submitted_at else "—",
+            sla_timer=(f'<span class="sla-timer{" outcome-fail" if case.over_sla else ""}">{escape(case.sla_text)}</span>'
+                       if case.sla_left is not None else ""),
+        ))
+    return mark_safe("\n  ".join(html))  # noqa: S308 - every value above is escaped
 
 
 @staff_permission_required("kyc.review_case", "kyc.assign_case")
