@@ -658,7 +658,9 @@ def main() -> None:
     verdicts, slow, growing = [], [], []
     for label, figure in large.items():
         p95 = percentile(figure["ms"], 0.95)
-        constant = small[label]["queries"] == figure["queries"]
+        # Not growing with the data: a search matching thousands of cases skips its count (one
+        # query fewer at 100 000 cases than at 1 000), which is not a page costing more.
+        constant = figure["queries"] <= small[label]["queries"]
         verdicts.append(p95 <= 100 and constant)
         if p95 > 100:
             slow.append(f"{label} {p95:.0f} ms")

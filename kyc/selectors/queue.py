@@ -110,9 +110,9 @@ def sla_target() -> timedelta:
     return timedelta(hours=settings.REVIEW_SLA_HOURS)
 
 
-# A search matching more cases than this reads its page of rows by walking the page's order
-# (an index) and asking each case whether it matches, until the page is full; fewer matches are
-# fetched by id and sorted. At 100 000 cases a surname matching 10 000 of them cost ~250 ms when
+# A search matching more cases than this is not counted (the filter bar says "more than"), and
+# reads its page of rows by walking the page's order (an index) and asking each case whether it
+# matches, until the page is full; fewer matches are counted, fetched by id and sorted. At 100 000 cases a surname matching 10 000 of them cost ~250 ms when
 # every match was joined and sorted for a page of 50; walking the order, a page needs about
 # (page size x cases / matches) index entries, so the walk is only taken when matches are many.
 BROAD_SEARCH_MATCHES = 2000
@@ -151,6 +151,9 @@ class QueueCounts:
     failed: int = 0
     awaiting_second: int = 0
     over_sla: int = 0
+    # A search whose term matches more cases than this was not counted: the filter bar says
+    # "more than" instead of numbers (counting 10 000 matches read the whole case table).
+    more_than: int | None = None
 
 
 class QueueFilterSet(django_filters.FilterSet):
@@ -414,6 +417,13 @@ def reviewer_queue_counts(filters: QueueFilterSet) -> QueueCounts:
     sla_cutoff = now - sla_target()
     kind = DocumentKind(values.document_kind) if values.document_kind else None
     kind_type = next((t for t, kinds in REQUIRED_KINDS.items() if kind in kinds), None) if kind else None
+    if values.search:
+        digests = query_digests(values.search)
+        # One look at the digest index (at most BROAD_SEARCH_MATCHES + 1 entries, index only):
+        # a term matching more cases than that is not counted.
+        if digests and CaseSearchDigest.objects.filter(digest__in=digests)[:BROAD_SEARCH_MATCHES + 1].count() \
+                > BROAD_SEARCH_MATCHES:
+            return QueueCounts(by_state={s.value: 0 for s in LISTABLE_STATES}, more_than=BROAD_SEARCH_MATCHES)
     if values.search or (kind is not None and kind_type is None):
         # A search finds a handful of cases; a supporting side (a bank card) only its documents know.
         return _queue_counts(_case_aggregates(filters.cases(include_states=False), states=values.states, user=user,
@@ -470,7 +480,11 @@ def reviewer_queue_counts(filters: QueueFilterSet) -> QueueCounts:
 
 
 def matching_count(filters: QueueFilters, counts: QueueCounts) -> int:
-    """How many cases the filters match, from the filter bar's counts (no second COUNT query)."""
+    """How many cases the filters match, from the filter bar's counts (no second COUNT query);
+    for a search that was not counted, one more than the bound (the page reads its rows as a
+    search matching many cases)."""
+    if counts.more_than is not None:
+        return counts.more_than + 1
     return sum(counts.by_state.get(state, 0) for state in filters.states or [s.value for s in QUEUE_STATES])
 
 
