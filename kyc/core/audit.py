@@ -72,16 +72,25 @@ def audit_record(
         data=data or {},
     )
     together = _together.blocks[-1] if getattr(_together, "blocks", None) else None
-    if together is not None and together.savepoints == _open_savepoints(connection):
-        together.events.append(event)
-    else:
-        # Outside a block, or in a savepoint opened inside one (which may roll back on its own):
-        # what the block holds goes first, to keep each chain in the order things happened.
-        if together is not None:
-            _append(together.events)
-            together.events = []
+    if together is None:
         _append([event])
+    elif together.savepoints == _open_savepoints(connection):
+        together.events.append((event, None))
+    else:
+        # In a savepoint opened inside the block, which may roll back on its own: the event is
+        # kept only if the savepoint is not rolled back, which Django tells by dropping the
+        # on-commit callbacks registered inside it.
+        marker = _EventKept()
+        transaction.on_commit(marker)
+        together.events.append((event, marker))
     return event
+
+
+class _EventKept:
+    """An on-commit callback that does nothing: its presence says its savepoint was not rolled back."""
+
+    def __call__(self) -> None:
+        pass
 
 
 @dataclass
@@ -102,7 +111,9 @@ def _open_savepoints(connection) -> tuple:
 def audit_events_together():
     """A transaction (or part of one) whose audit events are appended together at its end: per
     chain, one statement locks the head and takes the ids, one inserts the events and moves the
-    head, instead of four statements per event (issue 21 point 3).
+    head, instead of four statements per event (issue 21 point 3). Each chain keeps the order in
+    which the events were recorded; the event of a savepoint rolled back inside the block is dropped
+    with the change it recorded.
 
     The block is atomic without a savepoint of its own: if it raises, the enclosing transaction
     can only roll back, so no change of the block can be committed without its events.
@@ -116,7 +127,8 @@ def audit_events_together():
             yield
         finally:
             blocks.pop()
-        _append(block.events)
+        pending = {id(callback) for _, callback, _ in connection.run_on_commit}
+        _append([event for event, marker in block.events if marker is None or id(marker) in pending])
 
 
 def _append(events: list[AuditEvent]) -> None:
