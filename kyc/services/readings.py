@@ -297,8 +297,8 @@ def _store_reading_locked(document: Document, *, token: str, result: ocr.Documen
     if any_unread:
         return case.id, False
     if ahead is not None and reading_ids == ahead.other_reading_ids | new_ids:
-        _store_findings(case, ahead.findings)
-        case_transition(case=case, target=CaseState.READY_FOR_REVIEW, actor=PIPELINE)
+        _store_findings(case, ahead.findings, save_case=False)
+        case_transition(case=case, target=CaseState.READY_FOR_REVIEW, actor=PIPELINE, also_saving=_FINDING_COUNTS)
         return case.id, False
     return case.id, True
 
@@ -326,8 +326,8 @@ def case_check_when_read(*, case_id) -> bool:
         if _current_reading_ids(case) != {row.id for row in rows}:
             # A reading was stored while the checks ran: check what is there now (rare).
             findings = _findings_for(case, _current_readings(case))
-        _store_findings(case, findings)
-        case_transition(case=case, target=CaseState.READY_FOR_REVIEW, actor=PIPELINE)
+        _store_findings(case, findings, save_case=False)
+        case_transition(case=case, target=CaseState.READY_FOR_REVIEW, actor=PIPELINE, also_saving=_FINDING_COUNTS)
     return True
 
 
@@ -503,13 +503,20 @@ def case_run_checks(*, case: Case) -> list[CheckFinding]:
     return _store_findings(case, _findings_for(case, _current_readings(case)))
 
 
-def _store_findings(case: Case, findings: list[Finding]) -> list[CheckFinding]:
-    """The findings as the case's next check run, with the counts the queue shows and an audit row."""
+_FINDING_COUNTS = ("check_run", "failed_findings_count", "warned_findings_count")
+
+
+def _store_findings(case: Case, findings: list[Finding], *, save_case: bool = True) -> list[CheckFinding]:
+    """The findings as the case's next check run, with the counts the queue shows and an audit row.
+
+    ``save_case=False``: the caller saves ``_FINDING_COUNTS`` itself, with the move to review
+    that follows in the same transaction (one UPDATE of the case instead of two)."""
     case.check_run += 1
     outcomes = Counter(str(f.outcome) for f in findings)
     case.failed_findings_count = outcomes.get("fail", 0)
     case.warned_findings_count = outcomes.get("warn", 0)
-    case.save(update_fields=["check_run", "failed_findings_count", "warned_findings_count"])
+    if save_case:
+        case.save(update_fields=list(_FINDING_COUNTS))
     rows = CheckFinding.objects.bulk_create(
         CheckFinding(
             case=case,
