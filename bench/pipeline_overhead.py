@@ -20,7 +20,9 @@ commit); a real Celery worker reads it through the G42 client against the vendor
   preparation, signing, recording the reading, checks, transition, commit. Target: median <= 50 ms.
 
 Recording a read up to "ready for review" is also replayed in this process for every case, in
-CPU time, wall time and queries (``time_recording``): figures a loaded machine does not inflate.
+CPU time, wall time and queries (``time_recording``), and the whole read task is run in this
+process on as many fresh cases (``time_reads_in_process``: CPU time of the reading thread, SQL
+statements per read): figures a loaded machine does not inflate.
 
 The checks are also timed in this process, on the stored readings of every case read, in CPU time
 (``time.process_time``) as well as wall time, because CPU time does not grow with the load other
@@ -65,6 +67,7 @@ from bench._common import (  # noqa: E402
     purge_queue,
     result,
     start_simulator,
+    submit_all,
     vendor_environ,
 )
 
@@ -238,6 +241,43 @@ def time_recording(case_ids: list, *, show_queries: bool = False) -> dict:
             "record_to_ready_queries_median": statistics.median(queries)}
 
 
+def time_reads_in_process(specimens: Specimens, count: int) -> dict:
+    """The read task's body (``kyc.tasks.read_document``: claim, vendor call, checks, recording,
+    "ready for review", committed) run in this process on ``count`` fresh cases, one at a time:
+    the CPU time of this thread (``time.thread_time``: the simulator answers from another thread,
+    and the wait for the vendor costs no CPU) and the SQL statements per read, BEGIN and COMMIT
+    included. Neither grows with the load other people put on the machine; the Celery message
+    handling of a real worker is not in them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kyc import tasks
+    from kyc.models import Case, Document
+
+    case_ids = make_cases("passport", count + 1, specimens, issuing_country="GBR", start=200_000)
+    submit_all(case_ids)
+    purge_queue()  # the reads the submits queued are run here instead
+    cpu_ms, statements = [], []
+    for index, case_id in enumerate(case_ids):
+        document_id = Document.objects.get(case_id=case_id, is_current=True).id
+        with CaptureQueriesContext(connection) as captured:
+            cpu = time.thread_time()
+            tasks.read_document(str(document_id))
+            spent = (time.thread_time() - cpu) * 1000
+        if Case.objects.get(id=case_id).state != "ready_for_review":
+            raise SystemExit("a read in this process did not make its case ready for review")
+        if index:  # the first one warms connections and caches
+            cpu_ms.append(spent)
+            statements.append(len(captured.captured_queries))
+    print(f"read task run in this process ({load()}), per read:")
+    print(f"  CPU time of the reading thread        {describe(cpu_ms)}")
+    print(f"  SQL statements (BEGIN/COMMIT included) median {statistics.median(statements)}, max {max(statements)}",
+          flush=True)
+    return {"read_task_cpu_ms_median": round(statistics.median(cpu_ms), 2),
+            "read_task_cpu_ms_p95": round(percentile(cpu_ms, 0.95), 2),
+            "read_task_statements_median": statistics.median(statements)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--documents", type=int, default=40, help="documents each way (after one warm-up each)")
@@ -276,6 +316,7 @@ def main() -> None:
             with naive_routing():
                 naive_ms = one_at_a_time("naive", naive_cases, specimens, args.pause)
             purge_queue()
+        in_process = time_reads_in_process(specimens, args.documents)
     finally:
         sim.stop()
     # The first document of each way warms connections and caches: not counted.
@@ -283,6 +324,7 @@ def main() -> None:
     naive = summarise("baseline (naive call inside the request)", document_timings(naive_cases[1:]), naive_ms[1:])
     checks = time_checks(pipeline_cases[1:])
     checks.update(time_recording(pipeline_cases[1:], show_queries=args.show_queries))
+    checks.update(in_process)
     print(f"after the run: {load()}")
     dump_json(args.json, {"pipeline": pipeline, "baseline": naive, "checks": checks, "machine": machine(),
                           "load": load()})

@@ -23,15 +23,19 @@ from ocr_integration.documents.kinds import DocumentKind, DocumentType, SelfieRe
 
 
 def case_transition(
-    *, case: Case, target: CaseState, actor: Actor, reason: str = "", data: dict[str, Any] | None = None
+    *, case: Case, target: CaseState, actor: Actor, reason: str = "", data: dict[str, Any] | None = None,
+    also_saving: tuple[str, ...] = (),
 ) -> Case:
-    """The one place a case changes state. The caller holds the row lock inside a transaction."""
+    """The one place a case changes state. The caller holds the row lock inside a transaction.
+
+    ``also_saving``: fields of ``case`` the caller changed for this same move (the pipeline's check
+    run and finding counts), written in the same UPDATE."""
     before = case.state
     assert_transition(before, target)
     case.state = target.value
     case.state_reason = reason
     case.state_changed_at = timezone.now()
-    update_fields = ["state", "state_reason", "state_changed_at", "updated_at"]
+    update_fields = ["state", "state_reason", "state_changed_at", "updated_at", *also_saving]
     if target == CaseState.SUBMITTED:
         case.submitted_at = case.state_changed_at
         update_fields.append("submitted_at")

@@ -11,10 +11,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from kyc.core.audit import Actor, audit_record
+from kyc.core.audit import Actor, audit_events_together, audit_record
 from kyc.domain.workflow import CaseState
 from kyc.i18n.labels import UNREADABLE_RETURN_REASON
 from kyc.models import (
@@ -59,18 +59,25 @@ def document_claim_for_reading(*, document_id, token: str) -> Document | None:
         Q(read_state=Document.ReadState.READING) & (Q(claim_token=token) | Q(claimed_at__lt=stale_before))
     )
     with transaction.atomic():
+        # The attempt is counted in the claim itself (one statement less per read).
         claimed = Document.objects.filter(claimable, id=document_id, is_current=True).update(
-            read_state=Document.ReadState.READING, claim_token=token, claimed_at=now
+            read_state=Document.ReadState.READING, claim_token=token, claimed_at=now,
+            read_attempts=F("read_attempts") + 1,
         )
         if not claimed:
             return None
-        document = Document.objects.select_related("case").get(id=document_id)
-        case = lock_case(document.case_id)
+        # The document (already locked by the claim) and its case, locked, in one statement; the
+        # applicant (not locked) for the checks that run before the reading is stored.
+        document = (Document.objects.select_related("case__applicant").select_for_update(of=("self", "case"))
+                    .get(id=document_id))
+        case = document.case
         if case.state == CaseState.SUBMITTED:
             case_transition(case=case, target=CaseState.PROCESSING, actor=PIPELINE)
         elif case.state != CaseState.PROCESSING:
             # The case moved on (decided, withdrawn) while the message waited: nothing to read.
-            Document.objects.filter(id=document_id).update(read_state=Document.ReadState.PENDING, claim_token="")
+            Document.objects.filter(id=document_id).update(
+                read_state=Document.ReadState.PENDING, claim_token="", read_attempts=F("read_attempts") - 1
+            )
             return None
     return document
 
@@ -83,7 +90,6 @@ def document_read(*, document_id, token: str) -> bool:
     document = document_claim_for_reading(document_id=document_id, token=token)
     if document is None:
         return False
-    Document.objects.filter(id=document.id).update(read_attempts=document.read_attempts + 1)
     with document.file.open("rb") as stream:
         image = stream.read()
     request = ReadRequest(
@@ -96,7 +102,7 @@ def document_read(*, document_id, token: str) -> bool:
     masked_image = _store_masked_card_image(document, image) if document.kind == DocumentKind.BANK_CARD else None
     try:
         recorded = document_record_reading(document_id=document.id, token=token, result=result,
-                                           masked_image=masked_image)
+                                           masked_image=masked_image, claimed=document)
     except BaseException:
         if masked_image:
             document.file.storage.delete(masked_image.name)
@@ -154,7 +160,8 @@ def _swap_in_masked_card_image(document: Document, masked_image: StoredMaskedIma
 
 
 def document_record_reading(
-    *, document_id, token: str, result: ocr.DocumentReadResult, masked_image: StoredMaskedImage | None = None
+    *, document_id, token: str, result: ocr.DocumentReadResult, masked_image: StoredMaskedImage | None = None,
+    claimed: Document | None = None,
 ) -> bool:
     """Store a finished read. A duplicate (the claim was lost or the work was done) is dropped.
 
@@ -168,8 +175,11 @@ def document_record_reading(
     the findings and the move to ``ready_for_review`` with it: one commit. If something changed
     (two last sides finishing together), the checks run again after the commit
     (:func:`case_check_when_read`).
+
+    ``claimed``: the document as loaded by the claim, with its case and applicant (saves reading
+    them again; the transaction confirms the case's state and readings under its lock anyway).
     """
-    ahead = _checks_ahead(document_id=document_id, result=result)
+    ahead = _checks_ahead(document_id=document_id, result=result, claimed=claimed)
     stored = _store_reading(document_id=document_id, token=token, result=result, ahead=ahead,
                            masked_image=masked_image)
     if stored is None:
@@ -191,18 +201,30 @@ class _ChecksAhead:
     other_reading_ids: frozenset
 
 
-def _checks_ahead(*, document_id, result: ocr.DocumentReadResult) -> _ChecksAhead | None:
+def _checks_ahead(*, document_id, result: ocr.DocumentReadResult,
+                  claimed: Document | None = None) -> _ChecksAhead | None:
     """The case's checks with this reading, when every other current side is already read; None
     when another side is still to come (then this reading is not the last) or the case moved on."""
-    document = Document.objects.select_related("case__applicant").get(id=document_id)
+    document = claimed or Document.objects.select_related("case__applicant").get(id=document_id)
     case = document.case
-    if case.state != CaseState.PROCESSING or _unread_sides(case).exclude(id=document_id).exists():
+    if case.state != CaseState.PROCESSING:
         return None
     latest: dict[tuple[str, str], tuple[str, Reading]] = {}
     used: dict[tuple[str, str], int] = {}
-    for row in _current_readings(case):
-        latest[(row.document.kind, row.role)] = (row.role, _reading_of(row))
-        used[(row.document.kind, row.role)] = row.id
+    # The current sides and every reading of them, in one query.
+    sides = (Document.objects.filter(case=case, is_current=True)
+             .order_by("readings__created_at", "readings__id")
+             .values_list("id", "kind", "read_state", "readings__id", "readings__role", "readings__provider",
+                          "readings__fields", "readings__mrz_lines", "readings__vendor_request_id"))
+    for side_id, kind, read_state, reading_id, role, provider, fields, mrz_lines, vendor_request_id in sides:
+        if side_id != document.id and read_state not in Document.SETTLED_READ_STATES:
+            return None
+        if reading_id is not None:
+            latest[(kind, role)] = (role, Reading.from_json({
+                "provider": provider, "document_kind": kind, "fields": fields, "mrz_lines": mrz_lines,
+                "raw_response": {}, "vendor_request_id": vendor_request_id,
+            }))
+            used[(kind, role)] = reading_id
     for role, reading in zip(_ROLES, (result.primary, result.second), strict=True):
         if reading is not None:
             # A side read again: this reading replaces the earlier one, in the earlier one's place.
@@ -221,10 +243,17 @@ def _store_reading(*, document_id, token: str, result: ocr.DocumentReadResult, a
     """The reading rows, the document's state and their audit row; with them, the checks computed
     ahead and the move to review when they still hold (a bank card's masked image replaces the one
     as sent). ``(case id, checks still to run?)``, or None for a duplicate."""
-    document = Document.objects.select_for_update().get(id=document_id)
+    # The document and its case, both locked, in one statement.
+    document = Document.objects.select_related("case").select_for_update().get(id=document_id)
     if document.read_state != Document.ReadState.READING or document.claim_token != token:
         return None
-    case = lock_case(document.case_id)
+    with audit_events_together():
+        return _store_reading_locked(document, token=token, result=result, ahead=ahead, masked_image=masked_image)
+
+
+def _store_reading_locked(document: Document, *, token: str, result: ocr.DocumentReadResult,
+                          ahead: _ChecksAhead | None, masked_image: StoredMaskedImage | None):
+    case = document.case
     if document.kind == DocumentKind.BANK_CARD:
         _swap_in_masked_card_image(document, masked_image)
     new_ids = set()
@@ -262,11 +291,14 @@ def _store_reading(*, document_id, token: str, result: ocr.DocumentReadResult, a
             "fields": sorted(result.primary.fields),
         },
     )
-    if case.state != CaseState.PROCESSING or _unread_sides(case).exists():
+    if case.state != CaseState.PROCESSING:
         return case.id, False
-    if ahead is not None and _current_reading_ids(case) == ahead.other_reading_ids | new_ids:
-        _store_findings(case, ahead.findings)
-        case_transition(case=case, target=CaseState.READY_FOR_REVIEW, actor=PIPELINE)
+    any_unread, reading_ids = _sides_and_reading_ids(case)
+    if any_unread:
+        return case.id, False
+    if ahead is not None and reading_ids == ahead.other_reading_ids | new_ids:
+        _store_findings(case, ahead.findings, save_case=False)
+        case_transition(case=case, target=CaseState.READY_FOR_REVIEW, actor=PIPELINE, also_saving=_FINDING_COUNTS)
         return case.id, False
     return case.id, True
 
@@ -287,15 +319,15 @@ def case_check_when_read(*, case_id) -> bool:
         return False
     rows = _current_readings(case)
     findings = _findings_for(case, rows)
-    with transaction.atomic():
+    with transaction.atomic(), audit_events_together():
         case = lock_case(case_id)
         if case.state != CaseState.PROCESSING or _unread_sides(case).exists():
             return False
         if _current_reading_ids(case) != {row.id for row in rows}:
             # A reading was stored while the checks ran: check what is there now (rare).
             findings = _findings_for(case, _current_readings(case))
-        _store_findings(case, findings)
-        case_transition(case=case, target=CaseState.READY_FOR_REVIEW, actor=PIPELINE)
+        _store_findings(case, findings, save_case=False)
+        case_transition(case=case, target=CaseState.READY_FOR_REVIEW, actor=PIPELINE, also_saving=_FINDING_COUNTS)
     return True
 
 
@@ -386,6 +418,19 @@ def _current_reading_ids(case: Case) -> set:
     return set(latest.values())
 
 
+def _sides_and_reading_ids(case: Case) -> tuple[bool, set]:
+    """(is a current side still unread?, the ids :func:`_current_readings` would return), in one
+    query: the current sides, each joined to its readings."""
+    latest: dict[tuple[str, str], object] = {}
+    any_unread = False
+    rows = Document.objects.filter(case=case, is_current=True).order_by("readings__created_at", "readings__id")
+    for kind, read_state, role, reading_id in rows.values_list("kind", "read_state", "readings__role", "readings__id"):
+        any_unread = any_unread or read_state not in Document.SETTLED_READ_STATES
+        if reading_id is not None:
+            latest[(kind, role)] = reading_id
+    return any_unread, set(latest.values())
+
+
 def _reading_of(row: DocumentReading) -> Reading:
     return Reading.from_json(
         {
@@ -458,13 +503,20 @@ def case_run_checks(*, case: Case) -> list[CheckFinding]:
     return _store_findings(case, _findings_for(case, _current_readings(case)))
 
 
-def _store_findings(case: Case, findings: list[Finding]) -> list[CheckFinding]:
-    """The findings as the case's next check run, with the counts the queue shows and an audit row."""
+_FINDING_COUNTS = ("check_run", "failed_findings_count", "warned_findings_count")
+
+
+def _store_findings(case: Case, findings: list[Finding], *, save_case: bool = True) -> list[CheckFinding]:
+    """The findings as the case's next check run, with the counts the queue shows and an audit row.
+
+    ``save_case=False``: the caller saves ``_FINDING_COUNTS`` itself, with the move to review
+    that follows in the same transaction (one UPDATE of the case instead of two)."""
     case.check_run += 1
     outcomes = Counter(str(f.outcome) for f in findings)
     case.failed_findings_count = outcomes.get("fail", 0)
     case.warned_findings_count = outcomes.get("warn", 0)
-    case.save(update_fields=["check_run", "failed_findings_count", "warned_findings_count"])
+    if save_case:
+        case.save(update_fields=list(_FINDING_COUNTS))
     rows = CheckFinding.objects.bulk_create(
         CheckFinding(
             case=case,

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import connections, router
+from django.db.models.constants import OnConflict
+from django.db.models.sql.subqueries import InsertQuery
+
 from kyc.models import CaseSearchDigest
 from kyc.privacy.blind_index import DOCUMENT_IDENTITY, digests_for, document_identity_digest
 
@@ -23,11 +27,20 @@ def case_index_for_search(*, case_id, names: Iterable[str] = (), numbers: Iterab
 
 
 def case_index_document_identity(*, case_id, identity_key: str) -> str:
-    """Index the case's document identity (ocr_integration.documents.duplicates); its digest."""
+    """Index the case's document identity (ocr_integration.documents.duplicates); its digest.
+
+    One INSERT ... ON CONFLICT DO NOTHING (outside a transaction it commits by itself): the
+    pipeline calls this before the reading's transaction, so that two cases with one document,
+    read at the same time, cannot both miss each other; ``bulk_create`` would wrap the statement
+    in a transaction of its own, two statements more per read."""
     value = document_identity_digest(identity_key)
-    CaseSearchDigest.objects.bulk_create(
-        [CaseSearchDigest(case_id=case_id, field=DOCUMENT_IDENTITY, digest=value)], ignore_conflicts=True
-    )
+    insert = InsertQuery(CaseSearchDigest, on_conflict=OnConflict.IGNORE)
+    insert.insert_values([CaseSearchDigest._meta.get_field(name) for name in ("case", "field", "digest")],
+                         [CaseSearchDigest(case_id=case_id, field=DOCUMENT_IDENTITY, digest=value)])
+    connection = connections[router.db_for_write(CaseSearchDigest)]
+    with connection.cursor() as cursor:
+        for sql, params in insert.get_compiler(connection=connection).as_sql():
+            cursor.execute(sql, params)
     return value
 
 

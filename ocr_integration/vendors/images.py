@@ -77,19 +77,22 @@ def prepare(data: bytes, limits: ImageLimits) -> PreparedImage:
     try:
         with Image.open(io.BytesIO(data)) as probe:
             source_format = probe.format or ""
-            probe.load()
-            image = probe.copy()
+            width, height = probe.size
             exif_orientation = probe.getexif().get(0x0112, 1) if hasattr(probe, "getexif") else 1
+            needs_work = (
+                source_format not in limits.formats
+                or exif_orientation not in (None, 1)
+                or max(width, height) > limits.highest
+                or base64_size(len(data)) > limits.max_base64_bytes
+            )
+            if needs_work:
+                probe.load()
+                image = probe.copy()
+            else:
+                _check_decodes(probe)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise _invalid("The file is not a photo we can open. Please upload a JPEG or PNG photo.", "not_an_image") from exc
 
-    width, height = image.size
-    needs_work = (
-        source_format not in limits.formats
-        or exif_orientation not in (None, 1)
-        or max(width, height) > limits.highest
-        or base64_size(len(data)) > limits.max_base64_bytes
-    )
     if not needs_work:
         if min(width, height) < limits.lowest:
             raise _invalid("The photo is too small to read. Please take a closer, sharper photo.", "too_small")
@@ -120,6 +123,16 @@ def prepare(data: bytes, limits: ImageLimits) -> PreparedImage:
         encoded, fmt = _encode(smaller, "JPEG", 75)
         if base64_size(len(encoded)) <= limits.max_base64_bytes:
             return PreparedImage(encoded, _MIME[fmt], width, height, reencoded=True)
+
+
+def _check_decodes(probe: Image.Image) -> None:
+    """Decode an image that is sent as it is, only to refuse a broken file here rather than at the
+    vendor. A JPEG is decoded at an eighth of its size (libjpeg's DCT scaling reads every byte of
+    the stream, so a truncated or corrupt file still fails, for a third of the CPU of a full
+    decode); the pixels are not kept."""
+    if probe.format == "JPEG":
+        probe.draft("L", (max(1, probe.size[0] // 8), max(1, probe.size[1] // 8)))
+    probe.load()
 
 
 def _encode(image: Image.Image, fmt: str, quality: int) -> tuple[bytes, str]:

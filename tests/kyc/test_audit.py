@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from kyc.core.audit import Actor, audit_record
+from kyc.core.audit import Actor, audit_events_together, audit_record
 from kyc.core.models import AuditChain, AuditEvent, AuditTrailIsAppendOnly
 from kyc.services.cases import case_create
 
@@ -88,3 +88,50 @@ def test_removing_the_newest_event_is_detected_through_the_chain_head():
         cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE sequence = %s", [events[2].sequence])
     with pytest.raises(CommandError, match="events were removed"):
         call_command("verify_audit")
+
+
+def test_events_appended_together_keep_their_order_on_each_chain(capsys):
+    first, second = _make_events(1)[0], _make_events(1)[0]
+    with transaction.atomic(), audit_events_together():
+        for n, case_id in enumerate([first.case_id, second.case_id, first.case_id, None, first.case_id]):
+            audit_record(actor=Actor.system("test"), action="case.touched", case_id=case_id, data={"n": n})
+    on_first = list(AuditEvent.objects.filter(case_id=first.case_id).order_by("chain_sequence"))
+    assert [e.data.get("n") for e in on_first] == [None, 0, 2, 4]
+    assert [e.prev_hash for e in on_first[1:]] == [e.hash for e in on_first[:-1]]
+    assert [e.sequence for e in on_first] == sorted(e.sequence for e in on_first)
+    assert AuditChain.objects.get(key=str(first.case_id)).last_hash == on_first[-1].hash
+    assert AuditEvent.objects.filter(case_id=second.case_id).count() == 2
+    assert AuditEvent.objects.filter(chain="global", action="case.touched").count() == 1
+    call_command("verify_audit")
+    assert "intact: 7 events verified in 3 chains" in capsys.readouterr().out
+
+
+def test_an_event_of_a_savepoint_rolled_back_inside_a_block_is_not_kept():
+    case_id = _make_events(1)[0].case_id
+    with transaction.atomic(), audit_events_together():
+        audit_record(actor=Actor.system("test"), action="case.kept", case_id=case_id)
+        try:
+            with transaction.atomic():
+                audit_record(actor=Actor.system("test"), action="case.undone", case_id=case_id)
+                raise RuntimeError("the change failed")
+        except RuntimeError:
+            pass
+        audit_record(actor=Actor.system("test"), action="case.kept", case_id=case_id)
+    actions = list(AuditEvent.objects.filter(case_id=case_id).order_by("chain_sequence").values_list("action", flat=True))
+    assert actions == ["case.created", "case.kept", "case.kept"]
+    call_command("verify_audit")
+
+
+def test_a_block_that_fails_leaves_its_transaction_unable_to_commit():
+    case_id = _make_events(1)[0].case_id
+    with pytest.raises(RuntimeError), transaction.atomic():
+        try:
+            with audit_events_together():
+                audit_record(actor=Actor.system("test"), action="case.touched", case_id=case_id)
+                raise RuntimeError("the change failed")
+        except RuntimeError:
+            pass
+        # The block has no savepoint of its own: what it did cannot be committed without its events.
+        assert transaction.get_connection().needs_rollback
+        raise RuntimeError("rolled back")
+    assert list(AuditEvent.objects.filter(case_id=case_id).values_list("action", flat=True)) == ["case.created"]

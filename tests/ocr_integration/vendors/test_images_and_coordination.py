@@ -62,6 +62,19 @@ def test_what_no_reencoding_can_fix_is_an_invalid_image(data, code):
     assert (caught.value.error_class, caught.value.code) == (ErrorClass.INVALID_IMAGE, code)
 
 
+def test_a_broken_jpeg_within_limits_is_refused_before_it_is_sent():
+    # Noise, so that the entropy-coded data is long and a cut falls inside it.
+    rng = random.Random(7)
+    noise = Image.frombytes("L", (800, 600), bytes(rng.randrange(256) for _ in range(800 * 600)))
+    out = io.BytesIO()
+    noise.save(out, "JPEG", quality=90)
+    whole = out.getvalue()
+    assert not images.prepare(whole, images.HUAWEI_PASSPORT).reencoded
+    with pytest.raises(OcrError) as caught:
+        images.prepare(whole[: len(whole) // 2], images.HUAWEI_PASSPORT)
+    assert (caught.value.error_class, caught.value.code) == (ErrorClass.INVALID_IMAGE, "not_an_image")
+
+
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
     if not shutil.which("redis-server"):
