@@ -20,7 +20,12 @@ from kyc.models import CheckFinding, FaceDescriptor, FaceIndexEntry
 from kyc.services.cases import case_create, case_submit
 from kyc.services.consent import BIOMETRIC, consent_record
 from kyc.services.documents import document_attach
-from kyc.services.liveness import BurstFrame, liveness_challenge_issue, liveness_frames_attach
+from kyc.services.liveness import (
+    BurstFrame,
+    liveness_challenge_issue,
+    liveness_frames_attach,
+    liveness_skip,
+)
 from kyc.services.retention import case_purge_personal_data
 from kyc.tasks import read_document
 from kyc.uploads.prepare import prepare_upload
@@ -65,19 +70,23 @@ def upload(image: bytes, name="image.jpg"):
     return prepare_upload(SimpleUploadedFile(name, image, content_type="image/jpeg"))
 
 
-def checked_case(django_capture_on_commit_callbacks, *, passport: bytes, selfie: bytes, burst: list[bytes],
+def checked_case(django_capture_on_commit_callbacks, *, passport: bytes, selfie: bytes, burst: list[bytes] | None,
                  challenge="turn_left_then_right"):
+    """A submitted case read and checked; ``burst`` None: the applicant said they have no camera."""
     case = case_create(actor=Actor.applicant(""), email="faces@example.test", document_type="passport")
     applicant = Actor.applicant(case.applicant_id)
     consent_record(case_id=case.id, scope=BIOMETRIC, actor=applicant)
     document_attach(case_id=case.id, kind="passport", prepared=upload(passport), actor=applicant)
     document_attach(case_id=case.id, kind="selfie", prepared=upload(selfie), actor=applicant)
-    issued = liveness_challenge_issue(case_id=case.id, actor=applicant)
-    if issued.challenge != challenge:  # the server picks the challenge; the burst must answer it
-        issued.challenge = challenge
-        issued.save(update_fields=["challenge"])
-    liveness_frames_attach(case_id=case.id, nonce=issued.nonce, actor=applicant,
-                           frames=[BurstFrame(image=upload(frame), offset_ms=i * 330) for i, frame in enumerate(burst)])
+    if burst is None:
+        liveness_skip(case_id=case.id, actor=applicant)
+    else:
+        issued = liveness_challenge_issue(case_id=case.id, actor=applicant)
+        if issued.challenge != challenge:  # the server picks the challenge; the burst must answer it
+            issued.challenge = challenge
+            issued.save(update_fields=["challenge"])
+        liveness_frames_attach(case_id=case.id, nonce=issued.nonce, actor=applicant,
+                               frames=[BurstFrame(image=upload(frame), offset_ms=i * 330) for i, frame in enumerate(burst)])
     with django_capture_on_commit_callbacks(execute=False):
         case_submit(case_id=case.id, actor=applicant)
     for document in case.documents.filter(kind="passport"):
@@ -197,6 +206,19 @@ def test_the_same_face_in_two_cases_is_found_and_an_erased_case_drops_out(django
                          selfie=images["collins_selfie"], burst=images["collins_burst"])
     listed = [o["reference"] for o in findings(third)["DUPLICATE_FACE"].evidence["other_cases"]]
     assert first.reference not in listed and second.reference in listed
+
+
+def test_a_case_without_a_burst_shows_liveness_as_not_performed_never_as_passed(django_capture_on_commit_callbacks,
+                                                                                 images):
+    """No camera or no JavaScript: the applicant goes on with the selfie alone; the reviewer sees a
+    LIVENESS warning saying the check was not done (the face match still runs)."""
+    case = checked_case(django_capture_on_commit_callbacks, passport=images["collins_passport"],
+                        selfie=images["collins_selfie"], burst=None)
+    found = findings(case)
+    assert found["LIVENESS"].outcome == "warn"
+    assert found["LIVENESS"].evidence == {"reason": "not_performed", "applicant_declared": True}
+    assert "not checked" in found["LIVENESS"].message and "could not do it" in found["LIVENESS"].message
+    assert found["FACE_MATCH"].outcome == "pass"
 
 
 def test_a_document_portrait_without_a_face_is_named_in_face_not_found(django_capture_on_commit_callbacks, images):
