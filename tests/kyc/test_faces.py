@@ -219,6 +219,11 @@ def test_a_case_without_a_burst_shows_liveness_as_not_performed_never_as_passed(
     assert found["LIVENESS"].evidence == {"reason": "not_performed", "applicant_declared": True}
     assert "not checked" in found["LIVENESS"].message and "could not do it" in found["LIVENESS"].message
     assert found["FACE_MATCH"].outcome == "pass"
+    reviewer = staff_member(username="no-burst-reviewer", permissions=["kyc.review_case"])
+    client = Client()
+    client.force_login(reviewer)
+    page = client.get(f"/review/cases/{case.id}/").content.decode()
+    assert "Liveness was not checked: the applicant said they could not do it" in page
 
 
 def test_a_document_portrait_without_a_face_is_named_in_face_not_found(django_capture_on_commit_callbacks, images):
