@@ -201,3 +201,34 @@ def test_the_status_page_lists_the_face_steps_in_the_applicants_language(languag
     assert (rows["liveness"]["label"], rows["liveness"]["read_state_label"]) == (liveness_label, done_label)
     page = client.get(f"/cases/{case.id}/status/").content.decode()
     assert liveness_label in page and selfie_label in page
+
+
+def test_a_reviewer_asking_for_a_new_selfie_asks_for_the_head_turn_again(scripted_ocr,
+                                                                          django_capture_on_commit_callbacks):
+    """An applicant who skipped the head turn and is asked for a new selfie is offered the check
+    again, and cannot resubmit with the selfie alone on the old statement."""
+    from kyc.core.audit import Actor
+    from kyc.services.assignments import case_claim
+    from kyc.services.decisions import case_decide
+    from kyc.tasks import read_document
+    from tests.support.personas import staff_member
+
+    client = Client()
+    case = start_case(client)
+    client.post(f"/cases/{case.id}/consent/biometric/", {"consent_biometric": "yes"})
+    client.post(f"/cases/{case.id}/documents/selfie/", {"file": jpeg((480, 640))})
+    client.post(f"/cases/{case.id}/liveness/skip/")
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(f"/cases/{case.id}/submit/")
+    read_document.apply(args=[str(case.documents.get(kind="passport").id)], task_id=f"read-{case.id}")
+    reviewer = Actor.staff(staff_member("reviewer", username="skip-decider"))
+    case_claim(case_id=case.id, actor=reviewer)
+    with django_capture_on_commit_callbacks(execute=False):
+        case_decide(case_id=case.id, actor=reviewer, outcome="request_resubmission", reason_codes=["image-unreadable"],
+                    note="Please take the selfie again with the head-turn check.", requested_kinds=["selfie"])
+    assert Case.objects.get(id=case.id).liveness_skipped_at is None
+    page = client.get(f"/cases/{case.id}/").content.decode()
+    assert 'id="liveness-skip"' in page and 'id="liveness-skipped"' not in page
+    client.post(f"/cases/{case.id}/documents/selfie/", {"file": jpeg((480, 640))})
+    client.post(f"/cases/{case.id}/submit/")
+    assert Case.objects.get(id=case.id).state == "resubmission_requested"  # the head turn (or a new statement) first
