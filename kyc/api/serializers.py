@@ -179,11 +179,13 @@ class CaseDetailSerializer(CaseSummarySerializer):
                   "liveness_missing"]
 
     liveness_missing = serializers.SerializerMethodField(
-        help_text="True while the case asks for a selfie and has no liveness burst yet (POST .../liveness/)."
+        help_text="True while the case asks for a selfie and has no liveness burst yet (POST .../liveness/), unless "
+                  "the applicant said in the web flow that they cannot do it (no camera); submitting is then allowed."
     )
 
     def get_liveness_missing(self, case) -> bool:
-        return case.asks_for_selfie and not case.liveness_captures.filter(is_current=True).exists()
+        return (case.asks_for_selfie and case.liveness_skipped_at is None
+                and not case.liveness_captures.filter(is_current=True).exists())
 
     def get_consents(self, case) -> list[str]:
         return self.context["consents"]

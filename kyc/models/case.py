@@ -58,6 +58,11 @@ class Case(models.Model):
         choices=[(r.value, r.value.replace("_", " ")) for r in SelfieRequirement],
         default=SelfieRequirement.NOT_ASKED.value,
     )
+    # When the applicant said they cannot do the head-turn check (no camera, or no JavaScript): the
+    # case may then be submitted with the selfie alone, and the face checks show LIVENESS as not
+    # performed (a warning for the reviewer, never a pass). Cleared by a burst, or when a reviewer
+    # asks for a new selfie.
+    liveness_skipped_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(
         max_length=30,
         choices=[(s.value, STATE_LABELS[s]) for s in CaseState],

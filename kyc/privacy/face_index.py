@@ -9,15 +9,21 @@ table with high probability, distant ones rarely. The projections are drawn from
 seeded by the search key, and the bucket is stored as an HMAC under that key, so the table tells
 someone without the key only which cases share a bucket, never where a face lies.
 
-Selective keys with multi-probe (Lv et al., 2007): ``BITS`` = 14 projections per table make a
-stranger's descriptor (~0.9 away) share a bucket with the query in a table about once in 400 000,
-where a second selfie of the same person (~0.33 away) does about once in 70. A query therefore
-also probes, in each table, the ``PROBES`` neighbouring buckets that it lies closest to (one
-projection shifted by one cell, nearest boundaries first): only the query computes these, the
-stored rows stay one per table. A search digests those buckets, takes the cases found in the
-most of them (the candidates, a few dozen at 100k cases), decrypts only their descriptors, and
-keeps those within the threshold. (The first version, 8 projections and no probes, drew ~2 000
-candidates at 100k and lost a fifth of the true matches behind its cap of 500.)
+Multi-probe (Lv et al., 2007): ``BITS`` = 18 projections per table keep a stranger's bucket
+rarely shared, so a query also looks, in each table, in the ``PROBES`` neighbouring buckets it is
+likeliest to share with a close face: shifted by one cell on one projection, or on two, ranked by
+the sum of the squared distances to the boundaries crossed (Lv et al.'s score). Only the query
+computes these; the stored rows stay one per table. A search digests those buckets, takes the
+cases found in the most of them (the candidates), decrypts only the first ``SEARCH_CANDIDATES``
+of them (kyc.services.faces), and keeps those within the threshold.
+
+Chosen with bench/face_index_tuning.py on clustered synthetic descriptors (docs/architecture.md):
+a second selfie exactly 0.45 away (the duplicate threshold, the worst case) is found ~95 % of
+the time at 100k cases among the 200 candidates decrypted, one 0.40 away ~100 %, where the earlier
+14 projections of width 1.0 with 12 one-shift probes found ~45 % and ~90 %. The price is index
+rows read: ~4 000 per search at 100k (p95 ~14 000) instead of a few hundred: p-stable LSH for a
+ratio of ~1.4 between a duplicate's distance and a close stranger's reads on the order of
+N^(2/3) rows.
 """
 
 from __future__ import annotations
@@ -30,12 +36,13 @@ import numpy as np
 from django.conf import settings
 
 TABLES = 40
-BITS = 14
-# Neighbouring buckets a query also looks in, per table.
-PROBES = 12
-# Bucket width in descriptor units: dlib's same-person distances run 0.2-0.5, different people's
-# 0.7-1.0.
-WIDTH = 1.0
+BITS = 18
+# Neighbouring buckets a query also looks in, per table (one- and two-projection shifts).
+PROBES = 40
+# Bucket width in descriptor units (dlib's same-person distances run 0.2-0.5, different people's
+# 0.6-1.0): wide cells with many projections tell a duplicate at 0.45 from a stranger at 0.6 better
+# than narrow ones with few (bench/face_index_tuning.py).
+WIDTH = 1.6
 DIMENSIONS = 128
 
 _lock = threading.Lock()
@@ -88,19 +95,44 @@ def bucket_digests_many(descriptors) -> list[list[str]]:
     return [digests[i * TABLES:(i + 1) * TABLES] for i in range(len(cells))]
 
 
-def probe_digests(descriptor) -> list[str]:
-    """The digests a search looks up: per table the query's own bucket, then the ``PROBES``
-    buckets across the boundaries it lies closest to (one cell shifted on one projection)."""
-    key = _key()
-    position = _positions(key, np.asarray(descriptor, dtype=np.float64)[None, :])[0]
+def perturbations(bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every shift of a bucket by one cell on one projection or on two different ones: the shifts
+    (perturbations x bits, values -1/0/+1) and, per shift, the two boundary columns it crosses
+    (column ``j < bits`` is projection ``j`` downwards, ``bits + j`` upwards; a one-projection
+    shift names its column twice)."""
+    crossings = [(j, j) for j in range(2 * bits)]
+    crossings += [(i, j) for i in range(2 * bits) for j in range(i + 1, 2 * bits) if i % bits != j % bits]
+    shifts = np.zeros((len(crossings), bits), dtype=np.int64)
+    for n, crossed in enumerate(crossings):
+        for column in dict.fromkeys(crossed):
+            shifts[n, column % bits] += -1 if column < bits else 1
+    return shifts, np.array(crossings, dtype=np.int64)
+
+
+_SHIFTS, _CROSSINGS = perturbations(BITS)
+
+
+def probe_cells(position: np.ndarray, probes: int = PROBES, *, shifts=_SHIFTS,
+                crossings=_CROSSINGS) -> tuple[np.ndarray, np.ndarray]:
+    """The cells a query looks in, per table: its own, then the ``probes`` shifts with the lowest
+    score (sum of the squared distances to the boundaries crossed, in cells), from where it lies
+    in each table (``position``: tables x bits, in cells). Returns the cells (tables x (1 + probes)
+    x bits) and their scores (tables x (1 + probes); 0 for the query's own cell)."""
     cells = np.floor(position).astype(np.int64)
     below = position - cells  # distance to the lower boundary; 1 - below to the upper one
-    nearest = np.argsort(np.concatenate([below, 1 - below], axis=1), axis=1, kind="stable")[:, :PROBES]
-    probes = np.repeat(cells[:, None, :], PROBES + 1, axis=1)  # TABLES x (1 + PROBES) x BITS
-    tables = np.arange(TABLES)
-    for probe in range(PROBES):
-        choice = nearest[:, probe]
-        probes[tables, probe + 1, choice % BITS] += np.where(choice < BITS, -1, 1)
+    squared = np.concatenate([below, 1 - below], axis=1) ** 2  # tables x 2 bits
+    two = crossings[:, 0] != crossings[:, 1]
+    score = squared[:, crossings[:, 0]] + np.where(two, squared[:, crossings[:, 1]], 0.0)
+    best = np.argsort(score, axis=1, kind="stable")[:, :probes]
+    scores = np.concatenate([np.zeros((len(cells), 1)), np.take_along_axis(score, best, axis=1)], axis=1)
+    return np.concatenate([cells[:, None, :], cells[:, None, :] + shifts[best]], axis=1), scores
+
+
+def probe_digests(descriptor) -> list[str]:
+    """The digests a search looks up: per table the query's own bucket, then the ``PROBES``
+    neighbouring buckets it is likeliest to share with a close face (``probe_cells``)."""
+    key = _key()
+    probes, _scores = probe_cells(_positions(key, np.asarray(descriptor, dtype=np.float64)[None, :])[0])
     tables = np.broadcast_to(np.arange(TABLES)[:, None, None], (TABLES, PROBES + 1, 1))
     return _digests(key, np.concatenate([tables, probes], axis=2).reshape(-1, BITS + 1))
 
@@ -116,3 +148,30 @@ def decode_descriptor(text: str) -> np.ndarray:
     import base64
 
     return np.frombuffer(base64.b64decode(text), dtype="<f4").astype(np.float64)
+
+
+def rebuild(descriptor_model, entry_model, *, batch_size: int = 2000, using: str = "default") -> int:
+    """Re-digest every stored descriptor under the current scheme (after ``TABLES``, ``BITS`` or
+    ``WIDTH`` change, or the search key): delete the index rows, then stream the descriptors in
+    batches of ``batch_size`` (one decryption each, one vectorised projection per batch, one bulk
+    insert per batch), so memory stays flat at any table size. Takes the model classes so that a
+    migration can pass its historical ones. Returns the number of descriptors indexed."""
+    from kyc.core.encryption import crypto
+
+    entry_model.objects.using(using).all().delete()
+    rows = (descriptor_model.objects.using(using).order_by("pk")
+            .values_list("id", "case_id", "descriptor").iterator(chunk_size=batch_size))
+    indexed = 0
+    while True:
+        chunk = [row for _, row in zip(range(batch_size), rows, strict=False)]
+        if not chunk:
+            return indexed
+        # The field decrypts on read; decrypt_text passes plain text through (and decrypts a value
+        # read through a model without the field class, e.g. a bare historical one).
+        vectors = np.stack([decode_descriptor(crypto.decrypt_text(text)) for _id, _case, text in chunk])
+        entry_model.objects.using(using).bulk_create(
+            [entry_model(descriptor_id=descriptor_id, case_id=case_id, bucket=bucket)
+             for (descriptor_id, case_id, _text), digests in zip(chunk, bucket_digests_many(vectors), strict=True)
+             for bucket in dict.fromkeys(digests)],
+            batch_size=10_000)
+        indexed += len(chunk)

@@ -136,7 +136,10 @@ def case_submit(*, case_id, actor: Actor) -> Case:
         raise SidesMissing(missing)
     if case.asks_for_selfie:
         no_selfie = not case.documents.filter(kind=DocumentKind.SELFIE.value, is_current=True).exists()
-        no_liveness = not case.liveness_captures.filter(is_current=True).exists()
+        # A case whose applicant said they cannot do the head-turn check goes on without it
+        # (LIVENESS is then a "not performed" warning for the reviewer).
+        no_liveness = (case.liveness_skipped_at is None
+                       and not case.liveness_captures.filter(is_current=True).exists())
         if no_selfie or no_liveness:
             raise SelfieMissing(selfie=no_selfie, liveness=no_liveness)
     case_transition(case=case, target=CaseState.SUBMITTED, actor=actor)

@@ -180,10 +180,12 @@ def _finish(*, case: Case, decision: Decision, actor: Actor) -> None:
         if DocumentKind.SELFIE.value in decision.requested_kinds:
             # A new selfie comes with a new head-turn burst: the face checks compare the two.
             case.liveness_captures.filter(is_current=True).update(is_current=False)
+            # ... and the applicant is asked for the head turn again, even if they skipped it before.
+            case.liveness_skipped_at = None
         # The case comes back to the shared queue when the applicant resubmits.
         case.assigned_to = None
         case.assigned_at = None
-        case.save(update_fields=["assigned_to", "assigned_at", "updated_at"])
+        case.save(update_fields=["assigned_to", "assigned_at", "liveness_skipped_at", "updated_at"])
     from kyc.tasks import send_decision_email
 
     transaction.on_commit(lambda: send_decision_email.delay(decision.id))

@@ -131,7 +131,9 @@ def _portrait_findings(case: Case, selfie_document: Document, selfie_face) -> li
 def _liveness_findings(case: Case, selfie_face) -> list[Finding]:
     capture = (LivenessCapture.objects.filter(case=case, is_current=True).prefetch_related("frames").first())
     if capture is None:
-        return []
+        # The applicant had no camera or no JavaScript (or the case came without a burst):
+        # shown to the reviewer as not performed, never a silent pass.
+        return [rules.liveness_not_performed_finding(applicant_declared=case.liveness_skipped_at is not None)]
     frames = []
     for frame in capture.frames.all():
         image = _image_bytes(frame.file)

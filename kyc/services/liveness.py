@@ -131,6 +131,9 @@ def liveness_frames_attach(*, case_id, nonce: str, frames: list[BurstFrame], act
             capture.is_current = True
             capture.completed_at = timezone.now()
             capture.save(update_fields=["is_current", "completed_at"])
+            if case.liveness_skipped_at is not None:  # done after all: the burst is what counts
+                case.liveness_skipped_at = None
+                case.save(update_fields=["liveness_skipped_at", "updated_at"])
             for index, frame in enumerate(frames):
                 row = LivenessFrame(
                     capture=capture, index=index, sha256=frame.image.sha256, byte_size=frame.image.byte_size,
@@ -158,3 +161,20 @@ def liveness_frames_attach(*, case_id, nonce: str, frames: list[BurstFrame], act
             LivenessFrame.file.field.storage.delete(name)
         raise
     return capture
+
+
+@transaction.atomic
+def liveness_skip(*, case_id, actor: Actor) -> Case:
+    """The applicant cannot do the head-turn check (no camera, or a browser without JavaScript):
+    the case may be submitted with the selfie alone. Nothing passes silently: the face checks then
+    report LIVENESS as not performed (a warning the reviewer sees), and the audit trail records the
+    applicant's statement. A burst sent later replaces the statement."""
+    case = lock_case(case_id)
+    _refuse_unless_capturing(case)
+    require_biometric_consent(case_id=case.id)
+    if case.liveness_skipped_at is None:
+        case.liveness_skipped_at = timezone.now()
+        case.save(update_fields=["liveness_skipped_at", "updated_at"])
+        audit_record(actor=actor, action="liveness.skipped", case_id=case.id, object_type="case", object_id=case.id,
+                     data={"had_capture": case.liveness_captures.filter(is_current=True).exists()})
+    return case

@@ -63,6 +63,7 @@ from kyc.services.liveness import (
     burst_limits,
     liveness_challenge_issue,
     liveness_frames_attach,
+    liveness_skip,
 )
 from kyc.services.notifications import resume_link_email_send
 from kyc.services.rate_limits import sliding_window_count
@@ -107,6 +108,16 @@ READ_STATE_LABELS = {
     Document.ReadState.READ.value: gettext_lazy("Read"),
     Document.ReadState.FAILED.value: gettext_lazy("Could not be read"),
 }
+# The face steps on the status page: what the applicant sent, never what the checks found.
+FACE_STEP_LABELS = {
+    "received": gettext_lazy("Received"),
+    "checked": gettext_lazy("Checked"),
+    "skipped": gettext_lazy("Not done (no camera)"),
+}
+LIVENESS_LABEL = gettext_lazy("Head-turn check")
+# States in which the face checks have run on the current selfie (they run before review).
+_FACES_CHECKED_STATES = frozenset({CaseState.READY_FOR_REVIEW, CaseState.NEEDS_ATTENTION, CaseState.APPROVED,
+                                   CaseState.REJECTED})
 ACCEPT_TYPES = "image/jpeg,image/png,image/bmp,image/tiff,.jpg,.jpeg,.png,.bmp,.tif,.tiff"
 
 
@@ -393,13 +404,37 @@ def _selfie_step(case: Case) -> dict | None:
         "document": selfie,
         "needs_consent": not consent_given(case_id=case.id, scope=BIOMETRIC),
         "liveness_done": case.liveness_captures.filter(is_current=True).exists(),
+        # The applicant said they cannot do the head-turn check (no camera, no JavaScript).
+        "liveness_skipped": case.liveness_skipped_at is not None,
         "limits": burst_limits(),
     }
 
 
+def _face_steps(case: Case, selfie: dict | None) -> list[dict]:
+    """The selfie and the head-turn check as rows of the status page, beside the document sides
+    (the same keys): received, checked (the face checks ran), not done (the applicant had no
+    camera), or asked for again."""
+    if selfie is None:
+        return []
+    checked = CaseState(case.state) in _FACES_CHECKED_STATES
+
+    def row(kind: str, label, present: bool, *, skipped: bool = False) -> dict:
+        step = "checked" if present and checked else "received" if present else "skipped" if skipped else ""
+        return {"kind": kind, "label": label, "document": present or skipped,
+                # The status page's classes: read (done), pending (waiting), skipped, missing.
+                "read_state": {"checked": "read", "received": "pending", "skipped": "skipped"}.get(step, ""),
+                "read_state_label": FACE_STEP_LABELS[step] if step else "",
+                "requested": selfie["requested"] and not present and not skipped}
+
+    return [row(DocumentKind.SELFIE.value, selfie["label"], bool(selfie["document"])),
+            row("liveness", LIVENESS_LABEL, selfie["liveness_done"],
+                skipped=selfie["liveness_skipped"] and not selfie["liveness_done"])]
+
+
 def _ready_to_submit(case: Case, sides: list[dict], selfie: dict | None) -> bool:
     documents = all(s["document"] or s["optional"] for s in sides)
-    return documents and (selfie is None or bool(selfie["document"] and selfie["liveness_done"]))
+    return documents and (selfie is None or bool(
+        selfie["document"] and (selfie["liveness_done"] or selfie["liveness_skipped"])))
 
 
 def _limits() -> dict:
@@ -570,6 +605,21 @@ def _liveness_upload(request, case_id):
 
 
 @require_POST
+def liveness_skip_view(request, case_id):
+    """The applicant cannot do the head-turn check (no camera, or no JavaScript): a plain form, so
+    that it works without JavaScript. The case goes on with the selfie alone; the reviewer sees
+    liveness as not performed."""
+    case = _case_for(request, case_id)
+    try:
+        liveness_skip(case_id=case.id, actor=Actor.applicant(case.applicant_id))
+    except KycError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Noted. You can submit with your selfie alone; the reviewer will know that the head-turn check was not done."))
+    return redirect(f"{reverse('applicant:case', args=[case.id])}#selfie-step")
+
+
+@require_POST
 def submit(request, case_id):
     case = _case_for(request, case_id)
     try:
@@ -583,7 +633,7 @@ def submit(request, case_id):
 
 
 def _status_payload(case: Case) -> dict:
-    sides = _sides(case)
+    sides = _sides(case) + _face_steps(case, _selfie_step(case))
     return {
         "state": case.state,
         "state_label": _state_label(case),
@@ -609,7 +659,7 @@ def status(request, case_id):
     case = _case_for(request, case_id)
     context = {
         "case": case,
-        "sides": _sides(case),
+        "sides": _sides(case) + _face_steps(case, _selfie_step(case)),
         "state_label": _state_label(case),
         "resubmission_heading": resubmission_heading(state_reason=case.state_reason),
         "document_type_label": DOCUMENT_TYPE_LABELS[case.document_type],
@@ -642,6 +692,7 @@ urlpatterns = [
     path("cases/<uuid:case_id>/consent/biometric/", biometric_consent, name="biometric_consent"),
     path("cases/<uuid:case_id>/liveness/challenge/", liveness_challenge, name="liveness_challenge"),
     path("cases/<uuid:case_id>/liveness/", liveness_upload, name="liveness_upload"),
+    path("cases/<uuid:case_id>/liveness/skip/", liveness_skip_view, name="liveness_skip"),
     path("cases/<uuid:case_id>/send-link/", send_link, name="send_link"),
     path("cases/<uuid:case_id>/documents/<str:kind>/", upload, name="upload"),
     path("cases/<uuid:case_id>/submit/", submit, name="submit"),

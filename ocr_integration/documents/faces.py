@@ -10,6 +10,7 @@ Public API:
 - ``face_match_finding(distance, thresholds=..., document_kind=...) -> Finding``
 - ``face_not_found_finding(image, document_kind=..., frame_index=None) -> Finding``
 - ``FrameFace``, ``liveness_finding(frames, challenge=..., selfie_descriptor=..., policy=...) -> Finding``
+- ``liveness_not_performed_finding(applicant_declared=...) -> Finding``
 - ``DuplicateFace``, ``duplicate_face_finding(others) -> Finding``
 """
 
@@ -29,13 +30,13 @@ DUPLICATE_FACE = "DUPLICATE_FACE"
 MEANINGS = {
     FACE_MATCH: "The selfie's face against the document portrait's face (descriptor distance, lower is closer).",
     FACE_NOT_FOUND: "No face was found in an image that should show one (the selfie, a liveness frame or the document portrait).",
-    LIVENESS: "The liveness burst: the head turned as asked, the same face throughout, no repeated frames.",
+    LIVENESS: "The liveness burst: the head turned as asked, the same face throughout, no repeated frames (or that no burst was taken).",
     DUPLICATE_FACE: "The selfie's face is the face of another case's selfie.",
 }
 OUTCOMES = {
     FACE_MATCH: ("pass", "warn", "fail"),
     FACE_NOT_FOUND: ("fail",),
-    LIVENESS: ("pass", "fail"),
+    LIVENESS: ("pass", "warn", "fail"),
     DUPLICATE_FACE: ("pass", "warn"),
 }
 
@@ -171,6 +172,18 @@ def liveness_finding(frames: Sequence[FrameFace], *, challenge: str, selfie_desc
     return Finding(LIVENESS, Outcome.PASS,
                    f"The head turned as asked ({evidence['turn']:.0f} degrees in all) over {len(ordered)} distinct frames of one face.",
                    evidence, None)
+
+
+def liveness_not_performed_finding(*, applicant_declared: bool) -> Finding:
+    """No head-turn burst came with the selfie: a warning, never a pass. The selfie alone does not
+    show that a live person took it (a printed photo passes the face match), so the reviewer
+    decides, e.g. by asking for a new selfie with the check from a device with a camera.
+    ``applicant_declared``: the applicant said they could not do it (no camera, no JavaScript)."""
+    why = ("the applicant said they could not do it (no camera, or a browser without JavaScript)"
+           if applicant_declared else "no head-turn burst was received")
+    return Finding(LIVENESS, Outcome.WARN,
+                   f"Liveness was not checked: {why}. The selfie alone does not show that a live person took it.",
+                   {"reason": "not_performed", "applicant_declared": applicant_declared}, None)
 
 
 @dataclass(frozen=True)

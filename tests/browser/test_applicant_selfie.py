@@ -8,6 +8,8 @@ show is judged by the face engine after submission, not here: this test drives t
 
 from __future__ import annotations
 
+import re
+
 import cv2
 import numpy as np
 import pytest
@@ -114,3 +116,45 @@ def test_selfie_and_head_turn_on_a_phone_then_submit(camera_page, screenshot, tm
     page.locator("#submit-case").click()
     page.wait_for_url(f"**{SUBMITTED[language]}")
     assert Case.objects.get(id=case_id).state in ("submitted", "processing", "ready_for_review", "needs_attention")
+
+
+def test_without_javascript_the_applicant_uploads_a_selfie_skips_the_head_turn_and_submits(new_page, screenshot):
+    """A phone browser with JavaScript off (so no camera): the selfie through the plain upload
+    form, then "Continue without the head-turn check"; the case is submitted, and the status page
+    lists the selfie as received and the head-turn check as not done."""
+    from playwright.sync_api import expect
+
+    from kyc.core.models import AuditEvent
+    from tests.browser.test_applicant_flow import png
+
+    page = new_page(**PHONE, javascript=False)
+    case_id = start_case(page)
+    passport = page.locator("#side-passport")
+    passport.locator("input[type=file]").set_input_files(png())
+    passport.locator("button[type=submit]").click()
+    expect(passport.locator(".received")).to_be_visible()
+    page.locator("#biometric-consent input[name=consent_biometric]").check()
+    page.locator("#biometric-consent button[type=submit]").click()
+
+    selfie = page.locator("#side-selfie")
+    expect(selfie.locator(".camera-open")).to_be_hidden()
+    selfie.locator("input[type=file]").set_input_files(jpeg_file(face_frames(1)[0], "selfie.jpg"))
+    selfie.locator("button[type=submit]").click()
+    expect(selfie.locator(".received")).to_be_visible()
+    liveness = page.locator("#side-liveness")
+    expect(liveness.locator(".liveness-nojs")).to_be_visible()
+    expect(liveness.locator(".liveness-start")).to_be_hidden()
+    screenshot(page, "no-camera-offered-skip")
+    liveness.locator("#liveness-skip").click()
+    expect(page.locator("#liveness-skipped")).to_be_visible()
+    expect(page.locator(".message").first).to_contain_text("the head-turn check was not done")
+    screenshot(page, "skipped")
+
+    page.click("#submit-case")
+    page.wait_for_url("**/status/")
+    assert Case.objects.get(id=case_id).state != "draft"
+    assert AuditEvent.objects.filter(case_id=case_id, action="liveness.skipped").exists()
+    # Received, or Checked once the face checks have run (a worker may be that quick).
+    expect(page.locator('#documents li[data-kind="selfie"] .read-state')).to_have_text(re.compile("Received|Checked"))
+    expect(page.locator('#documents li[data-kind="liveness"] .read-state')).to_have_text("Not done (no camera)")
+    screenshot(page, "status")

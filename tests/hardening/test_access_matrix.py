@@ -265,6 +265,9 @@ APPLICANT_ROWS = [
     Row("cases/<uuid:case_id>/liveness/", "post", applicant_only("400"),
         lambda w: reverse("applicant:liveness_upload", args=[_case(w)]),
         lambda w: {"nonce": "matrix", "frame": upload(), "offset_ms": "0"}, multipart=True),
+    # A plain form: its own applicant is sent back to the case page with the refusal as a message.
+    Row("cases/<uuid:case_id>/liveness/skip/", "post", applicant_only("302"),
+        lambda w: reverse("applicant:liveness_skip", args=[_case(w)])),
     Row("cases/<uuid:case_id>/documents/<str:kind>/", "post", applicant_only("302"),
         lambda w: reverse("applicant:upload", args=[_case(w), "passport"]), lambda w: {"file": upload()},
         multipart=True),

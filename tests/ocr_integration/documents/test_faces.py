@@ -11,6 +11,7 @@ from ocr_integration.documents.faces import (
     face_match_finding,
     face_not_found_finding,
     liveness_finding,
+    liveness_not_performed_finding,
 )
 from ocr_integration.documents.findings import Outcome
 
@@ -123,6 +124,14 @@ def test_too_few_frames_and_frames_without_a_face_fail_with_their_reason():
     assert (blind.evidence["reason"], blind.evidence["frames_without_face"]) == ("face_missing", [2, 6])
     # The reviewer reads which frames, counted from 1, and when in the burst.
     assert "2 of the 10 liveness frames: frames 3 (at 0.6 s), 7 (at 1.8 s)" in blind.message
+
+
+@pytest.mark.parametrize("declared, why", [(True, "could not do it"), (False, "no head-turn burst was received")])
+def test_no_burst_is_a_warning_that_liveness_was_not_checked_never_a_pass(declared, why):
+    finding = liveness_not_performed_finding(applicant_declared=declared)
+    assert finding.outcome == Outcome.WARN
+    assert finding.evidence == {"reason": "not_performed", "applicant_declared": declared}
+    assert "Liveness was not checked" in finding.message and why in finding.message
 
 
 def test_duplicate_face_lists_the_other_cases_closest_first():
