@@ -85,7 +85,7 @@ def engine():
                     "Global.log_level": "error",
                     # The direction classifier flips '<'-heavy MRZ lines upside down.
                     "Global.use_cls": False,
-                    # A crop is padded to no less than this width (at height 48): the
+                    # Batches are padded to their widest line but to no less than this: the
                     # default (320) quadruples the cost of the many short words on a page.
                     "Rec.rec_img_shape": [3, 48, REC_MIN_WIDTH],
                     "Det.limit_side_len": DET_SHORT_SIDE,
@@ -119,23 +119,13 @@ def detect(image: np.ndarray) -> list[np.ndarray]:
 
 
 def recognise(crops: list[np.ndarray]) -> list[tuple[str, float]]:
-    """Text and score (0..1) for each single-line BGR crop, each recognised on its own.
-
-    rapidocr's own loop pads every batch of six crops to the widest of them: sorted by width,
-    the two MRZ rows (about 20 times as wide as high) share a batch with the page's next widest
-    lines, and the padding cost about a quarter of the recognition time of a passport. One crop
-    per run pads nothing (a batch saves nothing on one thread), and a line then reads the same
-    whatever else is on the page.
-    """
+    """Text and score (0..1) for each single-line BGR crop, batched."""
     if not crops:
         return []
+    from rapidocr.ch_ppocr_rec.typings import TextRecInput
+
     recogniser = engine()._load_rec_model()
-    _channels, height, min_width = recogniser.rec_image_shape[:3]
-    out: list[tuple[str, float]] = []
-    for image in crops:
-        ratio = max(image.shape[1] / max(image.shape[0], 1), min_width / height)
-        batch = recogniser.resize_norm_img(image, ratio)[np.newaxis].astype(np.float32)
-        lines, _words = recogniser.postprocess_op(recogniser.session(batch), False, wh_ratio_list=[ratio], max_wh_ratio=ratio)
-        text, score = lines[0]
-        out.append((str(text), float(score)))
-    return out
+    output = recogniser(TextRecInput(img=list(crops)))
+    texts = output.txts or ()
+    scores = output.scores or ()
+    return [(str(t), float(s)) for t, s in zip(texts, scores, strict=True)]
