@@ -260,7 +260,8 @@ def main() -> None:
         cpu_one = single_thread_cpu_per_passport(1 if args.smoke else 4)
         cores = os.cpu_count() or 1
         bound = cores * 60 / cpu_one
-        print(f"single-thread CPU per passport (this process, 1 thread): {cpu_one:.2f} s -> bound on {cores} cores: "
+        print(f"single-thread CPU per passport (this process, 1 thread): {cpu_one:.2f} s ({1 / cpu_one:.2f} passports"
+              f" per CPU-second) -> bound on {cores} cores: "
               f"{bound:.0f} passports a minute; {load()}", flush=True)
         throughput = passport_throughput(bench, args, specimens)
         throughput.update(cpu_one_thread_s=cpu_one, bound_per_minute=bound)

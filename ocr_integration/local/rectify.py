@@ -239,22 +239,24 @@ def find_document(image: np.ndarray, aspect: float | None = None) -> np.ndarray 
         if len(approx) == 4:
             candidates.append(_order(approx.reshape(4, 2).astype(np.float32)))
     candidates += list(_quick_filter(np.array(_line_candidates(edges)).reshape(-1, 4, 2), area, aspect))
-    best: tuple[float, np.ndarray] | None = None
-    lab = cv2.cvtColor(small, cv2.COLOR_BGR2LAB)
-    for quad in candidates:
+    scored: list[tuple[float, int, np.ndarray]] = []
+    for index, quad in enumerate(candidates):
         if not _plausible(quad, area, aspect):
             continue
         support = _support(quad, near_edge)
-        if support < MIN_SUPPORT or _boundary_sides(quad, lab) < 3:
+        if support < MIN_SUPPORT:
             continue
         # The largest well-supported outline: false ones inside the document (a column of
         # left-aligned captions, the MRZ band, the portrait) are smaller than the document.
-        score = support + cv2.contourArea(quad) / area
-        if best is None or score > best[0]:
-            best = (score, quad)
-    if best is None:
-        return None
-    return (best[1] / factor).astype(np.float32)
+        scored.append((support + cv2.contourArea(quad) / area, index, quad))
+    # Best first (the earlier candidate on a tie); the colour test across each side is the
+    # costly one, so it runs only until an outline passes it.
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    lab = cv2.cvtColor(small, cv2.COLOR_BGR2LAB)
+    for _score, _index, quad in scored:
+        if _boundary_sides(quad, lab) >= 3:
+            return (quad / factor).astype(np.float32)
+    return None
 
 
 def rectify(image: np.ndarray, *, aspect: float | None, short_side: int) -> Rectified:
