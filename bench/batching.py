@@ -88,6 +88,51 @@ def waits_from_commit(case_ids: list) -> list[float]:
     return [(at - committed).total_seconds() * 1000 for at in sent.values()]
 
 
+def calls_from_commit(case_ids: list) -> list[dict]:
+    """Per successful vendor call, in the order sent: its size, when its images were claimed and
+    when it was sent (seconds from the submit's commit), from the database. Where a burst's wait
+    goes: commit -> claim is the read message's delivery and the claim; claim -> sent is reading,
+    decrypting and preparing the images plus the rate limiter's wait."""
+    from datetime import timedelta
+
+    from django.db.models import Max
+
+    from kyc.models import Case, Document
+    from ocr_integration.models import OcrAttempt
+
+    committed = Case.objects.filter(id__in=case_ids).aggregate(last=Max("submitted_at"))["last"]
+    claimed = {str(i): at for i, at in Document.objects.filter(case_id__in=case_ids).values_list("id", "claimed_at")}
+    calls: dict[str, dict] = {}
+    for ref, created, duration, request_id in OcrAttempt.objects.filter(
+            subject_ref__in=list(claimed), outcome="success").values_list(
+            "subject_ref", "created_at", "duration_ms", "vendor_request_id"):
+        call = calls.setdefault(request_id, {"size": 0, "sent": created - timedelta(milliseconds=duration),
+                                             "claimed": claimed[ref]})
+        call["size"] += 1
+        call["claimed"] = min(call["claimed"], claimed[ref]) if claimed[ref] else call["claimed"]
+    rows = sorted(calls.values(), key=lambda c: c["sent"])
+    return [{"size": c["size"], "claimed_s": (c["claimed"] - committed).total_seconds() if c["claimed"] else None,
+             "sent_s": (c["sent"] - committed).total_seconds()} for c in rows]
+
+
+def print_calls(calls: list[dict], *, qps: float) -> None:
+    """The calls in the order sent, and the earliest the last could have gone given the first."""
+    from ocr_integration.vendors.ratelimit import SEND_MARGIN
+
+    interval = (1 + SEND_MARGIN) / qps
+    print(f"  calls in the order sent (seconds from the commit; our limiter spaces calls {interval:.2f} s apart):")
+    previous = None
+    for n, call in enumerate(calls, 1):
+        claimed = "?" if call["claimed_s"] is None else f"{call['claimed_s']:.2f}"
+        gap = "" if previous is None else f", {call['sent_s'] - previous:+.2f} s after the previous"
+        print(f"    {n:2}: {call['size']} images claimed at {claimed}, sent at {call['sent_s']:.2f}{gap}")
+        previous = call["sent_s"]
+    if calls:
+        floor = calls[0]["sent_s"] + (len(calls) - 1) * interval
+        print(f"  first call {calls[0]['sent_s']:.2f} s after the commit; the rate alone then allows the last at "
+              f"{floor:.2f} s; it went at {calls[-1]['sent_s']:.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=500, help="an even number: two sides per case")
@@ -142,6 +187,7 @@ def main() -> None:
     calls = sim.stats["ctyun:idcard"]
     sizes = list(sim.batch_sizes)
     send_waits = waits_from_commit(case_ids)
+    calls_sent = calls_from_commit(case_ids)
     end_to_end = [(r["stored"] - r["submitted"]).total_seconds() * 1000 for r in rows]
     per_call = images / calls if calls else 0.0
     print(f"images: {len(rows)}/{images} read ({done} done) in {finished - queued_at:.1f} s; throttle answers "
@@ -150,6 +196,7 @@ def main() -> None:
           f"min {min(sizes, default=0)}, median {statistics.median(sizes) if sizes else 0}, max {max(sizes, default=0)}")
     print(f"  batch sizes in order: {sizes}")
     print(f"wait, submit committed -> vendor call sent: {describe(send_waits)} (bound {args.max_wait_ms:.0f} ms)")
+    print_calls(calls_sent, qps=args.qps)
     print(f"submit -> reading stored (includes storing the readings of the batches before it): {describe(end_to_end)}")
     print(f"worker CPU (every worker process, start-up included): {worker_cpu:.1f} s")
     print(f"after the run: {load()}")

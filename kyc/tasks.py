@@ -46,6 +46,8 @@ def read_document(self, document_id: str) -> None:
     except Exception:  # the routing could not be read: the single read below reports it, with its retry rules
         group = None
     if group is not None:
+        if not batched_reads.document_waits_for_batch(document_id=document_id, token=token):
+            return  # another process's batch holds it, or it is read
         # This read joins the others waiting in the database (batched_reads): one batch task reads
         # whatever of them still waits once this one's wait bound is over; a full batch goes now.
         try:

@@ -64,6 +64,16 @@ def document_batch_group(*, document_id) -> str | None:
     return ocr.batch_group(kind) if kind else None
 
 
+def document_waits_for_batch(*, document_id, token: str) -> bool:
+    """Whether the document's read still waits for a batch that ``token`` may claim: pending, or
+    claimed under ``token`` (its task delivered again), or claimed by a worker presumed lost.
+    False once another batch holds it or it is read: in a burst, most read tasks find their
+    document in a batch another process took, and then have nothing to do."""
+    stale_before = timezone.now() - timedelta(seconds=settings.OCR_READ_STALL_SECONDS)
+    return Document.objects.filter(_claimable(token=token, stale_before=stale_before), id=document_id,
+                                   is_current=True).exists()
+
+
 def batch_wait_seconds() -> float:
     """The longest a read waits for company before its batch is sent (``CTYUN_OCR_BATCH_WAIT_MS``)."""
     return ocr.batch_limits().wait_seconds

@@ -121,6 +121,7 @@ class CtyunOcrClient:
                 raise
             return [exc] * len(items)
         results: list[Reading | OcrError] = []
+        recorded: list[tuple[attempts.Attempt, str]] = []
         for index, ((kind, _), item, subject) in enumerate(zip(items, envelope.items, subjects, strict=True)):
             # One attempt per image: a success only when the vendor answered that image in the
             # documented shape (our own verdict on a good answer, e.g. the wrong side, is still one).
@@ -135,8 +136,9 @@ class CtyunOcrClient:
                     results.append(self._normalise(api, kind, parsed, item, request_id))
                 except OcrError as exc:
                     results.append(exc)
-            attempts.record(attempts.Attempt(self.name, f"ctyun/{api}", outcome, code, 200, duration_ms,
-                                             request_id or "", batch_size=len(items)), subject_ref=subject)
+            recorded.append((attempts.Attempt(self.name, f"ctyun/{api}", outcome, code, 200, duration_ms,
+                                              request_id or "", batch_size=len(items)), subject))
+        attempts.record_many(recorded)
         if single and isinstance(results[0], OcrError):
             raise results[0]
         return results
@@ -178,9 +180,9 @@ class CtyunOcrClient:
         endpoint = f"ctyun/{api}"
 
         def record(outcome: str, code: str = "", status: int | None = None, duration: int = 0) -> None:
-            for subject in subjects:
-                attempts.record(attempts.Attempt(self.name, endpoint, outcome, code, status, duration, request_id,
-                                                 batch_size=len(batch)), subject_ref=subject)
+            attempt = attempts.Attempt(self.name, endpoint, outcome, code, status, duration, request_id,
+                                       batch_size=len(batch))
+            attempts.record_many([(attempt, subject) for subject in subjects])
 
         try:
             exchange = http.post(url, content=body, headers=headers)
