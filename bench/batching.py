@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import resource
 import statistics
 import sys
@@ -86,6 +87,21 @@ def waits_from_commit(case_ids: list) -> list[float]:
         at = created - timedelta(milliseconds=duration)
         sent[ref] = min(sent.get(ref, at), at)
     return [(at - committed).total_seconds() * 1000 for at in sent.values()]
+
+
+def process_groups_cpu_seconds(groups: list[int]) -> float:
+    """User + system CPU so far of every live process in these process groups (a worker and its
+    pool children, each started in a group of its own), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[2]) in groups:  # pgrp; utime and stime follow at 11 and 12
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def calls_from_commit(case_ids: list) -> list[dict]:
@@ -171,13 +187,16 @@ def main() -> None:
               f"{time.perf_counter() - started:.0f} s", flush=True)
         workers = dict(concurrency=args.concurrency, pool="prefork")
         cpu_before = workers_cpu_seconds()
-        with celery_workers(bench, args.workers, **workers):
+        with celery_workers(bench, args.workers, **workers) as processes:
+            groups = [process.pid for process in processes]
             print(f"workers: {args.workers} x {workers['pool']} --concurrency={workers['concurrency']}; {load()}",
                   flush=True)
             sim.reset_stats()
+            ready_cpu = process_groups_cpu_seconds(groups)
             queued_at = submit_all(case_ids)
             done = wait_until_read(2 * len(case_ids), timeout=300)
             finished = time.time()
+            burst_cpu = process_groups_cpu_seconds(groups) - ready_cpu
         # Stopped and waited for by now: their CPU (and their pool children's) is counted.
         worker_cpu = workers_cpu_seconds() - cpu_before
     finally:
@@ -198,13 +217,16 @@ def main() -> None:
     print(f"wait, submit committed -> vendor call sent: {describe(send_waits)} (bound {args.max_wait_ms:.0f} ms)")
     print_calls(calls_sent, qps=args.qps)
     print(f"submit -> reading stored (includes storing the readings of the batches before it): {describe(end_to_end)}")
-    print(f"worker CPU (every worker process, start-up included): {worker_cpu:.1f} s")
+    print(f"worker CPU (every worker process, start-up included): {worker_cpu:.1f} s; of it the burst "
+          f"(from the submit to the last reading stored): {burst_cpu:.1f} s, {1000 * burst_cpu / images:.1f} ms "
+          f"per image; on {os.cpu_count()} cores no run can store the last reading sooner than "
+          f"{burst_cpu / (os.cpu_count() or 1):.1f} s")
     print(f"after the run: {load()}")
     worst = max(send_waits, default=float("inf"))
     dump_json(args.json, {
         "images": images, "read": len(rows), "calls": calls, "batch_sizes": sizes,
         "send_wait_ms_max": worst, "send_wait_ms_p50": percentile(send_waits, 0.5),
-        "worker_cpu_s": worker_cpu, "throttled": sim.stats["throttled"],
+        "worker_cpu_s": worker_cpu, "burst_cpu_s": burst_cpu, "calls_sent": calls_sent, "throttled": sim.stats["throttled"],
         "batch_wait_ms": args.batch_wait_ms, "bound_ms": args.max_wait_ms, "machine": machine(), "load": load(),
     })
     result("batching", len(rows) == images and calls * 20 <= images and worst <= args.max_wait_ms

@@ -244,8 +244,11 @@ def read_documents_together(requests: list[ReadRequest], *, subject_refs: list[s
     except OcrError as exc:  # the account is not configured: every image fails alike
         primaries = [exc] * len(requests)
     results: list[DocumentReadResult | OcrError] = []
+    routes: dict[DocumentKind, routing.Route] = {}  # one look-up per kind, not one query per image
     for request, subject_ref, primary in zip(requests, subject_refs, primaries, strict=True):
-        route = routing.route_for(request.document_kind)
+        if request.document_kind not in routes:
+            routes[request.document_kind] = routing.route_for(request.document_kind)
+        route = routes[request.document_kind]
         with attempts.subject(subject_ref):
             if isinstance(primary, OcrError):
                 if route.fallback is None or not routing.should_fall_back(primary):

@@ -22,11 +22,12 @@ each document goes to exactly one claimer (SQLite runs one writer at a time).
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -45,6 +46,12 @@ logger = logging.getLogger(__name__)
 # waiting for the previous batch's readings to be stored (seconds of CPU each). Five is a second
 # of calls at CTyun's default 5 requests/s, so what one claim holds back stays small.
 BATCHES_PER_CLAIM = 5
+
+# Calls of one claim in flight at once, each batch read in a thread of its own: a call is mostly
+# waiting (for the account's rate limiter, then for the vendor), so while one waits the next
+# batch's images are read and prepared, and the account's rate paces a burst rather than one
+# process's round trips (300 ms each against the simulator, 220 ms between calls at 5 per second).
+CALLS_IN_FLIGHT = 2
 
 
 @dataclass(frozen=True)
@@ -176,11 +183,16 @@ def documents_read_batch(*, group: str, token: str, only_if_full: bool) -> Batch
     if not documents:
         return BatchRead()
     max_items = ocr.batch_limits().max_items
+    batches = [documents[start:start + max_items] for start in range(0, len(documents), max_items)]
+    # Every call first, at the account's rate; then the readings are stored (seconds of CPU for a
+    # few hundred), so that no batch's call waits for another's storing.
     results: dict = {}
-    # Every call first, batch after batch at the account's rate; then the readings are stored
-    # (seconds of CPU for a few hundred), so that no batch's call waits for another's storing.
-    for start in range(0, len(documents), max_items):
-        results.update(_read_together(documents[start:start + max_items]))
+    if len(batches) == 1:
+        results.update(_read_together(batches[0]))
+    else:
+        with ThreadPoolExecutor(max_workers=CALLS_IN_FLIGHT, thread_name_prefix="batch-call") as calls:
+            for batch_results in calls.map(_read_together_in_thread, batches):
+                results.update(batch_results)
     read = given_up = 0
     retry: OcrError | None = None
     for document in documents:
@@ -197,6 +209,13 @@ def documents_read_batch(*, group: str, token: str, only_if_full: bool) -> Batch
         elif document_record_reading(document_id=document.id, token=token, result=result):
             read += 1
     return BatchRead(claimed=len(documents), read=read, given_up=given_up, retry=retry)
+
+
+def _read_together_in_thread(documents: list[Document]) -> dict:
+    try:
+        return _read_together(documents)
+    finally:
+        connections.close_all()  # this thread's own (its attempts' inserts), not the task's
 
 
 def _read_together(documents: list[Document]) -> dict:

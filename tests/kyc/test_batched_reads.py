@@ -92,6 +92,21 @@ def test_reads_waiting_in_the_database_share_one_vendor_call(ctyun, sim, django_
         assert id_number_read(case) == generate_specimen("cn_id_portrait", seed).truth.fields["id_number"]
 
 
+def test_a_claim_of_several_full_batches_sends_each_and_stores_every_reading(ctyun, sim,
+                                                                             django_capture_on_commit_callbacks):
+    cases = [submitted_chinese_id(seed, django_capture_on_commit_callbacks) for seed in (30, 31, 32, 33, 34)]
+    # Ten reads wait: one read task claims the two full batches (their calls in flight together)
+    # and leaves the two left over for the batch task.
+    read_document.apply(args=[str(cases[0].documents.first().id)], task_id="read-burst")
+    assert sim.batch_sizes == [4, 4]
+    for seed, case in zip((30, 31, 32, 33), cases[:4], strict=True):
+        case.refresh_from_db()
+        assert case.state == "ready_for_review", case.state_reason
+        assert id_number_read(case) == generate_specimen("cn_id_portrait", seed).truth.fields["id_number"]
+    assert set(cases[4].documents.values_list("read_state", flat=True)) == {"pending"}
+    assert OcrAttempt.objects.filter(outcome="success", batch_size=4).count() == 8
+
+
 def test_a_batch_that_is_not_full_waits_until_its_oldest_read_is_due(ctyun, sim, django_capture_on_commit_callbacks):
     ctyun.OCR_VENDORS["ctyun"]["batch_wait_ms"] = 600_000
     case = submitted_chinese_id(4, django_capture_on_commit_callbacks)

@@ -11,7 +11,6 @@ the caller, kyc/services/batched_reads.py). ``read`` sends one image.
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,8 +164,10 @@ class CtyunOcrClient:
         """``(envelope, request id, duration)``. Failed calls are recorded here, for every subject;
         a successful call is recorded per image by ``_read_batch``, once each answer is parsed."""
         path = IDCARD_PATH if api == "idcard" else GENERAL_PATH
-        # URL-safe base64, as the document asks ("常规safe base64", urlsafe_b64encode).
-        body = json.dumps({"data": [base64.urlsafe_b64encode(image).decode("ascii") for image in batch]}).encode()
+        # URL-safe base64, as the document asks ("常规safe base64", urlsafe_b64encode). Its letters
+        # need no JSON escaping, so the body is joined rather than scanned by the JSON encoder
+        # (tens of milliseconds for 50 photos, before the call).
+        body = b'{"data": ["' + b'", "'.join(base64.urlsafe_b64encode(image) for image in batch) + b'"]}'
         url = self.account.endpoint.rstrip("/") + path
         host = url.split("://", 1)[-1].split("/", 1)[0]
         # At send time: everything is built, only signing (microseconds) stands between the
