@@ -17,7 +17,11 @@ call's duration). Targets: vendor calls <= images / 20 (<= 25 for 500), i.e. >= 
 call, 0 throttles, and no image waiting longer than the bound (``--max-wait-ms``; default the
 batch wait plus the time the vendor's rate needs for all images / 50 calls: no batching can send
 the last call of a burst earlier). The workers' CPU (user + system, start-up included) and the
-load average are printed beside the figures.
+load average are printed beside the figures, and the CPU of the burst alone (from the submit to
+the last reading stored, start-up left out): divided by the cores, the soonest any run on this
+machine can store the last reading. Where the wait goes: every call in the order sent, with when
+its images were claimed and when it went (from the database), and the earliest the rate allows
+the last call given the first. ``bench/batch_profile.py`` profiles one batch in process.
 
 The design this replaced (a Redis/flock leader-elected batch queue in a thread-pool worker of its
 own) can be measured with this script at commit dbdfab9 (``--design threads``); its figures are
@@ -154,7 +158,8 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=500, help="an even number: two sides per case")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (README: one per machine)")
     parser.add_argument("--concurrency", type=int, default=2, help="prefork processes per worker (README: the cores)")
-    parser.add_argument("--batch-wait-ms", type=int, default=1000, help="CTYUN_OCR_BATCH_WAIT_MS")
+    parser.add_argument("--batch-wait-ms", type=int, default=200,
+                        help="CTYUN_OCR_BATCH_WAIT_MS (default: the product's default, as the README runs it)")
     parser.add_argument("--max-wait-ms", type=float,
                         help="the bound on an image's wait; default: the batch wait plus the time the vendor's rate "
                              "needs for every call of the burst (images / 50 calls at --qps)")
