@@ -175,6 +175,21 @@ def test_a_read_held_by_another_batch_is_left_to_it_until_that_claim_is_stale(ct
         "read-after-stall"}
 
 
+def test_a_read_held_by_another_process_still_takes_the_next_full_batch(ctyun, sim,
+                                                                      django_capture_on_commit_callbacks):
+    held = [submitted_chinese_id(seed, django_capture_on_commit_callbacks) for seed in (40, 41)]
+    batched_reads.documents_claim_batch(group=GROUP, token="first-process", only_if_full=True)
+    later = [submitted_chinese_id(seed, django_capture_on_commit_callbacks) for seed in (42, 43)]
+    # The second process's first message names a document the first process holds: it still sends
+    # the full batch that waits behind it, now, not after working through the held reads' messages.
+    read_document.apply(args=[str(held[0].documents.first().id)], task_id="second-process")
+    assert sim.batch_sizes == [4]
+    for case in later:
+        case.refresh_from_db()
+        assert case.state == "ready_for_review", case.state_reason
+    assert set(Document.objects.filter(case__in=held).values_list("claim_token", flat=True)) == {"first-process"}
+
+
 def test_an_image_the_vendor_refuses_fails_alone(ctyun, sim, django_capture_on_commit_callbacks):
     good = submitted_chinese_id(8, django_capture_on_commit_callbacks)
     # A portrait photographed for the emblem side: CTyun refuses that image only.
