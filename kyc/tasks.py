@@ -48,12 +48,18 @@ def read_document(self, document_id: str) -> None:
     if group is not None:
         # This read joins the others waiting in the database (batched_reads): one batch task reads
         # whatever of them still waits once this one's wait bound is over; a full batch goes now.
-        try:
-            wait = batched_reads.batch_wait_seconds()
-        except OcrError:  # the CTyun account is missing: the claim below fails and says so
-            wait = 0.0
-        read_batch.apply_async((group,), countdown=wait)
-        _read_batch_or_retry(self, group=group, token=token, only_if_full=True, document_id=document_id)
+        waits = batched_reads.document_waits_for_batch(document_id=document_id, token=token)
+        if waits:  # not when another process's batch holds it, or it is read: nothing is left for that task
+            try:
+                wait = batched_reads.batch_wait_seconds()
+            except OcrError:  # the CTyun account is missing: the claim below fails and says so
+                wait = 0.0
+            read_batch.apply_async((group,), countdown=wait)
+        # Whether or not its own document waits, full batches of others may: in a burst, the second
+        # process's first task often finds its document in the first process's claim, and must
+        # still take the next batches at once rather than after hundreds of such tasks.
+        _read_batch_or_retry(self, group=group, token=token, only_if_full=True,
+                             document_id=document_id if waits else None)
         return
     try:
         readings.document_read(document_id=document_id, token=token)

@@ -198,6 +198,7 @@ class BatchLimits:
 
     max_items: int
     wait_seconds: float
+    call_interval_seconds: float = 0.0  # the account's rate: one call per interval at most
 
 
 def batch_group(kind: str) -> str | None:
@@ -224,11 +225,13 @@ def batch_group_kinds(group: str) -> list[str]:
 
 
 def batch_limits() -> BatchLimits:
-    """The CTyun account's batch size and wait bound (settings or the admin's account)."""
+    """The CTyun account's batch size, wait bound and rate (settings or the admin's account)."""
     from ocr_integration.vendors.ctyun.client import account_from_settings
+    from ocr_integration.vendors.ratelimit import SEND_MARGIN
 
     account = account_from_settings("ctyun")
-    return BatchLimits(max_items=max(1, min(50, account.batch_max)), wait_seconds=max(0, account.batch_wait_ms) / 1000)
+    return BatchLimits(max_items=max(1, min(50, account.batch_max)), wait_seconds=max(0, account.batch_wait_ms) / 1000,
+                       call_interval_seconds=(1 + SEND_MARGIN) / account.qps if account.qps > 0 else 0.0)
 
 
 def read_documents_together(requests: list[ReadRequest], *, subject_refs: list[str]) -> list[DocumentReadResult | OcrError]:
@@ -244,8 +247,11 @@ def read_documents_together(requests: list[ReadRequest], *, subject_refs: list[s
     except OcrError as exc:  # the account is not configured: every image fails alike
         primaries = [exc] * len(requests)
     results: list[DocumentReadResult | OcrError] = []
+    routes: dict[DocumentKind, routing.Route] = {}  # one look-up per kind, not one query per image
     for request, subject_ref, primary in zip(requests, subject_refs, primaries, strict=True):
-        route = routing.route_for(request.document_kind)
+        if request.document_kind not in routes:
+            routes[request.document_kind] = routing.route_for(request.document_kind)
+        route = routes[request.document_kind]
         with attempts.subject(subject_ref):
             if isinstance(primary, OcrError):
                 if route.fallback is None or not routing.should_fall_back(primary):

@@ -22,11 +22,13 @@ each document goes to exactly one claimer (SQLite runs one writer at a time).
 from __future__ import annotations
 
 import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -46,6 +48,12 @@ logger = logging.getLogger(__name__)
 # of calls at CTyun's default 5 requests/s, so what one claim holds back stays small.
 BATCHES_PER_CLAIM = 5
 
+# Calls of one claim in flight at once, each batch read in a thread of its own: a call is mostly
+# waiting (for the account's rate limiter, then for the vendor), so while one waits the next
+# batch's images are read and prepared, and the account's rate paces a burst rather than one
+# process's round trips (300 ms each against the simulator, 220 ms between calls at 5 per second).
+CALLS_IN_FLIGHT = 2
+
 
 @dataclass(frozen=True)
 class BatchRead:
@@ -62,6 +70,16 @@ def document_batch_group(*, document_id) -> str | None:
     """The batch group the document's read joins, or None when its reader reads one per call."""
     kind = Document.objects.filter(id=document_id).values_list("kind", flat=True).first()
     return ocr.batch_group(kind) if kind else None
+
+
+def document_waits_for_batch(*, document_id, token: str) -> bool:
+    """Whether the document's read still waits for a batch that ``token`` may claim: pending, or
+    claimed under ``token`` (its task delivered again), or claimed by a worker presumed lost.
+    False once another batch holds it or it is read: in a burst, most read tasks find their
+    document in a batch another process took, and then have nothing to do."""
+    stale_before = timezone.now() - timedelta(seconds=settings.OCR_READ_STALL_SECONDS)
+    return Document.objects.filter(_claimable(token=token, stale_before=stale_before), id=document_id,
+                                   is_current=True).exists()
 
 
 def batch_wait_seconds() -> float:
@@ -165,12 +183,24 @@ def documents_read_batch(*, group: str, token: str, only_if_full: bool) -> Batch
     documents = documents_claim_batch(group=group, token=token, only_if_full=only_if_full)
     if not documents:
         return BatchRead()
-    max_items = ocr.batch_limits().max_items
+    limits = ocr.batch_limits()
+    max_items = limits.max_items
+    batches = [documents[start:start + max_items] for start in range(0, len(documents), max_items)]
+    # Every call first, at the account's rate; then the readings are stored (seconds of CPU for a
+    # few hundred), so that no batch's call waits for another's storing.
     results: dict = {}
-    # Every call first, batch after batch at the account's rate; then the readings are stored
-    # (seconds of CPU for a few hundred), so that no batch's call waits for another's storing.
-    for start in range(0, len(documents), max_items):
-        results.update(_read_together(documents[start:start + max_items]))
+    if len(batches) == 1:
+        results.update(_read_together(batches[0]))
+    else:
+        with ThreadPoolExecutor(max_workers=CALLS_IN_FLIGHT, thread_name_prefix="batch-call") as calls:
+            reads = [calls.submit(_read_together_in_thread, batches[0])]
+            # The second call cannot go before one rate interval after the first: preparing its
+            # batch in that interval, rather than beside the first's (the two share one process's
+            # interpreter), lets the first call go sooner.
+            time.sleep(min(limits.call_interval_seconds, 1.0))
+            reads += [calls.submit(_read_together_in_thread, batch) for batch in batches[1:]]
+            for read in reads:
+                results.update(read.result())
     read = given_up = 0
     retry: OcrError | None = None
     for document in documents:
@@ -187,6 +217,13 @@ def documents_read_batch(*, group: str, token: str, only_if_full: bool) -> Batch
         elif document_record_reading(document_id=document.id, token=token, result=result):
             read += 1
     return BatchRead(claimed=len(documents), read=read, given_up=given_up, retry=retry)
+
+
+def _read_together_in_thread(documents: list[Document]) -> dict:
+    try:
+        return _read_together(documents)
+    finally:
+        connections.close_all()  # this thread's own (its attempts' inserts), not the task's
 
 
 def _read_together(documents: list[Document]) -> dict:

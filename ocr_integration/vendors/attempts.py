@@ -48,7 +48,11 @@ def current_subject() -> str:
 def _save_to_database(attempt: Attempt) -> None:
     from ..models import OcrAttempt
 
-    OcrAttempt.objects.create(
+    OcrAttempt.objects.create(**_columns(attempt))
+
+
+def _columns(attempt: Attempt) -> dict:
+    return dict(
         vendor=attempt.vendor,
         endpoint=attempt.endpoint[:120],
         outcome=attempt.outcome,
@@ -87,8 +91,7 @@ def observed() -> Iterator[list[Attempt]]:
         set_sink(forward)
 
 
-def record(attempt: Attempt, *, subject_ref: str | None = None) -> None:
-    """Record an attempt; a failure to record is logged and never fails the read."""
+def _attributed(attempt: Attempt, subject_ref: str | None) -> Attempt:
     if subject_ref is None:
         subject_ref = current_subject()
     if subject_ref != attempt.subject_ref:
@@ -98,7 +101,32 @@ def record(attempt: Attempt, *, subject_ref: str | None = None) -> None:
         attempt.vendor, attempt.endpoint, attempt.outcome, attempt.error_code,
         attempt.http_status, attempt.duration_ms, attempt.vendor_request_id,
     )
+    return attempt
+
+
+def record(attempt: Attempt, *, subject_ref: str | None = None) -> None:
+    """Record an attempt; a failure to record is logged and never fails the read."""
+    attempt = _attributed(attempt, subject_ref)
     try:
         _sink(attempt)
     except Exception:  # recording must never turn a good read into a failure
         logger.exception("could not record an OCR attempt (vendor=%s)", attempt.vendor)
+
+
+def record_many(attempts: list[tuple[Attempt, str]]) -> None:
+    """Record ``(attempt, subject ref)`` pairs, e.g. one per image of a batched call: in one insert
+    when they go to the database (fifty round trips would hold back the batch's next call)."""
+    attributed = [_attributed(attempt, subject_ref) for attempt, subject_ref in attempts]
+    if _sink is not _save_to_database:
+        for attempt in attributed:
+            try:
+                _sink(attempt)
+            except Exception:  # recording must never turn a good read into a failure
+                logger.exception("could not record an OCR attempt (vendor=%s)", attempt.vendor)
+        return
+    from ..models import OcrAttempt
+
+    try:
+        OcrAttempt.objects.bulk_create([OcrAttempt(**_columns(attempt)) for attempt in attributed])
+    except Exception:  # recording must never turn a good read into a failure
+        logger.exception("could not record %d OCR attempts", len(attributed))

@@ -74,6 +74,8 @@ def _invalid(message: str, code: str) -> OcrError:
 
 
 def prepare(data: bytes, limits: ImageLimits) -> PreparedImage:
+    """The image as the API takes it: ``data`` itself when its format, orientation, sides and size
+    already fit (only its header is read), else turned upright, downscaled and re-encoded."""
     try:
         with Image.open(io.BytesIO(data)) as probe:
             source_format = probe.format or ""

@@ -16,6 +16,7 @@ from kyc.services.consent import SENSITIVE, consent_record
 from kyc.services.documents import document_attach
 from kyc.tasks import read_batch, read_document
 from kyc.uploads.prepare import prepare_upload
+from ocr_integration.models import OcrAttempt
 from ocr_integration.simulator import Simulator, SimulatorConfig
 from ocr_integration.simulator.testing import vendor_settings
 from ocr_integration.specimens import generate_specimen
@@ -74,6 +75,10 @@ def test_reads_waiting_in_the_database_share_one_vendor_call(ctyun, sim, django_
     # images in one call, the oldest submissions first, not just its own.
     read_document.apply(args=[str(cases[2].documents.first().id)], task_id="read-one")
     assert sim.batch_sizes == [4]
+    # The admin sees one attempt per image of the call, each naming its document and the call's size.
+    batch = list(Document.objects.filter(read_state="read").values_list("id", flat=True))
+    assert sorted(OcrAttempt.objects.values_list("subject_ref", "batch_size", "outcome")) == sorted(
+        (str(document_id), 4, "success") for document_id in batch)
     for case in cases[:2]:
         case.refresh_from_db()
         assert case.state == "ready_for_review", case.state_reason
@@ -85,6 +90,21 @@ def test_reads_waiting_in_the_database_share_one_vendor_call(ctyun, sim, django_
         case.refresh_from_db()
         assert case.state == "ready_for_review", case.state_reason
         assert id_number_read(case) == generate_specimen("cn_id_portrait", seed).truth.fields["id_number"]
+
+
+def test_a_claim_of_several_full_batches_sends_each_and_stores_every_reading(ctyun, sim,
+                                                                             django_capture_on_commit_callbacks):
+    cases = [submitted_chinese_id(seed, django_capture_on_commit_callbacks) for seed in (30, 31, 32, 33, 34)]
+    # Ten reads wait: one read task claims the two full batches (their calls in flight together)
+    # and leaves the two left over for the batch task.
+    read_document.apply(args=[str(cases[0].documents.first().id)], task_id="read-burst")
+    assert sim.batch_sizes == [4, 4]
+    for seed, case in zip((30, 31, 32, 33), cases[:4], strict=True):
+        case.refresh_from_db()
+        assert case.state == "ready_for_review", case.state_reason
+        assert id_number_read(case) == generate_specimen("cn_id_portrait", seed).truth.fields["id_number"]
+    assert set(cases[4].documents.values_list("read_state", flat=True)) == {"pending"}
+    assert OcrAttempt.objects.filter(outcome="success", batch_size=4).count() == 8
 
 
 def test_a_batch_that_is_not_full_waits_until_its_oldest_read_is_due(ctyun, sim, django_capture_on_commit_callbacks):
@@ -133,6 +153,41 @@ def test_a_batch_whose_worker_died_is_taken_over_after_the_stall_time(ctyun, sim
     assert case.state == "ready_for_review"
     assert set(DocumentReading.objects.filter(document__case=case).values_list("claim_token", flat=True)) == {
         "batch-takes-over"}
+
+
+def test_a_read_held_by_another_batch_is_left_to_it_until_that_claim_is_stale(ctyun, sim,
+                                                                               django_capture_on_commit_callbacks):
+    cases = [submitted_chinese_id(seed, django_capture_on_commit_callbacks) for seed in (20, 21)]
+    batched_reads.documents_claim_batch(group=GROUP, token="lost-worker", only_if_full=True)
+    portrait = cases[0].documents.get(kind="cn_id_portrait")
+    # Its own read message, delivered while another process holds its batch: nothing is sent.
+    read_document.apply(args=[str(portrait.id)], task_id="read-while-held")
+    assert sim.batch_sizes == []
+    assert set(Document.objects.filter(case__in=cases).values_list("claim_token", flat=True)) == {"lost-worker"}
+    # The stall sweep queues its read again once the claim is stale: that read takes the batch over.
+    ctyun.OCR_READ_STALL_SECONDS = 0
+    read_document.apply(args=[str(portrait.id)], task_id="read-after-stall")
+    assert sim.batch_sizes == [4]
+    for case in cases:
+        case.refresh_from_db()
+        assert case.state == "ready_for_review", case.state_reason
+    assert set(DocumentReading.objects.filter(document__case__in=cases).values_list("claim_token", flat=True)) == {
+        "read-after-stall"}
+
+
+def test_a_read_held_by_another_process_still_takes_the_next_full_batch(ctyun, sim,
+                                                                      django_capture_on_commit_callbacks):
+    held = [submitted_chinese_id(seed, django_capture_on_commit_callbacks) for seed in (40, 41)]
+    batched_reads.documents_claim_batch(group=GROUP, token="first-process", only_if_full=True)
+    later = [submitted_chinese_id(seed, django_capture_on_commit_callbacks) for seed in (42, 43)]
+    # The second process's first message names a document the first process holds: it still sends
+    # the full batch that waits behind it, now, not after working through the held reads' messages.
+    read_document.apply(args=[str(held[0].documents.first().id)], task_id="second-process")
+    assert sim.batch_sizes == [4]
+    for case in later:
+        case.refresh_from_db()
+        assert case.state == "ready_for_review", case.state_reason
+    assert set(Document.objects.filter(case__in=held).values_list("claim_token", flat=True)) == {"first-process"}
 
 
 def test_an_image_the_vendor_refuses_fails_alone(ctyun, sim, django_capture_on_commit_callbacks):

@@ -11,7 +11,6 @@ the caller, kyc/services/batched_reads.py). ``read`` sends one image.
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,6 +120,7 @@ class CtyunOcrClient:
                 raise
             return [exc] * len(items)
         results: list[Reading | OcrError] = []
+        recorded: list[tuple[attempts.Attempt, str]] = []
         for index, ((kind, _), item, subject) in enumerate(zip(items, envelope.items, subjects, strict=True)):
             # One attempt per image: a success only when the vendor answered that image in the
             # documented shape (our own verdict on a good answer, e.g. the wrong side, is still one).
@@ -135,8 +135,9 @@ class CtyunOcrClient:
                     results.append(self._normalise(api, kind, parsed, item, request_id))
                 except OcrError as exc:
                     results.append(exc)
-            attempts.record(attempts.Attempt(self.name, f"ctyun/{api}", outcome, code, 200, duration_ms,
-                                             request_id or "", batch_size=len(items)), subject_ref=subject)
+            recorded.append((attempts.Attempt(self.name, f"ctyun/{api}", outcome, code, 200, duration_ms,
+                                              request_id or "", batch_size=len(items)), subject))
+        attempts.record_many(recorded)
         if single and isinstance(results[0], OcrError):
             raise results[0]
         return results
@@ -163,8 +164,10 @@ class CtyunOcrClient:
         """``(envelope, request id, duration)``. Failed calls are recorded here, for every subject;
         a successful call is recorded per image by ``_read_batch``, once each answer is parsed."""
         path = IDCARD_PATH if api == "idcard" else GENERAL_PATH
-        # URL-safe base64, as the document asks ("常规safe base64", urlsafe_b64encode).
-        body = json.dumps({"data": [base64.urlsafe_b64encode(image).decode("ascii") for image in batch]}).encode()
+        # URL-safe base64, as the document asks ("常规safe base64", urlsafe_b64encode). Its letters
+        # need no JSON escaping, so the body is joined rather than scanned by the JSON encoder
+        # (tens of milliseconds for 50 photos, before the call).
+        body = b'{"data": ["' + b'", "'.join(base64.urlsafe_b64encode(image) for image in batch) + b'"]}'
         url = self.account.endpoint.rstrip("/") + path
         host = url.split("://", 1)[-1].split("/", 1)[0]
         # At send time: everything is built, only signing (microseconds) stands between the
@@ -178,9 +181,9 @@ class CtyunOcrClient:
         endpoint = f"ctyun/{api}"
 
         def record(outcome: str, code: str = "", status: int | None = None, duration: int = 0) -> None:
-            for subject in subjects:
-                attempts.record(attempts.Attempt(self.name, endpoint, outcome, code, status, duration, request_id,
-                                                 batch_size=len(batch)), subject_ref=subject)
+            attempt = attempts.Attempt(self.name, endpoint, outcome, code, status, duration, request_id,
+                                       batch_size=len(batch))
+            attempts.record_many([(attempt, subject) for subject in subjects])
 
         try:
             exchange = http.post(url, content=body, headers=headers)
