@@ -203,3 +203,14 @@ def test_the_emirates_sex_is_found_by_its_single_letter_when_its_caption_lost_on
     # Two lone letters: which one is the sex is not known, so none is taken.
     stray = TextLine("M" if specimen.truth.fields["sex"] == "F" else "F", 0.9, _quad(0, 0, 20, 20))
     assert "sex" not in fields.emirates_id_front([*page, stray])
+
+
+@pytest.mark.parametrize("family", held_out_families(DocumentKind.CN_ID_PORTRAIT)[:1])
+def test_a_printed_sex_the_number_contradicts_fails_on_a_held_out_card(provider, family):
+    portrait = render(DocumentKind.CN_ID_PORTRAIT, family, 6202, faults=[Fault.ID_SEX_MISMATCH])
+    emblem = render(DocumentKind.CN_ID_EMBLEM, family, 6202, faults=[Fault.ID_SEX_MISMATCH])
+    case = CaseReadings(document_type=DocumentType.CN_RESIDENT_ID,
+                        primary=[read(provider, portrait), read(provider, emblem)])
+    outcomes = {(f.code, str(f.outcome)) for f in check_case(case, today=TODAY, policy=CheckPolicy())}
+    assert ("CN_ID_SEX", "fail") in outcomes
+    assert ("CN_ID_BIRTH_DATE", "pass") in outcomes  # only the sex was changed
