@@ -261,6 +261,35 @@ def parse_date(text: str) -> PrintedDate | None:
     return None
 
 
+# Dates as they stand inside a longer text (a caption's remnant, a stray mark, a second value
+# beside them): every form ``parse_date`` reads, delimited so that no digit of a neighbour joins.
+_DATE_IN_TEXT = (
+    re.compile(r"(?<![0-9])\d{4}\s*[-./]\s*\d{1,2}\s*[-./]\s*\d{1,2}(?![0-9])"),
+    re.compile(r"(?<![0-9])[0-9OIDSZB]{1,2}\s*[-./]\s*[0-9OIDSZB]{1,2}\s*[-./]\s*[0-9OIDSZB]{4}(?![0-9])"),
+    re.compile(r"(?<![0-9A-Z])\d{1,2}\s*\.?\s*[A-Z]{3,4}\.?(?:\s*/\s*[A-Z]{3,4}\.?)?\s*(?:\d{4}|\d{2})(?![0-9])"),
+    re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日?"),
+)
+
+
+def find_date(text: str) -> PrintedDate | None:
+    """A date in any printed form ``parse_date`` reads ("1963-02-05", "05.02.1963", "05 FEB/FÉV 63",
+    "05/02/1963", "1963年2月5日"), the whole text first, else the first one standing inside it.
+
+    The date forms are one rule for every kind and side: issuers change them between designs and
+    print runs, so a reader that knows one form per kind reads nothing on the next card.
+    """
+    whole = parse_date(text)
+    if whole is not None:
+        return whole
+    folded = _slash_between_months(_fold_upper(text))
+    for pattern in _DATE_IN_TEXT:
+        for m in pattern.finditer(folded):
+            found = parse_date(m.group(0))
+            if found is not None:
+                return found
+    return None
+
+
 def _slash_between_months(text: str) -> str:
     """The slash between two languages' month names, read as a letter ("ENEIJAN", "FEBLFEV").
 
