@@ -250,10 +250,10 @@ def parse_date(text: str) -> PrintedDate | None:
     m = re.fullmatch(r"(\d{1,2})\s*(\d{1,2})\s*月\s*(?:/\s*[A-Z]{3,4}\.?)?\s*(\d{4}|\d{2})", t)
     if m:
         return _checked(int(m.group(1)), int(m.group(2)), int(m.group(3)), len(m.group(3)) == 4)
-    m = re.fullmatch(r"(\d{4})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})", t)
+    m = re.fullmatch(r"(\d{4})\s*[-./|]\s*(\d{1,2})\s*[-./|]\s*(\d{1,2})", t)
     if m:
         return _checked(int(m.group(3)), int(m.group(2)), int(m.group(1)), True)
-    m = re.fullmatch(r"([0-9OIDSZB]{1,2})\s*[-./ ]\s*([0-9OIDSZB]{1,2})\s*[-./ ]\s*([0-9OIDSZB]{4})", t)
+    m = re.fullmatch(r"([0-9OIDSZB]{1,2})\s*[-./| ]\s*([0-9OIDSZB]{1,2})\s*[-./| ]\s*([0-9OIDSZB]{4})", t)
     if m:
         day, month, year = _num(m.group(1)), _num(m.group(2)), _num(m.group(3))
         if None not in (day, month, year):
@@ -264,8 +264,8 @@ def parse_date(text: str) -> PrintedDate | None:
 # Dates as they stand inside a longer text (a caption's remnant, a stray mark, a second value
 # beside them): every form ``parse_date`` reads, delimited so that no digit of a neighbour joins.
 _DATE_IN_TEXT = (
-    re.compile(r"(?<![0-9])\d{4}\s*[-./]\s*\d{1,2}\s*[-./]\s*\d{1,2}(?![0-9])"),
-    re.compile(r"(?<![0-9])[0-9OIDSZB]{1,2}\s*[-./]\s*[0-9OIDSZB]{1,2}\s*[-./]\s*[0-9OIDSZB]{4}(?![0-9])"),
+    re.compile(r"(?<![0-9])\d{4}\s*[-./|]\s*\d{1,2}\s*[-./|]\s*\d{1,2}(?![0-9])"),
+    re.compile(r"(?<![0-9])[0-9OIDSZB]{1,2}\s*[-./|]\s*[0-9OIDSZB]{1,2}\s*[-./|]\s*[0-9OIDSZB]{4}(?![0-9])"),
     re.compile(r"(?<![0-9A-Z])\d{1,2}\s*\.?\s*[A-Z]{3,4}\.?(?:\s*/\s*[A-Z]{3,4}\.?)?\s*(?:\d{4}|\d{2})(?![0-9])"),
     re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日?"),
 )

@@ -51,7 +51,7 @@ def parse_dmy_words(text: str) -> str | None:
 
 def parse_dmy_slashes(text: str) -> str | None:
     """``12/03/1985`` (Emirates ID) -> ISO."""
-    m = re.search(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})", latin(text).upper().translate(_DIGIT_LOOKALIKES))
+    m = re.search(r"(\d{1,2})\s*[/.|-]\s*(\d{1,2})\s*[/.|-]\s*(\d{4})", latin(text).upper().translate(_DIGIT_LOOKALIKES))
     return _iso(int(m.group(3)), int(m.group(2)), int(m.group(1))) if m else None
 
 

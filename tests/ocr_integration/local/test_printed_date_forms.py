@@ -63,6 +63,8 @@ def _reprinted(lines: list[TextLine], printed: dict[str, str], form: str) -> lis
     ("05 FEB 1963", "1963-02-05"), ("05 FEB/FÉV 63", "1963-02-05"), ("05 FEB/FEV 31", "2031-02-05"),
     ("1963年2月5日", "1963-02-05"), ("Birth date: 1963-02-05", "1963-02-05"),
     ("Date of birth 05.02.1963 |", "1963-02-05"), ("出生 1963-02-05", "1963-02-05"),
+    # A slash read as a bar on a tilted photo (tuning passport_uae_arabic: "09/07|2024").
+    ("09/07|2024", "2024-07-09"), ("1963|02-05", "1963-02-05"),
 ])
 def test_a_date_is_read_in_any_printed_form_even_inside_a_longer_line(text, iso):
     assert fields.printed_date(text, past=iso < "2000", today=TODAY) == iso
@@ -131,3 +133,21 @@ def test_chinese_birth_date_in_every_form(provider, family):
                  for line in lines]
         found = fields.cn_id_portrait(moved, today=TODAY)
         assert found["birth_date"][0] == birth.isoformat(), other
+
+
+def test_a_slash_read_as_a_bar_on_a_held_out_card(provider):
+    family = held_out_families(DocumentKind.EMIRATES_ID_FRONT)[-1]
+    specimen = render(DocumentKind.EMIRATES_ID_FRONT, family, 7301)
+    form = EID_STYLES[family][0].date_form_for(7301)
+    truth = specimen.truth.fields
+    printed = {printed_date(truth[n], form): truth[n] for n in DATES}
+    lines = []
+    for line in _lines(provider, specimen):
+        text = line.text
+        for old in printed:
+            at = max(old.rfind("/"), old.rfind("-"), old.rfind("."))
+            text = text.replace(old, old[:at] + "|" + old[at + 1:])
+        lines.append(TextLine(text, line.score, line.quad))
+    assert any("|" in line.text for line in lines)
+    found = fields.emirates_id_front(lines)
+    assert {n: found[n][0] for n in DATES if n in found} == {n: truth[n] for n in DATES}
