@@ -18,6 +18,8 @@ from datetime import date
 
 from rapidfuzz import fuzz
 
+from ocr_integration.documents.icao_codes import code_for_name
+
 from .layout import latin
 
 # Caption phrases per canonical field (compared without case, accents, spaces or punctuation).
@@ -114,6 +116,11 @@ class Caption:
 def caption_of(text: str, lexicon: dict[str, tuple[str, ...]], *, min_score: float = 0.8) -> Caption | None:
     """What field a whole line captions, if it is a caption (one of its parts matching is enough)."""
     body = _NUMBERING.sub("", latin(text), count=1)
+    if _names_a_country(body):
+        # A country's name is a value (nationality, issuing state, place of birth, the page's
+        # header), never a caption, however near a caption word it is spelled (AUSTRIA and
+        # "autorite" score 0.75, the loosened match for a misread caption).
+        return None
     best: tuple[float, str] | None = None
     for part in _SPLIT.split(body):
         part = fold(part)
@@ -131,6 +138,12 @@ def caption_of(text: str, lexicon: dict[str, tuple[str, ...]], *, min_score: flo
     if best is None:
         return None
     return Caption(best[1], best[0], "")
+
+
+def _names_a_country(text: str) -> bool:
+    words = " ".join(text.split())
+    # Three letters may be a code or a short caption ("Nom"); only names are ruled out.
+    return len(words) > 3 and code_for_name(words) is not None
 
 
 def _phrase_pattern(phrase: str) -> str:
