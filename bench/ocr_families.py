@@ -174,6 +174,7 @@ def fault_plan():
             (Fault.WRONG_CHECK_DIGIT, "Chinese ID check character", "CN_ID_NUMBER", True),
             (Fault.ID_BIRTH_MISMATCH, "Chinese ID number's birth date != printed", "CN_ID_BIRTH_DATE", True),
             (Fault.EXPIRED, "expired Chinese ID", "DOC_EXPIRY", True),
+            (Fault.ID_SEX_MISMATCH, "Chinese ID printed sex != number", "CN_ID_SEX", False),
         ],
         "emirates_id": [
             (Fault.WRONG_CHECK_DIGIT, "Emirates ID MRZ check digit", "MRZ_CHECK_DIGIT", False),

@@ -156,9 +156,13 @@ def _expand_initials(short: list[str], full: list[str]) -> list[str] | None:
 
 def _arrangements(folded: str) -> set[str]:
     tokens = folded.split()
-    # Compare without spaces (ANNA MARIA / ANNAMARIA) both in printed order and with the
-    # components sorted (surname-first against given-names-first).
-    return {"".join(tokens), "".join(sorted(tokens))}
+    # Compare without spaces (ANNA MARIA / ANNAMARIA) in printed order, in every rotation of it
+    # (surname-first against given-names-first is a rotation) and with the components sorted.
+    # Sorting alone is not enough: a space lost inside the given names (YADADWAFIN ZANAM for
+    # Yadad Wafin Zanam, a recogniser's merge on narrow serif type) sorts differently from the
+    # MRZ's ZANAM YADAD WAFIN, while a rotation still lines the letters up.
+    rotations = {"".join(tokens[i:] + tokens[:i]) for i in range(len(tokens))} or {""}
+    return rotations | {"".join(sorted(tokens))}
 
 
 def comparable(a: str, b: str) -> bool:

@@ -18,6 +18,8 @@ from datetime import date
 
 from rapidfuzz import fuzz
 
+from ocr_integration.documents.icao_codes import code_for_name
+
 from .layout import latin
 
 # Caption phrases per canonical field (compared without case, accents, spaces or punctuation).
@@ -114,6 +116,11 @@ class Caption:
 def caption_of(text: str, lexicon: dict[str, tuple[str, ...]], *, min_score: float = 0.8) -> Caption | None:
     """What field a whole line captions, if it is a caption (one of its parts matching is enough)."""
     body = _NUMBERING.sub("", latin(text), count=1)
+    if _names_a_country(body):
+        # A country's name is a value (nationality, issuing state, place of birth, the page's
+        # header), never a caption, however near a caption word it is spelled (AUSTRIA and
+        # "autorite" score 0.75, the loosened match for a misread caption).
+        return None
     best: tuple[float, str] | None = None
     for part in _SPLIT.split(body):
         part = fold(part)
@@ -131,6 +138,12 @@ def caption_of(text: str, lexicon: dict[str, tuple[str, ...]], *, min_score: flo
     if best is None:
         return None
     return Caption(best[1], best[0], "")
+
+
+def _names_a_country(text: str) -> bool:
+    words = " ".join(text.split())
+    # Three letters may be a code or a short caption ("Nom"); only names are ruled out.
+    return len(words) > 3 and code_for_name(words) is not None
 
 
 def _phrase_pattern(phrase: str) -> str:
@@ -250,14 +263,43 @@ def parse_date(text: str) -> PrintedDate | None:
     m = re.fullmatch(r"(\d{1,2})\s*(\d{1,2})\s*月\s*(?:/\s*[A-Z]{3,4}\.?)?\s*(\d{4}|\d{2})", t)
     if m:
         return _checked(int(m.group(1)), int(m.group(2)), int(m.group(3)), len(m.group(3)) == 4)
-    m = re.fullmatch(r"(\d{4})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})", t)
+    m = re.fullmatch(r"(\d{4})\s*[-./|]\s*(\d{1,2})\s*[-./|]\s*(\d{1,2})", t)
     if m:
         return _checked(int(m.group(3)), int(m.group(2)), int(m.group(1)), True)
-    m = re.fullmatch(r"([0-9OIDSZB]{1,2})\s*[-./ ]\s*([0-9OIDSZB]{1,2})\s*[-./ ]\s*([0-9OIDSZB]{4})", t)
+    m = re.fullmatch(r"([0-9OIDSZB]{1,2})\s*[-./| ]\s*([0-9OIDSZB]{1,2})\s*[-./| ]\s*([0-9OIDSZB]{4})", t)
     if m:
         day, month, year = _num(m.group(1)), _num(m.group(2)), _num(m.group(3))
         if None not in (day, month, year):
             return _checked(day, month, year, True)
+    return None
+
+
+# Dates as they stand inside a longer text (a caption's remnant, a stray mark, a second value
+# beside them): every form ``parse_date`` reads, delimited so that no digit of a neighbour joins.
+_DATE_IN_TEXT = (
+    re.compile(r"(?<![0-9])\d{4}\s*[-./|]\s*\d{1,2}\s*[-./|]\s*\d{1,2}(?![0-9])"),
+    re.compile(r"(?<![0-9])[0-9OIDSZB]{1,2}\s*[-./|]\s*[0-9OIDSZB]{1,2}\s*[-./|]\s*[0-9OIDSZB]{4}(?![0-9])"),
+    re.compile(r"(?<![0-9A-Z])\d{1,2}\s*\.?\s*[A-Z]{3,4}\.?(?:\s*/\s*[A-Z]{3,4}\.?)?\s*(?:\d{4}|\d{2})(?![0-9])"),
+    re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日?"),
+)
+
+
+def find_date(text: str) -> PrintedDate | None:
+    """A date in any printed form ``parse_date`` reads ("1963-02-05", "05.02.1963", "05 FEB/FÉV 63",
+    "05/02/1963", "1963年2月5日"), the whole text first, else the first one standing inside it.
+
+    The date forms are one rule for every kind and side: issuers change them between designs and
+    print runs, so a reader that knows one form per kind reads nothing on the next card.
+    """
+    whole = parse_date(text)
+    if whole is not None:
+        return whole
+    folded = _slash_between_months(_fold_upper(text))
+    for pattern in _DATE_IN_TEXT:
+        for m in pattern.finditer(folded):
+            found = parse_date(m.group(0))
+            if found is not None:
+                return found
     return None
 
 

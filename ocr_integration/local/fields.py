@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import UTC, date, datetime
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -51,7 +51,7 @@ def parse_dmy_words(text: str) -> str | None:
 
 def parse_dmy_slashes(text: str) -> str | None:
     """``12/03/1985`` (Emirates ID) -> ISO."""
-    m = re.search(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})", latin(text).upper().translate(_DIGIT_LOOKALIKES))
+    m = re.search(r"(\d{1,2})\s*[/.|-]\s*(\d{1,2})\s*[/.|-]\s*(\d{4})", latin(text).upper().translate(_DIGIT_LOOKALIKES))
     return _iso(int(m.group(3)), int(m.group(2)), int(m.group(1))) if m else None
 
 
@@ -59,6 +59,19 @@ def parse_cn_date(text: str) -> str | None:
     """``1990 年 3 月 12 日`` -> ISO."""
     m = re.search(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?", latin(text))
     return _iso(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
+def printed_date(text: str, *, past: bool, today: date | None = None) -> str | None:
+    """A date in any printed form (see ``captions.find_date``) within ``text``, as ISO.
+
+    ``past``: a two-digit year is a birth year (never in the future); else this century. Forms
+    already read by kind-specific rules keep their reading (``12/03/1985``, ``1990年3月12日``).
+    """
+    iso = parse_dmy_slashes(text) or parse_cn_date(text)
+    if iso:
+        return iso
+    found = captions.find_date(text)
+    return found.resolve(past=past, today=today or datetime.now(UTC).date()) if found is not None else None
 
 
 def _upper_words(text: str) -> str:
@@ -563,7 +576,7 @@ def _emirates_front_value(name: str, raw: str) -> str | None:
         result = emirates_id.validate_id_number(digits)
         return (result.formatted or digits) if result.ok else None
     if name in ("birth_date", "issue_date", "expiry_date"):
-        return parse_dmy_slashes(raw)
+        return printed_date(raw, past=name == "birth_date")
     if name == "nationality":
         # A country is words: a lone "/" is what is left of a bilingual caption ("Nationality / ...").
         words = _upper_words(raw)
@@ -592,7 +605,7 @@ def _emirates_front_by_fixed_caption(lines: list[TextLine]) -> Found:
         found["full_name"] = (value, name[1], name[2])
     for field, label in (("birth_date", "Date of Birth"), ("issue_date", "Issuing Date"), ("expiry_date", "Expiry Date")):
         hit = _inline(lines, label)
-        if hit is not None and (value := parse_dmy_slashes(hit[0])):
+        if hit is not None and (value := printed_date(hit[0], past=field == "birth_date")):
             found[field] = (value, hit[1], hit[2])
     nationality = _inline(lines, "Nationality")
     if nationality is not None and (value := _emirates_front_value("nationality", nationality[0])):
@@ -697,9 +710,9 @@ def cn_id_portrait(lines: list[TextLine], *, today: date) -> Found:
         # read, it is reported as not read.
         found["sex"] = (sex[0][:1], sex[1], sex[2])
     birth = _cn_value(lines, "出生")
-    printed_birth = parse_cn_date(birth[0]) if birth else None
+    printed_birth = printed_date(birth[0], past=True, today=today) if birth else None
     if not printed_birth:
-        birth = _cn_date_by_content(lines, number_hit[2] if number_hit else None)
+        birth = _cn_date_by_content(lines, number_hit[2] if number_hit else None, today)
         printed_birth = birth[0] if birth else None
     if printed_birth:
         # Kept as printed, so a number that encodes another birth date is caught by the checks.
@@ -726,7 +739,9 @@ def _cn_sex_by_content(lines: list[TextLine]) -> tuple[str, float, TextLine] | N
     return found[0] if len(found) == 1 else None
 
 
-def _cn_date_by_content(lines: list[TextLine], number_line: TextLine | None) -> tuple[str, float, TextLine] | None:
+def _cn_date_by_content(
+    lines: list[TextLine], number_line: TextLine | None, today: date
+) -> tuple[str, float, TextLine] | None:
     """The birth date found by its form (1963年2月5日) when its label was not read as one box.
 
     The detector can cut the label 出生 in two (出 | 生1963年2月5日); the birth date is the one
@@ -734,7 +749,7 @@ def _cn_date_by_content(lines: list[TextLine], number_line: TextLine | None) -> 
     """
     dates = [
         (iso, line.score, line) for line in lines
-        if line is not number_line and (iso := parse_cn_date(line.text))
+        if line is not number_line and (iso := printed_date(line.text, past=True, today=today))
     ]
     return dates[0] if len(dates) == 1 else None
 

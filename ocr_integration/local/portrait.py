@@ -19,8 +19,17 @@ MAX_SHARE = 0.35
 MIN_FILL = 0.6  # component area / its bounding box
 
 
-def portrait_boxes(image: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Boxes (left, top, right, bottom, working pixels) that look like a portrait photo."""
+TEXT_COVER = 0.3  # of a candidate's area covered by detected text lines: a block of values
+
+
+def portrait_boxes(image: np.ndarray, text_quads: list[np.ndarray] | None = None) -> list[tuple[int, int, int, int]]:
+    """Boxes (left, top, right, bottom, working pixels) that look like a portrait photo.
+
+    ``text_quads`` (the detector's lines) rule out a block of text: on a small or blurred scan
+    a column of bold values printed close together (dates, authority) joins into one solid
+    region of photo size and shape, and reading nothing inside it loses those values. The
+    detector finds a stray box or two in a real photo, never lines covering a third of it.
+    """
     h, w = image.shape[:2]
     gh, gw = h // BLOCK, w // BLOCK
     if gh < 4 or gw < 4:
@@ -50,8 +59,24 @@ def portrait_boxes(image: np.ndarray) -> list[tuple[int, int, int, int]]:
         # A photo is printed inside the page; shade or glare reaching the edge is not one.
         if x == 0 or y == 0 or x + bw >= gw or y + bh >= gh:
             continue
-        out.append((x * BLOCK, y * BLOCK, (x + bw) * BLOCK, (y + bh) * BLOCK))
+        box = (x * BLOCK, y * BLOCK, (x + bw) * BLOCK, (y + bh) * BLOCK)
+        if text_quads and _text_cover(box, text_quads) > TEXT_COVER:
+            continue
+        out.append(box)
     return out
+
+
+def _text_cover(box: tuple[int, int, int, int], quads: list[np.ndarray]) -> float:
+    """The share of ``box`` covered by the text lines whose centre lies in it."""
+    left, top, right, bottom = box
+    covered = 0.0
+    for quad in quads:
+        if not inside(quad, [box]):
+            continue
+        x0, y0 = max(left, float(quad[:, 0].min())), max(top, float(quad[:, 1].min()))
+        x1, y1 = min(right, float(quad[:, 0].max())), min(bottom, float(quad[:, 1].max()))
+        covered += max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    return covered / max(1.0, float((right - left) * (bottom - top)))
 
 
 def inside(quad: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> bool:

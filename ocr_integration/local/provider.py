@@ -215,7 +215,7 @@ def _recognise_page(working: _Working, kind: DocumentKind, source: np.ndarray) -
     # The MRZ rows (narrowed) and every other line go to the recogniser in one batch.
     page_quads = quads if mrz_quads is None else [q for q in quads if not _inside_any(q, mrz_quads)]
     if kind in _WITH_PORTRAIT:
-        photos = portrait.portrait_boxes(image)
+        photos = portrait.portrait_boxes(image, page_quads)
         page_quads = [q for q in page_quads if not portrait.inside(q, photos)]
     crops = [crop(image, q) for q in page_quads]
     if mrz_quads is not None:

@@ -11,7 +11,7 @@ from ocr_integration.documents.kinds import DocumentKind
 
 from . import degrade as _degrade
 from . import identities, marker, render
-from .model import APPLICABLE_FAULTS, Degradation, Fault, GroundTruth, Specimen
+from .model import APPLICABLE_FAULTS, MARKED_FAULTS, Degradation, Fault, GroundTruth, Specimen
 
 
 def _faults(kind: DocumentKind, faults: Iterable[Fault | str]) -> frozenset[Fault]:
@@ -20,6 +20,10 @@ def _faults(kind: DocumentKind, faults: Iterable[Fault | str]) -> frozenset[Faul
     if unsupported:
         names = ", ".join(sorted(str(f) for f in unsupported))
         raise ValueError(f"{kind} specimens cannot carry the fault(s): {names}")
+    unmarked = chosen - MARKED_FAULTS
+    if unmarked:
+        names = ", ".join(sorted(str(f) for f in unmarked))
+        raise ValueError(f"the specimen marker has no bit for the fault(s) {names}; render them with specimens.families")
     return chosen
 
 

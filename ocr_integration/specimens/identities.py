@@ -249,7 +249,8 @@ def cn_resident_id(kind: DocumentKind, seed: int, faults: frozenset[Fault]) -> P
     if kind is DocumentKind.CN_ID_PORTRAIT:
         fields = {
             "full_name": name,
-            "sex": "男" if male else "女",
+            # The sequence above follows ``male``; the fault prints the other sex.
+            "sex": "男" if male != (Fault.ID_SEX_MISMATCH in faults) else "女",
             "ethnicity": ethnicity,
             "birth_date": birth.isoformat(),
             "address": address,

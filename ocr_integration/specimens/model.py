@@ -19,6 +19,9 @@ class Fault(StrEnum):
     EXPIRED = "expired"  # expiry date (or the end of a Chinese ID's validity) in the past
     VZ_MRZ_MISMATCH = "vz_mrz_mismatch"  # printed birth date differs from the MRZ's
     ID_BIRTH_MISMATCH = "id_birth_mismatch"  # Chinese ID number encodes another birth date
+    # Chinese ID prints the other sex than the number's sequence parity says. Layout families
+    # only: the specimen marker has no bit left for it (see ``MARKED_FAULTS``).
+    ID_SEX_MISMATCH = "id_sex_mismatch"
 
 
 # Bit positions in the specimen marker; never renumber (old images would decode wrongly).
@@ -28,6 +31,9 @@ FAULT_BITS: dict[Fault, int] = {
     Fault.VZ_MRZ_MISMATCH: 2,
     Fault.ID_BIRTH_MISMATCH: 3,
 }
+# Faults the marked generator (``generate_specimen``) can carry: the marker's four fault bits are
+# all taken, so a later fault is drawn by the layout families (which carry no marker) only.
+MARKED_FAULTS = frozenset(FAULT_BITS)
 
 APPLICABLE_FAULTS: dict[DocumentKind, frozenset[Fault]] = {
     DocumentKind.PASSPORT: frozenset(
@@ -40,10 +46,10 @@ APPLICABLE_FAULTS: dict[DocumentKind, frozenset[Fault]] = {
         {Fault.WRONG_CHECK_DIGIT, Fault.EXPIRED, Fault.VZ_MRZ_MISMATCH}
     ),
     DocumentKind.CN_ID_PORTRAIT: frozenset(
-        {Fault.WRONG_CHECK_DIGIT, Fault.EXPIRED, Fault.ID_BIRTH_MISMATCH}
+        {Fault.WRONG_CHECK_DIGIT, Fault.EXPIRED, Fault.ID_BIRTH_MISMATCH, Fault.ID_SEX_MISMATCH}
     ),
     DocumentKind.CN_ID_EMBLEM: frozenset(
-        {Fault.WRONG_CHECK_DIGIT, Fault.EXPIRED, Fault.ID_BIRTH_MISMATCH}
+        {Fault.WRONG_CHECK_DIGIT, Fault.EXPIRED, Fault.ID_BIRTH_MISMATCH, Fault.ID_SEX_MISMATCH}
     ),
     DocumentKind.BANK_CARD: frozenset({Fault.WRONG_CHECK_DIGIT, Fault.EXPIRED}),
 }

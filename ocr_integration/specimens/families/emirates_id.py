@@ -9,6 +9,7 @@ leaves it out of the ground truth.
 from __future__ import annotations
 
 import random
+import zlib
 from dataclasses import dataclass, replace
 
 from PIL import Image, ImageDraw
@@ -63,15 +64,21 @@ class CardStyle:
     caption_mm: float = 2.0
     value_mm: float = 2.6
     row_mm: float = 4.6
+    # A second date form the design prints on every other seed (issuers change the form between
+    # print runs); chosen from the seed alone, so the layout's randomness is the same either way.
+    other_date_form: str | None = None
+
+    def date_form_for(self, seed: int) -> str:
+        return self.other_date_form if self.other_date_form and zlib.crc32(str(seed).encode()) & 1 else self.date_form
 
 
 def _caption(style: CardStyle, name: str) -> list[str]:
     return [CAPTIONS[lang][name] for lang in style.languages]
 
 
-def _value(style: CardStyle, name: str, fields: dict[str, str], text: dict[str, str]) -> str:
+def _value(style: CardStyle, name: str, fields: dict[str, str], text: dict[str, str], seed: int) -> str:
     if name in DATE_FIELDS:
-        return printed_date(fields[name], style.date_form)
+        return printed_date(fields[name], style.date_form_for(seed))
     if name == "nationality":
         n = text["nationality_name"]
         return n.upper() if style.nationality_upper else n.title()
@@ -129,7 +136,7 @@ def front(style: CardStyle, seed: int, faults: frozenset[Fault], rng: random.Ran
     img.paste(portrait((photo_w, photo_h), rng), (photo_x, photo_y))
     left = (mm(4) if style.photo_right else photo_x + photo_w + mm(3.5)) + rng.randint(0, mm(1))
     right = (photo_x - mm(3)) if style.photo_right else w - mm(4)
-    values = {n: _value(style, n, printed.truth.fields, printed.text) for n in printed.truth.fields}
+    values = {n: _value(style, n, printed.truth.fields, printed.text, seed) for n in printed.truth.fields}
     drawn = _rows(draw, style, style.front_rows, values, left, right, mm(12.5) + rng.randint(0, mm(1)))
     fields = {n: printed.truth.fields[n] for n in drawn}
     return img, replace(printed.truth, fields=fields)
@@ -144,8 +151,8 @@ def back(style: CardStyle, seed: int, faults: frozenset[Fault], rng: random.Rand
     draw.rounded_rectangle(chip, radius=8, fill=(205, 180, 110), outline=(150, 120, 60))
     left = (mm(22) if style.chip_left else mm(5)) + rng.randint(0, mm(1))
     right = w - mm(5) if style.chip_left else w - mm(21)
-    values = {n: _value(style, n, printed.truth.fields, printed.text) for n in printed.truth.fields}
-    values["issuing_place"] = _value(style, "issuing_place", printed.truth.fields, printed.text)
+    values = {n: _value(style, n, printed.truth.fields, printed.text, seed) for n in printed.truth.fields}
+    values["issuing_place"] = _value(style, "issuing_place", printed.truth.fields, printed.text, seed)
     drawn = _rows(draw, style, style.back_rows, values, left, right, mm(4.5) + rng.randint(0, mm(1)))
     band = h - mm(19)
     draw.rectangle((0, band, w, h), fill=(246, 246, 244))
@@ -176,9 +183,10 @@ STYLES: dict[str, tuple[CardStyle, bool, str]] = {
                       (("issue_date", 0), ("expiry_date", 28)),
                   ),
                   back_rows=((("occupation", 0),), (("employer", 0),), (("card_number", 0), ("issuing_place", 30))),
-                  row_mm=0.6, value_mm=2.5, caption_mm=1.8, base=(236, 238, 230)),
+                  row_mm=0.6, value_mm=2.5, caption_mm=1.8, base=(236, 238, 230), other_date_form="iso"),
         False,
-        "English / Arabic captions above the values, portrait on the right, dates side by side.",
+        "English / Arabic captions above the values, portrait on the right, dates side by side,"
+        " '05/02/1963' or, on every other card, '1963-02-05'.",
     ),
     "eid_serif_twocol": (
         CardStyle(languages=("en",), mode="inline", date_form="dotted", caption_face="serif", value_face="serif_bold",

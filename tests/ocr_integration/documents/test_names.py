@@ -37,6 +37,13 @@ def test_similarity_ignores_order_case_and_spacing():
     assert names.similarity("anna-maria eriksson", "ERIKSSON ANNAMARIA") == 1.0
 
 
+def test_a_space_lost_between_given_names_does_not_hide_a_surname_first_order():
+    # The recogniser merged two given names on a serif Emirates ID front (tuning eid_serif_twocol);
+    # the TD1 MRZ writes the surname first.
+    assert names.similarity("YadadWafin Zanam", "ZANAM YADAD WAFIN") == 1.0
+    assert names.similarity("YadadWafin Zanam", "SMITH JOHN PAUL") < 0.5
+
+
 def test_similarity_scores_typos_and_different_people():
     assert 0.85 <= names.similarity("Anna Maria Eriksson", "ERIKSON ANNA MARIA") < 1.0
     assert names.similarity("Anna Maria Eriksson", "JOHN SMITH") < 0.5

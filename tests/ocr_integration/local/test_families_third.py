@@ -203,3 +203,28 @@ def test_the_emirates_sex_is_found_by_its_single_letter_when_its_caption_lost_on
     # Two lone letters: which one is the sex is not known, so none is taken.
     stray = TextLine("M" if specimen.truth.fields["sex"] == "F" else "F", 0.9, _quad(0, 0, 20, 20))
     assert "sex" not in fields.emirates_id_front([*page, stray])
+
+
+@pytest.mark.parametrize("family", held_out_families(DocumentKind.CN_ID_PORTRAIT)[:1])
+def test_a_printed_sex_the_number_contradicts_fails_on_a_held_out_card(provider, family):
+    portrait = render(DocumentKind.CN_ID_PORTRAIT, family, 6202, faults=[Fault.ID_SEX_MISMATCH])
+    emblem = render(DocumentKind.CN_ID_EMBLEM, family, 6202, faults=[Fault.ID_SEX_MISMATCH])
+    case = CaseReadings(document_type=DocumentType.CN_RESIDENT_ID,
+                        primary=[read(provider, portrait), read(provider, emblem)])
+    outcomes = {(f.code, str(f.outcome)) for f in check_case(case, today=TODAY, policy=CheckPolicy())}
+    assert ("CN_ID_SEX", "fail") in outcomes
+    assert ("CN_ID_BIRTH_DATE", "pass") in outcomes  # only the sex was changed
+
+
+def test_a_space_the_recogniser_lost_in_a_held_out_emirates_name_is_no_name_mismatch(provider):
+    family = held_out_families(DocumentKind.EMIRATES_ID_FRONT)[0]
+    seed = next(s for s in range(6300, 6400)
+                if len(render(DocumentKind.EMIRATES_ID_FRONT, family, s).truth.fields["full_name"].split()) >= 3)
+    front = read(provider, render(DocumentKind.EMIRATES_ID_FRONT, family, seed))
+    back = read(provider, render(DocumentKind.EMIRATES_ID_BACK, family, seed))
+    first, second, *rest = front.fields["full_name"].value.split()
+    merged = dataclasses.replace(front, fields={**front.fields, "full_name": dataclasses.replace(
+        front.fields["full_name"], value=" ".join([first + second, *rest]))})
+    findings = check_case(CaseReadings(document_type=DocumentType.EMIRATES_ID, primary=[merged, back]),
+                          today=TODAY, policy=CheckPolicy())
+    assert {str(f.outcome) for f in findings if f.code == "VIZ_MRZ_NAME"} == {"pass"}

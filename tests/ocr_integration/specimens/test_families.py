@@ -166,6 +166,11 @@ def test_chinese_id_faults_are_really_there(family):
     assert date.fromisoformat(expired["expiry_date"]) < REFERENCE_DATE
     assert cn_resident_id.check_validity(expired["validity_period"], birth_date=None, today=TODAY).expired
 
+    clean, flipped, _, _ = _only_difference(family, DocumentKind.CN_ID_PORTRAIT, 22, Fault.ID_SEX_MISMATCH)
+    number = cn_resident_id.validate_number(flipped["id_number"], today=TODAY)
+    assert number.ok and flipped["id_number"] == clean["id_number"]
+    assert clean["sex"] == {"M": "男", "F": "女"}[number.sex] != flipped["sex"]
+
 
 def test_emirates_id_front_prints_another_birth_date_than_the_back_only_with_the_fault():
     family = "eid_alt_vocabulary"
