@@ -9,8 +9,8 @@ every frame different (noise, a little shake), as a camera's frames are. The pag
 code picks and encodes the frames, so this drives the real capture path, not a chosen set of frames.
 
 On a phone the camera and the page share one clock. Here they do not: Chromium's fake camera
-delivers the file's frames one after another and, when the machine is busy, falls behind without
-catching up, while the page's timers run on the wall clock and slip on their own. At a load of ~38
+delivers the file's frames one after another, and a busy machine delays them, while the page's
+timers run on the wall clock and slip on their own. At a load of ~38
 on 2 cores the page's ten grabs (300 ms apart) covered too little of the turn and LIVENESS failed
 "no_turn". So the test gives the page a clock that follows the video: Playwright's clock holds the
 page's timers, each video frame carries its index in a corner strip, and the test lets the page's
