@@ -38,13 +38,21 @@ def _database_group(item) -> int:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Within each of pytest-django's groups, long-running tests first.
+    """Long-running tests without a database first of all, then within each of pytest-django's
+    groups, long-running tests first.
 
     xdist's ``load`` scheduler (pyproject.toml) hands tests out in this order to whichever worker
     is free, so a long test starts while short ones can still fill the other worker's time,
-    instead of starting last and running alone at the end."""
-    items.sort(key=lambda item: (_database_group(item),
-                                 not any(item.get_closest_marker(mark) for mark in LONG_RUNNING_MARKS)))
+    instead of starting last and running alone at the end. The long tests without the test
+    database (the bench scripts' smoke runs, quickstart: subprocesses with databases of their own)
+    need not wait for the groups before theirs; left in the last group they were the run's tail,
+    one worker running them one after another while the other had nothing left (issue 18.9)."""
+    def order(item):
+        group = _database_group(item)
+        long_running = any(item.get_closest_marker(mark) for mark in LONG_RUNNING_MARKS)
+        return (not (long_running and group == 2), group, not long_running)
+
+    items.sort(key=order)
 
 
 @pytest.fixture

@@ -46,14 +46,35 @@ def _warm_up_local_ocr(**_kwargs) -> None:
     warm_up_providers()
 
 
+def _new_cases_may_ask_for_a_selfie() -> bool:
+    """Whether any document type starts its cases asking for a selfie (the admin's choice, else
+    SELFIE_REQUIREMENT). When the database cannot be read yet: assume so."""
+    import logging
+
+    from kyc.selectors.configuration import selfie_requirement
+    from ocr_integration.documents.kinds import DocumentType
+
+    try:
+        return any(selfie_requirement(document_type) == "required" for document_type in DocumentType)
+    except Exception:
+        logging.getLogger(__name__).exception("could not read the selfie requirement at worker start")
+        return True
+
+
 @worker_process_init.connect
 def _warm_up_face_engine(**_kwargs) -> None:
     """Load the face models (issue 19) once per worker process too: the checks of a case with a
-    selfie run in the worker that read its last side."""
+    selfie run in the worker that read its last side.
+
+    Where no new case asks for a selfie (SELFIE_REQUIREMENT=not_asked and no admin choice, as in
+    the test settings), the models (~1.4 s of CPU per process) are loaded by the first selfie
+    compared instead: an older case that still has one is checked all the same, only later."""
     import logging
 
     from ocr_integration.services import warm_up_face_engine
 
+    if not _new_cases_may_ask_for_a_selfie():
+        return
     try:
         warm_up_face_engine()
     except Exception:  # a missing model must not stop the worker: the face check reports it per case

@@ -168,6 +168,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "kyc.project.staticfiles.AppDirectoriesFinderWithoutUnusedBundles",  # no Redoc, no JS source maps
+]
 # No MEDIA_URL: document images are only ever served through a permission-checked view.
 STORAGE_BACKEND = env_choice("STORAGE_BACKEND", "filesystem", {"filesystem", "s3"})
 if STORAGE_BACKEND == "s3":
