@@ -69,7 +69,7 @@ FINDING_MEANINGS = {
         "No face was found in an image that should show one (the selfie, a liveness frame or the document portrait)."
     ),
     "LIVENESS": gettext_lazy(
-        "The liveness burst: the head turned as asked, the same face throughout, no repeated frames."
+        "The liveness burst: the head turned as asked, the same face throughout, no repeated frames (or that no burst was taken)."
     ),
     "DUPLICATE_FACE": gettext_lazy(
         "The selfie's face is the face of another case's selfie."

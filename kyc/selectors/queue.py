@@ -127,10 +127,11 @@ def _search(cases: QuerySet[Case], term: str, *, broad: bool = False) -> QuerySe
     term = term.strip()[:200]
     digests = query_digests(term)
     if broad:
-        from kyc.api.models import IntegratorCase
-
+        # The integrator link is the API app's table: reached through the case's relation, so the
+        # core does not import the outer layer (tests/kyc/test_layers.py).
+        integrator_link = Case._meta.get_field("integrator_link").related_model
         condition = Q(reference=term.upper()) | ExistsForEachRow(
-            IntegratorCase.objects.filter(case=OuterRef("pk"), external_reference=term))
+            integrator_link.objects.filter(case=OuterRef("pk"), external_reference=term))
         if digests:
             condition |= ExistsForEachRow(CaseSearchDigest.objects.filter(case=OuterRef("pk"), digest__in=digests))
         return cases.filter(condition)

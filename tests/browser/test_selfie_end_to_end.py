@@ -57,6 +57,7 @@ FPS = 10
 SERVER_STEP_MS = 60_000
 CLOCK_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 VIDEO_FRAMES = 6 * FPS
+LEAD_IN_FRAMES = 800 * FPS // 1000  # the page's first grab (applicant.js: sleep(800))
 # The frame index, in binary, as white/black blocks along the bottom-left edge (the astronaut's
 # shoulder, far from the face the engine reads): the test reads which frame the camera shows.
 MARK_BITS, MARK_SIZE = 6, 16
@@ -78,14 +79,20 @@ def _marked(rgb: np.ndarray, index: int) -> np.ndarray:
 def head_turn_video(path, fps: int = FPS) -> str:
     from ocr_integration.specimens import faces
 
-    ahead = [f.image for f in faces.liveness_burst("collins", frames=fps, seed=1, turn=0.0)]
+    # The turn starts where the page's first grab falls (800 ms after the camera starts): the ten
+    # grabs, 300 ms = 3 frames apart, then sample one whole sine period of the turn evenly, so their
+    # median yaw (the rule's "middle") is the look ahead. With a 1 s lead-in the grabs fell a fifth of
+    # a period late, four of them on the left and three on the right: the median moved 4.6 degrees
+    # left and only one frame was 10 degrees left of it ("no_turn" on a quiet machine).
+    ahead = [f.image for f in faces.liveness_burst("collins", frames=LEAD_IN_FRAMES, seed=1, turn=0.0)]
     # A smaller turn than the specimen's default (±17° of yaw instead of ±20°, still well past the
     # rule's 10°): at the default, the 2-D warp distorts the two most turned frames of 30 so far that
     # the engine puts them 0.79 from the selfie ("different_faces"), and whether the page's timing
     # keeps one of them decided the test under load. Here every frame of the video is within 0.38.
     turning = [f.image for f in faces.liveness_burst("collins", "turn_left_then_right", frames=3 * fps, seed=2,
                                                      turn=0.33)]
-    ahead_again = [f.image for f in faces.liveness_burst("collins", frames=2 * fps, seed=3, turn=0.0)]
+    ahead_again = [f.image for f in faces.liveness_burst("collins", frames=VIDEO_FRAMES - LEAD_IN_FRAMES - 3 * fps,
+                                                         seed=3, turn=0.0)]
     frames = [_marked(_rgb(jpeg), i) for i, jpeg in enumerate(ahead + turning + ahead_again)]
     assert len(frames) == VIDEO_FRAMES
     h, w = frames[0].shape[:2]
