@@ -18,7 +18,10 @@ from tests.support.personas import client_for
 
 pytestmark = pytest.mark.django_db
 
-PINNED_WORKSPACE_QUERIES = 22
+# The workspace's own reads are the same everywhere; the audit event of the view ("case.viewed") is
+# appended in 2 statements on PostgreSQL (head locked with the ids taken, then the insert and the
+# head move in one statement: kyc.core.audit._append_postgresql) and in 4 elsewhere.
+PINNED_WORKSPACE_QUERIES = {"postgresql": 20, "sqlite": 22}
 
 
 def add_second_read(case, **overrides):
@@ -182,8 +185,8 @@ def test_the_workspace_costs_the_same_queries_however_much_the_case_holds(staff,
             assert client.get(reverse("reviewer:case", args=[case.id])).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
-    # Pinned (22 with the two queue-neighbour queries): a new query per page is a decision, not a drift.
-    assert counts[0] == PINNED_WORKSPACE_QUERIES, [q["sql"][:80] for q in queries.captured_queries]
+    # Pinned (with the two queue-neighbour queries): a new query per page is a decision, not a drift.
+    assert counts[0] == PINNED_WORKSPACE_QUERIES[connection.vendor], [q["sql"][:80] for q in queries.captured_queries]
 
 
 def read_specimen_passport(settings, provider: str, on_commit):
