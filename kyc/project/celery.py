@@ -15,7 +15,7 @@ app.autodiscover_tasks()
 def _add_operations_hooks() -> None:
     """The worker heartbeat (/readyz, /metrics), the task id on every log line, and reconnection
     after a Redis restart (kyc/ops)."""
-    from kyc.ops import kombu_redis
+    from kyc.ops import db_connections, kombu_redis
     from kyc.ops.heartbeat import WorkerHeartbeat
     from kyc.ops.logs import task_finished, task_started
 
@@ -23,6 +23,9 @@ def _add_operations_hooks() -> None:
     app.steps["worker"].add(WorkerHeartbeat)
     task_prerun.connect(task_started, weak=False)
     task_postrun.connect(task_finished, weak=False)
+    # Database connections kept from task to task, within CONN_MAX_AGE and probed (kyc/ops/db_connections.py).
+    task_prerun.connect(db_connections.task_started, weak=False)
+    task_postrun.connect(db_connections.task_finished, weak=False)
 
 
 _add_operations_hooks()
