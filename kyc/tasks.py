@@ -11,6 +11,7 @@ from django.conf import settings
 from kyc.ops import logs
 from kyc.services import batched_reads, readings
 from ocr_integration.services import ErrorClass, OcrError
+from ocr_integration.services import routes_read_once as ocr_routes_read_once
 
 logger = logging.getLogger(__name__)
 
@@ -39,10 +40,21 @@ def log_lines_name_the_case(**lookup) -> None:
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def read_document(self, document_id: str) -> None:
-    token = self.request.id or f"direct-{document_id}"
-    log_lines_name_the_case(documents__id=document_id)
+    # One routing for the whole task (its batch group, then its reader), read once.
+    with ocr_routes_read_once():
+        _read_document(self, document_id)
+
+
+def _read_document(task, document_id: str) -> None:
+    token = task.request.id or f"direct-{document_id}"
+    try:  # the case, for the log lines, and the kind, in one query before the claim
+        target = batched_reads.document_read_target(document_id=document_id)
+    except Exception:  # a malformed id or a lost database: the single read below reports it, with its retry rules
+        target = None
+    if target is not None:
+        logs.bind_case(case_id=target.case_id, reference=target.case_reference)
     try:
-        group = batched_reads.document_batch_group(document_id=document_id)
+        group = batched_reads.batch_group_of(target.kind) if target is not None else None
     except Exception:  # the routing could not be read: the single read below reports it, with its retry rules
         group = None
     if group is not None:
@@ -58,7 +70,7 @@ def read_document(self, document_id: str) -> None:
         # Whether or not its own document waits, full batches of others may: in a burst, the second
         # process's first task often finds its document in the first process's claim, and must
         # still take the next batches at once rather than after hundreds of such tasks.
-        _read_batch_or_retry(self, group=group, token=token, only_if_full=True,
+        _read_batch_or_retry(task, group=group, token=token, only_if_full=True,
                              document_id=document_id if waits else None)
         return
     try:
@@ -70,18 +82,19 @@ def read_document(self, document_id: str) -> None:
         failure = OcrError(ErrorClass.UNKNOWN, f"internal error ({type(exc).__name__})")
     else:
         return
-    if failure.retryable and self.request.retries < settings.OCR_READ_MAX_RETRIES:
+    if failure.retryable and task.request.retries < settings.OCR_READ_MAX_RETRIES:
         logger.info(
-            "read of document %s failed (%s), retry %d", document_id, failure.error_class, self.request.retries + 1
+            "read of document %s failed (%s), retry %d", document_id, failure.error_class, task.request.retries + 1
         )
-        raise self.retry(countdown=_backoff_seconds(self.request.retries, failure), exc=failure)
+        raise task.retry(countdown=_backoff_seconds(task.request.retries, failure), exc=failure)
     readings.document_mark_unreadable(document_id=document_id, token=token, error=failure)
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def read_batch(self, group: str) -> None:
     """Read whatever of ``group`` waits (up to a batch) in one vendor call."""
-    _read_batch_or_retry(self, group=group, token=self.request.id or f"direct-batch-{group}", only_if_full=False)
+    with ocr_routes_read_once():  # the group's kinds and each one's reader: one routing, read once
+        _read_batch_or_retry(self, group=group, token=self.request.id or f"direct-batch-{group}", only_if_full=False)
 
 
 def _read_batch_or_retry(task, *, group: str, token: str, only_if_full: bool, document_id: str | None = None) -> None:

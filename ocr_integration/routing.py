@@ -13,6 +13,9 @@ sides on ``ctyun`` with ``local`` as second reader.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -36,7 +39,31 @@ def _from_env(value: str) -> dict[str, str | None]:
     return {"primary": parts[0], "fallback": parts[1], "second_reader": parts[2]}
 
 
+# Routes already read inside a ``routes_read_once()`` block, per kind; None outside any block.
+_read_once: ContextVar[dict[str, Route] | None] = ContextVar("routes_read_once", default=None)
+
+
+@contextmanager
+def routes_read_once() -> Iterator[None]:
+    """Inside this block each kind's route is read once: one read task asks for its route several
+    times (its batch group, then its reader) and must see one routing, with one query."""
+    token = _read_once.set({})
+    try:
+        yield
+    finally:
+        _read_once.reset(token)
+
+
 def route_for(kind: DocumentKind) -> Route:
+    remembered = _read_once.get()
+    if remembered is None:
+        return _route_for(kind)
+    if str(kind) not in remembered:
+        remembered[str(kind)] = _route_for(kind)
+    return remembered[str(kind)]
+
+
+def _route_for(kind: DocumentKind) -> Route:
     configured: dict[str, str | None] = dict(settings.OCR_ROUTING.get(str(kind)) or {})
     override = settings.OCR_VENDOR_ROUTES.get(str(kind))
     if override:

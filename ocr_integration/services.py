@@ -201,6 +201,9 @@ class BatchLimits:
     call_interval_seconds: float = 0.0  # the account's rate: one call per interval at most
 
 
+routes_read_once = routing.routes_read_once
+
+
 def batch_group(kind: str) -> str | None:
     """The batch a read of this kind joins (reads of one group can share one vendor call), or
     None when its primary reader reads one image per call. Bank cards never batch: their image is

@@ -66,10 +66,24 @@ class BatchRead:
     retry: OcrError | None = None
 
 
-def document_batch_group(*, document_id) -> str | None:
-    """The batch group the document's read joins, or None when its reader reads one per call."""
-    kind = Document.objects.filter(id=document_id).values_list("kind", flat=True).first()
-    return ocr.batch_group(kind) if kind else None
+@dataclass(frozen=True)
+class ReadTarget:
+    """What a read task needs before its claim: the case, to name on its log lines, and the kind."""
+
+    case_id: object
+    case_reference: str
+    kind: str
+
+
+def document_read_target(*, document_id) -> ReadTarget | None:
+    """The document's case and kind, in one query; None for an unknown document."""
+    found = Document.objects.filter(id=document_id).values_list("case_id", "case__reference", "kind").first()
+    return ReadTarget(*found) if found else None
+
+
+def batch_group_of(kind: str) -> str | None:
+    """The batch group a read of ``kind`` joins, or None when its reader reads one per call."""
+    return ocr.batch_group(kind)
 
 
 def document_waits_for_batch(*, document_id, token: str) -> bool:

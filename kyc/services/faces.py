@@ -69,13 +69,18 @@ def _image_bytes(field_file) -> bytes:
         return stream.read()
 
 
-def case_face_findings(*, case: Case) -> list[Finding]:
+def case_face_findings(*, case: Case, current_kinds: frozenset[str] | None = None) -> list[Finding]:
     """FACE_MATCH, FACE_NOT_FOUND, LIVENESS and DUPLICATE_FACE for a case with a selfie (none for a
     case without one). Indexes the selfie's face for later cases' duplicate search (replacing an
     earlier selfie's). Reads and computes; its only writes are the case's own descriptor rows.
 
+    ``current_kinds``: the kinds of the case's current documents, when the caller has just read
+    them (a case without a selfie then costs no query here).
+
     A failure of the engine itself (a bug, a missing model file) does not hold the case back: it
     becomes CHECK_ERROR, and the reviewer compares the faces by eye."""
+    if current_kinds is not None and DocumentKind.SELFIE.value not in current_kinds:
+        return []
     try:
         return _face_findings(case)
     except Exception as exc:

@@ -211,12 +211,14 @@ def _checks_ahead(*, document_id, result: ocr.DocumentReadResult,
         return None
     latest: dict[tuple[str, str], tuple[str, Reading]] = {}
     used: dict[tuple[str, str], int] = {}
+    kinds = set()
     # The current sides and every reading of them, in one query.
     sides = (Document.objects.filter(case=case, is_current=True)
              .order_by("readings__created_at", "readings__id")
              .values_list("id", "kind", "read_state", "readings__id", "readings__role", "readings__provider",
                           "readings__fields", "readings__mrz_lines", "readings__vendor_request_id"))
     for side_id, kind, read_state, reading_id, role, provider, fields, mrz_lines, vendor_request_id in sides:
+        kinds.add(kind)
         if side_id != document.id and read_state not in Document.SETTLED_READ_STATES:
             return None
         if reading_id is not None:
@@ -233,7 +235,7 @@ def _checks_ahead(*, document_id, result: ocr.DocumentReadResult,
     evidence = _evidence(case, list(latest.values()))
     findings = ocr.check_case(evidence, today=timezone.now().date(), policy=check_policy())
     findings += _duplicate_document_findings(case, evidence.primary)
-    findings += case_face_findings(case=case)
+    findings += case_face_findings(case=case, current_kinds=frozenset(kinds))
     return _ChecksAhead(findings, frozenset(used.values()))
 
 

@@ -51,6 +51,29 @@ def test_every_document_read_moves_the_case_to_review_with_findings(scripted_ocr
     assert "case.checked" in actions
 
 
+def test_a_read_routes_its_document_once_and_looks_it_up_once_before_its_claim(
+    scripted_ocr, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = make_case("passport")
+    submit(case, django_capture_on_commit_callbacks)
+    document_id = str(case.documents.get().id)
+    with CaptureQueriesContext(connection) as captured:
+        read_document.apply(args=[document_id], task_id="task-a")
+    case.refresh_from_db()
+    assert case.state == "ready_for_review"
+    statements = [query["sql"] for query in captured.captured_queries]
+    # Its batch group and then its reader: one routing, read once.
+    assert sum("ocr_integration_routingrule" in sql for sql in statements) == 1
+    claim = next(i for i, sql in enumerate(statements) if sql.startswith('UPDATE "kyc_document"'))
+    before_claim = [sql for sql in statements[:claim] if "SAVEPOINT" not in sql and sql != "BEGIN"]
+    assert len(before_claim) == 2  # the case and kind, then the routing
+    # No selfie on this case: the face checks look nothing up.
+    assert not [sql for sql in statements if "'selfie'" in sql]
+
+
 def test_the_same_task_delivered_twice_makes_one_reading_and_one_event(scripted_ocr, django_capture_on_commit_callbacks):
     case = make_case("passport")
     submit(case, django_capture_on_commit_callbacks)

@@ -81,6 +81,24 @@ def test_an_admin_rule_wins_over_the_environment_and_a_disabled_one_does_not(set
 
 
 @pytest.mark.django_db
+def test_inside_one_read_a_kind_is_routed_with_one_query_and_a_change_shows_in_the_next(
+    settings, django_assert_num_queries
+):
+    from ocr_integration.models import RoutingRule
+    from ocr_integration.routing import routes_read_once
+
+    settings.OCR_VENDOR_ROUTES = {"passport": "g42,local,"}
+    RoutingRule.objects.create(document_kind="passport", primary="huawei", second_reader="local")
+    with routes_read_once():
+        with django_assert_num_queries(1):
+            assert route_for(K.PASSPORT) == Route("huawei", None, "local")
+            assert route_for(K.PASSPORT) == Route("huawei", None, "local")
+        RoutingRule.objects.update(enabled=False)
+        assert route_for(K.PASSPORT) == Route("huawei", None, "local")  # the routing this read started with
+    assert route_for(K.PASSPORT) == Route("g42", "local", None)
+
+
+@pytest.mark.django_db
 def test_worker_start_warms_up_providers_named_by_environment_and_admin_routes(settings):
     from ocr_integration import services
     from ocr_integration.models import RoutingRule
