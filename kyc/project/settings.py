@@ -252,8 +252,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery's Django fix-up closes the database connections around every task unless this is set (it
-# then closes them every this many tasks): kyc/ops/db_connections.py keeps them from task to task,
-# within CONN_MAX_AGE, as a web process does from request to request.
+# then closes them once per this many of its calls, two per task: every 500 tasks here);
+# kyc/ops/db_connections.py keeps them from task to task, within CONN_MAX_AGE, as a web process
+# does from request to request.
 CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE = {
     "requeue-stalled-reads": {"task": "kyc.tasks.requeue_stalled_reads", "schedule": 60.0},
