@@ -109,6 +109,20 @@ def one_at_a_time(mode: str, case_ids: list, specimens: Specimens, pause: float)
     return request_ms
 
 
+def sessions_opened() -> int | None:
+    """PostgreSQL sessions opened on this database so far (``pg_stat_database.sessions``), None on
+    SQLite. Across the pipeline's reads it counts the workers' new connections: a load-independent
+    figure of what each task pays before its first statement."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    time.sleep(1.5)  # a backend reports its statistics at most once a second
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
 def with_ready_times(rows: list[dict]) -> list[dict]:
     """``rows`` (document_timings) with the moment each one's case was seen ready, committed."""
     from kyc.models import Document
@@ -311,7 +325,9 @@ def main() -> None:
         with bench_views():
             with celery_workers(bench, args.workers, concurrency=args.concurrency):
                 print(f"workers: {args.workers} processes x {args.concurrency} (prefork); {load()}", flush=True)
+                sessions_before = sessions_opened()
                 pipeline_ms = one_at_a_time("pipeline", pipeline_cases, specimens, args.pause)
+                sessions_after = sessions_opened()
             purge_queue()
             with naive_routing():
                 naive_ms = one_at_a_time("naive", naive_cases, specimens, args.pause)
@@ -321,6 +337,9 @@ def main() -> None:
         sim.stop()
     # The first document of each way warms connections and caches: not counted.
     pipeline = summarise("pipeline (queued, read by a worker)", document_timings(pipeline_cases[1:]), pipeline_ms[1:])
+    if sessions_before is not None:
+        pipeline["sessions_opened"] = sessions_after - sessions_before
+        print(f"  PostgreSQL sessions opened during the {len(pipeline_cases)} worker reads: {pipeline['sessions_opened']}")
     naive = summarise("baseline (naive call inside the request)", document_timings(naive_cases[1:]), naive_ms[1:])
     checks = time_checks(pipeline_cases[1:])
     checks.update(time_recording(pipeline_cases[1:], show_queries=args.show_queries))
