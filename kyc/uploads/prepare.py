@@ -18,10 +18,14 @@ Two ways lead there, chosen by ``UPLOAD_SANITIZING``:
   at the photo. What it does not remove: bytes hidden inside a JPEG's entropy-coded data or its
   Huffman and quantisation tables (decoders skip them); they leave storage only inside the image,
   to OCR vendors and to reviewers' browsers (as image/jpeg with ``nosniff``).
-- ``reencode``, and every image the re-mux declines (BMP, TIFF, a JPEG turned by its EXIF
-  orientation, CMYK, a palette, transparent, 16-bit or interlaced PNG, a damaged one): decoded,
-  turned upright and re-encoded. Nothing of the file's bytes survives, only its pixels; it needs
-  the pixels in memory (about three bytes each, twice over to turn them).
+- ``reencode``: nothing of the file's bytes survives, only its pixels, re-encoded, in bounded
+  memory for the usual files: an 8-bit grey or colour JPEG is decoded and re-encoded a strip at a
+  time by libvips (``kyc.uploads.stream_reencode``; a turned one re-encoded as stored, with its
+  orientation alone, as the re-mux does), an 8-bit grey or RGB PNG rewritten from its rows with
+  each row filtered afresh from its pixels (``png_remux.remux(refilter=True)``).
+- Every image neither way covers (BMP, TIFF, CMYK, a palette, transparent, 16-bit or interlaced
+  PNG, a damaged one): decoded whole, turned upright and re-encoded; it needs the pixels in
+  memory (about three bytes each, twice over to turn them).
 
 Either way the result goes to a temporary file, never into one bytes object, and is hashed as it
 is written.
