@@ -54,7 +54,7 @@ from django.utils.translation import gettext_noop
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from kyc.errors import ValidationFailed
-from kyc.uploads import jpeg_remux, png_remux, stream_reencode
+from kyc.uploads import jpeg_remux, png_remux
 from ocr_integration.services import MAX_IMAGE_PIXELS
 
 ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "BMP": "image/bmp", "TIFF": "image/tiff"}
@@ -333,6 +333,10 @@ def _reencode_jpeg(stream, image: Image.Image) -> PreparedImage | None:
     orientation = image.getexif().get(EXIF_ORIENTATION, 1)  # from the header's APP1: no decode
     orientation = orientation if isinstance(orientation, int) and 1 <= orientation <= 8 else 1
     _check_shape(*(image.size[::-1] if orientation in (5, 6, 7, 8) else image.size))  # before any decoding
+    # Imported here: libvips costs 11 MiB resident once loaded, which a process under the
+    # default setting never needs (kyc/apps.py loads it at start under ``reencode``).
+    from kyc.uploads import stream_reencode
+
     out = _HashingWriter(_temporary_file())
     try:
         frame = stream_reencode.reencode_jpeg(stream, out, expected_size=image.size, orientation=orientation)
