@@ -16,6 +16,12 @@ class KycConfig(AppConfig):
             _ensure_roles, sender=apps.get_app_config("ocr_integration"), dispatch_uid="kyc-ensure-roles"
         )
         post_migrate.connect(_ensure_queue_count_triggers, sender=self, dispatch_uid="kyc-queue-count-triggers")
+        from django.conf import settings
+
+        if settings.UPLOAD_SANITIZING == "reencode":
+            # libvips (11 MiB resident once loaded) at start, not inside the first upload; a
+            # process under the default setting never loads it.
+            import kyc.uploads.stream_reencode  # noqa: F401
 
 
 def _ensure_roles(sender, using="default", plan=None, **kwargs) -> None:

@@ -23,12 +23,16 @@ MAX_IMAGE_PIXELS = 40_000_000
 
 @dataclass(frozen=True)
 class ReadRequest:
-    """One image to read. ``issuing_country`` is the applicant's choice (ICAO code), a hint only."""
+    """One image to read. ``issuing_country`` is the applicant's choice (ICAO code), a hint only.
+    ``checked``: the image was decoded and checked where it came from and is unchanged since (an
+    upload, checked before it was stored, read back from the authenticated store), so preparing
+    it for a vendor need not decode it again; a broken one would fail at the vendor, alone."""
 
     document_kind: DocumentKind
     image: bytes
     content_type: str
     issuing_country: str | None = None
+    checked: bool = False
 
 
 class ErrorClass(StrEnum):

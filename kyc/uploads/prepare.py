@@ -18,10 +18,14 @@ Two ways lead there, chosen by ``UPLOAD_SANITIZING``:
   at the photo. What it does not remove: bytes hidden inside a JPEG's entropy-coded data or its
   Huffman and quantisation tables (decoders skip them); they leave storage only inside the image,
   to OCR vendors and to reviewers' browsers (as image/jpeg with ``nosniff``).
-- ``reencode``, and every image the re-mux declines (BMP, TIFF, a JPEG turned by its EXIF
-  orientation, CMYK, a palette, transparent, 16-bit or interlaced PNG, a damaged one): decoded,
-  turned upright and re-encoded. Nothing of the file's bytes survives, only its pixels; it needs
-  the pixels in memory (about three bytes each, twice over to turn them).
+- ``reencode``: nothing of the file's bytes survives, only its pixels, re-encoded, in bounded
+  memory for the usual files: an 8-bit grey or colour JPEG is decoded and re-encoded a strip at a
+  time by libvips (``kyc.uploads.stream_reencode``; a turned one re-encoded as stored, with its
+  orientation alone, as the re-mux does), an 8-bit grey or RGB PNG rewritten from its rows with
+  each row filtered afresh from its pixels (``png_remux.remux(refilter=True)``).
+- Every image neither way covers (BMP, TIFF, CMYK, a palette, transparent, 16-bit or interlaced
+  PNG, a damaged one): decoded whole, turned upright and re-encoded; it needs the pixels in
+  memory (about three bytes each, twice over to turn them).
 
 Either way the result goes to a temporary file, never into one bytes object, and is hashed as it
 is written.
@@ -235,6 +239,13 @@ def _prepare(stream) -> PreparedImage:
                 remuxed = (_remux_jpeg if container == "JPEG" else _remux_png)(stream, image)
                 if remuxed is not None:
                     return remuxed
+            # Under ``reencode``, an 8-bit grey or colour JPEG or PNG is re-encoded a strip at a
+            # time; what the re-mux declines under ``remux`` (rare, often damaged) is judged by
+            # the whole decode below, as tolerant as it always was.
+            if settings.UPLOAD_SANITIZING == "reencode" and container in ("JPEG", "PNG"):
+                streamed = (_reencode_jpeg if container == "JPEG" else _reencode_png)(stream, image)
+                if streamed is not None:
+                    return streamed
             if getattr(image, "n_frames", 1) > 1:
                 image.seek(0)  # multi-page TIFF, animated PNG: the first page is the document
             image.load()
@@ -312,6 +323,42 @@ def _remux_jpeg(stream, image: Image.Image) -> PreparedImage | None:
     return prepared
 
 
+def _reencode_jpeg(stream, image: Image.Image) -> PreparedImage | None:
+    """The JPEG decoded and re-encoded strip by strip by libvips (``kyc.uploads.stream_reencode``),
+    a turned one keeping its orientation alone; None (the stream back at its start) when that way
+    does not cover it (CMYK, more than 8 bits). A damaged file is refused as the whole decode
+    refuses it."""
+    if image.mode not in ("RGB", "L"):
+        return None
+    orientation = image.getexif().get(EXIF_ORIENTATION, 1)  # from the header's APP1: no decode
+    orientation = orientation if isinstance(orientation, int) and 1 <= orientation <= 8 else 1
+    _check_shape(*(image.size[::-1] if orientation in (5, 6, 7, 8) else image.size))  # before any decoding
+    # Imported here: libvips costs 11 MiB resident once loaded, which a process under the
+    # default setting never needs (kyc/apps.py loads it at start under ``reencode``).
+    from kyc.uploads import stream_reencode
+
+    out = _HashingWriter(_temporary_file())
+    try:
+        frame = stream_reencode.reencode_jpeg(stream, out, expected_size=image.size, orientation=orientation)
+    except stream_reencode.ReencodeDeclined:
+        out.file.close()
+        stream.seek(0)
+        return None
+    except stream_reencode.DamagedImage as exc:
+        out.file.close()
+        raise OSError(str(exc)) from None  # the caller's "corrupt_image" refusal, as for the whole decode
+    return out.prepared(content_type="image/jpeg", width=frame.width, height=frame.height, source_format="JPEG")
+
+
+def _reencode_png(stream, image: Image.Image) -> PreparedImage | None:
+    """The PNG rewritten from its rows, each filtered afresh from its pixels (``png_remux``'s
+    ``refilter``): nothing of the file's bytes, in memory of a few strips. None when the rewrite
+    declines it or finds it damaged: the whole decode then judges it, as under ``remux``."""
+    return _remuxed(stream, functools.partial(png_remux.remux, refilter=True),
+                    (png_remux.RemuxDeclined, png_remux.DamagedPng), content_type="image/png",
+                    source_format="PNG", expected_size=image.size, remuxed=False)
+
+
 def _remux_png(stream, image: Image.Image) -> PreparedImage | None:
     """The PNG rewritten from its pixel rows alone, checked as they pass (CRCs, row count and
     filters); None when the rewrite cannot keep it exact and upright, or finds it damaged: the
@@ -321,7 +368,7 @@ def _remux_png(stream, image: Image.Image) -> PreparedImage | None:
 
 
 def _remuxed(stream, remux, declined, *, content_type: str, source_format: str,
-             expected_size: tuple[int, int]) -> PreparedImage | None:
+             expected_size: tuple[int, int], remuxed: bool = True) -> PreparedImage | None:
     """Run ``remux`` from ``stream`` into a temporary file: the image to store, or None (the
     stream back at its start) when it raises one of ``declined`` or finds another size than the
     decoder's header did."""
@@ -337,7 +384,7 @@ def _remuxed(stream, remux, declined, *, content_type: str, source_format: str,
         return None
     _check_shape(frame.width, frame.height)
     return out.prepared(content_type=content_type, width=frame.width, height=frame.height,
-                        source_format=source_format, remuxed=True)
+                        source_format=source_format, remuxed=remuxed)
 
 
 def _check_shape(width: int, height: int) -> None:

@@ -73,9 +73,11 @@ def _invalid(message: str, code: str) -> OcrError:
     return OcrError(ErrorClass.INVALID_IMAGE, message, code=code)
 
 
-def prepare(data: bytes, limits: ImageLimits) -> PreparedImage:
+def prepare(data: bytes, limits: ImageLimits, *, checked: bool = False) -> PreparedImage:
     """The image as the API takes it: ``data`` itself when its format, orientation, sides and size
-    already fit (only its header is read), else turned upright, downscaled and re-encoded."""
+    already fit (only its header is read), else turned upright, downscaled and re-encoded.
+    ``checked``: ``data`` is known to decode (``ReadRequest.checked``), so an image sent as it is
+    is not decoded again to find out."""
     try:
         with Image.open(io.BytesIO(data)) as probe:
             source_format = probe.format or ""
@@ -90,7 +92,7 @@ def prepare(data: bytes, limits: ImageLimits) -> PreparedImage:
             if needs_work:
                 probe.load()
                 image = probe.copy()
-            else:
+            elif not checked:
                 _check_decodes(probe)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise _invalid("The file is not a photo we can open. Please upload a JPEG or PNG photo.", "not_an_image") from exc

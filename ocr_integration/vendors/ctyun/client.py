@@ -78,7 +78,7 @@ class CtyunOcrClient:
         self.account.check()
         api = "idcard" if request.document_kind in ID_KINDS else "general"
         # Prepared before queueing, so one bad photo fails alone and the batch stays sendable.
-        prepared = images.prepare(request.image, images.CTYUN)
+        prepared = images.prepare(request.image, images.CTYUN, checked=request.checked)
         return self._read_batch(api, [(request.document_kind, prepared.data)], [attempts.current_subject()])[0]
 
     def read_many(self, requests: list[ReadRequest], *, subject_refs: list[str] | None = None) -> list[Reading | OcrError]:
@@ -98,7 +98,7 @@ class CtyunOcrClient:
             prepared: list[tuple[DocumentKind, bytes] | OcrError] = []
             for r in chunk:
                 try:
-                    prepared.append((r.document_kind, images.prepare(r.image, images.CTYUN).data))
+                    prepared.append((r.document_kind, images.prepare(r.image, images.CTYUN, checked=r.checked).data))
                 except OcrError as exc:
                     prepared.append(exc)
             sendable = [p for p in prepared if not isinstance(p, OcrError)]

@@ -75,6 +75,22 @@ def test_a_broken_jpeg_within_limits_is_refused_before_it_is_sent():
     assert (caught.value.error_class, caught.value.code) == (ErrorClass.INVALID_IMAGE, "not_an_image")
 
 
+def test_an_image_checked_at_upload_is_sent_as_it_is_without_a_second_decode():
+    # A stored image was decoded when it was uploaded and comes back from the authenticated
+    # store unchanged (ReadRequest.checked): only its header is read before the call. The same
+    # cut file shows that no decode runs (it would refuse it, as above).
+    rng = random.Random(7)
+    noise = Image.frombytes("L", (800, 600), bytes(rng.randrange(256) for _ in range(800 * 600)))
+    out = io.BytesIO()
+    noise.save(out, "JPEG", quality=90)
+    cut = out.getvalue()[: len(out.getvalue()) // 2]
+    prepared = images.prepare(cut, images.CTYUN, checked=True)
+    assert prepared.data is cut and not prepared.reencoded
+    # What does not fit the API is still decoded, turned and re-encoded, checked or not.
+    with pytest.raises(OcrError):
+        images.prepare(b"not an image", images.CTYUN, checked=True)
+
+
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
     if not shutil.which("redis-server"):
