@@ -277,7 +277,7 @@ def test_the_search_finds_a_second_selfie_at_the_threshold_among_many_faces_and_
 
 
 def test_the_bucket_rebuild_re_digests_every_descriptor_in_batches_and_the_search_finds_them(db):
-    """What migration 0027 runs after a change of the bucket scheme: stale rows go, every stored
+    """What migrations 0028-0029 run after a change of the bucket scheme: stale rows go, every stored
     descriptor gets the digests the search computes now, across batch boundaries."""
     import numpy as np
 
@@ -298,7 +298,7 @@ def test_the_bucket_rebuild_re_digests_every_descriptor_in_batches_and_the_searc
     expected = {(row.descriptor_id, row.bucket) for row in FaceIndexEntry.objects.all()}
     FaceIndexEntry.objects.all().delete()
     stale = FaceDescriptor.objects.first()
-    FaceIndexEntry.objects.create(descriptor=stale, case_id=stale.case_id, bucket="0" * 32)  # an old scheme's row
+    FaceIndexEntry.objects.create(descriptor=stale, case_id=stale.case_id, bucket=0)  # an old scheme's row
     assert not face_search(faces[3])
 
     assert face_index.rebuild(FaceDescriptor, FaceIndexEntry, batch_size=3) == 7
