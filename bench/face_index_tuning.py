@@ -2,7 +2,7 @@
 
 The keyed LSH of kyc/privacy/face_index.py (p-stable projections, ``BITS`` per table, ``TABLES``
 tables, multi-probe by ``probe_cells``) is run here in memory on synthetic descriptors, with an
-integer hash of each bucket in place of its HMAC (the same buckets, only faster to compute), so
+integer hash of each bucket in place of its keyed digest (the same buckets, only faster to compute), so
 that many parameter sets can be compared in minutes. For each set it prints:
 
 - **recall** of a second selfie of someone in the population at exactly 0.35, 0.40 and 0.45 (the

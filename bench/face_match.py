@@ -16,7 +16,7 @@
    fresh database; p95 of ``kyc.services.faces.face_search`` over queries half of whom are a
    second selfie of someone in the table 0.449 away (the hardest duplicate under the 0.45
    threshold), and its recall there and at 0.35 / 0.40. ``--rebuild`` also times the bucket
-   rebuild (migration 0027) at 100k (or the largest size below it).
+   rebuild (migration 0029) at 100k (or the largest size below it).
 
 Targets (issue 19): detect + describe + compare <= 1.5 s on one core; duplicate search p95 <= 50 ms
 at 100k. ``--smoke``: SQLite, 300 cases, a few images (CI: the script still runs).
@@ -194,7 +194,7 @@ def database_time(queries: np.ndarray) -> None:
 
 
 def rebuild_time(size: int) -> None:
-    """The bucket rebuild a scheme change runs (migration 0027: kyc.privacy.face_index.rebuild) on
+    """The bucket rebuild a scheme change runs (migration 0029: kyc.privacy.face_index.rebuild) on
     the table just searched: wall and CPU time of this process, and the rows written."""
     from kyc.models import FaceDescriptor, FaceIndexEntry
     from kyc.privacy import face_index

@@ -19,7 +19,7 @@ of them (kyc.services.faces), and keeps those within the threshold.
 
 Chosen with bench/face_index_tuning.py on clustered synthetic descriptors (docs/architecture.md):
 a second selfie exactly 0.45 away (the duplicate threshold, the worst case) is found ~95 % of
-the time at 100k cases among the 200 candidates decrypted, one 0.40 away ~100 %, where the earlier
+the time at 100k cases among the 100 candidates decrypted, one 0.40 away ~100 %, where the earlier
 14 projections of width 1.0 with 12 one-shift probes found ~45 % and ~90 %. The price is index
 rows read: ~4 000 per search at 100k (p95 ~14 000) instead of a few hundred: p-stable LSH for a
 ratio of ~1.4 between a duplicate's distance and a close stranger's reads on the order of
@@ -73,9 +73,9 @@ def _digests(key: bytes, cells: np.ndarray) -> list[int]:
     BLAKE2b of the row as little-endian int32 bytes, cut to 64 bits and stored as a signed bigint.
     64 bits keep buckets apart (~4e7 stored digests at 1M cases against 1 640 probed per search:
     a chance collision once in ~3e8 searches, and a collision only adds a candidate that the exact
-    distance then rejects); an integer key makes the index less than half the size of the 128-bit hex
-    text's and each comparison an integer one, not a collation's. BLAKE2's own key mode is a PRF (RFC 7693), as HMAC-SHA256
-    was, at a third of its cost in CPython (1 640 digests per search)."""
+    distance then rejects); an integer makes each (bucket, descriptor) index entry 24 bytes instead
+    of ~56 with the 128-bit hex text, and each comparison an integer one, not a collation's. BLAKE2's own key mode is a PRF
+    (RFC 7693), as HMAC-SHA256 was, at a third of its cost in CPython (1 640 digests per search)."""
     blake2b = hashlib.blake2b
     return [int.from_bytes(blake2b(row.tobytes(), key=key, digest_size=8, person=b"kyc-face-bucket").digest(),
                            "little", signed=True)
