@@ -305,3 +305,21 @@ def test_the_bucket_rebuild_re_digests_every_descriptor_in_batches_and_the_searc
     assert {(row.descriptor_id, row.bucket) for row in FaceIndexEntry.objects.all()} == expected
     hits = face_search(at_distance(faces[3:4], 0.3, rng)[0])
     assert [hit.case_id for hit in hits] == [str(cases[3].id)]
+
+
+def test_the_stored_bucket_digests_depend_on_the_search_key(settings):
+    """Someone with the database but not the key cannot compute a face's buckets: under another
+    key the same descriptor's 40 digests share none with the stored ones (64-bit keyed digests)."""
+    import numpy as np
+
+    from bench.face_index_tuning import clustered_descriptors
+    from kyc.privacy import face_index
+
+    face = clustered_descriptors(1, np.random.default_rng(3))[0]
+    settings.SEARCH_INDEX_KEY = "one search key for this test, long enough to be a real one"
+    stored = face_index.bucket_digests(face)
+    assert stored == face_index.bucket_digests(face)  # a search under the same key finds them
+    assert set(face_index.probe_digests(face)) >= set(stored)
+    settings.SEARCH_INDEX_KEY = "another search key for this test, as long as the first one"
+    assert not set(face_index.bucket_digests(face)) & set(stored)
+    assert all(-2 ** 63 <= digest < 2 ** 63 for digest in stored)
