@@ -16,7 +16,7 @@
    fresh database; p95 of ``kyc.services.faces.face_search`` over queries half of whom are a
    second selfie of someone in the table 0.449 away (the hardest duplicate under the 0.45
    threshold), and its recall there and at 0.35 / 0.40. ``--rebuild`` also times the bucket
-   rebuild (migration 0027) at 100k (or the largest size below it).
+   rebuild (migration 0029) at 100k (or the largest size below it).
 
 Targets (issue 19): detect + describe + compare <= 1.5 s on one core; duplicate search p95 <= 50 ms
 at 100k. ``--smoke``: SQLite, 300 cases, a few images (CI: the script still runs).
@@ -177,20 +177,24 @@ def database_time(queries: np.ndarray) -> None:
 
     if connection.vendor != "postgresql":
         return
-    times, plans = [], set()
+    times, plans, buffers = [], set(), []
     for query in queries:
         plan = candidate_query(query).explain(analyze=True, buffers=True)
         times.append(float(re.search(r"Execution Time: ([\d.]+) ms", plan).group(1)))
         plans.add("Index Only Scan" in plan)
+        # The top node's buffers: every page the query touched (index pages, visibility map).
+        found = re.search(r"Buffers: shared hit=(\d+)(?: read=(\d+))?", plan)
+        buffers.append(int(found.group(1)) + int(found.group(2) or 0) if found else 0)
     print(f"  candidate query, PostgreSQL execution time (EXPLAIN ANALYZE, n={len(times)}): {describe(times)}; "
-          f"index-only scan in {'all' if plans == {True} else 'NOT all'} plans")
+          f"index-only scan in {'all' if plans == {True} else 'NOT all'} plans; pages touched median "
+          f"{np.median(buffers):.0f}, p95 {np.percentile(buffers, 95):.0f}")
     # The plan without the list of digests it probed.
     shown = [re.sub(r"ANY \('\{[^}]*\}'", "ANY ('{...}'", line) for line in plan.splitlines()]
     print("  one plan:\n    " + "\n    ".join(shown))
 
 
 def rebuild_time(size: int) -> None:
-    """The bucket rebuild a scheme change runs (migration 0027: kyc.privacy.face_index.rebuild) on
+    """The bucket rebuild a scheme change runs (migration 0029: kyc.privacy.face_index.rebuild) on
     the table just searched: wall and CPU time of this process, and the rows written."""
     from kyc.models import FaceDescriptor, FaceIndexEntry
     from kyc.privacy import face_index
@@ -200,6 +204,22 @@ def rebuild_time(size: int) -> None:
     print(f"\nbucket rebuild of {indexed} descriptors ({size} cases, {FaceIndexEntry.objects.count()} index rows): "
           f"{time.perf_counter() - started:.0f} s wall, {time.process_time() - started_cpu:.0f} s CPU of this process; "
           f"{load()}")
+
+
+def backend_cpu_ns() -> int | None:
+    """CPU time so far of this connection's PostgreSQL backend process, in ns (its
+    /proc/<pid>/schedstat: the server runs on this machine in the benches), or None elsewhere."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def duplicate_search(sizes: list[int], queries: int, *, smoke: bool, rebuild: bool = False):
@@ -228,16 +248,22 @@ def duplicate_search(sizes: list[int], queries: int, *, smoke: bool, rebuild: bo
 
         second_selfie = at_distance(population[present], 0.449, rng)
         absent = synthetic_descriptors(queries - len(present), rng)
-        times, cpu, found, false_hits = [], [], 0, 0
+        times, cpu, server_cpu, found, false_hits = [], [], [], 0, 0
         queries_all = np.vstack([second_selfie, absent])
         candidates = [len(candidate_query(q)) for q in queries_all]
         nearer = {d: sum(any(h.distance <= d + 1e-6 for h in face_search(q)) for q in at_distance(population[present], d, rng))
                   / max(len(present), 1) for d in (0.35, 0.40)}
         for i, query in enumerate(queries_all):
+            # Read before the clocks start: the read is a query of its own.
+            server_before = backend_cpu_ns()
             t, c = time.perf_counter(), time.thread_time()
             hits = face_search(query)
             times.append((time.perf_counter() - t) * 1000)
             cpu.append((time.thread_time() - c) * 1000)
+            server_after = backend_cpu_ns()
+            if server_before is not None and server_after is not None:
+                # Includes the one pg_backend_pid() query of the second read (a few µs).
+                server_cpu.append((server_after - server_before) / 1e6)
             if i < len(present):
                 found += bool(hits)
             else:
@@ -248,6 +274,10 @@ def duplicate_search(sizes: list[int], queries: int, *, smoke: bool, rebuild: bo
         # Wall clock on a shared machine is mostly waiting for a core; the client's CPU time (the
         # database server's is not in it) says what one search costs.
         print(f"  CPU time of this process per search (not the database server's): {describe(cpu)}")
+        if server_cpu:
+            both = [a + b for a, b in zip(cpu, server_cpu, strict=True)]
+            print(f"  CPU time of the PostgreSQL backend per search (/proc/<pid>/schedstat): {describe(server_cpu)}")
+            print(f"  CPU time of both per search (client + server): {describe(both)}")
         print(f"  candidates (capped at SEARCH_CANDIDATES + 1) per search: median {np.median(candidates):.0f}, "
               f"p95 {np.percentile(candidates, 95):.0f}, max {max(candidates)}; recall at 0.35: {nearer[0.35]:.1%}, "
               f"at 0.40: {nearer[0.40]:.1%}")

@@ -4,8 +4,33 @@ Both are personal data (biometric): erased with the case (kyc.privacy.personal_d
 """
 
 from django.db import models
+from django.db.models import Lookup
 
 from kyc.core.encryption.fields import EncryptedTextField
+
+
+class BucketIn(Lookup):
+    """``BucketIn(F("bucket"), digests)``: the column is one of ``digests`` (integers).
+
+    On PostgreSQL the digests go as one array literal behind a scalar sub-select,
+    ``= ANY((SELECT %s::bigint[])::bigint[])``: the executor still descends the (bucket, descriptor)
+    index once per digest, but the planner no longer estimates each of the ~1 600 constants of an
+    ``IN`` list (5 ms of planning per search at 10k cases). The literal is written here, from
+    integers, because the driver's list adapter checks every element's text for quoting (~5 ms
+    of client CPU per search). Elsewhere a plain ``IN`` list."""
+
+    lookup_name = "bucket_in"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        digests = [int(digest) for digest in self.rhs]
+        if connection.vendor == "postgresql":
+            return (f"{lhs} = ANY((SELECT %s::bigint[])::bigint[])",
+                    [*lhs_params, "{" + ",".join(map(str, digests)) + "}"])
+        if not digests:
+            return "1 = 0", list(lhs_params)
+        return f"{lhs} IN ({', '.join(['%s'] * len(digests))})", [*lhs_params, *digests]
 
 
 class FaceDescriptor(models.Model):
@@ -27,7 +52,8 @@ class FaceIndexEntry(models.Model):
     descriptor = models.ForeignKey(FaceDescriptor, on_delete=models.CASCADE, related_name="index_entries")
     # The case again, so that a search excludes the asking case and erased cases without a join.
     case = models.ForeignKey("kyc.Case", on_delete=models.CASCADE, related_name="+")
-    bucket = models.CharField(max_length=64)
+    # A keyed 64-bit digest of one LSH bucket (kyc.privacy.face_index): equal for equal buckets, nothing more.
+    bucket = models.BigIntegerField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["descriptor", "bucket"], name="one_face_bucket_per_descriptor")]

@@ -18,11 +18,13 @@ import hashlib
 import logging
 from dataclasses import dataclass, replace
 
+import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 
 from kyc.models import Case, Document, FaceDescriptor, FaceIndexEntry, LivenessCapture
+from kyc.models.faces import BucketIn
 from kyc.privacy import face_index
 from ocr_integration import services as engine
 from ocr_integration.documents import faces as rules
@@ -33,9 +35,10 @@ logger = logging.getLogger(__name__)
 
 # The side that carries the holder's photo, per document type.
 PORTRAIT_KINDS = (DocumentKind.PASSPORT, DocumentKind.EMIRATES_ID_FRONT, DocumentKind.CN_ID_PORTRAIT)
-# Candidates whose descriptors are decrypted per search (those in the most probed buckets first;
-# a few dozen are expected at 100k cases), and other cases listed in a finding.
-SEARCH_CANDIDATES = 200
+# Candidates whose descriptors are decrypted per search (those in the most probed buckets first:
+# at 100k cases a second selfie 0.45 away is among the first 100 97 % of the time, the first 200
+# 97.5 %, the first 50 95 %: bench/face_index_tuning.py), and other cases listed in a finding.
+SEARCH_CANDIDATES = 100
 DUPLICATES_LISTED = 10
 
 
@@ -175,28 +178,34 @@ def case_index_face(*, case: Case, document: Document, descriptor) -> FaceDescri
 def face_search(descriptor, *, exclude_case_id=None, threshold: float | None = None) -> list[rules.DuplicateFace]:
     """Other (not erased) cases whose selfie is within ``threshold`` of ``descriptor``, closest first.
 
-    One query over the bucket index alone (bucket, descriptor) finds the candidates, those in the
-    most probed buckets first, at most ``SEARCH_CANDIDATES`` (a few dozen are expected at 100k
-    cases, kyc.privacy.face_index); a second fetches and decrypts only their descriptors."""
+    One query: the candidates are found over the bucket index alone (bucket, descriptor), those in
+    the most probed buckets first, at most ``SEARCH_CANDIDATES``, and joined in the same statement to
+    their encrypted descriptors and cases; only those are decrypted, and measured at once (numpy)."""
     threshold = settings.FACE_DUPLICATE_THRESHOLD if threshold is None else threshold
-    candidates = list(candidate_query(descriptor).values_list("descriptor_id", flat=True))
-    rows = (FaceDescriptor.objects.filter(id__in=candidates, case__personal_data_erased_at__isnull=True)
+    # One extra slot: the asking case's own row may be among the candidates (the join drops it).
+    ranked = candidate_query(descriptor)
+    rows = (FaceDescriptor.objects.filter(id__in=ranked.values_list("descriptor_id", flat=True),
+                                          case__personal_data_erased_at__isnull=True)
             .values_list("descriptor", "case_id", "case__reference", "case__state"))
     if exclude_case_id is not None:
         rows = rows.exclude(case_id=exclude_case_id)
-    found = []
-    for text, case_id, reference, state in rows:
-        distance = engine.face_distance(descriptor, face_index.decode_descriptor(text))
-        if distance <= threshold:
-            found.append(rules.DuplicateFace(str(case_id), reference, state, distance))
+    rows = list(rows)
+    if not rows:
+        return []
+    stored = np.stack([face_index.decode_descriptor(text) for text, _case, _reference, _state in rows])
+    distances = np.linalg.norm(stored - np.asarray(descriptor, dtype=np.float64), axis=1)
+    found = [rules.DuplicateFace(str(case_id), reference, state, float(distance))
+             for (_text, case_id, reference, state), distance in zip(rows, distances, strict=True)
+             if distance <= threshold]
     return sorted(found, key=lambda d: d.distance)[:DUPLICATES_LISTED]
 
 
 def candidate_query(descriptor):
     """The candidates' descriptor ids, most shared buckets first: an index-only scan of
-    (bucket, descriptor) on PostgreSQL. The asking case's own row may be among them (one slot;
-    the fetch excludes it), and so may an erased case's only until erasure deletes its rows."""
-    return (FaceIndexEntry.objects.filter(bucket__in=face_index.probe_digests(descriptor))
+    (bucket, descriptor) on PostgreSQL, the probed digests passed as one array (``BucketIn``). The
+    asking case's own row may be among them (one slot; the fetch excludes it), and so may an erased
+    case's only until erasure deletes its rows."""
+    return (FaceIndexEntry.objects.filter(BucketIn(F("bucket"), face_index.probe_digests(descriptor)))
             .values("descriptor_id").annotate(tables=Count("*")).order_by("-tables")[:SEARCH_CANDIDATES + 1])
 
 

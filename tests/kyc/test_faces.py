@@ -277,7 +277,7 @@ def test_the_search_finds_a_second_selfie_at_the_threshold_among_many_faces_and_
 
 
 def test_the_bucket_rebuild_re_digests_every_descriptor_in_batches_and_the_search_finds_them(db):
-    """What migration 0027 runs after a change of the bucket scheme: stale rows go, every stored
+    """What migrations 0028-0029 run after a change of the bucket scheme: stale rows go, every stored
     descriptor gets the digests the search computes now, across batch boundaries."""
     import numpy as np
 
@@ -298,10 +298,28 @@ def test_the_bucket_rebuild_re_digests_every_descriptor_in_batches_and_the_searc
     expected = {(row.descriptor_id, row.bucket) for row in FaceIndexEntry.objects.all()}
     FaceIndexEntry.objects.all().delete()
     stale = FaceDescriptor.objects.first()
-    FaceIndexEntry.objects.create(descriptor=stale, case_id=stale.case_id, bucket="0" * 32)  # an old scheme's row
+    FaceIndexEntry.objects.create(descriptor=stale, case_id=stale.case_id, bucket=0)  # an old scheme's row
     assert not face_search(faces[3])
 
     assert face_index.rebuild(FaceDescriptor, FaceIndexEntry, batch_size=3) == 7
     assert {(row.descriptor_id, row.bucket) for row in FaceIndexEntry.objects.all()} == expected
     hits = face_search(at_distance(faces[3:4], 0.3, rng)[0])
     assert [hit.case_id for hit in hits] == [str(cases[3].id)]
+
+
+def test_the_stored_bucket_digests_depend_on_the_search_key(settings):
+    """Someone with the database but not the key cannot compute a face's buckets: under another
+    key the same descriptor's 40 digests share none with the stored ones (64-bit keyed digests)."""
+    import numpy as np
+
+    from bench.face_index_tuning import clustered_descriptors
+    from kyc.privacy import face_index
+
+    face = clustered_descriptors(1, np.random.default_rng(3))[0]
+    settings.SEARCH_INDEX_KEY = "one search key for this test, long enough to be a real one"
+    stored = face_index.bucket_digests(face)
+    assert stored == face_index.bucket_digests(face)  # a search under the same key finds them
+    assert set(face_index.probe_digests(face)) >= set(stored)
+    settings.SEARCH_INDEX_KEY = "another search key for this test, as long as the first one"
+    assert not set(face_index.bucket_digests(face)) & set(stored)
+    assert all(-2 ** 63 <= digest < 2 ** 63 for digest in stored)
