@@ -118,45 +118,14 @@ def detect(image: np.ndarray) -> list[np.ndarray]:
     return [np.asarray(b, dtype=np.float32) / factor for b in boxes]
 
 
-# Recognition batches (issue 13 point 5, issue 21 point 1). rapidocr pads every crop of a batch
-# with blank to the batch's widest line, and the recogniser's cost grows with the padded width:
-# in its own batches of six, a 20-line-height MRZ row made four short lines cost as much as it.
-# Here a batch holds lines of similar width only (the widest at most REC_WIDTH_SPREAD times the
-# narrowest), and is padded to its widest line plus REC_RIGHT_MARGIN line heights: without blank
-# to its right the recogniser drops a value's last letter ("MILANAM" -> "MILANA").
-REC_BATCH = 6
-REC_WIDTH_SPREAD = 1.25
-REC_RIGHT_MARGIN = 1.0
-
-
-def _batches(ratios: list[float]) -> list[tuple[list[int], float]]:
-    """Indices of the crops in each batch (narrow to wide) and the width / height it is padded to."""
-    floor = REC_MIN_WIDTH / 48
-    order = sorted(range(len(ratios)), key=ratios.__getitem__)
-    batches: list[tuple[list[int], float]] = []
-    current: list[int] = []
-    for index in order:
-        if current and (len(current) >= REC_BATCH or ratios[index] > REC_WIDTH_SPREAD * ratios[current[0]]):
-            batches.append((current, max(floor, ratios[current[-1]] + REC_RIGHT_MARGIN)))
-            current = []
-        current.append(index)
-    if current:
-        batches.append((current, max(floor, ratios[current[-1]] + REC_RIGHT_MARGIN)))
-    return batches
-
-
 def recognise(crops: list[np.ndarray]) -> list[tuple[str, float]]:
-    """Text and score (0..1) for each single-line BGR crop, batched by width."""
+    """Text and score (0..1) for each single-line BGR crop, batched."""
     if not crops:
         return []
+    from rapidocr.ch_ppocr_rec.typings import TextRecInput
+
     recogniser = engine()._load_rec_model()
-    ratios = [c.shape[1] / c.shape[0] for c in crops]
-    results: list[tuple[str, float]] = [("", 0.0)] * len(crops)
-    for indices, width in _batches(ratios):
-        batch = np.stack([recogniser.resize_norm_img(crops[i], width) for i in indices]).astype(np.float32)
-        lines, _ = recogniser.postprocess_op(
-            recogniser.session(batch), False, wh_ratio_list=[ratios[i] for i in indices], max_wh_ratio=width
-        )
-        for i, (text, score) in zip(indices, lines, strict=True):
-            results[i] = (str(text), float(score))
-    return results
+    output = recogniser(TextRecInput(img=list(crops)))
+    texts = output.txts or ()
+    scores = output.scores or ()
+    return [(str(t), float(s)) for t, s in zip(texts, scores, strict=True)]
