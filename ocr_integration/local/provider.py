@@ -212,22 +212,23 @@ def _recognise_page(working: _Working, kind: DocumentKind, source: np.ndarray) -
         raise _no_document(kind, "text")
     shape = _MRZ_SHAPE.get(kind)
     mrz_quads = mrz_reader.find_rows(quads, shape[0]) if shape else None
-    # The MRZ rows (narrowed) and every other line go to the recogniser in one batch.
     page_quads = quads if mrz_quads is None else [q for q in quads if not _inside_any(q, mrz_quads)]
     if kind in _WITH_PORTRAIT:
         photos = portrait.portrait_boxes(image, page_quads)
         page_quads = [q for q in page_quads if not portrait.inside(q, photos)]
-    crops = [crop(image, q) for q in page_quads]
+    # The MRZ rows (narrowed) are recognised apart from the other lines: the recogniser pads each
+    # batch to its widest line, and in one call the rows (about 20 line heights wide) shared a
+    # batch with the page's next widest lines, padding them to MRZ width.
+    recognised = engine.recognise([crop(image, q) for q in page_quads])
+    squeezed = []
     if mrz_quads is not None:
-        crops += [crop(image, q, squeeze=mrz_reader.SQUEEZE) for q in mrz_quads]
-    recognised = engine.recognise(crops)
+        squeezed = engine.recognise([crop(image, q, squeeze=mrz_reader.SQUEEZE) for q in mrz_quads])
     lines = [
         TextLine(text, score, quad)
         for quad, (text, score) in zip(page_quads, recognised, strict=False)
         # Below 0.5 the recogniser is guessing (the specimen marker, guilloche, a logo).
         if text.strip() and score >= MIN_LINE_SCORE
     ]
-    squeezed = recognised[len(page_quads):]
     if shape and mrz_quads is None:
         # Not found by shape: look for MRZ-like text among the recognised lines.
         mrz_quads = mrz_reader.rows_from_text(lines, shape[0])
