@@ -20,7 +20,7 @@ from ocr_integration.documents.findings import Outcome
 from ocr_integration.documents.kinds import DocumentKind, DocumentType
 from ocr_integration.documents.reading import ReadField
 from ocr_integration.local import fields, word_gaps
-from ocr_integration.local.layout import TextLine, crop
+from ocr_integration.local.layout import crop
 from ocr_integration.provider import ReadRequest
 from ocr_integration.specimens import Fault
 from ocr_integration.specimens.families import held_out_families, render
