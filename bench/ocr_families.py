@@ -186,7 +186,7 @@ def fault_plan():
 
 class Bench:
     def __init__(self, kinds: list[str], splits: list[str], per_family: int, faults_per_family: int, held_out_only: bool,
-                 families: list[str] | None):
+                 families: list[str] | None, first: int = 0):
         from ocr_integration.local.provider import LocalOcrProvider
         from ocr_integration.specimens.families import FAMILIES
 
@@ -195,6 +195,7 @@ class Bench:
         self.splits = splits
         self.per_family = per_family
         self.faults_per_family = faults_per_family
+        self.first = first  # the first fault-free document of each family and split (fresh seeds)
         self.families = [
             f for f in FAMILIES.values()
             if any(str(k) in kinds for k in f.kinds) and (f.held_out or not held_out_only)
@@ -244,7 +245,7 @@ class Bench:
                 whole = len(kinds) == len(family.kinds)  # both sides measured: the checks can run
                 doc_type = str(document_type_of(family.kinds))
                 base = SPLIT_SEEDS[split] + (zlib.crc32(family.name.encode()) % 4096) * 200
-                for i in range(self.per_family):
+                for i in range(self.first, self.first + self.per_family):
                     seed = base + i
                     readings = []
                     for kind in kinds:
@@ -512,6 +513,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-family", type=int, default=20, help="fault-free documents per family and split")
     parser.add_argument("--faults-per-family", type=int, default=1,
                         help="documents per family, split and fault kind carrying that fault")
+    parser.add_argument("--first", type=int, default=0,
+                        help="start at this fault-free document of each family and split (other seeds than earlier runs)")
     parser.add_argument("--kinds", default=",".join(ALL_KINDS),
                         help="sides to read; the cross-checks run only on documents with every side listed")
     parser.add_argument("--splits", default="clean,degraded,photo")
@@ -538,6 +541,8 @@ def main(argv: list[str] | None = None) -> int:
     if set(splits) - set(SPLIT_SEEDS):
         parser.error("splits are clean, degraded and photo")
     families = [f for f in args.families.split(",") if f] or None
+    if not 0 <= args.first <= MAX_PER_FAMILY - args.per_family:
+        parser.error(f"--first plus --per-family must stay within the {MAX_PER_FAMILY} fault-free seeds of a family")
     if not 1 <= args.per_family <= MAX_PER_FAMILY or not 0 <= args.faults_per_family <= MAX_FAULTS_PER_FAMILY:
         parser.error(f"--per-family runs from 1 to {MAX_PER_FAMILY}, --faults-per-family from 0 to {MAX_FAULTS_PER_FAMILY}")
     per_family, faults_per_family = args.per_family, args.faults_per_family
@@ -554,7 +559,7 @@ def main(argv: list[str] | None = None) -> int:
     warm_up()
     print(f"engine warmed up in {time.perf_counter() - started:.1f} s; pinned to CPU(s) {cores};"
           f" load average {load_average()}", flush=True)
-    bench = Bench(kinds, splits, per_family, faults_per_family, args.held_out_only, families)
+    bench = Bench(kinds, splits, per_family, faults_per_family, args.held_out_only, families, args.first)
     bench.run()
     report = bench.report()
     report["cores"] = cores

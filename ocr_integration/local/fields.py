@@ -164,12 +164,17 @@ def _capitals_only(raw: str) -> str:
     "l") is its guess at a word in another script (an Arabic name beside the Latin one) or at the
     tail of a bilingual caption, and small letters glued before a capitalised word ("žMILANAM")
     are the same guess run into the value. A word with one small letter inside ("DUBAl") is a
-    misread capital and is kept. Returns "" when no word is left.
+    misread capital and is kept. A word written like a caption word, one capital then only small
+    letters ("Lwlo", "Llgj"), is the same guess: the recogniser reads another script's word in
+    the shapes of ordinary mixed-case text, never a capitals value as a capitalised word.
+    Returns "" when no word is left.
     """
     kept = []
     for word in raw.split():
         letters = [c for c in word if c.isalpha()]
         if letters and all(c.islower() for c in letters):
+            continue
+        if len(letters) >= 3 and letters[0].isupper() and all(c.islower() for c in letters[1:]):
             continue
         m = re.fullmatch(r"([^\W\d_]*?)([A-Z]{2}.*)", word)
         if m and m.group(1) and all(c.islower() for c in m.group(1)):

@@ -22,7 +22,7 @@ from ocr_integration.documents.mrz import parse as mrz_parse
 from ocr_integration.documents.reading import Box, ReadField, Reading
 from ocr_integration.provider import MAX_IMAGE_PIXELS, ErrorClass, OcrError, ReadRequest
 
-from . import engine, fields, mrz_reader, portrait, rectify
+from . import engine, fields, mrz_reader, portrait, rectify, word_gaps
 from .layout import TextLine, crop
 
 logger = logging.getLogger(__name__)
@@ -181,6 +181,32 @@ def _space_names_like_mrz(found: fields.Found, mrz_fields: dict[str, str]) -> No
             found[name] = (spaced, score, line)
 
 
+# Printed values of words whose lost spaces are put back from the line image (the names take the
+# MRZ's word breaks instead, in ``_space_names_like_mrz``).
+_WORD_FIELDS = ("place_of_birth", "issuing_authority")
+
+
+def _restore_word_breaks(found: fields.Found, image: np.ndarray) -> None:
+    """Spaces the recogniser dropped inside a value of words ("PASSPORTOFFICE"), put back where
+    the line image shows a break between words that the recognised text has no space for.
+
+    The line is cut at the image's word breaks and the pieces recognised on their own; the breaks
+    are kept only when the pieces, joined, are the letters first read. Letters never change, and
+    a line whose image shows no more breaks than its text has spaces costs no recognition.
+    """
+    for name in _WORD_FIELDS:
+        if name not in found:
+            continue
+        value, score, line = found[name]
+        breaks = word_gaps.word_breaks(crop(image, line.quad, pad=0.0))
+        if len(breaks) <= line.text.strip().count(" "):
+            continue
+        texts = [text.strip() for text, _ in engine.recognise([crop(image, q) for q in word_gaps.pieces(line.quad, breaks)])]
+        if not all(texts) or "".join(texts).replace(" ", "") != line.text.replace(" ", ""):
+            continue
+        found[name] = (word_gaps.respace(value, " ".join(texts)), score, line)
+
+
 @dataclass
 class _Page:
     image: np.ndarray  # working copy
@@ -315,6 +341,8 @@ class LocalOcrProvider:
             }
 
         found = _visual_fields(kind, page, today, mrz.result.fields if mrz is not None else {})
+        if kind is DocumentKind.PASSPORT:
+            _restore_word_breaks(found, page.image)
         if kind is DocumentKind.PASSPORT and mrz is not None:
             repaired = _repair_with_visual_zone(mrz.result, found, today)
             if repaired is not None:

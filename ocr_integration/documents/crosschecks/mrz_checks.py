@@ -178,7 +178,7 @@ def compare_viz_mrz(viz: Reading, result: mrz.MrzResult, mrz_reading: Reading, *
     report = Report()
     missing: list[NotRead] = []
     report.extend(compare_names(viz, result, mrz_reading, missing, env=env))
-    report.extend(_compare_dates(viz, result, mrz_reading, missing))
+    report.extend(_compare_dates(viz, result, mrz_reading, missing, env=env))
     report.extend(_compare_number(viz, result, mrz_reading, missing, number_field))
     report.extend(_compare_states(viz, result, mrz_reading, missing))
     report.extend(_compare_sex(viz, result, mrz_reading, missing))
@@ -203,7 +203,36 @@ def _not_read_against_mrz(viz: Reading, mrz_reading: Reading, missing: list[NotR
                            against=_mrz_place(viz, mrz_reading))
 
 
-def _compare_dates(viz: Reading, result: mrz.MrzResult, mrz_reading: Reading, missing: list[NotRead]) -> Report:
+# Digits a recogniser takes for one another on a blurred or glaring photo (closed and open
+# loops, a stroke lost or added). Only a single such digit, read with low confidence, makes a
+# printed date "uncertain" rather than different (see ``_date_outcome``).
+DIGIT_LOOKALIKES = frozenset(frozenset(p) for p in ("08", "38", "56", "68", "58", "17", "09", "89", "06", "69"))
+
+
+def _one_lookalike_digit(a: str, b: str) -> tuple[str, str] | None:
+    """The one differing pair of digits when ``a`` and ``b`` differ in one place only, by look-alikes."""
+    diff = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    if len(a) == len(b) and len(diff) == 1 and frozenset(diff[0]) in DIGIT_LOOKALIKES:
+        return diff[0]
+    return None
+
+
+def _date_outcome(printed_yymmdd: str, mrz_raw: str, confidence: float | None, *, min_confidence: float):
+    """PASS, FAIL, or WARN with the look-alike pair: WARN only when the printed date was read
+    below the policy's minimum confidence and differs from the MRZ (whose check digit vouches for
+    it) by one digit of a look-alike pair. A difference read with confidence, or by more than one
+    digit, or by digits that do not look alike, fails as before; so does any difference when
+    ``confidence`` is None (not given, or the MRZ date's check digit failed)."""
+    if printed_yymmdd == mrz_raw:
+        return PASS, None
+    pair = _one_lookalike_digit(printed_yymmdd, mrz_raw)
+    if pair is not None and confidence is not None and confidence < min_confidence:
+        return WARN, pair
+    return FAIL, None
+
+
+def _compare_dates(viz: Reading, result: mrz.MrzResult, mrz_reading: Reading, missing: list[NotRead], *,
+                   env: CheckEnv) -> Report:
     # The printed date is compared with the MRZ's YYMMDD, so a wrong century guess cannot turn a
     # match into a mismatch.
     report = Report()
@@ -217,17 +246,26 @@ def _compare_dates(viz: Reading, result: mrz.MrzResult, mrz_reading: Reading, mi
             missing.append(NotRead(name, item("mrz", name, mrz_value, mrz_reading)))
         if printed_date is None or not mrz_ok:
             continue
-        same = printed_date.strftime("%y%m%d") == raw
+        confidence = viz.fields[name].confidence
+        # Only an MRZ date its check digit vouches for can outweigh an uncertain printed one.
+        vouched = any(c.name == name and c.ok for c in result.checks)
+        outcome, pair = _date_outcome(printed_date.strftime("%y%m%d"), raw, confidence if vouched else None,
+                                      min_confidence=env.policy.min_confidence)
         word = FIELD_WORDS[name]
-        report.add(
-            code,
-            PASS if same else FAIL,
-            (f"{word} {place(viz)} ({printed_date.isoformat()}) matches {mrz_place}." if same
-             else f"{word} {place(viz)} ({printed_date.isoformat()}) differs from {mrz_place} ({mrz_value})."),
-            {"compared": [item("visual", name, printed_date.isoformat(), viz),
-                          item("mrz", name, mrz_value, mrz_reading)], "mrz_raw": raw},
-            viz.document_kind,
-        )
+        evidence = {"compared": [item("visual", name, printed_date.isoformat(), viz),
+                                 item("mrz", name, mrz_value, mrz_reading)], "mrz_raw": raw}
+        if outcome is PASS:
+            message = f"{word} {place(viz)} ({printed_date.isoformat()}) matches {mrz_place}."
+        elif outcome is WARN:
+            evidence.update(lookalike_digits=list(pair), confidence=confidence)
+            message = (
+                f"{word} {place(viz)} was read as {printed_date.isoformat()} with low confidence ({confidence:.2f});"
+                f" {mrz_place} has {mrz_value}, one digit apart ({pair[0]} read where {mrz_place} has {pair[1]},"
+                " digits OCR often confuses). Not compared reliably: check the printed date on the image."
+            )
+        else:
+            message = f"{word} {place(viz)} ({printed_date.isoformat()}) differs from {mrz_place} ({mrz_value})."
+        report.add(code, outcome, message, evidence, viz.document_kind)
     return report
 
 
