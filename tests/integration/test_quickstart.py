@@ -15,26 +15,12 @@ import pytest
 
 from tests.conftest import SCRIPTED
 from tests.hardening.faults import free_port
-from tests.support.worker import REPO_ROOT, wait_for
+from tests.support.worker import REPO_ROOT, descendants, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
 # The test run's service URLs (PostgreSQL and Redis in CI) must not reach the demo: it makes its own.
 SERVICE_VARIABLES = {"DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "STORAGE_BACKEND", "CELERY_TASK_QUEUE"}
-
-
-def descendants(pid: int) -> set[int]:
-    found, pending = set(), [pid]
-    while pending:
-        parent = pending.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*"):
-            try:
-                children = [int(child) for child in (task / "children").read_text().split()]
-            except OSError:
-                continue
-            pending += [child for child in children if child not in found]
-            found.update(children)
-    return found
 
 
 @contextmanager
