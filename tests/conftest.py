@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
@@ -20,6 +22,30 @@ def pytest_configure(config):
         from tests.support.brokers import answering_brokers
 
         answering_brokers()
+
+
+# A worker process's peak resident memory in a whole run (the OCR and face models, Django, a test
+# database in SQLite): about 0.8 GB; 1 GB is counted per worker to leave the rest of the machine room.
+WORKER_MEMORY_BYTES = 1 << 30
+
+
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto`` (pyproject.toml): two workers per core, as many as the memory holds.
+
+    A good part of the run is waiting, not computing: real Celery workers reading scripted slow
+    documents, stall sweeps, brokers restarting, Chromium pages loading. With one worker per core a
+    core sits idle while its worker waits (the quiet run used 110 % of 2 cores, docs/performance.md,
+    10); a second worker per core computes meanwhile. ``PYTEST_XDIST_AUTO_NUM_WORKERS`` or ``-n N``
+    still choose the number."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # xdist's own hook reads it
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        memory = 0
+    by_memory = memory // WORKER_MEMORY_BYTES if memory else 2 * cores
+    return max(1, min(2 * cores, by_memory))
 
 
 # Marks of the tests that run for seconds to minutes (real processes, a browser, big inputs).

@@ -8,13 +8,19 @@ by running the scripts in full (docs/performance.md).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
+import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+from tests.support.worker import descendants
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -31,7 +37,33 @@ SCRIPTS = {
     "face_match.py": ["face accuracy", "face compare time", "duplicate search 300"],
     "ocr_families.py": ["held-out document-exact", "false failures", "inconsistencies flagged", "read time", "ocr families"],
 }
+# A guard against a hang, not a speed check: a smoke run takes ~10-40 s of CPU, and minutes of
+# wall time on a loaded machine.
+SCRIPT_TIME_LIMIT_SECONDS = 1200
 STARTS_WORKERS = {"vendor_quota.py", "batching.py", "pipeline_overhead.py", "local_ocr.py"}
+
+
+def migrated_sqlite_template() -> Path:
+    """One SQLite database migrated by ``manage.py migrate``, built once per test run (whichever
+    xdist worker asks first; the others wait on the lock): each smoke run's database starts as a
+    copy of it (bench/_common.py, BENCH_SQLITE_TEMPLATE), so seven scripts do not each apply every
+    migration again. The scripts still run ``migrate`` themselves, which finds nothing to do."""
+    run_folder = Path(os.environ.get("KYC_TEST_RUN_DIR") or os.environ["KYC_DATA_DIR"])
+    template = run_folder / "bench-smoke-template.sqlite3"
+    with open(run_folder / "bench-smoke-template.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not template.exists():
+            data_dir = Path(tempfile.mkdtemp(prefix="bench-template-", dir=run_folder))
+            building = data_dir / "template.sqlite3"
+            env = {**os.environ, "KYC_DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{building}",
+                   "PYTHONPATH": str(REPO)}
+            done = subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+                cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+            )
+            assert done.returncode == 0, f"migrate failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+            os.rename(building, template)  # whole: a script never copies a half-built database
+    return template
 
 
 @pytest.mark.parametrize(
@@ -40,13 +72,24 @@ STARTS_WORKERS = {"vendor_quota.py", "batching.py", "pipeline_overhead.py", "loc
 )
 def test_script_runs_in_smoke_mode(script, tmp_path):
     # A data folder of the test run's own; the scripts make their own temporary folders inside it.
-    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(REPO)}
-    done = subprocess.run(
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(REPO),
+           "BENCH_SQLITE_TEMPLATE": str(migrated_sqlite_template())}
+    script_process = subprocess.Popen(
         [sys.executable, str(REPO / "bench" / script), "--smoke"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    assert done.returncode == 0, f"{script} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+    try:
+        stdout, stderr = script_process.communicate(timeout=SCRIPT_TIME_LIMIT_SECONDS)
+    except subprocess.TimeoutExpired:
+        # The script's Celery workers run in sessions of their own (bench/_common.py): killed
+        # alone, the script left them running.
+        for pid in (*descendants(script_process.pid), script_process.pid):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        stdout, stderr = script_process.communicate()
+        pytest.fail(f"{script} did not end in {SCRIPT_TIME_LIMIT_SECONDS} s:\n{stdout[-2000:]}\n{stderr[-4000:]}")
+    assert script_process.returncode == 0, f"{script} failed:\n{stdout[-2000:]}\n{stderr[-4000:]}"
     for target in SCRIPTS[script]:
-        assert re.search(rf"^RESULT {target}: (PASS|MISS)\b", done.stdout, re.MULTILINE), (
-            f"{script} printed no verdict for {target!r}:\n{done.stdout[-2000:]}"
+        assert re.search(rf"^RESULT {target}: (PASS|MISS)\b", stdout, re.MULTILINE), (
+            f"{script} printed no verdict for {target!r}:\n{stdout[-2000:]}"
         )

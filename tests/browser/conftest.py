@@ -28,6 +28,18 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+# Playwright's assertions (``expect(...)``) wait 5 s by default, apart from the contexts' action
+# timeout (15 s below): at load 30 an upload's "Received" took longer than 5 s to show. A longer
+# wait costs a passing test nothing (it returns as soon as the page is right); set once here for
+# every browser test, also those that start their own Playwright.
+EXPECT_TIMEOUT_MS = 15_000
+
+
+def pytest_configure(config):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 PHONE = {"viewport": {"width": 390, "height": 844}, "mobile": True}
 
 

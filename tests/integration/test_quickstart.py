@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -14,7 +15,7 @@ import pytest
 
 from tests.conftest import SCRIPTED
 from tests.hardening.faults import free_port
-from tests.support.worker import REPO_ROOT, wait_for
+from tests.support.worker import REPO_ROOT, descendants, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
@@ -22,18 +23,20 @@ pytestmark = [pytest.mark.worker, pytest.mark.slow]
 SERVICE_VARIABLES = {"DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "STORAGE_BACKEND", "CELERY_TASK_QUEUE"}
 
 
-def descendants(pid: int) -> set[int]:
-    found, pending = set(), [pid]
-    while pending:
-        parent = pending.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*"):
-            try:
-                children = [int(child) for child in (task / "children").read_text().split()]
-            except OSError:
-                continue
-            pending += [child for child in children if child not in found]
-            found.update(children)
-    return found
+@contextmanager
+def sigint_as_from_a_terminal():
+    """The quick start as a newcomer runs it, in a terminal's foreground, where Ctrl-C is not ignored.
+
+    A program started with SIGINT ignored keeps it ignored (exec keeps an ignored signal ignored,
+    and Python then installs no KeyboardInterrupt handler), and a shell ignores SIGINT in what it
+    starts in the background (``pytest &``, nohup, some CI runners): the SIGINT variant then waited
+    60 s for a quick start that never saw the signal, whatever the load. A signal with a handler is
+    reset to its default by exec, so the test process handles SIGINT while it starts the quick start."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def alive(pid: int) -> bool:
@@ -51,7 +54,7 @@ def test_quickstart_stops_everything_it_started(tmp_path, stop_signal):
     # The scripted reader: the demo's reads need no OCR models in this test.
     env.update({"KYC_DATA_DIR": str(tmp_path / "var"), "OCR_DEFAULT_PROVIDER": SCRIPTED, "PYTHONPATH": str(REPO_ROOT)})
     log_path = tmp_path / "quickstart.log"
-    with open(log_path, "w") as log:
+    with open(log_path, "w") as log, sigint_as_from_a_terminal():
         quickstart = subprocess.Popen(
             [sys.executable, "manage.py", "quickstart", "--port", str(port)],
             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,

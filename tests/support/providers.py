@@ -62,23 +62,37 @@ def _folder() -> Path:
     return folder
 
 
+def _write_number(marker: Path, number: int) -> None:
+    """Replaces the marker whole: a test process polls these files while a worker process writes
+    them, and ``write_text`` truncates before it writes, so a reader could see an empty file
+    (``int('')``: the broker-restart test failed so once at load 33). ``os.replace`` is atomic on
+    one file system: a reader sees the old number or the new one."""
+    partial = marker.with_name(f"{marker.name}.{os.getpid()}.partial")
+    partial.write_text(str(number))
+    os.replace(partial, marker)
+
+
+def _read_number(marker: Path) -> int | None:
+    try:
+        return int(marker.read_text())
+    except FileNotFoundError:
+        return None
+
+
 def slow_read_started(image_sha256: str) -> int:
     """How many slow reads of this (stored, re-encoded) image have started, in any process."""
-    marker = _folder() / f"{image_sha256}.started"
-    return int(marker.read_text()) if marker.exists() else 0
+    return _read_number(_folder() / f"{image_sha256}.started") or 0
 
 
 def slow_reader_pid(image_sha256: str) -> int | None:
     """The process id of the latest slow read of this image."""
-    marker = _folder() / f"{image_sha256}.pid"
-    return int(marker.read_text()) if marker.exists() else None
+    return _read_number(_folder() / f"{image_sha256}.pid")
 
 
 def _attempt_number(image: bytes) -> int:
-    folder = _folder()
-    counter = folder / hashlib.sha256(image).hexdigest()
-    count = int(counter.read_text()) + 1 if counter.exists() else 1
-    counter.write_text(str(count))
+    counter = _folder() / hashlib.sha256(image).hexdigest()
+    count = (_read_number(counter) or 0) + 1
+    _write_number(counter, count)
     return count
 
 
@@ -96,8 +110,8 @@ class ScriptedProvider:
             raise OcrError(ErrorClass.TRANSIENT, "vendor unavailable", code="TEST.DOWN", http_status=503)
         if colour == CYAN:
             digest = hashlib.sha256(request.image).hexdigest()
-            (_folder() / f"{digest}.pid").write_text(str(os.getpid()))  # who to kill, for fault tests
-            (_folder() / f"{digest}.started").write_text(str(slow_read_started(digest) + 1))
+            _write_number(_folder() / f"{digest}.pid", os.getpid())  # who to kill, for fault tests
+            _write_number(_folder() / f"{digest}.started", slow_read_started(digest) + 1)
             time.sleep(float(os.environ.get("SCRIPTED_SLOW_SECONDS", "4")))
         fields = {
             name: ReadField(value=value, confidence=0.97, box=Box(10, 10 + 20 * i, 200, 28 + 20 * i))

@@ -72,3 +72,18 @@ def wait_for(predicate, *, timeout: float, interval: float = 0.25, what: str = "
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def descendants(pid: int) -> set[int]:
+    """Every living descendant of ``pid``, also those in sessions or process groups of their own."""
+    found, pending = set(), [pid]
+    while pending:
+        parent = pending.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = [int(child) for child in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            pending += [child for child in children if child not in found]
+            found.update(children)
+    return found
