@@ -23,10 +23,10 @@ def test_every_code_the_engine_emits_has_its_meaning_in_the_catalogues():
 
 
 @pytest.mark.parametrize(("language", "expected"), [
-    ("ar", ["lang=\"ar\" dir=\"rtl\"", "لم ينجح: تاريخ الميلاد المطبوع مقابل منطقة القراءة الآلية.",
+    ("ar", ["lang=\"ar\" dir=\"rtl\"", "لم ينجح: تاريخ الميلاد المطبوع مقابل منطقة القراءة الآلية (تحذير:",
             "نجح: الوثيقة منتهية الصلاحية، أو تنتهي خلال فترة التحذير، أو صالحة.", "قائمة الانتظار"]),
-    ("zh-hans", ["lang=\"zh-hans\" dir=\"ltr\"", "未通过：印刷的出生日期与机读码比对。", "待审队列"]),
-    ("en", ["The birth date in the MRZ differs from the visual zone.", "Printed birth date against the MRZ."]),
+    ("zh-hans", ["lang=\"zh-hans\" dir=\"ltr\"", "未通过：印刷的出生日期与机读码比对（警告：", "待审队列"]),
+    ("en", ["The birth date in the MRZ differs from the visual zone.", "Printed birth date against the MRZ (warn: read with low confidence"]),
 ])
 def test_the_workspace_reads_in_the_reviewers_language(staff, scripted_ocr, language, expected):
     case = ready_case(failed=True)
