@@ -72,6 +72,32 @@ def noise_image(target_bytes: int, fmt: str = "JPEG", orientation: int = 1) -> t
     return best
 
 
+def photo_image(width: int, height: int, orientation: int = 1) -> tuple[bytes, tuple[int, int]]:
+    """A JPEG like a phone's photo: smooth light and colour with sensor grain, quality 92 (at
+    4032 x 3024, about 4.8 MiB). Unlike noise, it compresses about 7:1, so its decoder's and
+    encoder's buffers, which grow with the picture's width and not with the file, weigh more
+    against the file: the bench's noise JPEG is the re-encoder's best case, this its usual one."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(7)
+    across = np.linspace(0, 1, width, dtype=np.float32)[None, :]
+    down = np.linspace(0, 1, height, dtype=np.float32)[:, None]
+    channels = [
+        np.clip(110 + 70 * np.sin(6.0 * across + 2.1 * c) * np.cos(4.0 * down - 1.3 * c) + 30 * down
+                + rng.normal(0, 12, (height, width)).astype(np.float32), 0, 255).astype(np.uint8)
+        for c in range(3)
+    ]
+    options = {"quality": 92}
+    if orientation != 1:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        options["exif"] = exif.tobytes()
+    out = io.BytesIO()
+    Image.fromarray(np.dstack(channels)).save(out, format="JPEG", **options)
+    return out.getvalue(), (width, height)
+
+
 def scan_image(target_bytes: int) -> tuple[bytes, tuple[int, int]]:
     """A PNG that compresses like a scan of a printed page (dark word-like blocks on a white page,
     slight grain): several times smaller than its pixels, unlike noise."""
@@ -271,11 +297,20 @@ IMAGES = (
     ("PNG, 8-bit RGB, UPLOAD_SANITIZING=reencode (rows re-filtered, re-encoded)", "PNG", 1, "image/png"),
     ("PNG scan (compresses), re-muxed", "SCAN", 1, "image/png"),
     ("PNG scan (compresses), UPLOAD_SANITIZING=reencode (rows re-filtered, re-encoded)", "SCAN", 1, "image/png"),
+    # A phone's photo as phones make them (12 MP, compresses): its own verdict line, since it is
+    # not the 10 MB file the upload target names, but it is what applicants send.
+    ("12 MP phone photo, upright (re-muxed)", "PHOTO", 1, "image/jpeg"),
+    ("12 MP phone photo, EXIF says turn 90 degrees (re-muxed, the orientation kept)", "PHOTO", 6, "image/jpeg"),
+    ("12 MP phone photo, upright, UPLOAD_SANITIZING=reencode (decoded, re-encoded)", "PHOTO", 1, "image/jpeg"),
+    ("12 MP phone photo, EXIF says turn 90 degrees, UPLOAD_SANITIZING=reencode (re-encoded as stored, "
+     "the orientation kept)", "PHOTO", 6, "image/jpeg"),
 )
 # Uploads (by label) measured with settings of their own.
 SETTINGS_FOR = {label: {"UPLOAD_SANITIZING": "reencode"} for label, *_ in IMAGES if "reencode" in label}
-# Every way is judged (issue 21, point 5): the default setting's and the re-encoding setting's.
-JUDGED = len(IMAGES)
+# Every way is judged (issue 21, point 5): the default setting's and the re-encoding setting's;
+# the 10 MB files of the upload target on one verdict line, the phone photos on another.
+PHOTOS = [index for index, (_, fmt, *_) in enumerate(IMAGES) if fmt == "PHOTO"]
+JUDGED = [index for index in range(len(IMAGES)) if index not in PHOTOS]
 
 
 def main() -> None:
@@ -322,7 +357,12 @@ def main() -> None:
     made: dict[tuple, tuple] = {}  # the same image under another setting is the same file
     for index, (label, fmt, orientation, mime) in enumerate(IMAGES):
         if (fmt, orientation) not in made:
-            made[fmt, orientation] = scan_image(target // 4) if fmt == "SCAN" else noise_image(target, fmt, orientation)
+            if fmt == "SCAN":
+                made[fmt, orientation] = scan_image(target // 4)
+            elif fmt == "PHOTO":  # a quarter of the sides in smoke runs
+                made[fmt, orientation] = photo_image(*((1008, 756) if args.smoke else (4032, 3024)), orientation)
+            else:
+                made[fmt, orientation] = noise_image(target, fmt, orientation)
         image, (width, height) = made[fmt, orientation]
         body = bench.data_dir / f"body{index}.bin"
         write_body(body, image, csrf, mime)
@@ -382,12 +422,12 @@ def main() -> None:
     print(f"    kyc.storage.filesystem save (streamed encryption to disk): "
           f"{stages['storage_save'][0] / mib:.2f} / {stages['storage_save'][1] / mib:.2f} MiB")
     print(f"after the run: {load()}")
-    judged = figures["uploads"][:JUDGED]
-    passed = all(u["status"] == 200 for u in figures["uploads"]) and all(u["ratio"] <= 2.0 for u in judged)
     dump_json(args.json, {**figures, "machine": machine(), "load": load()})
-    result("upload memory", passed,
-           "; ".join(f"{u['label'].split(' (')[0]} {u['ratio']:.2f} x" for u in judged)
-           + f" (target <= 2 x the file, every way judged); {load()}")
+    for name, indexes in (("upload memory", JUDGED), ("upload memory, 12 MP phone photo", PHOTOS)):
+        judged = [figures["uploads"][i] for i in indexes]
+        passed = all(u["status"] == 200 and u["ratio"] <= 2.0 for u in judged)
+        result(name, passed, "; ".join(f"{u['label'].split(' (')[0]} {u['ratio']:.2f} x" for u in judged)
+               + f" (target <= 2 x the file, every way judged); {load()}")
 
 if __name__ == "__main__":
     main()

@@ -31,7 +31,7 @@ SCRIPTS = {
     "vendor_quota.py": ["vendor quota", "baseline"],
     "batching.py": ["batching"],
     "pipeline_overhead.py": ["overhead", "baseline"],
-    "upload_memory.py": ["upload memory"],
+    "upload_memory.py": ["upload memory", "upload memory, 12 MP phone photo"],
     "local_ocr.py": ["local ocr"],
     "audit_writes.py": ["audit writes"],
     "face_match.py": ["face accuracy", "face compare time", "duplicate search 300"],
