@@ -660,9 +660,9 @@ _CN_NUMBER = re.compile(r"[0-9]{17}[0-9X]")
 # The recogniser sometimes answers in traditional characters (漢 for 汉); cards print simplified.
 _T2S = str.maketrans(
     "漢滿維爾壯蒙曉華國麗紅軍偉傑艷濤剛蘭雲飛軒遠趙錢孫吳鄭馮陳衛蔣韓楊許呂張嚴區東廣門號棟室蘇龍"
-    "電開關長時會來場進書車業產發務員問題實現點變頭線紀輕醫學歷應種區縣鄉鎮村園陽陰內與興寧陝漢嶺",
+    "電開關長時會來場進書車業產發務員問題實現點變頭線紀輕醫學歷應種區縣鄉鎮村園陽陰內與興寧陝漢嶺別",
     "汉满维尔壮蒙晓华国丽红军伟杰艳涛刚兰云飞轩远赵钱孙吴郑冯陈卫蒋韩杨许吕张严区东广门号栋室苏龙"
-    "电开关长时会来场进书车业产发务员问题实现点变头线纪轻医学历应种区县乡镇村园阳阴内与兴宁陕汉岭",
+    "电开关长时会来场进书车业产发务员问题实现点变头线纪轻医学历应种区县乡镇村园阳阴内与兴宁陕汉岭别",
 )
 
 
@@ -673,7 +673,8 @@ def simplified(text: str) -> str:
 def _cn_value(lines: list[TextLine], label: str) -> tuple[str, float, TextLine] | None:
     """The value right of a Chinese label; the detector often puts both in one box (民族汉)."""
     for line in lines:
-        text = compact(line.text)
+        # Labels are matched as simplified characters: a serif 性别 comes back as 性別.
+        text = simplified(compact(line.text))
         if not text.startswith(label):
             continue
         rest = text[len(label):]
@@ -735,13 +736,35 @@ def cn_id_portrait(lines: list[TextLine], *, today: date) -> Found:
 _CN_SEX_BOX = re.compile(r"^(?:性?别)?([男女])(?:民族.*)?$")
 
 
+# The sex row's first box whatever its label was read as: at most two characters that are not a
+# value (性别, 性別, 牲别, a lost label), one 男 or 女, then nothing or the ethnicity label (民族...).
+_CN_SEX_ON_ROW = re.compile(r"^[^男女0-9]{0,2}([男女])(?:民.*)?$")
+
+
 def _cn_sex_by_content(lines: list[TextLine]) -> tuple[str, float, TextLine] | None:
-    """The printed sex found by its form when its label was not read as one box."""
-    found = [
+    """The printed sex found by what it is when its label was not read as 性别.
+
+    First a box holding the sex alone or with pieces of its label (``_CN_SEX_BOX``); else a lone
+    男 or 女 on the row of the ethnicity label (民族), left of it (the two share the card's second
+    row), whatever the characters before it were read as. Only one such box may be found: two are no
+    reading. Never from the ID number (the checks compare the two).
+    """
+    boxed = [
         (m.group(1), line.score, line) for line in lines
         if (m := _CN_SEX_BOX.match(simplified(compact(line.text))))
     ]
-    return found[0] if len(found) == 1 else None
+    # The label itself, not an address on 民族路 further down.
+    labels = [line for line in lines if "民族" in simplified(compact(line.text))]
+    ethnicity = next((line for line in labels if simplified(compact(line.text)).startswith("民族")), None)
+    ethnicity = ethnicity or (labels[0] if labels else None)
+    on_row = [] if ethnicity is None else [
+        (m.group(1), line.score, line) for line in lines
+        if (line is ethnicity or abs(line.cy - ethnicity.cy) < 0.6 * max(line.height, ethnicity.height))
+        and line.left <= ethnicity.left
+        and (m := _CN_SEX_ON_ROW.match(simplified(compact(line.text))))
+    ]
+    hits = {id(hit[2]): hit for hit in boxed + on_row}
+    return next(iter(hits.values())) if len(hits) == 1 else None
 
 
 def _cn_date_by_content(
@@ -773,10 +796,12 @@ def _cn_wrapped(lines: list[TextLine], label: str) -> tuple[str, float, TextLine
     if first is None:
         return None
     text, score, anchor = first
-    label_line = next(line for line in lines if compact(line.text).startswith(label))
+    label_line = next(line for line in lines if simplified(compact(line.text)).startswith(label))
     # Lines already in the first value (the detector may cut a tilted row in two).
     claimed = {id(label_line), id(anchor)} | {id(line) for line in right_of(lines, label_line)}
-    later_labels = [line for line in lines if compact(line.text).startswith(_CN_LABELS) and line.cy > label_line.cy]
+    later_labels = [
+        line for line in lines if simplified(compact(line.text)).startswith(_CN_LABELS) and line.cy > label_line.cy
+    ]
     stop = min((line.top for line in later_labels), default=None)
     parts, scores = [text], [score]
     previous = anchor
