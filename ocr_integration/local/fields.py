@@ -109,6 +109,62 @@ def _find_label(lines: list[TextLine], label: str, *, exact: bool = True) -> Tex
     return None
 
 
+# --- birth date among several printed dates -----------------------------------------------------
+
+
+def possible_birth_date(
+    birth: str | None,
+    dates: list[tuple[str, float, TextLine]],
+    *,
+    today: date,
+    issue: str | None = None,
+    expiry: str | None = None,
+    mrz_birth: str | None = None,
+) -> tuple[str, float, TextLine] | None | bool:
+    """Which printed date is the birth date, when the one a caption led to cannot be.
+
+    Nobody is born in the future, nor on or after a document of theirs was issued or expires:
+    a caption's value that is such a date is another field's value (a photographed card's
+    expiry date on the birth date's row). ``dates`` are every date the side prints, as ISO with
+    the line it stands on. Returns ``True`` when ``birth`` is possible (keep it), else the date
+    to take instead: the MRZ's birth date when it is printed (the MRZ only says which printed
+    date is meant, so a printed date that differs from it is never made to agree), else the
+    earliest possible one; ``None`` when no printed date can be the birth date, so the checks
+    say it was not read rather than compare a date that is not one.
+    """
+
+    def possible(iso: str) -> bool:
+        return iso <= today.isoformat() and all(iso < other for other in (issue, expiry) if other)
+
+    if birth is None or possible(birth):
+        return True
+    candidates = [hit for hit in dates if possible(hit[0]) and hit[0] not in (issue, expiry)]
+    if mrz_birth:
+        anchored = [hit for hit in candidates if hit[0] == mrz_birth]
+        if anchored:
+            return anchored[0]
+    return min(candidates, key=lambda hit: hit[0]) if candidates else None
+
+
+def _with_possible_birth_date(
+    found: Found, dates: list[tuple[str, float, TextLine]], *, today: date, mrz_birth: str | None = None
+) -> None:
+    """``found``'s birth date replaced (or dropped) when it cannot be one (``possible_birth_date``)."""
+    birth = found.get("birth_date")
+    choice = possible_birth_date(
+        birth[0] if birth else None, dates, today=today,
+        issue=found["issue_date"][0] if "issue_date" in found else None,
+        expiry=found["expiry_date"][0] if "expiry_date" in found else None,
+        mrz_birth=mrz_birth,
+    )
+    if choice is True:
+        return
+    if choice is None:
+        del found["birth_date"]
+    else:
+        found["birth_date"] = choice
+
+
 # --- passport ---------------------------------------------------------------------------------
 
 _DATE_FIELDS = ("birth_date", "issue_date", "expiry_date")
@@ -309,6 +365,7 @@ def passport(
     """
     mrz_fields = mrz_fields or {}
     found, free, orphans = _captioned(lines, captions.PASSPORT_CAPTIONS, _passport_value)
+    _without_impossible_birth_date(found, today)
     _passport_by_content(found, free, mrz_fields, today)
     orphans = [(name, label) for name, label in orphans if name not in found]
     if orphans and read_region is not None:
@@ -338,7 +395,25 @@ def passport(
         # above their captions and the tilt moves a value closer to the other caption). Both
         # values stay as printed; only which is which is corrected.
         out["issue_date"], out["expiry_date"] = out["expiry_date"], out["issue_date"]
+    dates = [
+        (iso, line.score, line) for line in lines
+        if (d := captions.parse_date(line.text)) is not None and (iso := d.resolve(past=True, today=today))
+    ]
+    _with_possible_birth_date(out, dates, today=today, mrz_birth=mrz_fields.get("birth_date"))
     return out
+
+
+def _without_impossible_birth_date(found: dict, today: date) -> None:
+    """A captioned birth date that cannot be one dropped before the dates are found by content,
+    so the MRZ (or the order of the dates) says which printed date is the birth date instead of
+    that date being taken for another field."""
+    def iso(name: str) -> str | None:
+        value = found[name][0] if name in found else None
+        return value.resolve(past=name == "birth_date", today=today) if isinstance(value, captions.PrintedDate) else None
+
+    birth = iso("birth_date")
+    if birth and possible_birth_date(birth, [], today=today, issue=iso("issue_date"), expiry=iso("expiry_date")) is not True:
+        del found["birth_date"]
 
 
 def _without_stray_letter(value: str, mrz_name: str) -> str:
@@ -543,10 +618,14 @@ def _inline(lines: list[TextLine], label: str) -> tuple[str, float, TextLine] | 
     return None
 
 
-def emirates_id_front(lines: list[TextLine]) -> Found:
+def emirates_id_front(lines: list[TextLine], *, today: date | None = None) -> Found:
     """The front's fields by caption in any of the card generations' wordings, then the ID number
     by content: fifteen digits starting 784 that pass the check digit, wherever they stand (its
-    caption is the first thing a poor photo loses, and newer cards print it without one)."""
+    caption is the first thing a poor photo loses, and newer cards print it without one). A
+    birth date that cannot be one (in the future, on or after the issue or expiry date) is
+    replaced by the earliest possible date the front prints (``possible_birth_date``); the MRZ
+    is on the other side, so the checks compare the printed date with it."""
+    today = today or datetime.now(UTC).date()
     found = _emirates_front_by_fixed_caption(lines)
     captioned, free, _ = _captioned(lines, captions.EMIRATES_FRONT_CAPTIONS, _emirates_front_value)
     for name, hit in captioned.items():
@@ -567,6 +646,8 @@ def emirates_id_front(lines: list[TextLine]) -> Found:
             if result.ok:
                 found["id_number"] = (result.formatted or digits[start:start + 15], line.score, line)
                 break
+    dates = [(iso, line.score, line) for line in lines if (iso := printed_date(line.text, past=True, today=today))]
+    _with_possible_birth_date(found, dates, today=today)
     return found
 
 
@@ -717,6 +798,9 @@ def cn_id_portrait(lines: list[TextLine], *, today: date) -> Found:
         found["sex"] = (sex[0][:1], sex[1], sex[2])
     birth = _cn_value(lines, "出生")
     printed_birth = printed_date(birth[0], past=True, today=today) if birth else None
+    if printed_birth and printed_birth > today.isoformat():
+        # Nobody is born in the future: such a date beside 出生 is not the birth date.
+        printed_birth = None
     if not printed_birth:
         birth = _cn_date_by_content(lines, number_hit[2] if number_hit else None, today)
         printed_birth = birth[0] if birth else None
@@ -778,6 +862,7 @@ def _cn_date_by_content(
     dates = [
         (iso, line.score, line) for line in lines
         if line is not number_line and (iso := printed_date(line.text, past=True, today=today))
+        and iso <= today.isoformat()
     ]
     return dates[0] if len(dates) == 1 else None
 

@@ -70,6 +70,111 @@ def _read_with_lines(provider, image: bytes, media_type: str, kind: DocumentKind
     return reading, captured["lines"]
 
 
+# --- a birth date among several printed dates ----------------------------------------------------
+
+
+def _tilted_front(expiry_on_birth_row: bool) -> list[TextLine]:
+    """An Emirates ID front with the birth and expiry dates side by side, as a photo tilts it: the
+    birth caption's box slants down to the right, so the row the reader follows from it runs
+    into the expiry value printed beside the birth date."""
+    return [
+        _box("ID Number: 784-1963-1234567-1", 100, 20, width=420),
+        _box("Name: AHMED SALEH", 100, 60, width=300),
+        _box("Date of Birth", 100, 100, slope=0.12 if expiry_on_birth_row else 0.0),
+        _box("Expiry Date", 400, 112),
+        _box("05/02/1963", 100, 126),
+        _box("29/09/2029", 400, 140),
+        _box("Issuing Date", 100, 190),
+        _box("30/09/2024", 100, 216),
+    ]
+
+
+def test_the_expiry_date_on_the_birth_date_row_is_not_taken_for_the_birth_date():
+    assert fields.emirates_id_front(_tilted_front(False), today=TODAY)["birth_date"][0] == "1963-02-05"
+    found = fields.emirates_id_front(_tilted_front(True), today=TODAY)
+    # Before this round: birth date 2029-09-29, the expiry date, and a false VIZ_MRZ_BIRTH_DATE fail.
+    assert found["birth_date"][0] == "1963-02-05"
+    assert found["expiry_date"][0] == "2029-09-29"
+    assert found["issue_date"][0] == "2024-09-30"
+
+
+def test_no_birth_date_is_taken_when_no_printed_date_can_be_one():
+    lines = [_box("Date of Birth: 29/09/2029", 100, 100, width=320), _box("Expiry Date: 29/09/2029", 100, 140, width=320)]
+    found = fields.emirates_id_front(lines, today=TODAY)
+    assert found["expiry_date"][0] == "2029-09-29"
+    # Not read, so the checks say the birth date was not compared instead of failing it.
+    assert "birth_date" not in found
+
+
+def test_the_mrz_says_which_possible_date_is_the_birth_date_and_never_changes_one():
+    line = _box("x", 0, 0)
+    dates = [("2029-09-29", 0.9, line), ("1963-02-05", 0.9, line), ("1971-03-03", 0.9, line), ("2024-09-30", 0.9, line)]
+    pick = fields.possible_birth_date(
+        "2029-09-29", dates, today=TODAY, issue="2024-09-30", expiry="2029-09-29", mrz_birth="1971-03-03"
+    )
+    assert pick[0] == "1971-03-03"
+    # Without the MRZ: the earliest possible one.
+    assert fields.possible_birth_date("2029-09-29", dates, today=TODAY, expiry="2029-09-29")[0] == "1963-02-05"
+    # A possible birth date is kept even when it is not the MRZ's: that difference is for the checks.
+    assert fields.possible_birth_date("1963-02-05", dates, today=TODAY, mrz_birth="1971-03-03") is True
+    # Born today is possible; tomorrow is not, nor on the day of issue.
+    assert fields.possible_birth_date("2026-11-21", [], today=TODAY) is True
+    assert fields.possible_birth_date("2026-11-22", [], today=TODAY) is None
+    assert fields.possible_birth_date("2024-09-30", [], today=TODAY, issue="2024-09-30") is None
+
+
+def test_a_passport_birth_date_caption_led_to_the_expiry_date_takes_the_printed_date_the_mrz_names():
+    lines = [
+        _box("Date of birth", 100, 100), _box("29 SEP 2029", 300, 100),
+        _box("05 FEB 1963", 100, 160), _box("Date of expiry", 100, 220), _box("29 SEP 2029", 100, 246),
+    ]
+    found = fields.passport(lines, today=TODAY, mrz_fields={"birth_date": "1963-02-05", "expiry_date": "2029-09-29"})
+    assert found["birth_date"][0] == "1963-02-05"
+    assert found["expiry_date"][0] == "2029-09-29"
+
+
+def test_a_chinese_id_birth_date_after_today_is_not_the_birth_date():
+    lines = [_box("出生 2031年2月5日", 100, 100, width=300)]
+    assert "birth_date" not in fields.cn_id_portrait(lines, today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def held_out_front(provider):
+    specimen = render(DocumentKind.EMIRATES_ID_FRONT, HELD_OUT_EID, 6600, capture="photo")
+    reading, lines = _read_with_lines(provider, specimen.image, specimen.media_type, specimen.kind)
+    return specimen, reading, lines
+
+
+def _raised(line: TextLine, to: TextLine) -> TextLine:
+    """``line`` moved up onto the row of ``to`` (what a tilt does to the next column)."""
+    return dataclasses.replace(line, quad=line.quad + np.array([0.0, to.cy - line.cy], dtype=np.float32))
+
+
+def test_a_held_out_photo_front_reads_its_three_dates(held_out_front):
+    specimen, reading, _ = held_out_front
+    for name in ("birth_date", "issue_date", "expiry_date"):
+        assert reading.fields[name].value == specimen.truth.fields[name]
+
+
+def test_a_held_out_front_with_its_expiry_value_on_the_birth_caption_row_keeps_the_birth_date(held_out_front):
+    specimen, _, lines = held_out_front
+    truth = specimen.truth.fields
+    caption = next(line for line in lines if "Birth" in line.text)
+    expiry = next(line for line in lines if fields.printed_date(line.text, past=False) == truth["expiry_date"])
+    misled = [_raised(line, caption) if line is expiry else line for line in lines]
+    found = fields.emirates_id_front(misled, today=TODAY)
+    assert found["birth_date"][0] == truth["birth_date"]
+
+
+def test_a_held_out_card_with_both_sides_passes_the_birth_date_check(provider, held_out_front):
+    specimen, front, _ = held_out_front
+    back = render(DocumentKind.EMIRATES_ID_BACK, HELD_OUT_EID, 6600, capture="photo")
+    back_reading = provider.read(ReadRequest(back.kind, back.image, back.media_type))
+    findings = check_case(CaseReadings(DocumentType.EMIRATES_ID, [front, back_reading]), today=TODAY, policy=CheckPolicy())
+    birth = next(f for f in findings if f.code == "VIZ_MRZ_BIRTH_DATE")
+    assert birth.outcome == Outcome.PASS
+
+
 # --- Chinese ID printed sex ---------------------------------------------------------------------
 
 
