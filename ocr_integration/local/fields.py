@@ -365,6 +365,7 @@ def passport(
     """
     mrz_fields = mrz_fields or {}
     found, free, orphans = _captioned(lines, captions.PASSPORT_CAPTIONS, _passport_value)
+    free = _names_spelled_like_the_mrz(found, free, mrz_fields)
     _without_impossible_birth_date(found, today)
     _passport_by_content(found, free, mrz_fields, today)
     orphans = [(name, label) for name, label in orphans if name not in found]
@@ -401,6 +402,43 @@ def passport(
     ]
     _with_possible_birth_date(out, dates, today=today, mrz_birth=mrz_fields.get("birth_date"))
     return out
+
+
+# A caption's value this far from the MRZ name (Indel similarity of the letters) shares almost
+# no letters with it; a misread of the same name (one or two letters) stays well above.
+_UNLIKE_THE_MRZ_NAME = 0.35
+_LIKE_THE_MRZ_NAME = 0.75
+
+
+def _names_spelled_like_the_mrz(found: dict, free: list[TextLine], mrz_fields: dict[str, str]) -> list[TextLine]:
+    """Under a name caption, the line on the value's row spelled like the MRZ name, when the
+    value the caption led to shares almost no letters with it.
+
+    A name printed in another script beside the Latin one (Arabic on UAE-style pages) can come
+    back as Latin capitals ("W", "SSSS", "JOWS") and be the box nearest the caption. The Latin
+    name is then an unclaimed line on the same row. The MRZ only chooses between the printed
+    lines: a printed name that truly differs has no such line beside it, is kept, and the
+    checks still see the difference. Returns the unclaimed lines left.
+    """
+    for name in _NAME_FIELDS:
+        want = _letters(mrz_fields.get(name, ""))
+        if name not in found or not want:
+            continue
+        value, _, line = found[name]
+        if _similarity(_letters(str(value)), want) >= _UNLIKE_THE_MRZ_NAME:
+            continue
+        beside = [
+            (_similarity(_letters(other.text), want), other) for other in free
+            if abs(other.cy - line.cy) < 0.6 * max(other.height, line.height)
+            and _passport_value(name, other.text) is not None
+        ]
+        if not beside:
+            continue
+        ratio, other = max(beside, key=lambda item: item[0])
+        if ratio >= _LIKE_THE_MRZ_NAME:
+            found[name] = (_passport_value(name, other.text), other.score, other)
+            free = [item for item in free if item is not other]
+    return free
 
 
 def _without_impossible_birth_date(found: dict, today: date) -> None:

@@ -226,3 +226,24 @@ def test_held_out_serif_labelled_cards_have_their_printed_sex_compared_with_the_
     assert readings[0].fields["sex"].value == portrait.truth.fields["sex"]
     findings = check_case(CaseReadings(DocumentType.CN_RESIDENT_ID, readings), today=TODAY, policy=CheckPolicy())
     assert {f.code: f.outcome for f in findings}["CN_ID_SEX"] == Outcome.PASS
+
+
+# --- a name under its caption spelled like the MRZ -----------------------------------------------
+
+
+def _name_row(value_beside: str) -> list[TextLine]:
+    return [_box("Surname", 100, 100), _box("JOWS", 100, 126, width=80), _box(value_beside, 260, 126, width=200)]
+
+
+def test_a_latin_name_beside_another_scripts_word_read_as_capitals_is_the_surname():
+    found = fields.passport(_name_row("ALMANSOORI"), today=TODAY, mrz_fields={"surname": "ALMANSOORI"})
+    assert found["surname"][0] == "ALMANSOORI"
+
+
+def test_a_printed_surname_that_differs_from_the_mrz_is_kept_as_printed():
+    # Nothing on the row is spelled like the MRZ name: the caption's value stays, the checks see it.
+    found = fields.passport(_name_row("BAKER"), today=TODAY, mrz_fields={"surname": "ALMANSOORI"})
+    assert found["surname"][0] != "ALMANSOORI"
+    # A one-letter misread of the MRZ name under the caption is not replaced either.
+    lines = [_box("Surname", 100, 100), _box("ALMANSQORI", 100, 126, width=200), _box("ALMANSOORI", 400, 126)]
+    assert fields.passport(lines, today=TODAY, mrz_fields={"surname": "ALMANSOORI"})["surname"][0] == "ALMANSQORI"
