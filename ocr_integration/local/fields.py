@@ -686,7 +686,23 @@ def emirates_id_front(lines: list[TextLine], *, today: date | None = None) -> Fo
                 break
     dates = [(iso, line.score, line) for line in lines if (iso := printed_date(line.text, past=True, today=today))]
     _with_possible_birth_date(found, dates, today=today)
+    _earliest_unclaimed_birth_date(found, dates)
     return found
+
+
+def _earliest_unclaimed_birth_date(found: Found, dates: list[tuple[str, float, TextLine]]) -> None:
+    """The front's birth date is the earliest date it prints (its other dates are the card's
+    issue and expiry). A date line no field claimed that is earlier than the captioned birth
+    date means the caption led to another date (an issue date on the birth date's row): the
+    earlier one is taken. Dates other fields claimed are never taken, so a misread issue or
+    expiry date cannot replace a birth date read right."""
+    birth = found.get("birth_date")
+    if birth is None:
+        return
+    claimed = {id(hit[2]) for hit in found.values()}
+    earlier = [hit for hit in dates if id(hit[2]) not in claimed and hit[0] < birth[0]]
+    if earlier:
+        found["birth_date"] = min(earlier, key=lambda hit: hit[0])
 
 
 def _emirates_front_value(name: str, raw: str) -> str | None:

@@ -247,3 +247,33 @@ def test_a_printed_surname_that_differs_from_the_mrz_is_kept_as_printed():
     # A one-letter misread of the MRZ name under the caption is not replaced either.
     lines = [_box("Surname", 100, 100), _box("ALMANSQORI", 100, 126, width=200), _box("ALMANSOORI", 400, 126)]
     assert fields.passport(lines, today=TODAY, mrz_fields={"surname": "ALMANSOORI"})["surname"][0] == "ALMANSQORI"
+
+
+# --- the earliest date an Emirates ID front prints ----------------------------------------------
+
+
+def _front_with_dates_on_shifted_rows() -> list[TextLine]:
+    """Birth and expiry side by side, issue below; the captions paired with the wrong rows (the
+    birth caption led to the issue date, the issue caption to the expiry date)."""
+    return [
+        _box("Date of Birth: 11/04/2025", 100, 100, width=320),
+        _box("15/03/1992", 100, 150),
+        _box("Issuing Date: 10/04/2030", 100, 200, width=320),
+    ]
+
+
+def test_an_unclaimed_earlier_date_is_the_birth_date_not_the_captioned_later_one():
+    found = fields.emirates_id_front(_front_with_dates_on_shifted_rows(), today=TODAY)
+    assert found["birth_date"][0] == "1992-03-15"
+
+
+def test_a_date_another_field_claimed_never_becomes_the_birth_date():
+    # An issue date misread a century early is never taken for the birth date; the birth date
+    # beside it can then not be told from an impossible one, so it is reported as not read.
+    lines = [_box("Date of Birth: 15/03/1992", 100, 100, width=320), _box("Issuing Date: 11/04/1925", 100, 200, width=320)]
+    found = fields.emirates_id_front(lines, today=TODAY)
+    assert found["issue_date"][0] == "1925-04-11"
+    assert "birth_date" not in found
+    lines = [_box("Date of Birth: 15/03/1992", 100, 100, width=320), _box("Issuing Date: 11/04/2025", 100, 200, width=320),
+             _box("Expiry Date: 10/04/2030", 100, 300, width=320)]
+    assert fields.emirates_id_front(lines, today=TODAY)["birth_date"][0] == "1992-03-15"
