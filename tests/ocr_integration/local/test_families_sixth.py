@@ -23,8 +23,8 @@ from ocr_integration.documents.kinds import DocumentKind, DocumentType
 from ocr_integration.local import fields
 from ocr_integration.local.layout import TextLine
 from ocr_integration.provider import ReadRequest
-from ocr_integration.specimens.families import cn_id, held_out_families, render, tuning_families
 from ocr_integration.specimens.families import capture as family_capture
+from ocr_integration.specimens.families import cn_id, held_out_families, render, tuning_families
 
 TODAY = date(2026, 11, 21)
 HELD_OUT_EID = "eid_2021_arabic_first"
