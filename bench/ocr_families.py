@@ -186,7 +186,7 @@ def fault_plan():
 
 class Bench:
     def __init__(self, kinds: list[str], splits: list[str], per_family: int, faults_per_family: int, held_out_only: bool,
-                 families: list[str] | None, first: int = 0):
+                 families: list[str] | None, first: int = 0, first_fault: int = 0):
         from ocr_integration.local.provider import LocalOcrProvider
         from ocr_integration.specimens.families import FAMILIES
 
@@ -196,6 +196,7 @@ class Bench:
         self.per_family = per_family
         self.faults_per_family = faults_per_family
         self.first = first  # the first fault-free document of each family and split (fresh seeds)
+        self.first_fault = first_fault  # the same for the faulty documents of each fault kind
         self.families = [
             f for f in FAMILIES.values()
             if any(str(k) in kinds for k in f.kinds) and (f.held_out or not held_out_only)
@@ -259,7 +260,7 @@ class Bench:
                                                "document_type": doc_type, "seed": seed, "fails": fails})
                 if whole:
                     for index, (fault, label, code, six) in enumerate(plan[doc_type]):
-                        for j in range(self.faults_per_family):
+                        for j in range(self.first_fault, self.first_fault + self.faults_per_family):
                             seed = base + FAULT_SEED_OFFSET + 10 * j + index
                             readings = []
                             for kind in kinds:
@@ -515,6 +516,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="documents per family, split and fault kind carrying that fault")
     parser.add_argument("--first", type=int, default=0,
                         help="start at this fault-free document of each family and split (other seeds than earlier runs)")
+    parser.add_argument("--first-fault", type=int, default=0,
+                        help="start at this faulty document of each family, split and fault kind (other seeds than earlier runs)")
     parser.add_argument("--kinds", default=",".join(ALL_KINDS),
                         help="sides to read; the cross-checks run only on documents with every side listed")
     parser.add_argument("--splits", default="clean,degraded,photo")
@@ -543,6 +546,8 @@ def main(argv: list[str] | None = None) -> int:
     families = [f for f in args.families.split(",") if f] or None
     if not 0 <= args.first <= MAX_PER_FAMILY - args.per_family:
         parser.error(f"--first plus --per-family must stay within the {MAX_PER_FAMILY} fault-free seeds of a family")
+    if not 0 <= args.first_fault <= MAX_FAULTS_PER_FAMILY - args.faults_per_family:
+        parser.error(f"--first-fault plus --faults-per-family must stay within {MAX_FAULTS_PER_FAMILY} faulty seeds")
     if not 1 <= args.per_family <= MAX_PER_FAMILY or not 0 <= args.faults_per_family <= MAX_FAULTS_PER_FAMILY:
         parser.error(f"--per-family runs from 1 to {MAX_PER_FAMILY}, --faults-per-family from 0 to {MAX_FAULTS_PER_FAMILY}")
     per_family, faults_per_family = args.per_family, args.faults_per_family
@@ -559,7 +564,8 @@ def main(argv: list[str] | None = None) -> int:
     warm_up()
     print(f"engine warmed up in {time.perf_counter() - started:.1f} s; pinned to CPU(s) {cores};"
           f" load average {load_average()}", flush=True)
-    bench = Bench(kinds, splits, per_family, faults_per_family, args.held_out_only, families, args.first)
+    bench = Bench(kinds, splits, per_family, faults_per_family, args.held_out_only, families, args.first,
+                  args.first_fault)
     bench.run()
     report = bench.report()
     report["cores"] = cores

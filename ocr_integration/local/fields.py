@@ -109,6 +109,62 @@ def _find_label(lines: list[TextLine], label: str, *, exact: bool = True) -> Tex
     return None
 
 
+# --- birth date among several printed dates -----------------------------------------------------
+
+
+def possible_birth_date(
+    birth: str | None,
+    dates: list[tuple[str, float, TextLine]],
+    *,
+    today: date,
+    issue: str | None = None,
+    expiry: str | None = None,
+    mrz_birth: str | None = None,
+) -> tuple[str, float, TextLine] | None | bool:
+    """Which printed date is the birth date, when the one a caption led to cannot be.
+
+    Nobody is born in the future, nor on or after a document of theirs was issued or expires:
+    a caption's value that is such a date is another field's value (a photographed card's
+    expiry date on the birth date's row). ``dates`` are every date the side prints, as ISO with
+    the line it stands on. Returns ``True`` when ``birth`` is possible (keep it), else the date
+    to take instead: the MRZ's birth date when it is printed (the MRZ only says which printed
+    date is meant, so a printed date that differs from it is never made to agree), else the
+    earliest possible one; ``None`` when no printed date can be the birth date, so the checks
+    say it was not read rather than compare a date that is not one.
+    """
+
+    def possible(iso: str) -> bool:
+        return iso <= today.isoformat() and all(iso < other for other in (issue, expiry) if other)
+
+    if birth is None or possible(birth):
+        return True
+    candidates = [hit for hit in dates if possible(hit[0]) and hit[0] not in (issue, expiry)]
+    if mrz_birth:
+        anchored = [hit for hit in candidates if hit[0] == mrz_birth]
+        if anchored:
+            return anchored[0]
+    return min(candidates, key=lambda hit: hit[0]) if candidates else None
+
+
+def _with_possible_birth_date(
+    found: Found, dates: list[tuple[str, float, TextLine]], *, today: date, mrz_birth: str | None = None
+) -> None:
+    """``found``'s birth date replaced (or dropped) when it cannot be one (``possible_birth_date``)."""
+    birth = found.get("birth_date")
+    choice = possible_birth_date(
+        birth[0] if birth else None, dates, today=today,
+        issue=found["issue_date"][0] if "issue_date" in found else None,
+        expiry=found["expiry_date"][0] if "expiry_date" in found else None,
+        mrz_birth=mrz_birth,
+    )
+    if choice is True:
+        return
+    if choice is None:
+        del found["birth_date"]
+    else:
+        found["birth_date"] = choice
+
+
 # --- passport ---------------------------------------------------------------------------------
 
 _DATE_FIELDS = ("birth_date", "issue_date", "expiry_date")
@@ -309,6 +365,8 @@ def passport(
     """
     mrz_fields = mrz_fields or {}
     found, free, orphans = _captioned(lines, captions.PASSPORT_CAPTIONS, _passport_value)
+    free = _names_spelled_like_the_mrz(found, free, mrz_fields)
+    _without_impossible_birth_date(found, today)
     _passport_by_content(found, free, mrz_fields, today)
     orphans = [(name, label) for name, label in orphans if name not in found]
     if orphans and read_region is not None:
@@ -338,7 +396,62 @@ def passport(
         # above their captions and the tilt moves a value closer to the other caption). Both
         # values stay as printed; only which is which is corrected.
         out["issue_date"], out["expiry_date"] = out["expiry_date"], out["issue_date"]
+    dates = [
+        (iso, line.score, line) for line in lines
+        if (d := captions.parse_date(line.text)) is not None and (iso := d.resolve(past=True, today=today))
+    ]
+    _with_possible_birth_date(out, dates, today=today, mrz_birth=mrz_fields.get("birth_date"))
     return out
+
+
+# A caption's value this far from the MRZ name (Indel similarity of the letters) shares almost
+# no letters with it; a misread of the same name (one or two letters) stays well above.
+_UNLIKE_THE_MRZ_NAME = 0.35
+_LIKE_THE_MRZ_NAME = 0.75
+
+
+def _names_spelled_like_the_mrz(found: dict, free: list[TextLine], mrz_fields: dict[str, str]) -> list[TextLine]:
+    """Under a name caption, the line on the value's row spelled like the MRZ name, when the
+    value the caption led to shares almost no letters with it.
+
+    A name printed in another script beside the Latin one (Arabic on UAE-style pages) can come
+    back as Latin capitals ("W", "SSSS", "JOWS") and be the box nearest the caption. The Latin
+    name is then an unclaimed line on the same row. The MRZ only chooses between the printed
+    lines: a printed name that truly differs has no such line beside it, is kept, and the
+    checks still see the difference. Returns the unclaimed lines left.
+    """
+    for name in _NAME_FIELDS:
+        want = _letters(mrz_fields.get(name, ""))
+        if name not in found or not want:
+            continue
+        value, _, line = found[name]
+        if _similarity(_letters(str(value)), want) >= _UNLIKE_THE_MRZ_NAME:
+            continue
+        beside = [
+            (_similarity(_letters(other.text), want), other) for other in free
+            if abs(other.cy - line.cy) < 0.6 * max(other.height, line.height)
+            and _passport_value(name, other.text) is not None
+        ]
+        if not beside:
+            continue
+        ratio, other = max(beside, key=lambda item: item[0])
+        if ratio >= _LIKE_THE_MRZ_NAME:
+            found[name] = (_passport_value(name, other.text), other.score, other)
+            free = [item for item in free if item is not other]
+    return free
+
+
+def _without_impossible_birth_date(found: dict, today: date) -> None:
+    """A captioned birth date that cannot be one dropped before the dates are found by content,
+    so the MRZ (or the order of the dates) says which printed date is the birth date instead of
+    that date being taken for another field."""
+    def iso(name: str) -> str | None:
+        value = found[name][0] if name in found else None
+        return value.resolve(past=name == "birth_date", today=today) if isinstance(value, captions.PrintedDate) else None
+
+    birth = iso("birth_date")
+    if birth and possible_birth_date(birth, [], today=today, issue=iso("issue_date"), expiry=iso("expiry_date")) is not True:
+        del found["birth_date"]
 
 
 def _without_stray_letter(value: str, mrz_name: str) -> str:
@@ -543,10 +656,14 @@ def _inline(lines: list[TextLine], label: str) -> tuple[str, float, TextLine] | 
     return None
 
 
-def emirates_id_front(lines: list[TextLine]) -> Found:
+def emirates_id_front(lines: list[TextLine], *, today: date | None = None) -> Found:
     """The front's fields by caption in any of the card generations' wordings, then the ID number
     by content: fifteen digits starting 784 that pass the check digit, wherever they stand (its
-    caption is the first thing a poor photo loses, and newer cards print it without one)."""
+    caption is the first thing a poor photo loses, and newer cards print it without one). A
+    birth date that cannot be one (in the future, on or after the issue or expiry date) is
+    replaced by the earliest possible date the front prints (``possible_birth_date``); the MRZ
+    is on the other side, so the checks compare the printed date with it."""
+    today = today or datetime.now(UTC).date()
     found = _emirates_front_by_fixed_caption(lines)
     captioned, free, _ = _captioned(lines, captions.EMIRATES_FRONT_CAPTIONS, _emirates_front_value)
     for name, hit in captioned.items():
@@ -567,7 +684,25 @@ def emirates_id_front(lines: list[TextLine]) -> Found:
             if result.ok:
                 found["id_number"] = (result.formatted or digits[start:start + 15], line.score, line)
                 break
+    dates = [(iso, line.score, line) for line in lines if (iso := printed_date(line.text, past=True, today=today))]
+    _with_possible_birth_date(found, dates, today=today)
+    _earliest_unclaimed_birth_date(found, dates)
     return found
+
+
+def _earliest_unclaimed_birth_date(found: Found, dates: list[tuple[str, float, TextLine]]) -> None:
+    """The front's birth date is the earliest date it prints (its other dates are the card's
+    issue and expiry). A date line no field claimed that is earlier than the captioned birth
+    date means the caption led to another date (an issue date on the birth date's row): the
+    earlier one is taken. Dates other fields claimed are never taken, so a misread issue or
+    expiry date cannot replace a birth date read right."""
+    birth = found.get("birth_date")
+    if birth is None:
+        return
+    claimed = {id(hit[2]) for hit in found.values()}
+    earlier = [hit for hit in dates if id(hit[2]) not in claimed and hit[0] < birth[0]]
+    if earlier:
+        found["birth_date"] = min(earlier, key=lambda hit: hit[0])
 
 
 def _emirates_front_value(name: str, raw: str) -> str | None:
@@ -660,9 +795,9 @@ _CN_NUMBER = re.compile(r"[0-9]{17}[0-9X]")
 # The recogniser sometimes answers in traditional characters (漢 for 汉); cards print simplified.
 _T2S = str.maketrans(
     "漢滿維爾壯蒙曉華國麗紅軍偉傑艷濤剛蘭雲飛軒遠趙錢孫吳鄭馮陳衛蔣韓楊許呂張嚴區東廣門號棟室蘇龍"
-    "電開關長時會來場進書車業產發務員問題實現點變頭線紀輕醫學歷應種區縣鄉鎮村園陽陰內與興寧陝漢嶺",
+    "電開關長時會來場進書車業產發務員問題實現點變頭線紀輕醫學歷應種區縣鄉鎮村園陽陰內與興寧陝漢嶺別",
     "汉满维尔壮蒙晓华国丽红军伟杰艳涛刚兰云飞轩远赵钱孙吴郑冯陈卫蒋韩杨许吕张严区东广门号栋室苏龙"
-    "电开关长时会来场进书车业产发务员问题实现点变头线纪轻医学历应种区县乡镇村园阳阴内与兴宁陕汉岭",
+    "电开关长时会来场进书车业产发务员问题实现点变头线纪轻医学历应种区县乡镇村园阳阴内与兴宁陕汉岭别",
 )
 
 
@@ -673,7 +808,8 @@ def simplified(text: str) -> str:
 def _cn_value(lines: list[TextLine], label: str) -> tuple[str, float, TextLine] | None:
     """The value right of a Chinese label; the detector often puts both in one box (民族汉)."""
     for line in lines:
-        text = compact(line.text)
+        # Labels are matched as simplified characters: a serif 性别 comes back as 性別.
+        text = simplified(compact(line.text))
         if not text.startswith(label):
             continue
         rest = text[len(label):]
@@ -716,6 +852,9 @@ def cn_id_portrait(lines: list[TextLine], *, today: date) -> Found:
         found["sex"] = (sex[0][:1], sex[1], sex[2])
     birth = _cn_value(lines, "出生")
     printed_birth = printed_date(birth[0], past=True, today=today) if birth else None
+    if printed_birth and printed_birth > today.isoformat():
+        # Nobody is born in the future: such a date beside 出生 is not the birth date.
+        printed_birth = None
     if not printed_birth:
         birth = _cn_date_by_content(lines, number_hit[2] if number_hit else None, today)
         printed_birth = birth[0] if birth else None
@@ -735,13 +874,35 @@ def cn_id_portrait(lines: list[TextLine], *, today: date) -> Found:
 _CN_SEX_BOX = re.compile(r"^(?:性?别)?([男女])(?:民族.*)?$")
 
 
+# The sex row's first box whatever its label was read as: at most two characters that are not a
+# value (性别, 性別, 牲别, a lost label), one 男 or 女, then nothing or the ethnicity label (民族...).
+_CN_SEX_ON_ROW = re.compile(r"^[^男女0-9]{0,2}([男女])(?:民.*)?$")
+
+
 def _cn_sex_by_content(lines: list[TextLine]) -> tuple[str, float, TextLine] | None:
-    """The printed sex found by its form when its label was not read as one box."""
-    found = [
+    """The printed sex found by what it is when its label was not read as 性别.
+
+    First a box holding the sex alone or with pieces of its label (``_CN_SEX_BOX``); else a lone
+    男 or 女 on the row of the ethnicity label (民族), left of it (the two share the card's second
+    row), whatever the characters before it were read as. Only one such box may be found: two are no
+    reading. Never from the ID number (the checks compare the two).
+    """
+    boxed = [
         (m.group(1), line.score, line) for line in lines
         if (m := _CN_SEX_BOX.match(simplified(compact(line.text))))
     ]
-    return found[0] if len(found) == 1 else None
+    # The label itself, not an address on 民族路 further down.
+    labels = [line for line in lines if "民族" in simplified(compact(line.text))]
+    ethnicity = next((line for line in labels if simplified(compact(line.text)).startswith("民族")), None)
+    ethnicity = ethnicity or (labels[0] if labels else None)
+    on_row = [] if ethnicity is None else [
+        (m.group(1), line.score, line) for line in lines
+        if (line is ethnicity or abs(line.cy - ethnicity.cy) < 0.6 * max(line.height, ethnicity.height))
+        and line.left <= ethnicity.left
+        and (m := _CN_SEX_ON_ROW.match(simplified(compact(line.text))))
+    ]
+    hits = {id(hit[2]): hit for hit in boxed + on_row}
+    return next(iter(hits.values())) if len(hits) == 1 else None
 
 
 def _cn_date_by_content(
@@ -755,6 +916,7 @@ def _cn_date_by_content(
     dates = [
         (iso, line.score, line) for line in lines
         if line is not number_line and (iso := printed_date(line.text, past=True, today=today))
+        and iso <= today.isoformat()
     ]
     return dates[0] if len(dates) == 1 else None
 
@@ -773,10 +935,12 @@ def _cn_wrapped(lines: list[TextLine], label: str) -> tuple[str, float, TextLine
     if first is None:
         return None
     text, score, anchor = first
-    label_line = next(line for line in lines if compact(line.text).startswith(label))
+    label_line = next(line for line in lines if simplified(compact(line.text)).startswith(label))
     # Lines already in the first value (the detector may cut a tilted row in two).
     claimed = {id(label_line), id(anchor)} | {id(line) for line in right_of(lines, label_line)}
-    later_labels = [line for line in lines if compact(line.text).startswith(_CN_LABELS) and line.cy > label_line.cy]
+    later_labels = [
+        line for line in lines if simplified(compact(line.text)).startswith(_CN_LABELS) and line.cy > label_line.cy
+    ]
     stop = min((line.top for line in later_labels), default=None)
     parts, scores = [text], [score]
     previous = anchor

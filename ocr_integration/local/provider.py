@@ -281,7 +281,7 @@ def _visual_fields(kind: DocumentKind, page: _Page, today: date, mrz_fields: dic
     if kind is DocumentKind.EMIRATES_ID_BACK:
         return fields.emirates_id_back(lines, mrz_fields=mrz_fields)
     if kind is DocumentKind.EMIRATES_ID_FRONT:
-        found, needed = fields.emirates_id_front(lines), "id_number"
+        found, needed = fields.emirates_id_front(lines, today=today), "id_number"
         what = "Emirates ID number"
     elif kind is DocumentKind.CN_ID_PORTRAIT:
         found, needed = fields.cn_id_portrait(lines, today=today), "id_number"
