@@ -5,6 +5,9 @@ A module-scoped fixture runs once per module *per worker*: the embedded reader's
 workers, as every worker takes some of every module's tests (docs/performance.md, 10). Here the
 first worker that asks computes it, under a lock, and writes it to the run's folder; the others
 wait on the lock and read it back. Only for values the tests inspect and never change.
+
+Also the run's migrated SQLite database, which the subprocesses that make a database of their own
+(the bench smoke runs, the quick start) start from.
 """
 
 from __future__ import annotations
@@ -13,7 +16,12 @@ import fcntl
 import os
 import pickle
 import re
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run_folder() -> Path:
@@ -49,3 +57,27 @@ def read_once_per_run(provider, kind, family: str, seed: int, **render_options):
 
     options = ",".join(f"{name}={value}" for name, value in sorted(render_options.items()))
     return computed_once_per_run(f"read-{kind}-{family}-{seed}-{options}", compute)
+
+
+def migrated_sqlite_template() -> Path:
+    """One SQLite database migrated by ``manage.py migrate``, built once per test run (whichever
+    xdist worker asks first; the others wait on the lock). The bench scripts' smoke runs
+    (bench/_common.py, BENCH_SQLITE_TEMPLATE) and the quick start's runs start from a copy of it,
+    so they do not each apply every migration again; they still run ``migrate`` themselves, which
+    finds nothing to do."""
+    run_folder = Path(os.environ.get("KYC_TEST_RUN_DIR") or os.environ["KYC_DATA_DIR"])
+    template = run_folder / "bench-smoke-template.sqlite3"
+    with open(run_folder / "bench-smoke-template.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not template.exists():
+            data_dir = Path(tempfile.mkdtemp(prefix="bench-template-", dir=run_folder))
+            building = data_dir / "template.sqlite3"
+            env = {**os.environ, "KYC_DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{building}",
+                   "PYTHONPATH": str(REPO_ROOT)}
+            done = subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+                cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,
+            )
+            assert done.returncode == 0, f"migrate failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+            os.rename(building, template)  # whole: a script never copies a half-built database
+    return template
