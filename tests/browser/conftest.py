@@ -14,17 +14,14 @@ Browser tests are marked ``browser``. They are skipped, with the reason, only wh
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-
-from tests.support.worker import descendants
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -72,34 +69,22 @@ def browser_server(tmp_path_factory):
     config = tmp_path_factory.mktemp("browser-server") / "launch.json"
     config.write_text(json.dumps({"executablePath": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True,
                                   "host": "127.0.0.1"}))
-    # Playwright's Node.js driver itself, not ``python -m playwright`` (whose Python process would
-    # take the SIGTERM below and leave the driver and its Chromium running).
-    from playwright._impl._driver import compute_driver_executable, get_driver_env
-
-    node, cli = compute_driver_executable()
     server = subprocess.Popen(
-        [node, cli, "launch-server", "--browser", "chromium", "--config", str(config)],
-        stdout=subprocess.PIPE, text=True, env=get_driver_env(),
+        [sys.executable, "-m", "playwright", "launch-server", "--browser", "chromium", "--config", str(config)],
+        stdout=subprocess.PIPE, text=True,
     )
-    started = set()
     try:
         endpoint = server.stdout.readline().strip()  # it prints its WebSocket address once the browser runs
         if not endpoint.startswith("ws://"):
             pytest.fail(f"playwright launch-server printed no address (exit status {server.poll()})")
-        started = descendants(server.pid)
         yield endpoint
     finally:
-        started |= descendants(server.pid)
-        server.terminate()  # the driver closes its Chromium on SIGTERM
+        server.terminate()
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-        for pid in started:  # a Chromium process the driver did not end (never a reused pid: it was ours moments ago)
-            with contextlib.suppress(OSError):
-                if b"chromium" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture
