@@ -1,7 +1,7 @@
 """Shared Playwright fixtures: Debian's headless Chromium (never a downloaded browser) against
 pytest-django's live server.
 
-- ``browser``: the test process's Chromium (started once per process), connected to for the test.
+- ``browser``: one Chromium for the test.
 - ``browser_page``: a fresh context and page (desktop, English) for one test.
 - ``new_page(viewport=..., locale=..., javascript=..., mobile=...)``: more pages with other settings,
   e.g. ``new_page(**PHONE)``; all are closed at the end of the test.
@@ -14,11 +14,8 @@ Browser tests are marked ``browser``. They are skipped, with the reason, only wh
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -59,48 +56,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
-def browser_server(tmp_path_factory):
-    """One Chromium per test process, launched by Playwright's own launcher (``playwright
-    launch-server``: the same browser arguments as ``chromium.launch``) in a process of its own.
-
-    A Chromium launched per test cost ~0.7 s of CPU before the test's page opened (docs/performance.md,
-    10). Each test still gets a new browser context (no cookie, storage or cache of an earlier test)."""
-    config = tmp_path_factory.mktemp("browser-server") / "launch.json"
-    config.write_text(json.dumps({"executablePath": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True,
-                                  "host": "127.0.0.1"}))
-    server = subprocess.Popen(
-        [sys.executable, "-m", "playwright", "launch-server", "--browser", "chromium", "--config", str(config)],
-        stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        endpoint = server.stdout.readline().strip()  # it prints its WebSocket address once the browser runs
-        if not endpoint.startswith("ws://"):
-            pytest.fail(f"playwright launch-server printed no address (exit status {server.poll()})")
-        yield endpoint
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
 @pytest.fixture
-def browser(monkeypatch, browser_server):
-    """The test process's Chromium, connected to for this test. Playwright itself is started per
-    test, not per session: its sync API keeps an event loop running in this thread while it is
-    started, which Django's async-safety guard would see in every later test; and
-    DJANGO_ALLOW_ASYNC_UNSAFE must not leak into later tests (or their subprocesses)."""
+def browser(monkeypatch):
+    """One Chromium per test. Per test, not per session: Playwright's sync API keeps an event loop
+    running in this thread while it is started, which Django's async-safety guard would see in every
+    later test; and DJANGO_ALLOW_ASYNC_UNSAFE must not leak into later tests (or their subprocesses)."""
     from playwright.sync_api import sync_playwright
 
     # While Playwright runs, the test's own ORM calls are still plain synchronous code.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.connect(browser_server)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
-        browser.close()  # a connected browser: closes this test's contexts and disconnects
+        browser.close()
 
 
 @pytest.fixture
