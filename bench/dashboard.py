@@ -399,8 +399,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(port: int) -> subprocess.Popen:
-    """The README's web command, on loopback; returns when it answers /healthz."""
+def start_gunicorn(port: int, *, processes: int | None = None) -> subprocess.Popen:
+    """The README's web command, on loopback; returns when it answers /healthz. ``processes``:
+    WEB_CONCURRENCY (default: gunicorn.conf.py's, 2 per core)."""
     import os
 
     import httpx
@@ -409,6 +410,8 @@ def start_gunicorn(port: int) -> subprocess.Popen:
            "LOG_LEVEL": "WARNING",
            # No recycling of a process in the middle of a view's figures (the README's 2000 would).
            "GUNICORN_MAX_REQUESTS": "0"}
+    if processes is not None:
+        env["WEB_CONCURRENCY"] = str(processes)
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "kyc.project.wsgi"], cwd=REPO, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 60
@@ -481,7 +484,7 @@ def explain_ms(queries: list[dict], repeats: int = 3, *,
     return total, worst, worst_sql, jit, pages
 
 
-def measure(size: int, requests: int, port: int, server_pid: int) -> dict[str, dict]:
+def measure(size: int, requests: int, port: int, server_pid: int, *, warm_requests: int = 3) -> dict[str, dict]:
     import httpx
     from django.conf import settings
     from django.db import connection
@@ -516,7 +519,7 @@ def measure(size: int, requests: int, port: int, server_pid: int) -> dict[str, d
                 matching = response.context["page"].paginator.count
             except (KeyError, TypeError):  # the workspace has no page of rows
                 matching = None
-            for _ in range(3):  # warm every server process's caches for this view
+            for _ in range(warm_requests):  # warm every server process's caches for this view
                 http.get(url or path())
             timings = []
             cpu_before = server_cpu_seconds(server_pid)
@@ -613,7 +616,11 @@ def main() -> None:
         args.database_url = f"sqlite:///{folder}/bench.sqlite3"
         # Enough to run every view twice over (two sizes, two requests): the figures mean nothing here.
         args.cases, args.requests, sizes = 150, 2, [50, 150]
+        # One web process, warmed by one request per view: the smoke run's figures mean nothing, and
+        # each of the default 2 per core loads Django and the project (the smoke test's CPU, docs/performance.md 10).
+        web_processes, warm_requests = 1, 1
     else:
+        web_processes, warm_requests = None, 3
         args.database_url = args.database_url or bench_database_url("dashboard")
         sizes = sorted({min(int(n), args.cases) for n in args.sizes.split(",") if n.strip()} | {args.cases})
     # A fresh database every run (dropped again at exit): no figure is measured on old data.
@@ -652,8 +659,8 @@ def main() -> None:
             if not args.existing:
                 fill(size)
             if server is None:
-                server = start_gunicorn(port)
-            results[size] = measure(size, args.requests, port, server.pid)
+                server = start_gunicorn(port, processes=web_processes)
+            results[size] = measure(size, args.requests, port, server.pid, warm_requests=warm_requests)
     finally:
         if server is not None:
             _stop(server)

@@ -9,17 +9,16 @@ by running the scripts in full (docs/performance.md).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import re
 import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
+from tests.support.shared import migrated_sqlite_template
 from tests.support.worker import descendants
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,29 +40,6 @@ SCRIPTS = {
 # wall time on a loaded machine.
 SCRIPT_TIME_LIMIT_SECONDS = 1200
 STARTS_WORKERS = {"vendor_quota.py", "batching.py", "pipeline_overhead.py", "local_ocr.py"}
-
-
-def migrated_sqlite_template() -> Path:
-    """One SQLite database migrated by ``manage.py migrate``, built once per test run (whichever
-    xdist worker asks first; the others wait on the lock): each smoke run's database starts as a
-    copy of it (bench/_common.py, BENCH_SQLITE_TEMPLATE), so seven scripts do not each apply every
-    migration again. The scripts still run ``migrate`` themselves, which finds nothing to do."""
-    run_folder = Path(os.environ.get("KYC_TEST_RUN_DIR") or os.environ["KYC_DATA_DIR"])
-    template = run_folder / "bench-smoke-template.sqlite3"
-    with open(run_folder / "bench-smoke-template.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if not template.exists():
-            data_dir = Path(tempfile.mkdtemp(prefix="bench-template-", dir=run_folder))
-            building = data_dir / "template.sqlite3"
-            env = {**os.environ, "KYC_DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{building}",
-                   "PYTHONPATH": str(REPO)}
-            done = subprocess.run(
-                [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-                cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
-            )
-            assert done.returncode == 0, f"migrate failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
-            os.rename(building, template)  # whole: a script never copies a half-built database
-    return template
 
 
 @pytest.mark.parametrize(

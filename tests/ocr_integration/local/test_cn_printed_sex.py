@@ -23,21 +23,15 @@ from ocr_integration.documents.kinds import DocumentKind, DocumentType
 from ocr_integration.local import fields
 from ocr_integration.local.layout import TextLine, compact
 from ocr_integration.provider import ReadRequest
-from ocr_integration.specimens.families import held_out_families, render
+from ocr_integration.specimens.families import held_out_families
 from ocr_integration.specimens.families._draw import face
+from tests.support.shared import read_once_per_run
 
 TODAY = date(2026, 11, 21)
 OTHER = {"男": "女", "女": "男"}
 # Held-out cards: one printing 女 with its label in the same box ("性别 女"), one printing 男.
 CARDS = [("cn_grey_compact", 6211), ("cn_serif_labels", 6212)]
 
-
-@pytest.fixture(scope="module")
-def provider():
-    from ocr_integration.local.provider import LocalOcrProvider, warm_up
-
-    warm_up()
-    return LocalOcrProvider()
 
 
 def read(provider, kind, image: bytes, media_type: str):
@@ -52,10 +46,9 @@ def test_the_families_used_here_are_held_out():
 @pytest.fixture(scope="module", params=CARDS, ids=[family for family, _ in CARDS])
 def card(request, provider):
     family, seed = request.param
-    portrait = render(DocumentKind.CN_ID_PORTRAIT, family, seed)
-    emblem = render(DocumentKind.CN_ID_EMBLEM, family, seed)
-    reading = read(provider, portrait.kind, portrait.image, portrait.media_type)
-    return portrait, reading, read(provider, emblem.kind, emblem.image, emblem.media_type)
+    portrait, reading = read_once_per_run(provider, DocumentKind.CN_ID_PORTRAIT, family, seed)
+    _, emblem_reading = read_once_per_run(provider, DocumentKind.CN_ID_EMBLEM, family, seed)
+    return portrait, reading, emblem_reading
 
 
 def _outcomes(portrait_reading, emblem_reading) -> set[tuple[str, str]]:

@@ -25,13 +25,6 @@ from ocr_integration.specimens.families import held_out_families, render
 PASSPORT_FIELDS = ("document_number", "surname", "given_names", "birth_date", "expiry_date", "sex", "nationality")
 
 
-@pytest.fixture(scope="module")
-def provider():
-    from ocr_integration.local.provider import LocalOcrProvider, warm_up
-
-    warm_up()
-    return LocalOcrProvider()
-
 
 def read(provider, specimen):
     return provider.read(ReadRequest(specimen.kind, specimen.image, specimen.media_type))

@@ -25,13 +25,6 @@ from ocr_integration.specimens.fonts import font
 TODAY = date(2026, 11, 21)
 
 
-@pytest.fixture(scope="module")
-def provider():
-    from ocr_integration.local.provider import LocalOcrProvider, warm_up
-
-    warm_up()
-    return LocalOcrProvider()
-
 
 def read(provider, specimen):
     return provider.read(ReadRequest(specimen.kind, specimen.image, specimen.media_type))

@@ -24,16 +24,10 @@ from ocr_integration.local.layout import TextLine, compact
 from ocr_integration.provider import ReadRequest
 from ocr_integration.specimens import Fault
 from ocr_integration.specimens.families import held_out_families, render
+from tests.support.shared import read_once_per_run
 
 TODAY = date(2026, 11, 21)
 
-
-@pytest.fixture(scope="module")
-def provider():
-    from ocr_integration.local.provider import LocalOcrProvider, warm_up
-
-    warm_up()
-    return LocalOcrProvider()
 
 
 def read(provider, specimen):
@@ -56,8 +50,7 @@ def test_the_families_used_here_are_held_out():
 
 @pytest.fixture(scope="module")
 def trilingual(provider):
-    specimen = render(DocumentKind.PASSPORT, "passport_trilingual_es", 6101)
-    reading = read(provider, specimen)
+    specimen, reading = read_once_per_run(provider, DocumentKind.PASSPORT, "passport_trilingual_es", 6101)
     return specimen, reading, mrz.parse(reading.mrz_lines, today=TODAY).fields
 
 
@@ -125,9 +118,11 @@ def _split_birth_label(lines: list[TextLine]) -> list[TextLine]:
 
 @pytest.fixture(scope="module")
 def mismatched_card(provider):
-    portrait = render(DocumentKind.CN_ID_PORTRAIT, "cn_grey_compact", 6201, faults=[Fault.ID_BIRTH_MISMATCH])
-    emblem = render(DocumentKind.CN_ID_EMBLEM, "cn_grey_compact", 6201, faults=[Fault.ID_BIRTH_MISMATCH])
-    return portrait, read(provider, portrait), read(provider, emblem)
+    portrait, portrait_reading = read_once_per_run(
+        provider, DocumentKind.CN_ID_PORTRAIT, "cn_grey_compact", 6201, faults=[Fault.ID_BIRTH_MISMATCH])
+    _, emblem_reading = read_once_per_run(
+        provider, DocumentKind.CN_ID_EMBLEM, "cn_grey_compact", 6201, faults=[Fault.ID_BIRTH_MISMATCH])
+    return portrait, portrait_reading, emblem_reading
 
 
 def _checked(portrait_reading, emblem_reading, found) -> dict:
@@ -164,8 +159,8 @@ def test_a_birth_date_not_read_is_not_copied_from_the_number(mismatched_card):
 
 @pytest.fixture(scope="module")
 def emirates_front(provider):
-    specimen = render(DocumentKind.EMIRATES_ID_FRONT, "eid_alt_vocabulary", 6301)
-    return specimen, page_lines(read(provider, specimen))
+    specimen, reading = read_once_per_run(provider, DocumentKind.EMIRATES_ID_FRONT, "eid_alt_vocabulary", 6301)
+    return specimen, page_lines(reading)
 
 
 def _captions_above(lines: list[TextLine], captions: dict[str, str]) -> list[TextLine]:

@@ -17,19 +17,16 @@ from ocr_integration.documents import mrz
 from ocr_integration.documents.kinds import DocumentKind
 from ocr_integration.local import fields
 from ocr_integration.local.layout import TextLine
-from ocr_integration.provider import ReadRequest
-from ocr_integration.specimens.families import held_out_families, render
+from ocr_integration.specimens.families import held_out_families
+from tests.support.shared import read_once_per_run
 
 TODAY = date(2026, 11, 21)
 
 
 @pytest.fixture(scope="module")
-def page():
-    from ocr_integration.local.provider import LocalOcrProvider, warm_up
-
-    warm_up()
-    specimen = render(DocumentKind.PASSPORT, "passport_trilingual_es", 6101)
-    reading = LocalOcrProvider().read(ReadRequest(specimen.kind, specimen.image, specimen.media_type))
+def page(provider):
+    # The same page as test_families_third.py's: read once in the run for both.
+    specimen, reading = read_once_per_run(provider, DocumentKind.PASSPORT, "passport_trilingual_es", 6101)
     lines = [TextLine(line["text"], line["score"], np.array(
         [[line["box"][0], line["box"][1]], [line["box"][2], line["box"][1]],
          [line["box"][2], line["box"][3]], [line["box"][0], line["box"][3]]], dtype=np.float32))

@@ -29,13 +29,6 @@ FORMS = ("slash", "dotted", "iso", "dd_mon_yyyy", "dd_mon_fr_yy", "dd_mon_fr_yyy
 DATES = ("birth_date", "issue_date", "expiry_date")
 
 
-@pytest.fixture(scope="module")
-def provider():
-    from ocr_integration.local.provider import LocalOcrProvider, warm_up
-
-    warm_up()
-    return LocalOcrProvider()
-
 
 def _lines(provider, specimen) -> list[TextLine]:
     reading = provider.read(ReadRequest(specimen.kind, specimen.image, specimen.media_type))

@@ -37,13 +37,6 @@ CASES = [(kind, 7001, None) for kind in READ_KINDS] + [(kind, 7002, "degraded") 
 CASES += [(DocumentKind.PASSPORT, 60017, "degraded"), (DocumentKind.PASSPORT, 60079, "degraded")]
 
 
-@pytest.fixture(scope="module")
-def provider():
-    from ocr_integration.local.provider import LocalOcrProvider, warm_up
-
-    warm_up()
-    return LocalOcrProvider()
-
 
 def read(provider, specimen):
     return provider.read(ReadRequest(specimen.kind, specimen.image, specimen.content_type))
