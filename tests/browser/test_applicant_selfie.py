@@ -91,15 +91,29 @@ def test_selfie_and_head_turn_on_a_phone_then_submit(camera_page, screenshot, tm
     # The head-turn burst: the instruction of the moment, then "received".
     liveness = page.locator("#side-liveness")
     expect(liveness.locator(".liveness-nojs")).to_be_hidden()
+    # Every instruction the applicant is shown, in order: one look after a fixed wait sampled a
+    # moment that a loaded machine had already moved past ("turn right", "Sending...").
+    page.evaluate("""() => {
+        const shown = document.querySelector("#liveness-camera .liveness-instruction");
+        window.instructionsShown = [];
+        new MutationObserver(() => {
+            const text = shown.textContent.trim();
+            if (text && window.instructionsShown.at(-1) !== text) window.instructionsShown.push(text);
+        }).observe(shown, {childList: true, characterData: true, subtree: true});
+    }""")
     liveness.locator(".liveness-start").click()
-    instruction = page.locator("#liveness-camera .liveness-instruction")
     expect(page.locator("#liveness-camera")).to_be_visible()
     page.wait_for_timeout(1500)
     screenshot(page, "head-turn", full_page=False)
-    capture = LivenessCapture.objects.get(case_id=case_id)
-    steps = {"turn_left_then_right": ("left", "يسار"), "turn_right_then_left": ("right", "يمين")}[capture.challenge]
-    expect(instruction).to_contain_text(steps[0] if language == "en" else steps[1])
     expect(liveness.locator(".received")).to_be_visible(timeout=20_000)
+    capture = LivenessCapture.objects.get(case_id=case_id)
+    words = {"en": {"left": "left", "right": "right"}, "ar": {"left": "يسار", "right": "يمين"}}[language]
+    first, then = {"turn_left_then_right": ("left", "right"), "turn_right_then_left": ("right", "left")}[capture.challenge]
+    shown = page.evaluate("window.instructionsShown")
+    turns = [words[side] for side in (first, then)]
+    asked = [text for text in shown if any(word in text for word in turns)]
+    # The challenge the server chose, in its order: the first direction, then the other.
+    assert len(asked) >= 2 and turns[0] in asked[0] and turns[1] in asked[-1], shown
     expect(liveness.locator(".client-error")).to_be_hidden()
     assert page.locator("#submit-case").get_attribute("data-incomplete") is None
     screenshot(page, "all-received")

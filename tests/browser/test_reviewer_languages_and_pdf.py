@@ -125,8 +125,10 @@ def test_a_senior_downloads_the_evidence_pdf_and_it_renders_with_the_image_and_t
     page = browser_page
     sign_in(page, "sam")
     page.goto(f"/review/cases/{case.id}/")
-    with page.expect_download() as download:
-        page.click("#export-pdf")
+    # The server renders the PDF before the download starts: on a loaded machine that took more
+    # than the page's 15 s default, which is a wait for an element, not for a document.
+    with page.expect_download(timeout=90_000) as download:
+        page.click("#export-pdf", timeout=90_000)
     pdf = tmp_path / "evidence.pdf"
     download.value.save_as(pdf)
     assert download.value.suggested_filename == f"evidence-{case.reference}.pdf"
