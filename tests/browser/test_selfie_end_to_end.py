@@ -15,8 +15,9 @@ on 2 cores the page's ten grabs (300 ms apart) covered too little of the turn an
 "no_turn". So the test gives the page a clock that follows the video: Playwright's clock holds the
 page's timers, each video frame carries its index in a corner strip, and the test lets the page's
 next timer fire only once the camera shows the frame that belongs to that moment of the page's
-schedule (800 ms after the camera starts, then every 300 ms). Which frame is grabbed and how it
-is encoded and sent stays the page's own code.
+schedule (800 ms after the camera starts, then every 300 ms), and holds the video on that frame
+(paused) until the grab has drawn it. How the frame is grabbed, encoded and sent stays the page's
+own code.
 """
 
 from __future__ import annotations
@@ -123,7 +124,12 @@ _WAIT_FOR_FRAME_JS = """([video, first, span, total, bits, size]) => new Promise
     const seen = [];
     const check = () => {
         const index = shown();
-        if ((index - first + total) % total < span) return resolve(index);
+        if ((index - first + total) % total < span) {
+            // Held on this frame until the page's grab has drawn it: a busy renderer otherwise
+            // moves on between this callback and the page's timer (the grab took a later frame).
+            video.pause();
+            return resolve(index);
+        }
         seen.push(index);
         // Ten loops of the video without the frame due: fail with what was shown, not hang.
         if (seen.length > 10 * total) return reject(new Error("frame " + first + " never shown; last: " + seen.slice(-20)));
@@ -148,9 +154,12 @@ def grab_in_step_with_the_video(page, *, frames: int = 10, first_ms: int = 800, 
             # Grab i-1 is in the form and the page sleeps until grab i (the progress bar is set
             # in the same task that starts that sleep).
             page.wait_for_function("([node, value]) => node.value >= value", arg=[progress, round(i / frames * 100)])
+            page.evaluate("video => { video.play().catch(() => {}); }", video)
         due_frame = (first_ms + i * interval_ms) * FPS // 1000
         shown.append(page.evaluate(_WAIT_FOR_FRAME_JS, [video, due_frame, span, VIDEO_FRAMES, MARK_BITS, MARK_SIZE]))
         page.clock.run_for(first_ms if i == 0 else interval_ms)
+    page.wait_for_function("([node]) => node.value >= 100", arg=[progress])
+    page.evaluate("video => { video.play().catch(() => {}); }", video)
     return shown
 
 
