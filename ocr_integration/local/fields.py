@@ -112,57 +112,49 @@ def _find_label(lines: list[TextLine], label: str, *, exact: bool = True) -> Tex
 # --- birth date among several printed dates -----------------------------------------------------
 
 
-def possible_birth_date(
-    birth: str | None,
+def is_possible_birth_date(iso: str, *, today: date, issue: str | None = None, expiry: str | None = None) -> bool:
+    """Nobody is born in the future, nor on or after a document of theirs was issued or expires
+    (ISO dates, so they compare as text)."""
+    return iso <= today.isoformat() and all(iso < other for other in (issue, expiry) if other)
+
+
+def birth_date_instead(
     dates: list[tuple[str, float, TextLine]],
     *,
     today: date,
     issue: str | None = None,
     expiry: str | None = None,
     mrz_birth: str | None = None,
-) -> tuple[str, float, TextLine] | None | bool:
-    """Which printed date is the birth date, when the one a caption led to cannot be.
+) -> tuple[str, float, TextLine] | None:
+    """Which printed date is the birth date, when the one a caption led to cannot be one.
 
-    Nobody is born in the future, nor on or after a document of theirs was issued or expires:
-    a caption's value that is such a date is another field's value (a photographed card's
-    expiry date on the birth date's row). ``dates`` are every date the side prints, as ISO with
-    the line it stands on. Returns ``True`` when ``birth`` is possible (keep it), else the date
-    to take instead: the MRZ's birth date when it is printed (the MRZ only says which printed
-    date is meant, so a printed date that differs from it is never made to agree), else the
-    earliest possible one; ``None`` when no printed date can be the birth date, so the checks
-    say it was not read rather than compare a date that is not one.
+    Such a caption's value is another field's value (a photographed card's expiry date on the
+    birth date's row). ``dates`` are every date the side prints, as ISO with the line it stands
+    on. The MRZ's birth date when it is printed (the MRZ only says which printed date is meant,
+    so a printed date that differs from it is never made to agree), else the earliest possible
+    one; ``None`` when no printed date can be the birth date, so the checks say it was not read
+    rather than compare a date that is not one.
     """
-
-    def possible(iso: str) -> bool:
-        return iso <= today.isoformat() and all(iso < other for other in (issue, expiry) if other)
-
-    if birth is None or possible(birth):
-        return True
-    candidates = [hit for hit in dates if possible(hit[0]) and hit[0] not in (issue, expiry)]
-    if mrz_birth:
-        anchored = [hit for hit in candidates if hit[0] == mrz_birth]
-        if anchored:
-            return anchored[0]
+    candidates = [hit for hit in dates if is_possible_birth_date(hit[0], today=today, issue=issue, expiry=expiry)]
+    anchored = [hit for hit in candidates if mrz_birth and hit[0] == mrz_birth]
+    if anchored:
+        return anchored[0]
     return min(candidates, key=lambda hit: hit[0]) if candidates else None
 
 
 def _with_possible_birth_date(
     found: Found, dates: list[tuple[str, float, TextLine]], *, today: date, mrz_birth: str | None = None
 ) -> None:
-    """``found``'s birth date replaced (or dropped) when it cannot be one (``possible_birth_date``)."""
+    """``found``'s birth date replaced (or dropped) when it cannot be one (``birth_date_instead``)."""
     birth = found.get("birth_date")
-    choice = possible_birth_date(
-        birth[0] if birth else None, dates, today=today,
-        issue=found["issue_date"][0] if "issue_date" in found else None,
-        expiry=found["expiry_date"][0] if "expiry_date" in found else None,
-        mrz_birth=mrz_birth,
-    )
-    if choice is True:
+    issue, expiry = (found[name][0] if name in found else None for name in ("issue_date", "expiry_date"))
+    if birth is None or is_possible_birth_date(birth[0], today=today, issue=issue, expiry=expiry):
         return
-    if choice is None:
+    instead = birth_date_instead(dates, today=today, issue=issue, expiry=expiry, mrz_birth=mrz_birth)
+    if instead is None:
         del found["birth_date"]
     else:
-        found["birth_date"] = choice
+        found["birth_date"] = instead
 
 
 # --- passport ---------------------------------------------------------------------------------
@@ -428,15 +420,15 @@ def _names_spelled_like_the_mrz(found: dict, free: list[TextLine], mrz_fields: d
         if _similarity(_letters(str(value)), want) >= _UNLIKE_THE_MRZ_NAME:
             continue
         beside = [
-            (_similarity(_letters(other.text), want), other) for other in free
+            (_similarity(_letters(other.text), want), other, other_value) for other in free
             if abs(other.cy - line.cy) < 0.6 * max(other.height, line.height)
-            and _passport_value(name, other.text) is not None
+            and (other_value := _passport_value(name, other.text)) is not None
         ]
         if not beside:
             continue
-        ratio, other = max(beside, key=lambda item: item[0])
+        ratio, other, other_value = max(beside, key=lambda item: item[0])
         if ratio >= _LIKE_THE_MRZ_NAME:
-            found[name] = (_passport_value(name, other.text), other.score, other)
+            found[name] = (other_value, other.score, other)
             free = [item for item in free if item is not other]
     return free
 
@@ -450,7 +442,7 @@ def _without_impossible_birth_date(found: dict, today: date) -> None:
         return value.resolve(past=name == "birth_date", today=today) if isinstance(value, captions.PrintedDate) else None
 
     birth = iso("birth_date")
-    if birth and possible_birth_date(birth, [], today=today, issue=iso("issue_date"), expiry=iso("expiry_date")) is not True:
+    if birth and not is_possible_birth_date(birth, today=today, issue=iso("issue_date"), expiry=iso("expiry_date")):
         del found["birth_date"]
 
 
@@ -661,7 +653,7 @@ def emirates_id_front(lines: list[TextLine], *, today: date | None = None) -> Fo
     by content: fifteen digits starting 784 that pass the check digit, wherever they stand (its
     caption is the first thing a poor photo loses, and newer cards print it without one). A
     birth date that cannot be one (in the future, on or after the issue or expiry date) is
-    replaced by the earliest possible date the front prints (``possible_birth_date``); the MRZ
+    replaced by the earliest possible date the front prints (``birth_date_instead``); the MRZ
     is on the other side, so the checks compare the printed date with it."""
     today = today or datetime.now(UTC).date()
     found = _emirates_front_by_fixed_caption(lines)
@@ -852,8 +844,8 @@ def cn_id_portrait(lines: list[TextLine], *, today: date) -> Found:
         found["sex"] = (sex[0][:1], sex[1], sex[2])
     birth = _cn_value(lines, "出生")
     printed_birth = printed_date(birth[0], past=True, today=today) if birth else None
-    if printed_birth and printed_birth > today.isoformat():
-        # Nobody is born in the future: such a date beside 出生 is not the birth date.
+    if printed_birth and not is_possible_birth_date(printed_birth, today=today):
+        # Such a date beside 出生 (one in the future) is not the birth date.
         printed_birth = None
     if not printed_birth:
         birth = _cn_date_by_content(lines, number_hit[2] if number_hit else None, today)
@@ -916,7 +908,7 @@ def _cn_date_by_content(
     dates = [
         (iso, line.score, line) for line in lines
         if line is not number_line and (iso := printed_date(line.text, past=True, today=today))
-        and iso <= today.isoformat()
+        and is_possible_birth_date(iso, today=today)
     ]
     return dates[0] if len(dates) == 1 else None
 

@@ -60,24 +60,23 @@ def read_once_per_run(provider, kind, family: str, seed: int, **render_options):
 
 
 def migrated_sqlite_template() -> Path:
-    """One SQLite database migrated by ``manage.py migrate``, built once per test run (whichever
-    xdist worker asks first; the others wait on the lock). The bench scripts' smoke runs
-    (bench/_common.py, BENCH_SQLITE_TEMPLATE) and the quick start's runs start from a copy of it,
-    so they do not each apply every migration again; they still run ``migrate`` themselves, which
-    finds nothing to do."""
-    run_folder = Path(os.environ.get("KYC_TEST_RUN_DIR") or os.environ["KYC_DATA_DIR"])
-    template = run_folder / "bench-smoke-template.sqlite3"
-    with open(run_folder / "bench-smoke-template.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if not template.exists():
-            data_dir = Path(tempfile.mkdtemp(prefix="bench-template-", dir=run_folder))
-            building = data_dir / "template.sqlite3"
-            env = {**os.environ, "KYC_DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{building}",
-                   "PYTHONPATH": str(REPO_ROOT)}
-            done = subprocess.run(
-                [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-                cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,
-            )
-            assert done.returncode == 0, f"migrate failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
-            os.rename(building, template)  # whole: a script never copies a half-built database
-    return template
+    """One SQLite database migrated by ``manage.py migrate``, built once per test run. The bench
+    scripts' smoke runs (bench/_common.py, BENCH_SQLITE_TEMPLATE) and the quick start's runs start
+    from a copy of it, so they do not each apply every migration again; they still run ``migrate``
+    themselves, which finds nothing to do. Its path is shared only once it is built, so a copy is
+    never taken of a half-migrated database."""
+
+    def build() -> Path:
+        run_folder = Path(os.environ.get("KYC_TEST_RUN_DIR") or os.environ["KYC_DATA_DIR"])
+        data_dir = Path(tempfile.mkdtemp(prefix="sqlite-template-", dir=run_folder))
+        database = data_dir / "template.sqlite3"
+        env = {**os.environ, "KYC_DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{database}",
+               "PYTHONPATH": str(REPO_ROOT)}
+        done = subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,
+        )
+        assert done.returncode == 0, f"migrate failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+        return database
+
+    return computed_once_per_run("migrated-sqlite-template", build)

@@ -109,18 +109,19 @@ def test_no_birth_date_is_taken_when_no_printed_date_can_be_one():
 def test_the_mrz_says_which_possible_date_is_the_birth_date_and_never_changes_one():
     line = _box("x", 0, 0)
     dates = [("2029-09-29", 0.9, line), ("1963-02-05", 0.9, line), ("1971-03-03", 0.9, line), ("2024-09-30", 0.9, line)]
-    pick = fields.possible_birth_date(
-        "2029-09-29", dates, today=TODAY, issue="2024-09-30", expiry="2029-09-29", mrz_birth="1971-03-03"
-    )
+    assert not fields.is_possible_birth_date("2029-09-29", today=TODAY, issue="2024-09-30", expiry="2029-09-29")
+    pick = fields.birth_date_instead(dates, today=TODAY, issue="2024-09-30", expiry="2029-09-29", mrz_birth="1971-03-03")
     assert pick[0] == "1971-03-03"
     # Without the MRZ: the earliest possible one.
-    assert fields.possible_birth_date("2029-09-29", dates, today=TODAY, expiry="2029-09-29")[0] == "1963-02-05"
+    assert fields.birth_date_instead(dates, today=TODAY, expiry="2029-09-29")[0] == "1963-02-05"
     # A possible birth date is kept even when it is not the MRZ's: that difference is for the checks.
-    assert fields.possible_birth_date("1963-02-05", dates, today=TODAY, mrz_birth="1971-03-03") is True
-    # Born today is possible; tomorrow is not, nor on the day of issue.
-    assert fields.possible_birth_date("2026-11-21", [], today=TODAY) is True
-    assert fields.possible_birth_date("2026-11-22", [], today=TODAY) is None
-    assert fields.possible_birth_date("2024-09-30", [], today=TODAY, issue="2024-09-30") is None
+    assert fields.is_possible_birth_date("1963-02-05", today=TODAY)
+    # Born today is possible; tomorrow is not, nor on the day of issue; with nothing else printed,
+    # no birth date is taken.
+    assert fields.is_possible_birth_date("2026-11-21", today=TODAY)
+    assert not fields.is_possible_birth_date("2026-11-22", today=TODAY)
+    assert not fields.is_possible_birth_date("2024-09-30", today=TODAY, issue="2024-09-30")
+    assert fields.birth_date_instead([], today=TODAY) is None
 
 
 def test_a_passport_birth_date_caption_led_to_the_expiry_date_takes_the_printed_date_the_mrz_names():
