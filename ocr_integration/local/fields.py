@@ -315,10 +315,14 @@ def _captioned(
         else:
             values.append(line)
     used: set[int] = set()
+    under = _values_under_their_captions(labels, values, value_of)
     for name, label in labels:
         if name in found:
             continue
-        for value_line in (_nearest_right(values, label, used), _nearest_below(values, label, used)):
+        # A line standing under another caption, aligned with it, is that caption's value even
+        # when a tilt puts it on this caption's row.
+        others = {line_id for line_id, owner in under.items() if owner is not label}
+        for value_line in (_nearest_right(values, label, used | others), _nearest_below(values, label, used)):
             if value_line is None:
                 continue
             value = value_of(name, value_line.text)
@@ -329,6 +333,30 @@ def _captioned(
     used |= {id(line) for _, _, line in found.values()}
     orphans = [(name, label) for name, label in labels if name not in found]
     return found, [line for line in values if id(line) not in used], orphans
+
+
+def _values_under_their_captions(
+    labels: list[tuple[str, TextLine]], values: list[TextLine], value_of: Callable[[str, str], object | None]
+) -> dict[int, TextLine]:
+    """Lines printed right under a caption and starting where it starts, by caption.
+
+    On a page whose values stand under their captions, a photo's tilt can bring the value of
+    one caption ("2. Code": MYS) level with the caption to its left ("4. Surname"), and the value
+    right of a caption is tried first. A line aligned under a caption it can be the value of is
+    that caption's value. Returns ``{id(line): caption line}``.
+    """
+    owned: dict[int, TextLine] = {}
+    for name, label in labels:
+        h = label.height
+        for line in values:
+            if (
+                line.cy > label.cy + 0.5 * h
+                and line.top - label.bottom <= h
+                and abs(line.left - label.left) <= 0.5 * h
+                and value_of(name, line.text) is not None
+            ):
+                owned.setdefault(id(line), label)
+    return owned
 
 
 def _under_caption(label: TextLine) -> np.ndarray:
