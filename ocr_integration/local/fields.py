@@ -825,6 +825,11 @@ def simplified(text: str) -> str:
     return text.translate(_T2S)
 
 
+# How far (in line heights) a box right of a label must start inside the label's box to be the
+# value the label's box ran into, not a neighbour whose edge touches it.
+_OVERLAP_OF_A_VALUE_BOX = 0.2
+
+
 def _cn_value(lines: list[TextLine], label: str) -> tuple[str, float, TextLine] | None:
     """The value right of a Chinese label; the detector often puts both in one box (民族汉)."""
     for line in lines:
@@ -833,9 +838,14 @@ def _cn_value(lines: list[TextLine], label: str) -> tuple[str, float, TextLine] 
         if not text.startswith(label):
             continue
         rest = text[len(label):]
+        row = right_of(lines, line)
+        if rest and row and row[0].left < line.right - _OVERLAP_OF_A_VALUE_BOX * line.height:
+            # The label's box ran into the value, whose own box starts inside it: what the label's
+            # box holds after the label is the value's first character read a second time, often
+            # as another character (浙 as 泊). The value is the line beside the label.
+            rest = ""
         if rest:
             return simplified(rest), line.score, line
-        row = right_of(lines, line)
         if row:
             return simplified("".join(compact(part.text) for part in row)), min(p.score for p in row), row[0]
         # Some designs print the label above its value.

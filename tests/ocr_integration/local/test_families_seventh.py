@@ -1,10 +1,12 @@
 """The reader's seventh round: a value aligned under its own caption is not taken for the value
-of the caption a photo's tilt put beside it.
+of the caption a photo's tilt put beside it; a Chinese label's box that ran into its value does
+not replace the value with the character it read twice.
 
-The class was found on tuning material (a `passport_numbered` photo, seed 3721874, whose surname
-caption was paired with the issuing-state code "MYS" printed under the "2. Code" caption beside
-it: a false VIZ_MRZ_NAME). The synthetic lines below are laid out as the recogniser returned that
-page; one OCR read checks the page itself.
+Both classes were found on tuning material: a `passport_numbered` photo (seed 3721874) whose
+surname caption was paired with the issuing-state code "MYS" printed under the "2. Code" caption
+beside it (a false VIZ_MRZ_NAME), and a clean `cn_serif_values` portrait side (seed 1131873)
+whose address came back as one character. The synthetic lines below are laid out as the
+recogniser returned those pages; one OCR read each checks the pages themselves.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ocr_integration.specimens.families import render, tuning_families
 
 TODAY = date(2026, 11, 21)
 TUNING_PASSPORT = "passport_numbered"
+TUNING_CN = "cn_serif_values"
 
 
 def _line(text: str, quad: list[list[int]]) -> TextLine:
@@ -35,6 +38,7 @@ def _box(text: str, left: float, top: float, width: float, height: float) -> Tex
 
 def test_the_family_used_here_is_a_tuning_one():
     assert TUNING_PASSPORT in tuning_families("passport")
+    assert TUNING_CN in tuning_families("cn_id_portrait")
 
 
 def _tilted_page(code: str = "MYS") -> list[TextLine]:
@@ -89,3 +93,46 @@ def test_the_tuning_photo_reads_its_surname_and_passes_the_name_check(provider):
     assert reading.fields["surname"].value == specimen.truth.fields["surname"]
     findings = check_case(CaseReadings(DocumentType.PASSPORT, [reading]), today=TODAY, policy=CheckPolicy())
     assert not [f.code for f in findings if f.outcome == Outcome.FAIL]
+
+
+# --- a Chinese label's box that ran into its value --------------------------------------------
+
+
+def _address_rows(label_box: str, value_left: float) -> list[TextLine]:
+    """The address rows of the tuning card as recognised: the label's box reaches past the
+    value's left edge when ``value_left`` is inside it (74-226 px)."""
+    return [
+        _box("姓名吴国", 66, 94, 253, 69),
+        _box("性别女", 71, 181, 191, 53),
+        _box("民族蒙古", 366, 180, 218, 55),
+        _box("住址" + label_box if label_box else "住址", 74, 351, 152, 45),
+        _box("浙江省杭州市西湖区文化路", value_left, 352, 712 - value_left, 47),
+        _box("269号幸福小区30栋1", 211, 415, 388, 45),
+        _box("503室", 205, 472, 126, 55),
+        _box("公民身份号码", 74, 627, 215, 44),
+        _box("330106195408277285", 400, 615, 643, 50),
+    ]
+
+
+def test_the_character_a_label_box_read_from_its_value_is_not_the_address():
+    found = fields.cn_id_portrait(_address_rows("泊", 205), today=TODAY)
+    # Before this round: address "泊" (浙 read a second time, in the label's box).
+    assert found["address"][0] == "浙江省杭州市西湖区文化路269号幸福小区30栋1503室"
+    assert found["sex"][0] == "女"
+    assert found["ethnicity"][0] == "蒙古"
+
+
+def test_a_value_in_the_label_box_is_kept_when_nothing_starts_inside_that_box():
+    # The label's box holds the whole first row; the next box only touches it: no overlap.
+    lines = [line for line in _address_rows("浙江省杭州市西湖区文化路", 205) if not line.text.startswith("浙")]
+    found = fields.cn_id_portrait(lines, today=TODAY)
+    assert found["address"][0].startswith("浙江省杭州市西湖区文化路")
+    # The name in the label's box with a value box touching its right edge stays the name.
+    lines = [_box("姓名吴国", 66, 94, 253, 69), _box("X", 318, 94, 30, 69), _box("330106195408277285", 400, 615, 643, 50)]
+    assert fields.cn_id_portrait(lines, today=TODAY)["full_name"][0] == "吴国"
+
+
+def test_the_tuning_card_reads_its_address(provider):
+    specimen = render(DocumentKind.CN_ID_PORTRAIT, TUNING_CN, 1131873)
+    reading = provider.read(ReadRequest(specimen.kind, specimen.image, specimen.media_type))
+    assert reading.fields["address"].value == specimen.truth.fields["address"]
