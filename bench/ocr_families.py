@@ -68,10 +68,14 @@ sys.path.insert(0, str(REPO))
 
 TODAY = date(2026, 11, 21)
 # Seeds: split base + 200 per family slot (from the name, stable) + the document number;
-# fault-free documents take 0..99 of the slot, faulty ones 100..199.
+# fault-free documents take 0..99 of the slot, faulty ones 100..199. Fault-free documents from
+# 100 on (fresh seeds once the first hundred were used) come from a second block per split,
+# 1000 a slot, so every earlier run's seeds stay what they were.
 SPLIT_SEEDS = {"clean": 1_000_000, "degraded": 2_000_000, "photo": 3_000_000}
+MORE_SPLIT_SEEDS = {"clean": 11_000_000, "degraded": 21_000_000, "photo": 31_000_000}
+FIRST_BLOCK = 100
 FAULT_SEED_OFFSET = 100
-MAX_PER_FAMILY = 100
+MAX_PER_FAMILY = FIRST_BLOCK + 1000
 MAX_FAULTS_PER_FAMILY = 9
 ALL_KINDS = ("passport", "emirates_id_front", "emirates_id_back", "cn_id_portrait", "cn_id_emblem")
 # Kinds the document-exact targets are stated for; the Emirates ID front is measured but has none.
@@ -184,6 +188,17 @@ def fault_plan():
     }
 
 
+def _slot(family: str) -> int:
+    return zlib.crc32(family.encode()) % 4096
+
+
+def valid_seed(split: str, family: str, i: int) -> int:
+    """The seed of the ``i``-th fault-free document of a family and split."""
+    if i < FIRST_BLOCK:
+        return SPLIT_SEEDS[split] + _slot(family) * 200 + i
+    return MORE_SPLIT_SEEDS[split] + _slot(family) * 1000 + (i - FIRST_BLOCK)
+
+
 class Bench:
     def __init__(self, kinds: list[str], splits: list[str], per_family: int, faults_per_family: int, held_out_only: bool,
                  families: list[str] | None, first: int = 0, first_fault: int = 0):
@@ -245,9 +260,9 @@ class Bench:
                 kinds = [k for k in family.kinds if str(k) in self.kinds]
                 whole = len(kinds) == len(family.kinds)  # both sides measured: the checks can run
                 doc_type = str(document_type_of(family.kinds))
-                base = SPLIT_SEEDS[split] + (zlib.crc32(family.name.encode()) % 4096) * 200
+                base = SPLIT_SEEDS[split] + _slot(family.name) * 200
                 for i in range(self.first, self.first + self.per_family):
-                    seed = base + i
+                    seed = valid_seed(split, family.name, i)
                     readings = []
                     for kind in kinds:
                         side, reading = self.read_side(family, kind, seed, split)
@@ -515,7 +530,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faults-per-family", type=int, default=1,
                         help="documents per family, split and fault kind carrying that fault")
     parser.add_argument("--first", type=int, default=0,
-                        help="start at this fault-free document of each family and split (other seeds than earlier runs)")
+                        help="start at this fault-free document of each family and split (other seeds than earlier runs;"
+                             " from 100 on, a second block of seeds)")
     parser.add_argument("--first-fault", type=int, default=0,
                         help="start at this faulty document of each family, split and fault kind (other seeds than earlier runs)")
     parser.add_argument("--kinds", default=",".join(ALL_KINDS),

@@ -315,10 +315,14 @@ def _captioned(
         else:
             values.append(line)
     used: set[int] = set()
+    under = _values_under_their_captions(labels, values, value_of)
     for name, label in labels:
         if name in found:
             continue
-        for value_line in (_nearest_right(values, label, used), _nearest_below(values, label, used)):
+        # A line standing under another caption, aligned with it, is that caption's value even
+        # when a tilt puts it on this caption's row.
+        others = {line_id for line_id, owner in under.items() if owner is not label}
+        for value_line in (_nearest_right(values, label, used | others), _nearest_below(values, label, used)):
             if value_line is None:
                 continue
             value = value_of(name, value_line.text)
@@ -329,6 +333,30 @@ def _captioned(
     used |= {id(line) for _, _, line in found.values()}
     orphans = [(name, label) for name, label in labels if name not in found]
     return found, [line for line in values if id(line) not in used], orphans
+
+
+def _values_under_their_captions(
+    labels: list[tuple[str, TextLine]], values: list[TextLine], value_of: Callable[[str, str], object | None]
+) -> dict[int, TextLine]:
+    """Lines printed right under a caption and starting where it starts, by caption.
+
+    On a page whose values stand under their captions, a photo's tilt can bring the value of
+    one caption ("2. Code": MYS) level with the caption to its left ("4. Surname"), and the value
+    right of a caption is tried first. A line aligned under a caption it can be the value of is
+    that caption's value. Returns ``{id(line): caption line}``.
+    """
+    owned: dict[int, TextLine] = {}
+    for name, label in labels:
+        h = label.height
+        for line in values:
+            if (
+                line.cy > label.cy + 0.5 * h
+                and line.top - label.bottom <= h
+                and abs(line.left - label.left) <= 0.5 * h
+                and value_of(name, line.text) is not None
+            ):
+                owned.setdefault(id(line), label)
+    return owned
 
 
 def _under_caption(label: TextLine) -> np.ndarray:
@@ -797,6 +825,11 @@ def simplified(text: str) -> str:
     return text.translate(_T2S)
 
 
+# How far (in line heights) a box right of a label must start inside the label's box to be the
+# value the label's box ran into, not a neighbour whose edge touches it.
+_OVERLAP_OF_A_VALUE_BOX = 0.2
+
+
 def _cn_value(lines: list[TextLine], label: str) -> tuple[str, float, TextLine] | None:
     """The value right of a Chinese label; the detector often puts both in one box (民族汉)."""
     for line in lines:
@@ -805,9 +838,14 @@ def _cn_value(lines: list[TextLine], label: str) -> tuple[str, float, TextLine] 
         if not text.startswith(label):
             continue
         rest = text[len(label):]
+        row = right_of(lines, line)
+        if rest and row and row[0].left < line.right - _OVERLAP_OF_A_VALUE_BOX * line.height:
+            # The label's box ran into the value, whose own box starts inside it: what the label's
+            # box holds after the label is the value's first character read a second time, often
+            # as another character (浙 as 泊). The value is the line beside the label.
+            rest = ""
         if rest:
             return simplified(rest), line.score, line
-        row = right_of(lines, line)
         if row:
             return simplified("".join(compact(part.text) for part in row)), min(p.score for p in row), row[0]
         # Some designs print the label above its value.

@@ -75,3 +75,26 @@ def test_reports_of_runs_over_other_splits_merge_and_their_seconds_are_pooled():
     assert merged["seconds"]["all"]["cpu_median"] == 2.0 and merged["seconds"]["all"]["n"] == 3
     with pytest.raises(SystemExit):
         merge_reports([a, a])
+
+
+def test_fresh_seeds_past_the_first_hundred_repeat_no_earlier_seed():
+    from bench.ocr_families import (
+        FAULT_SEED_OFFSET,
+        MAX_FAULTS_PER_FAMILY,
+        SPLIT_SEEDS,
+        _slot,
+        valid_seed,
+    )
+    from ocr_integration.specimens.families import FAMILIES
+
+    # The first hundred keep the seeds earlier rounds quoted (the sixth round's tuning photo 3721874).
+    assert valid_seed("photo", "passport_numbered", 74) == 3721874
+    earlier = set()
+    for split in SPLIT_SEEDS:
+        for family in FAMILIES:
+            base = SPLIT_SEEDS[split] + _slot(family) * 200
+            earlier |= {valid_seed(split, family, i) for i in range(100)}
+            earlier |= {base + FAULT_SEED_OFFSET + 10 * j + k for j in range(MAX_FAULTS_PER_FAMILY) for k in range(10)}
+    fresh = [valid_seed(split, family, i) for split in SPLIT_SEEDS for family in FAMILIES for i in (100, 612, 1099)]
+    assert len(set(fresh)) == len(fresh)
+    assert not earlier & set(fresh)
