@@ -9,7 +9,7 @@ What is stored, per case (``assign`` = 1):
 
 - ``ivf_entry``: the keyed digest of the case's list (its nearest centroid; a keyed BLAKE2b of
   the list number, so the table names no list), the descriptor's id, and its 256-bit sketch
-  (``KeyedSketch``: bits of cos(w·v + b) for keyed w, b) **masked**: XORed with a pad that is
+  (``KeyedSketch``: bits of cos(w·v + b) for keyed w, b; ``--sketch-bits``) **masked**: XORed with a pad that is
   AES-256 of (descriptor id, block) under a key derived from the search key (counter mode with
   the id as nonce: a descriptor row is never re-sketched under the same id and key). The
   database holder sees which cases share a list and 32 random-looking bytes per case;
@@ -164,10 +164,11 @@ def main() -> int:
     parser.add_argument("--probes", default="8,16")
     parser.add_argument("--candidates", type=int, default=100, help="descriptors decrypted per search")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--sketch-bits", type=int, default=256)
     args = parser.parse_args()
 
-    sketch = KeyedSketch(256, kind="cos", scale=3.0)
-    pads = Pads(SEARCH_KEY, 32)
+    sketch = KeyedSketch(args.sketch_bits, kind="cos", scale=3.0)
+    pads = Pads(SEARCH_KEY, args.sketch_bits // 8)
     fernet = Fernet(Fernet.generate_key())
     database = f"{DATABASE_PREFIX}_ivf"
     for size, k in zip(map(int, args.sizes.split(",")), map(int, args.k.split(",")), strict=True):
