@@ -22,7 +22,17 @@ pairs fall under dlib's 0.6 (as dlib's published 99.38 % on LFW suggests), media
 in the same group median ~0.7. Real descriptors may be more clustered still: a real population's
 figures could be worse, which is what a production deployment should re-measure.
 
+``--compare lsh,ivf`` instead measures two fixes for 1M cases (docs/performance.md 10): (a) the
+product's LSH with its candidates (the ``--prefilter`` sharing the most buckets, 0: all) ranked
+by a keyed sketch's Hamming distance (``KeyedSketch``) before the ``SEARCH_CANDIDATES`` are
+decrypted, and (b) an IVF (k-means centroids, each case under its nearest ``ASSIGN``, a query
+reading the lists of its nearest ``PROBES``) ranked by the same sketch; per method, recall at
+0.449 / 0.40 / 0.35, entries read, candidates ranked and CPU per search.
+bench/face_ivf_postgres.py runs (b) on PostgreSQL.
+
     python bench/face_index_tuning.py [--size 100000] [--queries 200] [--set BITS,TABLES,WIDTH,PROBES ...]
+    python bench/face_index_tuning.py --size 1000000 --compare lsh,ivf --prefilter 5000,0 --ivf 1000,1,8/16 \
+        [--sketch-bits 512]
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python bench/face_index_tuning.py --size 1000000 --exact-scan
 
 Time is CPU time of this process (``time.process_time``), with the load average.
