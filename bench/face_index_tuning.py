@@ -22,7 +22,17 @@ pairs fall under dlib's 0.6 (as dlib's published 99.38 % on LFW suggests), media
 in the same group median ~0.7. Real descriptors may be more clustered still: a real population's
 figures could be worse, which is what a production deployment should re-measure.
 
+``--compare lsh,ivf`` instead measures two fixes for 1M cases (docs/performance.md 10): (a) the
+product's LSH with its candidates (the ``--prefilter`` sharing the most buckets, 0: all) ranked
+by a keyed sketch's Hamming distance (``KeyedSketch``) before the ``SEARCH_CANDIDATES`` are
+decrypted, and (b) an IVF (k-means centroids, each case under its nearest ``ASSIGN``, a query
+reading the lists of its nearest ``PROBES``) ranked by the same sketch; per method, recall at
+0.449 / 0.40 / 0.35, entries read, candidates ranked and CPU per search.
+bench/face_ivf_postgres.py runs (b) on PostgreSQL.
+
     python bench/face_index_tuning.py [--size 100000] [--queries 200] [--set BITS,TABLES,WIDTH,PROBES ...]
+    python bench/face_index_tuning.py --size 1000000 --compare lsh,ivf --prefilter 5000,0 --ivf 1000,1,8/16 \
+        [--sketch-bits 512]
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python bench/face_index_tuning.py --size 1000000 --exact-scan
 
 Time is CPU time of this process (``time.process_time``), with the load average.
@@ -162,6 +172,200 @@ def exact_scan(population: np.ndarray, *, queries: int, rng: np.random.Generator
             f"second selfies 0.449 away")
 
 
+# --- Candidate ranking and IVF (brief "face", issue 19 point 4 at 1M) ---------------------------
+
+_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+
+class KeyedSketch:
+    """A ``bits``-bit sketch per descriptor, for ranking candidates by Hamming distance before any
+    is decrypted. ``kind``:
+
+    - ``"cos"``: bit j = [cos(w_j·v + b_j) > 0], w_j Gaussian with scale ``scale``, b_j uniform
+      in [0, 2π) (shift-invariant kernel LSH, Raginsky and Lazebnik 2009): the chance that two
+      descriptors' bits differ grows with their Euclidean distance, whatever their position, so
+      no population mean is needed;
+    - ``"sign"``: bit j = [w_j·(v - centre) > 0] (sign random projection: estimates the angle
+      around ``centre``, which must be the population's mean).
+
+    In the product ``w`` and ``b`` would be drawn from the search key, and the stored sketch
+    masked with a keyed pad per row (see the docs): here only the ranking is measured."""
+
+    def __init__(self, bits: int, *, kind: str = "cos", scale: float = 3.0, centre=None, seed: int = 7):
+        rng = np.random.default_rng(seed)
+        self.kind, self.bits = kind, bits
+        self.w = rng.standard_normal((bits, 128)) * (scale if kind == "cos" else 1.0)
+        self.b = rng.uniform(0, 2 * np.pi, bits)
+        self.centre = np.zeros(128) if centre is None else np.asarray(centre)
+
+    def of(self, descriptors: np.ndarray) -> np.ndarray:
+        out = np.empty((len(descriptors), self.bits // 8), dtype=np.uint8)
+        for start in range(0, len(descriptors), 50_000):
+            chunk = descriptors[start:start + 50_000]
+            if self.kind == "cos":
+                bits = np.cos(chunk @ self.w.T + self.b) > 0
+            else:
+                bits = (chunk - self.centre) @ self.w.T > 0
+            out[start:start + 50_000] = np.packbits(bits, axis=1)
+        return out
+
+
+def hamming(sketches: np.ndarray, query: np.ndarray) -> np.ndarray:
+    return _POPCOUNT[np.bitwise_xor(sketches, query)].sum(axis=1, dtype=np.int32)
+
+
+def rank_of(target_index: int, scores: np.ndarray, *, higher_first: bool) -> int:
+    """Where the candidate at ``target_index`` ranks among ``scores`` (0: first), ties against it."""
+    mine = scores[target_index]
+    return int((scores >= mine).sum() if higher_first else (scores <= mine).sum()) - 1
+
+
+def kmeans(population: np.ndarray, k: int, *, iterations: int, sample: int, seed: int = 11) -> np.ndarray:
+    """Lloyd's k-means on a random sample (float32, chunked): the IVF's coarse centroids. In the
+    product they would be trained by the worker on decrypted descriptors at rebuild time and kept
+    encrypted at rest (they are averages of real faces)."""
+    rng = np.random.default_rng(seed)
+    points = population[rng.choice(len(population), min(sample, len(population)), replace=False)].astype(np.float32)
+    centroids = points[rng.choice(len(points), k, replace=False)].copy()
+    for _ in range(iterations):
+        nearest = nearest_centroids(points, centroids, 1)[:, 0]
+        sums = np.zeros_like(centroids)
+        np.add.at(sums, nearest, points)
+        counts = np.bincount(nearest, minlength=k)
+        moved = counts > 0
+        centroids[moved] = sums[moved] / counts[moved, None]
+    return centroids
+
+
+def nearest_centroids(points: np.ndarray, centroids: np.ndarray, count: int) -> np.ndarray:
+    """The ``count`` nearest centroids of each point, nearest first (rows x count)."""
+    norms = np.einsum("ij,ij->i", centroids, centroids)
+    out = np.empty((len(points), count), dtype=np.int64)
+    for start in range(0, len(points), 10_000):
+        chunk = points[start:start + 10_000].astype(np.float32)
+        distances = norms[None, :] - 2 * chunk @ centroids.T
+        best = np.argpartition(distances, count - 1, axis=1)[:, :count] if count < len(centroids) else \
+            np.broadcast_to(np.arange(len(centroids)), distances.shape)
+        order = np.argsort(np.take_along_axis(distances, best, axis=1), axis=1)
+        out[start:start + 10_000] = np.take_along_axis(best, order, axis=1)
+    return out
+
+
+class IVFIndex:
+    """Inverted lists: each descriptor under its ``assign`` nearest centroids; a query reads the
+    lists of its ``probes`` nearest centroids (rows read = the entries of those lists)."""
+
+    def __init__(self, population: np.ndarray, centroids: np.ndarray, *, assign: int):
+        self.centroids = centroids
+        lists = nearest_centroids(population, centroids, assign)
+        flat = lists.reshape(-1)
+        self.order = np.argsort(flat, kind="stable")
+        self.members = np.repeat(np.arange(len(population)), assign)[self.order]
+        self.starts = np.searchsorted(flat[self.order], np.arange(len(centroids) + 1))
+
+    def search(self, query: np.ndarray, probes: int) -> tuple[np.ndarray, int]:
+        nearest = nearest_centroids(query[None, :], self.centroids, probes)[0]
+        found = [self.members[self.starts[c]:self.starts[c + 1]] for c in nearest]
+        ids = np.concatenate(found)
+        return np.unique(ids), len(ids)
+
+
+def compare(population: np.ndarray, *, methods: list[str], queries: int, cap: int, sketch_bits: int,
+            sketch_kind: str, sketch_scale: float, prefilters: list[int], ivf_specs: list[str], lsh_spec: str,
+            rng_seed: int = 23) -> None:
+    """Recall at 0.449 / 0.40 / 0.35 (the true case among the ``cap`` decrypted), rows read and
+    candidates per search, CPU per search in memory, for (a) the product's LSH with its candidates
+    ranked by a sketch's Hamming distance instead of buckets shared, and (b) an IVF whose
+    candidates are ranked by the same sketch."""
+    from bench._common import load
+
+    rng = np.random.default_rng(rng_seed)
+    present = rng.choice(len(population), queries, replace=False)
+    distances = (0.449, 0.40, 0.35)
+    query_sets = {d: at_distance(population[present], d, rng) for d in distances}
+    sketch = KeyedSketch(sketch_bits, kind=sketch_kind, scale=sketch_scale,
+                         centre=population[:100_000].mean(axis=0))
+    started = time.process_time()
+    sketches = sketch.of(population)
+    print(f"sketch: {sketch_bits} bits ({sketch_kind}, scale {sketch_scale}), {sketches.nbytes / 2 ** 20:.0f} MiB "
+          f"for {len(population)} cases, {time.process_time() - started:.0f} s CPU; {load()}", flush=True)
+
+    def report(label: str, hits: dict, rows: list, candidates: list, cpu: list, extra: str = "") -> None:
+        print(f"{label:<44} | " + " / ".join(f"{hits[d] / queries:6.1%}" for d in distances)
+              + f" | {np.median(rows):7.0f} / {np.percentile(rows, 95):7.0f} | {np.median(candidates):7.0f} / "
+              f"{np.percentile(candidates, 95):7.0f} | {np.median(cpu):6.1f} / {np.percentile(cpu, 95):6.1f}{extra}",
+              flush=True)
+
+    print("method | recall at 0.449 / 0.40 / 0.35 | rows read median / p95 | candidates ranked median / p95 | "
+          "CPU ms per search median / p95 (in memory)")
+    if "lsh" in methods:
+        bits, tables, width, probes = lsh_spec.split(",")
+        index = InMemoryIndex(population, bits=int(bits), tables=int(tables), width=float(width), probes=int(probes))
+        for prefilter in prefilters:
+            by_count = dict.fromkeys(distances, 0)
+            by_sketch = dict.fromkeys(distances, 0)
+            in_prefilter = dict.fromkeys(distances, 0)
+            found_at_all = dict.fromkeys(distances, 0)
+            rows, candidates, cpu = [], [], []
+            for d in distances:
+                for target, query in zip(present, query_sets[d], strict=True):
+                    t0 = time.thread_time()
+                    ids, shared, read = index.search(query)
+                    where = np.flatnonzero(ids == target)
+                    # The ``prefilter`` sharing the most buckets (0: all) go on to the sketch.
+                    keep = np.argsort(-shared, kind="stable")[:prefilter] if prefilter else np.arange(len(ids))
+                    ham = hamming(sketches[ids[keep]], sketch.of(query[None, :])[0])
+                    cpu.append((time.thread_time() - t0) * 1000)
+                    rows.append(read)
+                    candidates.append(len(keep))
+                    if not len(where):
+                        continue
+                    found_at_all[d] += 1
+                    by_count[d] += rank_of(where[0], shared, higher_first=True) < cap
+                    if prefilter and rank_of(where[0], shared, higher_first=True) >= prefilter:
+                        continue
+                    in_prefilter[d] += 1
+                    position = np.flatnonzero(ids[keep] == target)
+                    if len(position):
+                        by_sketch[d] += rank_of(position[0], ham, higher_first=False) < cap
+            if prefilter == prefilters[0]:
+                report(f"LSH {lsh_spec}, any candidate", found_at_all, rows, candidates, cpu)
+                report(f"LSH {lsh_spec}, {cap} by buckets shared", by_count, rows, candidates, cpu)
+            report(f"LSH {lsh_spec}, top {prefilter or 'all'} by buckets (exact)", in_prefilter, rows, candidates, cpu)
+            report(f"LSH {lsh_spec}, top {prefilter or 'all'} -> {cap} by sketch", by_sketch, rows, candidates, cpu)
+        del index
+    if "ivf" in methods:
+        for spec in ivf_specs:
+            k, assign, probe_list = spec.split(",", 2)
+            started = time.process_time()
+            centroids = kmeans(population, int(k), iterations=8, sample=max(50 * int(k), 100_000))
+            index = IVFIndex(population, centroids, assign=int(assign))
+            sizes = np.diff(index.starts)
+            print(f"IVF k={k} assign={assign}: built in {time.process_time() - started:.0f} s CPU; list entries "
+                  f"median {np.median(sizes):.0f}, p95 {np.percentile(sizes, 95):.0f}, max {sizes.max()}; {load()}",
+                  flush=True)
+            for probes in map(int, probe_list.split("/")):
+                any_hit = dict.fromkeys(distances, 0)
+                by_sketch = dict.fromkeys(distances, 0)
+                rows, candidates, cpu = [], [], []
+                for d in distances:
+                    for target, query in zip(present, query_sets[d], strict=True):
+                        t0 = time.thread_time()
+                        ids, read = index.search(query, probes)
+                        ham = hamming(sketches[ids], sketch.of(query[None, :])[0])
+                        cpu.append((time.thread_time() - t0) * 1000)
+                        rows.append(read)
+                        candidates.append(len(ids))
+                        where = np.flatnonzero(ids == target)
+                        if len(where):
+                            any_hit[d] += 1
+                            by_sketch[d] += rank_of(where[0], ham, higher_first=False) < cap
+                report(f"IVF k={k} x{assign} probes {probes}, any candidate", any_hit, rows, candidates, cpu)
+                report(f"IVF k={k} x{assign} probes {probes}, {cap} by sketch", by_sketch, rows, candidates, cpu)
+            del index
+    print(load())
+
+
 def main() -> int:
     from bench._common import load
 
@@ -173,6 +377,14 @@ def main() -> int:
                         help="rank candidates by the buckets shared weighted exp(-sharpness * probe score); 0: a count")
     parser.add_argument("--set", action="append", default=None, metavar="BITS,TABLES,WIDTH,PROBES")
     parser.add_argument("--exact-scan", action="store_true", help="only time an exact in-memory scan")
+    parser.add_argument("--compare", default=None, metavar="lsh,ivf",
+                        help="rank candidates by a keyed sketch (LSH and/or IVF) instead of the parameter sweep")
+    parser.add_argument("--sketch-bits", type=int, default=256)
+    parser.add_argument("--sketch-kind", choices=["cos", "sign"], default="cos")
+    parser.add_argument("--sketch-scale", type=float, default=3.0)
+    parser.add_argument("--prefilter", default="0", help="LSH candidates (most buckets shared) passed to the sketch, "
+                        "comma-separated; 0: all")
+    parser.add_argument("--ivf", action="append", default=None, metavar="K,ASSIGN,PROBES[/PROBES...]")
     args = parser.parse_args()
 
     import os
@@ -193,6 +405,12 @@ def main() -> int:
     print(f"population: {args.size} clustered synthetic descriptors; stranger distances median "
           f"{np.median(strangers):.2f}, 1st percentile {np.percentile(strangers, 1):.2f}, under 0.6 "
           f"{(strangers < 0.6).mean():.2%}, under 0.45 {(strangers < 0.45).mean():.3%}; cap {cap}; {load()}")
+    if args.compare:
+        compare(population, methods=args.compare.split(","), queries=args.queries, cap=cap,
+                sketch_bits=args.sketch_bits, sketch_kind=args.sketch_kind, sketch_scale=args.sketch_scale,
+                prefilters=[int(p) for p in args.prefilter.split(",")], ivf_specs=args.ivf or ["1000,2,8/16"],
+                lsh_spec=f"{face_index.BITS},{face_index.TABLES},{face_index.WIDTH},{face_index.PROBES}")
+        return 0
     if args.exact_scan:
         print(exact_scan(population, queries=args.queries, rng=np.random.default_rng(23)))
         print(load())
