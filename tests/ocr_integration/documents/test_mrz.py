@@ -444,7 +444,7 @@ def _protected_positions(fmt):
 _MRZ_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 @given(valid_mrz(), st.data())
 def test_every_single_change_in_a_protected_field_is_detected(sample, data):
     fmt, _, lines = sample
@@ -499,7 +499,7 @@ def _candidates(lines, fmt):
     return found
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 @given(valid_mrz(), st.data())
 def test_correction_never_accepts_an_ambiguous_fix(sample, data):
     fmt, _, lines = sample
