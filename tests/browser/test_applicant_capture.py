@@ -302,6 +302,11 @@ def test_each_error_page_is_ours_in_the_applicants_language(new_page, screenshot
     assert response.status == 404
     check(404, "not-found")
     assert page.locator(f"text={WAY_BACK[language]}").count() == 1
+    if language == "en":  # (test_applicant_flow.py's own 404 test, with a browser of its own, until now)
+        assert "open the link in the email we sent you" in page.content()
+    response = page.goto("/resume/not-a-token/")
+    assert response.status == 404
+    check(404, "bad-link")
     # 410: a continue link past its time.
     settings.APPLICANT_LINK_MAX_AGE_SECONDS = -1
     from kyc.access.applicants import resume_token
