@@ -19,7 +19,13 @@ from PIL import Image
 
 from kyc.models import Case, Decision, Document
 from ocr_integration.specimens.families import render
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    PHONE,
+    close_connections_of_the_playwright_loop,
+)
 from tests.browser.test_applicant_flow import choose_language, start_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -146,6 +152,8 @@ def camera_page(live_server, monkeypatch, tmp_path):
         return context.new_page()
 
     yield make
+    if started:
+        close_connections_of_the_playwright_loop()
     for playwright, browser in started:
         browser.close()
         playwright.stop()
