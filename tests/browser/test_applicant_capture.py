@@ -19,7 +19,13 @@ from PIL import Image
 
 from kyc.models import Case, Decision, Document
 from ocr_integration.specimens.families import render
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    PHONE,
+    close_connections_of_the_playwright_loop,
+)
 from tests.browser.test_applicant_flow import choose_language, start_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -146,6 +152,8 @@ def camera_page(live_server, monkeypatch, tmp_path):
         return context.new_page()
 
     yield make
+    if started:
+        close_connections_of_the_playwright_loop()
     for playwright, browser in started:
         browser.close()
         playwright.stop()
@@ -302,6 +310,11 @@ def test_each_error_page_is_ours_in_the_applicants_language(new_page, screenshot
     assert response.status == 404
     check(404, "not-found")
     assert page.locator(f"text={WAY_BACK[language]}").count() == 1
+    if language == "en":  # (test_applicant_flow.py's own 404 test, with a browser of its own, until now)
+        assert "open the link in the email we sent you" in page.content()
+    response = page.goto("/resume/not-a-token/")
+    assert response.status == 404
+    check(404, "bad-link")
     # 410: a continue link past its time.
     settings.APPLICANT_LINK_MAX_AGE_SECONDS = -1
     from kyc.access.applicants import resume_token

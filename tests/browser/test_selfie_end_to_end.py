@@ -34,7 +34,12 @@ from kyc.core.audit import Actor
 from kyc.models import Case, CheckFinding, Document
 from kyc.services.liveness import liveness_challenge_issue
 from kyc.tasks import read_document
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PHONE,
+    close_connections_of_the_playwright_loop,
+)
 from tests.browser.test_applicant_flow import start_case
 from tests.browser.test_reviewer_flow import sign_in
 from tests.support.personas import staff_member
@@ -179,8 +184,11 @@ def phone_with_camera(live_server, monkeypatch, tmp_path):
                                       device_scale_factor=2, locale="en-GB", base_url=live_server.url,
                                       extra_http_headers={"Accept-Language": "en-GB"})
         context.set_default_timeout(30_000)
-        yield browser, context.new_page()
-        browser.close()
+        try:
+            yield browser, context.new_page()
+        finally:
+            close_connections_of_the_playwright_loop()
+            browser.close()
 
 
 def test_a_phone_applicant_to_a_reviewer_who_sees_face_match_and_liveness(phone_with_camera, live_server, screenshot):
