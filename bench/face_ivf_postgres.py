@@ -37,7 +37,6 @@ each table and index, with the load average.
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
 import sys
 import time
@@ -56,6 +55,7 @@ from bench.face_index_tuning import (  # noqa: E402
     kmeans,
     nearest_centroids,
 )
+from kyc.privacy.face_index import decode_descriptor, encode_descriptor  # noqa: E402  (as the product stores them)
 
 THRESHOLD = 0.45
 SEARCH_KEY = hashlib.sha256(b"bench-only search key: never a real one").digest()
@@ -102,8 +102,7 @@ def build(connection, population: np.ndarray, *, k: int, sketch: KeyedSketch, pa
                        "sketch bytea NOT NULL)")
         with cursor.copy("COPY face_descriptor (id, descriptor) FROM STDIN") as copy:
             for descriptor_id, vector in zip(ids, population, strict=True):
-                text = base64.b64encode(np.asarray(vector, dtype="<f4").tobytes())
-                copy.write_row((int(descriptor_id), fernet.encrypt(text).decode()))
+                copy.write_row((int(descriptor_id), fernet.encrypt(encode_descriptor(vector).encode()).decode()))
         with cursor.copy("COPY ivf_entry (list, descriptor_id, sketch) FROM STDIN") as copy:
             for descriptor_id, digest, row in zip(ids, digests, masked, strict=True):
                 copy.write_row((int(digest), int(descriptor_id), row.tobytes()))
@@ -148,8 +147,7 @@ def search(connection, query: np.ndarray, *, centroids, probes: int, candidates:
         closest = ids[np.argsort(distance, kind="stable")[:candidates]]
         cursor.execute("SELECT id, descriptor FROM face_descriptor WHERE id = ANY(%s)", (closest.tolist(),))
         fetched = cursor.fetchall()
-    stored = np.stack([np.frombuffer(base64.b64decode(fernet.decrypt(text.encode())), dtype="<f4")
-                       for _id, text in fetched]).astype(np.float64)
+    stored = np.stack([decode_descriptor(fernet.decrypt(text.encode()).decode()) for _id, text in fetched])
     exact = np.linalg.norm(stored - query, axis=1)
     return [(row[0], float(d)) for row, d in zip(fetched, exact, strict=True) if d <= THRESHOLD], len(rows)
 

@@ -24,8 +24,7 @@ from django.conf import settings
 from django.contrib.admin import site as admin_site
 from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kyc.api.models import ApiKey, Integrator, IntegratorCase, WebhookDelivery
@@ -51,6 +50,7 @@ from kyc.views.applicant import resume_token
 from ocr_integration.models import OcrAttempt, RoutingRule, VendorAccount
 from tests.conftest import make_case, upload
 from tests.kyc.reviewer.conftest import ready_case
+from tests.support.module_world import built_once_and_rolled_back
 from tests.support.personas import PASSWORD, ensure_roles, staff_member
 
 PERSONAS = [
@@ -81,17 +81,8 @@ SPECIMEN_VALUES = ["X1234567", "TESTER"]
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    """Built once for the module inside a transaction rolled back at the end; each test runs in a
-    savepoint of its own (``db``), so what one request changes, the next test does not see."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            OCR_DEFAULT_PROVIDER="tests.support.providers:ScriptedProvider",
-            OCR_ROUTING={},
-        ):
-            built = _build_world()
-        yield built
-        transaction.set_rollback(True)
+    """Built once for the module, rolled back at its end (tests/support/module_world.py)."""
+    yield from built_once_and_rolled_back(django_db_blocker, _build_world)
 
 
 def _build_world() -> dict:

@@ -2,8 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 
 from kyc.access.applicants import SESSION_CASES_KEY
@@ -11,8 +10,8 @@ from kyc.core.audit import Actor
 from kyc.models import Case, Decision, Document
 from kyc.services.assignments import case_claim
 from kyc.services.decisions import case_decide
-from tests.conftest import SCRIPTED
 from tests.kyc.reviewer.conftest import ready_case
+from tests.support.module_world import built_once_and_rolled_back
 from tests.support.personas import client_for, staff_personas
 
 pytestmark = pytest.mark.django_db
@@ -53,29 +52,22 @@ MATRIX = {
 
 @pytest.fixture(scope="module")
 def _matrix_world(django_db_setup, django_db_blocker):
-    """The staff and the case, built once for the module (125 matrix tests built them each,
-    ~0.15 s of CPU a test) inside a transaction rolled back at the end, as
-    tests/hardening/test_access_matrix.py builds its world; each test runs in a savepoint of its
-    own (``db``), so what one request changes, the next test does not see. Ids only: each test
-    reads its own fresh objects (``staff`` and ``world`` below)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            OCR_DEFAULT_PROVIDER=SCRIPTED,
-            OCR_ROUTING={},
-        ):
-            staff = staff_personas()
-            case = ready_case(failed=True)
-            # A pending override approval, so that the second-review URL has something to act on.
-            case_claim(case_id=case.id, actor=Actor.staff(staff["other_reviewer"]))
-            proposal = case_decide(case_id=case.id, actor=Actor.staff(staff["other_reviewer"]), outcome="approve",
-                                   reason_codes=["manual-verification"], note="checked by eye")
-            ids = {
-                "staff": {persona: user.id for persona, user in staff.items()},
-                "case": case.id, "decision": proposal.id, "document": case.documents.first().id,
-            }
-        yield ids
-        transaction.set_rollback(True)
+    """The staff and the case, built once for the module's 125 tests (tests/support/module_world.py).
+    Ids only: each test reads its own fresh objects (``staff`` and ``world`` below)."""
+    yield from built_once_and_rolled_back(django_db_blocker, _build_world)
+
+
+def _build_world() -> dict:
+    staff = staff_personas()
+    case = ready_case(failed=True)
+    # A pending override approval, so that the second-review URL has something to act on.
+    case_claim(case_id=case.id, actor=Actor.staff(staff["other_reviewer"]))
+    proposal = case_decide(case_id=case.id, actor=Actor.staff(staff["other_reviewer"]), outcome="approve",
+                           reason_codes=["manual-verification"], note="checked by eye")
+    return {
+        "staff": {persona: user.id for persona, user in staff.items()},
+        "case": case.id, "decision": proposal.id, "document": case.documents.first().id,
+    }
 
 
 @pytest.fixture
