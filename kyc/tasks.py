@@ -7,6 +7,7 @@ import random
 
 from celery import shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from kyc.ops import logs
 from kyc.services import batched_reads, readings
@@ -154,7 +155,7 @@ def send_decision_email(self, decision_id: int) -> None:
     log_lines_name_the_case(decisions__id=decision_id)
     try:
         decision_email_send(decision_id=decision_id)
-    except OSError as exc:  # the mail server is unreachable: try again later
+    except (OSError, OperationalError, InterfaceError) as exc:  # the mail server or the database is unreachable: later
         raise self.retry(exc=exc) from exc
 
 
@@ -166,7 +167,7 @@ def send_unreadable_return_email(self, case_id: str, kind: str) -> None:
     log_lines_name_the_case(id=case_id)
     try:
         unreadable_return_email_send(case_id=case_id, kind=kind)
-    except OSError as exc:  # the mail server is unreachable: try again later
+    except (OSError, OperationalError, InterfaceError) as exc:  # the mail server or the database is unreachable: later
         raise self.retry(exc=exc) from exc
 
 

@@ -5,8 +5,10 @@ Signature (documented in docs/api.md): header ``KYC-Signature: t=<unix seconds>,
 signed at each attempt, so a receiver may refuse timestamps older than a few minutes (replays).
 
 Deliveries are rows written in the transaction of the state change (no change, no delivery; no
-delivery lost when the broker is down: ``requeue_due_deliveries`` picks them up), posted by a
-Celery task with backoff, and every attempt is recorded with its outcome and duration.
+delivery lost when the broker is down: ``requeue_due_webhooks`` picks them up), posted by a
+Celery task with backoff, and every attempt is recorded with its outcome and duration. A database
+connection dropped mid-delivery (a failover, a restart) neither loses the delivery until the next
+sweep nor posts it twice: see ``webhook_deliver``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -210,24 +212,43 @@ def webhook_deliver(*, delivery_id) -> AttemptOutcome:
     give_up = not succeeded and (permanent or number >= settings.WEBHOOK_MAX_ATTEMPTS)
     retry_in = None if succeeded or give_up else backoff_seconds(number)
     now = timezone.now()
-    with transaction.atomic():
-        WebhookAttempt.objects.create(
-            delivery=delivery, number=number, status_code=status_code, error=error[:300],
-            duration_ms=duration_ms, succeeded=succeeded,
-        )
-        updates = {"last_status_code": status_code, "last_error": error[:300]}
-        if succeeded:
-            updates.update(state=WebhookDelivery.State.DELIVERED, delivered_at=now, next_attempt_at=None)
-        elif give_up:
-            updates.update(state=WebhookDelivery.State.FAILED, next_attempt_at=None)
-        else:
-            updates.update(next_attempt_at=now + timedelta(seconds=retry_in))
-        WebhookDelivery.objects.filter(id=delivery.id).update(**updates)
-        if gone:
-            _endpoint_disable_gone(endpoint, now=now)
+
+    def record_attempt():
+        with transaction.atomic():
+            WebhookAttempt.objects.create(
+                delivery=delivery, number=number, status_code=status_code, error=error[:300],
+                duration_ms=duration_ms, succeeded=succeeded,
+            )
+            updates = {"last_status_code": status_code, "last_error": error[:300]}
+            if succeeded:
+                updates.update(state=WebhookDelivery.State.DELIVERED, delivered_at=now, next_attempt_at=None)
+            elif give_up:
+                updates.update(state=WebhookDelivery.State.FAILED, next_attempt_at=None)
+            else:
+                updates.update(next_attempt_at=now + timedelta(seconds=retry_in))
+            WebhookDelivery.objects.filter(id=delivery.id).update(**updates)
+            if gone:
+                _endpoint_disable_gone(endpoint, now=now)
+
+    _on_a_new_connection_if_dropped(record_attempt)
     if not succeeded:
         logger.info("webhook delivery %s attempt %d failed (%s)", delivery.id, number, error)
     return AttemptOutcome(done=retry_in is None, retry_in=retry_in)
+
+
+def _on_a_new_connection_if_dropped(write) -> None:
+    """Run ``write``; if the server dropped the connection (a failover, a restart, an operator's
+    ``pg_terminate_backend``), run it once more on a new one.
+
+    The POST has gone out by then: were the attempt left unrecorded, the task's retry would claim
+    the next attempt and post the same event again, and without a retry the delivery would wait
+    for the sweep. ``write`` is one transaction, so a first try cut off mid-way left nothing.
+    """
+    try:
+        write()
+    except (OperationalError, InterfaceError):
+        connection.close()
+        write()
 
 
 def _endpoint_disable_gone(endpoint: WebhookEndpoint, *, now) -> None:

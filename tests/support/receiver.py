@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -20,6 +21,8 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     # Status codes to answer with, in order; the last one repeats.
     statuses: list[int] = field(default_factory=lambda: [200])
+    # Run once a request is recorded, before it is answered (what happens meanwhile elsewhere).
+    while_answering: Callable[[], None] | None = None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -30,6 +33,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         receiver = self.server.receiver
         receiver.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+        if receiver.while_answering is not None:
+            receiver.while_answering()
         index = min(len(receiver.requests) - 1, len(receiver.statuses) - 1)
         self.send_response(receiver.statuses[index])
         self.send_header("Content-Length", "2")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import time
 
+import psycopg
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.utils import timezone
 
 from kyc.api import webhooks
 from kyc.api.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -208,6 +210,44 @@ def test_a_delivered_event_is_not_sent_twice(api, receiver, django_capture_on_co
     assert len(receiver.requests) == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_dropped_while_the_receiver_answers_neither_loses_nor_repeats_the_event(api, receiver):
+    """The database drops the worker's connection (a failover, a restart) after the POST went out
+    and before the attempt is recorded: the attempt is recorded on a new connection, so the
+    delivery shows as delivered and no retry posts the event a second time."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no server connection to drop; run with DATABASE_URL=postgres://...")
+    endpoint = WebhookEndpoint.objects.get(id=register(api, receiver.url)["id"])
+    case = make_case()
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event_type=webhooks.EVENT_CASE_STATE_CHANGED, case_id=case.id,
+        payload={"type": webhooks.EVENT_CASE_STATE_CHANGED, "data": {"case_id": str(case.id)}},
+        next_attempt_at=timezone.now(),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (our_backend,) = cursor.fetchone()
+    database = connection.settings_dict
+
+    def drop_our_connection():
+        with psycopg.connect(host=database["HOST"], port=database["PORT"] or 5432, user=database["USER"],
+                             password=database["PASSWORD"], dbname=connection.settings_dict["NAME"],
+                             autocommit=True) as other:
+            assert other.execute("SELECT pg_terminate_backend(%s)", [our_backend]).fetchone() == (True,)
+
+    receiver.while_answering = drop_our_connection
+    outcome = deliver_webhook.apply(args=[str(delivery.id)])
+    receiver.while_answering = None
+
+    assert outcome.successful()
+    assert len(receiver.requests) == 1
+    delivery.refresh_from_db()
+    assert delivery.state == WebhookDelivery.State.DELIVERED
+    assert list(delivery.attempt_records.values_list("number", "succeeded")) == [(1, True)]
+    deliver_webhook.apply(args=[str(delivery.id)])  # a redelivered message finds it done
+    assert len(receiver.requests) == 1
+
+
 def test_only_the_owning_integrators_endpoints_hear_of_a_case(api, other_api, receiver, django_capture_on_commit_callbacks):
     register(other_api, receiver.url)
     submit_case(api, django_capture_on_commit_callbacks)
@@ -239,8 +279,6 @@ def test_lost_deliveries_are_queued_again(api, receiver, django_capture_on_commi
     register(api, receiver.url)
     submit_case(api, django_capture_on_commit_callbacks)  # the on-commit message is never sent
     from datetime import timedelta
-
-    from django.utils import timezone
 
     WebhookDelivery.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=10))
     # Queued on this test run's own broker; delivering it (as the worker would) sends it once.
