@@ -285,10 +285,7 @@ def candidate_ids(descriptor, *, candidates: int = SEARCH_CANDIDATES + 1) -> tup
     Hamming distance. One slot more than ``SEARCH_CANDIDATES`` by default: the asking case's own
     entry may be among them (the fetch excludes it)."""
     keys = _index_keys()
-    lists = _trained_lists()
-    nearest = face_index.nearest_lists(lists.centroids, descriptor, face_index.PROBES)[0]
-    rows = list(FaceIndexEntry.objects.filter(BucketIn(F("bucket"), face_index.list_digests(keys, lists.version, nearest)))
-                .values_list("descriptor_id", "sketch"))
+    rows = list(probed_entries(descriptor))
     if not rows:
         return np.zeros(0, dtype=np.int64), 0
     ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
@@ -297,6 +294,15 @@ def candidate_ids(descriptor, *, candidates: int = SEARCH_CANDIDATES + 1) -> tup
     order = np.argsort(distance, kind="stable") if len(rows) <= candidates else \
         np.argpartition(distance, candidates - 1)[:candidates]
     return ids[order], len(rows)
+
+
+def probed_entries(descriptor):
+    """(descriptor id, masked sketch) of the entries in the ``face_index.PROBES`` lists nearest
+    ``descriptor``, as one statement; the probed digests go as one array (``BucketIn``)."""
+    lists = _trained_lists()
+    nearest = face_index.nearest_lists(lists.centroids, descriptor, face_index.PROBES)[0]
+    digests = face_index.list_digests(_index_keys(), lists.version, nearest)
+    return FaceIndexEntry.objects.filter(BucketIn(F("bucket"), digests)).values_list("descriptor_id", "sketch")
 
 
 def _same_faces(case: Case, descriptor) -> list[rules.DuplicateFace]:
