@@ -1,7 +1,8 @@
 """Duplicate-face index tuning (issue 19): recall against candidates for LSH parameters, no database.
 
-The keyed LSH of kyc/privacy/face_index.py (p-stable projections, ``BITS`` per table, ``TABLES``
-tables, multi-probe by ``probe_cells``) is run here in memory on synthetic descriptors, with an
+The keyed LSH the product used until migration 0030 (p-stable projections, ``LSH_BITS`` per
+table, ``LSH_TABLES`` tables, multi-probe by ``probe_cells``; kept here, the product now has the IVF
+of (b) below) is run here in memory on synthetic descriptors, with an
 integer hash of each bucket in place of its keyed digest (the same buckets, only faster to compute), so
 that many parameter sets can be compared in minutes. For each set it prints:
 
@@ -85,19 +86,57 @@ def stranger_distances(population: np.ndarray, rng: np.random.Generator, pairs: 
     return np.linalg.norm(population[a[keep]] - population[b[keep]], axis=1)
 
 
+# The product's LSH until migration 0030 (kyc/privacy/face_index.py then): 40 tables of 18
+# projections of width 1.6, 40 probes per table.
+LSH_BITS, LSH_TABLES, LSH_WIDTH, LSH_PROBES = 18, 40, 1.6, 40
+LSH_SPEC = f"{LSH_BITS},{LSH_TABLES},{LSH_WIDTH},{LSH_PROBES}"
+
+
+def perturbations(bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every shift of a bucket by one cell on one projection or on two different ones: the shifts
+    (perturbations x bits, values -1/0/+1) and, per shift, the two boundary columns it crosses
+    (column ``j < bits`` is projection ``j`` downwards, ``bits + j`` upwards; a one-projection
+    shift names its column twice)."""
+    crossings = [(j, j) for j in range(2 * bits)]
+    crossings += [(i, j) for i in range(2 * bits) for j in range(i + 1, 2 * bits) if i % bits != j % bits]
+    shifts = np.zeros((len(crossings), bits), dtype=np.int64)
+    for n, crossed in enumerate(crossings):
+        for column in dict.fromkeys(crossed):
+            shifts[n, column % bits] += -1 if column < bits else 1
+    return shifts, np.array(crossings, dtype=np.int64)
+
+
+def probe_cells(position: np.ndarray, probes: int, *, shifts, crossings) -> tuple[np.ndarray, np.ndarray]:
+    """The cells a query looks in, per table: its own, then the ``probes`` shifts with the lowest
+    score (sum of the squared distances to the boundaries crossed, in cells), from where it lies
+    in each table (``position``: tables x bits, in cells). Returns the cells (tables x (1 + probes)
+    x bits) and their scores (tables x (1 + probes); 0 for the query's own cell)."""
+    cells = np.floor(position).astype(np.int64)
+    below = position - cells  # distance to the lower boundary; 1 - below to the upper one
+    squared = np.concatenate([below, 1 - below], axis=1) ** 2  # tables x 2 bits
+    two = crossings[:, 0] != crossings[:, 1]
+    score = squared[:, crossings[:, 0]] + np.where(two, squared[:, crossings[:, 1]], 0.0)
+    # The ``probes`` lowest, then in order: a partition is linear, a full sort of the ~650 shifts
+    # per table is not (and was a third of the client's probe CPU).
+    lowest = np.argpartition(score, probes - 1, axis=1)[:, :probes] if probes < score.shape[1] else \
+        np.broadcast_to(np.arange(score.shape[1]), score.shape)
+    best = np.take_along_axis(lowest, np.argsort(np.take_along_axis(score, lowest, axis=1), axis=1, kind="stable"),
+                              axis=1)
+    scores = np.concatenate([np.zeros((len(cells), 1)), np.take_along_axis(score, best, axis=1)], axis=1)
+    return np.concatenate([cells[:, None, :], cells[:, None, :] + shifts[best]], axis=1), scores
+
+
+
 class InMemoryIndex:
     """The product's buckets for one parameter set, hashed to integers, sorted per table."""
 
     def __init__(self, population: np.ndarray, *, bits: int, tables: int, width: float, probes: int, seed: int = 5):
-        from kyc.privacy import face_index
-
         rng = np.random.default_rng(seed)
         self.bits, self.tables, self.width, self.probes = bits, tables, width, probes
         self.a = rng.standard_normal((tables * bits, 128))
         self.b = rng.uniform(0, width, tables * bits)
         self.multipliers = rng.integers(1, 2 ** 62, bits, dtype=np.int64)
-        self.shifts, self.crossings = face_index.perturbations(bits)
-        self.probe_cells = face_index.probe_cells
+        self.shifts, self.crossings = perturbations(bits)
         hashes = np.empty((len(population), tables), dtype=np.int64)
         for start in range(0, len(population), 20_000):
             cells = np.floor(self._positions(population[start:start + 20_000])).astype(np.int64)
@@ -112,8 +151,8 @@ class InMemoryIndex:
         """(candidate ids, rank of each: the summed weight of the buckets it shares, index rows read).
         A bucket's weight is ``exp(-sharpness * score)`` (its probe score; the query's own bucket
         scores 0): with ``sharpness`` 0 the rank is the count of buckets shared."""
-        cells, scores = self.probe_cells(self._positions(query[None, :])[0], self.probes,
-                                         shifts=self.shifts, crossings=self.crossings)
+        cells, scores = probe_cells(self._positions(query[None, :])[0], self.probes,
+                                    shifts=self.shifts, crossings=self.crossings)
         weights = np.exp(-sharpness * scores)
         probe_hashes = (cells * self.multipliers).sum(axis=2)
         found, found_weights = [], []
@@ -393,11 +432,10 @@ def main() -> int:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyc.project.settings")
     django.setup()
-    from kyc.privacy import face_index
     from kyc.services.faces import SEARCH_CANDIDATES
 
     cap = args.cap or SEARCH_CANDIDATES
-    sets = args.set or [f"{face_index.BITS},{face_index.TABLES},{face_index.WIDTH},{face_index.PROBES}",
+    sets = args.set or [LSH_SPEC,
                         "14,40,1.0,12", "10,40,1.0,12", "11,32,1.0,30", "13,40,1.0,60"]
     rng = np.random.default_rng(19)
     population = clustered_descriptors(args.size, rng)
@@ -409,7 +447,7 @@ def main() -> int:
         compare(population, methods=args.compare.split(","), queries=args.queries, cap=cap,
                 sketch_bits=args.sketch_bits, sketch_kind=args.sketch_kind, sketch_scale=args.sketch_scale,
                 prefilters=[int(p) for p in args.prefilter.split(",")], ivf_specs=args.ivf or ["1000,2,8/16"],
-                lsh_spec=f"{face_index.BITS},{face_index.TABLES},{face_index.WIDTH},{face_index.PROBES}")
+                lsh_spec=LSH_SPEC)
         return 0
     if args.exact_scan:
         print(exact_scan(population, queries=args.queries, rng=np.random.default_rng(23)))

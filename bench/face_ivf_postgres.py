@@ -2,8 +2,10 @@
 
 A prototype of the method that ``bench/face_index_tuning.py --compare`` chose in memory, run on
 PostgreSQL as the product would run it, so that its cost per search is measured rather than
-estimated. Not the product (kyc.privacy.face_index still holds the LSH): its own tables in a
-database of its own (``<prefix>_ivf``, dropped at the end), no Django models.
+estimated. The product has since been built on it (kyc.privacy.face_index, migration 0030: 512-bit
+sketches, k ~ sqrt(N), measured by bench/face_match.py); this prototype keeps its own tables in a
+database of its own (``<prefix>_ivf``, dropped at the end), no Django models, for parameter runs
+at 1M without populating cases.
 
 What is stored, per case (``assign`` = 1):
 

@@ -184,6 +184,17 @@ def purge_expired_personal_data() -> int:
 
 
 @shared_task
+def retrain_face_index() -> int | None:
+    """Periodic (daily): retrain the face index's centroids when the population has doubled, when
+    erasures since the training pass a share, or monthly (kyc.services.faces); returns the new
+    centroids' version, None when nothing was due."""
+    from kyc.services.faces import face_index_retrain_if_due
+
+    built = face_index_retrain_if_due()
+    return built.version if built else None
+
+
+@shared_task
 def purge_rate_counters() -> int:
     """Periodic (daily): drop API rate counters whose window ended a day ago or more."""
     from kyc.services.rate_limits import rate_counters_purge

@@ -11,13 +11,10 @@ def drop_face_buckets(apps, schema_editor):
 
 
 def rebuild_face_buckets(apps, schema_editor):
-    """Re-digest the stored descriptors under the current scheme, in batches of 2 000
-    (kyc.privacy.face_index.rebuild). Uses the current module on purpose: the digests must be what
-    searches compute now."""
-    from kyc.privacy import face_index
-
-    face_index.rebuild(apps.get_model("kyc", "FaceDescriptor"), apps.get_model("kyc", "FaceIndexEntry"),
-                       using=schema_editor.connection.alias)
+    """The index changed again after this migration (one entry per descriptor: the keyed digest of
+    its k-means list and its masked sketch): migration 0030 trains the centroids and builds the
+    entries under the scheme the code uses now. Doing it here too would only double the work of
+    an upgrade."""
 
 
 class Migration(migrations.Migration):

@@ -3,7 +3,7 @@ from kyc.models.case import Case
 from kyc.models.configuration import SiteConfiguration
 from kyc.models.decision import Decision
 from kyc.models.document import Document, DocumentReading
-from kyc.models.faces import FaceDescriptor, FaceIndexEntry
+from kyc.models.faces import FaceCentroids, FaceDescriptor, FaceIndexEntry
 from kyc.models.finding import CheckFinding
 from kyc.models.liveness import LivenessCapture, LivenessFrame
 from kyc.models.queue_count import QueueCount
@@ -21,6 +21,7 @@ __all__ = [
     "Decision",
     "Document",
     "DocumentReading",
+    "FaceCentroids",
     "FaceDescriptor",
     "FaceIndexEntry",
     "LivenessCapture",

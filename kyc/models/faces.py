@@ -13,11 +13,11 @@ class BucketIn(Lookup):
     """``BucketIn(F("bucket"), digests)``: the column is one of ``digests`` (integers).
 
     On PostgreSQL the digests go as one array literal behind a scalar sub-select,
-    ``= ANY((SELECT %s::bigint[])::bigint[])``: the executor still descends the (bucket, descriptor)
-    index once per digest, but the planner no longer estimates each of the ~1 600 constants of an
-    ``IN`` list (5 ms of planning per search at 10k cases). The literal is written here, from
-    integers, because the driver's list adapter checks every element's text for quoting (~5 ms
-    of client CPU per search). Elsewhere a plain ``IN`` list."""
+    ``= ANY((SELECT %s::bigint[])::bigint[])``: the executor descends the (bucket) index once per
+    digest, and the planner does not estimate each constant (it mattered for the LSH's 1 640
+    digests per search: 5 ms of planning at 10k cases; the IVF probes 16 lists, 0.1 ms). The
+    literal is written here, from integers, because the driver's list adapter checks every
+    element's text for quoting. Elsewhere a plain ``IN`` list."""
 
     lookup_name = "bucket_in"
     prepare_rhs = False
@@ -47,18 +47,47 @@ class FaceDescriptor(models.Model):
 
 
 class FaceIndexEntry(models.Model):
-    """One keyed LSH bucket digest of a case's face descriptor (one row per table)."""
+    """A case's face descriptor in the blind index (kyc.privacy.face_index): one row per descriptor,
+    under the keyed digest of its list (nearest centroid), with its masked sketch."""
 
     descriptor = models.ForeignKey(FaceDescriptor, on_delete=models.CASCADE, related_name="index_entries")
-    # The case again, so that a search excludes the asking case and erased cases without a join.
+    # The case again, so that erasure finds the row by case (kyc.privacy.personal_data).
     case = models.ForeignKey("kyc.Case", on_delete=models.CASCADE, related_name="+")
-    # A keyed 64-bit digest of one LSH bucket (kyc.privacy.face_index): equal for equal buckets, nothing more.
+    # A keyed 64-bit digest of (centroid version, list number): equal for the same list, nothing more.
     bucket = models.BigIntegerField()
+    # SKETCH_BITS bits of the descriptor, XORed with a keyed pad of the descriptor id: random bytes
+    # without the search key.
+    sketch = models.BinaryField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["descriptor", "bucket"], name="one_face_bucket_per_descriptor")]
-        # The search reads (bucket, descriptor) only: an index-only scan, no table rows visited.
-        indexes = [models.Index(fields=["bucket", "descriptor"], name="face_bucket_descriptor")]
+        constraints = [models.UniqueConstraint(fields=["descriptor"], name="one_face_entry_per_descriptor")]
+        # A search reads its probed lists' (descriptor, sketch): an index-only scan on PostgreSQL,
+        # no table row visited (SQLite has no INCLUDE: a plain index on bucket there).
+        indexes = [models.Index(fields=["bucket"], include=["descriptor", "sketch"], name="face_list_entries")]
 
     def __str__(self) -> str:
-        return f"face bucket of case {self.case_id}"
+        return f"face index entry of case {self.case_id}"
+
+
+class FaceCentroids(models.Model):
+    """The k-means centroids the face index's lists are built on: one row (``CURRENT``), replaced
+    whole by each retraining (kyc.services.faces.face_index_retrain), its ``version`` raised.
+
+    Averages of real faces, so personal data: kept encrypted, decrypted by each process once per
+    version. None is stored for k = 1 (under face_index.SINGLE_LIST_BELOW descriptors)."""
+
+    CURRENT = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=CURRENT)
+    version = models.PositiveIntegerField()
+    k = models.PositiveIntegerField()
+    # float32 k x 128, base64 (kyc.privacy.face_index.encode_centroids); empty for k = 1.
+    centroids = EncryptedTextField(blank=True)
+    trained_at = models.DateTimeField()
+    # Descriptors when trained, and the highest descriptor id then: the retraining policy compares
+    # both with now (growth, and erasures of faces that are in the averages).
+    cases_counted = models.PositiveIntegerField()
+    last_descriptor_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"face centroids version {self.version} (k={self.k})"

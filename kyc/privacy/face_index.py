@@ -1,189 +1,237 @@
-"""Blind index of face descriptors: keyed locality-sensitive hash buckets.
+"""Blind index of face descriptors: an inverted file (IVF) whose entries carry masked keyed sketches.
 
 A face descriptor (128 floats) is personal data, stored encrypted (kyc.models.FaceDescriptor).
-To find the same face in other cases without decrypting every descriptor, each one is also
-indexed under ``TABLES`` bucket digests. A bucket is a p-stable (Gaussian) LSH of the descriptor
-for Euclidean distance (Datar et al., 2004): ``floor((a·v + b) / WIDTH)`` for ``BITS`` random
-projections ``a`` and offsets ``b``, one tuple per table. Close descriptors share a bucket in some
-table with high probability, distant ones rarely. The projections are drawn from a generator
-seeded by the search key, and the bucket is stored as a keyed digest (BLAKE2b, 64 bits) under that key, so the table tells
-someone without the key only which cases share a bucket, never where a face lies.
+To find the same face in other cases without decrypting the table, each descriptor also has one
+index entry:
 
-Multi-probe (Lv et al., 2007): ``BITS`` = 18 projections per table keep a stranger's bucket
-rarely shared, so a query also looks, in each table, in the ``PROBES`` neighbouring buckets it is
-likeliest to share with a close face: shifted by one cell on one projection, or on two, ranked by
-the sum of the squared distances to the boundaries crossed (Lv et al.'s score). Only the query
-computes these; the stored rows stay one per table. A search digests those buckets, takes the
-cases found in the most of them (the candidates), decrypts only the first ``SEARCH_CANDIDATES``
-of them (kyc.services.faces), and keeps those within the threshold.
+- ``bucket``: the keyed digest of its *list*, the number of its nearest centroid (k-means over
+  the stored descriptors, trained by the worker on decrypted descriptors; ``train``). A keyed
+  BLAKE2b of (centroid version, list number), so the table names no list and a retraining's
+  lists never collide with the previous training's;
+- ``sketch``: ``SKETCH_BITS`` bits, bit j = [cos(w_j·v + b_j) > 0] with w_j Gaussian (scale
+  ``SKETCH_SCALE``) and b_j uniform in [0, 2π), both drawn from the search key (shift-invariant
+  kernel LSH, Raginsky and Lazebnik 2009: two descriptors' bits differ with a probability that
+  grows with their Euclidean distance, ~0.34 at 0.45, ~0.42 at 0.6), **masked**: XORed with
+  AES-256-CTR under a key derived from the search key, the descriptor's id as the nonce (a new
+  selfie is a new descriptor row, so no pad is used twice under one key). Stored in clear, the
+  sketches would give every pair of cases' Hamming distance: a noisy distance matrix of the
+  whole population. Masked, they read as 64 random bytes to someone without the key.
 
-Chosen with bench/face_index_tuning.py on clustered synthetic descriptors (docs/architecture.md):
-a second selfie exactly 0.45 away (the duplicate threshold, the worst case) is found ~95 % of
-the time at 100k cases among the 100 candidates decrypted, one 0.40 away ~100 %, where the earlier
-14 projections of width 1.0 with 12 one-shift probes found ~45 % and ~90 %. The price is index
-rows read: ~4 000 per search at 100k (p95 ~14 000) instead of a few hundred: p-stable LSH for a
-ratio of ~1.4 between a duplicate's distance and a close stranger's reads on the order of
-N^(2/3) rows.
+A search takes the query's ``PROBES`` nearest centroids, reads those lists' (descriptor id,
+masked sketch), unmasks them, ranks them by Hamming distance to the query's sketch and hands the
+closest ids to the caller, which decrypts those descriptors alone and measures them exactly
+(kyc.services.faces). Chosen with bench/face_index_tuning.py --compare and bench/face_ivf_postgres.py
+(docs/architecture.md, "Duplicate faces"): at 1M cases, k = 1 000, 16 probes, 512-bit sketches,
+a second selfie 0.449 away is among the 100 decrypted ~99 % of the time, reading ~17 000 entries.
+
+What the index tells someone with the database but not the key: which cases share a list (a
+partition into k cells of ~N/k cases, no grading inside a cell) and the cells' sizes.
+
+Plain Python and numpy: no Django. The caller passes the search key.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import math
 import threading
+from dataclasses import dataclass
 
 import numpy as np
-from django.conf import settings
 
-TABLES = 40
-BITS = 18
-# Neighbouring buckets a query also looks in, per table (one- and two-projection shifts).
-PROBES = 40
-# Bucket width in descriptor units (dlib's same-person distances run 0.2-0.5, different people's
-# 0.6-1.0): wide cells with many projections tell a duplicate at 0.45 from a stranger at 0.6 better
-# than narrow ones with few (bench/face_index_tuning.py).
-WIDTH = 1.6
 DIMENSIONS = 128
+SKETCH_BITS = 512
+SKETCH_BYTES = SKETCH_BITS // 8
+SKETCH_SCALE = 3.0
+# Lists read per search: 8 lose the duplicate when it lies across a cell boundary (93-96 % at 1M),
+# 16 keep it (96-99 %) at ~1.7 % of the entries at k = 1 000.
+PROBES = 16
+# Below this many descriptors there is one list (k = 1) and no centroid is stored: every sketch is
+# ranked (a few thousand 64-byte rows per search), and no average of a handful of faces is kept.
+SINGLE_LIST_BELOW = 4000
+# A centroid stands for at least this many faces: an erased face stays in its centroid's average
+# until the next retraining, so the average must not be close to any one face.
+MIN_LIST_SIZE = 20
+# Descriptors k-means trains on (a uniform sample; Lloyd iterations over it).
+TRAINING_SAMPLE = 100_000
+TRAINING_ITERATIONS = 10
+
+_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+
+@dataclass(frozen=True)
+class FaceIndexKeys:
+    """What the search key gives the index: the sketch's projections, the pad's AES key and the
+    list digests' BLAKE2b key, each derived separately (none of them reveals another)."""
+
+    projections: np.ndarray  # SKETCH_BITS x DIMENSIONS
+    offsets: np.ndarray  # SKETCH_BITS
+    pad_key: bytes
+    list_key: bytes
+
 
 _lock = threading.Lock()
-_projections: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+_keys: dict[bytes, FaceIndexKeys] = {}
 
 
-def _key() -> bytes:
-    configured = settings.SEARCH_INDEX_KEY
-    base = configured.encode() if configured else hmac.new(
-        settings.SECRET_KEY.encode(), b"kyc-search-index", hashlib.sha256).digest()
-    # Its own key, derived: a face bucket digest and a name digest are never comparable.
-    return hmac.new(base, b"kyc-face-index", hashlib.sha256).digest()
-
-
-def _projections_for(key: bytes) -> tuple[np.ndarray, np.ndarray]:
+def index_keys(search_key: bytes) -> FaceIndexKeys:
+    """The index's keys under ``search_key`` (drawn once per key and process)."""
     with _lock:
-        found = _projections.get(key)
+        found = _keys.get(search_key)
         if found is None:
-            seed = int.from_bytes(hmac.new(key, b"projections", hashlib.sha256).digest(), "big")
-            rng = np.random.default_rng(seed)
-            found = (rng.standard_normal((TABLES * BITS, DIMENSIONS)), rng.uniform(0, WIDTH, TABLES * BITS))
-            _projections[key] = found
+            def derive(label: bytes) -> bytes:
+                return hmac.new(search_key, b"kyc-face-index:" + label, hashlib.sha256).digest()
+
+            rng = np.random.default_rng(int.from_bytes(derive(b"sketch"), "big"))
+            found = FaceIndexKeys(projections=rng.standard_normal((SKETCH_BITS, DIMENSIONS)) * SKETCH_SCALE,
+                                  offsets=rng.uniform(0, 2 * np.pi, SKETCH_BITS),
+                                  pad_key=derive(b"pad"), list_key=derive(b"list"))
+            _keys[search_key] = found
         return found
 
 
-def _digests(key: bytes, cells: np.ndarray) -> list[int]:
-    """The digest of each bucket, given as rows of (table, cell on each projection): a keyed
-    BLAKE2b of the row as little-endian int32 bytes, cut to 64 bits and stored as a signed bigint.
-    64 bits keep buckets apart (~4e7 stored digests at 1M cases against 1 640 probed per search:
-    a chance collision once in ~3e8 searches, and a collision only adds a candidate that the exact
-    distance then rejects); an integer makes each (bucket, descriptor) index entry 24 bytes instead
-    of ~56 with the 128-bit hex text, and each comparison an integer one, not a collation's. BLAKE2's own key mode is a PRF
-    (RFC 7693), as HMAC-SHA256 was, at a third of its cost in CPython (1 640 digests per search)."""
+def sketches(keys: FaceIndexKeys, descriptors) -> np.ndarray:
+    """The plain sketch of each row of ``descriptors`` (rows x SKETCH_BYTES, uint8)."""
+    vectors = np.atleast_2d(np.asarray(descriptors, dtype=np.float64))
+    return np.packbits(np.cos(vectors @ keys.projections.T + keys.offsets) > 0, axis=1)
+
+
+def pads(keys: FaceIndexKeys, descriptor_ids) -> np.ndarray:
+    """AES-256-CTR keystream of each descriptor id (rows x SKETCH_BYTES): the counter block is
+    (id, block number) little-endian, so one ECB call over all counter blocks gives every row's
+    keystream at once."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    ids = np.asarray(descriptor_ids, dtype=np.uint64).reshape(-1)
+    blocks = -(-SKETCH_BYTES // 16)
+    counters = np.zeros((len(ids), blocks, 2), dtype="<u8")
+    counters[:, :, 0] = ids[:, None]
+    counters[:, :, 1] = np.arange(blocks, dtype=np.uint64)[None, :]
+    encryptor = Cipher(algorithms.AES(keys.pad_key), modes.ECB()).encryptor()  # noqa: S305 (CTR built by hand)
+    stream = encryptor.update(counters.tobytes()) + encryptor.finalize()
+    return np.frombuffer(stream, dtype=np.uint8).reshape(len(ids), -1)[:, :SKETCH_BYTES]
+
+
+def masked_sketches(keys: FaceIndexKeys, descriptor_ids, descriptors) -> np.ndarray:
+    """What is stored: each descriptor's sketch XORed with its id's pad."""
+    return np.bitwise_xor(sketches(keys, descriptors), pads(keys, descriptor_ids))
+
+
+def unmask(keys: FaceIndexKeys, descriptor_ids, stored: np.ndarray) -> np.ndarray:
+    return np.bitwise_xor(stored, pads(keys, descriptor_ids))
+
+
+def hamming(sketch_rows: np.ndarray, query_sketch: np.ndarray) -> np.ndarray:
+    """Bits differing between each row and the query's sketch."""
+    return _POPCOUNT[np.bitwise_xor(sketch_rows, query_sketch)].sum(axis=1, dtype=np.int32)
+
+
+def list_digests(keys: FaceIndexKeys, version: int, lists) -> list[int]:
+    """The keyed digest of each list number under centroid ``version``, as a signed 64-bit integer
+    (what ``bucket`` stores). 64 bits: k lists per version, a chance collision never in practice."""
     blake2b = hashlib.blake2b
-    return [int.from_bytes(blake2b(row.tobytes(), key=key, digest_size=8, person=b"kyc-face-bucket").digest(),
+    return [int.from_bytes(blake2b(int(version).to_bytes(8, "little") + int(n).to_bytes(4, "little"),
+                                   key=keys.list_key, digest_size=8, person=b"kyc-face-list").digest(),
                            "little", signed=True)
-            for row in np.ascontiguousarray(cells, dtype="<i4")]
+            for n in lists]
 
 
-def _positions(key: bytes, descriptors: np.ndarray) -> np.ndarray:
-    """Where each descriptor falls along each projection, in cells (rows x TABLES x BITS)."""
-    a, b = _projections_for(key)
-    return ((descriptors @ a.T + b) / WIDTH).reshape(len(descriptors), TABLES, BITS)
+def nearest_lists(centroids: np.ndarray | None, descriptors, count: int) -> np.ndarray:
+    """The ``count`` nearest centroids of each descriptor, nearest first (rows x min(count, k)).
+    ``centroids`` None: one list (k = 1), list 0 for everything."""
+    vectors = np.atleast_2d(np.asarray(descriptors, dtype=np.float32))
+    if centroids is None or len(centroids) <= 1:
+        return np.zeros((len(vectors), 1), dtype=np.int64)
+    count = min(count, len(centroids))
+    norms = np.einsum("ij,ij->i", centroids, centroids)
+    out = np.empty((len(vectors), count), dtype=np.int64)
+    for start in range(0, len(vectors), 10_000):
+        distances = norms[None, :] - 2 * vectors[start:start + 10_000] @ centroids.T
+        best = (np.argpartition(distances, count - 1, axis=1)[:, :count] if count < len(centroids)
+                else np.broadcast_to(np.arange(len(centroids)), distances.shape))
+        order = np.argsort(np.take_along_axis(distances, best, axis=1), axis=1, kind="stable")
+        out[start:start + 10_000] = np.take_along_axis(best, order, axis=1)
+    return out
 
 
-def bucket_digests(descriptor) -> list[int]:
-    """The descriptor's ``TABLES`` bucket digests (signed 64-bit), one per table: what is stored."""
-    return bucket_digests_many(np.asarray(descriptor, dtype=np.float64)[None, :])[0]
+def lists_for(population: int) -> int:
+    """k for a population: 1 below ``SINGLE_LIST_BELOW``, else ~sqrt(N) (at 1M, k = 1 000 found
+    99.2 % at the threshold against 97.4 % for 2 000, over 500 queries in memory)."""
+    if population < SINGLE_LIST_BELOW:
+        return 1
+    return min(int(math.sqrt(population)), population // MIN_LIST_SIZE)
 
 
-def bucket_digests_many(descriptors) -> list[list[int]]:
-    """``bucket_digests`` of each row of a matrix of descriptors (one projection for all)."""
-    key = _key()
-    cells = np.floor(_positions(key, np.asarray(descriptors, dtype=np.float64))).astype(np.int64)
-    tables = np.broadcast_to(np.arange(TABLES)[None, :, None], (len(cells), TABLES, 1))
-    digests = _digests(key, np.concatenate([tables, cells], axis=2).reshape(-1, BITS + 1))
-    return [digests[i * TABLES:(i + 1) * TABLES] for i in range(len(cells))]
+def train(sample: np.ndarray, k: int, *, seed: int = 19) -> np.ndarray | None:
+    """k-means centroids (float32, k' x 128, k' <= k) over ``sample`` (the decrypted descriptors,
+    or a uniform sample of them), with every centroid standing for at least ``MIN_LIST_SIZE`` of
+    the sample: a smaller list's centroid is dropped and its faces go to their next nearest.
+    None for k = 1 (no centroid is kept)."""
+    if k <= 1:
+        return None
+    rng = np.random.default_rng(seed)
+    points = np.asarray(sample, dtype=np.float32)
+    # No more lists than the sample can fill to the minimum size.
+    k = min(k, len(points) // MIN_LIST_SIZE)
+    if k <= 1:
+        return None
+    centroids = points[rng.choice(len(points), k, replace=False)].copy()
+    for _ in range(TRAINING_ITERATIONS):
+        nearest = nearest_lists(centroids, points, 1)[:, 0]
+        counts = np.bincount(nearest, minlength=len(centroids))
+        sums = np.zeros_like(centroids)
+        np.add.at(sums, nearest, points)
+        kept = counts >= MIN_LIST_SIZE
+        if kept.sum() <= 1:
+            return None
+        # Small lists are merged into their neighbours by dropping their centroid (Lloyd's next
+        # step re-assigns their faces); empty ones too.
+        centroids = sums[kept] / counts[kept, None]
+    # The last means were computed on the last assignment: check the sizes once more.
+    while len(centroids) > 1:
+        counts = np.bincount(nearest_lists(centroids, points, 1)[:, 0], minlength=len(centroids))
+        if counts.min() >= MIN_LIST_SIZE:
+            break
+        centroids = centroids[counts >= MIN_LIST_SIZE] if (counts >= MIN_LIST_SIZE).any() else centroids[:1]
+    return centroids.astype(np.float32) if len(centroids) > 1 else None
 
 
-def perturbations(bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every shift of a bucket by one cell on one projection or on two different ones: the shifts
-    (perturbations x bits, values -1/0/+1) and, per shift, the two boundary columns it crosses
-    (column ``j < bits`` is projection ``j`` downwards, ``bits + j`` upwards; a one-projection
-    shift names its column twice)."""
-    crossings = [(j, j) for j in range(2 * bits)]
-    crossings += [(i, j) for i in range(2 * bits) for j in range(i + 1, 2 * bits) if i % bits != j % bits]
-    shifts = np.zeros((len(crossings), bits), dtype=np.int64)
-    for n, crossed in enumerate(crossings):
-        for column in dict.fromkeys(crossed):
-            shifts[n, column % bits] += -1 if column < bits else 1
-    return shifts, np.array(crossings, dtype=np.int64)
+def encode_centroids(centroids: np.ndarray | None) -> str:
+    """The centroids as text for their encrypted field (float32, base64; empty for k = 1)."""
+    if centroids is None:
+        return ""
+    return base64.b64encode(np.asarray(centroids, dtype="<f4").tobytes()).decode()
 
 
-_SHIFTS, _CROSSINGS = perturbations(BITS)
-
-
-def probe_cells(position: np.ndarray, probes: int = PROBES, *, shifts=_SHIFTS,
-                crossings=_CROSSINGS) -> tuple[np.ndarray, np.ndarray]:
-    """The cells a query looks in, per table: its own, then the ``probes`` shifts with the lowest
-    score (sum of the squared distances to the boundaries crossed, in cells), from where it lies
-    in each table (``position``: tables x bits, in cells). Returns the cells (tables x (1 + probes)
-    x bits) and their scores (tables x (1 + probes); 0 for the query's own cell)."""
-    cells = np.floor(position).astype(np.int64)
-    below = position - cells  # distance to the lower boundary; 1 - below to the upper one
-    squared = np.concatenate([below, 1 - below], axis=1) ** 2  # tables x 2 bits
-    two = crossings[:, 0] != crossings[:, 1]
-    score = squared[:, crossings[:, 0]] + np.where(two, squared[:, crossings[:, 1]], 0.0)
-    # The ``probes`` lowest, then in order: a partition is linear, a full sort of the ~650 shifts
-    # per table is not (and was a third of the client's probe CPU).
-    lowest = np.argpartition(score, probes - 1, axis=1)[:, :probes] if probes < score.shape[1] else \
-        np.broadcast_to(np.arange(score.shape[1]), score.shape)
-    best = np.take_along_axis(lowest, np.argsort(np.take_along_axis(score, lowest, axis=1), axis=1, kind="stable"),
-                              axis=1)
-    scores = np.concatenate([np.zeros((len(cells), 1)), np.take_along_axis(score, best, axis=1)], axis=1)
-    return np.concatenate([cells[:, None, :], cells[:, None, :] + shifts[best]], axis=1), scores
-
-
-def probe_digests(descriptor) -> list[int]:
-    """The digests a search looks up: per table the query's own bucket, then the ``PROBES``
-    neighbouring buckets it is likeliest to share with a close face (``probe_cells``)."""
-    key = _key()
-    probes, _scores = probe_cells(_positions(key, np.asarray(descriptor, dtype=np.float64)[None, :])[0])
-    tables = np.broadcast_to(np.arange(TABLES)[:, None, None], (TABLES, PROBES + 1, 1))
-    return _digests(key, np.concatenate([tables, probes], axis=2).reshape(-1, BITS + 1))
+def decode_centroids(text: str) -> np.ndarray | None:
+    if not text:
+        return None
+    return np.frombuffer(base64.b64decode(text), dtype="<f4").reshape(-1, DIMENSIONS).copy()
 
 
 def encode_descriptor(descriptor) -> str:
     """The descriptor as text for its encrypted field (float32, base64: 684 characters)."""
-    import base64
-
     return base64.b64encode(np.asarray(descriptor, dtype="<f4").tobytes()).decode()
 
 
 def decode_descriptor(text: str) -> np.ndarray:
-    import base64
-
     return np.frombuffer(base64.b64decode(text), dtype="<f4").astype(np.float64)
 
 
-def rebuild(descriptor_model, entry_model, *, batch_size: int = 2000, using: str = "default") -> int:
-    """Re-digest every stored descriptor under the current scheme (after ``TABLES``, ``BITS`` or
-    ``WIDTH`` change, or the search key): delete the index rows, then stream the descriptors in
-    batches of ``batch_size`` (one decryption each, one vectorised projection per batch, one bulk
-    insert per batch), so memory stays flat at any table size. Takes the model classes so that a
-    migration can pass its historical ones. Returns the number of descriptors indexed."""
-    from kyc.core.encryption import crypto
-
-    entry_model.objects.using(using).all().delete()
-    rows = (descriptor_model.objects.using(using).order_by("pk")
-            .values_list("id", "case_id", "descriptor").iterator(chunk_size=batch_size))
-    indexed = 0
-    while True:
-        chunk = [row for _, row in zip(range(batch_size), rows, strict=False)]
-        if not chunk:
-            return indexed
-        # The field decrypts on read; decrypt_text passes plain text through (and decrypts a value
-        # read through a model without the field class, e.g. a bare historical one).
-        vectors = np.stack([decode_descriptor(crypto.decrypt_text(text)) for _id, _case, text in chunk])
-        entry_model.objects.using(using).bulk_create(
-            [entry_model(descriptor_id=descriptor_id, case_id=case_id, bucket=bucket)
-             for (descriptor_id, case_id, _text), digests in zip(chunk, bucket_digests_many(vectors), strict=True)
-             for bucket in dict.fromkeys(digests)],
-            batch_size=10_000)
-        indexed += len(chunk)
+def reservoir(rows, size: int, *, seed: int = 23):
+    """A uniform sample of ``size`` items from an iterable of unknown length, in one pass
+    (Vitter's algorithm R), and how many items there were."""
+    rng = np.random.default_rng(seed)
+    kept: list = []
+    seen = 0
+    for item in rows:
+        if len(kept) < size:
+            kept.append(item)
+        else:
+            slot = int(rng.integers(0, seen + 1))
+            if slot < size:
+                kept[slot] = item
+        seen += 1
+    return kept, seen

@@ -62,8 +62,9 @@ PERSONAL: tuple[PersonalTable, ...] = (
                   " test a guess against them"),
     PersonalTable("kyc.FaceDescriptor", "case_id", {"descriptor": ""}, erase="delete",
                   why="the face in the selfie as 128 numbers (biometric data)"),
-    PersonalTable("kyc.FaceIndexEntry", "case_id", {"bucket": ""}, erase="delete",
-                  why="keyed buckets of the face descriptor: whoever holds the search key can test a face against them"),
+    PersonalTable("kyc.FaceIndexEntry", "case_id", {"bucket": "", "sketch": b""}, erase="delete",
+                  why="the face's list digest and masked sketch: whoever holds the search key can test a face"
+                  " against them"),
     PersonalTable("kyc_api.IntegratorCase", "case_id", {"external_reference": ""},
                   why="the integrator's own customer reference (an account number, an email)"),
     PersonalTable("kyc_api.WebhookDelivery", "case_id", {"payload": None}, erase="app",
@@ -71,6 +72,29 @@ PERSONAL: tuple[PersonalTable, ...] = (
     PersonalTable("kyc_api.IdempotencyRecord", "case_id", {"response_body": None, "request_fingerprint": ""},
                   erase="app",
                   why="a stored answer quotes the case; the fingerprint hashes the name, email and birth date sent"),
+)
+
+
+
+@dataclass(frozen=True)
+class PersonalAggregate:
+    """Personal data computed from many cases, which erasing one case cannot take out row by row:
+    ``fields`` hold it, ``refreshed_by`` says what recomputes it without the erased cases and
+    within what time (an erased case stays in it until then)."""
+
+    model: str
+    fields: tuple[str, ...]
+    refreshed_by: str
+    why: str = ""
+
+
+PERSONAL_AGGREGATES: tuple[PersonalAggregate, ...] = (
+    PersonalAggregate("kyc.FaceCentroids", ("centroids",),
+                      refreshed_by="kyc.tasks.retrain_face_index (daily): retrains when more than 2 % of the faces"
+                      " trained on are gone, and at the latest 30 days after the last training; each centroid"
+                      " averages at least 20 faces",
+                      why="k-means centroids of the stored face descriptors: averages of real faces (biometric"
+                      " data), kept encrypted"),
 )
 
 # Fields that cannot hold an applicant's personal data, and why. Staff accounts are staff data,
@@ -156,7 +180,9 @@ NOT_PERSONAL: dict[str, str] = {
 
 def personal_field_names() -> set[str]:
     """``"app.Model.field"`` of every personal field."""
-    return {f"{table.model}.{name}" for table in PERSONAL for name in table.fields}
+    return ({f"{table.model}.{name}" for table in PERSONAL for name in table.fields}
+            | {f"{aggregate.model}.{name}" for aggregate in PERSONAL_AGGREGATES for name in aggregate.fields})
 
 
-__all__ = ["ERASED", "NOT_PERSONAL", "PERSONAL", "PersonalTable", "personal_field_names"]
+__all__ = ["ERASED", "NOT_PERSONAL", "PERSONAL", "PERSONAL_AGGREGATES", "PersonalAggregate", "PersonalTable",
+           "personal_field_names"]

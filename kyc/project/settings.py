@@ -261,6 +261,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-personal-data": {"task": "kyc.tasks.purge_expired_personal_data", "schedule": 3600.0},
     "requeue-due-webhooks": {"task": "kyc.api.tasks.requeue_due_webhooks", "schedule": 60.0},
     "purge-rate-counters": {"task": "kyc.tasks.purge_rate_counters", "schedule": 86400.0},
+    "retrain-face-index": {"task": "kyc.tasks.retrain_face_index", "schedule": 86400.0},
     # The reviewer queue's counter table (kyc/models/queue_count.py): folded often, recounted hourly.
     "compact-queue-counts": {"task": "kyc.tasks.compact_queue_counts", "schedule": 60.0},
     "reconcile-queue-counts": {"task": "kyc.tasks.reconcile_queue_counts", "schedule": 3600.0},

@@ -1,6 +1,7 @@
 """The face checks through the pipeline (issue 19): a case with a selfie and a liveness burst gets
 FACE_MATCH, FACE_NOT_FOUND, LIVENESS and DUPLICATE_FACE findings before it is ready for review,
-the same face in two cases is found through keyed buckets, and an erased case drops out.
+the same face in two cases is found through the blind index (one entry per face: its k-means
+list's keyed digest and its masked sketch), and an erased case drops out.
 
 Faces are public-domain portraits shipped by scikit-image and matplotlib
 (ocr_integration/specimens/faces.py): two identities, "collins" and "hopper".
@@ -114,9 +115,10 @@ def test_the_holder_passes_face_match_and_liveness_before_review(django_capture_
     assert found["FACE_MATCH"].evidence["distance"] < 0.5
     assert found["LIVENESS"].outcome == "pass", found["LIVENESS"].evidence
     assert found["DUPLICATE_FACE"].outcome == "pass"
-    # The descriptor is kept encrypted, with its bucket digests.
+    # The descriptor is kept encrypted, with one index entry.
     stored = FaceDescriptor.objects.get(case=case)
-    assert FaceIndexEntry.objects.filter(descriptor=stored).count() >= 10
+    assert FaceIndexEntry.objects.filter(case=case).count() == 1
+    assert FaceIndexEntry.objects.get(case=case).descriptor_id == stored.id
 
     # The reviewer sees the two faces side by side with the distance.
     reviewer = staff_member(username="face-reviewer", permissions=["kyc.review_case"])
@@ -240,86 +242,217 @@ def test_a_document_portrait_without_a_face_is_named_in_face_not_found(django_ca
     assert found["LIVENESS"].outcome == "pass"
 
 
-def test_the_search_finds_a_second_selfie_at_the_threshold_among_many_faces_and_decrypts_only_a_few(db):
-    """The keyed buckets narrow 400 stored faces to a few candidates (the only descriptors
-    decrypted) and still find a second selfie of the same person as far away as the duplicate
-    threshold allows (0.45, the hardest duplicate); a face just beyond it is not listed, nor is a
-    new face. Synthetic descriptors clustered like real ones: groups of people, the spread in a few
-    directions, strangers ~0.8 apart with a tail to ~0.6 (bench/face_index_tuning.py)."""
-    import numpy as np
-
-    from bench.face_index_tuning import at_distance, clustered_descriptors
+def stored_faces(faces, email="many-faces@example.test"):
+    """Cases with a selfie whose descriptors are ``faces``, indexed as the pipeline indexes them."""
     from kyc.models import Applicant, Case, Document
-    from kyc.services.faces import candidate_query, case_index_face, face_search
+    from kyc.services.faces import case_index_face
 
-    rng = np.random.default_rng(7)
-    faces = clustered_descriptors(400, rng)
-    applicant = Applicant.objects.create(email="many-faces@example.test")
+    applicant = Applicant.objects.create(email=email)
     cases = Case.objects.bulk_create([Case(applicant=applicant, document_type="passport") for _ in faces])
     selfies = Document.objects.bulk_create([
         Document(case=c, kind="selfie", file=f"x/{c.id}.jpg", sha256="0" * 64, byte_size=1, width=1, height=1,
                  content_type="image/jpeg", read_state="not_read") for c in cases])
     for case, selfie, face in zip(cases, selfies, faces, strict=True):
         case_index_face(case=case, document=selfie, descriptor=face)
-
-    people = rng.choice(len(faces), 20, replace=False)
-    found, candidates = 0, []
-    for person, second_selfie in zip(people, at_distance(faces[people], 0.449, rng), strict=True):
-        hits = face_search(second_selfie)
-        found += bool(hits) and hits[0].case_id == str(cases[person].id)
-        candidates.append(len(candidate_query(second_selfie)))
-    assert found >= 19
-    assert max(candidates) <= 40  # a tenth of the table at most is decrypted
-
-    beyond = at_distance(faces[people], 0.46, rng)
-    assert not any(face_search(face) for face in beyond)
-    assert not any(face_search(stranger) for stranger in clustered_descriptors(20, rng))
+    return cases
 
 
-def test_the_bucket_rebuild_re_digests_every_descriptor_in_batches_and_the_search_finds_them(db):
-    """What migrations 0028-0029 run after a change of the bucket scheme: stale rows go, every stored
-    descriptor gets the digests the search computes now, across batch boundaries."""
+def found_again(cases, faces, people, second_selfies) -> int:
+    from kyc.services.faces import face_search
+
+    return sum(bool(hits) and hits[0].case_id == str(cases[person].id)
+               for person, hits in zip(people, map(face_search, second_selfies), strict=True))
+
+
+@pytest.mark.parametrize("lists", [1, 40])
+def test_the_search_finds_a_second_selfie_at_the_threshold_and_decrypts_only_the_closest_sketches(db, lists):
+    """A second selfie of the same person as far away as the duplicate threshold allows (0.449, the
+    hardest duplicate) is found among 500 stored faces, with one list (k = 1: every sketch ranked)
+    and with 8 (the search reads the lists nearest the query); only the closest sketches'
+    descriptors are decrypted. A face just beyond the threshold is not listed, nor a stranger.
+    Synthetic descriptors clustered like real ones: groups of people, the spread in a few
+    directions, strangers ~0.8 apart with a tail to ~0.6 (bench/face_index_tuning.py)."""
     import numpy as np
 
     from bench.face_index_tuning import at_distance, clustered_descriptors
-    from kyc.models import Applicant, Case, Document
+    from kyc.models import FaceCentroids
     from kyc.privacy import face_index
-    from kyc.services.faces import case_index_face, face_search
+    from kyc.services.faces import SEARCH_CANDIDATES, candidate_ids, face_index_rebuild, face_search
+
+    rng = np.random.default_rng(7)
+    faces = clustered_descriptors(1000, rng)
+    cases = stored_faces(faces)
+    built = face_index_rebuild(k=lists)
+    # Lists of fewer than 20 faces are merged into their neighbours: k = 40 may end a few lists short.
+    assert (built.k == 1) if lists == 1 else (face_index.PROBES < built.k <= lists)
+    assert FaceCentroids.objects.get().k == built.k
+    assert FaceIndexEntry.objects.count() == len(faces)  # one entry per face
+
+    people = rng.choice(len(faces), 20, replace=False)
+    second_selfies = at_distance(faces[people], 0.449, rng)
+    assert found_again(cases, faces, people, second_selfies) >= 19
+    read = [candidate_ids(face)[1] for face in second_selfies]
+    assert all(len(candidate_ids(face)[0]) == SEARCH_CANDIDATES + 1 for face in second_selfies)
+    if lists > 1:
+        assert max(read) < len(faces)  # the 16 probed lists, never the whole table
+
+    assert not any(face_search(face) for face in at_distance(faces[people], 0.46, rng))
+    assert not any(face_search(stranger) for stranger in at_distance(faces[people], 0.6, rng))
+    assert not any(face_search(stranger) for stranger in clustered_descriptors(20, rng))
+
+
+def test_a_face_indexed_after_the_training_joins_its_nearest_list_and_is_found(db):
+    import numpy as np
+
+    from bench.face_index_tuning import at_distance, clustered_descriptors
+    from kyc.services.faces import face_index_rebuild
+
+    rng = np.random.default_rng(13)
+    faces = clustered_descriptors(400, rng)
+    stored_faces(faces[:300], email="before@example.test")
+    face_index_rebuild(k=6)
+    later = stored_faces(faces[300:], email="after@example.test")
+    people = rng.choice(100, 10, replace=False)
+    assert found_again(later, faces[300:], people, at_distance(faces[300:][people], 0.449, rng)) >= 9
+
+
+def test_a_retraining_rebuild_finds_the_same_duplicates(db):
+    """What the periodic task and migration 0030 run: new centroids (another k), every entry
+    re-assigned and re-sketched across batch boundaries; a search finds what it found before."""
+    import numpy as np
+
+    from bench.face_index_tuning import at_distance, clustered_descriptors
+    from kyc.models import FaceCentroids
+    from kyc.services.faces import face_index_rebuild, face_search
 
     rng = np.random.default_rng(11)
-    faces = clustered_descriptors(7, rng)
-    applicant = Applicant.objects.create(email="rebuild@example.test")
-    cases = Case.objects.bulk_create([Case(applicant=applicant, document_type="passport") for _ in faces])
-    for case, face in zip(cases, faces, strict=True):
-        selfie = Document.objects.create(case=case, kind="selfie", file=f"x/{case.id}.jpg", sha256="0" * 64,
-                                         byte_size=1, width=1, height=1, content_type="image/jpeg",
-                                         read_state="not_read")
-        case_index_face(case=case, document=selfie, descriptor=face)
-    expected = {(row.descriptor_id, row.bucket) for row in FaceIndexEntry.objects.all()}
-    FaceIndexEntry.objects.all().delete()
-    stale = FaceDescriptor.objects.first()
-    FaceIndexEntry.objects.create(descriptor=stale, case_id=stale.case_id, bucket=0)  # an old scheme's row
-    assert not face_search(faces[3])
-
-    assert face_index.rebuild(FaceDescriptor, FaceIndexEntry, batch_size=3) == 7
-    assert {(row.descriptor_id, row.bucket) for row in FaceIndexEntry.objects.all()} == expected
-    hits = face_search(at_distance(faces[3:4], 0.3, rng)[0])
-    assert [hit.case_id for hit in hits] == [str(cases[3].id)]
+    faces = clustered_descriptors(300, rng)
+    stored_faces(faces)
+    queries = at_distance(faces[:30], 0.40, rng)
+    first = face_index_rebuild(k=1)
+    before = [[hit.case_id for hit in face_search(q)] for q in queries]
+    second = face_index_rebuild(k=5, batch_size=7)
+    assert (second.version, second.k, second.indexed) == (first.version + 1, 5, 300)
+    assert FaceCentroids.objects.get().version == second.version
+    assert FaceIndexEntry.objects.count() == 300
+    assert [[hit.case_id for hit in face_search(q)] for q in queries] == before
+    assert sum(map(bool, before)) >= 29
 
 
-def test_the_stored_bucket_digests_depend_on_the_search_key(settings):
-    """Someone with the database but not the key cannot compute a face's buckets: under another
-    key the same descriptor's 40 digests share none with the stored ones (64-bit keyed digests)."""
+def test_the_stored_sketch_is_masked_by_the_search_key_and_the_list_digest_too(db, settings):
+    """Someone with the database but not the key reads neither the sketch (it differs from the
+    plain sketch, and is another one under another key) nor the list (its digest is keyed)."""
+    import numpy as np
+
+    from bench.face_index_tuning import clustered_descriptors
+    from kyc.privacy import face_index
+    from kyc.services.faces import face_index_rebuild, face_index_search_key
+
+    faces = clustered_descriptors(30, np.random.default_rng(3))
+    settings.SEARCH_INDEX_KEY = "one search key for this test, long enough to be a real one"
+    stored_faces(faces)
+    entry = FaceIndexEntry.objects.select_related("descriptor").order_by("id").first()
+    face = faces[0]
+    keys = face_index.index_keys(face_index_search_key())
+    plain = face_index.sketches(keys, face)[0]
+    stored = np.frombuffer(bytes(entry.sketch), dtype=np.uint8)
+    assert len(stored) == face_index.SKETCH_BYTES
+    assert face_index.hamming(stored[None, :], plain)[0] > 150  # about half the 512 bits differ
+    assert (face_index.unmask(keys, [entry.descriptor_id], stored[None, :])[0] == plain).all()
+
+    settings.SEARCH_INDEX_KEY = "another search key for this test, as long as the first one"
+    face_index_rebuild()
+    again = FaceIndexEntry.objects.get(descriptor_id=entry.descriptor_id)
+    assert face_index.hamming(np.frombuffer(bytes(again.sketch), dtype=np.uint8)[None, :], stored)[0] > 150
+    assert again.bucket != entry.bucket
+
+
+def test_the_centroids_are_encrypted_at_rest(db):
+    import numpy as np
+    from django.db import connection
+
+    from bench.face_index_tuning import clustered_descriptors
+    from kyc.models import FaceCentroids
+    from kyc.privacy import face_index
+    from kyc.services.faces import face_index_rebuild
+
+    stored_faces(clustered_descriptors(200, np.random.default_rng(5)))
+    face_index_rebuild(k=4)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT centroids FROM {FaceCentroids._meta.db_table}")
+        raw = cursor.fetchone()[0]
+    centroids = face_index.decode_centroids(FaceCentroids.objects.get().centroids)
+    assert centroids.shape == (4, 128)
+    assert face_index.encode_centroids(centroids) not in raw
+    assert not raw.startswith(face_index.encode_centroids(centroids)[:20])
+
+
+def test_no_centroid_stands_for_fewer_than_twenty_faces(db):
+    """An erased face stays in its centroid's average until the next retraining: the average must
+    be of many faces, never close to one of them."""
     import numpy as np
 
     from bench.face_index_tuning import clustered_descriptors
     from kyc.privacy import face_index
 
-    face = clustered_descriptors(1, np.random.default_rng(3))[0]
-    settings.SEARCH_INDEX_KEY = "one search key for this test, long enough to be a real one"
-    stored = face_index.bucket_digests(face)
-    assert stored == face_index.bucket_digests(face)  # a search under the same key finds them
-    assert set(face_index.probe_digests(face)) >= set(stored)
-    settings.SEARCH_INDEX_KEY = "another search key for this test, as long as the first one"
-    assert not set(face_index.bucket_digests(face)) & set(stored)
-    assert all(-2 ** 63 <= digest < 2 ** 63 for digest in stored)
+    faces = clustered_descriptors(300, np.random.default_rng(17))
+    centroids = face_index.train(faces, 40)
+    counts = np.bincount(face_index.nearest_lists(centroids, faces, 1)[:, 0], minlength=len(centroids))
+    assert counts.min() >= face_index.MIN_LIST_SIZE and 1 < len(centroids) < 40
+    assert face_index.train(faces[:30], 10) is None  # too few faces for two lists: one, and no centroid
+
+
+def test_erasing_a_case_removes_its_index_entry_and_the_retraining_follows_erasures(db):
+    """Erasure deletes the entry with the descriptor at once; the centroids, averages over many
+    faces, are retrained by the periodic task once more than 2 % of the faces trained on are gone
+    (and monthly), audited."""
+    import numpy as np
+
+    from bench.face_index_tuning import at_distance, clustered_descriptors
+    from kyc.core.audit import Actor
+    from kyc.core.models import AuditEvent
+    from kyc.models import FaceCentroids
+    from kyc.services.faces import face_index_rebuild, face_index_retrain_if_due, face_search
+
+    rng = np.random.default_rng(19)
+    faces = clustered_descriptors(200, rng)
+    cases = stored_faces(faces)
+    face_index_rebuild(k=4)
+    assert face_index_retrain_if_due() is None  # just trained: nothing due
+
+    case_purge_personal_data(case_id=cases[0].id, actor=Actor.system("test"), reason="erasure request")
+    assert not FaceIndexEntry.objects.filter(case=cases[0]).exists()
+    assert not face_search(at_distance(faces[:1], 0.3, rng)[0])
+    assert face_index_retrain_if_due() is None  # 1 of 200: under the share
+    for case in cases[1:5]:
+        case_purge_personal_data(case_id=case.id, actor=Actor.system("test"), reason="erasure request")
+    built = face_index_retrain_if_due()
+    assert built is not None and built.indexed == 195
+    assert FaceCentroids.objects.get().cases_counted == 195
+    event = AuditEvent.objects.filter(action="face_index.retrained").latest("id")
+    assert event.data["reason"] == "erasures" and event.data["descriptors"] == 195
+
+
+def test_the_retraining_is_due_when_the_population_doubles_or_after_a_month(db, monkeypatch):
+    import datetime
+
+    import numpy as np
+    from django.utils import timezone
+
+    from bench.face_index_tuning import clustered_descriptors
+    from kyc.privacy import face_index
+    from kyc.services.faces import face_index_rebuild, face_index_retrain_reason
+
+    stored_faces(clustered_descriptors(100, np.random.default_rng(23)))
+    face_index_rebuild(k=3)
+    assert face_index_retrain_reason() is None
+    assert face_index_retrain_reason(now=timezone.now() + datetime.timedelta(days=31)) == "age"
+    # Growth matters once the population is large enough for more than one list.
+    from kyc.models import FaceCentroids
+
+    FaceCentroids.objects.update(cases_counted=60)
+    assert face_index_retrain_reason() is None  # 100 now: not doubled
+    FaceCentroids.objects.update(cases_counted=40, k=1)
+    assert face_index_retrain_reason() is None  # doubled, but still one list: nothing to train
+    monkeypatch.setattr(face_index, "SINGLE_LIST_BELOW", 50)  # as if 100 faces were a large population
+    assert face_index_retrain_reason() == "grown"
