@@ -199,7 +199,10 @@ def caption_with_value(text: str, lexicon: dict[str, tuple[str, ...]]) -> list[C
                     if abs(len(head) - len(fold(phrase))) > 2:
                         continue
                     if score >= (0.75 if len(fold(phrase)) >= 7 else 0.8) and (best is None or score > best[0]):
-                        best = (score, field, " ".join(words[k:]))
+                        # A slash glued to the caption's last word ("Place of birth/ lJ") leads,
+                        # like a free-standing one, to the caption's other language.
+                        rest = " ".join(words[k:])
+                        best = (score, field, "/" + rest if words[k - 1][-1:] in "/|" else rest)
         if best is not None and best[2][:1] not in "/|":
             out.append(Caption(best[1], best[0], best[2]))
     return sorted(out, key=lambda c: -c.score)
