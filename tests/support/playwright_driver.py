@@ -1,9 +1,9 @@
 """One Playwright driver, and one plain Chromium, per test process while browser tests run back to back.
 
 A browser test used to start its own Playwright driver (a Node process, ~0.7 s of CPU) and its own
-Chromium (~0.5 s to launch, open a page and close): ~1.2 s of ~4 s per test (docs/performance.md,
-10). Now the first browser test of a run of consecutive ones starts both, each test gets fresh
-browser contexts (its own cookies, storage and cache: Playwright's unit of isolation), and both stop
+Chromium (with the driver and one small page, 1.2-1.5 s) of its ~4 s (docs/performance.md, 10).
+Now the first browser test of a run of consecutive ones starts both, each test gets fresh browser
+contexts (its own cookies, storage and cache: Playwright's unit of isolation), and both stop
 after the last test of the run, before any test that does not use them (``stop_unless_needed_by``,
 called by tests/conftest.py after every test's teardown).
 
