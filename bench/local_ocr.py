@@ -174,22 +174,18 @@ def single_thread_cpu_per_passport(count: int = 4) -> float:
             os.environ["LOCAL_OCR_THREADS"] = configured
 
 
-def passport_throughput(bench, args, specimens: dict) -> dict:
-    """The README's deployment reading ``args.passports`` passports submitted at once: passports
-    a minute, case latency (submit -> ready for review, committed), CPU per passport in the pool."""
+def passport_throughput(args, specimens: dict, pool: list[int]) -> dict:
+    """The README's deployment (already started, its pool processes ``pool``) reading
+    ``args.passports`` passports submitted at once: passports a minute, case latency (submit ->
+    ready for review, committed), CPU per passport in the pool."""
     from kyc.models import Case
 
     case_ids = make_cases("passport", args.passports, specimens, seed_offset=1000)
-    with celery_workers(bench, args.workers, concurrency=args.concurrency) as workers:
-        wait_for_warm_up(bench, args.workers * args.concurrency, smoke=args.smoke)
-        pool = pool_processes(workers)
-        threads = sorted(set(re.findall(r"warmed up in [0-9.]+ s \((\d+) inference threads\)",
-                                        "".join(p.read_text() for p in bench.data_dir.glob("worker-*.log")))))
-        load_before, cpu_before = load1(), cpu_seconds(pool)
-        submitted = submit_all(case_ids)
-        wait_until_reviewable(case_ids, timeout=args.passports * 30 + 120)
-        cpu_used = cpu_seconds(pool) - cpu_before
-        load_after = load1()
+    load_before, cpu_before = load1(), cpu_seconds(pool)
+    submitted = submit_all(case_ids)
+    wait_until_reviewable(case_ids, timeout=args.passports * 30 + 120)
+    cpu_used = cpu_seconds(pool) - cpu_before
+    load_after = load1()
     cases = list(Case.objects.filter(id__in=case_ids))
     latencies = [(c.state_changed_at - c.submitted_at).total_seconds() for c in cases
                  if c.state in ("ready_for_review", "needs_attention")]
@@ -202,16 +198,25 @@ def passport_throughput(bench, args, specimens: dict) -> dict:
         "latency_p95_s": percentile(latencies, 0.95) if latencies else None,
         "pool_cpu_per_passport_s": cpu_used / max(1, len(latencies)),
         "cpu_share": cpu_used / wall / (os.cpu_count() or 1) if wall > 0 else 0.0,
-        "threads": ",".join(threads) or "?", "load": f"{load_before} -> {load_after}",
+        "load": f"{load_before} -> {load_after}",
     }
 
 
 def wait_for_warm_up(bench, expected: int, *, smoke: bool) -> None:
     # The pool processes load the models in worker_process_init: give them time to log it.
     deadline = time.monotonic() + (3 if smoke else 60)
-    while sum(p.read_text().count("local OCR engine warmed up") for p in bench.data_dir.glob("worker-*.log")) \
-            < expected and time.monotonic() < deadline:
+    while worker_logs(bench).count("local OCR engine warmed up") < expected and time.monotonic() < deadline:
         time.sleep(0.5)
+
+
+def worker_logs(bench, offsets: dict[Path, int] | None = None) -> str:
+    """The workers' logs, each from ``offsets[path]`` on (from its start without)."""
+    text = []
+    for path in sorted(bench.data_dir.glob("worker-*.log")):
+        with open(path, encoding="utf-8", errors="replace") as log:
+            log.seek((offsets or {}).get(path, 0))
+            text.append(log.read())
+    return "".join(text)
 
 
 def wait_until_reviewable(case_ids: list, *, timeout: float) -> None:
@@ -275,44 +280,50 @@ def main() -> None:
         print(f"single-thread CPU per passport (this process, 1 thread): {cpu_one:.2f} s ({1 / cpu_one:.2f} passports"
               f" per CPU-second) -> bound on {cores} cores: "
               f"{bound:.0f} passports a minute; {load()}", flush=True)
-        throughput = passport_throughput(bench, args, specimens)
-        throughput.update(cpu_one_thread_s=cpu_one, bound_per_minute=bound)
-        print("| deployment | inference threads | passports | passports/min | of the bound | case latency p50 / p95 s "
-              "| pool CPU s/passport | CPU efficiency | machine share | load |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
-        print(f"| {args.workers} worker x --concurrency={args.concurrency} | {throughput['threads']} | "
-              f"{throughput['reviewable']}/{throughput['passports']} | {throughput['per_minute']:.1f} | "
-              f"{throughput['per_minute'] / bound:.0%} | {throughput['latency_p50_s']:.1f} / {throughput['latency_p95_s']:.1f} | "
-              f"{throughput['pool_cpu_per_passport_s']:.2f} | {cpu_one / throughput['pool_cpu_per_passport_s']:.0%} | "
-              f"{throughput['cpu_share']:.0%} | {throughput['load']} |", flush=True)
-        print("(CPU efficiency: single-thread CPU per passport / the pool's CPU per passport; machine share: the "
-              "pool's CPU seconds / (wall seconds x cores), what the other processes on the machine left it)")
-    if not args.per_kind:  # the throughput figure alone
-        dump_json(args.json, {"throughput": throughput, "machine": machine(), "load": load()})
-        report_throughput(args, throughput, bound)
-        return
-    case_ids = [c for t in types for c in make_cases(t, args.per_kind, specimens)]
-    expected = len(specimens)
-    print(f"data: {len(case_ids)} cases, {expected} images (clean specimens)", flush=True)
+    pool_size = args.workers * args.concurrency
+    # One deployment for both phases, as the README runs one: its pool processes load the models
+    # once each (checked below over both phases' logs), and a second start of the workers and of
+    # their models would only repeat that.
     with celery_workers(bench, args.workers, concurrency=args.concurrency) as workers:
-        # The pool processes load the models in worker_process_init: give them time to log it.
-        deadline = time.monotonic() + (3 if args.smoke else 30)
-        while sum(p.read_text().count("local OCR engine warmed up") for p in bench.data_dir.glob("worker-*.log")) \
-                < args.workers * args.concurrency and time.monotonic() < deadline:
-            time.sleep(0.5)
+        wait_for_warm_up(bench, pool_size, smoke=args.smoke)
         pool = pool_processes(workers)
         ready_mb = {pid: resident_mb(pid) for pid in pool}
+        threads = sorted(set(re.findall(r"warmed up in [0-9.]+ s \((\d+) inference threads\)", worker_logs(bench))))
         print(f"workers: {args.workers} x {args.concurrency} pool processes, resident after warm-up "
               f"{', '.join(f'{mb:.0f} MB' for mb in ready_mb.values())}; {load()}", flush=True)
+        if args.passports:
+            throughput = passport_throughput(args, specimens, pool)
+            throughput.update(cpu_one_thread_s=cpu_one, bound_per_minute=bound, threads=",".join(threads) or "?")
+            print("| deployment | inference threads | passports | passports/min | of the bound | case latency p50 / p95 s "
+                  "| pool CPU s/passport | CPU efficiency | machine share | load |")
+            print("|---|---|---|---|---|---|---|---|---|---|")
+            print(f"| {args.workers} worker x --concurrency={args.concurrency} | {throughput['threads']} | "
+                  f"{throughput['reviewable']}/{throughput['passports']} | {throughput['per_minute']:.1f} | "
+                  f"{throughput['per_minute'] / bound:.0%} | {throughput['latency_p50_s']:.1f} / {throughput['latency_p95_s']:.1f} | "
+                  f"{throughput['pool_cpu_per_passport_s']:.2f} | {cpu_one / throughput['pool_cpu_per_passport_s']:.0%} | "
+                  f"{throughput['cpu_share']:.0%} | {throughput['load']} |", flush=True)
+            print("(CPU efficiency: single-thread CPU per passport / the pool's CPU per passport; machine share: the "
+                  "pool's CPU seconds / (wall seconds x cores), what the other processes on the machine left it)")
+        if not args.per_kind:  # the throughput figure alone
+            dump_json(args.json, {"throughput": throughput, "machine": machine(), "load": load()})
+            report_throughput(args, throughput, bound)
+            return
+        # The per-kind figures come from what the workers log from here on.
+        per_kind_from = {path: path.stat().st_size for path in bench.data_dir.glob("worker-*.log")}
+        case_ids = [c for t in types for c in make_cases(t, args.per_kind, specimens)]
+        expected = len(specimens)  # the throughput phase's passports are read already and counted as read
+        print(f"data: {len(case_ids)} cases, {expected - throughput.get('passports', 0)} images (clean specimens)",
+              flush=True)
         submit_all(case_ids)
         done = wait_until_read(expected, timeout=expected * 20 + 120)
         end_mb = {pid: resident_mb(pid) for pid in pool if Path(f"/proc/{pid}").exists()}
-    logs = "".join(p.read_text(errors="replace") for p in bench.data_dir.glob("worker-*.log"))
+    logs = worker_logs(bench)
     warm_ups = logs.count("local OCR engine warmed up")
     engine_seconds: dict[str, list[float]] = {}
-    first_reads: dict[str, tuple[str, float]] = {}  # pool process -> its first read (kind, seconds)
-    for process, kind, seconds in ENGINE_LINE.findall(logs):
+    for _process, kind, seconds in ENGINE_LINE.findall(worker_logs(bench, per_kind_from)):
         engine_seconds.setdefault(kind, []).append(float(seconds))
+    first_reads: dict[str, tuple[str, float]] = {}  # pool process -> its first read (kind, seconds), either phase
+    for process, kind, seconds in ENGINE_LINE.findall(logs):
         first_reads.setdefault(process, (kind, float(seconds)))
 
     from kyc.models import Document, DocumentReading
@@ -361,12 +372,11 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(table))
     print("(Tesseract: the same whole page the engine read; for the MRZ kinds, the MRZ looked for in its page text)")
-    pool_size = args.workers * args.concurrency
     print(f"model loading: {warm_ups} warm-up(s) logged for {pool_size} pool process(es); resident memory "
           f"after warm-up -> end: {', '.join(f'{ready_mb[p]:.0f} -> {end_mb.get(p, 0):.0f} MB' for p in ready_mb)}")
     for process, (kind, seconds) in first_reads.items():
-        print(f"  first read in {process}: {kind} in {seconds:.2f} s (median for {kind}: "
-              f"{statistics.median(engine_seconds[kind]):.2f} s)")
+        median = f"{statistics.median(engine_seconds[kind]):.2f} s" if kind in engine_seconds else "-"
+        print(f"  first read in {process}: {kind} in {seconds:.2f} s (median for {kind}: {median})")
     if warm_ups < pool_size:
         print("  no warm-up at worker start: the models were loaded by the first read of each pool process")
     print(f"after the run: {load()}")

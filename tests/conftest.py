@@ -51,6 +51,22 @@ def pytest_xdist_auto_num_workers(config):
     return max(1, min(2 * cores, by_memory))
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a test's teardown, stop the Playwright and Chromium that browser tests share unless
+    the next test of this process uses them too (tests/support/playwright_driver.py)."""
+    yield
+    from tests.support.playwright_driver import stop_unless_needed_by
+
+    stop_unless_needed_by(nextitem)
+
+
+def pytest_sessionfinish(session):
+    from tests.support.playwright_driver import stop
+
+    stop()
+
+
 # Marks of the tests that run for seconds to minutes (real processes, a browser, big inputs).
 LONG_RUNNING_MARKS = ("browser", "worker", "slow")
 

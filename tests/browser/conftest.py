@@ -1,7 +1,8 @@
 """Shared Playwright fixtures: Debian's headless Chromium (never a downloaded browser) against
 pytest-django's live server.
 
-- ``browser``: one Chromium for the test.
+- ``playwright_driver``: the Playwright of this test process, shared by consecutive browser tests.
+- ``browser``: the plain Chromium of this test process, shared like the driver.
 - ``browser_page``: a fresh context and page (desktop, English) for one test.
 - ``new_page(viewport=..., locale=..., javascript=..., mobile=...)``: more pages with other settings,
   e.g. ``new_page(**PHONE)``; all are closed at the end of the test.
@@ -19,6 +20,9 @@ import re
 from pathlib import Path
 
 import pytest
+
+from tests.support import playwright_driver as playwright_driver_module
+from tests.support.playwright_driver import close_connections_of_the_playwright_loop
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -56,37 +60,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-def close_connections_of_the_playwright_loop() -> None:
-    """Close the database connections the test used while Playwright ran; call it before Playwright stops.
-
-    Playwright's sync API keeps an asyncio loop running in this thread, and while a loop runs,
-    Django keeps the thread's connections apart from those it uses without one (asgiref's
-    ``Local``: context-local storage in an "async" thread): every ORM call of a browser test goes
-    through a second connection of the main thread, which ``close_all()`` without the loop never
-    sees. Left open to the end of the run, under PostgreSQL it made pytest-django's ``DROP
-    DATABASE`` of the xdist workers' test databases fail ("being accessed by other users"), which
-    left ``test_kyc_ci_gw1..3`` behind (docs/performance.md, 10)."""
-    from django.db import connections
-
-    connections.close_all()
+@pytest.fixture
+def playwright_driver():
+    """This process's Playwright, shared with the browser tests just before and after this one
+    (tests/support/playwright_driver.py); its pages are closed by whoever opened them."""
+    yield playwright_driver_module.playwright()
+    close_connections_of_the_playwright_loop()
 
 
 @pytest.fixture
-def browser(monkeypatch):
-    """One Chromium per test. Per test, not per session: Playwright's sync API keeps an event loop
-    running in this thread while it is started, which Django's async-safety guard would see in every
-    later test; and DJANGO_ALLOW_ASYNC_UNSAFE must not leak into later tests (or their subprocesses)."""
-    from playwright.sync_api import sync_playwright
-
-    # While Playwright runs, the test's own ORM calls are still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            close_connections_of_the_playwright_loop()
-            browser.close()
+def browser(playwright_driver):
+    """This process's plain Chromium, shared like the driver; each test opens contexts of its own
+    (``new_page``), closed at its end."""
+    return playwright_driver_module.chromium(CHROMIUM, CHROMIUM_ARGS)
 
 
 @pytest.fixture

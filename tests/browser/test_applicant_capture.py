@@ -127,22 +127,18 @@ def document_on_a_table(rgb: np.ndarray, size=(1280, 960), light: float = 1.0) -
 
 
 @pytest.fixture
-def camera_page(live_server, monkeypatch, tmp_path):
+def camera_page(live_server, playwright_driver, tmp_path):
     """Pages of a Chromium whose camera plays the given still (a video made here, not a file)."""
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     started = []
 
     def make(rgb: np.ndarray, *, viewport, mobile=False, locale="en-GB"):
         video = write_y4m(tmp_path / f"camera-{len(started)}.y4m", rgb)
-        playwright = sync_playwright().start()
-        browser = playwright.chromium.launch(
+        browser = playwright_driver.chromium.launch(
             executable_path=CHROMIUM, headless=True,
             args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                   f"--use-file-for-fake-video-capture={video}"],
         )
-        started.append((playwright, browser))
+        started.append(browser)
         options = {"viewport": viewport, "locale": locale, "base_url": live_server.url,
                    "extra_http_headers": {"Accept-Language": locale}}
         if mobile:
@@ -154,9 +150,8 @@ def camera_page(live_server, monkeypatch, tmp_path):
     yield make
     if started:
         close_connections_of_the_playwright_loop()
-    for playwright, browser in started:
+    for browser in started:
         browser.close()
-        playwright.stop()
 
 
 @pytest.mark.parametrize(("device", "language"), LANGUAGES, ids=LANGUAGE_IDS)

@@ -169,26 +169,22 @@ def grab_in_step_with_the_video(page, *, frames: int = 10, first_ms: int = 800, 
 
 
 @pytest.fixture
-def phone_with_camera(live_server, monkeypatch, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def phone_with_camera(live_server, playwright_driver, tmp_path):
     video = head_turn_video(tmp_path / "head-turn.y4m")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                  f"--use-file-for-fake-video-capture={video}"],
-        )
-        context = browser.new_context(viewport=PHONE["viewport"], is_mobile=True, has_touch=True,
-                                      device_scale_factor=2, locale="en-GB", base_url=live_server.url,
-                                      extra_http_headers={"Accept-Language": "en-GB"})
-        context.set_default_timeout(30_000)
-        try:
-            yield browser, context.new_page()
-        finally:
-            close_connections_of_the_playwright_loop()
-            browser.close()
+    browser = playwright_driver.chromium.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+              f"--use-file-for-fake-video-capture={video}"],
+    )
+    context = browser.new_context(viewport=PHONE["viewport"], is_mobile=True, has_touch=True,
+                                  device_scale_factor=2, locale="en-GB", base_url=live_server.url,
+                                  extra_http_headers={"Accept-Language": "en-GB"})
+    context.set_default_timeout(30_000)
+    try:
+        yield browser, context.new_page()
+    finally:
+        close_connections_of_the_playwright_loop()
+        browser.close()
 
 
 def test_a_phone_applicant_to_a_reviewer_who_sees_face_match_and_liveness(phone_with_camera, live_server, screenshot):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from kyc.models import Document
-from tests.browser.conftest import browser, browser_page, new_page  # noqa: F401 - the shared fixtures
+from tests.browser.conftest import browser, browser_page, new_page, playwright_driver  # noqa: F401 - the shared fixtures
 from tests.hardening.corpus import encode, photo
 from tests.support.worker import wait_for
 
