@@ -33,11 +33,12 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
-# Playwright's assertions (``expect(...)``) wait 5 s by default, apart from the contexts' action
-# timeout (15 s below): at load 30 an upload's "Received" took longer than 5 s to show. A longer
-# wait costs a passing test nothing (it returns as soon as the page is right); set once here for
-# every browser test, also those that start their own Playwright.
-EXPECT_TIMEOUT_MS = 15_000
+# Playwright's assertions (``expect(...)``) wait 5 s by default, and its actions 30 s: at load 30
+# an upload's "Received" took longer than 5 s to show, and at load ~15 (two test workers beside
+# other work on 2 cores) a passport's "Received" once took longer than 15 s. A longer wait costs a
+# passing test nothing (it returns as soon as the page is right); set once here for every browser
+# test, also those that start their own Playwright, and for the contexts' actions below.
+EXPECT_TIMEOUT_MS = 30_000
 
 
 def pytest_configure(config):
@@ -90,7 +91,7 @@ def new_page(browser, live_server):
         if mobile:
             options.update(is_mobile=True, has_touch=True, device_scale_factor=2)
         context = browser.new_context(**options)
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(EXPECT_TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()
 
