@@ -16,13 +16,10 @@ from datetime import date
 
 import numpy as np
 
-from ocr_integration.documents.crosschecks import CaseReadings, CheckPolicy, check_case
-from ocr_integration.documents.findings import Outcome
-from ocr_integration.documents.kinds import DocumentKind, DocumentType
 from ocr_integration.local import captions, fields
 from ocr_integration.local.layout import TextLine
-from ocr_integration.provider import ReadRequest
-from ocr_integration.specimens.families import render, tuning_families
+from ocr_integration.specimens.families import tuning_families
+from tests.ocr_integration.local.tuning_photos import read_passport_photo
 
 TODAY = date(2026, 11, 21)
 TUNING_PASSPORT = "passport_uae_arabic"
@@ -72,8 +69,6 @@ def test_the_values_under_captions_with_glued_slashes_are_read():
 
 
 def test_the_tuning_photo_reads_its_place_of_birth(provider):
-    specimen = render(DocumentKind.PASSPORT, TUNING_PASSPORT, 32007010, capture="photo")
-    reading = provider.read(ReadRequest(specimen.kind, specimen.image, specimen.media_type))
-    assert reading.fields["place_of_birth"].value == specimen.truth.fields["place_of_birth"]
-    findings = check_case(CaseReadings(DocumentType.PASSPORT, [reading]), today=TODAY, policy=CheckPolicy())
-    assert not [f.code for f in findings if f.outcome == Outcome.FAIL]
+    reading, truth, fails = read_passport_photo(provider, TUNING_PASSPORT, 32007010)
+    assert reading.fields["place_of_birth"].value == truth.fields["place_of_birth"]
+    assert not fails

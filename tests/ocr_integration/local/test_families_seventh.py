@@ -15,13 +15,12 @@ from datetime import date
 
 import numpy as np
 
-from ocr_integration.documents.crosschecks import CaseReadings, CheckPolicy, check_case
-from ocr_integration.documents.findings import Outcome
-from ocr_integration.documents.kinds import DocumentKind, DocumentType
+from ocr_integration.documents.kinds import DocumentKind
 from ocr_integration.local import fields
 from ocr_integration.local.layout import TextLine
 from ocr_integration.provider import ReadRequest
 from ocr_integration.specimens.families import render, tuning_families
+from tests.ocr_integration.local.tuning_photos import read_passport_photo
 
 TODAY = date(2026, 11, 21)
 TUNING_PASSPORT = "passport_numbered"
@@ -88,11 +87,9 @@ def test_a_line_under_a_caption_it_cannot_be_the_value_of_stays_free():
 
 
 def test_the_tuning_photo_reads_its_surname_and_passes_the_name_check(provider):
-    specimen = render(DocumentKind.PASSPORT, TUNING_PASSPORT, 3721874, capture="photo")
-    reading = provider.read(ReadRequest(specimen.kind, specimen.image, specimen.media_type))
-    assert reading.fields["surname"].value == specimen.truth.fields["surname"]
-    findings = check_case(CaseReadings(DocumentType.PASSPORT, [reading]), today=TODAY, policy=CheckPolicy())
-    assert not [f.code for f in findings if f.outcome == Outcome.FAIL]
+    reading, truth, fails = read_passport_photo(provider, TUNING_PASSPORT, 3721874)
+    assert reading.fields["surname"].value == truth.fields["surname"]
+    assert not fails
 
 
 # --- a Chinese label's box that ran into its value --------------------------------------------
