@@ -198,11 +198,15 @@ def _passport_value(name: str, raw: str) -> str | captions.PrintedDate | None:
         return text if re.fullmatch(r"P[A-Z]?", text) else None
     raw = _capitals_only(_latin_part(raw))
     # A stray accent from the recogniser (MINISTRÝ): MRZ-era values are written without them.
-    words = _upper_words("".join(c for c in unicodedata.normalize("NFKD", raw) if not unicodedata.combining(c)))
+    words = _upper_words(_without_accents(raw))
     # Names, places and authorities are words; a date or a number is some other field.
     if not re.fullmatch(r"[A-Z][A-Z .'-]*", words) or captions.parse_date(raw) is not None:
         return None
     return words
+
+
+def _without_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _capitals_only(raw: str) -> str:
@@ -782,7 +786,8 @@ def _emirates_back_value(name: str, raw: str) -> str | None:
         digits = _digits_only(raw)
         return digits if len(digits) == 9 and re.fullmatch(r"[0-9OQDILZSBG\s-]+", latin(raw).upper()) else None
     if name in ("occupation", "employer"):
-        words = _upper_words(raw).strip(" /|")
+        # Printed in English capitals without accents: an accent is the recogniser's (OÁSIS).
+        words = _upper_words(_without_accents(raw)).strip(" /|")
         if not re.search(r"[A-Z]{2}", words) or "/" in words:
             return None
         return words

@@ -72,3 +72,10 @@ def test_the_tuning_photo_reads_its_place_of_birth(provider):
     reading, truth, fails = read_passport_photo(provider, TUNING_PASSPORT, 32007010)
     assert reading.fields["place_of_birth"].value == truth.fields["place_of_birth"]
     assert not fails
+
+
+def test_an_accent_the_recogniser_put_on_an_emirates_id_employer_is_not_printed():
+    """The card prints the employer in English capitals; tuning `eid_bilingual_above` backs
+    (degraded 24608010, photo 34608010) came back with "OÁSIS", "DÚNE"."""
+    lines = [_box("Employer", 40, 100, 160, 126), _box("OÁSIS GRID ENGINEERING", 180, 98, 520, 128)]
+    assert fields.emirates_id_back(lines)["employer"][0] == "OASIS GRID ENGINEERING"
