@@ -285,7 +285,7 @@ def candidate_ids(descriptor, *, candidates: int = SEARCH_CANDIDATES + 1) -> tup
     Hamming distance. One slot more than ``SEARCH_CANDIDATES`` by default: the asking case's own
     entry may be among them (the fetch excludes it)."""
     keys = _index_keys()
-    rows = list(probed_entries(descriptor))
+    rows = list(probed_entries(descriptor, keys=keys))
     if not rows:
         return np.zeros(0, dtype=np.int64), 0
     ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
@@ -296,12 +296,12 @@ def candidate_ids(descriptor, *, candidates: int = SEARCH_CANDIDATES + 1) -> tup
     return ids[order], len(rows)
 
 
-def probed_entries(descriptor):
+def probed_entries(descriptor, *, keys: face_index.FaceIndexKeys | None = None):
     """(descriptor id, masked sketch) of the entries in the ``face_index.PROBES`` lists nearest
     ``descriptor``, as one statement; the probed digests go as one array (``BucketIn``)."""
     lists = _trained_lists()
     nearest = face_index.nearest_lists(lists.centroids, descriptor, face_index.PROBES)[0]
-    digests = face_index.list_digests(_index_keys(), lists.version, nearest)
+    digests = face_index.list_digests(keys or _index_keys(), lists.version, nearest)
     return FaceIndexEntry.objects.filter(BucketIn(F("bucket"), digests)).values_list("descriptor_id", "sketch")
 
 
@@ -351,8 +351,9 @@ def face_index_rebuild(descriptor_model=FaceDescriptor, entry_model=FaceIndexEnt
         wanted = face_index.lists_for(population) if k is None else k
         centroids = face_index.train(np.array(sample, dtype=np.float32).reshape(-1, face_index.DIMENSIONS), wanted)
         version = (previous.version if previous else 0) + 1
+        trained_k = 1 if centroids is None else len(centroids)
         centroids_model.objects.using(using).update_or_create(pk=FaceCentroids.CURRENT, defaults={
-            "version": version, "k": 1 if centroids is None else len(centroids),
+            "version": version, "k": trained_k,
             "centroids": face_index.encode_centroids(centroids), "trained_at": timezone.now(),
             "cases_counted": population, "last_descriptor_id": last_id})
         entry_model.objects.using(using).all().delete()
@@ -366,7 +367,7 @@ def face_index_rebuild(descriptor_model=FaceDescriptor, entry_model=FaceIndexEnt
                  for (descriptor_id, case_id, _text), digest, sketch in zip(chunk, digests, masked, strict=True)],
                 batch_size=5000)
             indexed += len(chunk)
-    return FaceIndexBuilt(version, 1 if centroids is None else len(centroids), indexed)
+    return FaceIndexBuilt(version, trained_k, indexed)
 
 
 def face_index_retrain_reason(*, now: datetime | None = None) -> str | None:
