@@ -70,13 +70,16 @@ TODAY = date(2026, 11, 21)
 # Seeds: split base + 200 per family slot (from the name, stable) + the document number;
 # fault-free documents take 0..99 of the slot, faulty ones 100..199. Fault-free documents from
 # 100 on (fresh seeds once the first hundred were used) come from a second block per split,
-# 1000 a slot, so every earlier run's seeds stay what they were.
+# 1000 a slot, so every earlier run's seeds stay what they were. Faulty documents from the tenth
+# on (fresh faults once the first nine of the slot were used) come from a third block, likewise.
 SPLIT_SEEDS = {"clean": 1_000_000, "degraded": 2_000_000, "photo": 3_000_000}
 MORE_SPLIT_SEEDS = {"clean": 11_000_000, "degraded": 21_000_000, "photo": 31_000_000}
+MORE_FAULT_SEEDS = {"clean": 41_000_000, "degraded": 51_000_000, "photo": 61_000_000}
 FIRST_BLOCK = 100
 FAULT_SEED_OFFSET = 100
 MAX_PER_FAMILY = FIRST_BLOCK + 1000
-MAX_FAULTS_PER_FAMILY = 9
+FIRST_FAULT_BLOCK = 9
+MAX_FAULTS_PER_FAMILY = FIRST_FAULT_BLOCK + 100
 ALL_KINDS = ("passport", "emirates_id_front", "emirates_id_back", "cn_id_portrait", "cn_id_emblem")
 # Kinds the document-exact targets are stated for; the Emirates ID front is measured but has none.
 TARGET_KINDS = ("passport", "emirates_id_back", "cn_id_portrait", "cn_id_emblem")
@@ -199,6 +202,13 @@ def valid_seed(split: str, family: str, i: int) -> int:
     return MORE_SPLIT_SEEDS[split] + _slot(family) * 1000 + (i - FIRST_BLOCK)
 
 
+def fault_seed(split: str, family: str, j: int, index: int) -> int:
+    """The seed of the ``j``-th faulty document of a family and split carrying fault number ``index``."""
+    if j < FIRST_FAULT_BLOCK:
+        return SPLIT_SEEDS[split] + _slot(family) * 200 + FAULT_SEED_OFFSET + 10 * j + index
+    return MORE_FAULT_SEEDS[split] + _slot(family) * 1000 + 10 * (j - FIRST_FAULT_BLOCK) + index
+
+
 class Bench:
     def __init__(self, kinds: list[str], splits: list[str], per_family: int, faults_per_family: int, held_out_only: bool,
                  families: list[str] | None, first: int = 0, first_fault: int = 0):
@@ -260,7 +270,6 @@ class Bench:
                 kinds = [k for k in family.kinds if str(k) in self.kinds]
                 whole = len(kinds) == len(family.kinds)  # both sides measured: the checks can run
                 doc_type = str(document_type_of(family.kinds))
-                base = SPLIT_SEEDS[split] + _slot(family.name) * 200
                 for i in range(self.first, self.first + self.per_family):
                     seed = valid_seed(split, family.name, i)
                     readings = []
@@ -276,7 +285,7 @@ class Bench:
                 if whole:
                     for index, (fault, label, code, six) in enumerate(plan[doc_type]):
                         for j in range(self.first_fault, self.first_fault + self.faults_per_family):
-                            seed = base + FAULT_SEED_OFFSET + 10 * j + index
+                            seed = fault_seed(split, family.name, j, index)
                             readings = []
                             for kind in kinds:
                                 side, reading = self.read_side(family, kind, seed, split, faults=[fault])
@@ -533,7 +542,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="start at this fault-free document of each family and split (other seeds than earlier runs;"
                              " from 100 on, a second block of seeds)")
     parser.add_argument("--first-fault", type=int, default=0,
-                        help="start at this faulty document of each family, split and fault kind (other seeds than earlier runs)")
+                        help="start at this faulty document of each family, split and fault kind (other seeds than earlier runs;"
+                             " from 9 on, a second block of seeds)")
     parser.add_argument("--kinds", default=",".join(ALL_KINDS),
                         help="sides to read; the cross-checks run only on documents with every side listed")
     parser.add_argument("--splits", default="clean,degraded,photo")

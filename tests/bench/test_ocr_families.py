@@ -80,9 +80,12 @@ def test_reports_of_runs_over_other_splits_merge_and_their_seconds_are_pooled():
 def test_fresh_seeds_past_the_first_hundred_repeat_no_earlier_seed():
     from bench.ocr_families import (
         FAULT_SEED_OFFSET,
+        FIRST_FAULT_BLOCK,
         MAX_FAULTS_PER_FAMILY,
+        MAX_PER_FAMILY,
         SPLIT_SEEDS,
         _slot,
+        fault_seed,
         valid_seed,
     )
     from ocr_integration.specimens.families import FAMILIES
@@ -94,7 +97,13 @@ def test_fresh_seeds_past_the_first_hundred_repeat_no_earlier_seed():
         for family in FAMILIES:
             base = SPLIT_SEEDS[split] + _slot(family) * 200
             earlier |= {valid_seed(split, family, i) for i in range(100)}
-            earlier |= {base + FAULT_SEED_OFFSET + 10 * j + k for j in range(MAX_FAULTS_PER_FAMILY) for k in range(10)}
-    fresh = [valid_seed(split, family, i) for split in SPLIT_SEEDS for family in FAMILIES for i in (100, 612, 1099)]
+            earlier |= {base + FAULT_SEED_OFFSET + 10 * j + k for j in range(FIRST_FAULT_BLOCK) for k in range(10)}
+    # The first nine faulty documents keep the seeds the seventh round quoted.
+    assert {fault_seed(s, f, j, k) for s in SPLIT_SEEDS for f in FAMILIES
+            for j in range(FIRST_FAULT_BLOCK) for k in range(4)} <= earlier
+    fresh = [valid_seed(split, family, i) for split in SPLIT_SEEDS for family in FAMILIES
+             for i in (100, 612, MAX_PER_FAMILY - 1)]
+    fresh += [fault_seed(split, family, j, k) for split in SPLIT_SEEDS for family in FAMILIES
+              for j in (FIRST_FAULT_BLOCK, 50, MAX_FAULTS_PER_FAMILY - 1) for k in range(4)]
     assert len(set(fresh)) == len(fresh)
     assert not earlier & set(fresh)
