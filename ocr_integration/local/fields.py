@@ -463,9 +463,9 @@ def _days_read_again(
 
     The recogniser reads a page's lines in batches, each line padded to the widest of its batch;
     with that much blank to its right it can drop the day of a bold date after a small caption.
-    Alone, without padding, the line reads whole. The second reading is kept only when it holds a
-    whole date of the month and year first read: only the day is added, nothing else of the
-    first reading is changed by it. Lines with a whole date cost no recognition.
+    Alone, without padding, the line reads whole. The second reading replaces the first only when
+    it holds a whole date of the month and year first read, so the date can gain its day but never
+    become another date. Pages whose dates are whole cost no recognition.
     """
     lost = [(line, month_year) for line in lines if (month_year := captions.day_lost(line.text)) is not None]
     if not lost:
