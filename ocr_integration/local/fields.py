@@ -160,6 +160,7 @@ def _with_possible_birth_date(
 # --- passport ---------------------------------------------------------------------------------
 
 _DATE_FIELDS = ("birth_date", "issue_date", "expiry_date")
+_LETTER_FOR_DIGIT = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "6": "G", "2": "Z"})
 _NAME_FIELDS = ("surname", "given_names")
 _CONFUSABLE = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "B": "8", "G": "6"})
 
@@ -544,6 +545,23 @@ def _without_stray_letter(value: str, mrz_name: str) -> str:
     return " ".join(words)
 
 
+def _without_glued_digits(text: str, mrz_name: str) -> str:
+    """A printed name without the digits glued before it ("2LUNUD"), unless the MRZ name begins
+    with the letters those digits look like (a Z read as 2 is kept, and the name refused).
+
+    A name printed in another script before the Latin one (an Arabic word and LUNUD) can come
+    back as a digit run into the Latin name; names hold no digits. As in
+    ``_without_stray_letter``, the MRZ only decides that the digits are not part of the name:
+    the letters kept are the printed ones.
+    """
+    m = re.fullmatch(r"\s*(\d+)([A-Z]{2}.*)", latin(text))
+    if not m:
+        return text
+    if _letters(mrz_name).startswith(m.group(1).translate(_LETTER_FOR_DIGIT)):
+        return text
+    return m.group(2)
+
+
 def _passport_by_content(
     found: dict, free: list[TextLine], mrz_fields: dict[str, str], today: date
 ) -> None:
@@ -577,18 +595,23 @@ def _passport_by_content(
         if name in found or not want:
             continue
         scored = [
-            (_similarity(_letters(line.text), want), line) for line in free
-            if id(line) not in taken and _passport_value(name, line.text) is not None
+            (_similarity(_letters(line.text), want), line, value) for line in free
+            if id(line) not in taken
+            and (value := _passport_value(name, _without_glued_digits(line.text, mrz_fields[name]))) is not None
         ]
         if scored:
-            ratio, line = max(scored, key=lambda item: item[0])
+            ratio, line, value = max(scored, key=lambda item: item[0])
             if ratio >= 0.75:
-                take(name, _passport_value(name, line.text), line)
+                take(name, value, line)
     # Sex, type and codes: short tokens.
     for name in ("sex", "document_code"):
         if name in found:
             continue
         hits = [line for line in free if id(line) not in taken and _passport_value(name, line.text) is not None]
+        if len(hits) > 1:
+            # Values are printed in capitals: a token in small letters ("pl" for a caption
+            # "Type / <Arabic>") is what the recogniser made of a caption, not a second value.
+            hits = [line for line in hits if not any(c.islower() for c in latin(line.text))]
         if len(hits) == 1:
             take(name, _passport_value(name, hits[0].text), hits[0])
     state = mrz_fields.get("issuing_state", "")
