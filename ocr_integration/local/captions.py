@@ -313,6 +313,28 @@ def find_date(text: str) -> PrintedDate | None:
     return None
 
 
+# A month name and a year ending a text: "JAN 1973", "MAY/MAI 68".
+_MONTH_AND_YEAR_AT_END = re.compile(
+    r"(?<![0-9A-Z])([A-Z0-9]{3,4})\.?(?:\s*/\s*([A-Z0-9]{3,4})\.?)?\s*([0-9OIlDSZB]{2}|[0-9OIlDSZB]{4})\s*$"
+)
+
+
+def day_lost(text: str) -> tuple[int, int, bool] | None:
+    """The month, year and whether the year has its century, when ``text`` ends with a month
+    name and a year but holds no whole date ("Date of birth  JAN 1973"): the recogniser dropped
+    the day in front of them. None for any other text."""
+    if find_date(text) is not None:
+        return None
+    m = _MONTH_AND_YEAR_AT_END.search(_slash_between_months(_fold_upper(text)))
+    if not m or sum(c.isalpha() for c in m.group(1)) < 2:
+        return None
+    names = [g.translate(_LETTER_LOOKALIKES) for g in (m.group(1), m.group(2)) if g]
+    month, year = next((_MONTHS[n] for n in names if n in _MONTHS), None), _num(m.group(3))
+    if month is None or year is None:
+        return None
+    return month, year, len(m.group(3)) == 4
+
+
 def _slash_between_months(text: str) -> str:
     """The slash between two languages' month names, read as a letter ("ENEIJAN", "FEBLFEV").
 

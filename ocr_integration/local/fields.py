@@ -160,6 +160,7 @@ def _with_possible_birth_date(
 # --- passport ---------------------------------------------------------------------------------
 
 _DATE_FIELDS = ("birth_date", "issue_date", "expiry_date")
+_LETTER_FOR_DIGIT = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "6": "G", "2": "Z"})
 _NAME_FIELDS = ("surname", "given_names")
 _CONFUSABLE = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "B": "8", "G": "6"})
 
@@ -363,13 +364,38 @@ def _values_under_their_captions(
     return owned
 
 
-def _under_caption(label: TextLine) -> np.ndarray:
+# A band under a caption narrower than this (in caption heights) has no room for a value.
+_ROOM_FOR_A_VALUE = 0.5
+
+
+def _under_caption(label: TextLine, lines: list[TextLine]) -> np.ndarray | None:
     """Where a value printed under ``label`` stands: a band one value line high, as wide as the
-    caption (values are printed in larger type than their captions)."""
+    caption (values are printed in larger type than their captions), along the caption's own
+    slant, and ending where the next line the detector found under the caption begins.
+
+    On a photo's tilt a one-letter value the detector missed (the type "P") stands right against
+    the next caption: a band reaching into that caption is recognised as the caption, and the
+    letter is lost in it. None when the next line leaves no room for a value.
+    """
     h = label.height
-    top, bottom = label.bottom + 0.05 * h, label.bottom + 1.9 * h
-    left, right = label.left - 0.3 * h, max(label.right, label.left + 6 * h)
-    return np.array([[left, top], [right, top], [right, bottom], [left, bottom]], dtype=np.float32)
+    tl, tr, _, bl = label.quad.astype(np.float64)
+    along = (tr - tl) / max(float(np.linalg.norm(tr - tl)), 1.0)
+    down = np.array([-along[1], along[0]])
+    start, end = -0.3 * h, max(float(np.linalg.norm(tr - tl)), 6 * h)
+    top, bottom = 0.05 * h, 1.9 * h
+    for line in lines:
+        if line is label:
+            continue
+        offsets = line.quad.astype(np.float64) - bl
+        s, t = offsets @ along, offsets @ down
+        if s.max() <= start or s.min() >= end or t.min() <= top:
+            continue
+        bottom = min(bottom, float(t.min()))
+    if bottom - top < _ROOM_FOR_A_VALUE * h:
+        return None
+    corners = [bl + along * start + down * top, bl + along * end + down * top,
+               bl + along * end + down * bottom, bl + along * start + down * bottom]
+    return np.array(corners, dtype=np.float32)
 
 
 def passport(
@@ -388,14 +414,17 @@ def passport(
     type ``P``, sex ``F``) whose caption it found, and the band under that caption is read.
     """
     mrz_fields = mrz_fields or {}
+    if read_region is not None:
+        lines = _days_read_again(lines, read_region)
     found, free, orphans = _captioned(lines, captions.PASSPORT_CAPTIONS, _passport_value)
     free = _names_spelled_like_the_mrz(found, free, mrz_fields)
     _without_impossible_birth_date(found, today)
     _passport_by_content(found, free, mrz_fields, today)
     orphans = [(name, label) for name, label in orphans if name not in found]
     if orphans and read_region is not None:
-        bands = [_under_caption(label) for _, label in orphans]
-        for (name, _), band, (text, score) in zip(orphans, bands, read_region(bands), strict=True):
+        banded = [(name, band) for name, label in orphans if (band := _under_caption(label, lines)) is not None]
+        bands = [band for _, band in banded]
+        for (name, _), band, (text, score) in zip(banded, bands, read_region(bands) if bands else [], strict=True):
             value = _passport_value(name, text)
             # Values are printed in capitals; a line with small letters is the next caption.
             if value is None or score < 0.5 or any(c.islower() for c in latin(text)):
@@ -426,6 +455,29 @@ def passport(
     ]
     _with_possible_birth_date(out, dates, today=today, mrz_birth=mrz_fields.get("birth_date"))
     return out
+
+
+def _days_read_again(
+    lines: list[TextLine], read_region: Callable[[list[np.ndarray]], list[tuple[str, float]]]
+) -> list[TextLine]:
+    """Lines whose date lost its day ("Date of birth  JAN 1973") recognised again on their own.
+
+    The recogniser reads a page's lines in batches, each line padded to the widest of its batch;
+    with that much blank to its right it can drop the day of a bold date after a small caption.
+    Alone, without padding, the line reads whole. The second reading replaces the first only when
+    it holds a whole date of the month and year first read, so the date can gain its day but never
+    become another date. Pages whose dates are whole cost no recognition.
+    """
+    lost = [(line, month_year) for line in lines if (month_year := captions.day_lost(line.text)) is not None]
+    if not lost:
+        return lines
+    again = read_region([line.quad for line, _ in lost])
+    replaced: dict[int, TextLine] = {}
+    for (line, (month, year, century)), (text, score) in zip(lost, again, strict=True):
+        whole = captions.find_date(text)
+        if whole is not None and (whole.month, whole.year, whole.century) == (month, year, century):
+            replaced[id(line)] = TextLine(text, score, line.quad)
+    return [replaced.get(id(line), line) for line in lines]
 
 
 # A caption's value this far from the MRZ name (Indel similarity of the letters) shares almost
@@ -493,6 +545,23 @@ def _without_stray_letter(value: str, mrz_name: str) -> str:
     return " ".join(words)
 
 
+def _without_glued_digits(text: str, mrz_name: str) -> str:
+    """A printed name without the digits glued before it ("2LUNUD"), unless the MRZ name begins
+    with the letters those digits look like (a Z read as 2 is kept, and the name refused).
+
+    A name printed in another script before the Latin one (an Arabic word and LUNUD) can come
+    back as a digit run into the Latin name; names hold no digits. As in
+    ``_without_stray_letter``, the MRZ only decides that the digits are not part of the name:
+    the letters kept are the printed ones.
+    """
+    m = re.fullmatch(r"\s*(\d+)([A-Z]{2}.*)", latin(text))
+    if not m:
+        return text
+    if _letters(mrz_name).startswith(m.group(1).translate(_LETTER_FOR_DIGIT)):
+        return text
+    return m.group(2)
+
+
 def _passport_by_content(
     found: dict, free: list[TextLine], mrz_fields: dict[str, str], today: date
 ) -> None:
@@ -526,18 +595,23 @@ def _passport_by_content(
         if name in found or not want:
             continue
         scored = [
-            (_similarity(_letters(line.text), want), line) for line in free
-            if id(line) not in taken and _passport_value(name, line.text) is not None
+            (_similarity(_letters(line.text), want), line, value) for line in free
+            if id(line) not in taken
+            and (value := _passport_value(name, _without_glued_digits(line.text, mrz_fields[name]))) is not None
         ]
         if scored:
-            ratio, line = max(scored, key=lambda item: item[0])
+            ratio, line, value = max(scored, key=lambda item: item[0])
             if ratio >= 0.75:
-                take(name, _passport_value(name, line.text), line)
+                take(name, value, line)
     # Sex, type and codes: short tokens.
     for name in ("sex", "document_code"):
         if name in found:
             continue
         hits = [line for line in free if id(line) not in taken and _passport_value(name, line.text) is not None]
+        if len(hits) > 1:
+            # Values are printed in capitals: a token in small letters ("pl" for a caption
+            # "Type / <Arabic>") is what the recogniser made of a caption, not a second value.
+            hits = [line for line in hits if not any(c.islower() for c in latin(line.text))]
         if len(hits) == 1:
             take(name, _passport_value(name, hits[0].text), hits[0])
     state = mrz_fields.get("issuing_state", "")

@@ -156,6 +156,39 @@ def _repair_with_visual_zone(result: MrzResult, found: fields.Found, today: date
     return repaired
 
 
+def _name_row_read_again(result: MrzResult, page: _Page, found: fields.Found, today: date) -> MrzResult | None:
+    """A TD3 MRZ whose name row is read again as is, when its narrowed reading lost characters
+    and the names it gives are not the printed ones.
+
+    The name row has no check digit: a letter the narrowed reading dropped ("DALU" for DALUN,
+    with most of the fillers) passes every check, and the fillers re-fitted hide the loss. Read
+    at its full width the row can come back whole. The second reading is kept only when it is
+    exactly the row's width and every check still passes; it is the MRZ as printed, never the
+    visual zone's names, so an MRZ that truly differs from the page still differs. Costs a
+    recognition only on a page whose printed names and MRZ names disagree.
+    """
+    if result.format != "TD3" or not result.valid or not page.squeezed or page.mrz_quads is None:
+        return None
+    width = _MRZ_SHAPE[DocumentKind.PASSPORT][1]
+    if len(mrz_reader.clean(page.squeezed[0][0])) >= width:
+        return None
+    printed = {name: found[name][0] for name in ("surname", "given_names") if name in found}
+    if not printed or all(
+        _letters(value) == _letters(result.fields.get(name, "")) for name, value in printed.items()
+    ):
+        return None
+    text, _ = engine.recognise([crop(page.image, page.mrz_quads[0])])[0]
+    row = mrz_reader.clean(text)
+    if len(row) != width:
+        return None
+    again = mrz_parse((row, result.read_lines[1]), today=today, correct=True)
+    return again if again.valid else None
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text.upper() if "A" <= c <= "Z")
+
+
 def _mrz_as_read(result: MrzResult) -> tuple[str, ...]:
     """The MRZ lines as printed-and-recognised, for the reading.
 
@@ -341,6 +374,10 @@ class LocalOcrProvider:
             }
 
         found = _visual_fields(kind, page, today, mrz.result.fields if mrz is not None else {})
+        if kind is DocumentKind.PASSPORT and mrz is not None:
+            again = _name_row_read_again(mrz.result, page, found, today)
+            if again is not None:
+                mrz.result = again
         if kind is DocumentKind.PASSPORT:
             _restore_word_breaks(found, page.image)
         if kind is DocumentKind.PASSPORT and mrz is not None:
