@@ -833,6 +833,8 @@ def simplified(text: str) -> str:
 # How far (in line heights) a box right of a label must start inside the label's box to be the
 # value the label's box ran into, not a neighbour whose edge touches it.
 _OVERLAP_OF_A_VALUE_BOX = 0.2
+# A value's line is at most about one and a half label heights tall (a larger face than the label's).
+_TALLER_THAN_A_LINE = 2.5
 
 
 # What the recogniser makes of the blank between a label's two characters or between a label and
@@ -872,7 +874,11 @@ def _cn_value(lines: list[TextLine], label: str) -> tuple[str, float, TextLine] 
         rest = cn_after_label(text, label)
         if rest is None:
             continue
-        row = right_of(lines, line)
+        # A box several times taller than the label is no line of print but the detector's stray
+        # box in the portrait (a shoulder read as "9" or 一): its own height lets it onto the row
+        # of every label beside the photo, and the portrait finder misses a photo whose
+        # background is the paper's colour.
+        row = [part for part in right_of(lines, line) if part.height <= _TALLER_THAN_A_LINE * line.height]
         if rest and row and row[0].left < line.right - _OVERLAP_OF_A_VALUE_BOX * line.height:
             # The label's box ran into the value, whose own box starts inside it: what the label's
             # box holds after the label is the value's first character read a second time, often

@@ -1,6 +1,6 @@
 """The reader's ninth round, clean Chinese ID portrait sides: a stray box in the photo taller than
 any line of print no longer makes the photo pass for a block of text (its "9" or "中" went into the
-name and the address); a stroke read in a label's blank (住一址, 民族一土家) is no character of the
+name and the address), nor joins a label's row where the photo was not found; a stroke read in a label's blank (住一址, 民族一土家) is no character of the
 label or the value; the printed sex is read again beside its label when the detector found no box
 there; 靜 is folded to 静 like the other traditional forms the recogniser answers with.
 
@@ -29,7 +29,7 @@ from ocr_integration.provider import ReadRequest
 from ocr_integration.specimens.families import capture, cn_id, tuning_families
 
 TODAY = date(2026, 11, 21)
-TUNING_CN = ("cn_standard", "cn_serif_values")
+TUNING_CN = ("cn_standard", "cn_serif_values")  # seeds from 9 100 000: no bench uses them
 
 
 def _box(text: str, left: float, right: float, top: float, bottom: float) -> TextLine:
@@ -100,6 +100,35 @@ def test_the_tuning_cards_read_their_name_and_address(provider, seed, changes):
     reading = _read(provider, image, media_type)
     assert reading.fields["full_name"].value == truth["full_name"]
     assert reading.fields["address"].value == truth["address"]
+
+
+def _rows_beside_a_photo_not_found() -> list[TextLine]:
+    """Tuning card cn_serif_values 9100008 (grey unspaced labels, compact rows) as recognised: the
+    photo's background is the paper's colour, so no photo is found, and the detector's stray box
+    in it ("一", 232 px tall) stands level with the address's first line."""
+    return [
+        _box("姓名", 62, 151, 98, 149), _box("严远平", 193, 357, 96, 158), _box("一", 841, 966, 163, 395),
+        _box("性别", 62, 164, 177, 230), _box("女", 183, 256, 175, 233), _box("民族 维吾尔", 354, 619, 175, 232),
+        _box("出生", 64, 151, 259, 310), _box("1975年11月18日", 200, 554, 263, 307),
+        _box("住址", 63, 152, 337, 391), _box("江苏省南京市玄武区长江路", 201, 704, 341, 388),
+        _box("326号阳光花园18栋2", 204, 595, 405, 449), _box("804室", 198, 325, 461, 516),
+        _box("320102197511186981", 393, 1033, 611, 662), _box("公民身份号码", 69, 282, 627, 668),
+    ]
+
+
+def test_a_box_several_times_taller_than_the_label_is_not_on_its_values_row():
+    found = fields.cn_id_portrait(_rows_beside_a_photo_not_found(), today=TODAY)
+    # Before this round: 江苏省南京市玄武区长江路一326号... (the stray box joined the first line).
+    assert found["address"][0] == "江苏省南京市玄武区长江路326号阳光花园18栋2804室"
+    assert found["full_name"][0] == "严远平"
+    assert found["ethnicity"][0] == "维吾尔"
+
+
+def test_the_tuning_card_whose_photo_is_not_found_reads_its_address(provider):
+    image, media_type, truth = _tuning_card(
+        "cn_serif_values", 9100008, label_gap="", row_mm=6.0, label_ink=(110, 110, 120), birth_form="{y} 年 {m2} 月 {d2} 日"
+    )
+    assert _read(provider, image, media_type).fields["address"].value == truth["address"]
 
 
 # --- a stroke read in a label's blank ---------------------------------------------------------
