@@ -894,9 +894,9 @@ _CN_NUMBER = re.compile(r"[0-9]{17}[0-9X]")
 # The recogniser sometimes answers in traditional characters (漢 for 汉); cards print simplified.
 _T2S = str.maketrans(
     "漢滿維爾壯蒙曉華國麗紅軍偉傑艷濤剛蘭雲飛軒遠趙錢孫吳鄭馮陳衛蔣韓楊許呂張嚴區東廣門號棟室蘇龍"
-    "電開關長時會來場進書車業產發務員問題實現點變頭線紀輕醫學歷應種區縣鄉鎮村園陽陰內與興寧陝漢嶺別",
+    "電開關長時會來場進書車業產發務員問題實現點變頭線紀輕醫學歷應種區縣鄉鎮村園陽陰內與興寧陝漢嶺別靜",
     "汉满维尔壮蒙晓华国丽红军伟杰艳涛刚兰云飞轩远赵钱孙吴郑冯陈卫蒋韩杨许吕张严区东广门号栋室苏龙"
-    "电开关长时会来场进书车业产发务员问题实现点变头线纪轻医学历应种区县乡镇村园阳阴内与兴宁陕汉岭别",
+    "电开关长时会来场进书车业产发务员问题实现点变头线纪轻医学历应种区县乡镇村园阳阴内与兴宁陕汉岭别静",
 )
 
 
@@ -907,6 +907,37 @@ def simplified(text: str) -> str:
 # How far (in line heights) a box right of a label must start inside the label's box to be the
 # value the label's box ran into, not a neighbour whose edge touches it.
 _OVERLAP_OF_A_VALUE_BOX = 0.2
+# A value's line is at most about one and a half label heights tall (a larger face than the label's).
+_TALLER_THAN_A_LINE = 2.5
+
+
+# What the recogniser makes of the blank between a label's two characters or between a label and
+# its value (住　址 read as 住一址, 民族  土家 as 民族一土家): a stroke, never part of either. No
+# value of the card starts with one (a name, a province, an ethnicity, a date).
+_CN_GAP_STROKES = "一-—–_~"
+
+
+def _cn_label_pattern(label: str) -> re.Pattern:
+    gap = f"[{re.escape(_CN_GAP_STROKES)}]?"
+    return re.compile(gap.join(re.escape(c) for c in label) + f"[{re.escape(_CN_GAP_STROKES)}]*")
+
+
+_CN_LABEL_PATTERNS: dict[str, re.Pattern] = {}
+
+
+def cn_after_label(text: str, label: str) -> str | None:
+    """What follows ``label`` at the start of a line's text (compacted, simplified), or None when
+    the line does not start with it; a stroke read in the label's gaps is no character of either."""
+    pattern = _CN_LABEL_PATTERNS.get(label)
+    if pattern is None:
+        pattern = _CN_LABEL_PATTERNS[label] = _cn_label_pattern(label)
+    m = pattern.match(text)
+    return text[m.end():] if m else None
+
+
+def _starts_with_cn_label(line: TextLine, labels: Iterable[str]) -> bool:
+    text = simplified(compact(line.text))
+    return any(cn_after_label(text, label) is not None for label in labels)
 
 
 def _cn_value(lines: list[TextLine], label: str) -> tuple[str, float, TextLine] | None:
@@ -914,10 +945,14 @@ def _cn_value(lines: list[TextLine], label: str) -> tuple[str, float, TextLine] 
     for line in lines:
         # Labels are matched as simplified characters: a serif 性别 comes back as 性別.
         text = simplified(compact(line.text))
-        if not text.startswith(label):
+        rest = cn_after_label(text, label)
+        if rest is None:
             continue
-        rest = text[len(label):]
-        row = right_of(lines, line)
+        # A box several times taller than the label is no line of print but the detector's stray
+        # box in the portrait (a shoulder read as "9" or 一): its own height lets it onto the row
+        # of every label beside the photo, and the portrait finder misses a photo whose
+        # background is the paper's colour.
+        row = [part for part in right_of(lines, line) if part.height <= _TALLER_THAN_A_LINE * line.height]
         if rest and row and row[0].left < line.right - _OVERLAP_OF_A_VALUE_BOX * line.height:
             # The label's box ran into the value, whose own box starts inside it: what the label's
             # box holds after the label is the value's first character read a second time, often
@@ -934,7 +969,11 @@ def _cn_value(lines: list[TextLine], label: str) -> tuple[str, float, TextLine] 
     return None
 
 
-def cn_id_portrait(lines: list[TextLine], *, today: date) -> Found:
+def cn_id_portrait(
+    lines: list[TextLine], *, today: date, read_region: Callable[[list[np.ndarray]], list[tuple[str, float]]] | None = None
+) -> Found:
+    """``read_region`` (quads of the page -> their recognised texts) lets the reader look again
+    where the detector found no box: the printed sex, one character, beside its label."""
     found: Found = {}
     number_hit = None
     for line in lines:
@@ -954,6 +993,8 @@ def cn_id_portrait(lines: list[TextLine], *, today: date) -> Found:
     sex = _cn_value(lines, "性别")
     if sex is None or sex[0][:1] not in ("男", "女"):
         sex = _cn_sex_by_content(lines)
+    if sex is None and read_region is not None:
+        sex = _cn_sex_beside_its_label(lines, read_region)
     if sex is not None:
         # Kept as printed and never taken from the number (even a valid one): the checks compare
         # the two, and a copy of the number's sex would pass that comparison with itself. Not
@@ -1014,6 +1055,39 @@ def _cn_sex_by_content(lines: list[TextLine]) -> tuple[str, float, TextLine] | N
     return next(iter(hits.values())) if len(hits) == 1 else None
 
 
+def _cn_sex_beside_its_label(
+    lines: list[TextLine], read_region: Callable[[list[np.ndarray]], list[tuple[str, float]]]
+) -> tuple[str, float, TextLine] | None:
+    """The printed sex read from the blank right of its label when the detector found no box there.
+
+    One character standing alone between 性别 and 民族 is the likeliest line for the detector to
+    miss (it found every other line of such pages, the label included). The strip along the
+    label's row, from the label's right edge to the ethnicity label's left edge (or four label
+    heights without one), is recognised on its own; only a lone 男 or 女 is taken.
+    """
+    label = next((line for line in lines if cn_after_label(simplified(compact(line.text)), "性别") == ""), None)
+    if label is None:
+        return None
+    tl, tr, br, bl = (np.asarray(p, dtype=np.float32) for p in label.quad)
+    along = tr - tl
+    along /= max(float(np.linalg.norm(along)), 1.0)
+    h = label.height
+    ethnicity = next(
+        (line for line in right_of(lines, label) if cn_after_label(simplified(compact(line.text)), "民族") is not None),
+        None,
+    )
+    reach = float(np.dot(ethnicity.quad[0] - tr, along)) if ethnicity is not None else 4.0 * h
+    if reach < 0.6 * h:
+        return None
+    down = (bl - tl) / max(float(np.linalg.norm(bl - tl)), 1.0)
+    grow = 0.15 * h * down
+    quad = np.array([tr - grow, tr + along * reach - grow, br + along * reach + grow, br + grow], dtype=np.float32)
+    (text, score), = read_region([quad])
+    if score < 0.5 or compact(text) not in ("男", "女"):
+        return None
+    return compact(text), score, TextLine(compact(text), score, quad)
+
+
 def _cn_date_by_content(
     lines: list[TextLine], number_line: TextLine | None, today: date
 ) -> tuple[str, float, TextLine] | None:
@@ -1044,12 +1118,10 @@ def _cn_wrapped(lines: list[TextLine], label: str) -> tuple[str, float, TextLine
     if first is None:
         return None
     text, score, anchor = first
-    label_line = next(line for line in lines if simplified(compact(line.text)).startswith(label))
+    label_line = next(line for line in lines if _starts_with_cn_label(line, (label,)))
     # Lines already in the first value (the detector may cut a tilted row in two).
     claimed = {id(label_line), id(anchor)} | {id(line) for line in right_of(lines, label_line)}
-    later_labels = [
-        line for line in lines if simplified(compact(line.text)).startswith(_CN_LABELS) and line.cy > label_line.cy
-    ]
+    later_labels = [line for line in lines if _starts_with_cn_label(line, _CN_LABELS) and line.cy > label_line.cy]
     stop = min((line.top for line in later_labels), default=None)
     parts, scores = [text], [score]
     previous = anchor

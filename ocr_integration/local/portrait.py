@@ -20,6 +20,10 @@ MIN_FILL = 0.6  # component area / its bounding box
 
 
 TEXT_COVER = 0.3  # of a candidate's area covered by detected text lines: a block of values
+# A detected box this many times taller than the page's median box is no line of print: the
+# detector's stray box in a photo (a shoulder or collar read as "9" or "中") can be most of the
+# photo's height, and covered a third of it on its own.
+LINE_HEIGHT_LIMIT = 2.5
 
 
 def portrait_boxes(image: np.ndarray, text_quads: list[np.ndarray] | None = None) -> list[tuple[int, int, int, int]]:
@@ -60,10 +64,18 @@ def portrait_boxes(image: np.ndarray, text_quads: list[np.ndarray] | None = None
         if x == 0 or y == 0 or x + bw >= gw or y + bh >= gh:
             continue
         box = (x * BLOCK, y * BLOCK, (x + bw) * BLOCK, (y + bh) * BLOCK)
-        if text_quads and _text_cover(box, text_quads) > TEXT_COVER:
+        if text_quads and _text_cover(box, _lines_of_print(text_quads)) > TEXT_COVER:
             continue
         out.append(box)
     return out
+
+
+def _lines_of_print(quads: list[np.ndarray]) -> list[np.ndarray]:
+    """The detected boxes of about a text line's height (the page's median box height or less
+    than ``LINE_HEIGHT_LIMIT`` times it)."""
+    heights = [float(q[:, 1].max() - q[:, 1].min()) for q in quads]
+    limit = LINE_HEIGHT_LIMIT * float(np.median(heights))
+    return [q for q, height in zip(quads, heights, strict=True) if height <= limit]
 
 
 def _text_cover(box: tuple[int, int, int, int], quads: list[np.ndarray]) -> float:

@@ -317,7 +317,11 @@ def _visual_fields(kind: DocumentKind, page: _Page, today: date, mrz_fields: dic
         found, needed = fields.emirates_id_front(lines, today=today), "id_number"
         what = "Emirates ID number"
     elif kind is DocumentKind.CN_ID_PORTRAIT:
-        found, needed = fields.cn_id_portrait(lines, today=today), "id_number"
+        found = fields.cn_id_portrait(
+            lines, today=today,
+            read_region=lambda quads: engine.recognise([crop(page.image, q, pad=0.0) for q in quads]),
+        )
+        needed = "id_number"
         what = "citizen ID number (公民身份号码)"
     elif kind is DocumentKind.CN_ID_EMBLEM:
         found = fields.cn_id_emblem(lines)
