@@ -84,20 +84,50 @@ def _database_group(item) -> int:
 
 def pytest_collection_modifyitems(config, items):
     """Long-running tests without a database first of all, then within each of pytest-django's
-    groups, long-running tests first.
+    groups, long-running tests first; the waiting tests of the transactional group spread among
+    the short tests without a database.
 
     xdist's ``load`` scheduler (pyproject.toml) hands tests out in this order to whichever worker
     is free, so a long test starts while short ones can still fill the other worker's time,
     instead of starting last and running alone at the end. The long tests without the test
     database (the bench scripts' smoke runs, quickstart: subprocesses with databases of their own)
     need not wait for the groups before theirs; left in the last group they were the run's tail,
-    one worker running them one after another while the other had nothing left (issue 18.9)."""
+    one worker running them one after another while the other had nothing left (issue 18.9).
+
+    The long transactional tests that are not browser tests (real Celery workers, gunicorn, fault
+    injection: mostly waiting on stall thresholds, scripted slow reads, restarts) used to come
+    one after another, so every worker waited in one at the same time and the cores idled; the
+    short tests without a database (the embedded reader's, the specimens': all CPU) came after
+    them. Tests without a database may run anywhere in a worker's order, so each waiting test is
+    now followed by a share of them, and a worker that ends a waiting test computes while the
+    others wait. Those tests are taken in reverse order: ``ocr_integration/`` sorts after ``kyc/``
+    and holds the heavy ones (the embedded reader's reads, the specimens' renders: seconds each),
+    while the run then ends on milliseconds-long ones (document standards, crypto, uploads), not
+    on a long test started last. The waiting tests are spread over the first three quarters of
+    them, so that the last one also starts well before the end."""
+    def group_of(item):
+        return _database_group(item)
+
+    def long_running(item):
+        return any(item.get_closest_marker(mark) for mark in LONG_RUNNING_MARKS)
+
     def order(item):
-        group = _database_group(item)
-        long_running = any(item.get_closest_marker(mark) for mark in LONG_RUNNING_MARKS)
-        return (not (long_running and group == 2), group, not long_running)
+        group, long = group_of(item), long_running(item)
+        return (not (long and group == 2), group, not long)
 
     items.sort(key=order)
+    waiting = [item for item in items
+               if group_of(item) == 1 and long_running(item) and not item.get_closest_marker("browser")]
+    computing = [item for item in reversed(items) if group_of(item) == 2 and not long_running(item)]
+    if not waiting or not computing:
+        return
+    moved = {id(item) for item in (*waiting, *computing)}
+    merged, spread = [], len(computing) * 3 // 4
+    for index, item in enumerate(waiting):
+        merged.append(item)
+        merged += computing[index * spread // len(waiting):(index + 1) * spread // len(waiting)]
+    merged += computing[spread:]
+    items[:] = [item for item in items if id(item) not in moved] + merged
 
 
 @pytest.fixture(scope="session")
