@@ -84,6 +84,8 @@ def _database_group(item) -> int:
 
 def _spread(waiting: list, among: list, share: float) -> list:
     """Each of ``waiting`` followed by an equal part of the first ``share`` of ``among``, then the rest of ``among``."""
+    if not waiting:
+        return list(among)
     merged, spread = [], int(len(among) * share)
     for index, item in enumerate(waiting):
         merged.append(item)
