@@ -5,7 +5,9 @@
 Each test process (the controller and every xdist worker) appends one JSON line per test phase and
 per fixture set-up that costs more than a few milliseconds to ``$KYC_CPU_PROFILE`` (default
 ``cpu-profile.jsonl`` in the working directory), plus one line for its start-up (interpreter, Django,
-collection) and one for its end. CPU, not wall time: the machine the suite runs on is shared.
+collection) and one for its end. CPU first, since the machine the suite runs on is shared; each
+test's wall-clock start and end are written too (``start``, ``end``: seconds since the epoch), so
+that a timeline shows when each worker was busy and which tests ran after the other went idle.
 ``RUSAGE_CHILDREN`` counts the processes a test started and waited for (Celery workers, Chromium,
 bench scripts, quickstart); a process started by a session fixture is counted when it ends.
 
@@ -18,6 +20,7 @@ import json
 import os
 import resource
 import sys
+import time
 from collections import defaultdict
 
 import pytest
@@ -39,21 +42,32 @@ def _write(record: dict) -> None:
         out.write(json.dumps(record) + "\n")
 
 
+def _process_started() -> float:
+    """When this process started (seconds since the epoch), from /proc where there is one."""
+    try:
+        ticks = int(open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19])
+        booted = next(float(line.split()[1]) for line in open("/proc/stat") if line.startswith("btime"))
+        return booted + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return float("nan")
+
+
 def pytest_collection_finish(session):
     own, children = _cpu()
-    _write({"kind": "startup", "own": own, "children": children})
+    _write({"kind": "startup", "own": own, "children": children,
+            "started": _process_started(), "end": time.time()})
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    before = _cpu()
+    before, start = _cpu(), time.time()
     item._cpu_phases = {}
     yield
     after = _cpu()
     _write({
         "kind": "test", "nodeid": item.nodeid,
         "own": after[0] - before[0], "children": after[1] - before[1],
-        "phases": item._cpu_phases,
+        "phases": item._cpu_phases, "start": start, "end": time.time(),
     })
 
 
@@ -87,7 +101,7 @@ def pytest_fixture_setup(fixturedef, request):
 
 def pytest_unconfigure(config):
     own, children = _cpu()
-    _write({"kind": "end", "own": own, "children": children})
+    _write({"kind": "end", "own": own, "children": children, "end": time.time()})
 
 
 def summarise(path: str) -> None:

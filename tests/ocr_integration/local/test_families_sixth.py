@@ -25,6 +25,7 @@ from ocr_integration.local.layout import TextLine
 from ocr_integration.provider import ReadRequest
 from ocr_integration.specimens.families import capture as family_capture
 from ocr_integration.specimens.families import cn_id, held_out_families, render, tuning_families
+from tests.support.shared import computed_once_per_run
 
 TODAY = date(2026, 11, 21)
 HELD_OUT_EID = "eid_2021_arabic_first"
@@ -43,12 +44,8 @@ def test_the_families_used_here_are_where_they_are_said_to_be():
     assert TUNING_CN in tuning_families("cn_id_portrait")
 
 
-@pytest.fixture(scope="module")
-def provider():
-    from ocr_integration.local.provider import LocalOcrProvider, warm_up
-
-    warm_up()
-    return LocalOcrProvider()
+# ``provider`` is the session's engine, warmed once per test process (conftest.py): a module-scoped
+# one here warmed it again in every worker that ran this module (~1-2 s of CPU each).
 
 
 def _read_with_lines(provider, image: bytes, media_type: str, kind: DocumentKind):
@@ -141,9 +138,13 @@ def test_a_chinese_id_birth_date_after_today_is_not_the_birth_date():
 
 @pytest.fixture(scope="module")
 def held_out_front(provider):
-    specimen = render(DocumentKind.EMIRATES_ID_FRONT, HELD_OUT_EID, 6600, capture="photo")
-    reading, lines = _read_with_lines(provider, specimen.image, specimen.media_type, specimen.kind)
-    return specimen, reading, lines
+    # Read by one worker of the run, not by each worker that takes a test of this module.
+    def read():
+        specimen = render(DocumentKind.EMIRATES_ID_FRONT, HELD_OUT_EID, 6600, capture="photo")
+        reading, lines = _read_with_lines(provider, specimen.image, specimen.media_type, specimen.kind)
+        return specimen, reading, lines
+
+    return computed_once_per_run(f"read-with-lines-{HELD_OUT_EID}-6600-photo", read)
 
 
 def _raised(line: TextLine, to: TextLine) -> TextLine:
