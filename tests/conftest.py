@@ -82,56 +82,22 @@ def _database_group(item) -> int:
     return 0 if marker or "db" in fixtures else 2
 
 
-def _spread(waiting: list, among: list, share: float) -> list:
-    """Each of ``waiting`` followed by an equal part of the first ``share`` of ``among``, then the rest of ``among``."""
-    if not waiting:
-        return list(among)
-    merged, spread = [], int(len(among) * share)
-    for index, item in enumerate(waiting):
-        merged.append(item)
-        merged += among[index * spread // len(waiting):(index + 1) * spread // len(waiting)]
-    return merged + among[spread:]
-
-
 def pytest_collection_modifyitems(config, items):
-    """pytest-django's groups in its order, long-running tests first within each, and the long
-    tests that mostly wait spread among tests that compute.
+    """Long-running tests without a database first of all, then within each of pytest-django's
+    groups, long-running tests first.
 
     xdist's ``load`` scheduler (pyproject.toml) hands tests out in this order to whichever worker
-    is free, so a long test starts while short ones can still fill the other workers' time,
-    instead of starting last and running alone at the end (issue 18.9).
+    is free, so a long test starts while short ones can still fill the other worker's time,
+    instead of starting last and running alone at the end. The long tests without the test
+    database (the bench scripts' smoke runs, quickstart: subprocesses with databases of their own)
+    need not wait for the groups before theirs; left in the last group they were the run's tail,
+    one worker running them one after another while the other had nothing left (issue 18.9)."""
+    def order(item):
+        group = _database_group(item)
+        long_running = any(item.get_closest_marker(mark) for mark in LONG_RUNNING_MARKS)
+        return (not (long_running and group == 2), group, not long_running)
 
-    Tests without a database may run anywhere in a worker's order; the long ones that mostly wait
-    (real Celery workers, gunicorn, fault injection, the bench scripts' smoke runs, the quick start:
-    stall thresholds, scripted slow reads, restarts, subprocesses starting) used to come one after
-    another, so that every worker waited in one at the same time and the cores idled (69 s of the
-    run with all four workers in a waiting transactional test, docs/performance.md 10, ninth pass).
-    Now each is followed by a share of tests that compute, so a worker that ends a waiting test
-    computes while others wait:
-    - the long tests without a database (bench smoke runs, quick start) among the first half of
-      the tests in a transaction, so that they still start early;
-    - the long transactional tests that are not browser tests among the first three quarters of
-      the short tests without a database, taken in reverse order: ``ocr_integration/`` sorts after
-      ``kyc/`` and holds the heavy ones (the embedded reader's reads, the specimens' renders:
-      seconds each), and the run then ends on milliseconds-long ones (document standards, crypto,
-      uploads), not on a long test started last.
-    Browser tests stay one after another (they share one Chromium per worker while consecutive,
-    tests/support/playwright_driver.py) and compute."""
-    def long_running(item):
-        return any(item.get_closest_marker(mark) for mark in LONG_RUNNING_MARKS)
-
-    placed = sorted(((_database_group(item), not long_running(item), index, item) for index, item in enumerate(items)),
-                    key=lambda entry: entry[:3])
-    in_transaction = [item for group, _, _, item in placed if group == 0]
-    transactional = [(short, item) for group, short, _, item in placed if group == 1]
-    without_database = [(short, item) for group, short, _, item in placed if group == 2]
-    waiting_transactional = [item for short, item in transactional
-                             if not short and not item.get_closest_marker("browser")]
-    items[:] = (
-        _spread([item for short, item in without_database if not short], in_transaction, 0.5)
-        + [item for short, item in transactional if short or item.get_closest_marker("browser")]
-        + _spread(waiting_transactional, [item for short, item in reversed(without_database) if short], 0.75)
-    )
+    items.sort(key=order)
 
 
 @pytest.fixture(scope="session")
