@@ -217,7 +217,7 @@ _MONTHS = {
     "JANV": 1, "FEV": 2, "FEVR": 2, "MARS": 3, "AVR": 4, "MAI": 5, "JUIN": 6, "JUIL": 7, "AOU": 8,
     "AOUT": 8, "SEPT": 9, "DEC.": 12, "ENE": 1, "ABR": 4, "AGO": 8, "DIC": 12, "SET": 9,
 }
-_LETTER_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "6": "G", "2": "Z"})
+LETTER_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "6": "G", "2": "Z"})
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "B": "8", "G": "6", "|": "1"})
 
 
@@ -263,7 +263,7 @@ def parse_date(text: str) -> PrintedDate | None:
     # Day, month name (optionally a second-language name after a slash), year.
     m = re.fullmatch(r"([0-9OIlDSZB]{1,2})\s*\.?\s*([A-Z0-9]{3,4})\.?(?:\s*/\s*([A-Z0-9]{3,4})\.?)?\s*([0-9OIlDSZB]{2}|[0-9OIlDSZB]{4})", t)
     if m and sum(c.isalpha() for c in m.group(2)) >= 2:
-        names = [g.translate(_LETTER_LOOKALIKES) for g in (m.group(2), m.group(3)) if g]
+        names = [g.translate(LETTER_LOOKALIKES) for g in (m.group(2), m.group(3)) if g]
         month = next((_MONTHS[n] for n in names if n in _MONTHS), None)
         day, year = _num(m.group(1)), _num(m.group(4))
         if month and day is not None and year is not None:
@@ -328,7 +328,7 @@ def day_lost(text: str) -> tuple[int, int, bool] | None:
     m = _MONTH_AND_YEAR_AT_END.search(_slash_between_months(_fold_upper(text)))
     if not m or sum(c.isalpha() for c in m.group(1)) < 2:
         return None
-    names = [g.translate(_LETTER_LOOKALIKES) for g in (m.group(1), m.group(2)) if g]
+    names = [g.translate(LETTER_LOOKALIKES) for g in (m.group(1), m.group(2)) if g]
     month, year = next((_MONTHS[n] for n in names if n in _MONTHS), None), _num(m.group(3))
     if month is None or year is None:
         return None
@@ -341,7 +341,7 @@ def _slash_between_months(text: str) -> str:
     Put back only where both sides are month names, so no real word is split.
     """
     def split(m: re.Match) -> str:
-        first, second = (g.translate(_LETTER_LOOKALIKES) for g in (m.group(1), m.group(3)))
+        first, second = (g.translate(LETTER_LOOKALIKES) for g in (m.group(1), m.group(3)))
         return f"{m.group(1)}/{m.group(3)}" if first in _MONTHS and second in _MONTHS else m.group(0)
 
     return re.sub(r"(?<![A-Z])([A-Z]{3,4})([I1L|])([A-Z]{3,4})(?![A-Z])", split, text)

@@ -6,6 +6,7 @@ never invent a value: a field that is not found is simply absent.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -160,7 +161,6 @@ def _with_possible_birth_date(
 # --- passport ---------------------------------------------------------------------------------
 
 _DATE_FIELDS = ("birth_date", "issue_date", "expiry_date")
-_LETTER_FOR_DIGIT = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "6": "G", "2": "Z"})
 _NAME_FIELDS = ("surname", "given_names")
 _CONFUSABLE = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "B": "8", "G": "6"})
 
@@ -287,7 +287,8 @@ def _nearest_right(values: list[TextLine], label: TextLine, used: set[int]) -> T
     return min(row, key=lambda line: line.left) if row else None
 
 
-def _letters(text: str) -> str:
+def latin_capitals(text: str) -> str:
+    """The Latin capitals of ``text`` (look-alikes folded), nothing else: names compared letter for letter."""
     return re.sub(r"[^A-Z]", "", latin(text).upper())
 
 
@@ -423,8 +424,8 @@ def passport(
     orphans = [(name, label) for name, label in orphans if name not in found]
     if orphans and read_region is not None:
         banded = [(name, band) for name, label in orphans if (band := _under_caption(label, lines)) is not None]
-        bands = [band for _, band in banded]
-        for (name, _), band, (text, score) in zip(banded, bands, read_region(bands) if bands else [], strict=True):
+        texts = read_region([band for _, band in banded]) if banded else []
+        for (name, band), (text, score) in zip(banded, texts, strict=True):
             value = _passport_value(name, text)
             # Values are printed in capitals; a line with small letters is the next caption.
             if value is None or score < 0.5 or any(c.islower() for c in latin(text)):
@@ -497,14 +498,14 @@ def _names_spelled_like_the_mrz(found: dict, free: list[TextLine], mrz_fields: d
     checks still see the difference. Returns the unclaimed lines left.
     """
     for name in _NAME_FIELDS:
-        want = _letters(mrz_fields.get(name, ""))
+        want = latin_capitals(mrz_fields.get(name, ""))
         if name not in found or not want:
             continue
         value, _, line = found[name]
-        if _similarity(_letters(str(value)), want) >= _UNLIKE_THE_MRZ_NAME:
+        if _similarity(latin_capitals(str(value)), want) >= _UNLIKE_THE_MRZ_NAME:
             continue
         beside = [
-            (_similarity(_letters(other.text), want), other, other_value) for other in free
+            (_similarity(latin_capitals(other.text), want), other, other_value) for other in free
             if abs(other.cy - line.cy) < 0.6 * max(other.height, line.height)
             and (other_value := _passport_value(name, other.text)) is not None
         ]
@@ -557,7 +558,7 @@ def _without_glued_digits(text: str, mrz_name: str) -> str:
     m = re.fullmatch(r"\s*(\d+)([A-Z]{2}.*)", latin(text))
     if not m:
         return text
-    if _letters(mrz_name).startswith(m.group(1).translate(_LETTER_FOR_DIGIT)):
+    if latin_capitals(mrz_name).startswith(m.group(1).translate(captions.LETTER_LOOKALIKES)):
         return text
     return m.group(2)
 
@@ -591,11 +592,11 @@ def _passport_by_content(
                 break
     # Names: the line spelled most like the MRZ's primary and secondary identifiers.
     for name in _NAME_FIELDS:
-        want = _letters(mrz_fields.get(name, ""))
+        want = latin_capitals(mrz_fields.get(name, ""))
         if name in found or not want:
             continue
         scored = [
-            (_similarity(_letters(line.text), want), line, value) for line in free
+            (_similarity(latin_capitals(line.text), want), line, value) for line in free
             if id(line) not in taken
             and (value := _passport_value(name, _without_glued_digits(line.text, mrz_fields[name]))) is not None
         ]
@@ -917,21 +918,16 @@ _TALLER_THAN_A_LINE = 2.5
 _CN_GAP_STROKES = "一-—–_~"
 
 
+@functools.cache
 def _cn_label_pattern(label: str) -> re.Pattern:
     gap = f"[{re.escape(_CN_GAP_STROKES)}]?"
     return re.compile(gap.join(re.escape(c) for c in label) + f"[{re.escape(_CN_GAP_STROKES)}]*")
 
 
-_CN_LABEL_PATTERNS: dict[str, re.Pattern] = {}
-
-
 def cn_after_label(text: str, label: str) -> str | None:
     """What follows ``label`` at the start of a line's text (compacted, simplified), or None when
     the line does not start with it; a stroke read in the label's gaps is no character of either."""
-    pattern = _CN_LABEL_PATTERNS.get(label)
-    if pattern is None:
-        pattern = _CN_LABEL_PATTERNS[label] = _cn_label_pattern(label)
-    m = pattern.match(text)
+    m = _cn_label_pattern(label).match(text)
     return text[m.end():] if m else None
 
 

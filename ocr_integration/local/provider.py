@@ -174,7 +174,7 @@ def _name_row_read_again(result: MrzResult, page: _Page, found: fields.Found, to
         return None
     printed = {name: found[name][0] for name in ("surname", "given_names") if name in found}
     if not printed or all(
-        _letters(value) == _letters(result.fields.get(name, "")) for name, value in printed.items()
+        fields.latin_capitals(value) == fields.latin_capitals(result.fields.get(name, "")) for name, value in printed.items()
     ):
         return None
     text, _ = engine.recognise([crop(page.image, page.mrz_quads[0])])[0]
@@ -183,10 +183,6 @@ def _name_row_read_again(result: MrzResult, page: _Page, found: fields.Found, to
         return None
     again = mrz_parse((row, result.read_lines[1]), today=today, correct=True)
     return again if again.valid else None
-
-
-def _letters(text: str) -> str:
-    return "".join(c for c in text.upper() if "A" <= c <= "Z")
 
 
 def _mrz_as_read(result: MrzResult) -> tuple[str, ...]:
